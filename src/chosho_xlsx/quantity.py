@@ -1,0 +1,112 @@
+"""Numbers as clerks type them: 全角 digits, 「，」, 「％」, units, bounds, 「―」.
+
+Arithmetic is exact (Decimal); the text a value prints as is rebuilt from its parts so
+that 「3845件」 and 「３，８４５件」 both print 「3,845件」."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+# Alone in a cell these mean "no value". 「ー」 (katakana long vowel) is text, not a dash.
+NO_VALUE = frozenset({"―", "-", "－", "—", "–", "‐", "−", "ｰ"})
+BOUNDS = ("以上", "以下")
+
+_NUM_RE = re.compile(
+    r"^(?P<num>[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)\s*(?P<unit>[^\d\s,.].*?)??\s*(?P<bound>以上|以下)?$"
+)
+
+
+class QuantityError(ValueError):
+    """Not a number (with optional unit and bound)."""
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A number with its unit and an optional bound, or no value at all."""
+
+    value: Decimal | None
+    unit: str = ""
+    bound: str = ""  # "以上", "以下" or ""
+
+    @property
+    def empty(self) -> bool:
+        return self.value is None
+
+    def text(self, unit: str | None = None) -> str:
+        """As printed on the form: 「3,845件」, 「65.6%」, 「90%以上」, 「―」."""
+        if self.value is None:
+            return "―"
+        u = self.unit if unit is None else unit
+        return f"{format_decimal(self.value)}{u}{self.bound}"
+
+
+EMPTY = Quantity(None)
+
+
+def format_decimal(d: Decimal) -> str:
+    """Thousands separators, the decimals as typed, never exponent notation."""
+    if d == d.to_integral_value():
+        return f"{int(d):,}"
+    return f"{d:,f}"
+
+
+def _is_blank(raw: object) -> bool:
+    return raw is None or (isinstance(raw, str) and not raw.strip())
+
+
+def normalize(raw: str) -> str:
+    text = unicodedata.normalize("NFKC", raw).strip()
+    # NFKC keeps these as they are; clerks type them as separators and signs.
+    return text.replace("、", ",").replace("−", "-")
+
+
+def parse_quantity(raw: object) -> Quantity:
+    """Parse one cell. Blank and 「―」 give EMPTY; anything else not a number raises."""
+    if _is_blank(raw):
+        return EMPTY
+    if isinstance(raw, bool):
+        raise QuantityError(str(raw))
+    if isinstance(raw, int):
+        return Quantity(Decimal(raw))
+    if isinstance(raw, float):
+        if raw != raw or raw in (float("inf"), float("-inf")):
+            raise QuantityError(str(raw))
+        # repr gives the shortest text that round-trips: 65.6, not 65.59999…
+        return Quantity(Decimal(repr(raw)).normalize() if not raw.is_integer() else Decimal(int(raw)))
+    text = str(raw)
+    if text.strip() in NO_VALUE:
+        return EMPTY
+    norm = normalize(text)
+    if norm in NO_VALUE:
+        return EMPTY
+    m = _NUM_RE.match(norm)
+    if not m:
+        raise QuantityError(text)
+    try:
+        value = Decimal(m["num"].replace(",", ""))
+    except InvalidOperation as exc:  # pragma: no cover - the regex admits only digits
+        raise QuantityError(text) from exc
+    unit = (m["unit"] or "").strip()
+    return Quantity(value, unit, m["bound"] or "")
+
+
+def parse_money(raw: object) -> int | None:
+    """千円 amounts: whole, not negative. None for blank or 「―」."""
+    q = parse_quantity(raw)
+    if q.value is None:
+        return None
+    if q.unit not in ("", "千円") or q.bound:
+        raise QuantityError(str(raw))
+    if q.value != q.value.to_integral_value() or q.value < 0:
+        raise QuantityError(str(raw))
+    return int(q.value)
+
+
+def units_agree(found: str, expected: str) -> bool:
+    """A value's unit agrees with its indicator's 単位 when it is absent or the same."""
+    if not found:
+        return True
+    return normalize(found) == normalize(expected)

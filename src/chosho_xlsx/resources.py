@@ -1,0 +1,38 @@
+"""Where the data files (schemas/, templates/, the bundled example) are found.
+
+schemas/ and templates/ sit at the top of the repository so the planning division can
+edit them; an installed wheel carries copies inside the package (pyproject force-include)."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+_PACKAGE = Path(__file__).resolve().parent
+
+
+@cache
+def data_dir(name: str) -> Path:
+    """The folder `schemas` or `templates`: inside the package when installed, else the
+    repository's top-level folder (editable installs and a source checkout)."""
+    for candidate in (_PACKAGE / name, _PACKAGE.parent.parent / name):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError(f"{name}/ not found beside {_PACKAGE}")
+
+
+def schema_file(name: str) -> Path:
+    return data_dir("schemas") / name
+
+
+def template_file(name: str) -> Path:
+    return data_dir("templates") / name
+
+
+def data_file(name: str) -> Path:
+    """A file shipped inside the package (messages, the bundled example)."""
+    return _PACKAGE / "data" / name
+
+
+def example_file() -> Path:
+    return data_file("example_r6.yaml")
