@@ -88,6 +88,96 @@ def example(
     typer.echo(str(output))
 
 
+def _lang_or_exit(lang: str) -> str:
+    if lang not in ("ja", "en"):
+        raise fail(f"--lang は ja か en です / --lang takes ja or en: {lang!r}")
+    return lang
+
+
+def _check_inputs(files: list[Path], settings, use_example: bool = False) -> list:
+    from .inputs import expand
+    from .pipeline import check_book, check_file, example_book
+
+    if use_example:
+        return [check_book(example_book(), settings)]
+    paths = expand(files)
+    if not paths:
+        raise fail("入力ファイルがありません / no input workbooks found")
+    return [check_file(p, settings) for p in paths]
+
+
+def _exit_code(results: list, strict: bool) -> int:
+    if any(r.unreadable for r in results):
+        return EXIT_UNREADABLE
+    if any(r.errors for r in results):
+        return EXIT_CONTENT
+    if strict and any(r.findings for r in results):
+        return EXIT_CONTENT
+    return EXIT_OK
+
+
+@app.command()
+def validate(
+    files: Annotated[list[Path], typer.Argument(help="入力ブックまたはフォルダ / workbooks or folders")],
+    fmt: Annotated[str, typer.Option("--format", help="text | json")] = "text",
+    strict: Annotated[bool, typer.Option("--strict", help="警告も失敗扱い / warnings fail too")] = False,
+    lang: Lang = "ja",
+    rules: RulesOpt = None,
+) -> None:
+    """入力ブックを検査し、問題をセル単位で報告します。 / Check department workbooks cell by cell.
+
+    終了コード / exit: 0 問題なし / fine, 1 内容の誤り / content breaks the contract,
+    2 読めないファイル・使い方の誤り / unreadable file or misuse."""
+    lang = _lang_or_exit(lang)
+    if fmt not in ("text", "json"):
+        raise fail(f"--format は text か json です / --format takes text or json: {fmt!r}")
+    settings = load_settings_or_exit(rules, lang)
+    results = _check_inputs(files, settings)
+    from .display import findings_json, print_findings
+
+    if fmt == "json":
+        sys.stdout.write(findings_json(results, lang))
+    else:
+        print_findings(results, lang)
+    raise typer.Exit(_exit_code(results, strict))
+
+
+@app.command()
+def build(
+    files: Annotated[
+        list[Path] | None,
+        typer.Argument(help="入力ブックまたはフォルダ（省略時は記入例） / workbooks or folders (default: the bundled example)"),
+    ] = None,
+    output: Annotated[Path, typer.Option("-o", "--output", help="出力フォルダ / output folder")] = Path("output"),
+    json_path: Annotated[
+        str | None, typer.Option("--json", help="計算結果のJSON（- は標準出力） / computed model as JSON (- for stdout)")
+    ] = None,
+    lang: Lang = "ja",
+    rules: RulesOpt = None,
+) -> None:
+    """調書を作成します。引数なしで記入例を output/ に作成します。 / Build the 調書."""
+    lang = _lang_or_exit(lang)
+    settings = load_settings_or_exit(rules, lang)
+    results = _check_inputs(files or [], settings, use_example=not files)
+    from .display import print_findings
+
+    bad = [r for r in results if not r.ok]
+    if bad:
+        print_findings(bad, lang)
+    reports = [r.report for r in results if r.ok and r.report is not None]
+    if json_path and reports:
+        from .export import to_json
+
+        text = to_json(reports)
+        if json_path == "-":
+            sys.stdout.write(text)
+        else:
+            from .atomic import write_text_atomic
+
+            write_text_atomic(Path(json_path), text)
+    raise typer.Exit(_exit_code(results, strict=False))
+
+
 def main() -> None:
     try:
         app()

@@ -159,9 +159,10 @@ def compute_project(project: Project, fiscal_year: int, settings: Settings) -> C
     change = budget_change(project, fiscal_year)
     new = is_new(project, fiscal_year)
     review, proposed = project.review.strip(), False
+    section4 = in_section4(project, fiscal_year)
     if new and not review:
         review = settings.new_label.format(year=fiscal.label(fiscal_year))
-    elif not review:
+    elif not review and section4:
         metrics = {
             "budget_change": change,
             "lowest_rate": Decimal(lowest) if lowest is not None else None,
@@ -174,7 +175,7 @@ def compute_project(project: Project, fiscal_year: int, settings: Settings) -> C
         ended=ended_before(project, fiscal_year),
         review=review,
         review_proposed=proposed,
-        in_section4=in_section4(project, fiscal_year),
+        in_section4=section4,
         indicators=indicators,
         budget_change=change,
         lowest_rate=lowest,

@@ -1,0 +1,174 @@
+"""One converter per column type of the contract: a raw cell value in, a typed value out,
+or a CellError naming the finding code. Department text is never changed here."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+
+from . import fiscal
+from .model import GROUP_MARKS, ITEM_MARKS
+from .quantity import QuantityError, parse_money, parse_quantity
+
+
+class CellError(ValueError):
+    def __init__(self, code: str, **params: object):
+        super().__init__(code)
+        self.code = code
+        self.params = params
+
+
+def is_blank(raw: object) -> bool:
+    return raw is None or (isinstance(raw, str) and not raw.strip())
+
+
+def shown(raw: object) -> str:
+    """A raw value as a person would read it in the cell."""
+    if raw is None:
+        return ""
+    if isinstance(raw, float) and raw.is_integer():
+        return str(int(raw))
+    return str(raw)
+
+
+def to_text(raw: object) -> str | None:
+    if is_blank(raw):
+        return None
+    if isinstance(raw, (dt.date, dt.datetime, dt.time, dt.timedelta)):
+        raise CellError("E-TEXT-DATE")
+    return shown(raw) if not isinstance(raw, str) else raw
+
+
+def to_int(raw: object) -> int | None:
+    if is_blank(raw):
+        return None
+    if isinstance(raw, bool):
+        raise CellError("E-NOT-INT")
+    if isinstance(raw, int):
+        return raw
+    if isinstance(raw, float):
+        if raw.is_integer():
+            return int(raw)
+        raise CellError("E-NOT-INT")
+    text = unicodedata.normalize("NFKC", str(raw)).strip()
+    if text in GROUP_MARKS:
+        return GROUP_MARKS.index(text) + 1
+    if re.fullmatch(r"[+-]?\d+", text):
+        return int(text)
+    raise CellError("E-NOT-INT")
+
+
+def to_year(raw: object) -> int | None:
+    if isinstance(raw, (dt.date, dt.datetime)):
+        raise CellError("E-NOT-YEAR")
+    try:
+        return fiscal.parse_year(raw)
+    except fiscal.YearError:
+        raise CellError("E-NOT-YEAR") from None
+
+
+def to_period(raw: object) -> fiscal.Period | None:
+    if is_blank(raw):
+        return None
+    try:
+        return fiscal.parse_period(raw)
+    except fiscal.YearError:
+        raise CellError("E-NOT-PERIOD") from None
+
+
+def to_quantity(raw: object):
+    if isinstance(raw, (dt.date, dt.datetime, dt.time, dt.timedelta)):
+        raise CellError("E-NOT-NUMBER")
+    try:
+        return parse_quantity(raw)
+    except QuantityError:
+        raise CellError("E-NOT-NUMBER") from None
+
+
+def to_money(raw: object) -> int | None:
+    if isinstance(raw, (dt.date, dt.datetime, dt.time, dt.timedelta)):
+        raise CellError("E-MONEY")
+    try:
+        return parse_money(raw)
+    except QuantityError:
+        raise CellError("E-MONEY") from None
+
+
+def to_mark(raw: object, marks: tuple[str, ...]) -> bool:
+    if is_blank(raw):
+        return False
+    if str(raw).strip() in marks:
+        return True
+    raise CellError("E-MARK")
+
+
+def to_enum(raw: object, values: tuple[str, ...]) -> str | None:
+    if is_blank(raw):
+        return None
+    text = unicodedata.normalize("NFKC", str(raw)).strip()
+    for v in values:
+        if text == unicodedata.normalize("NFKC", v):
+            return v
+    raise CellError("E-ENUM", allowed="、".join(values))
+
+
+def _numbered_list(raw: object, marks: str, limit: int) -> list[int] | None:
+    """「1,2,3」, 「ⅰ,ⅱ,ⅲ」, 「ⅰⅱⅲ」, 「②④⑧」, 「2、4、8」 → [1, 2, 3]."""
+    if is_blank(raw):
+        return None
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        if float(raw).is_integer():
+            return [int(raw)]
+        raise CellError("bad")
+    text = str(raw).strip()
+    out: list[int] = []
+    for part in re.split(r"[,，、・\s/]+", text):
+        if not part:
+            continue
+        if all(ch in marks for ch in part):
+            out.extend(marks.index(ch) + 1 for ch in part)
+            continue
+        norm = unicodedata.normalize("NFKC", part).strip("()（）)")
+        if norm.isdigit():
+            out.append(int(norm))
+            continue
+        # NFKC turns ⅰ into i and ② into 2: accept what was meant.
+        raise CellError("bad")
+    if not out or any(n < 1 or n > limit for n in out):
+        raise CellError("bad")
+    return out
+
+
+def to_items(raw: object) -> list[int] | None:
+    try:
+        return _numbered_list(raw, ITEM_MARKS, len(ITEM_MARKS))
+    except CellError:
+        raise CellError("E-ITEMS") from None
+
+
+def to_viewpoints(raw: object) -> list[int] | None:
+    try:
+        return _numbered_list(raw, GROUP_MARKS[:10], 10)
+    except CellError:
+        raise CellError("E-VIEWPOINT") from None
+
+
+def to_project(raw: object) -> str | None:
+    if is_blank(raw):
+        return None
+    text = unicodedata.normalize("NFKC", shown(raw)).strip().replace("ー", "-").replace("－", "-")
+    if re.fullmatch(r"\d+(?:-\d+)*", text):
+        return text
+    raise CellError("E-PROJECT-NUMBER")
+
+
+def to_review(raw: object, allowed: tuple[str, ...]) -> str | None:
+    if is_blank(raw):
+        return None
+    text = str(raw).strip()
+    if text in ("-", "－", "—", "–"):
+        text = "―"
+    if text in allowed:
+        return text
+    raise CellError("E-REVIEW", allowed="、".join(allowed))

@@ -1,0 +1,107 @@
+"""The computed model as JSON: English keys, values as printed on the form."""
+
+from __future__ import annotations
+
+import json
+
+from . import fiscal
+from .model import ComputedIndicator, ComputedProject, Report, YearRow, group_mark
+
+
+def _year(row: YearRow, unit: str = "") -> dict:
+    return {
+        "year": fiscal.label(row.year),
+        "target": row.target.text(unit or None) if unit else row.target.text(),
+        "actual": None if row.actual is None else (row.actual.text(unit or None) if unit else row.actual.text()),
+        "rate": None if row.actual is None else row.rate.text,
+    }
+
+
+def _indicator(ci: ComputedIndicator) -> dict:
+    ind = ci.indicator
+    return {
+        "number": ind.number,
+        "group": ind.group,
+        "name": f"{group_mark(ind.group)}{ind.name}",
+        "unit": ind.unit,
+        "direction": ind.direction,
+        "base": {
+            "year": fiscal.label(ind.base_year) if ind.base_year else None,
+            "value": ind.base_value.text(ind.unit),
+        },
+        "years": [_year(r, ind.unit) for r in ci.years],
+        "final_target": ci.final_target_text,
+        "status": ci.status,
+        "status_year": fiscal.label(ci.status_year) if ci.status_year else None,
+    }
+
+
+def _project(cp: ComputedProject, y: int) -> dict:
+    p = cp.project
+    return {
+        "number": p.number,
+        "group": p.group,
+        "name": p.name,
+        "items": p.items,
+        "core": p.core,
+        "reference": p.reference,
+        "period": cp.period_label,
+        "new": cp.is_new,
+        "ended": cp.ended,
+        "section": p.section,
+        "budgets": [
+            {
+                "year": fiscal.label(year),
+                "kind": "計画" if year == y else "実績",
+                "total": b.total,
+                "general": b.general,
+                "personnel": b.personnel,
+            }
+            for year, b in sorted(p.budgets.items())
+        ],
+        "review": cp.review,
+        "review_proposed": cp.review_proposed,
+        "viewpoints": p.viewpoints,
+        "in_section4": cp.in_section4,
+        "budget_change": None if cp.budget_change is None else str(cp.budget_change.quantize(cp.budget_change.__class__("0.0001"))),
+        "indicators": [
+            {
+                "kind": ci.indicator.kind,
+                "name": ci.indicator.name,
+                "unit": ci.indicator.unit,
+                "years": [_year(r) for r in ci.years],
+            }
+            for ci in cp.indicators
+        ],
+    }
+
+
+def report_dict(report: Report) -> dict:
+    c = report.chosho
+    return {
+        "fiscal_year": fiscal.label(c.fiscal_year),
+        "fiscal_year_label": fiscal.full_label(c.fiscal_year),
+        "strategy": c.strategy,
+        "policy": c.policy,
+        "plan": {"name": c.plan_name, "period": fiscal.period_label(c.plan_start, c.plan_end)},
+        "groups": [
+            {
+                "number": g.number,
+                "mark": group_mark(g.number),
+                "name": g.name,
+                "department": g.department,
+                "section": g.section,
+                "manager": g.manager,
+                "budget": report.group_budgets.get(g.number, 0),
+            }
+            for g in c.groups
+        ],
+        "indicators": [_indicator(ci) for ci in report.indicators],
+        "projects": [_project(cp, c.fiscal_year) for cp in report.projects],
+    }
+
+
+def to_json(reports: list[Report]) -> str:
+    """One report as an object; several as a list. Stable: same input, same bytes."""
+    data = report_dict(reports[0]) if len(reports) == 1 else [report_dict(r) for r in reports]
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"

@@ -1,0 +1,363 @@
+"""From a RawBook (cell values at their positions) to the input model, with a finding at
+every cell that breaks the contract. Column-local checks run through pandera (schema.py);
+checks across sheets are in checks.py."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+
+from . import cells, contract, fiscal
+from .cells import CellError
+from .contract import KEYVALUE, Column, Sheet
+from .findings import Finding
+from .formulas import col_index
+from .model import (
+    Budget,
+    Chosho,
+    Group,
+    Indicator,
+    Issue,
+    Item,
+    Origin,
+    Project,
+    ProjectIndicator,
+)
+from .quantity import EMPTY
+from .reader import RawBook, RawSheet
+from .settings import Settings
+
+
+def col_letter(index: int) -> str:
+    """0 → A, 26 → AA."""
+    s = ""
+    index += 1
+    while index:
+        index, r = divmod(index - 1, 26)
+        s = chr(65 + r) + s
+    return s
+
+
+def _norm_header(value: object) -> str:
+    return unicodedata.normalize("NFKC", cells.shown(value)).replace(" ", "").replace("\u3000", "").strip()
+
+
+@dataclass
+class Record:
+    """One data row: typed values by header, and where it was read."""
+
+    values: dict[str, object]
+    origin: Origin
+
+
+@dataclass
+class Loaded:
+    chosho: Chosho | None
+    findings: list[Finding] = field(default_factory=list)
+    # sheet → records, for checks.py
+    records: dict[str, list[Record]] = field(default_factory=dict)
+
+
+class _Collector:
+    """Findings, at most one per place: the first problem at a cell is the one to fix."""
+
+    def __init__(self) -> None:
+        self.items: list[Finding] = []
+        self._seen: set[str] = set()
+
+    def add(self, code: str, place: str, value: object = "", **params: object) -> None:
+        key = place if "!" in place and place[-1].isdigit() else f"{place}:{code}"
+        if key in self._seen:
+            return
+        self._seen.add(key)
+        self.items.append(Finding(code, place, cells.shown(value), params))
+
+
+def _convert(col: Column, raw: object, settings: Settings) -> object:
+    t = col.type
+    if t == "text":
+        return cells.to_text(raw)
+    if t == "int":
+        return cells.to_int(raw)
+    if t == "year":
+        return cells.to_year(raw)
+    if t == "period":
+        return cells.to_period(raw)
+    if t == "quantity":
+        return cells.to_quantity(raw)
+    if t == "money":
+        return cells.to_money(raw)
+    if t == "mark":
+        return cells.to_mark(raw, contract.marks())
+    if t == "enum":
+        return cells.to_enum(raw, col.values)
+    if t == "items":
+        return cells.to_items(raw)
+    if t == "viewpoints":
+        return cells.to_viewpoints(raw)
+    if t == "project":
+        return cells.to_project(raw)
+    if t == "review":
+        return cells.to_review(raw, settings.allowed_reviews)
+    raise ValueError(f"unknown column type {t!r}")  # a contract error, not a user's
+
+
+def _check_formula(book: RawBook, sheet: str, row: int, col: int, place: str, out: _Collector) -> bool:
+    """A formula cell: its cached value is used (warning); without one, an error.
+    Returns False when the cell has no usable value."""
+    cached = book.formulas.get((sheet, row, col))
+    if cached is None:
+        return True
+    out.add("W-FORMULA" if cached else "E-FORMULA", place)
+    return cached
+
+
+def _read_keyvalue(book: RawBook, out: _Collector, settings: Settings) -> dict[str, object] | None:
+    sheet = book.sheets.get("調書")
+    if sheet is None:
+        out.add("E-SHEET-MISSING", "調書", sheet="調書")
+        return None
+    found: dict[str, tuple[int, object]] = {}
+    for r, row in enumerate(sheet.rows[1:], start=2):
+        if not row or cells.is_blank(row[0]):
+            continue
+        key = _norm_header(row[0])
+        if key in found:
+            out.add("E-DUPLICATE", f"調書!A{r}", row[0])
+            continue
+        found[key] = (r, row[1] if len(row) > 1 else "")
+    values: dict[str, object] = {}
+    for spec in contract.keyvalue_keys():
+        key = spec["key"]
+        if key not in found:
+            if spec.get("required"):
+                out.add("E-KEY-MISSING", "調書", key, key=key)
+            continue
+        r, raw = found[key]
+        place = f"調書!B{r}"
+        if not _check_formula(book, "調書", r, 1, place, out):
+            continue
+        col = Column(header=key, field=spec["field"], type=spec["type"], required=spec.get("required", False))
+        try:
+            v = _convert(col, raw, settings)
+        except CellError as exc:
+            out.add(exc.code, place, raw, **exc.params)
+            continue
+        if v is None and col.required:
+            out.add("E-REQUIRED", place, raw)
+            continue
+        values[spec["field"]] = v
+        values[f"@{spec['field']}"] = place
+    return values
+
+
+def _read_table(
+    book: RawBook, sheet: Sheet, out: _Collector, settings: Settings
+) -> list[Record] | None:
+    import pandas as pd
+
+    from .schema import run_schema
+
+    raw: RawSheet | None = book.sheets.get(sheet.name)
+    if raw is None:
+        out.add("E-SHEET-MISSING", sheet.name, sheet=sheet.name)
+        return None
+    header_row = raw.rows[0] if raw.rows else []
+    positions: dict[str, int] = {}
+    for i, h in enumerate(header_row):
+        name = _norm_header(h)
+        if not name:
+            continue
+        if name in positions:
+            out.add("E-COLUMN-DUPLICATE", f"{sheet.name}!{col_letter(i)}1", h, column=name)
+            continue
+        positions[name] = i
+    expected = {c.header for c in sheet.columns}
+    missing = [c for c in sheet.columns if c.header not in positions]
+    for c in missing:
+        out.add("E-COLUMN-MISSING", sheet.name, "", column=c.header, sheet=sheet.name)
+    for name, i in positions.items():
+        if name not in expected and fiscal.header_year(name):
+            out.add("E-COLUMN-YEAR", f"{sheet.name}!{col_letter(i)}1", name, column=name)
+    if missing and any(c.required for c in missing):
+        return None  # the rows cannot be read without their key columns
+    columns = {c.header: col_letter(positions[c.header]) for c in sheet.columns if c.header in positions}
+    records: list[Record] = []
+    for r in range(2, len(raw.rows) + 1):
+        row = raw.rows[r - 1]
+        if all(cells.is_blank(v) for v in row):
+            continue
+        values: dict[str, object] = {}
+        for c in sheet.columns:
+            if c.header not in positions:
+                continue
+            i = positions[c.header]
+            place = f"{sheet.name}!{col_letter(i)}{r}"
+            value = row[i] if i < len(row) else ""
+            if not _check_formula(book, sheet.name, r, i, place, out):
+                values[c.header] = None
+                continue
+            try:
+                values[c.header] = _convert(c, value, settings)
+            except CellError as exc:
+                out.add(exc.code, place, value, **exc.params)
+                values[c.header] = None
+        records.append(Record(values, Origin(sheet.name, r, columns)))
+    if records:
+        frame = pd.DataFrame(
+            [rec.values for rec in records],
+            index=[rec.origin.row for rec in records],
+            columns=list(columns),
+        )
+        for row_no, header, code in run_schema(sheet, frame):
+            value = raw.value(row_no, positions[header])
+            out.add(code, f"{sheet.name}!{columns[header]}{row_no}", value, column=header)
+    return records
+
+
+def _years(rec: Record, sheet: Sheet, family: str) -> dict[int, object]:
+    return {
+        c.year: rec.values.get(c.header)
+        for c in sheet.columns
+        if c.family == family and c.year is not None and c.header in rec.values
+    }
+
+
+def _q(d: dict[int, object]) -> dict:
+    return {y: (v if v is not None else EMPTY) for y, v in d.items()}
+
+
+def _s(v: object) -> str:
+    return "" if v is None else str(v)
+
+
+def load(book: RawBook, settings: Settings) -> Loaded:
+    """Parse a whole department workbook. Returns the model (None when the workbook is
+    too broken to build one) and every finding at its place."""
+    out = _Collector()
+    kv = _read_keyvalue(book, out, settings)
+    if not kv or "fiscal_year" not in kv or "plan_period" not in kv:
+        return Loaded(None, out.items)
+    fy = kv["fiscal_year"]
+    period = kv["plan_period"]
+    if period.end is None or not period.start <= fy <= period.end + 1:
+        code = "E-PLAN-OPEN" if period.end is None else "E-YEAR-OUTSIDE-PLAN"
+        out.add(code, str(kv["@plan_period"]), fiscal.period_label(period.start, period.end))
+        return Loaded(None, out.items)
+    sheets = {s.name: s for s in contract.sheets(fy, period.start, period.end) if s.kind != KEYVALUE}
+    records: dict[str, list[Record]] = {}
+    for name, sheet in sheets.items():
+        recs = _read_table(book, sheet, out, settings)
+        if recs is not None:
+            records[name] = recs
+    if any(name not in records for name in sheets):
+        return Loaded(None, out.items, records)
+
+    def v(rec: Record, header: str):
+        return rec.values.get(header)
+
+    groups = [
+        Group(v(r, "事業群番号"), _s(v(r, "事業群名")), _s(v(r, "主管部")), _s(v(r, "主管課")),
+              _s(v(r, "課長名")), _s(v(r, "総合計画本文")), r.origin)
+        for r in records["事業群"]
+    ]
+    items = [
+        Item(v(r, "取組項目番号"), _s(v(r, "取組項目名")), v(r, "事業群番号"), r.origin)
+        for r in records["取組項目"]
+    ]
+    ind_sheet = sheets["指標"]
+    indicators = [
+        Indicator(
+            number=v(r, "指標番号"),
+            group=v(r, "事業群番号"),
+            name=_s(v(r, "指標名")),
+            unit=_s(v(r, "単位")),
+            direction=v(r, "目標の向き") or "増加",
+            base_year=v(r, "基準年度"),
+            base_value=v(r, "基準値") or EMPTY,
+            targets=_q(_years(r, ind_sheet, "目標")),
+            actuals=_q(_years(r, ind_sheet, "実績")),
+            analysis=_s(v(r, "進捗状況の分析")),
+            origin=r.origin,
+        )
+        for r in records["指標"]
+    ]
+    pi_sheet = sheets["事業指標"]
+    by_project: dict[str, list[ProjectIndicator]] = {}
+    for r in records["事業指標"]:
+        pi = ProjectIndicator(
+            project=_s(v(r, "事業番号")),
+            kind=v(r, "区分") or "",
+            name=_s(v(r, "指標名")),
+            unit=_s(v(r, "単位")),
+            targets=_q(_years(r, pi_sheet, "目標")),
+            actuals=_q(_years(r, pi_sheet, "実績")),
+            origin=r.origin,
+        )
+        by_project.setdefault(pi.project, []).append(pi)
+    p_sheet = sheets["事業"]
+    projects = []
+    for r in records["事業"]:
+        number = _s(v(r, "事業番号"))
+        budgets = {}
+        for y in (fy - 2, fy - 1, fy):
+            col = {c.family: c.header for c in p_sheet.columns if c.year == y}
+            budgets[y] = Budget(v(r, col["事業費"]), v(r, col["一般財源"]), v(r, col["人件費"]))
+        pis = sorted(by_project.get(number, []), key=lambda p: 0 if p.kind == "活動" else 1)
+        projects.append(
+            Project(
+                number=number,
+                group=v(r, "事業群番号"),
+                items=v(r, "取組項目") or [],
+                name=_s(v(r, "事務事業名")),
+                core=bool(v(r, "中核事業")),
+                reference=bool(v(r, "参考")),
+                start=v(r, "開始年度"),
+                end=v(r, "終了年度"),
+                section=_s(v(r, "所管課")),
+                target=_s(v(r, "事業対象")),
+                content=_s(v(r, "事業内容")),
+                progress=_s(v(r, "実施状況")),
+                results=_s(v(r, "事業の成果")),
+                contribution=_s(v(r, "目標達成への寄与")),
+                budgets=budgets,
+                law=_s(v(r, "根拠法令")),
+                obligatory=bool(v(r, "義務付け")),
+                no_discretion=bool(v(r, "裁量なし")),
+                other_evaluation=_s(v(r, "他の評価対象")),
+                review=_s(v(r, "見直し区分")),
+                viewpoints=v(r, "事業構築の視点") or [],
+                review_text=_s(v(r, "見直し内容")),
+                next_direction=_s(v(r, "次年度の方向性")),
+                indicators=pis,
+                origin=r.origin,
+            )
+        )
+    issues = [
+        Issue(v(r, "取組項目") or [], _s(v(r, "実績の検証及び解決すべき課題")),
+              _s(v(r, "課題解決に向けた方向性")), r.origin)
+        for r in records["課題"]
+    ]
+    chosho = Chosho(
+        fiscal_year=fy,
+        strategy=_s(kv.get("strategy")),
+        policy=_s(kv.get("policy")),
+        plan_name=_s(kv.get("plan_name")),
+        plan_start=period.start,
+        plan_end=period.end,
+        related_sections=_s(kv.get("related_sections")),
+        groups=groups,
+        items=items,
+        indicators=indicators,
+        projects=projects,
+        issues=issues,
+        source=book.source,
+    )
+    return Loaded(chosho, out.items, records)
+
+
+def headers_for(fiscal_year: int, plan_start: int, plan_end: int) -> dict[str, list[str]]:
+    return {s.name: s.headers for s in contract.sheets(fiscal_year, plan_start, plan_end)}
+
+
+__all__ = ["Loaded", "Record", "col_index", "col_letter", "headers_for", "load"]

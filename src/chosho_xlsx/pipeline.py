@@ -1,0 +1,74 @@
+"""The steps from a file to a computed 調書, in one place: check the file is safe, read
+its values, parse them against the contract, check across sheets, compute."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .findings import ERROR, Finding
+from .loader import Loaded, headers_for, load
+from .model import Report
+from .reader import RawBook, book_from_rows
+from .settings import Settings
+
+
+@dataclass
+class Checked:
+    """One input after validation: its findings, and its report if it could be built."""
+
+    source: str
+    findings: list[Finding] = field(default_factory=list)
+    report: Report | None = None
+    unreadable: bool = False
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == ERROR]
+
+    @property
+    def ok(self) -> bool:
+        return not self.unreadable and not self.errors
+
+
+def check_book(book: RawBook, settings: Settings) -> Checked:
+    from .checks import cross_checks
+    from .rules import compute
+
+    loaded: Loaded = load(book, settings)
+    findings = list(loaded.findings)
+    report = None
+    if loaded.chosho is not None:
+        report = compute(loaded.chosho, settings)
+        findings.extend(cross_checks(loaded, report, settings))
+    return Checked(book.source, findings, report)
+
+
+def check_file(path: str | Path, settings: Settings) -> Checked:
+    """Validate one department workbook; never raises for a bad file."""
+    from .contract import SHEET_NAMES
+    from .findings import UnreadableFile
+    from .reader import read_book
+    from .safety import check_workbook
+
+    try:
+        check_workbook(path)
+        book = read_book(path, SHEET_NAMES)
+    except UnreadableFile as exc:
+        return Checked(str(path), [exc.finding], None, unreadable=True)
+    except Exception as exc:  # a parser choking on a file the safety check let through
+        finding = Finding("E-FILE-CORRUPT", str(path), params={"path": str(path), "reason": type(exc).__name__})
+        return Checked(str(path), [finding], None, unreadable=True)
+    return check_book(book, settings)
+
+
+def example_book() -> RawBook:
+    """The bundled example (the seed 調書) as a RawBook, as if read from its workbook."""
+    from . import fiscal
+    from .example import load_example_rows
+
+    rows = load_example_rows()
+    kv = {r["項目"]: r["値"] for r in rows["調書"]}
+    fy = fiscal.parse_year(kv["実施年度"])
+    period = fiscal.parse_period(kv["計画期間"])
+    return book_from_rows(rows, headers_for(fy, period.start, period.end), "example")

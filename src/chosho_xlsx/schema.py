@@ -1,0 +1,57 @@
+"""pandera schemas for the input sheets, built from the contract (schemas/input.yaml).
+
+The contract is the data; this module only says how each of its column properties maps
+onto a pandera check, and how pandera's failure cases map back onto one finding per cell.
+Checks that look across rows of other sheets live in checks.py."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pandera.pandas as pa
+
+from .contract import Sheet
+
+# pandera's check names → our finding codes
+_CODES = {
+    "not_nullable": "E-REQUIRED",
+    "field_uniqueness": "E-DUPLICATE",
+    "greater_than_or_equal_to": "E-RANGE",
+    "less_than_or_equal_to": "E-RANGE",
+}
+
+
+def build_schema(sheet: Sheet) -> pa.DataFrameSchema:
+    columns = {}
+    for col in sheet.columns:
+        checks = []
+        if col.min is not None:
+            checks.append(pa.Check.ge(col.min, ignore_na=True))
+        if col.max is not None:
+            checks.append(pa.Check.le(col.max, ignore_na=True))
+        columns[col.header] = pa.Column(
+            None,
+            nullable=not col.required,
+            unique=col.unique,
+            checks=checks,
+            required=False,  # a missing column is reported by the reader, once
+            report_duplicates="exclude_first",
+        )
+    return pa.DataFrameSchema(columns, name=sheet.name, strict=False, coerce=False)
+
+
+def run_schema(sheet: Sheet, frame: pd.DataFrame) -> list[tuple[int, str, str]]:
+    """(Excel row, header, code) for every failing cell, one entry per cell."""
+    if frame.empty:
+        return []
+    try:
+        build_schema(sheet).validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        out: dict[tuple[int, str], str] = {}
+        cases = exc.failure_cases
+        for rec in cases.itertuples(index=False):
+            code = next((c for k, c in _CODES.items() if str(rec.check).startswith(k)), None)
+            if code is None or rec.index is None or pd.isna(rec.index):
+                continue
+            out.setdefault((int(rec.index), str(rec.column)), code)
+        return [(row, header, code) for (row, header), code in out.items()]
+    return []
