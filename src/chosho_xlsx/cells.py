@@ -129,7 +129,7 @@ def _numbered_list(raw: object, marks: str, limit: int) -> list[int] | None:
         if all(ch in marks for ch in part):
             out.extend(marks.index(ch) + 1 for ch in part)
             continue
-        norm = unicodedata.normalize("NFKC", part).strip("()（）)")
+        norm = re.sub(r"^[(（]|[)）]$", "", unicodedata.normalize("NFKC", part))
         if norm.isdigit():
             out.append(int(norm))
             continue

@@ -20,7 +20,7 @@ _BY_NAME = {name: first for _, name, first in ERAS}
 _ZENKAKU = str.maketrans("0123456789", "０１２３４５６７８９")
 
 _YEAR_RE = re.compile(
-    r"^(?:(?P<era>[RHS]|令和|平成|昭和)\s*(?P<n>\d{1,2}|元)|(?P<west>\d{4}))\s*(?:年度|年)?$"
+    r"^(?:(?P<era>[RHS]|令和|平成|昭和)\s*(?P<n>\d{1,3}|元)|(?P<west>\d{4}))\s*(?:年度|年)?$"
 )
 
 
