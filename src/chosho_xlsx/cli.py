@@ -178,6 +178,32 @@ def build(
     raise typer.Exit(_exit_code(results, strict=False))
 
 
+@app.command()
+def preview(
+    file: Annotated[Path, typer.Argument(help="印刷イメージを作る .xlsx / workbook to print")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="出力フォルダ / output folder")] = Path("output"),
+    png: Annotated[bool, typer.Option("--png", help="ページごとの PNG も作る / also one PNG per page")] = False,
+    dpi: Annotated[int, typer.Option("--dpi", min=10, max=600, help="PNG の解像度 / PNG resolution")] = 100,
+    lang: Lang = "ja",
+) -> None:
+    """LibreOffice で PDF（と PNG）の印刷イメージを作ります。 / Print a workbook to PDF (and PNG) with LibreOffice."""
+    lang = _lang_or_exit(lang)
+    from .findings import UnreadableFile
+    from .libreoffice import LibreOfficeError, LibreOfficeMissing
+    from .preview import preview as make_preview
+
+    try:
+        result = make_preview(file, output, png=png, dpi=dpi)
+    except UnreadableFile as exc:
+        raise fail(exc.finding.message(lang)) from None
+    except LibreOfficeMissing as exc:
+        raise fail(exc.message(lang)) from None
+    except LibreOfficeError as exc:
+        raise fail(str(exc)) from None
+    for path in result.paths:
+        typer.echo(str(path))
+
+
 def main() -> None:
     try:
         app()

@@ -1,0 +1,130 @@
+"""Whether the values cached in a workbook's formula cells are the values the formulas give.
+
+Excel shows cached values until it recalculates, and viewers that never recalculate
+(previews, mail clients, calamine, pandas) show only them. A writer that caches a wrong
+value (XlsxWriter caches 0 unless told otherwise) therefore prints a wrong 調書 in some
+places and a right one in others. `compare_cached_with_recalculated` lets LibreOffice
+recalculate every formula (forced on load, see libreoffice.py) and lists the cells where
+the cached value differs.
+
+Volatile functions (TODAY, NOW, RAND...) naturally differ and will be reported."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import libreoffice
+
+REL_TOL = 1e-9
+ABS_TOL = 1e-9
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    sheet: str
+    cell: str
+    formula: str
+    cached: object
+    recalculated: object
+
+    def __str__(self) -> str:
+        return (
+            f"{self.sheet}!{self.cell} {self.formula}: "
+            f"cached {self.cached!r}, recalculated {self.recalculated!r}"
+        )
+
+
+def compare_cached_with_recalculated(
+    xlsx_path: str | os.PathLike, *, timeout: float = libreoffice.DEFAULT_TIMEOUT
+) -> list[Mismatch]:
+    """Every formula cell whose cached value differs from LibreOffice's recalculated one,
+    in sheet order then row by row. Numbers are compared with a tiny tolerance, text
+    exactly; an empty cached value equals an empty text result.
+
+    Raises findings.UnreadableFile for a file that is not a readable .xlsx, and
+    libreoffice.LibreOfficeMissing / LibreOfficeError as libreoffice.convert does."""
+    from .safety import check_workbook
+
+    check_workbook(xlsx_path)
+    formulas, cached = _read(xlsx_path)
+    if not formulas:
+        return []
+    with tempfile.TemporaryDirectory(prefix="chosho-recalc-") as work:
+        recalculated_path = libreoffice.recalculated(xlsx_path, work, "xlsx", timeout=timeout)
+        _, recalculated = _read(recalculated_path, formulas_too=False)
+    mismatches = []
+    for (sheet, cell), formula in formulas.items():
+        before = cached.get((sheet, cell))
+        after = recalculated.get((sheet, cell))
+        if not same_value(before, after):
+            mismatches.append(Mismatch(sheet, cell, formula, before, after))
+    return mismatches
+
+
+def _read(
+    path: str | os.PathLike, formulas_too: bool = True
+) -> tuple[dict[tuple[str, str], str], dict[tuple[str, str], object]]:
+    """({(sheet, cell): formula text}, {(sheet, cell): cached value}) of a workbook; the
+    values are read only for formula cells when formulas_too, else for every cell."""
+    import openpyxl
+
+    formulas: dict[tuple[str, str], str] = {}
+    if formulas_too:
+        book = openpyxl.load_workbook(Path(path), data_only=False)
+        for ws in book.worksheets:
+            for row in ws.iter_rows():
+                for c in row:
+                    text = _formula_text(c)
+                    if text is not None:
+                        formulas[(ws.title, c.coordinate)] = text
+    values: dict[tuple[str, str], object] = {}
+    book = openpyxl.load_workbook(Path(path), data_only=True)
+    for ws in book.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                key = (ws.title, c.coordinate)
+                if formulas_too and key not in formulas:
+                    continue
+                values[key] = c.value
+    return formulas, values
+
+
+def _formula_text(cell) -> str | None:
+    value = cell.value
+    if getattr(cell, "data_type", None) == "f" or (
+        isinstance(value, str) and value.startswith("=")
+    ):
+        text = getattr(value, "text", value)  # ArrayFormula / DataTableFormula carry .text
+        return str(text) if text is not None else str(value)
+    return None
+
+
+def same_value(a: object, b: object) -> bool:
+    """Equal as Excel would show them: numbers within a tiny tolerance, text exactly,
+    booleans only to booleans, and None equal to ''."""
+    if a is None or b is None:
+        return (a is None or a == "") and (b is None or b == "")
+    if isinstance(a, bool) or isinstance(b, bool):
+        return isinstance(a, bool) and isinstance(b, bool) and a == b
+    if isinstance(a, dt.datetime | dt.date | dt.time) or isinstance(
+        b, dt.datetime | dt.date | dt.time
+    ):
+        return _same_moment(a, b)
+    if isinstance(a, int | float) and isinstance(b, int | float):
+        return math.isclose(a, b, rel_tol=REL_TOL, abs_tol=ABS_TOL)
+    if isinstance(a, str) and isinstance(b, str):
+        return a == b
+    return a == b
+
+
+def _same_moment(a: object, b: object) -> bool:
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dt.datetime):
+        return abs((a - b).total_seconds()) < 0.001  # type: ignore[operator]
+    return a == b
