@@ -1,0 +1,115 @@
+"""How wide and how tall a text is, in the units Excel uses: column widths in
+characters of the default font (Calibri 11, 7 px per digit), row heights in points.
+
+Neither Excel nor LibreOffice sizes a row to the text of a merged cell, so the writer
+computes every row height itself from these estimates. They err on the generous side:
+a row a little too tall reads fine, a clipped line does not."""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+
+PX_PER_PT = 96 / 72
+DIGIT_PX = 7  # the default font's maximum digit width, in pixels
+CELL_PAD_PX = 8  # both sides of a cell, plus the grid line
+NARROW_EM = 0.6  # Latin letters and digits in a proportional Japanese font
+WIDE_EM = 1.0  # 全角: east_asian_width W, F, and A (ambiguous is wide in Japanese fonts)
+LINE_FACTOR = 1.32  # line height ÷ font size (IPAex and MS fonts, with leading)
+ROW_PAD_PT = 5.0  # above and below the text of a row
+MAX_ROW_PT = 409.0  # Excel's largest row height
+SAFETY = 0.94  # share of the cell's width the estimate fills (kinsoku, rounding)
+
+
+def char_em(ch: str) -> float:
+    if ch == "\t":
+        return 2 * WIDE_EM
+    if unicodedata.combining(ch):
+        return 0.0
+    if unicodedata.east_asian_width(ch) in ("W", "F", "A"):
+        return WIDE_EM
+    return NARROW_EM
+
+
+def text_px(text: str, size: float) -> float:
+    """The width of one line of text at a font size, in pixels."""
+    return sum(char_em(c) for c in text) * size * PX_PER_PT
+
+
+def column_px(width: float) -> int:
+    """The width of a column of `width` characters, in pixels (Excel's rule)."""
+    if width <= 0:
+        return 0
+    if width < 1:
+        return int(width * (DIGIT_PX + 5) + 0.5)
+    return int(width * DIGIT_PX + 0.5) + 5
+
+
+def width_for_px(px: float) -> float:
+    """The column width (characters) whose pixel width is at least `px`."""
+    if px <= 0:
+        return 0.0
+    return max(1.0, math.ceil((px - 5) / DIGIT_PX * 4) / 4)
+
+
+def _tokens(line: str) -> list[str]:
+    """Break opportunities: a run of Latin letters/digits stays together (as Excel and
+    LibreOffice wrap words); every other character stands alone."""
+    out: list[str] = []
+    word = ""
+    for ch in line:
+        if ch.isascii() and not ch.isspace():
+            word += ch
+            continue
+        if word:
+            out.append(word)
+            word = ""
+        out.append(ch)
+    if word:
+        out.append(word)
+    return out
+
+
+def wrap(text: str, avail_px: float, size: float) -> list[str]:
+    """The lines a wrapping cell shows for `text` in `avail_px` pixels."""
+    limit = max(avail_px * SAFETY, size * PX_PER_PT)  # at least one character per line
+    lines: list[str] = []
+    for para in str(text).split("\n"):
+        cur, cur_px = "", 0.0
+        for tok in _tokens(para):
+            w = text_px(tok, size)
+            if cur and cur_px + w > limit:
+                lines.append(cur)
+                cur, cur_px = "", 0.0
+                if tok.isspace():
+                    continue
+            while w > limit:  # a word longer than the line: broken by characters
+                head, head_px = "", 0.0
+                for ch in tok:
+                    cw = text_px(ch, size)
+                    if head and head_px + cw > limit:
+                        break
+                    head, head_px = head + ch, head_px + cw
+                lines.append(head)
+                tok = tok[len(head):]
+                w = text_px(tok, size)
+            cur, cur_px = cur + tok, cur_px + w
+        lines.append(cur)
+    return lines
+
+
+def line_pt(size: float) -> float:
+    return size * LINE_FACTOR
+
+
+def text_height(text: str, width_chars: float, size: float) -> float:
+    """Points a wrapping cell of `width_chars` needs to show all of `text`."""
+    avail = column_px(width_chars) - CELL_PAD_PX
+    n = len(wrap(text, avail, size)) if text else 1
+    return n * line_pt(size) + ROW_PAD_PT
+
+
+def one_line_width(text: str, size: float) -> float:
+    """The column width (characters) that shows the longest line of `text` unwrapped."""
+    widest = max((text_px(line, size) for line in str(text).split("\n")), default=0.0)
+    return width_for_px(widest / SAFETY + CELL_PAD_PX)
