@@ -22,6 +22,7 @@ class Column:
     field: str
     type: str
     required: bool = False
+    required_unless: str | None = None  # not required in rows where this mark column is ○
     unique: bool = False
     ref: str | None = None
     values: tuple[str, ...] = ()
@@ -105,10 +106,6 @@ def _expand(spec: dict, order: str, fy: int, start: int, end: int) -> list[Colum
 
 def sheets(fiscal_year: int, plan_start: int, plan_end: int) -> list[Sheet]:
     """Every input sheet with its columns for this 実施年度 and 計画期間."""
-    params = {
-        "year_y": fiscal.label(fiscal_year),
-        "year_next": fiscal.label(fiscal_year + 1),
-    }
     out = []
     for s in raw_contract()["sheets"]:
         if s.get("kind") == KEYVALUE:
@@ -118,30 +115,51 @@ def sheets(fiscal_year: int, plan_start: int, plan_end: int) -> list[Sheet]:
             )
             out.append(Sheet(s["name"], KEYVALUE, cols, help=_help(s.get("help"))))
             continue
-        cols: list[Column] = []
-        for spec in s["columns"]:
-            if "family" in spec or "families" in spec:
-                cols.extend(_expand(spec, s.get("order", "by_family"), fiscal_year, plan_start, plan_end))
-                continue
-            cols.append(
-                Column(
-                    header=spec["name"],
-                    field=spec["field"],
-                    type=spec["type"],
-                    required=spec.get("required", False),
-                    unique=spec.get("unique", False),
-                    ref=spec.get("ref"),
-                    values=tuple(spec.get("values", ())),
-                    default=spec.get("default"),
-                    min=spec.get("min"),
-                    max=spec.get("max"),
-                    width=spec.get("width", 12),
-                    wrap=spec.get("wrap", False),
-                    help=_help(spec.get("help"), **params),
-                )
-            )
+        cols = _columns(s, "columns", fiscal_year, plan_start, plan_end)
         out.append(Sheet(s["name"], "table", tuple(cols), key=s.get("key"), help=_help(s.get("help"))))
     return out
+
+
+def _columns(s: dict, part: str, fiscal_year: int, plan_start: int, plan_end: int) -> list[Column]:
+    """The columns of a sheet's `columns` (or `optional`) list, year families expanded."""
+    params = {
+        "year_y": fiscal.label(fiscal_year),
+        "year_next": fiscal.label(fiscal_year + 1),
+    }
+    cols: list[Column] = []
+    for spec in s.get(part) or ():
+        if "family" in spec or "families" in spec:
+            cols.extend(_expand(spec, s.get("order", "by_family"), fiscal_year, plan_start, plan_end))
+            continue
+        cols.append(
+            Column(
+                header=spec["name"],
+                field=spec["field"],
+                type=spec["type"],
+                required=spec.get("required", False),
+                required_unless=spec.get("required_unless"),
+                unique=spec.get("unique", False),
+                ref=spec.get("ref"),
+                values=tuple(spec.get("values", ())),
+                default=spec.get("default"),
+                min=spec.get("min"),
+                max=spec.get("max"),
+                width=spec.get("width", 12),
+                wrap=spec.get("wrap", False),
+                help=_help(spec.get("help"), **params),
+            )
+        )
+    return cols
+
+
+def optional_columns(fiscal_year: int, plan_start: int, plan_end: int) -> dict[str, tuple[Column, ...]]:
+    """Sheet name → the columns a department may add (the contract's `optional`): read
+    and checked when present; the template does not write them."""
+    return {
+        s["name"]: tuple(_columns(s, "optional", fiscal_year, plan_start, plan_end))
+        for s in raw_contract()["sheets"]
+        if s.get("kind") != KEYVALUE and s.get("optional")
+    }
 
 
 def keyvalue_keys() -> list[dict]:

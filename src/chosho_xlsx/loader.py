@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from . import cells, contract, fiscal
 from .cells import CellError
 from .contract import KEYVALUE, Column, Sheet
-from .findings import Finding
+from .findings import ERROR, Finding
 from .formulas import col_index
 from .model import (
     Budget,
@@ -59,18 +59,23 @@ class Loaded:
 
 
 class _Collector:
-    """Findings, at most one per place: the first problem at a cell is the one to fix."""
+    """Findings, at most one per place: the first problem at a cell is the one to fix,
+    except that an error replaces a warning (a formula's cached value that cannot be read
+    is an error, not just W-FORMULA)."""
 
     def __init__(self) -> None:
         self.items: list[Finding] = []
-        self._seen: set[str] = set()
+        self._seen: dict[str, int] = {}
 
     def add(self, code: str, place: str, value: object = "", **params: object) -> None:
         key = place if "!" in place and place[-1].isdigit() else f"{place}:{code}"
-        if key in self._seen:
-            return
-        self._seen.add(key)
-        self.items.append(Finding(code, place, cells.shown(value), params))
+        finding = Finding(code, place, cells.shown(value), params)
+        at = self._seen.get(key)
+        if at is None:
+            self._seen[key] = len(self.items)
+            self.items.append(finding)
+        elif finding.severity == ERROR and self.items[at].severity != ERROR:
+            self.items[at] = finding
 
 
 def _convert(col: Column, raw: object, settings: Settings) -> object:
@@ -131,7 +136,7 @@ def _read_keyvalue(book: RawBook, out: _Collector, settings: Settings) -> dict[s
         key = spec["key"]
         if key not in found:
             if spec.get("required"):
-                out.add("E-KEY-MISSING", "調書", key, key=key)
+                out.add("E-KEY-MISSING", f"調書!{key}", "", key=key)
             continue
         r, raw = found[key]
         place = f"調書!B{r}"
@@ -151,9 +156,21 @@ def _read_keyvalue(book: RawBook, out: _Collector, settings: Settings) -> dict[s
     return values
 
 
+# Year families that only exist for years that have ended (before 実施年度).
+_PAST_FAMILIES = ("実績", "達成率")
+
+
 def _read_table(
-    book: RawBook, sheet: Sheet, out: _Collector, settings: Settings
+    book: RawBook,
+    sheet: Sheet,
+    out: _Collector,
+    settings: Settings,
+    fiscal_year: int,
+    optional: tuple[Column, ...] = (),
 ) -> list[Record] | None:
+    """The records of one table sheet, or None when they cannot be read (sheet or key
+    column missing). `optional` are columns the department may add (contract.optional_columns):
+    read when present, never required."""
     import pandas as pd
 
     from .schema import run_schema
@@ -172,23 +189,33 @@ def _read_table(
             out.add("E-COLUMN-DUPLICATE", f"{sheet.name}!{col_letter(i)}1", h, column=name)
             continue
         positions[name] = i
-    expected = {c.header for c in sheet.columns}
+    expected = {c.header for c in (*sheet.columns, *optional)}
     missing = [c for c in sheet.columns if c.header not in positions]
     for c in missing:
-        out.add("E-COLUMN-MISSING", sheet.name, "", column=c.header, sheet=sheet.name)
+        # The place names the sheet and the column: 「指標!R7目標」.
+        out.add("E-COLUMN-MISSING", f"{sheet.name}!{c.header}", "", column=c.header, sheet=sheet.name)
     for name, i in positions.items():
-        if name not in expected and fiscal.header_year(name):
+        if name in expected:
+            continue
+        year = fiscal.header_year(name)
+        if not year:
+            continue
+        if year[1] in _PAST_FAMILIES and year[0] >= fiscal_year:
+            out.add("E-ACTUAL-FUTURE", f"{sheet.name}!{col_letter(i)}1", name, column=name,
+                    year=fiscal.label(year[0]), family=year[1])
+        else:
             out.add("E-COLUMN-YEAR", f"{sheet.name}!{col_letter(i)}1", name, column=name)
     if missing and any(c.required for c in missing):
         return None  # the rows cannot be read without their key columns
-    columns = {c.header: col_letter(positions[c.header]) for c in sheet.columns if c.header in positions}
+    read = [c for c in (*sheet.columns, *optional) if c.header in positions]
+    columns = {c.header: col_letter(positions[c.header]) for c in read}
     records: list[Record] = []
     for r in range(2, len(raw.rows) + 1):
         row = raw.rows[r - 1]
         if all(cells.is_blank(v) for v in row):
             continue
         values: dict[str, object] = {}
-        for c in sheet.columns:
+        for c in read:
             if c.header not in positions:
                 continue
             i = positions[c.header]
@@ -202,12 +229,16 @@ def _read_table(
             except CellError as exc:
                 out.add(exc.code, place, value, **exc.params)
                 values[c.header] = None
+        for c in read:
+            if c.required_unless and values.get(c.header) is None and not values.get(c.required_unless):
+                out.add("E-REQUIRED", f"{sheet.name}!{columns[c.header]}{r}", "", column=c.header)
         records.append(Record(values, Origin(sheet.name, r, columns)))
     if records:
+        checked = [c.header for c in sheet.columns if c.header in positions]
         frame = pd.DataFrame(
             [rec.values for rec in records],
             index=[rec.origin.row for rec in records],
-            columns=list(columns),
+            columns=checked,
         )
         for row_no, header, code in run_schema(sheet, frame):
             value = raw.value(row_no, positions[header])
@@ -245,9 +276,10 @@ def load(book: RawBook, settings: Settings) -> Loaded:
         out.add(code, str(kv["@plan_period"]), fiscal.period_label(period.start, period.end))
         return Loaded(None, out.items)
     sheets = {s.name: s for s in contract.sheets(fy, period.start, period.end) if s.kind != KEYVALUE}
+    optional = contract.optional_columns(fy, period.start, period.end)
     records: dict[str, list[Record]] = {}
     for name, sheet in sheets.items():
-        recs = _read_table(book, sheet, out, settings)
+        recs = _read_table(book, sheet, out, settings, fy, optional.get(name, ()))
         if recs is not None:
             records[name] = recs
     if any(name not in records for name in sheets):

@@ -105,9 +105,11 @@ def period_label(project: Project, fiscal_year: int) -> str:
 
 def in_section4(project: Project, fiscal_year: int) -> bool:
     """Section 4 leaves out projects that ended in Y-1, those the prefecture has no
-    discretion over, and those evaluated elsewhere (the form's own note)."""
+    discretion over, and those evaluated elsewhere (the form's own note), and projects
+    listed only for reference (（参考）: the seed's 5-3 … 5-5 have no section 4 row)."""
     return not (
-        ended_before(project, fiscal_year)
+        project.reference
+        or ended_before(project, fiscal_year)
         or project.no_discretion
         or bool(project.other_evaluation.strip())
     )

@@ -30,7 +30,8 @@ def build_schema(sheet: Sheet) -> pa.DataFrameSchema:
             checks.append(pa.Check.le(col.max, ignore_na=True))
         columns[col.header] = pa.Column(
             None,
-            nullable=not col.required,
+            # row-dependent requirements (required_unless) are checked by the loader
+            nullable=not col.required or col.required_unless is not None,
             unique=col.unique,
             checks=checks,
             required=False,  # a missing column is reported by the reader, once
