@@ -6,6 +6,7 @@ the contract, 2 the file cannot be read safely or the command was misused."""
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -60,6 +61,17 @@ def parse_year_or_exit(text: str, what: str):
         raise fail(f"年度を読めません / not a fiscal year: {text!r}") from None
 
 
+@contextlib.contextmanager
+def _writing(target: Path):
+    """An output that cannot be written is the user's folder or disk, not a bug: one
+    sentence and exit 2 (the atomic writers leave nothing half-written behind)."""
+    try:
+        yield
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise fail(f"書き出せません / cannot write {target}: {reason}") from None
+
+
 @app.command()
 def template(
     output: Annotated[Path, typer.Option("-o", "--output", help="書き出すファイル / output .xlsx")],
@@ -73,7 +85,8 @@ def template(
         raise fail("計画期間には終了年度が必要です / the plan period needs an end year")
     from .template import write_template
 
-    write_template(output, fy, period.start, period.end)
+    with _writing(output):
+        write_template(output, fy, period.start, period.end)
     typer.echo(str(output))
 
 
@@ -84,7 +97,8 @@ def example(
     """記入例（長崎県 令和６年度の調書）の入力ブックを書き出します。 / Write the bundled example."""
     from .example import write_example
 
-    write_example(output)
+    with _writing(output):
+        write_example(output)
     typer.echo(str(output))
 
 
@@ -123,6 +137,14 @@ def validate(
     strict: Annotated[bool, typer.Option("--strict", help="警告も失敗扱い / warnings fail too")] = False,
     lang: Lang = "ja",
     rules: RulesOpt = None,
+    annotate_to: Annotated[
+        Path | None,
+        typer.Option(
+            "--annotate",
+            help="問題のセルに色とコメントを付けた写しを保存（複数ファイルのときはフォルダ） / "
+            "save a copy with the faulty cells marked (a folder for several files)",
+        ),
+    ] = None,
 ) -> None:
     """入力ブックを検査し、問題をセル単位で報告します。 / Check department workbooks cell by cell.
 
@@ -139,7 +161,46 @@ def validate(
         sys.stdout.write(findings_json(results, lang))
     else:
         print_findings(results, lang)
-    raise typer.Exit(_exit_code(results, strict))
+    code = _exit_code(results, strict)
+    if annotate_to is not None and not _annotate(results, annotate_to, lang, quiet=fmt == "json"):
+        code = EXIT_UNREADABLE
+    raise typer.Exit(code)
+
+
+def _annotate(results: list, target: Path, lang: str, quiet: bool) -> bool:
+    """Write the annotated copies: `target` itself for one input, else one file per
+    input in the folder `target`. Unreadable inputs get none. False if one failed."""
+    from .annotate import AnnotateError, annotate
+
+    readable = [r for r in results if not r.unreadable]
+    if len(results) == 1 and target.suffix.lower() in (".xlsx", ".xlsm"):
+        plan = [(r, target) for r in readable]
+    else:
+        if target.exists() and not target.is_dir():
+            typer.echo(f"--annotate には複数の入力のためフォルダを指定してください / "
+                       f"--annotate needs a folder for several inputs: {target}", err=True)
+            return False
+        used: set[str] = set()
+        plan = []
+        for r in readable:
+            src = Path(r.source)
+            name, n = f"{src.stem}.annotated{src.suffix}", 1
+            while name in used:
+                n += 1
+                name = f"{src.stem}.annotated-{n}{src.suffix}"
+            used.add(name)
+            plan.append((r, target / name))
+    ok = True
+    for r, out in plan:
+        try:
+            annotate(r.source, r.findings, out, lang)
+        except AnnotateError as exc:
+            typer.echo(str(exc), err=True)
+            ok = False
+            continue
+        if not quiet:
+            typer.echo(("注記付きの写し: " if lang == "ja" else "annotated copy: ") + str(out), err=True)
+    return ok
 
 
 @app.command()

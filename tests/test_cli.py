@@ -1,0 +1,55 @@
+"""The command line as a user meets it: help everywhere, fast start, exit codes."""
+
+import subprocess
+import sys
+
+import pytest
+
+COMMANDS = ["template", "example", "validate", "build", "preview"]
+
+
+def run(*args):
+    return subprocess.run(
+        [sys.executable, "-m", "chosho_xlsx.cli", *args], capture_output=True, text=True, encoding="utf-8"
+    )
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help(command):
+    proc = run(command, "--help")
+    assert proc.returncode == 0, proc.stderr
+    assert "Usage" in proc.stdout
+
+
+def test_help_does_not_import_heavy_libraries():
+    code = (
+        "import sys\n"
+        "from chosho_xlsx.cli import app\n"
+        "try:\n    app(['--help'])\nexcept SystemExit:\n    pass\n"
+        "heavy = sorted(m for m in ('pandas', 'pandera', 'xlsxwriter', 'openpyxl', 'python_calamine', 'numpy') if m in sys.modules)\n"
+        "print('HEAVY', heavy)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, encoding="utf-8")
+    assert "HEAVY []" in proc.stdout, proc.stdout + proc.stderr
+
+
+def test_unwritable_output_is_exit_2_without_traceback(tmp_path):
+    proc = run("example", "-o", str(tmp_path))  # a folder, not a file
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.startswith("書き出せません")
+
+
+def test_bad_year_is_misuse():
+    proc = run("template", "--year", "XX", "-o", "x.xlsx")
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+
+
+def test_bad_rules_file_is_exit_2(tmp_path):
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("rate: {rounding: sideways}\n", encoding="utf-8")
+    proc = run("build", "--rules", str(rules), "-o", str(tmp_path))
+    assert proc.returncode == 2
+    assert "rate.rounding" in proc.stderr
+    assert "Traceback" not in proc.stderr
