@@ -236,6 +236,16 @@ def build(
             from .atomic import write_text_atomic
 
             write_text_atomic(Path(json_path), text)
+    if reports:
+        from .layout import write_chosho
+        from .naming import chosho_name, unique_names
+
+        names = unique_names([chosho_name(r) for r in reports])
+        for report, name in zip(reports, names, strict=True):
+            target = output / name
+            with _writing(target):
+                write_chosho(report, target, settings)
+            typer.echo(str(target), err=json_path == "-")  # stdout stays pure JSON with --json -
     raise typer.Exit(_exit_code(results, strict=False))
 
 
