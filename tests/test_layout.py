@@ -432,3 +432,50 @@ def test_build_command(tmp_path):
     assert written.is_file()
     assert proc.stdout.strip() == str(written)
     assert openpyxl.load_workbook(written).sheetnames[0] == OVERVIEW
+
+
+# ---- the formulas recalculate to the engine's values, edge cases included ------------
+
+
+def _edge_chosho(report):
+    """The example with the cases the seed lacks: 減少, a bound target, やや遅れ, a zero
+    target, no actual in the latest year, no final target, 0.29/1 (binary float)."""
+    from decimal import Decimal
+
+    from chosho_xlsx.quantity import EMPTY, Quantity
+
+    c = copy.deepcopy(report.chosho)
+    y = c.fiscal_year
+    c.indicators[0].direction = "減少"
+    c.indicators[1].targets[y - 3] = Quantity(Decimal(10), "%", "以上")
+    c.indicators[2].actuals[y - 1] = Quantity(Decimal(43), "所属")
+    c.indicators[3].targets[y - 2] = Quantity(Decimal(0), "所属")
+    c.indicators[4].actuals[y - 1] = EMPTY
+    c.indicators[5].targets[c.plan_end] = EMPTY
+    pi = c.projects[0].indicators[0]
+    pi.targets[y - 2] = Quantity(Decimal(1))
+    pi.actuals[y - 2] = Quantity(Decimal("0.29"))
+    return c
+
+
+def _has_libreoffice() -> bool:
+    import shutil
+
+    return shutil.which("soffice") is not None or shutil.which("libreoffice") is not None
+
+
+@pytest.mark.skipif(not _has_libreoffice(), reason="LibreOffice not installed")
+@pytest.mark.parametrize("rounding", ["down", "half_up", "up"])
+def test_edge_cases_recalculate_to_the_cached_values(report, tmp_path, rounding):
+    from chosho_xlsx.recalc import compare_cached_with_recalculated
+
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(f"rate: {{rounding: {rounding}}}\nstatus: {{slightly_behind_from: 80}}\n",
+                     encoding="utf-8")
+    settings = load_settings(rules)
+    edge = compute(_edge_chosho(report), settings)
+    statuses = {ci.status for ci in edge.indicators}
+    assert "やや遅れ" in statuses and "減少" in {ci.indicator.direction for ci in edge.indicators}
+    path = tmp_path / "edge.xlsx"
+    layout.write_chosho(edge, path, settings)
+    assert compare_cached_with_recalculated(path) == []

@@ -24,6 +24,7 @@ STYLES: dict[str, dict] = {
     "center_top": {**GRID, "align": "center", "valign": "top", "text_wrap": True},
     "num": {**GRID, "align": "right", "valign": "vcenter"},
     "num_left": {**GRID, "align": "left", "valign": "vcenter", "indent": 1},
+    "rate": {**GRID, "align": "center", "valign": "vcenter"},
     "status": {**GRID, "align": "center", "valign": "vcenter", "bold": True},
     "blank": {**GRID},
     "plain": {},

@@ -35,4 +35,4 @@ def rate(plan: SheetPlan, r: int, c: int, target: tuple[int, int], actual: tuple
     formula = derived.rate_formula(ref(*target), ref(*actual), settings, bool(target_q.bound),
                                    direction)
     plan.formula(r, c, formula, derived.rate_value(value), derived.RATE_FORMAT, value.text,
-                 "num", **kw)
+                 "rate", **kw)
