@@ -15,8 +15,8 @@ DIGIT_PX = 7  # the default font's maximum digit width, in pixels
 CELL_PAD_PX = 8  # both sides of a cell, plus the grid line
 NARROW_EM = 0.6  # Latin letters and digits in a proportional Japanese font
 WIDE_EM = 1.0  # 全角: east_asian_width W, F, and A (ambiguous is wide in Japanese fonts)
-LINE_FACTOR = 1.32  # line height ÷ font size (IPAex and MS fonts, with leading)
-ROW_PAD_PT = 5.0  # above and below the text of a row
+LINE_FACTOR = 1.22  # line height ÷ font size (IPAex and MS fonts are 1.0 em; Excel adds leading)
+ROW_PAD_PT = 4.0  # above and below the text of a row
 MAX_ROW_PT = 409.0  # Excel's largest row height
 SAFETY = 0.94  # share of the cell's width the estimate fills (kinsoku, rounding)
 

@@ -38,7 +38,7 @@ class ResultColumns:
 
     @staticmethod
     def widths() -> list[float]:
-        return [4.5, 5.5, 4, 14, 13, 40, 7, 9, 9, 8, 19, 10, 10, 7, 40, 13, 8, 8, 9]
+        return [4.5, 5.5, 4, 14, 13, 40, 7, 9, 9, 8, 19, 10, 10, 7, 40, 13, 9.5, 9.5, 11]
 
 
 COLS = ResultColumns()
