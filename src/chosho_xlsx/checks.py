@@ -3,26 +3,40 @@ and the warnings a careful reviewer would raise. Column-local checks are in sche
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterator
+from decimal import Decimal
 
 from . import fiscal
 from .findings import Finding
 from .loader import Loaded
-from .model import Report, item_mark
-from .quantity import Quantity, units_agree
+from .model import Origin, Rate, Report, item_mark
+from .quantity import NO_VALUE, Quantity, units_agree
 from .rules import review_conflicts
 from .settings import Settings
+
+# 実績 this many times the target (or more) looks like a unit slip (千円/円, %/割合).
+FAR_ABOVE = 10
 
 
 def _f(code: str, place: str, value: object = "", **params: object) -> Finding:
     return Finding(code, place, "" if value is None else str(value), params)
 
 
+def _at(origin: Origin, header: str) -> str:
+    """The cell of `header` in the record's row; the row's first column when the sheet
+    lacks that (optional) column, so every finding names a real cell."""
+    if header in origin.columns:
+        return origin.cell(header)
+    first = min(origin.columns.values(), key=lambda c: (len(c), c), default="A")
+    return f"{origin.sheet}!{first}{origin.row}"
+
+
 def _unit_findings(values: dict[int, Quantity], unit: str, origin, family: str) -> Iterator[Finding]:
     for year, q in values.items():
         if q.value is not None and not units_agree(q.unit, unit):
             header = f"{fiscal.label(year)}{family}"
-            yield _f("E-UNIT", origin.cell(header), q.text(), unit=unit, found=q.unit)
+            yield _f("E-UNIT", _at(origin, header), q.text(), unit=unit, found=q.unit)
 
 
 def cross_checks(loaded: Loaded, report: Report, settings: Settings) -> list[Finding]:
@@ -89,8 +103,91 @@ def cross_checks(loaded: Loaded, report: Report, settings: Settings) -> list[Fin
     for cp in report.projects:
         p = cp.project
         if cp.review_proposed:
-            out.append(_f("W-REVIEW-PROPOSED", p.origin.cell("見直し区分"), "", proposed=cp.review))
+            out.append(_f("W-REVIEW-PROPOSED", _at(p.origin, "見直し区分"), "", proposed=cp.review))
         elif p.review and review_conflicts(p.review, cp.budget_change, settings):
             change = f"{cp.budget_change * 100:+.0f}%" if cp.budget_change is not None else ""
-            out.append(_f("W-REVIEW-CONFLICT", p.origin.cell("見直し区分"), p.review, change=change))
+            out.append(_f("W-REVIEW-CONFLICT", _at(p.origin, "見直し区分"), p.review, change=change))
+
+    out.extend(reviewer_warnings(loaded, report))
+    return out
+
+
+def _rate_agrees(given: Quantity, computed: Rate) -> bool:
+    """A rate the department typed against the engine's: 「87%」, 「87」 or 0.87 (a
+    percent-formatted cell) all agree with 87%."""
+    if computed.percent is None:
+        return False
+    if given.unit == "%":
+        return given.value == computed.percent
+    return given.value in (computed.percent, Decimal(computed.percent) / 100)
+
+
+def _status_text(raw: object) -> str:
+    text = unicodedata.normalize("NFKC", str(raw)).strip()
+    return "―" if text in NO_VALUE else text
+
+
+def _supplied(rows: list, values: dict, origin: Origin) -> Iterator[Finding]:
+    """W-RATE-MISMATCH for each optional 「R5達成率」 cell that disagrees with the engine."""
+    for row in rows:
+        header = f"{fiscal.label(row.year)}達成率"
+        given = values.get(header)
+        if not isinstance(given, Quantity) or given.value is None or header not in origin.columns:
+            continue
+        if not _rate_agrees(given, row.rate):
+            yield _f("W-RATE-MISMATCH", origin.cell(header), given.text(), computed=row.rate.text)
+
+
+def _magnitude(rows: list, origin: Origin) -> Iterator[Finding]:
+    """An actual with no target, or far above it (a unit slip?)."""
+    for row in rows:
+        if row.actual is None or row.actual.value is None:
+            continue
+        year = fiscal.label(row.year)
+        if row.target.value is None:
+            yield _f("W-ACTUAL-NO-TARGET", _at(origin, f"{year}目標"), "",
+                     year=year, actual=row.actual.text())
+        elif row.target.value > 0 and row.actual.value >= FAR_ABOVE * row.target.value:
+            yield _f("W-ACTUAL-FAR-ABOVE", _at(origin, f"{year}実績"), row.actual.text(),
+                     target=row.target.text(), factor=FAR_ABOVE)
+
+
+def reviewer_warnings(loaded: Loaded, report: Report) -> list[Finding]:
+    """What a careful reviewer would ask a department to confirm: rates and statuses
+    typed that differ from the engine's, missing final targets, actuals without a
+    target or far above it, groups and projects without indicators, sub-projects
+    without their parent."""
+    c = report.chosho
+    out: list[Finding] = []
+    records = {(r.origin.sheet, r.origin.row): r.values for recs in loaded.records.values() for r in recs}
+    final = fiscal.label(c.plan_end)
+
+    for ci in report.indicators:
+        ind = ci.indicator
+        values = records.get((ind.origin.sheet, ind.origin.row), {})
+        if f"{final}目標" in ind.origin.columns and ci.final_target.value is None:
+            out.append(_f("W-NO-FINAL-TARGET", ind.origin.cell(f"{final}目標"), "", year=final))
+        out.extend(_magnitude(ci.years, ind.origin))
+        out.extend(_supplied(ci.years, values, ind.origin))
+        given = values.get("進捗状況")
+        if given is not None and "進捗状況" in ind.origin.columns and _status_text(given) != ci.status:
+            out.append(_f("W-STATUS-MISMATCH", ind.origin.cell("進捗状況"), given, computed=ci.status))
+
+    numbers = {p.number for p in c.projects}
+    for cp in report.projects:
+        p = cp.project
+        if not p.indicators:
+            out.append(_f("W-PROJECT-NO-INDICATOR", _at(p.origin, "事業番号"), p.number))
+        parent = p.number.rsplit("-", 1)[0] if "-" in p.number else None
+        if parent is not None and parent not in numbers:
+            out.append(_f("W-SUBPROJECT-NO-PARENT", _at(p.origin, "事業番号"), p.number, parent=parent))
+        for cpi in cp.indicators:
+            pi = cpi.indicator
+            out.extend(_magnitude(cpi.years, pi.origin))
+            out.extend(_supplied(cpi.years, records.get((pi.origin.sheet, pi.origin.row), {}), pi.origin))
+
+    with_indicator = {i.group for i in c.indicators}
+    for g in c.groups:
+        if g.number is not None and g.number not in with_indicator:
+            out.append(_f("W-GROUP-NO-INDICATOR", _at(g.origin, "事業群番号"), g.number))
     return out

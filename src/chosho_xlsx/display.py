@@ -48,11 +48,17 @@ def print_findings(results: list[Checked], lang: str) -> None:
         if not r.findings:
             console.print(Text.assemble(("✔ ", "green"), f"{r.source}: {h[8]}"))
             continue
+        if r.unreadable:  # one sentence (it names the file) and what to do, no table
+            for f in r.findings:
+                console.print(Text.assemble(("✘ ", "red"), f.message(lang)))
+                console.print(Text("  " + f.hint(lang)))
+            continue
         mark = ("✘ ", "red") if n_err else ("! ", "yellow")
         console.print(Text.assemble(mark, f"{r.source}: {h[6]} {n_err} / {h[7]} {n_warn}"))
         table = Table(show_lines=False, expand=False)
-        for title in h[:6]:
-            table.add_column(title, overflow="fold")
+        for i, title in enumerate(h[:6]):
+            # place, kind and code are never folded: a clerk searches for them
+            table.add_column(title, overflow="fold", no_wrap=i < 3)
         for f in r.findings:
             kind = h[6] if f.severity == ERROR else h[7]
             style = "red" if f.severity == ERROR else "yellow"

@@ -5,6 +5,7 @@ only fills in the blanks."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -14,6 +15,10 @@ from .resources import data_file
 
 ERROR = "error"
 WARNING = "warning"
+
+# 「A1」 … 「XFD1048576」: the part after 「!」 of a cell place (anything else is a column
+# header or a 調書 item: 「指標!R7目標」).
+CELL_RE = re.compile(r"^[A-Z]{1,3}[1-9][0-9]*$")
 
 
 @cache
@@ -37,8 +42,9 @@ def render(code: str, part: str, lang: str, **params: object) -> str:
 class Finding:
     """One thing wrong (or worth a look) at one place.
 
-    `place` is 「指標!H7」 for a cell, 「指標!H」 for a column, 「指標」 for a sheet, or the
-    file name for the file as a whole."""
+    `place` is 「指標!H7」 for a cell, 「指標!R7目標」 (sheet and header) for a column or a
+    調書 item, 「指標」 for a sheet, or the file name for the file as a whole (the codes
+    E-FILE-*)."""
 
     code: str
     place: str
@@ -56,23 +62,62 @@ class Finding:
         return render(self.code, "hint", lang, value=self.value, **self.params)
 
     @property
+    def about_file(self) -> bool:
+        """The file as a whole (cannot be read): no sheet, no cell."""
+        return self.code.startswith("E-FILE-")
+
+    @property
     def sheet(self) -> str:
+        if self.about_file:
+            return ""
         return self.place.split("!", 1)[0] if "!" in self.place else self.place
 
     @property
     def cell(self) -> str:
-        return self.place.split("!", 1)[1] if "!" in self.place else ""
+        """「H7」 for a cell finding, else ''."""
+        rest = self.place.split("!", 1)[1] if "!" in self.place and not self.about_file else ""
+        return rest if CELL_RE.match(rest) else ""
+
+    @property
+    def column(self) -> str:
+        """The header (or 調書 item) a finding without a cell names, else ''."""
+        rest = self.place.split("!", 1)[1] if "!" in self.place and not self.about_file else ""
+        return "" if CELL_RE.match(rest) else rest
 
     def as_dict(self, lang: str = "ja") -> dict:
         return {
             "code": self.code,
             "severity": self.severity,
+            "place": self.place,
             "sheet": self.sheet,
             "cell": self.cell,
+            "column": self.column,
             "value": self.value,
             "message": self.message(lang),
             "hint": self.hint(lang),
         }
+
+
+def one_per_cell(findings: list[Finding]) -> list[Finding]:
+    """At most one finding per cell (an error wins over a warning, else the first one
+    found), and no finding twice; order kept."""
+    out: list[Finding | None] = []
+    at: dict[str, int] = {}
+    seen: set[tuple[str, str, str]] = set()
+    for f in findings:
+        if f.cell:
+            i = at.get(f.place)
+            if i is None:
+                at[f.place] = len(out)
+                out.append(f)
+            elif f.severity == ERROR and out[i].severity != ERROR:
+                out[i] = f
+            continue
+        key = (f.code, f.place, f.value)
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return [f for f in out if f is not None]
 
 
 class UnreadableFile(Exception):

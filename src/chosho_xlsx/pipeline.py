@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .findings import ERROR, Finding
+from .findings import ERROR, Finding, one_per_cell
 from .loader import Loaded, headers_for, load
 from .model import Report
 from .reader import RawBook, book_from_rows
@@ -41,7 +41,7 @@ def check_book(book: RawBook, settings: Settings) -> Checked:
     if loaded.chosho is not None:
         report = compute(loaded.chosho, settings)
         findings.extend(cross_checks(loaded, report, settings))
-    return Checked(book.source, findings, report)
+    return Checked(book.source, one_per_cell(findings), report)
 
 
 def check_file(path: str | Path, settings: Settings) -> Checked:

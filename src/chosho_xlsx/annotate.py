@@ -1,0 +1,109 @@
+"""`validate --annotate OUT.xlsx`: a copy of the department's workbook with every finding
+at its cell, so a clerk sees where to look in Excel.
+
+Each faulty cell gets a fill (red for an error, yellow for a warning) and a comment with
+the message and the hint. A finding without a cell (a missing column, a missing 調書
+item) goes on A1 of its sheet; one whose sheet is missing, or about the whole file, on
+A1 of the first sheet. The original is only read; the copy is saved atomically, so OUT
+is either complete or not there."""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Iterable
+from pathlib import Path
+
+from .findings import ERROR, Finding
+
+ERROR_FILL = "FFC7CE"  # Excel's light red ("Bad")
+WARNING_FILL = "FFEB9C"  # Excel's light yellow ("Neutral")
+AUTHOR = "chosho-xlsx validate"
+COMMENT_WIDTH = 360  # points; wide enough for a Japanese message and hint
+LINE_HEIGHT = 16
+
+
+class AnnotateError(Exception):
+    """The copy cannot be written; the message is one sentence for the user."""
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve() or (b.exists() and os.path.samefile(a, b))
+    except OSError:
+        return False
+
+
+def _text(findings: list[Finding], lang: str) -> str:
+    parts = []
+    for f in findings:
+        where = f"（{f.column}）" if f.column else ""
+        parts.append(f"[{f.code}]{where} {f.message(lang)}\n→ {f.hint(lang)}")
+    return "\n\n".join(parts)
+
+
+def _places(findings: Iterable[Finding], sheet_names: list[str]) -> dict[tuple[str, str], list[Finding]]:
+    """(sheet, cell) → its findings, errors first."""
+    first = sheet_names[0]
+    out: dict[tuple[str, str], list[Finding]] = {}
+    for f in findings:
+        sheet = f.sheet if f.sheet in sheet_names else first
+        cell = f.cell if f.cell and f.sheet in sheet_names else "A1"
+        out.setdefault((sheet, cell), []).append(f)
+    for items in out.values():
+        items.sort(key=lambda f: f.severity != ERROR)
+    return out
+
+
+def annotate(source: str | os.PathLike, findings: list[Finding], target: str | os.PathLike,
+             lang: str = "ja") -> Path:
+    """Write `target`: `source` with its findings marked. `source` is never written."""
+    from openpyxl import load_workbook
+    from openpyxl.comments import Comment
+    from openpyxl.styles import PatternFill
+
+    from .atomic import atomic_path
+
+    src, out = Path(source), Path(target)
+    if _same_file(src, out):
+        raise AnnotateError(
+            f"注記付きの写しを元のファイルと同じ名前で保存することはできません / "
+            f"the annotated copy cannot overwrite the original: {out}"
+        )
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl's notes on unsupported extensions
+            wb = load_workbook(src, keep_vba=src.suffix.lower() == ".xlsm", rich_text=True)
+    except Exception as exc:  # the values were read; openpyxl still may not cope
+        raise AnnotateError(
+            f"注記付きの写しを作れません（{type(exc).__name__}） / "
+            f"cannot make the annotated copy ({type(exc).__name__}): {src}"
+        ) from None
+    fills = {
+        sev: PatternFill(fill_type="solid", start_color=color, end_color=color)
+        for sev, color in ((ERROR, ERROR_FILL), ("warning", WARNING_FILL))
+    }
+    for (sheet, ref), items in _places(findings, wb.sheetnames).items():
+        cell = wb[sheet][ref]
+        if type(cell).__name__ == "MergedCell":  # inside a merged range: its top-left
+            for rng in wb[sheet].merged_cells.ranges:
+                if ref in rng:
+                    cell = wb[sheet].cell(rng.min_row, rng.min_col)
+                    break
+        text = _text(items, lang)
+        if cell.comment is not None:
+            text = f"{text}\n\n――\n{cell.comment.text}"
+        comment = Comment(text, AUTHOR)
+        comment.width = COMMENT_WIDTH
+        comment.height = LINE_HEIGHT * min(40, 2 + sum(1 + len(line) // 24 for line in text.splitlines()))
+        cell.comment = comment
+        cell.fill = fills[items[0].severity]
+    try:
+        with atomic_path(out) as tmp:
+            wb.save(tmp)
+    except OSError as exc:
+        raise AnnotateError(
+            f"注記付きの写しを保存できません（{exc.strerror or exc}） / "
+            f"cannot save the annotated copy ({exc.strerror or exc}): {out}"
+        ) from None
+    return out
