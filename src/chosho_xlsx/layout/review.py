@@ -11,7 +11,7 @@ from .grid import SheetPlan
 from .projects import display_name, item_cell
 
 NUMBER, CORE, NAME, PERIOD, ITEMS, SECTION, REVIEW, VIEWPOINTS, TEXT, NEXT = range(10)
-WIDTHS = [4.5, 4, 22, 11, 5.5, 14, 9, 9, 64, 64]
+WIDTHS = [4.5, 4, 22, 12, 5.5, 14, 9, 9, 64, 64]
 
 
 def viewpoints(cp: ComputedProject) -> str:
