@@ -53,3 +53,14 @@ def test_bad_rules_file_is_exit_2(tmp_path):
     assert proc.returncode == 2
     assert "rate.rounding" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_written_files_get_normal_permissions(tmp_path):
+    import os
+    import stat
+
+    umask = os.umask(0)
+    os.umask(umask)
+    out = tmp_path / "ex.xlsx"
+    assert run("example", "-o", str(out)).returncode == 0
+    assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~umask

@@ -6,12 +6,10 @@ Sheets and headers come from the contract (schemas/input.yaml via contract.sheet
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import math
 import os
 import re
-import tempfile
 import unicodedata
 import zipfile
 from datetime import datetime
@@ -27,6 +25,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
 from . import contract, fiscal
+from .atomic import atomic_path
 from .resources import template_file
 from .settings import load_settings
 
@@ -497,33 +496,13 @@ class _ReproducibleZip(zipfile.ZipFile):
         self.writestr(name, data, compress_type, compresslevel)
 
 
-def _file_mode(target: Path) -> int:
-    try:
-        return target.stat().st_mode & 0o777
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
-
-
 def save_workbook(wb: Workbook, path: str | os.PathLike) -> None:
-    """Save deterministically and atomically: a temporary file in the target folder,
-    then os.replace; on any failure the target is untouched and no temp file is left."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            with _ReproducibleZip(fh, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
-                ExcelWriter(wb, archive).save()
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, _file_mode(target))
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    """Save deterministically and atomically (atomic.atomic_path): on any failure the
+    target is untouched and no temp file is left."""
+    with atomic_path(Path(path)) as tmp, open(tmp, "wb") as fh, _ReproducibleZip(
+        fh, "w", zipfile.ZIP_DEFLATED, allowZip64=True
+    ) as archive:
+        ExcelWriter(wb, archive).save()
 
 
 def write_template(
