@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from decimal import Decimal
 
 from . import fiscal
 from .model import GROUP_MARKS, ITEM_MARKS
@@ -77,22 +78,38 @@ def to_period(raw: object) -> fiscal.Period | None:
         raise CellError("E-NOT-PERIOD") from None
 
 
+# Numbers outside this range are slips, not values (Excel itself keeps 15 digits), and
+# they would overflow the exact arithmetic of the rates (28 significant digits).
+MAX_NUMBER = Decimal(10) ** 15
+MIN_NUMBER = Decimal(10) ** -6  # the smallest non-zero magnitude
+
+
+def _plausible(value: Decimal | int | None) -> bool:
+    return value is None or value == 0 or MIN_NUMBER <= abs(value) < MAX_NUMBER
+
+
 def to_quantity(raw: object):
     if isinstance(raw, (dt.date, dt.datetime, dt.time, dt.timedelta)):
         raise CellError("E-NOT-NUMBER")
     try:
-        return parse_quantity(raw)
+        q = parse_quantity(raw)
     except QuantityError:
         raise CellError("E-NOT-NUMBER") from None
+    if not _plausible(q.value):
+        raise CellError("E-NOT-NUMBER")
+    return q
 
 
 def to_money(raw: object) -> int | None:
     if isinstance(raw, (dt.date, dt.datetime, dt.time, dt.timedelta)):
         raise CellError("E-MONEY")
     try:
-        return parse_money(raw)
+        value = parse_money(raw)
     except QuantityError:
         raise CellError("E-MONEY") from None
+    if not _plausible(value):
+        raise CellError("E-MONEY")
+    return value
 
 
 def to_mark(raw: object, marks: tuple[str, ...]) -> bool:
