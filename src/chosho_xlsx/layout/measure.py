@@ -7,7 +7,9 @@ a row a little too tall reads fine, a clipped line does not."""
 
 from __future__ import annotations
 
+import functools
 import math
+import re
 import unicodedata
 
 PX_PER_PT = 96 / 72
@@ -31,9 +33,31 @@ def char_em(ch: str) -> float:
     return NARROW_EM
 
 
+class _Ems(dict):
+    """Width in em of a character (or, in _TOKEN_EMS, of a token), computed once.
+
+    Measuring is the writer's hot loop (every text of every 調書); a dict lookup is
+    several times cheaper than the unicodedata calls. Sums run in the same order as
+    before, so every width is the same float."""
+
+    def __init__(self, measure) -> None:
+        super().__init__()
+        self._measure = measure
+
+    def __missing__(self, key: str) -> float:
+        if len(self) > 200_000:  # bounded: a long batch of varied text
+            self.clear()
+        value = self[key] = self._measure(key)
+        return value
+
+
+_CHAR_EMS = _Ems(char_em)
+_TOKEN_EMS = _Ems(lambda tok: sum(map(_CHAR_EMS.__getitem__, tok)))
+
+
 def text_px(text: str, size: float) -> float:
     """The width of one line of text at a font size, in pixels."""
-    return sum(char_em(c) for c in text) * size * PX_PER_PT
+    return sum(map(_CHAR_EMS.__getitem__, text)) * size * PX_PER_PT
 
 
 def column_px(width: float) -> int:
@@ -52,32 +76,25 @@ def width_for_px(px: float) -> float:
     return max(1.0, math.ceil((px - 5) / DIGIT_PX * 4) / 4)
 
 
+# A run of ASCII characters that are not white space (str.isspace), or one character.
+_TOKEN_RE = re.compile(r"[\x00-\x08\x0e-\x1b!-\x7f]+|.", re.S)
+
+
 def _tokens(line: str) -> list[str]:
     """Break opportunities: a run of Latin letters/digits stays together (as Excel and
     LibreOffice wrap words); every other character stands alone."""
-    out: list[str] = []
-    word = ""
-    for ch in line:
-        if ch.isascii() and not ch.isspace():
-            word += ch
-            continue
-        if word:
-            out.append(word)
-            word = ""
-        out.append(ch)
-    if word:
-        out.append(word)
-    return out
+    return _TOKEN_RE.findall(line)
 
 
 def wrap(text: str, avail_px: float, size: float) -> list[str]:
     """The lines a wrapping cell shows for `text` in `avail_px` pixels."""
     limit = max(avail_px * SAFETY, size * PX_PER_PT)  # at least one character per line
+    token_em = _TOKEN_EMS.__getitem__
     lines: list[str] = []
     for para in str(text).split("\n"):
         cur, cur_px = "", 0.0
-        for tok in _tokens(para):
-            w = text_px(tok, size)
+        for tok in _TOKEN_RE.findall(para):
+            w = token_em(tok) * size * PX_PER_PT  # as text_px computes it
             if cur and cur_px + w > limit:
                 lines.append(cur)
                 cur, cur_px = "", 0.0
@@ -102,6 +119,7 @@ def line_pt(size: float) -> float:
     return size * LINE_FACTOR
 
 
+@functools.lru_cache(maxsize=8192)
 def text_height(text: str, width_chars: float, size: float) -> float:
     """Points a wrapping cell of `width_chars` needs to show all of `text`."""
     avail = column_px(width_chars) - CELL_PAD_PX
