@@ -8,10 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cache
 
-import yaml
-
 from . import fiscal
-from .resources import schema_file
+from .resources import load_yaml, schema_file
 
 KEYVALUE = "keyvalue"
 
@@ -57,7 +55,7 @@ class Sheet:
 
 @cache
 def raw_contract() -> dict:
-    return yaml.safe_load(schema_file("input.yaml").read_text(encoding="utf-8"))
+    return load_yaml(schema_file("input.yaml").read_text(encoding="utf-8"))
 
 
 def marks() -> tuple[str, ...]:
@@ -106,6 +104,11 @@ def _expand(spec: dict, order: str, fy: int, start: int, end: int) -> list[Colum
 
 def sheets(fiscal_year: int, plan_start: int, plan_end: int) -> list[Sheet]:
     """Every input sheet with its columns for this 実施年度 and 計画期間."""
+    return list(_sheets(fiscal_year, plan_start, plan_end))
+
+
+@cache
+def _sheets(fiscal_year: int, plan_start: int, plan_end: int) -> tuple[Sheet, ...]:
     out = []
     for s in raw_contract()["sheets"]:
         if s.get("kind") == KEYVALUE:
@@ -117,7 +120,7 @@ def sheets(fiscal_year: int, plan_start: int, plan_end: int) -> list[Sheet]:
             continue
         cols = _columns(s, "columns", fiscal_year, plan_start, plan_end)
         out.append(Sheet(s["name"], "table", tuple(cols), key=s.get("key"), help=_help(s.get("help"))))
-    return out
+    return tuple(out)
 
 
 def _columns(s: dict, part: str, fiscal_year: int, plan_start: int, plan_end: int) -> list[Column]:
@@ -152,6 +155,7 @@ def _columns(s: dict, part: str, fiscal_year: int, plan_start: int, plan_end: in
     return cols
 
 
+@cache
 def optional_columns(fiscal_year: int, plan_start: int, plan_end: int) -> dict[str, tuple[Column, ...]]:
     """Sheet name → the columns a department may add (the contract's `optional`): read
     and checked when present; the template does not write them."""

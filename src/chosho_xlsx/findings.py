@@ -9,9 +9,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 
-import yaml
-
-from .resources import data_file
+from .resources import data_file, load_yaml
 
 ERROR = "error"
 WARNING = "warning"
@@ -23,7 +21,7 @@ CELL_RE = re.compile(r"^[A-Z]{1,3}[1-9][0-9]*$")
 
 @cache
 def catalogue() -> dict[str, dict]:
-    return yaml.safe_load(data_file("messages.yaml").read_text(encoding="utf-8"))
+    return load_yaml(data_file("messages.yaml").read_text(encoding="utf-8"))
 
 
 class _Blank(dict):

@@ -173,7 +173,7 @@ def _read_table(
     read when present, never required."""
     import pandas as pd
 
-    from .schema import run_schema
+    from .schema import checked_headers, run_schema
 
     raw: RawSheet | None = book.sheets.get(sheet.name)
     if raw is None:
@@ -234,7 +234,7 @@ def _read_table(
                 out.add("E-REQUIRED", f"{sheet.name}!{columns[c.header]}{r}", "", column=c.header)
         records.append(Record(values, Origin(sheet.name, r, columns)))
     if records:
-        checked = [c.header for c in sheet.columns if c.header in positions]
+        checked = [h for h in checked_headers(sheet) if h in positions]
         frame = pd.DataFrame(
             [rec.values for rec in records],
             index=[rec.origin.row for rec in records],

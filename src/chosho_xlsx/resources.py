@@ -36,3 +36,11 @@ def data_file(name: str) -> Path:
 
 def example_file() -> Path:
     return data_file("example_r6.yaml")
+
+
+def load_yaml(text: str):
+    """yaml.safe_load, with libyaml's C loader when PyYAML has it (about ten times
+    faster: the contract, the messages and the rules are read on every start)."""
+    import yaml
+
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))

@@ -6,6 +6,8 @@ Checks that look across rows of other sheets live in checks.py."""
 
 from __future__ import annotations
 
+from functools import cache
+
 import pandas as pd
 import pandera.pandas as pa
 
@@ -20,9 +22,29 @@ _CODES = {
 }
 
 
+@cache
 def build_schema(sheet: Sheet) -> pa.DataFrameSchema:
+    """One schema per sheet (and year set), built once: building costs more than
+    validating the example (Sheet is frozen, so it is its own cache key)."""
+    return _build_schema(sheet)
+
+
+def _constrained(col) -> bool:
+    return (col.required and col.required_unless is None) or col.unique or col.min is not None or col.max is not None
+
+
+@cache
+def checked_headers(sheet: Sheet) -> tuple[str, ...]:
+    """The headers pandera has something to check in; the frame needs no others (a
+    column with no constraint costs pandera as much as one with)."""
+    return tuple(c.header for c in sheet.columns if _constrained(c))
+
+
+def _build_schema(sheet: Sheet) -> pa.DataFrameSchema:
     columns = {}
     for col in sheet.columns:
+        if not _constrained(col):
+            continue
         checks = []
         if col.min is not None:
             checks.append(pa.Check.ge(col.min, ignore_na=True))

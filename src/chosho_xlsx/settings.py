@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from .resources import schema_file
+from .resources import load_yaml, schema_file
 
 ROUNDINGS = {"down": ROUND_DOWN, "half_up": ROUND_HALF_UP, "up": ROUND_CEILING}
 OPS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt, "==": operator.eq}
@@ -59,7 +59,7 @@ def _get(d: dict, key: str, kind: type, default):
 def load_settings(path: str | Path | None = None) -> Settings:
     path = Path(path) if path else schema_file("rules.yaml")
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        raw = load_yaml(path.read_text(encoding="utf-8")) or {}
     except OSError as exc:
         raise SettingsError(f"{path}: {exc.strerror or exc}") from exc
     except yaml.YAMLError as exc:
