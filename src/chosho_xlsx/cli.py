@@ -215,11 +215,27 @@ def build(
     ] = None,
     lang: Lang = "ja",
     rules: RulesOpt = None,
+    jobs: Annotated[
+        int | None,
+        typer.Option("--jobs", "-j", min=1, help="並列に処理するプロセス数（既定: CPU数） / worker processes (default: all cores)"),
+    ] = None,
 ) -> None:
-    """調書を作成します。引数なしで記入例を output/ に作成します。 / Build the 調書."""
+    """調書を作成します。引数なしで記入例を output/ に作成します。 / Build the 調書.
+
+    入力ごとに検査して調書を作り、OUT に一覧.xlsx を書き、最後に結果の表を示します。
+    1件の失敗で他が止まることはありません。 / Every input is validated and built; the
+    summary 一覧.xlsx goes to OUT; a table at the end says what was built and what failed.
+
+    終了コード / exit: 0 すべて作成 / all built, 1 作成できない入力あり（内容の誤り・重複） /
+    some not built (contract broken, duplicate 施策), 2 読めない入力・書き出せない出力 / unreadable
+    input or unwritable output."""
     lang = _lang_or_exit(lang)
     settings = load_settings_or_exit(rules, lang)
-    results = _check_inputs(files or [], settings, use_example=not files)
+    if files:
+        from .batch import build_command
+
+        raise typer.Exit(build_command(files, output, settings, jobs, json_path, lang))
+    results = _check_inputs([], settings, use_example=True)
     from .display import print_findings
 
     bad = [r for r in results if not r.ok]

@@ -1,0 +1,192 @@
+"""The batch benchmark: our build of N workbooks against the floor, in one run.
+
+    python bench/run.py -n 100 [--jobs J] [--inputs DIR] [--json RESULT.json]
+
+(a) ours: `chosho-xlsx build DIR -o OUT --jobs J` as a user runs it (a fresh process:
+    interpreter start, imports, reading, validation, rules, layout, writing N 調書 and
+    the 一覧), wall clock.
+(b) the floor: raw XlsxWriter making exactly the calls our writer made for the same N
+    調書 (recorded once beforehand, see floor.py), replayed in one process, timing only
+    the writing loop: no start-up, no imports, no reading, validation, rules or layout.
+
+It prints both, the ratio (a)/(b) (target: at most 1), per-workbook validate time against
+a raw python-calamine read of the same file, and the cold start of `chosho-xlsx --help`
+and of `chosho-xlsx validate` on one file. Inputs come from generate.py (seed 1) unless
+--inputs names a folder of workbooks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import floor  # noqa: E402
+import generate  # noqa: E402
+
+CLI = [sys.executable, "-m", "chosho_xlsx.cli"]
+
+
+def _wall(cmd: list[str], env=None) -> tuple[float, subprocess.CompletedProcess]:
+    t = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, encoding="utf-8", env=env)
+    return time.perf_counter() - t, proc
+
+
+def batch_build(inputs: Path, out: Path, jobs: int | None, repeat: int) -> dict:
+    """(a): the CLI, best of `repeat` runs (each into an empty folder)."""
+    times = []
+    for _ in range(repeat):
+        shutil.rmtree(out, ignore_errors=True)
+        cmd = [*CLI, "build", str(inputs), "-o", str(out)]
+        if jobs:
+            cmd += ["--jobs", str(jobs)]
+        seconds, proc = _wall(cmd)
+        if proc.returncode not in (0, 1):
+            raise SystemExit(f"build failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
+        times.append(seconds)
+    built = len([p for p in out.glob("*.xlsx") if p.name != "一覧.xlsx"])
+    return {"seconds": min(times), "runs": times, "built": built}
+
+
+def record_all(paths: list[Path], scratch: Path) -> list[floor.Recording]:
+    """Our writer's XlsxWriter calls for every input that builds (not timed)."""
+    from chosho_xlsx.pipeline import check_file
+    from chosho_xlsx.settings import load_settings
+
+    settings = load_settings()
+    recs = []
+    for p in paths:
+        checked = check_file(p, settings)
+        if checked.ok and checked.report is not None:
+            recs.append(floor.record(checked.report, settings, scratch / "recorded.xlsx"))
+    return recs
+
+
+def floor_write(recs: list[floor.Recording], scratch: Path, repeat: int) -> dict:
+    """(b): replay every recording in this process; best of `repeat`."""
+    out = scratch / "floor"
+    out.mkdir(exist_ok=True)
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        for i, rec in enumerate(recs):
+            floor.replay(rec, out / f"{i}.xlsx")
+        times.append(time.perf_counter() - t)
+    return {"seconds": min(times), "runs": times, "workbooks": len(recs),
+            "calls": sum(r.calls for r in recs)}
+
+
+def validate_vs_read(paths: list[Path], sample: int) -> dict:
+    """Per workbook, warm, in this process: check_file (safety, read, parse, schema,
+    rules, cross checks) against python-calamine reading every sheet's values."""
+    from python_calamine import CalamineWorkbook
+
+    from chosho_xlsx.pipeline import check_file
+    from chosho_xlsx.settings import load_settings
+
+    settings = load_settings()
+    chosen = paths[:sample]
+    check_file(chosen[0], settings)  # warm: imports and caches are start-up, measured apart
+
+    def raw(p):
+        wb = CalamineWorkbook.from_path(str(p))
+        for name in wb.sheet_names:
+            wb.get_sheet_by_name(name).to_python()
+        wb.close()
+
+    raw(chosen[0])
+    v, r = [], []
+    for p in chosen:
+        for _ in range(3):
+            t = time.perf_counter()
+            raw(p)
+            r.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            check_file(p, settings)
+            v.append(time.perf_counter() - t)
+    mv, mr = statistics.median(v), statistics.median(r)
+    return {"validate_ms": mv * 1000, "raw_read_ms": mr * 1000, "ratio": mv / mr, "files": len(chosen)}
+
+
+def cold_starts(one_file: Path, repeat: int) -> dict:
+    def best(cmd):
+        return min(_wall(cmd)[0] for _ in range(repeat))
+
+    return {
+        "python_s": best([sys.executable, "-c", "pass"]),
+        "help_s": best(["chosho-xlsx", "--help"]) if shutil.which("chosho-xlsx") else best([*CLI, "--help"]),
+        "validate_s": best([*CLI, "validate", str(one_file)]),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("-n", type=int, default=100, help="workbooks (default 100)")
+    ap.add_argument("--jobs", type=int, default=None, help="build --jobs (default: all cores)")
+    ap.add_argument("--inputs", type=Path, help="use these workbooks instead of generating")
+    ap.add_argument("--repeat", type=int, default=3, help="runs of each timing; the best counts")
+    ap.add_argument("--sample", type=int, default=20, help="workbooks for validate vs raw read")
+    ap.add_argument("--json", type=Path, help="also write the figures here")
+    ap.add_argument("--keep", type=Path, help="keep the scratch folder here")
+    a = ap.parse_args(argv)
+
+    scratch = Path(a.keep or tempfile.mkdtemp(prefix="chosho-bench-"))
+    scratch.mkdir(parents=True, exist_ok=True)
+    try:
+        if a.inputs:
+            inputs = a.inputs
+            paths = sorted(p for p in inputs.glob("*.xlsx"))[: a.n]
+        else:
+            inputs = scratch / "inputs"
+            t = time.perf_counter()
+            paths = generate.generate(inputs, a.n)
+            print(f"generated {len(paths)} workbooks in {time.perf_counter() - t:.1f} s", file=sys.stderr)
+        recs = record_all(paths, scratch)
+        fl = floor_write(recs, scratch, a.repeat)
+        ours = batch_build(inputs, scratch / "out", a.jobs, a.repeat)
+        vr = validate_vs_read(paths, min(a.sample, len(paths)))
+        cold = cold_starts(paths[0], a.repeat)
+        result = {
+            "n": len(paths),
+            "cores": os.cpu_count(),
+            "jobs": a.jobs or os.cpu_count(),
+            "python": platform.python_version(),
+            "ours": ours,
+            "floor": fl,
+            "ratio": ours["seconds"] / fl["seconds"],
+            "validate_vs_read": vr,
+            "cold_start": cold,
+        }
+        n = result["n"]
+        print(f"N = {n} workbooks, {result['cores']} cores, build --jobs {result['jobs']}")
+        print(f"(a) ours:  chosho-xlsx build            {ours['seconds']:7.2f} s "
+              f"({ours['seconds'] / n * 1000:.1f} ms/workbook, {ours['built']} 調書 + 一覧)")
+        print(f"(b) floor: raw XlsxWriter, one process  {fl['seconds']:7.2f} s "
+              f"({fl['seconds'] / max(fl['workbooks'], 1) * 1000:.1f} ms/workbook, {fl['calls']} calls)")
+        print(f"ratio (a)/(b): {result['ratio']:.2f}")
+        print(f"validate one workbook (warm): {vr['validate_ms']:.1f} ms; raw calamine read: "
+              f"{vr['raw_read_ms']:.1f} ms; ratio {vr['ratio']:.1f} (median of {vr['files']} files x3)")
+        print(f"cold start: python -c pass {cold['python_s']:.3f} s; chosho-xlsx --help {cold['help_s']:.3f} s; "
+              f"validate one file {cold['validate_s']:.3f} s")
+        if a.json:
+            a.json.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    finally:
+        if not a.keep:
+            shutil.rmtree(scratch, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

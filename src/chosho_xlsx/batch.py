@@ -1,0 +1,455 @@
+"""Building many 調書 at once: every input validated and built, in parallel; one bad
+workbook never stops the others.
+
+Each worker process runs check_file and, when the input passes, write_chosho to a
+temporary name in a hidden folder inside OUT; it sends back a small record (findings,
+the name the content gives, the 一覧 figures), never the Report. The parent then
+decides the final names and moves the files into OUT with os.replace (atomic on one
+file system), writes the 一覧 and removes the hidden folder.
+
+Two inputs for the same 施策 and 実施年度 build neither: both are reported as
+duplicates, each naming the other. Picking one (the first in file order, say) would
+publish a 調書 that may be the stale copy without anyone noticing; building neither
+makes the division settle which one counts, and re-running gives the same result
+whatever the file order. Distinct 施策 whose names sanitise to the same file name get
+「_2」, 「_3」 … in input order.
+
+The outcome is deterministic: the same inputs give the same files, byte for byte."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import sys
+import tempfile
+import time
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .findings import ERROR, Finding
+from .settings import Settings
+from .summary import (
+    DUPLICATE,
+    FAILED,
+    FILE_NAME,
+    NOT_WRITTEN,
+    PASSED,
+    UNREADABLE,
+    ChoshoFigures,
+    Line,
+)
+
+TEMP_PREFIX = ".chosho-build-"
+
+
+@dataclass
+class Outcome:
+    """What a worker sends back for one input: small and picklable."""
+
+    index: int
+    source: str
+    findings: list[Finding] = field(default_factory=list)
+    unreadable: bool = False
+    key: tuple[int, str] | None = None  # (実施年度, 施策) when the content names them
+    name: str = ""  # the file name the content gives (naming.chosho_name)
+    temp: str = ""  # where the worker wrote the 調書
+    figures: ChoshoFigures | None = None
+    data: dict | None = None  # export.report_dict, when JSON was asked for
+    error: str = ""  # writing failed: why
+    seconds: float = 0.0
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == ERROR]
+
+    @property
+    def ok(self) -> bool:
+        return not self.unreadable and not self.errors
+
+
+@dataclass
+class Entry:
+    """One input's final result."""
+
+    outcome: Outcome
+    status: str  # summary.PASSED, FAILED, UNREADABLE, DUPLICATE, NOT_WRITTEN
+    path: Path | None = None  # the 調書 written
+    others: list[str] = field(default_factory=list)  # the other inputs of a duplicate
+
+    @property
+    def built(self) -> bool:
+        return self.status == PASSED
+
+
+@dataclass
+class Batch:
+    entries: list[Entry]
+    summary: Path | None
+    seconds: float = 0.0
+    summary_error: str = ""
+
+    @property
+    def built(self) -> list[Entry]:
+        return [e for e in self.entries if e.built]
+
+    @property
+    def failed(self) -> list[Entry]:
+        return [e for e in self.entries if not e.built]
+
+    @property
+    def exit_code(self) -> int:
+        """0 all built; 2 an input could not be read or an output written; else 1."""
+        if any(e.status in (UNREADABLE, NOT_WRITTEN) for e in self.entries) or self.summary_error:
+            return 2
+        return 1 if self.failed else 0
+
+
+# ---- the worker -------------------------------------------------------------------------
+
+_settings: Settings | None = None
+
+
+def _init(settings: Settings) -> None:
+    global _settings
+    _settings = settings
+
+
+def policy_key(fiscal_year: int, policy: str) -> tuple[int, str]:
+    """Two 施策 names are the same 施策 when they differ only in width or spaces."""
+    text = unicodedata.normalize("NFKC", policy)
+    return fiscal_year, "".join(text.split())
+
+
+def work(task: tuple[int, str, str, bool]) -> Outcome:
+    """Validate one input and, if it passes, write its 調書 to `temp`."""
+    index, source, temp, want_data = task
+    settings = _settings
+    assert settings is not None, "work() needs _init(settings) first"
+    from .pipeline import check_file
+
+    start = time.perf_counter()
+    checked = check_file(source, settings)
+    out = Outcome(index, source, checked.findings, checked.unreadable)
+    report = checked.report
+    if report is not None:
+        from .naming import chosho_name
+
+        c = report.chosho
+        out.key = policy_key(c.fiscal_year, c.policy)
+        out.name = chosho_name(report)
+    if out.ok and report is not None:
+        from .layout import write_chosho
+        from .summary import figures
+
+        out.figures = figures(report, settings)
+        if want_data:
+            from .export import report_dict
+
+            out.data = report_dict(report)
+        try:
+            write_chosho(report, temp, settings)
+            out.temp = temp
+        except Exception as exc:  # a full disk, or a bug: this input fails, the batch goes on
+            out.error = f"{type(exc).__name__}: {exc}"
+    out.seconds = time.perf_counter() - start
+    return out
+
+
+def _crashed(index: int, source: str, exc: BaseException) -> Outcome:
+    return Outcome(index, source, error=f"{type(exc).__name__}: {exc}")
+
+
+# ---- the parent ---------------------------------------------------------------------------
+
+
+def _pool(jobs: int, settings: Settings):
+    """Worker processes. On Linux they are forked from this one, with the modules a
+    worker needs already imported (each starts warm)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    ctx = None
+    if sys.platform.startswith("linux"):
+        from . import layout, naming, pipeline, summary  # noqa: F401  (warm for fork)
+
+        ctx = multiprocessing.get_context("fork")
+    return ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init, initargs=(settings,))
+
+
+def default_jobs() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def _run_all(tasks: list[tuple[int, str, str, bool]], settings: Settings, jobs: int,
+             on_done) -> list[Outcome]:
+    results: dict[int, Outcome] = {}
+    if jobs <= 1 or len(tasks) <= 1:
+        _init(settings)
+        for t in tasks:
+            try:
+                results[t[0]] = work(t)
+            except Exception as exc:
+                results[t[0]] = _crashed(t[0], t[1], exc)
+            on_done(results[t[0]])
+        return [results[t[0]] for t in tasks]
+
+    from concurrent.futures import as_completed
+
+    # Largest inputs first: the batch ends when the last worker does, so leave the
+    # small ones for the end.
+    def size(t):
+        with contextlib.suppress(OSError):
+            return -os.path.getsize(t[1])
+        return 0
+
+    order = sorted(tasks, key=lambda t: (size(t), t[0]))
+    with _pool(jobs, settings) as pool:
+        futures = {pool.submit(work, t): t for t in order}
+        for fut in as_completed(futures):
+            t = futures[fut]
+            try:
+                results[t[0]] = fut.result()
+            except Exception as exc:  # the worker died (BrokenProcessPool): report, go on
+                results[t[0]] = _crashed(t[0], t[1], exc)
+            on_done(results[t[0]])
+    return [results[t[0]] for t in tasks]
+
+
+def _decide(outcomes: list[Outcome]) -> list[Entry]:
+    """Each outcome's status; duplicates of 施策 + 実施年度 are found here."""
+    by_key: dict[tuple[int, str], list[Outcome]] = defaultdict(list)
+    for o in outcomes:
+        if o.key is not None:
+            by_key[o.key].append(o)
+    entries = []
+    for o in outcomes:
+        same = by_key.get(o.key, []) if o.key is not None else []
+        if o.unreadable:
+            entries.append(Entry(o, UNREADABLE))
+        elif len(same) > 1:
+            entries.append(Entry(o, DUPLICATE, others=[x.source for x in same if x is not o]))
+        elif not o.ok:
+            entries.append(Entry(o, FAILED))
+        elif o.error or not o.temp:
+            entries.append(Entry(o, NOT_WRITTEN))
+        else:
+            entries.append(Entry(o, PASSED))
+    return entries
+
+
+def _place(entries: list[Entry], out: Path) -> None:
+    """Move the written 調書 to their final, unique names (in input order)."""
+    from .naming import unique_names
+
+    built = [e for e in entries if e.built]
+    names = unique_names([e.outcome.name for e in built])
+    for e, name in zip(built, names, strict=True):
+        target = out / name
+        try:
+            os.replace(e.outcome.temp, target)
+            e.path = target
+        except OSError as exc:
+            e.status = NOT_WRITTEN
+            e.outcome.error = f"{exc.strerror or type(exc).__name__}: {target}"
+
+
+def reason(entry: Entry, lang: str = "ja") -> str:
+    """Why an input was not built, in one line."""
+    o = entry.outcome
+    ja = lang == "ja"
+    if entry.status == DUPLICATE:
+        names = ", ".join(entry.others)
+        year, _ = o.key or (0, "")
+        return (f"同じ施策・実施年度の入力が他にもあります（どちらも作成しません）: {names}" if ja
+                else f"another input has the same 施策 and 実施年度 (neither is built): {names}")
+    if entry.status == NOT_WRITTEN:
+        return ("書き出せません: " if ja else "cannot write: ") + o.error
+    if o.unreadable and o.findings:
+        return o.findings[0].message(lang)
+    errors = o.errors
+    if errors:
+        f = errors[0]
+        more = len(errors) - 1
+        tail = (f"（ほか{more}件）" if ja else f" (and {more} more)") if more else ""
+        return f"{f.place}: {f.message(lang)} [{f.code}]{tail}"
+    return ""
+
+
+def lines(batch: Batch, lang: str = "ja") -> list[Line]:
+    """The 一覧's rows."""
+    out = []
+    for e in batch.entries:
+        o = e.outcome
+        n_err = len(o.errors)
+        out.append(Line(
+            source=o.source,
+            outcome=e.status,
+            figures=o.figures if e.built else None,
+            output=e.path.name if e.path else "",
+            errors=n_err,
+            warnings=len(o.findings) - n_err,
+            reason="" if e.built else reason(e, lang),
+        ))
+    return out
+
+
+def run(paths: list[Path], out: Path, settings: Settings, jobs: int | None = None,
+        want_data: bool = False, on_done=None, summary: bool = True) -> Batch:
+    """Validate and build every input into `out`; write the 一覧 there."""
+    start = time.perf_counter()
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    tmpdir = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX, dir=out))
+    try:
+        tasks = [(i, str(p), str(tmpdir / f"{i}.xlsx"), want_data) for i, p in enumerate(paths)]
+        jobs = max(1, min(jobs or default_jobs(), len(tasks)))
+        outcomes = _run_all(tasks, settings, jobs, on_done or (lambda o: None))
+        entries = _decide(outcomes)
+        _place(entries, out)
+    finally:
+        shutil.rmtree(tmpdir, ignore_errors=True)
+    batch = Batch(entries, None)
+    if summary:
+        from .summary import write_summary
+
+        target = out / FILE_NAME
+        try:
+            write_summary(lines(batch), target, settings)
+            batch.summary = target
+        except OSError as exc:
+            batch.summary_error = f"{exc.strerror or type(exc).__name__}: {target}"
+    batch.seconds = time.perf_counter() - start
+    return batch
+
+
+def inputs(files: list[Path], out: Path) -> list[Path]:
+    """The inputs named (folders expanded), leaving out what a batch wrote into OUT
+    before: a folder given as input may hold OUT."""
+    from .inputs import expand
+
+    skip = out.resolve()
+    found = expand(files)
+    return [p for p in found if not (p.is_file() and p.resolve().parent == skip)]
+
+
+# ---- the terminal -----------------------------------------------------------------------
+
+_TEXT = {
+    "ja": {
+        "progress": "調書を作成中",
+        "input": "入力", "result": "結果", "detail": "調書 / 理由",
+        "done": "{built}件の調書を作成、{failed}件は作成できませんでした（{seconds:.1f}秒）。",
+        "summary": "一覧: {path}",
+        "summary_error": "一覧を書き出せません: {error}",
+    },
+    "en": {
+        "progress": "building",
+        "input": "Input", "result": "Result", "detail": "調書 / reason",
+        "done": "{built} 調書 built, {failed} not built ({seconds:.1f} s).",
+        "summary": "summary: {path}",
+        "summary_error": "cannot write the summary: {error}",
+    },
+}
+_STATUS_EN = {PASSED: "built", FAILED: "invalid", UNREADABLE: "unreadable",
+              DUPLICATE: "duplicate", NOT_WRITTEN: "not written"}
+
+
+def status_text(entry: Entry, lang: str) -> str:
+    if lang == "ja":
+        return "作成" if entry.built else entry.status
+    return _STATUS_EN[entry.status]
+
+
+def print_table(batch: Batch, lang: str, console) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    t = _TEXT[lang]
+    table = Table(show_lines=False, expand=False)
+    table.add_column(t["input"], overflow="fold")
+    table.add_column(t["result"], no_wrap=True)
+    table.add_column(t["detail"], overflow="fold")
+    for e in batch.entries:
+        style = "green" if e.built else "red"
+        detail = e.path.name if e.path else reason(e, lang)
+        table.add_row(Text(e.outcome.source), Text(status_text(e, lang), style), Text(detail))
+    console.print(table)
+    console.print(Text(t["done"].format(built=len(batch.built), failed=len(batch.failed),
+                                        seconds=batch.seconds)))
+    if batch.summary:
+        console.print(Text(t["summary"].format(path=batch.summary)))
+    if batch.summary_error:
+        console.print(Text(t["summary_error"].format(error=batch.summary_error), "red"))
+
+
+def build_command(files: list[Path], out: Path, settings: Settings, jobs: int | None,
+                  json_path: str | None, lang: str) -> int:
+    """`chosho-xlsx build FILE… -o OUT`: the batch, its progress, its table; the exit code."""
+    from rich.console import Console
+
+    paths = inputs(files, out)
+    if not paths:
+        print("入力ファイルがありません / no input workbooks found", file=sys.stderr)
+        return 2
+    to_stdout = json_path != "-"
+    console = Console(highlight=False, stderr=not to_stdout)
+    if not console.is_terminal:  # piped or saved: one line per input, nothing folded
+        console = Console(highlight=False, stderr=not to_stdout, width=1000)
+    err = Console(stderr=True, highlight=False)
+    progress = None
+    if len(paths) > 1 and err.is_terminal:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+        )
+
+        progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                            TimeRemainingColumn(), console=err, transient=True)
+    try:
+        if progress is not None:
+            with progress:
+                task = progress.add_task(_TEXT[lang]["progress"], total=len(paths))
+                batch = run(paths, out, settings, jobs, want_data=bool(json_path),
+                            on_done=lambda o: progress.advance(task))
+        else:
+            batch = run(paths, out, settings, jobs, want_data=bool(json_path))
+    except OSError as exc:
+        print(f"書き出せません / cannot write {out}: {exc.strerror or type(exc).__name__}", file=sys.stderr)
+        return 2
+
+    bad = [e for e in batch.entries if e.status in (FAILED, UNREADABLE)]
+    if bad:
+        from .display import print_findings
+        from .pipeline import Checked
+
+        checked = [Checked(e.outcome.source, e.outcome.findings, None, e.outcome.unreadable) for e in bad]
+        with contextlib.redirect_stdout(sys.stdout if to_stdout else sys.stderr):
+            print_findings(checked, lang)
+    print_table(batch, lang, console)
+
+    if json_path:
+        import json
+
+        data = [e.outcome.data for e in batch.built if e.outcome.data is not None]
+        if data:
+            text = json.dumps(data[0] if len(data) == 1 else data, ensure_ascii=False, indent=2) + "\n"
+            if json_path == "-":
+                sys.stdout.write(text)
+            else:
+                from .atomic import write_text_atomic
+
+                try:
+                    write_text_atomic(Path(json_path), text)
+                except OSError as exc:
+                    print(f"書き出せません / cannot write {json_path}: {exc.strerror}", file=sys.stderr)
+                    return 2
+    return batch.exit_code

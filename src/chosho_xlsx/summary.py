@@ -1,0 +1,302 @@
+"""The 一覧 workbook of a batch: one row per 調書 and 事業群, with the figures the
+planning division compares across 施策, totals, an autofilter, frozen headers and a
+chart of the indicators' 進捗状況.
+
+`figures(report, settings)` takes the numbers out of one computed 調書 (cheap, run in
+the batch's workers); `write_summary` writes them (XlsxWriter). Every figure is the
+engine's, the same the 調書 prints: 進捗状況 per indicator, 事業費 of Y-1 (実績, as
+the 調書's header sums it) and Y (計画) per 事業群, 見直し区分 of the projects the 調書
+lists in section 4. Totals are formulas (SUBTOTAL, so a filter narrows them) with their
+values cached, so a reader that does not recalculate still sees them. Same rows, same
+bytes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import fiscal
+from .model import Report, group_mark
+from .settings import Settings
+
+STATUSES = ("達成", "順調", "やや遅れ", "遅れ", "―")
+STATUS_COLORS = ("#2E7D32", "#1565C0", "#F9A825", "#C62828", "#9E9E9E")
+NEW = "新規"
+OTHER = "その他"
+SHEET = "一覧"
+CHART_SHEET = "グラフ"
+FILE_NAME = "一覧.xlsx"
+
+# Outcome of one input, as the 検証 column prints it.
+PASSED, FAILED, UNREADABLE, DUPLICATE, NOT_WRITTEN = "合格", "不合格", "読めない", "重複", "書き出し失敗"
+
+
+def review_columns(settings: Settings) -> tuple[str, ...]:
+    """The 見直し区分 counted: the allowed ones in the settings' order, 新規 (the
+    engine's 「R6新規」), and anything else."""
+    return (*settings.allowed_reviews, NEW, OTHER)
+
+
+@dataclass(frozen=True)
+class GroupFigures:
+    """One 事業群's figures in one 調書."""
+
+    number: int
+    name: str  # with its mark: 「①…」
+    section: str  # 主管課
+    statuses: tuple[int, ...]  # indicators per STATUSES
+    budget_prev: int  # 事業費 Y-1 実績 (千円)
+    budget_cur: int  # 事業費 Y 計画 (千円)
+    reviews: tuple[int, ...]  # section-4 projects per review_columns()
+    proposed: int  # of those, 見直し区分 proposed by the engine (to confirm)
+    projects: int  # all 事務事業 of the group
+
+
+@dataclass(frozen=True)
+class ChoshoFigures:
+    fiscal_year: int
+    strategy: str
+    policy: str
+    groups: tuple[GroupFigures, ...]
+
+
+def figures(report: Report, settings: Settings) -> ChoshoFigures:
+    c = report.chosho
+    y = c.fiscal_year
+    columns = review_columns(settings)
+    new_label = settings.new_label.format(year=fiscal.label(y))
+    groups = []
+    for g in c.groups:
+        statuses = [0] * len(STATUSES)
+        for ci in report.indicators:
+            if ci.indicator.group == g.number:
+                statuses[STATUSES.index(ci.status) if ci.status in STATUSES else -1] += 1
+        reviews = [0] * len(columns)
+        proposed = projects = cur = 0
+        for cp in report.projects:
+            p = cp.project
+            if p.group != g.number:
+                continue
+            projects += 1
+            budget = p.budgets.get(y)
+            if budget and budget.total:
+                cur += budget.total
+            if not cp.in_section4:
+                continue
+            review = NEW if cp.review == new_label else cp.review
+            reviews[columns.index(review) if review in columns[:-1] else -1] += 1
+            proposed += cp.review_proposed
+        groups.append(GroupFigures(
+            number=g.number,
+            name=f"{group_mark(g.number)}{g.name}",
+            section=g.section,
+            statuses=tuple(statuses),
+            budget_prev=report.group_budgets.get(g.number, 0),
+            budget_cur=cur,
+            reviews=tuple(reviews),
+            proposed=proposed,
+            projects=projects,
+        ))
+    return ChoshoFigures(y, c.strategy, c.policy, tuple(groups))
+
+
+@dataclass(frozen=True)
+class Line:
+    """One input of the batch, as the 一覧 lists it: its figures when it was built."""
+
+    source: str
+    outcome: str  # PASSED, FAILED, …
+    figures: ChoshoFigures | None = None  # only for a built 調書
+    output: str = ""  # the 調書's file name
+    errors: int = 0
+    warnings: int = 0
+    reason: str = ""
+
+
+# ---- the workbook ---------------------------------------------------------------------
+
+_FONT = {"font_name": "游ゴシック", "font_size": 10, "font_charset": 128}
+_GRID = {"border": 1, "border_color": "#808080"}
+
+
+def _columns(settings: Settings) -> list[tuple[str, str, float]]:
+    """(group header, column header, width) of every column, in order."""
+    cols = [
+        ("", "実施年度", 8), ("", "基本戦略", 28), ("", "施策", 34), ("", "事業群", 34),
+        ("", "主管課", 16),
+    ]
+    cols += [("指標の進捗状況（指標数）", s, 7) for s in STATUSES]
+    cols += [("事業費（千円）", "前年度実績", 12), ("事業費（千円）", "当年度計画", 12)]
+    cols += [("見直し区分（事業数）", r, 6) for r in review_columns(settings)]
+    cols += [("見直し区分（事業数）", "うち提案", 8), ("", "事業数", 7)]
+    cols += [("", "検証", 9), ("", "エラー", 7), ("", "警告", 7), ("", "調書ファイル", 36),
+             ("", "入力ファイル", 30), ("", "理由", 50)]
+    return cols
+
+
+def _sort_key(line: Line) -> tuple:
+    f = line.figures
+    if f is None:
+        return (1, 0, "", "", line.source)
+    return (0, f.fiscal_year, f.strategy, f.policy, line.source)
+
+
+def _rows(lines: list[Line]) -> list[tuple[Line, GroupFigures | None]]:
+    out: list[tuple[Line, GroupFigures | None]] = []
+    for line in sorted(lines, key=_sort_key):
+        groups = line.figures.groups if line.figures else ()
+        out.extend((line, g) for g in groups) if groups else out.append((line, None))
+    return out
+
+
+def created(lines: list[Line]) -> dt.datetime:
+    """Fixed, from the content (1 April of the latest 実施年度), so that the same
+    batch gives the same bytes."""
+    years = [ln.figures.fiscal_year for ln in lines if ln.figures]
+    return dt.datetime(max(years) if years else 2000, 4, 1)
+
+
+def write_summary(lines: list[Line], path: str | Path, settings: Settings) -> None:
+    """Write the 一覧 workbook to `path`, atomically."""
+    from xlsxwriter import Workbook
+    from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
+
+    from .atomic import atomic_path
+
+    cols = _columns(settings)
+    heads = [c[1] for c in cols]
+    rows = _rows(lines)
+    first_num = heads.index(STATUSES[0])
+    last_num = heads.index("事業数")
+    status_col = first_num
+    top, head = 0, 1  # group header row, column header row
+    first, last = head + 1, head + len(rows)
+    total_row = last + 1
+
+    with atomic_path(Path(path)) as tmp:
+        wb = Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_numbers": False,
+                                 "strings_to_urls": False, "in_memory": True})
+        try:
+            wb.set_properties({"title": "事業群評価調書 一覧", "created": created(lines)})
+            F = {
+                "group": wb.add_format({**_FONT, **_GRID, "bold": True, "align": "center",
+                                        "valign": "vcenter", "bg_color": "#D9E1F2"}),
+                "head": wb.add_format({**_FONT, **_GRID, "bold": True, "align": "center",
+                                       "valign": "vcenter", "text_wrap": True, "bg_color": "#D9E1F2"}),
+                "text": wb.add_format({**_FONT, **_GRID, "valign": "top"}),
+                "num": wb.add_format({**_FONT, **_GRID, "valign": "top", "num_format": "#,##0"}),
+                "bad": wb.add_format({**_FONT, **_GRID, "valign": "top", "bold": True,
+                                      "font_color": "#C62828"}),
+                "link": wb.add_format({**_FONT, **_GRID, "valign": "top", "font_color": "#0563C1",
+                                       "underline": 1}),
+                "total_label": wb.add_format({**_FONT, **_GRID, "bold": True, "top": 2,
+                                              "bg_color": "#F2F2F2"}),
+                "total": wb.add_format({**_FONT, **_GRID, "bold": True, "top": 2, "bg_color": "#F2F2F2",
+                                        "num_format": "#,##0"}),
+            }
+            ws = wb.add_worksheet(SHEET)
+            for c, (_, _, width) in enumerate(cols):
+                ws.set_column(c, c, width)
+            ws.set_row(head, 30)
+            # group headers: merged over the columns that share one
+            c = 0
+            while c < len(cols):
+                end = c
+                while end + 1 < len(cols) and cols[end + 1][0] == cols[c][0]:
+                    end += 1
+                label = cols[c][0]
+                if label and end > c:
+                    ws.merge_range(top, c, top, end, label, F["group"])
+                else:
+                    for k in range(c, end + 1):
+                        ws.write_blank(top, k, None, F["group"])
+                c = end + 1
+            for c, h in enumerate(heads):  # every column's name in one row, for filters and readers
+                ws.write_string(head, c, h, F["head"])
+
+            sums = [0] * (last_num - first_num + 1)
+            for i, (line, g) in enumerate(rows):
+                r = first + i
+                f = line.figures
+                values: list[object] = [
+                    fiscal.label(f.fiscal_year) if f else "", f.strategy if f else "",
+                    f.policy if f else "", g.name if g else "", g.section if g else "",
+                ]
+                numbers: list[int | None] = (
+                    [*g.statuses, g.budget_prev, g.budget_cur, *g.reviews, g.proposed, g.projects]
+                    if g else [None] * len(sums)
+                )
+                for c, v in enumerate(values):
+                    ws.write_string(r, c, str(v), F["text"])
+                for k, v in enumerate(numbers):
+                    if v is None:
+                        ws.write_blank(r, first_num + k, None, F["num"])
+                    else:
+                        ws.write_number(r, first_num + k, v, F["num"])
+                        sums[k] += v
+                c = last_num + 1
+                ws.write_string(r, c, line.outcome, F["text"] if line.outcome == PASSED else F["bad"])
+                ws.write_number(r, c + 1, line.errors, F["num"])
+                ws.write_number(r, c + 2, line.warnings, F["num"])
+                if line.output:
+                    ws.write_url(r, c + 3, f"external:{line.output}", F["link"], line.output)
+                else:
+                    ws.write_blank(r, c + 3, None, F["text"])
+                ws.write_string(r, c + 4, line.source, F["text"])
+                ws.write_string(r, c + 5, line.reason, F["text"])
+
+            ws.write_string(total_row, 0, "合計", F["total_label"])
+            for c in range(1, first_num):
+                ws.write_blank(total_row, c, None, F["total_label"])
+            for k, value in enumerate(sums):
+                c = first_num + k
+                col = xl_col_to_name(c)
+                if rows:
+                    ws.write_formula(total_row, c, f"=SUBTOTAL(109,{col}{first + 1}:{col}{last + 1})",
+                                     F["total"], value)
+                else:
+                    ws.write_number(total_row, c, 0, F["total"])
+            for c in range(last_num + 1, len(cols)):
+                ws.write_blank(total_row, c, None, F["total_label"])
+
+            ws.autofilter(head, 0, max(last, head), len(cols) - 1)
+            ws.freeze_panes(first, 4)
+            ws.set_landscape()
+            ws.set_paper(8)  # A3
+            ws.fit_to_pages(1, 0)
+            ws.repeat_rows(top, head)
+
+            # the chart: indicators per 進捗状況, over the whole batch
+            cs = wb.add_worksheet(CHART_SHEET)
+            cs.set_column(0, 0, 12)
+            cs.set_column(1, 1, 10)
+            cs.write_string(0, 0, "進捗状況", F["head"])
+            cs.write_string(0, 1, "指標数", F["head"])
+            for k, status in enumerate(STATUSES):
+                cs.write_string(k + 1, 0, status, F["text"])
+                src = xl_rowcol_to_cell(total_row, status_col + k, row_abs=True, col_abs=True)
+                cs.write_formula(k + 1, 1, f"='{SHEET}'!{src}", F["num"], sums[k])
+            chart = wb.add_chart({"type": "column"})
+            n = len(STATUSES)
+            chart.add_series({
+                "name": "指標数",
+                "categories": [CHART_SHEET, 1, 0, n, 0],
+                "values": [CHART_SHEET, 1, 1, n, 1],
+                "points": [{"fill": {"color": color}} for color in STATUS_COLORS],
+                "data_labels": {"value": True},
+            })
+            chart.set_title({"name": "指標の進捗状況（全調書）", "name_font": {"name": _FONT["font_name"], "size": 12}})
+            chart.set_legend({"none": True})
+            chart.set_x_axis({"num_font": {"name": _FONT["font_name"]}})
+            chart.set_y_axis({"name": "指標数", "name_font": {"name": _FONT["font_name"]},
+                              "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
+            chart.set_size({"width": 640, "height": 380})
+            cs.insert_chart(0, 3, chart)
+            cs.set_landscape()
+            cs.set_paper(9)  # A4
+            cs.fit_to_pages(1, 1)
+            wb.close()
+        except BaseException:
+            wb.fileclosed = True
+            raise

@@ -1,0 +1,255 @@
+"""The batch build: many workbooks in one call, one bad one never stops the others,
+a table of what was built and what failed, unique content names, duplicates reported,
+the 一覧 written, deterministic output, a meaningful exit code.
+
+The 200-workbook case of the issue runs as is: generating the 200 (bench/generate.py,
+both cores) and building them takes about half a minute on the 2-core machine."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from chosho_xlsx import batch
+from chosho_xlsx.example import load_example_rows, write_rows
+from chosho_xlsx.settings import load_settings
+from chosho_xlsx.summary import DUPLICATE, FAILED, FILE_NAME, NOT_WRITTEN, PASSED, SHEET, UNREADABLE
+
+ROOT = Path(__file__).resolve().parent.parent
+GENERATE = ROOT / "bench" / "generate.py"
+BROKEN = "dept_0101.xlsx"  # generate.py --broken 1 of 200 breaks the middle one (index 100)
+
+
+def cli(*args: str, timeout: int = 600) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "chosho_xlsx.cli", *args], capture_output=True,
+                          text=True, encoding="utf-8", timeout=timeout)
+
+
+def generate(out: Path, n: int, broken: int = 0, seed: int = 1) -> list[Path]:
+    proc = subprocess.run([sys.executable, str(GENERATE), str(out), "-n", str(n), "--broken", str(broken),
+                           "--seed", str(seed)], capture_output=True, text=True, encoding="utf-8",
+                          timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    return sorted(out.glob("*.xlsx"))
+
+
+def rows_with(policy: str, year: str = "R6") -> dict:
+    """The example under another 施策 name; for R7 its project years move on by one."""
+    rows = load_example_rows()
+    for r in rows["調書"]:
+        if r["項目"] == "施策名":
+            r["値"] = policy
+        if r["項目"] == "実施年度":
+            r["値"] = year
+    if year == "R7":
+        shift = {"R6": "R7", "R5": "R6", "R4": "R5"}
+        for sheet in ("事業", "事業指標"):
+            rows[sheet] = [{(shift[k[:2]] + k[2:] if k[:2] in shift else k): v for k, v in r.items()}
+                           for r in rows[sheet]]
+    return rows
+
+
+def chosho_files(out: Path) -> list[Path]:
+    return sorted(p for p in out.glob("*.xlsx") if p.name != FILE_NAME)
+
+
+# ---- the issue's case: 200 workbooks, one broken ------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def two_hundred(tmp_path_factory):
+    base = tmp_path_factory.mktemp("batch200")
+    inputs = generate(base / "in", 200, broken=1)
+    out = base / "out"
+    proc = cli("build", str(base / "in"), "-o", str(out))
+    return inputs, out, proc
+
+
+def test_200_workbooks_one_broken(two_hundred):
+    inputs, out, proc = two_hundred
+    assert len(inputs) == 200
+    assert proc.returncode == 1, proc.stderr
+    assert len(chosho_files(out)) == 199
+    assert (out / FILE_NAME).is_file()
+    # the broken one is named, with its reason (the cell and the message)
+    row = next(ln for ln in proc.stdout.splitlines() if BROKEN in ln and "│" in ln)  # the table's
+    assert "不合格" in row and "事業!R" in row and "E-MONEY" in row
+    assert "事業!" in proc.stdout and "未定" in proc.stdout and "E-MONEY" in proc.stdout
+    assert "199件の調書を作成、1件は作成できませんでした" in proc.stdout
+    assert not any(p.name.startswith(batch.TEMP_PREFIX) for p in out.iterdir())
+
+
+def test_200_summary_lists_every_input(two_hundred):
+    inputs, out, _ = two_hundred
+    ws = openpyxl.load_workbook(out / FILE_NAME, read_only=True)[SHEET]
+    rows = list(ws.iter_rows(min_row=3, values_only=True))
+    heads = next(ws.iter_rows(min_row=2, max_row=2, values_only=True))
+    src, outcome, output = heads.index("入力ファイル"), heads.index("検証"), heads.index("調書ファイル")
+    data = rows[:-1]  # the last row is 合計
+    assert rows[-1][0] == "合計"
+    assert {r[src] for r in data} == {str(p) for p in inputs}
+    failed = [r for r in data if r[outcome] != PASSED]
+    assert [(Path(r[src]).name, r[outcome]) for r in failed] == [(BROKEN, FAILED)]
+    assert {r[output] for r in data if r[outcome] == PASSED} == {p.name for p in chosho_files(out)}
+
+
+def test_progress_is_quiet_when_not_a_terminal(two_hundred):
+    _, _, proc = two_hundred
+    assert "調書を作成中" not in proc.stderr + proc.stdout
+    assert "\x1b[" not in proc.stderr + proc.stdout  # no cursor movement, no colours
+    assert "\r" not in proc.stderr
+
+
+# ---- names, duplicates, failures --------------------------------------------------------
+
+
+def test_same_policy_twice_builds_neither_and_names_both(tmp_path):
+    inp = tmp_path / "in"
+    write_rows(inp / "a.xlsx", rows_with("地域交通の確保"))
+    write_rows(inp / "b.xlsx", rows_with("地域交通の確保"))
+    write_rows(inp / "c.xlsx", rows_with("地域交通の確保", year="R7"))  # another year: its own 調書
+    write_rows(inp / "d.xlsx", rows_with("観光の振興"))
+    out = tmp_path / "out"
+    proc = cli("build", str(inp), "-o", str(out))
+    assert proc.returncode == 1
+    assert [p.name for p in chosho_files(out)] == ["R6_観光の振興.xlsx", "R7_地域交通の確保.xlsx"]
+    dup = [ln for ln in proc.stdout.splitlines() if "重複" in ln]
+    assert any("a.xlsx" in ln for ln in dup) and any("b.xlsx" in ln for ln in dup)
+    assert "同じ施策・実施年度" in proc.stdout
+
+
+def test_full_width_and_spaces_are_the_same_policy(tmp_path):
+    inp = tmp_path / "in"
+    write_rows(inp / "a.xlsx", rows_with("ICT活用 の推進"))
+    write_rows(inp / "b.xlsx", rows_with("ＩＣＴ活用の推進"))
+    outcomes = batch.run(sorted(inp.glob("*.xlsx")), tmp_path / "out", load_settings(), jobs=1).entries
+    assert [e.status for e in outcomes] == [DUPLICATE, DUPLICATE]
+    assert outcomes[0].others == [str(inp / "b.xlsx")]
+
+
+def test_distinct_policies_with_one_file_name_get_suffixes(tmp_path):
+    inp = tmp_path / "in"
+    write_rows(inp / "a.xlsx", rows_with("道路/橋梁の整備"))
+    write_rows(inp / "b.xlsx", rows_with("道路:橋梁の整備"))
+    write_rows(inp / "c.xlsx", rows_with("CON"))
+    out = tmp_path / "out"
+    proc = cli("build", str(inp), "-o", str(out))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert [p.name for p in chosho_files(out)] == ["R6_CON.xlsx", "R6_道路_橋梁の整備.xlsx",
+                                                    "R6_道路_橋梁の整備_2.xlsx"]
+    book = openpyxl.load_workbook(out / "R6_道路_橋梁の整備_2.xlsx", read_only=True)
+    assert any("道路:橋梁の整備" in str(v) for row in book.worksheets[0].iter_rows(max_row=8, values_only=True)
+               for v in row)
+
+
+def test_unreadable_input_is_exit_2_and_the_others_are_built(tmp_path):
+    inp = tmp_path / "in"
+    write_rows(inp / "good.xlsx", rows_with("観光の振興"))
+    (inp / "bad.xlsx").write_bytes(b"not a workbook at all")
+    out = tmp_path / "out"
+    proc = cli("build", str(inp), "-o", str(out), "--lang", "en")
+    assert proc.returncode == 2
+    assert [p.name for p in chosho_files(out)] == ["R6_観光の振興.xlsx"]
+    assert "unreadable" in proc.stdout and "bad.xlsx" in proc.stdout
+    assert "1 調書 built, 1 not built" in proc.stdout
+
+
+def test_a_crash_in_one_input_does_not_stop_the_others(tmp_path, monkeypatch):
+    inp = tmp_path / "in"
+    write_rows(inp / "a.xlsx", rows_with("観光の振興"))
+    write_rows(inp / "b.xlsx", rows_with("港湾の整備"))
+    import chosho_xlsx.layout as layout
+
+    real = layout.write_chosho
+
+    def flaky(report, path, settings):
+        if report.chosho.policy == "観光の振興":
+            raise OSError(28, "No space left on device")
+        return real(report, path, settings)
+
+    monkeypatch.setattr(layout, "write_chosho", flaky)
+    result = batch.run(sorted(inp.glob("*.xlsx")), tmp_path / "out", load_settings(), jobs=1)
+    assert [e.status for e in result.entries] == [NOT_WRITTEN, PASSED]
+    assert "No space left" in batch.reason(result.entries[0])
+    assert result.exit_code == 2
+    assert [p.name for p in chosho_files(tmp_path / "out")] == ["R6_港湾の整備.xlsx"]
+
+
+def test_missing_file_is_reported_not_raised(tmp_path):
+    write_rows(tmp_path / "a.xlsx", rows_with("観光の振興"))
+    result = batch.run([tmp_path / "a.xlsx", tmp_path / "missing.xlsx"], tmp_path / "out", load_settings(), jobs=2)
+    assert [e.status for e in result.entries] == [PASSED, UNREADABLE]
+    assert result.exit_code == 2
+
+
+def test_outputs_of_an_earlier_run_in_a_scanned_folder_are_not_inputs(tmp_path):
+    write_rows(tmp_path / "a.xlsx", rows_with("観光の振興"))
+    out = tmp_path / "out"
+    assert cli("build", str(tmp_path), "-o", str(out)).returncode == 0
+    proc = cli("build", str(tmp_path), "-o", str(out))  # out/ is inside the folder scanned
+    assert proc.returncode == 0, proc.stdout
+    assert "1件の調書を作成、0件は作成できませんでした" in proc.stdout
+
+
+# ---- determinism, jobs, JSON --------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def small_set(tmp_path_factory):
+    base = tmp_path_factory.mktemp("small")
+    generate(base / "in", 6, broken=1, seed=7)
+    return base / "in"
+
+
+def _bytes(out: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(out.glob("*.xlsx"))}
+
+
+def test_same_inputs_same_bytes_whatever_the_jobs(small_set, tmp_path):
+    one, two = tmp_path / "one", tmp_path / "two"
+    p1 = cli("build", str(small_set), "-o", str(one), "--jobs", "1")
+    p2 = cli("build", str(small_set), "-o", str(two), "--jobs", "2")
+    assert p1.returncode == p2.returncode == 1
+    a, b = _bytes(one), _bytes(two)
+    assert len(a) == 6  # 5 調書 and the 一覧
+    assert a == b
+
+
+def test_json_of_the_built_reports(small_set, tmp_path):
+    import json
+
+    proc = cli("build", str(small_set), "-o", str(tmp_path / "out"), "--json", "-")
+    assert proc.returncode == 1
+    data = json.loads(proc.stdout)
+    assert len(data) == 5
+    assert all({"policy", "groups", "indicators", "projects"} <= set(d) for d in data)
+    assert "作成できませんでした" in proc.stderr  # the table goes to stderr then
+
+
+def test_a_single_file_needs_no_pool(tmp_path):
+    write_rows(tmp_path / "a.xlsx", rows_with("観光の振興"))
+    proc = cli("build", str(tmp_path / "a.xlsx"), "-o", str(tmp_path / "out"), "--jobs", "4")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert (tmp_path / "out" / "R6_観光の振興.xlsx").is_file()
+    assert (tmp_path / "out" / FILE_NAME).is_file()
+
+
+def test_jobs_must_be_positive(tmp_path):
+    proc = cli("build", str(tmp_path), "--jobs", "0")
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+
+
+def test_copied_inputs_are_duplicates_even_in_folders(tmp_path):
+    write_rows(tmp_path / "in" / "a.xlsx", rows_with("観光の振興"))
+    (tmp_path / "in" / "sub").mkdir()
+    shutil.copy(tmp_path / "in" / "a.xlsx", tmp_path / "in" / "sub" / "a.xlsx")
+    result = batch.run(batch.inputs([tmp_path / "in"], tmp_path / "out"), tmp_path / "out", load_settings())
+    assert [e.status for e in result.entries] == [DUPLICATE, DUPLICATE]
+    assert chosho_files(tmp_path / "out") == []
+    assert result.exit_code == 1
