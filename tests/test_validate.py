@@ -477,3 +477,41 @@ def test_xlsxwriter_copy_of_the_example_is_clean(tmp_path):
     path = corpus.xlsxwriter_book(tmp_path / "x.xlsx", corpus.example_rows(), {})
     code, doc = run(path)
     assert code == 0 and codes(doc) == ["W-REVIEW-CONFLICT"]
+
+
+# ---- the JSON shape (documented in README「validate」) -----------------------------------
+
+FILE_KEYS = ["file", "readable", "valid", "errors", "warnings", "findings"]
+FINDING_KEYS = ["code", "severity", "place", "sheet", "cell", "column", "value", "message", "hint"]
+
+
+def test_json_shape_is_stable(tmp_path):
+    rows = corpus.example_rows()
+    rows["事業"][3]["事業群番号"] = 9
+    path = corpus.rename_header(corpus.write(tmp_path, rows), "事業", "事業対象", "対象者")
+    code, doc = run(path)
+    assert code == 1
+    assert list(doc) == ["version", "files"] and doc["version"] == 1
+    f = doc["files"][0]
+    assert list(f) == FILE_KEYS
+    assert (f["file"], f["readable"], f["valid"], f["errors"], f["warnings"]) == (str(path), True, False, 2, 1)
+    assert all(list(x) == FINDING_KEYS for x in f["findings"])
+    # reading order: the missing column first, then the cells row by row
+    assert [(x["code"], x["place"], x["cell"], x["column"]) for x in f["findings"]] == [
+        ("E-COLUMN-MISSING", "事業!事業対象", "", "事業対象"),
+        ("E-REF-GROUP", "事業!B5", "B5", "事業群番号"),
+        ("W-REVIEW-CONFLICT", "事業!AB12", "AB12", "見直し区分"),
+    ]
+    assert f["findings"][1]["value"] == "9"
+
+
+def test_findings_in_reading_order(tmp_path):
+    rows = corpus.example_rows()
+    rows["課題"][0]["取組項目"] = "ⅷ"
+    rows["事業"][4]["R5事業費"] = -1
+    rows["事業"][2]["中核事業"] = "x"
+    rows["事業群"][0]["課長名"] = None
+    code, doc = run(corpus.write(tmp_path, rows))
+    assert code == 1
+    assert [x["place"] for x in doc["files"][0]["findings"]] == [
+        "事業群!E2", "事業!D4", "事業!R6", "事業!AB12", "課題!A2"]

@@ -15,9 +15,17 @@ _HEAD = {
 }
 
 
+def finding_dict(r: Checked, f, lang: str) -> dict:
+    """One finding as JSON: Finding.as_dict, with `column` naming the header above a
+    cell too (事業!B5 → 事業群番号)."""
+    d = f.as_dict(lang)
+    d["column"] = r.header_of(f)
+    return d
+
+
 def findings_json(results: list[Checked], lang: str) -> str:
     """The documented shape (README「validate --format json」): stable keys, one object
-    per file, findings in the order found."""
+    per file, findings in reading order (sheet by sheet, row by row)."""
     files = []
     for r in results:
         files.append(
@@ -27,7 +35,7 @@ def findings_json(results: list[Checked], lang: str) -> str:
                 "valid": r.ok,
                 "errors": len(r.errors),
                 "warnings": len(r.findings) - len(r.errors),
-                "findings": [f.as_dict(lang) for f in r.findings],
+                "findings": [finding_dict(r, f, lang) for f in r.findings],
             }
         )
     return json.dumps({"version": JSON_VERSION, "files": files}, ensure_ascii=False, indent=2) + "\n"

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .cells import shown
 from .findings import ERROR, Finding, one_per_cell
 from .loader import Loaded, headers_for, load
 from .model import Report
@@ -21,6 +22,19 @@ class Checked:
     findings: list[Finding] = field(default_factory=list)
     report: Report | None = None
     unreadable: bool = False
+    # sheet → its row-1 headers as read, so that a cell finding can name its column
+    headers: dict[str, list[str]] = field(default_factory=dict)
+
+    def header_of(self, f: Finding) -> str:
+        """The header of the column a finding is in: the missing column's name, or the
+        row-1 header above a cell ('' for a sheet or a file)."""
+        if f.column or not f.cell:
+            return f.column
+        from .formulas import col_index
+
+        i = col_index(f.cell.rstrip("0123456789"))
+        names = self.headers.get(f.sheet, [])
+        return names[i] if i < len(names) else ""
 
     @property
     def errors(self) -> list[Finding]:
@@ -41,7 +55,21 @@ def check_book(book: RawBook, settings: Settings) -> Checked:
     if loaded.chosho is not None:
         report = compute(loaded.chosho, settings)
         findings.extend(cross_checks(loaded, report, settings))
-    return Checked(book.source, one_per_cell(findings), report)
+    headers = {name: [shown(h) for h in sheet.rows[0]] if sheet.rows else [] for name, sheet in book.sheets.items()}
+    return Checked(book.source, sorted(one_per_cell(findings), key=_reading_order), report, headers=headers)
+
+
+def _reading_order(f: Finding) -> tuple:
+    """Sheets in the contract's order; in a sheet, what concerns the sheet or a column
+    first, then the cells row by row, left to right."""
+    from .contract import SHEET_NAMES
+    from .formulas import col_index
+
+    sheet = SHEET_NAMES.index(f.sheet) if f.sheet in SHEET_NAMES else len(SHEET_NAMES)
+    if not f.cell:
+        return (sheet, 0, 0, 0)
+    letters = f.cell.rstrip("0123456789")
+    return (sheet, 1, int(f.cell[len(letters):]), col_index(letters))
 
 
 def check_file(path: str | Path, settings: Settings) -> Checked:
