@@ -110,6 +110,10 @@ def _convert(col: Column, raw: object, settings: Settings) -> object:
 def _check_formula(book: RawBook, sheet: str, row: int, col: int, place: str, out: _Collector) -> bool:
     """A formula cell: its cached value is used (warning); without one, an error.
     Returns False when the cell has no usable value."""
+    error = book.errors.get((sheet, row, col))
+    if error is not None:  # 「#N/A」 typed, pasted or computed: not a blank cell
+        out.add("E-CELL-ERROR", place, error)
+        return False
     cached = book.formulas.get((sheet, row, col))
     if cached is None:
         return True
@@ -171,9 +175,7 @@ def _read_table(
     """The records of one table sheet, or None when they cannot be read (sheet or key
     column missing). `optional` are columns the department may add (contract.optional_columns):
     read when present, never required."""
-    import pandas as pd
-
-    from .schema import checked_headers, run_schema
+    from .schema import can_fail, checked_headers
 
     raw: RawSheet | None = book.sheets.get(sheet.name)
     if raw is None:
@@ -233,8 +235,12 @@ def _read_table(
             if c.required_unless and values.get(c.header) is None and not values.get(c.required_unless):
                 out.add("E-REQUIRED", f"{sheet.name}!{columns[c.header]}{r}", "", column=c.header)
         records.append(Record(values, Origin(sheet.name, r, columns)))
-    if records:
-        checked = [h for h in checked_headers(sheet) if h in positions]
+    checked = [h for h in checked_headers(sheet) if h in positions]
+    if records and can_fail(sheet, checked, [rec.values for rec in records]):
+        import pandas as pd
+
+        from .schema import run_schema
+
         frame = pd.DataFrame(
             [rec.values for rec in records],
             index=[rec.origin.row for rec in records],

@@ -6,12 +6,15 @@ Checks that look across rows of other sheets live in checks.py."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import cache
-
-import pandas as pd
-import pandera.pandas as pa
+from typing import TYPE_CHECKING
 
 from .contract import Sheet
+
+if TYPE_CHECKING:  # imported where used: a clean sheet needs neither (see can_fail)
+    import pandas as pd
+    import pandera.pandas as pa
 
 # pandera's check names → our finding codes
 _CODES = {
@@ -40,7 +43,37 @@ def checked_headers(sheet: Sheet) -> tuple[str, ...]:
     return tuple(c.header for c in sheet.columns if _constrained(c))
 
 
+def _null(value: object) -> bool:
+    return value is None or (isinstance(value, float | Decimal) and value != value)
+
+
+def can_fail(sheet: Sheet, headers: list[str], rows: list[dict]) -> bool:
+    """False only when no check of the schema can fail on these rows: no required value
+    missing, no unique value repeated, nothing outside min/max. Anything unusual answers
+    True, so pandera still decides every case it is given; a clean sheet (the common
+    case) skips pandas and pandera, whose import and run are most of the cost of
+    validating one workbook from a cold start."""
+    present = set(headers)
+    for col in sheet.columns:
+        if col.header not in present or not _constrained(col):
+            continue
+        values = [row.get(col.header) for row in rows]
+        if col.required and col.required_unless is None and any(_null(v) for v in values):
+            return True
+        given = [v for v in values if not _null(v)]
+        if col.unique and (any(type(v) not in (int, str) for v in given) or len(set(given)) != len(given)):
+            return True
+        for v in given if col.min is not None or col.max is not None else ():
+            if type(v) not in (int, float):
+                return True
+            if (col.min is not None and v < col.min) or (col.max is not None and v > col.max):
+                return True
+    return False
+
+
 def _build_schema(sheet: Sheet) -> pa.DataFrameSchema:
+    import pandera.pandas as pa
+
     columns = {}
     for col in sheet.columns:
         if not _constrained(col):
@@ -64,6 +97,9 @@ def _build_schema(sheet: Sheet) -> pa.DataFrameSchema:
 
 def run_schema(sheet: Sheet, frame: pd.DataFrame) -> list[tuple[int, str, str]]:
     """(Excel row, header, code) for every failing cell, one entry per cell."""
+    import pandas as pd
+    import pandera.pandas as pa
+
     if frame.empty:
         return []
     try:
