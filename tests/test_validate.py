@@ -515,3 +515,47 @@ def test_findings_in_reading_order(tmp_path):
     assert code == 1
     assert [x["place"] for x in doc["files"][0]["findings"]] == [
         "事業群!E2", "事業!D4", "事業!R6", "事業!AB12", "課題!A2"]
+
+
+# ---- error values (#N/A, #DIV/0!): calamine reads them as blank; they are errors --------
+
+
+def test_formula_whose_result_is_an_error(tmp_path):
+    rows = corpus.example_rows()
+    i = corpus.index_of(rows, "指標", 指標番号=1)
+    where = corpus.cell("指標", "R5実績", i)
+    path = corpus.xlsxwriter_book(tmp_path / "f.xlsx", rows, {("指標", "R5実績", i): ("=1/0", "#DIV/0!")})
+    code, doc = run(path)
+    assert code == 1
+    assert places(doc, "E-CELL-ERROR") == [where]
+    assert places(doc, "W-FORMULA") == []
+    assert doc["files"][0]["findings"][0]["value"] == "#DIV/0!"
+
+
+def test_pasted_error_value(tmp_path):
+    rows = corpus.example_rows()
+    i = corpus.index_of(rows, "事業", 事業番号="2")
+    where = corpus.cell("事業", "事務事業名", i)
+    path = corpus.set_cell(corpus.write(tmp_path, rows), "事業", where.split("!")[1], "#N/A")  # an error cell
+    code, doc = run(path)
+    assert code == 1
+    assert places(doc, "E-CELL-ERROR") == [where]
+    assert places(doc, "E-REQUIRED") == []
+
+
+def test_text_that_reads_like_an_error_is_text(tmp_path):
+    path = corpus.mutated(tmp_path, "事業", 1, "事業内容", "#N/A")  # the template writes it as text
+    code, doc = run(path)
+    assert code == 0 and places(doc, "E-CELL-ERROR") == []
+
+
+def test_formula_found_whatever_the_attribute_order(tmp_path):
+    """openpyxl writes a relationship's Target before its Id (Excel: Id first): the
+    formula scan must find the sheet either way."""
+    rows = corpus.example_rows()
+    i = corpus.index_of(rows, "事業", 事業番号="1")
+    where = corpus.cell("事業", "R6事業費", i)
+    path = corpus.set_cell(corpus.write(tmp_path, rows), "事業", where.split("!")[1], "=69000+178")
+    code, doc = run(path)  # openpyxl saves no cached value
+    assert code == 1
+    assert places(doc, "E-FORMULA") == [where]

@@ -28,6 +28,8 @@ class RawBook:
     sheets: dict[str, RawSheet]
     # (sheet, 1-based row, 0-based column) of formula cells → True if a cached value exists
     formulas: dict[tuple[str, int, int], bool] = field(default_factory=dict)
+    # (sheet, 1-based row, 0-based column) of cells holding an error value → 「#N/A」 …
+    errors: dict[tuple[str, int, int], str] = field(default_factory=dict)
 
 
 def read_book(path: str | Path, sheet_names: tuple[str, ...] | None = None) -> RawBook:
@@ -45,9 +47,9 @@ def read_book(path: str | Path, sheet_names: tuple[str, ...] | None = None) -> R
             sheets[name] = RawSheet(name, wb.get_sheet_by_name(name).to_python(skip_empty_area=False))
     finally:
         wb.close()
-    from .formulas import formula_cells
+    from .formulas import error_cells, formula_cells
 
-    return RawBook(str(path), sheets, formula_cells(path, tuple(sheets)))
+    return RawBook(str(path), sheets, formula_cells(path, tuple(sheets)), error_cells(path, tuple(sheets)))
 
 
 def book_from_rows(rows: dict[str, list[dict]], headers: dict[str, list[str]], source: str) -> RawBook:
