@@ -54,16 +54,23 @@ VALUES = st.one_of(
 )
 
 
-def with_value(book: RawBook, sheet: str, row: int, col: int, value: object) -> RawBook:
+def with_value(book: RawBook, sheet: str, row: int, col: int, value: object, kind: str = "value") -> RawBook:
+    """`value` at the cell; `kind` also marks it as a formula (with or without a cached
+    value) or an error value (calamine then hands over '')."""
     sheets = dict(book.sheets)
     rows = list(book.sheets[sheet].rows)
     cells = list(rows[row - 1])
     while len(cells) <= col:
         cells.append("")
-    cells[col] = value
+    cells[col] = "" if kind in ("formula-no-cache", "error") else value
     rows[row - 1] = cells
     sheets[sheet] = RawSheet(sheet, rows)
-    return RawBook(book.source, sheets, dict(book.formulas))
+    formulas, errors = dict(book.formulas), dict(book.errors)
+    if kind.startswith("formula"):
+        formulas[(sheet, row, col)] = kind == "formula"
+    if kind == "error":
+        errors[(sheet, row, col)] = "#N/A"
+    return RawBook(book.source, sheets, formulas, errors)
 
 
 def assert_places(book: RawBook) -> None:
@@ -105,12 +112,16 @@ def test_any_value_in_any_header(where, value):
     assert_places(with_value(BOOK, sheet, row, col, value))
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(changes=st.lists(st.tuples(st.sampled_from(CELLS), VALUES), min_size=2, max_size=8))
+KINDS = st.sampled_from(["value", "value", "formula", "formula-no-cache", "error"])
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(changes=st.lists(st.tuples(st.sampled_from(CELLS), VALUES, KINDS), min_size=2, max_size=8))
 def test_several_values_at_once(changes):
+    """Several cells changed, some as formulas (cached or not) or error values."""
     book = BOOK
-    for (sheet, row, col), value in changes:
-        book = with_value(book, sheet, row, col, value)
+    for (sheet, row, col), value, kind in changes:
+        book = with_value(book, sheet, row, col, value, kind)
     assert_places(book)
 
 
