@@ -338,3 +338,35 @@ def test_annotate_json_stdout_stays_json(tmp_path):
     path = corpus.mutated(tmp_path, "事業", 3, "事業群番号", 9)
     result = validate(path, "--annotate", tmp_path / "m.xlsx", "--format", "json")
     json.loads(result.stdout)
+
+
+def test_annotate_first_sheet_is_a_worksheet(tmp_path):
+    """A chartsheet placed first cannot hold a comment: the first worksheet's A1 does."""
+    path = corpus.delete_sheet(corpus.example_workbook(tmp_path), "課題")
+
+    def change(wb):
+        from openpyxl.chart import BarChart, Reference
+
+        chart = BarChart()
+        chart.add_data(Reference(wb["事業"], min_col=15, min_row=1, max_row=5), titles_from_data=True)
+        wb.create_chartsheet("グラフ", 0).add_chart(chart)
+
+    corpus.edit(path, change)
+    out = tmp_path / "marked.xlsx"
+    assert validate(path, "--annotate", out).exit_code == 1
+    wb = load_workbook(out)
+    assert wb.sheetnames[0] == "グラフ"
+    assert "E-SHEET-MISSING" in _marks(out)[f"{wb.worksheets[0].title}!A1"][1]
+
+
+def test_annotate_failure_is_one_sentence_and_exit_2(tmp_path):
+    """A workbook calamine reads but openpyxl cannot load (here an empty chartsheet):
+    the findings are still reported, the copy is refused with one sentence."""
+    path = corpus.example_workbook(tmp_path)
+    corpus.edit(path, lambda wb: wb.create_chartsheet("グラフ", 0))
+    out = tmp_path / "out" / "marked.xlsx"
+    result = validate(path, "--annotate", out)
+    assert result.exit_code == 2
+    assert "W-REVIEW-CONFLICT" in result.stdout
+    assert result.stderr.strip().startswith("注記付きの写しを作れません") and "Traceback" not in result.output
+    assert not out.exists()

@@ -83,7 +83,10 @@ def annotate(source: str | os.PathLike, findings: list[Finding], target: str | o
         sev: PatternFill(fill_type="solid", start_color=color, end_color=color)
         for sev, color in ((ERROR, ERROR_FILL), ("warning", WARNING_FILL))
     }
-    for (sheet, ref), items in _places(findings, wb.sheetnames).items():
+    worksheets = [ws.title for ws in wb.worksheets]  # not chartsheets: they have no cells
+    if not worksheets:
+        raise AnnotateError(f"注記を付けるシートがありません / the workbook has no worksheet: {src}")
+    for (sheet, ref), items in _places(findings, worksheets).items():
         cell = wb[sheet][ref]
         if type(cell).__name__ == "MergedCell":  # inside a merged range: its top-left
             for rng in wb[sheet].merged_cells.ranges:
