@@ -21,6 +21,8 @@ from .model import Report, group_mark
 from .settings import Settings
 
 STATUSES = ("達成", "順調", "やや遅れ", "遅れ", "―")
+# as column headers: 「―」 is also a 見直し区分, so the status one says what it means
+STATUS_HEADS = ("達成", "順調", "やや遅れ", "遅れ", "―（判定なし）")
 STATUS_COLORS = ("#2E7D32", "#1565C0", "#F9A825", "#C62828", "#9E9E9E")
 NEW = "新規"
 OTHER = "その他"
@@ -126,7 +128,7 @@ def _columns(settings: Settings) -> list[tuple[str, str, float]]:
         ("", "実施年度", 8), ("", "基本戦略", 28), ("", "施策", 34), ("", "事業群", 34),
         ("", "主管課", 16),
     ]
-    cols += [("指標の進捗状況（指標数）", s, 7) for s in STATUSES]
+    cols += [("指標の進捗状況（指標数）", s, 8) for s in STATUS_HEADS]
     cols += [("事業費（千円）", "前年度実績", 12), ("事業費（千円）", "当年度計画", 12)]
     cols += [("見直し区分（事業数）", r, 6) for r in review_columns(settings)]
     cols += [("見直し区分（事業数）", "うち提案", 8), ("", "事業数", 7)]
@@ -167,7 +169,7 @@ def write_summary(lines: list[Line], path: str | Path, settings: Settings) -> No
     cols = _columns(settings)
     heads = [c[1] for c in cols]
     rows = _rows(lines)
-    first_num = heads.index(STATUSES[0])
+    first_num = heads.index(STATUS_HEADS[0])
     last_num = heads.index("事業数")
     status_col = first_num
     top, head = 0, 1  # group header row, column header row
@@ -273,7 +275,7 @@ def write_summary(lines: list[Line], path: str | Path, settings: Settings) -> No
             cs.set_column(1, 1, 10)
             cs.write_string(0, 0, "進捗状況", F["head"])
             cs.write_string(0, 1, "指標数", F["head"])
-            for k, status in enumerate(STATUSES):
+            for k, status in enumerate(STATUS_HEADS):
                 cs.write_string(k + 1, 0, status, F["text"])
                 src = xl_rowcol_to_cell(total_row, status_col + k, row_abs=True, col_abs=True)
                 cs.write_formula(k + 1, 1, f"='{SHEET}'!{src}", F["num"], sums[k])

@@ -91,7 +91,11 @@ def wrap(text: str, avail_px: float, size: float) -> list[str]:
     limit = max(avail_px * SAFETY, size * PX_PER_PT)  # at least one character per line
     token_em = _TOKEN_EMS.__getitem__
     lines: list[str] = []
+    fits = limit * (1 - 1e-9)  # below any rounding difference of the two sums
     for para in str(text).split("\n"):
+        if text_px(para, size) <= fits:  # the common case: the paragraph fits on one line
+            lines.append(para)
+            continue
         cur, cur_px = "", 0.0
         for tok in _TOKEN_RE.findall(para):
             w = token_em(tok) * size * PX_PER_PT  # as text_px computes it

@@ -1,0 +1,68 @@
+"""The benchmark scripts run (tiny N); their figures are not checked here: benchmarks
+are not unit tests (bench/README.md has the measured ones)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+
+
+def test_generate_writes_valid_varied_workbooks(tmp_path):
+    proc = subprocess.run([sys.executable, str(BENCH / "generate.py"), str(tmp_path), "-n", "4", "--broken", "1",
+                           "--jobs", "1"], capture_output=True, text=True, encoding="utf-8")
+    assert proc.returncode == 0, proc.stderr
+    files = sorted(tmp_path.glob("*.xlsx"))
+    assert [f.name for f in files] == [f"dept_{i:04d}.xlsx" for i in range(1, 5)]
+    check = subprocess.run([sys.executable, "-m", "chosho_xlsx.cli", "validate", str(tmp_path), "--format", "json"],
+                           capture_output=True, text=True, encoding="utf-8")
+    result = json.loads(check.stdout)
+    assert [f["errors"] for f in result["files"]] == [0, 0, 1, 0]  # only the broken one
+    policies = {openpyxl.load_workbook(f, read_only=True)["調書"]["B4"].value for f in files}
+    assert len(policies) == 4
+
+
+def test_same_seed_same_workbooks(tmp_path):
+    for d in ("a", "b"):
+        subprocess.run([sys.executable, str(BENCH / "generate.py"), str(tmp_path / d), "-n", "2", "--jobs", "1"],
+                       check=True, capture_output=True)
+    assert [p.read_bytes() for p in sorted((tmp_path / "a").glob("*"))] == \
+        [p.read_bytes() for p in sorted((tmp_path / "b").glob("*"))]
+
+
+def test_floor_replays_exactly_what_the_writer_writes(tmp_path):
+    sys.path.insert(0, str(BENCH))
+    try:
+        import floor
+    finally:
+        sys.path.remove(str(BENCH))
+    from chosho_xlsx.layout import write_chosho
+    from chosho_xlsx.pipeline import check_book, example_book
+    from chosho_xlsx.settings import load_settings
+
+    settings = load_settings()
+    report = check_book(example_book(), settings).report
+    rec = floor.record(report, settings, tmp_path / "recorded.xlsx")
+    floor.replay(rec, tmp_path / "replayed.xlsx")
+    write_chosho(report, tmp_path / "written.xlsx", settings)
+    written = (tmp_path / "written.xlsx").read_bytes()
+    assert (tmp_path / "replayed.xlsx").read_bytes() == written == (tmp_path / "recorded.xlsx").read_bytes()
+    assert rec.calls > 500
+
+
+def test_run_prints_the_ratio(tmp_path):
+    out = tmp_path / "result.json"
+    proc = subprocess.run([sys.executable, str(BENCH / "run.py"), "-n", "3", "--repeat", "1", "--sample", "2",
+                           "--json", str(out)], capture_output=True, text=True, encoding="utf-8", timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    assert "ratio (a)/(b):" in proc.stdout
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["n"] == 3 and data["ours"]["built"] == 3 and data["floor"]["workbooks"] == 3
+    assert data["ratio"] > 0 and data["validate_vs_read"]["raw_read_ms"] > 0
+    assert set(data["cold_start"]) == {"python_s", "help_s", "validate_s"}

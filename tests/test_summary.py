@@ -1,0 +1,174 @@
+"""The 一覧 workbook: its figures are the sums over the 調書 that were built, read back
+from those 調書 files (cached values, as Excel or a reader without recalculation sees
+them); totals, autofilter, frozen headers and the chart are there; same batch, same bytes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from collections import Counter
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from chosho_xlsx.pipeline import check_file
+from chosho_xlsx.settings import load_settings
+from chosho_xlsx.summary import (
+    CHART_SHEET,
+    FILE_NAME,
+    NEW,
+    OTHER,
+    PASSED,
+    SHEET,
+    STATUS_HEADS,
+    STATUSES,
+    review_columns,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    base = tmp_path_factory.mktemp("summary")
+    gen = subprocess.run([sys.executable, str(ROOT / "bench" / "generate.py"), str(base / "in"), "-n", "12",
+                          "--broken", "1", "--seed", "3"], capture_output=True, text=True)
+    assert gen.returncode == 0, gen.stderr
+    out = base / "out"
+    proc = subprocess.run([sys.executable, "-m", "chosho_xlsx.cli", "build", str(base / "in"), "-o", str(out)],
+                          capture_output=True, text=True, encoding="utf-8")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    return base / "in", out
+
+
+def table(out: Path):
+    """The 一覧's header and data rows (cached values), and its totals row."""
+    ws = openpyxl.load_workbook(out / FILE_NAME, data_only=True)[SHEET]
+    rows = [list(r) for r in ws.iter_rows(min_row=2, values_only=True)]
+    heads = rows[0]
+    return heads, rows[1:-1], rows[-1], ws
+
+
+def from_chosho(path: Path, settings) -> dict:
+    """What one built 調書 shows, read from its cells: 進捗状況 of every indicator,
+    the 事業費 (Y-1) of every 事業群 in the header, the 見直し区分 of section 4."""
+    values = openpyxl.load_workbook(path, data_only=True)
+    formulas = openpyxl.load_workbook(path)
+    first, f_first = values.worksheets[0], formulas.worksheets[0]
+    statuses: Counter = Counter()
+    budgets: dict[str, int] = {}
+    for row in f_first.iter_rows():
+        for cell in row:
+            f = cell.value
+            if f == "進捗状況":  # the label; the indicator's status is the cell below it
+                statuses[first.cell(cell.row + 1, cell.column).value] += 1
+            if not isinstance(f, str) or not f.startswith("="):
+                continue
+            cached = first[cell.coordinate].value
+            if f.startswith("=SUM(") or f == "=0":  # a 事業群 without projects sums nothing
+                name = next(str(c.value) for c in first[cell.row] if isinstance(c.value, str)
+                            and c.value[:1] in "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳")
+                budgets[name] = cached
+    section4 = values.worksheets[3]
+    head = next(c for row in section4.iter_rows(max_row=10) for c in row if c.value == "見直し区分")
+    reviews: Counter = Counter()
+    for (value,) in section4.iter_rows(min_row=head.row + 1, min_col=head.column, max_col=head.column,
+                                        values_only=True):
+        if value:
+            reviews[value] += 1
+    new_labels = {f"R{n}新規" for n in range(1, 20)}
+    columns = review_columns(settings)
+    counted = Counter()
+    for value, n in reviews.items():
+        key = NEW if value in new_labels else value if value in columns else OTHER
+        counted[key] += n
+    return {"statuses": statuses, "budgets": budgets, "reviews": counted}
+
+
+def test_figures_are_the_sums_over_the_built_chosho(built):
+    inputs, out = built
+    settings = load_settings()
+    heads, data, total, _ = table(out)
+    col = {h: i for i, h in enumerate(heads)}
+    by_file: dict[str, list] = {}
+    for r in data:
+        if r[col["検証"]] == PASSED:
+            by_file.setdefault(r[col["調書ファイル"]], []).append(r)
+    chosho = sorted(p.name for p in out.glob("R*.xlsx"))
+    assert sorted(by_file) == chosho and len(chosho) == 11
+    y_plan_total = 0
+    for name, rows in by_file.items():
+        shown = from_chosho(out / name, settings)
+        assert [sum(r[col[h]] for r in rows) for h in STATUS_HEADS] == [shown["statuses"][s] for s in STATUSES]
+        assert {r[col["事業群"]]: r[col["前年度実績"]] for r in rows} == shown["budgets"]
+        review_heads = heads[col[STATUS_HEADS[-1]] + 3: col["うち提案"]]
+        assert review_heads == list(review_columns(settings))
+        assert {k: sum(r[col[k]] for r in rows) for k in review_heads} == {k: shown["reviews"][k] for k in review_heads}
+        # 当年度計画 is not printed per 事業群 in the 調書: summed from the engine's model
+        report = check_file(rows[0][col["入力ファイル"]], settings).report
+        y = report.chosho.fiscal_year
+        plan = {g.number: 0 for g in report.chosho.groups}
+        for p in report.chosho.projects:
+            b = p.budgets.get(y)
+            plan[p.group] += (b.total or 0) if b else 0
+        assert [r[col["当年度計画"]] for r in rows] == [plan[g.number] for g in report.chosho.groups]
+        assert sum(r[col["事業数"]] for r in rows) == len(report.chosho.projects)
+        y_plan_total += sum(plan.values())
+    # the totals row: every numeric column is the sum of its rows (cached), and a formula
+    first_num, last_num = col[STATUS_HEADS[0]], col["事業数"]
+    for c in range(first_num, last_num + 1):
+        assert total[c] == sum(r[c] or 0 for r in data), heads[c]
+    assert total[col["当年度計画"]] == y_plan_total
+    assert total[0] == "合計"
+
+
+def test_failed_input_has_a_row_with_its_reason_and_no_figures(built):
+    _, out = built
+    heads, data, _, _ = table(out)
+    col = {h: i for i, h in enumerate(heads)}
+    failed = [r for r in data if r[col["検証"]] != PASSED]
+    assert len(failed) == 1
+    row = failed[0]
+    assert row[col["エラー"]] == 1 and "E-MONEY" in row[col["理由"]]
+    assert all(row[col[h]] is None for h in STATUS_HEADS)
+    assert row[col["調書ファイル"]] is None
+
+
+def test_totals_are_formulas_filter_freeze_and_chart(built):
+    _, out = built
+    ws = openpyxl.load_workbook(out / FILE_NAME)[SHEET]
+    last = ws.max_row
+    heads = [c.value for c in ws[2]]
+    assert len(set(heads)) == len(heads)  # every column has its own name
+    c = heads.index(STATUS_HEADS[0]) + 1
+    assert str(ws.cell(last, c).value).startswith("=SUBTOTAL(109,")
+    assert ws.auto_filter.ref == f"A2:{ws.cell(last - 1, len(heads)).coordinate}"
+    assert ws.freeze_panes == "E3"
+    with zipfile.ZipFile(out / FILE_NAME) as z:
+        names = z.namelist()
+        chart = z.read("xl/charts/chart1.xml").decode()
+    assert "xl/drawings/drawing1.xml" in names
+    assert "<c:barChart>" in chart and CHART_SHEET in chart
+    chart_ws = openpyxl.load_workbook(out / FILE_NAME, data_only=True)[CHART_SHEET]
+    totals = openpyxl.load_workbook(out / FILE_NAME, data_only=True)[SHEET]
+    assert [chart_ws.cell(r, 2).value for r in range(2, 2 + len(STATUSES))] == \
+        [totals.cell(last, c + k).value for k in range(len(STATUSES))]
+
+
+def test_summary_is_deterministic(built, tmp_path):
+    inputs, out = built
+    again = tmp_path / "again"
+    subprocess.run([sys.executable, "-m", "chosho_xlsx.cli", "build", str(inputs), "-o", str(again)],
+                   capture_output=True)
+    assert (again / FILE_NAME).read_bytes() == (out / FILE_NAME).read_bytes()
+
+
+def test_empty_batch_summary(tmp_path):
+    from chosho_xlsx.summary import Line, write_summary
+
+    write_summary([Line("x.xlsx", "読めない", reason="壊れています")], tmp_path / FILE_NAME, load_settings())
+    ws = openpyxl.load_workbook(tmp_path / FILE_NAME, data_only=True)[SHEET]
+    assert ws.cell(3, 1).value in ("", None)
+    assert ws.cell(4, 1).value == "合計"
