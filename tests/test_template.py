@@ -447,7 +447,11 @@ def test_value_that_looks_like_a_number_stays_text(tmp_path):
     assert cell(wb, "事業", "事業番号").value == "01"
 
 
-XML_TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\ufffe\uffff"))
+# Whitespace-only text is left out: openpyxl writes it without xml:space="preserve", so
+# readers drop it, and for the contract such a cell is blank anyway (cells.is_blank).
+XML_TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\ufffe\uffff")).filter(
+    lambda t: t == "" or t.strip() != ""
+)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
