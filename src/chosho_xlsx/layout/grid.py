@@ -112,12 +112,16 @@ class SheetPlan:
         base = measure.line_pt(self.size) + measure.ROW_PAD_PT
         heights = [self.min_height.get(r, base) for r in range(n)]
         needs = []
+        spans: dict[tuple[int, int], float] = {}  # the widths are settled by now
         for cell in self.cells:
             if cell.kind == BLANK:
                 continue
             size = cell.size or self.size
             if cell.wrap:
-                need = measure.text_height(cell.shown, self.span_width(cell.c1, cell.c2), size)
+                span = spans.get((cell.c1, cell.c2))
+                if span is None:
+                    span = spans[cell.c1, cell.c2] = self.span_width(cell.c1, cell.c2)
+                need = measure.text_height(cell.shown, span, size)
             else:
                 need = measure.line_pt(size) + measure.ROW_PAD_PT
             needs.append((cell.r2 - cell.r1, cell.r1, cell.r2, need))

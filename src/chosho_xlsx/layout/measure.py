@@ -11,6 +11,8 @@ import functools
 import math
 import re
 import unicodedata
+from bisect import bisect_right
+from itertools import accumulate
 
 PX_PER_PT = 96 / 72
 DIGIT_PX = 7  # the default font's maximum digit width, in pixels
@@ -53,6 +55,17 @@ class _Ems(dict):
 
 _CHAR_EMS = _Ems(char_em)
 _TOKEN_EMS = _Ems(lambda tok: sum(map(_CHAR_EMS.__getitem__, tok)))
+
+
+_TOKEN_PX: dict[float, _Ems] = {}
+
+
+def _token_px(size: float) -> _Ems:
+    """Token → its width in pixels at `size`, computed as wrap computes it."""
+    table = _TOKEN_PX.get(size)
+    if table is None:
+        table = _TOKEN_PX[size] = _Ems(lambda tok: _TOKEN_EMS[tok] * size * PX_PER_PT)
+    return table
 
 
 def text_px(text: str, size: float) -> float:
@@ -119,6 +132,45 @@ def wrap(text: str, avail_px: float, size: float) -> list[str]:
     return lines
 
 
+def line_count(text: str, avail_px: float, size: float) -> int:
+    """len(wrap(text, avail_px, size)), without building the lines: each line's break
+    is found by bisecting the running sum of its tokens' widths (accumulate adds left
+    to right, exactly as wrap does, so every break falls where wrap puts it). A token
+    wider than a line is left to wrap itself."""
+    limit = max(avail_px * SAFETY, size * PX_PER_PT)
+    fits = limit * (1 - 1e-9)
+    token_px = _token_px(size).__getitem__
+    window = int(limit / (NARROW_EM * size * PX_PER_PT)) + 2  # tokens a line can hold, at most
+    n = 0
+    for para in str(text).split("\n"):
+        if text_px(para, size) <= fits:
+            n += 1
+            continue
+        toks = _TOKEN_RE.findall(para)
+        ws = list(map(token_px, toks))  # as wrap computes them
+        if max(ws) > limit:
+            n += len(wrap(para, avail_px, size))
+            continue
+        i, end = 0, len(toks)
+        while i < end:
+            size_ = window
+            while True:
+                run = list(accumulate(ws[i : i + size_]))
+                k = bisect_right(run, limit)  # tokens i..i+k-1 fit; k >= 1
+                if k < len(run) or i + size_ >= end:
+                    break
+                size_ *= 2  # zero-width characters: the line holds more tokens
+            n += 1
+            i += k
+            if i < end and toks[i].isspace():  # a space at a break is dropped
+                i += 1
+                if i == end:  # …and the paragraph ends on an empty line
+                    n += 1
+        if end == 0:
+            n += 1
+    return n
+
+
 def line_pt(size: float) -> float:
     return size * LINE_FACTOR
 
@@ -127,7 +179,7 @@ def line_pt(size: float) -> float:
 def text_height(text: str, width_chars: float, size: float) -> float:
     """Points a wrapping cell of `width_chars` needs to show all of `text`."""
     avail = column_px(width_chars) - CELL_PAD_PX
-    n = len(wrap(text, avail, size)) if text else 1
+    n = line_count(text, avail, size) if text else 1
     return n * line_pt(size) + ROW_PAD_PT
 
 
