@@ -78,33 +78,30 @@ class _Collector:
             self.items[at] = finding
 
 
+# Column type (schemas/input.yaml) → converter. Types that need the column or the
+# settings (allowed values) get them; the others take the raw value alone.
+_CONVERTERS = {
+    "text": lambda raw, col, settings: cells.to_text(raw),
+    "int": lambda raw, col, settings: cells.to_int(raw),
+    "year": lambda raw, col, settings: cells.to_year(raw),
+    "period": lambda raw, col, settings: cells.to_period(raw),
+    "quantity": lambda raw, col, settings: cells.to_quantity(raw),
+    "money": lambda raw, col, settings: cells.to_money(raw),
+    "mark": lambda raw, col, settings: cells.to_mark(raw, contract.marks()),
+    "enum": lambda raw, col, settings: cells.to_enum(raw, col.values),
+    "items": lambda raw, col, settings: cells.to_items(raw),
+    "viewpoints": lambda raw, col, settings: cells.to_viewpoints(raw),
+    "project": lambda raw, col, settings: cells.to_project(raw),
+    "review": lambda raw, col, settings: cells.to_review(raw, settings.allowed_reviews),
+}
+
+
 def _convert(col: Column, raw: object, settings: Settings) -> object:
-    t = col.type
-    if t == "text":
-        return cells.to_text(raw)
-    if t == "int":
-        return cells.to_int(raw)
-    if t == "year":
-        return cells.to_year(raw)
-    if t == "period":
-        return cells.to_period(raw)
-    if t == "quantity":
-        return cells.to_quantity(raw)
-    if t == "money":
-        return cells.to_money(raw)
-    if t == "mark":
-        return cells.to_mark(raw, contract.marks())
-    if t == "enum":
-        return cells.to_enum(raw, col.values)
-    if t == "items":
-        return cells.to_items(raw)
-    if t == "viewpoints":
-        return cells.to_viewpoints(raw)
-    if t == "project":
-        return cells.to_project(raw)
-    if t == "review":
-        return cells.to_review(raw, settings.allowed_reviews)
-    raise ValueError(f"unknown column type {t!r}")  # a contract error, not a user's
+    try:
+        convert = _CONVERTERS[col.type]
+    except KeyError:
+        raise ValueError(f"unknown column type {col.type!r}") from None  # a contract error, not a user's
+    return convert(raw, col, settings)
 
 
 def _check_formula(book: RawBook, sheet: str, row: int, col: int, place: str, out: _Collector) -> bool:
