@@ -11,6 +11,7 @@ from pathlib import Path
 
 _CELL_RE = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
 _REF_RE = re.compile(rb'\br="([A-Z]+)(\d+)"')
+_F_TAG_RE = re.compile(rb"<(?:\w+:)?f[\s>/]")  # a formula element (not <formula1> of a validation)
 # Attributes come in any order (Excel writes Id before Target, openpyxl Target before Id).
 _SHEET_EL_RE = re.compile(rb"<(?:\w+:)?sheet\b([^>]*)>", re.S)
 _REL_EL_RE = re.compile(rb"<(?:\w+:)?Relationship\b([^>]*)>", re.S)
@@ -75,7 +76,7 @@ def formula_cells(path: str | Path, sheet_names: tuple[str, ...]) -> dict[tuple[
             return out
         for name, member in _sheet_members(zf, names, sheet_names):
             data = zf.read(member)
-            if b"<f" not in data and b":f" not in data:
+            if not _F_TAG_RE.search(data):
                 continue  # the usual case: no formula at all, skip the cell scan
             for attrs, body in _CELL_RE.findall(data):
                 if not body or not re.search(rb"<(?:\w+:)?f\b", body):
