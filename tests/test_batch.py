@@ -253,3 +253,23 @@ def test_copied_inputs_are_duplicates_even_in_folders(tmp_path):
     assert [e.status for e in result.entries] == [DUPLICATE, DUPLICATE]
     assert chosho_files(tmp_path / "out") == []
     assert result.exit_code == 1
+
+
+def test_inputs_leave_out_what_a_batch_wrote(tmp_path):
+    def touch(p: Path) -> Path:
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(b"")
+        return p
+
+    a = touch(tmp_path / "in" / "a.xlsx")
+    touch(tmp_path / "in" / "out" / "R6_x.xlsx")
+    touch(tmp_path / "in" / "out" / FILE_NAME)
+    touch(tmp_path / "in" / "out" / f"{batch.TEMP_PREFIX}1" / "0.xlsx")
+    assert batch.inputs([tmp_path / "in"], tmp_path / "in" / "out") == [a]
+    # the output folder is the input folder itself: only the 一覧 and leftovers are ours
+    b = touch(tmp_path / "same" / "b.xlsx")
+    touch(tmp_path / "same" / FILE_NAME)
+    touch(tmp_path / "same" / f"{batch.TEMP_PREFIX}2" / "1.xlsx")
+    assert batch.inputs([tmp_path / "same"], tmp_path / "same") == [b]
+    # a file named on the command line is always an input
+    assert batch.inputs([tmp_path / "same" / FILE_NAME], tmp_path / "same") == [tmp_path / "same" / FILE_NAME]

@@ -265,7 +265,6 @@ def reason(entry: Entry, lang: str = "ja") -> str:
     ja = lang == "ja"
     if entry.status == DUPLICATE:
         names = ", ".join(entry.others)
-        year, _ = o.key or (0, "")
         return (f"同じ施策・実施年度の入力が他にもあります（どちらも作成しません）: {names}" if ja
                 else f"another input has the same 施策 and 実施年度 (neither is built): {names}")
     if entry.status == NOT_WRITTEN:
@@ -330,12 +329,25 @@ def run(paths: list[Path], out: Path, settings: Settings, jobs: int | None = Non
 
 def inputs(files: list[Path], out: Path) -> list[Path]:
     """The inputs named (folders expanded), leaving out what a batch wrote into OUT
-    before: a folder given as input may hold OUT."""
+    before, when a folder given holds OUT: everything under OUT if OUT is a subfolder
+    of it; the 一覧 and unfinished temporary files if OUT is that folder itself (then
+    the department workbooks live there too)."""
     from .inputs import expand
 
-    skip = out.resolve()
-    found = expand(files)
-    return [p for p in found if not (p.is_file() and p.resolve().parent == skip)]
+    target = out.resolve()
+    folders = [f.resolve() for f in files if f.is_dir()]
+    inside = any(target != f and target.is_relative_to(f) for f in folders)
+
+    def ours(p: Path) -> bool:
+        r = p.resolve()
+        if any(part.startswith(TEMP_PREFIX) for part in r.parent.parts):
+            return True  # a batch's unfinished temporary files, wherever they are
+        if not r.is_relative_to(target):
+            return False
+        return inside or r == target / FILE_NAME
+
+    named = {f.resolve() for f in files if not f.is_dir()}
+    return [p for p in expand(files) if p.resolve() in named or not ours(p)]
 
 
 # ---- the terminal -----------------------------------------------------------------------
@@ -426,7 +438,7 @@ def build_command(files: list[Path], out: Path, settings: Settings, jobs: int | 
         print(f"書き出せません / cannot write {out}: {exc.strerror or type(exc).__name__}", file=sys.stderr)
         return 2
 
-    bad = [e for e in batch.entries if e.status in (FAILED, UNREADABLE)]
+    bad = [e for e in batch.entries if e.outcome.unreadable or e.outcome.errors]  # duplicates too
     if bad:
         from .display import print_findings
         from .pipeline import Checked
