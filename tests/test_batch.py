@@ -273,3 +273,14 @@ def test_inputs_leave_out_what_a_batch_wrote(tmp_path):
     assert batch.inputs([tmp_path / "same"], tmp_path / "same") == [b]
     # a file named on the command line is always an input
     assert batch.inputs([tmp_path / "same" / FILE_NAME], tmp_path / "same") == [tmp_path / "same" / FILE_NAME]
+
+
+@pytest.mark.skipif(shutil.which("script") is None, reason="needs util-linux script for a terminal")
+def test_progress_bar_on_a_terminal(small_set, tmp_path):
+    out = tmp_path / "out"
+    cmd = f"{sys.executable} -m chosho_xlsx.cli build {small_set} -o {out}"
+    proc = subprocess.run(["script", "-qec", cmd, "/dev/null"], capture_output=True, text=True,
+                          encoding="utf-8", errors="replace", timeout=300)
+    assert "調書を作成中" in proc.stdout  # the bar (transient: redrawn, then cleared)
+    assert "5件の調書を作成、1件は作成できませんでした" in proc.stdout
+    assert proc.returncode == 1

@@ -187,9 +187,14 @@ def default_jobs() -> int:
 
 
 def _run_all(tasks: list[tuple[int, str, str, bool]], settings: Settings, jobs: int,
-             on_done) -> list[Outcome]:
+             on_done, on_start=None) -> list[Outcome]:
+    """Every task's Outcome, in task order. `on_start` is called once the workers exist:
+    a progress bar's thread must not be running when they are forked (a lock it holds
+    at that moment, such as stderr's, would stay held in the children)."""
     results: dict[int, Outcome] = {}
     if jobs <= 1 or len(tasks) <= 1:
+        if on_start:
+            on_start()
         _init(settings)
         for t in tasks:
             try:
@@ -210,7 +215,9 @@ def _run_all(tasks: list[tuple[int, str, str, bool]], settings: Settings, jobs: 
 
     order = sorted(tasks, key=lambda t: (size(t), t[0]))
     with _pool(jobs, settings) as pool:
-        futures = {pool.submit(work, t): t for t in order}
+        futures = {pool.submit(work, t): t for t in order}  # the first submit forks them all
+        if on_start:
+            on_start()
         for fut in as_completed(futures):
             t = futures[fut]
             try:
@@ -299,7 +306,7 @@ def lines(batch: Batch, lang: str = "ja") -> list[Line]:
 
 
 def run(paths: list[Path], out: Path, settings: Settings, jobs: int | None = None,
-        want_data: bool = False, on_done=None, summary: bool = True) -> Batch:
+        want_data: bool = False, on_done=None, summary: bool = True, on_start=None) -> Batch:
     """Validate and build every input into `out`; write the 一覧 there."""
     start = time.perf_counter()
     out = Path(out)
@@ -308,7 +315,7 @@ def run(paths: list[Path], out: Path, settings: Settings, jobs: int | None = Non
     try:
         tasks = [(i, str(p), str(tmpdir / f"{i}.xlsx"), want_data) for i, p in enumerate(paths)]
         jobs = max(1, min(jobs or default_jobs(), len(tasks)))
-        outcomes = _run_all(tasks, settings, jobs, on_done or (lambda o: None))
+        outcomes = _run_all(tasks, settings, jobs, on_done or (lambda o: None), on_start)
         entries = _decide(outcomes)
         _place(entries, out)
     finally:
@@ -428,10 +435,12 @@ def build_command(files: list[Path], out: Path, settings: Settings, jobs: int | 
                             TimeRemainingColumn(), console=err, transient=True)
     try:
         if progress is not None:
-            with progress:
-                task = progress.add_task(_TEXT[lang]["progress"], total=len(paths))
+            task = progress.add_task(_TEXT[lang]["progress"], total=len(paths))
+            try:
                 batch = run(paths, out, settings, jobs, want_data=bool(json_path),
-                            on_done=lambda o: progress.advance(task))
+                            on_done=lambda o: progress.advance(task), on_start=progress.start)
+            finally:
+                progress.stop()
         else:
             batch = run(paths, out, settings, jobs, want_data=bool(json_path))
     except OSError as exc:
