@@ -172,3 +172,11 @@ def test_empty_batch_summary(tmp_path):
     ws = openpyxl.load_workbook(tmp_path / FILE_NAME, data_only=True)[SHEET]
     assert ws.cell(3, 1).value in ("", None)
     assert ws.cell(4, 1).value == "合計"
+
+
+@pytest.mark.skipif(__import__("shutil").which("soffice") is None, reason="LibreOffice not installed")
+def test_cached_totals_are_what_a_spreadsheet_computes(built):
+    from chosho_xlsx.recalc import compare_cached_with_recalculated
+
+    _, out = built
+    assert compare_cached_with_recalculated(out / FILE_NAME) == []
