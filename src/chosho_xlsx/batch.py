@@ -29,7 +29,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .findings import ERROR, Finding
+from .findings import Finding, Verdict
 from .settings import Settings
 from .summary import (
     DUPLICATE,
@@ -46,7 +46,7 @@ TEMP_PREFIX = ".chosho-build-"
 
 
 @dataclass
-class Outcome:
+class Outcome(Verdict):
     """What a worker sends back for one input: small and picklable."""
 
     index: int
@@ -60,14 +60,6 @@ class Outcome:
     data: dict | None = None  # export.report_dict, when JSON was asked for
     error: str = ""  # writing failed: why
     seconds: float = 0.0
-
-    @property
-    def errors(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == ERROR]
-
-    @property
-    def ok(self) -> bool:
-        return not self.unreadable and not self.errors
 
 
 @dataclass

@@ -118,6 +118,22 @@ def one_per_cell(findings: list[Finding]) -> list[Finding]:
     return [f for f in out if f is not None]
 
 
+class Verdict:
+    """What an input's findings add up to; mixed into the result records that carry
+    `findings` and `unreadable` (pipeline.Checked, batch.Outcome)."""
+
+    findings: list[Finding]
+    unreadable: bool
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == ERROR]
+
+    @property
+    def ok(self) -> bool:
+        return not self.unreadable and not self.errors
+
+
 class UnreadableFile(Exception):
     """The file cannot be read safely: exit 2, one clear sentence, no traceback."""
 

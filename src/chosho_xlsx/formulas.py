@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
 _CELL_RE = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
@@ -67,50 +68,53 @@ def _unescape(b: bytes) -> str:
     )
 
 
-def formula_cells(path: str | Path, sheet_names: tuple[str, ...]) -> dict[tuple[str, int, int], bool]:
-    """(sheet, row, col) → has a cached value, for every formula cell of the named sheets."""
-    out: dict[tuple[str, int, int], bool] = {}
+_ERROR_TYPE_RE = re.compile(rb'\bt="e"')
+_VALUE_RE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
+_F_IN_CELL_RE = re.compile(rb"<(?:\w+:)?f\b")
+_CACHED_RE = re.compile(rb"<(?:\w+:)?v>[^<]+</(?:\w+:)?v>")
+
+Key = tuple[str, int, int]  # (sheet, 1-based row, 0-based column)
+
+
+@dataclass
+class CellScan:
+    formulas: dict[Key, bool] = field(default_factory=dict)  # → has a cached value
+    errors: dict[Key, str] = field(default_factory=dict)  # → the error value
+
+
+def scan_cells(path: str | Path, sheet_names: tuple[str, ...]) -> CellScan:
+    """Formula cells and error-value cells of the named sheets, in one pass over each
+    sheet's XML. Error values (「#DIV/0!」, 「#N/A」), typed, pasted or a formula's cached
+    result, read as empty in calamine; a department's 「#N/A」 must not pass for a blank."""
+    scan = CellScan()
     with zipfile.ZipFile(path) as zf:
         names = set(zf.namelist())
         if "xl/workbook.xml" not in names:
-            return out
+            return scan
         for name, member in _sheet_members(zf, names, sheet_names):
             data = zf.read(member)
-            if not _F_TAG_RE.search(data):
-                continue  # the usual case: no formula at all, skip the cell scan
+            has_f = _F_TAG_RE.search(data) is not None
+            has_e = b't="e"' in data
+            if not (has_f or has_e):
+                continue  # the usual case: neither, skip the cell scan
             for attrs, body in _CELL_RE.findall(data):
-                if not body or not re.search(rb"<(?:\w+:)?f\b", body):
-                    continue
                 m = _REF_RE.search(attrs)
                 if not m:
                     continue
-                has_value = re.search(rb"<(?:\w+:)?v>[^<]+</(?:\w+:)?v>", body) is not None
-                out[(name, int(m[2]), col_index(m[1].decode()))] = has_value
-    return out
+                key = (name, int(m[2]), col_index(m[1].decode()))
+                if has_f and body and _F_IN_CELL_RE.search(body):
+                    scan.formulas[key] = _CACHED_RE.search(body) is not None
+                if has_e and _ERROR_TYPE_RE.search(attrs):
+                    v = _VALUE_RE.search(body or b"")
+                    scan.errors[key] = _unescape(v[1]) if v else "#VALUE!"
+    return scan
 
 
-_ERROR_TYPE_RE = re.compile(rb'\bt="e"')
-_VALUE_RE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
+def formula_cells(path: str | Path, sheet_names: tuple[str, ...]) -> dict[Key, bool]:
+    """(sheet, row, col) → has a cached value, for every formula cell of the named sheets."""
+    return scan_cells(path, sheet_names).formulas
 
 
-def error_cells(path: str | Path, sheet_names: tuple[str, ...]) -> dict[tuple[str, int, int], str]:
-    """(sheet, row, col) → the error value (「#DIV/0!」, 「#N/A」) of every cell that holds
-    one, typed, pasted or the cached result of a formula. calamine reads them as empty;
-    a department's 「#N/A」 must not pass for a blank cell."""
-    out: dict[tuple[str, int, int], str] = {}
-    with zipfile.ZipFile(path) as zf:
-        names = set(zf.namelist())
-        if "xl/workbook.xml" not in names:
-            return out
-        for name, member in _sheet_members(zf, names, sheet_names):
-            data = zf.read(member)
-            if b't="e"' not in data:
-                continue  # the usual case: no error value at all
-            for attrs, body in _CELL_RE.findall(data):
-                if not _ERROR_TYPE_RE.search(attrs):
-                    continue
-                m = _REF_RE.search(attrs)
-                v = _VALUE_RE.search(body or b"")
-                if m:
-                    out[(name, int(m[2]), col_index(m[1].decode()))] = _unescape(v[1]) if v else "#VALUE!"
-    return out
+def error_cells(path: str | Path, sheet_names: tuple[str, ...]) -> dict[Key, str]:
+    """(sheet, row, col) → the error value of every cell that holds one."""
+    return scan_cells(path, sheet_names).errors

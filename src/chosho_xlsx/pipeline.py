@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .cells import shown
-from .findings import ERROR, Finding, one_per_cell
+from .findings import Finding, Verdict, one_per_cell
 from .loader import Loaded, headers_for, load
 from .model import Report
 from .reader import RawBook, book_from_rows
@@ -15,7 +15,7 @@ from .settings import Settings
 
 
 @dataclass
-class Checked:
+class Checked(Verdict):
     """One input after validation: its findings, and its report if it could be built."""
 
     source: str
@@ -35,14 +35,6 @@ class Checked:
         i = col_index(f.cell.rstrip("0123456789"))
         names = self.headers.get(f.sheet, [])
         return names[i] if i < len(names) else ""
-
-    @property
-    def errors(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == ERROR]
-
-    @property
-    def ok(self) -> bool:
-        return not self.unreadable and not self.errors
 
 
 def check_book(book: RawBook, settings: Settings) -> Checked:

@@ -47,9 +47,10 @@ def read_book(path: str | Path, sheet_names: tuple[str, ...] | None = None) -> R
             sheets[name] = RawSheet(name, wb.get_sheet_by_name(name).to_python(skip_empty_area=False))
     finally:
         wb.close()
-    from .formulas import error_cells, formula_cells
+    from .formulas import scan_cells
 
-    return RawBook(str(path), sheets, formula_cells(path, tuple(sheets)), error_cells(path, tuple(sheets)))
+    scan = scan_cells(path, tuple(sheets))
+    return RawBook(str(path), sheets, scan.formulas, scan.errors)
 
 
 def book_from_rows(rows: dict[str, list[dict]], headers: dict[str, list[str]], source: str) -> RawBook:
