@@ -25,18 +25,7 @@ from chosho_xlsx.cli import app
 from chosho_xlsx.libreoffice import INSTALL_COMMAND, LibreOfficeError, LibreOfficeMissing
 from chosho_xlsx.recalc import Mismatch, compare_cached_with_recalculated, same_value
 
-
-def _missing_tools() -> list[str]:
-    missing = []
-    try:
-        libreoffice.find_soffice()
-    except LibreOfficeMissing:
-        missing.append("soffice")
-    missing += [t for t in ("pdftoppm", "pdftotext", "pdfinfo") if shutil.which(t) is None]
-    return missing
-
-
-_MISSING = _missing_tools()
+_MISSING = libreoffice.missing_tools()
 needs_libreoffice = pytest.mark.skipif(
     bool(_MISSING),
     reason=f"LibreOffice / poppler-utils not installed ({', '.join(_MISSING)}): {INSTALL_COMMAND}",

@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from chosho_xlsx import layout, libreoffice
-from chosho_xlsx.libreoffice import INSTALL_COMMAND, LibreOfficeMissing
+from chosho_xlsx.libreoffice import INSTALL_COMMAND
 from chosho_xlsx.pipeline import check_book, example_book
 from chosho_xlsx.recalc import compare_cached_with_recalculated
 from chosho_xlsx.settings import load_settings
@@ -32,16 +32,7 @@ PAGES = 9
 A3_LANDSCAPE = (1190.55, 841.89)
 
 
-def _missing_tools() -> list[str]:
-    missing = []
-    try:
-        libreoffice.find_soffice()
-    except LibreOfficeMissing:
-        missing.append("soffice")
-    return missing + [t for t in ("pdftotext", "pdfinfo") if shutil.which(t) is None]
-
-
-_MISSING = _missing_tools()
+_MISSING = libreoffice.missing_tools(("pdftotext", "pdfinfo"))
 pytestmark = pytest.mark.skipif(
     bool(_MISSING),
     reason=f"LibreOffice / poppler-utils not installed ({', '.join(_MISSING)}): {INSTALL_COMMAND}",
