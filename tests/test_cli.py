@@ -64,3 +64,18 @@ def test_written_files_get_normal_permissions(tmp_path):
     out = tmp_path / "ex.xlsx"
     assert run("example", "-o", str(out)).returncode == 0
     assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~umask
+
+
+def test_broken_bundled_example_is_one_sentence(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from chosho_xlsx import example
+    from chosho_xlsx.cli import app
+
+    broken = tmp_path / "example.yaml"
+    broken.write_text("調書: [\n", encoding="utf-8")
+    monkeypatch.setattr(example, "example_file", lambda: broken)
+    result = CliRunner().invoke(app, ["example", "-o", str(tmp_path / "x.xlsx")])
+    assert result.exit_code == 2
+    assert "記入例を読めません" in result.output and "not valid YAML" in result.output
+    assert not (tmp_path / "x.xlsx").exists()

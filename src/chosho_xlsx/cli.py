@@ -95,10 +95,16 @@ def example(
     output: Annotated[Path, typer.Option("-o", "--output", help="書き出すファイル / output .xlsx")],
 ) -> None:
     """記入例（長崎県 令和６年度の調書）の入力ブックを書き出します。 / Write the bundled example."""
-    from .example import write_example
+    from .example import load_example_rows, write_rows
+    from .template import TemplateError
 
+    try:
+        rows = load_example_rows()
+    except (OSError, TemplateError) as exc:
+        # a broken installation, not the user's doing: still one sentence, no traceback
+        raise fail(f"記入例を読めません / cannot read the bundled example: {exc}") from None
     with _writing(output):
-        write_example(output)
+        write_rows(output, rows)
     typer.echo(str(output))
 
 

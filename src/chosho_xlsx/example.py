@@ -9,10 +9,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import yaml
-
 from . import contract, fiscal
-from .resources import example_file
+from .resources import example_file, read_yaml_mapping
 from .template import TemplateError, write_template
 
 
@@ -49,15 +47,9 @@ def rows_from_yaml(raw: object, source: str = "example") -> dict[str, list[dict]
 def load_example_rows() -> dict[str, list[dict]]:
     """The example's rows: sheet name → list of {header: value}."""
     path = example_file()
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise FileNotFoundError(f"the bundled example is missing: {path}") from None
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise TemplateError(f"{path}: not valid YAML ({exc})") from exc
-    return rows_from_yaml(raw, str(path))
+    if not path.is_file():
+        raise FileNotFoundError(f"the bundled example is missing: {path}")
+    return rows_from_yaml(read_yaml_mapping(path, TemplateError), str(path))
 
 
 def keyvalue(rows: dict[str, list[dict]], key: str) -> object:

@@ -44,3 +44,22 @@ def load_yaml(text: str):
     import yaml
 
     return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+def read_yaml_mapping(path: Path, error: type[Exception]) -> dict:
+    """A data file whose top is a mapping (rules, layout labels, input guide, example).
+    A missing, unreadable or malformed file raises `error` with one sentence naming it."""
+    import yaml
+
+    path = Path(path)
+    try:
+        data = load_yaml(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise error(f"{path}: {exc.strerror or exc}") from None
+    except yaml.YAMLError as exc:
+        raise error(f"{path}: not valid YAML ({exc})") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise error(f"{path}: expected a mapping at the top")
+    return data

@@ -7,9 +7,7 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_HALF_UP, Decimal
 from pathlib import Path
 
-import yaml
-
-from .resources import load_yaml, schema_file
+from .resources import read_yaml_mapping, schema_file
 
 ROUNDINGS = {"down": ROUND_DOWN, "half_up": ROUND_HALF_UP, "up": ROUND_CEILING}
 OPS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt, "==": operator.eq}
@@ -58,14 +56,7 @@ def _get(d: dict, key: str, kind: type, default):
 
 def load_settings(path: str | Path | None = None) -> Settings:
     path = Path(path) if path else schema_file("rules.yaml")
-    try:
-        raw = load_yaml(path.read_text(encoding="utf-8")) or {}
-    except OSError as exc:
-        raise SettingsError(f"{path}: {exc.strerror or exc}") from exc
-    except yaml.YAMLError as exc:
-        raise SettingsError(f"{path}: not valid YAML ({exc})") from exc
-    if not isinstance(raw, dict):
-        raise SettingsError(f"{path}: expected a mapping at the top")
+    raw = read_yaml_mapping(path, SettingsError)
     try:
         rate = _get(raw, "rate", dict, {})
         status = _get(raw, "status", dict, {})

@@ -16,7 +16,6 @@ from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
-import yaml
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
@@ -26,7 +25,7 @@ from openpyxl.writer.excel import ExcelWriter
 
 from . import contract, fiscal
 from .atomic import atomic_path
-from .resources import template_file
+from .resources import read_yaml_mapping, template_file
 from .settings import load_settings
 
 GUIDE_SHEET = "説明"
@@ -122,10 +121,7 @@ def load_guide(fiscal_year: int, plan_start: int, plan_end: int) -> list[tuple[s
     """The 説明 sheet as (kind, text) lines, kind one of title/heading/text/blank, with
     the placeholders filled for this year."""
     path = template_file(GUIDE_FILE)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise TemplateError(f"{path}: {exc}") from exc
+    raw = read_yaml_mapping(path, TemplateError)
     labels = _labels(fiscal_year, plan_start, plan_end)
 
     def fill(text: object) -> str:

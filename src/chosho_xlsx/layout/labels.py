@@ -7,10 +7,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import yaml
-
 from .. import fiscal
-from ..resources import template_file
+from ..resources import read_yaml_mapping, template_file
 
 _ZENKAKU = str.maketrans("0123456789", "０１２３４５６７８９")
 
@@ -21,16 +19,7 @@ class LayoutError(ValueError):
 
 @cache
 def _raw(path: str) -> dict:
-    p = Path(path)
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise LayoutError(f"{p}: {exc.strerror or exc}") from exc
-    except yaml.YAMLError as exc:
-        raise LayoutError(f"{p}: not valid YAML ({exc})") from exc
-    if not isinstance(data, dict):
-        raise LayoutError(f"{p}: expected a mapping at the top")
-    return data
+    return read_yaml_mapping(Path(path), LayoutError)
 
 
 def year_vars(fiscal_year: int, plan_name: str = "") -> dict[str, str]:
