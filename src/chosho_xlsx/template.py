@@ -10,7 +10,6 @@ import dataclasses
 import math
 import os
 import re
-import unicodedata
 import zipfile
 from datetime import datetime
 from decimal import Decimal
@@ -50,6 +49,7 @@ _ZIP_TIME = FIXED_TIME.timetuple()[:6]
 
 GUIDE_WIDTH = 80  # the 説明 sheet's one column
 LINE_HEIGHT = 16  # points per wrapped line
+FONT_SIZE = 11  # openpyxl's default font, used by every cell but the 説明 titles
 A4_HEIGHT = 720  # printable points of an A4 portrait page, roughly
 
 HEADER_FONT = Font(bold=True)
@@ -142,16 +142,14 @@ def load_guide(fiscal_year: int, plan_start: int, plan_end: int) -> list[tuple[s
     return lines
 
 
-def _display_width(text: str) -> int:
-    """Width in Excel's column units (half-width characters): 全角 characters count 2."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WFA" else 1 for ch in text)
-
-
 def _line_count(text: str, width: float) -> int:
-    """How many lines `text` wraps to in a column `width` wide (an estimate: Excel and
-    LibreOffice do not always grow rows of generated files to fit wrapped text)."""
-    usable = max(1, int(width) - 1)
-    return sum(max(1, math.ceil(_display_width(part) / usable)) for part in text.split("\n"))
+    """How many lines `text` wraps to in a column `width` wide, measured as the 調書
+    writer measures (layout.measure: 全角 wide, Latin narrow). Excel and LibreOffice do
+    not always grow rows of generated files to fit wrapped text, so we set heights."""
+    from .layout import measure
+
+    avail = measure.column_px(width) - measure.CELL_PAD_PX
+    return measure.line_count(text, avail, FONT_SIZE) if text else 1
 
 
 def _write_guide(ws: Worksheet, lines: list[tuple[str, str]]) -> None:
