@@ -88,28 +88,26 @@ def _plausible(value: Decimal | int | None) -> bool:
     return value is None or value == 0 or MIN_NUMBER <= abs(value) < MAX_NUMBER
 
 
-def to_quantity(raw: object):
+def _number(raw: object, parse, code: str):
+    """A number parsed by `parse` (with its own notion of unit), refused with `code` when
+    it is a date, unparsable, or implausibly large or small."""
     if isinstance(raw, (dt.date, dt.datetime, dt.time, dt.timedelta)):
-        raise CellError("E-NOT-NUMBER")
+        raise CellError(code)
     try:
-        q = parse_quantity(raw)
+        parsed = parse(raw)
     except QuantityError:
-        raise CellError("E-NOT-NUMBER") from None
-    if not _plausible(q.value):
-        raise CellError("E-NOT-NUMBER")
-    return q
+        raise CellError(code) from None
+    if not _plausible(getattr(parsed, "value", parsed)):
+        raise CellError(code)
+    return parsed
+
+
+def to_quantity(raw: object):
+    return _number(raw, parse_quantity, "E-NOT-NUMBER")
 
 
 def to_money(raw: object) -> int | None:
-    if isinstance(raw, (dt.date, dt.datetime, dt.time, dt.timedelta)):
-        raise CellError("E-MONEY")
-    try:
-        value = parse_money(raw)
-    except QuantityError:
-        raise CellError("E-MONEY") from None
-    if not _plausible(value):
-        raise CellError("E-MONEY")
-    return value
+    return _number(raw, parse_money, "E-MONEY")
 
 
 def to_mark(raw: object, marks: tuple[str, ...]) -> bool:
