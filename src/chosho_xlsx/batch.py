@@ -450,19 +450,13 @@ def build_command(files: list[Path], out: Path, settings: Settings, jobs: int | 
     print_table(batch, lang, console)
 
     if json_path:
-        import json
-
         data = [e.outcome.data for e in batch.built if e.outcome.data is not None]
         if data:
-            text = json.dumps(data[0] if len(data) == 1 else data, ensure_ascii=False, indent=2) + "\n"
-            if json_path == "-":
-                sys.stdout.write(text)
-            else:
-                from .atomic import write_text_atomic
+            from .export import emit
 
-                try:
-                    write_text_atomic(Path(json_path), text)
-                except OSError as exc:
-                    print(f"書き出せません / cannot write {json_path}: {exc.strerror}", file=sys.stderr)
-                    return 2
+            try:
+                emit(data, json_path)
+            except OSError as exc:
+                print(f"書き出せません / cannot write {json_path}: {exc.strerror}", file=sys.stderr)
+                return 2
     return batch.exit_code

@@ -249,15 +249,10 @@ def build(
         print_findings(bad, lang)
     reports = [r.report for r in results if r.ok and r.report is not None]
     if json_path and reports:
-        from .export import to_json
+        from .export import emit, report_dict
 
-        text = to_json(reports)
-        if json_path == "-":
-            sys.stdout.write(text)
-        else:
-            from .atomic import write_text_atomic
-
-            write_text_atomic(Path(json_path), text)
+        with _writing(Path(json_path)):
+            emit([report_dict(r) for r in reports], json_path)
     if reports:
         from .layout import write_chosho
         from .naming import chosho_name, unique_names

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from . import fiscal
 from .model import ComputedIndicator, ComputedProject, Report, YearRow, group_mark
@@ -101,7 +102,25 @@ def report_dict(report: Report) -> dict:
     }
 
 
+def dumps(data: list[dict]) -> str:
+    """Report dicts as JSON text: one as an object, several as a list. Stable: same
+    input, same bytes."""
+    return json.dumps(data[0] if len(data) == 1 else data, ensure_ascii=False, indent=2) + "\n"
+
+
 def to_json(reports: list[Report]) -> str:
-    """One report as an object; several as a list. Stable: same input, same bytes."""
-    data = report_dict(reports[0]) if len(reports) == 1 else [report_dict(r) for r in reports]
-    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    return dumps([report_dict(r) for r in reports])
+
+
+def emit(data: list[dict], json_path: str) -> None:
+    """`--json PATH`: to standard output for 「-」, else written atomically (OSError when
+    the file cannot be written)."""
+    import sys
+
+    text = dumps(data)
+    if json_path == "-":
+        sys.stdout.write(text)
+    else:
+        from .atomic import write_text_atomic
+
+        write_text_atomic(Path(json_path), text)
