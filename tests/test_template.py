@@ -69,7 +69,7 @@ def test_headers_equal_contract(r6):
 
 
 def test_r6_headers_literal(r6):
-    """Spot-check against the contract text of shared/spec/input-format.md."""
+    """Spot-check against the contract text of docs/input-format.md."""
     assert headers(r6["調書"]) == ["項目", "値"]
     assert headers(r6["事業群"]) == ["事業群番号", "事業群名", "主管部", "主管課", "課長名", "総合計画本文"]
     assert headers(r6["取組項目"]) == ["取組項目番号", "取組項目名", "事業群番号"]

@@ -1,6 +1,6 @@
 """The rules engine: every derived value of the 調書, as pure functions over the model.
 
-Sources: ../spec/rules.md. Arithmetic is Decimal throughout; the settings that the
+Sources: docs/rules.md. Arithmetic is Decimal throughout; the settings that the
 planning division may change come in as a Settings object, never as constants here."""
 
 from __future__ import annotations
