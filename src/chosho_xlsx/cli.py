@@ -22,9 +22,31 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"chosho-xlsx {version('chosho-xlsx')}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _main(
+    _: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="版を表示 / show the version"),
+    ] = False,
+) -> None:
+    """事業群評価調書を部局の入力ブックから作成します。 / Build 事業群評価調書 from department workbooks."""
+
 Lang = Annotated[str, typer.Option("--lang", help="メッセージの言語 ja|en / message language")]
+Force = Annotated[
+    bool, typer.Option("--force", help="既存のファイルに上書きする / overwrite an existing file")
+]
 RulesOpt = Annotated[
     Path | None,
     typer.Option("--rules", help="規則設定ファイル（既定: schemas/rules.yaml） / rules settings file"),
@@ -47,18 +69,42 @@ def load_settings_or_exit(rules: Path | None, lang: str):
         raise fail(f"{prefix}: {exc}") from None
 
 
-def parse_year_or_exit(text: str, what: str):
+def year_and_plan_or_exit(year_text: str, plan_text: str):
+    """実施年度 and 計画期間 from the command line, refused (exit 2) unless they fit each
+    other as validate requires (fiscal.Period.evaluable): a template that fails its own
+    validation is no use to anyone."""
     from . import fiscal
 
     try:
-        if what == "period":
-            return fiscal.parse_period(text)
-        year = fiscal.parse_year(text)
-        if year is None:
-            raise fiscal.YearError(text)
-        return year
+        fy = fiscal.parse_year(year_text)
+        if fy is None:
+            raise fiscal.YearError(year_text)
     except fiscal.YearError:
-        raise fail(f"年度を読めません / not a fiscal year: {text!r}") from None
+        raise fail(f"実施年度を読めません（例: R6） / not a fiscal year (e.g. R6): {year_text!r}") from None
+    try:
+        period = fiscal.parse_period(plan_text)
+    except fiscal.PeriodOrderError:
+        raise fail(f"計画期間 {plan_text} は終了年度が開始年度より前です / "
+                   f"the plan period {plan_text} ends before it starts") from None
+    except fiscal.YearError:
+        raise fail(f"計画期間を読めません（例: R3-R7） / not a plan period (e.g. R3-R7): {plan_text!r}") from None
+    if period.end is None:
+        raise fail(f"計画期間 {plan_text} には終了年度が必要です / the plan period {plan_text} needs an end year")
+    if not period.evaluable(fy):
+        first, last = fiscal.label(period.start), fiscal.label(period.end + 1)
+        raise fail(f"実施年度 {year_text} は計画期間 {plan_text} に合いません（実施年度は {first}～{last} のいずれかです） / "
+                   f"the fiscal year {year_text} does not fit the plan period {plan_text} (it must be one of {first}…{last})")
+    return fy, period
+
+
+def refuse_overwrite(target: Path, force: bool) -> None:
+    """`template` and `example` write a workbook a clerk then fills in: writing over an
+    existing file could lose a filled one, so that takes --force. A folder is left to
+    the writer (it cannot write there: 「書き出せません」)."""
+    if force or not (target.is_symlink() or (target.exists() and not target.is_dir())):
+        return
+    raise fail(f"{target} はすでにあります。上書きする場合は --force を付けてください / "
+               f"{target} already exists; add --force to overwrite it")
 
 
 @contextlib.contextmanager
@@ -77,12 +123,11 @@ def template(
     output: Annotated[Path, typer.Option("-o", "--output", help="書き出すファイル / output .xlsx")],
     year: Annotated[str, typer.Option("--year", help="実施年度（例: R6） / fiscal year of the evaluation")] = "R6",
     plan: Annotated[str, typer.Option("--plan", help="計画期間（例: R3-R7） / plan period")] = "R3-R7",
+    force: Force = False,
 ) -> None:
     """空の部局入力ブックを書き出します。 / Write a blank department input workbook."""
-    fy = parse_year_or_exit(year, "year")
-    period = parse_year_or_exit(plan, "period")
-    if period.end is None:
-        raise fail("計画期間には終了年度が必要です / the plan period needs an end year")
+    fy, period = year_and_plan_or_exit(year, plan)
+    refuse_overwrite(output, force)
     from .template import write_template
 
     with _writing(output):
@@ -93,8 +138,10 @@ def template(
 @app.command()
 def example(
     output: Annotated[Path, typer.Option("-o", "--output", help="書き出すファイル / output .xlsx")],
+    force: Force = False,
 ) -> None:
     """記入例（長崎県 令和６年度の調書）の入力ブックを書き出します。 / Write the bundled example."""
+    refuse_overwrite(output, force)
     from .example import load_example_rows, write_rows
     from .template import TemplateError
 

@@ -28,6 +28,10 @@ class YearError(ValueError):
     """A text that is not a fiscal year."""
 
 
+class PeriodOrderError(YearError):
+    """A period whose end year is before its start year (R7-R3)."""
+
+
 def _norm(text: str) -> str:
     return unicodedata.normalize("NFKC", text).strip().upper()
 
@@ -89,6 +93,11 @@ class Period:
     def __contains__(self, year: int) -> bool:
         return self.start <= year and (self.end is None or year <= self.end)
 
+    def evaluable(self, year: int) -> bool:
+        """Whether a 実施年度 fits this plan: one of its years or the year after it ends
+        (the last evaluation looks back on the plan's final year)."""
+        return self.end is not None and self.start <= year <= self.end + 1
+
     @property
     def years(self) -> list[int]:
         if self.end is None:
@@ -118,8 +127,10 @@ def parse_period(value: object) -> Period:
         letter, _, _ = _era_of(start)
         b = f"{letter}{b}"
     end = parse_year(b)
-    if end is None or end < start:
+    if end is None:
         raise YearError(str(value))
+    if end < start:
+        raise PeriodOrderError(str(value))
     return Period(start, end)
 
 

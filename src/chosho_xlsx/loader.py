@@ -274,7 +274,7 @@ def load(book: RawBook, settings: Settings) -> Loaded:
         return Loaded(None, out.items)
     fy = kv["fiscal_year"]
     period = kv["plan_period"]
-    if period.end is None or not period.start <= fy <= period.end + 1:
+    if not period.evaluable(fy):
         code = "E-PLAN-OPEN" if period.end is None else "E-YEAR-OUTSIDE-PLAN"
         out.add(code, str(kv["@plan_period"]), fiscal.period_label(period.start, period.end))
         return Loaded(None, out.items)
