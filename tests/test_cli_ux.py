@@ -9,7 +9,6 @@ import subprocess
 import sys
 from importlib.metadata import version
 
-import corpus
 import pytest
 from typer.testing import CliRunner
 
