@@ -9,6 +9,7 @@ import subprocess
 import sys
 from importlib.metadata import version
 
+import corpus
 import pytest
 from typer.testing import CliRunner
 
@@ -110,3 +111,140 @@ def test_version():
     proc = run("--version")
     assert proc.returncode == 0
     assert proc.stdout == f"chosho-xlsx {version('chosho-xlsx')}\n"
+
+
+# ---- 8.14: findings readable on an 80-column terminal -----------------------------------
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory):
+    return corpus.example_workbook(tmp_path_factory.mktemp("ex"))
+
+
+def with_columns(n: int) -> dict:
+    import os
+
+    return {**os.environ, "COLUMNS": str(n)}
+
+
+def test_narrow_terminal_prints_one_finding_per_block(example):
+    proc = run("validate", example, env=with_columns(80))
+    i = corpus.index_of(corpus.example_rows(), "事業", 事務事業名="電子県庁推進事業")
+    place = corpus.cell("事業", "見直し区分", i)
+    assert proc.stdout == (
+        f"! {example}: エラー 0 / 警告 1\n"
+        f"{place}  警告  W-REVIEW-CONFLICT\n"
+        "  値: 縮小\n"
+        "  内容: 見直し区分「縮小」ですが、事業費は前年度実績から +44% です。\n"
+        "  直し方: 見直し区分と事業費の増減の理由を確認してください。\n"
+    )
+
+
+def test_narrow_terminal_english(example):
+    proc = run("validate", example, "--lang", "en", env=with_columns(80))
+    lines = proc.stdout.splitlines()
+    assert lines[0] == f"! {example}: errors 0 / warnings 1"
+    assert lines[1].endswith("  warning  W-REVIEW-CONFLICT")
+    assert lines[3] == "  Message: 見直し区分 is 「縮小」 but the budget changes +44% from last year."
+
+
+def test_wide_terminal_keeps_the_table_with_singular_kind(example):
+    proc = run("validate", example, "--lang", "en", env=with_columns(200))
+    assert "┃ Place" in proc.stdout and "Kind" in proc.stdout
+    row = next(line for line in proc.stdout.splitlines() if "W-REVIEW-CONFLICT" in line)
+    assert "│ warning │" in row and "warnings" not in row
+    # the message is not folded at this width
+    assert "見直し区分 is 「縮小」 but the budget changes +44% from last year." in row
+
+
+def test_formula_warning_shows_the_value(tmp_path):
+    rows = corpus.example_rows()
+    i = corpus.index_of(rows, "事業", 事業番号="1")
+    path = corpus.xlsxwriter_book(tmp_path / "f.xlsx", rows,
+                                  {("事業", "R6事業費", i): ("=69000+178", 69178)})
+    doc = json.loads(runner.invoke(app, ["validate", str(path), "--format", "json"]).stdout)
+    f = next(f for f in doc["files"][0]["findings"] if f["code"] == "W-FORMULA")
+    assert f["value"] == "69178"
+
+
+@pytest.mark.parametrize(
+    ("sheet", "match", "header", "value", "code", "shown"),
+    [
+        ("事業", {"事業番号": "7"}, "事務事業名", "date", "E-TEXT-DATE", "2024/5/1"),
+        ("事業", {"事業番号": "2"}, "開始年度", "datetime", "E-NOT-YEAR", "2022/4/1"),
+        ("事業", {"事業番号": "7"}, "所管課", "datetime_time", "E-TEXT-DATE", "2024/3/1 9:30"),
+    ],
+)
+def test_dates_show_as_excel_shows_them(tmp_path, sheet, match, header, value, code, shown):
+    from datetime import date, datetime
+
+    raw = {"date": date(2024, 5, 1), "datetime": datetime(2022, 4, 1),
+           "datetime_time": datetime(2024, 3, 1, 9, 30)}[value]
+    rows = corpus.example_rows()
+    i = corpus.index_of(rows, sheet, **match)
+    path = corpus.set_cell(corpus.example_workbook(tmp_path), sheet, corpus.cell(sheet, header, i).split("!")[1], raw)
+    doc = json.loads(runner.invoke(app, ["validate", str(path), "--format", "json"]).stdout)
+    f = next(f for f in doc["files"][0]["findings"] if f["place"] == corpus.cell(sheet, header, i))
+    assert (f["code"], f["value"]) == (code, shown)
+
+
+# ---- issue 14 item 4: control characters are shown, never sent to the terminal ----------
+
+
+def test_visible_shows_every_control_character():
+    from chosho_xlsx.display import visible
+
+    assert visible("a\x1b[2Jb") == "a␛[2Jb"
+    assert visible("x\ty\nz\rw\x00\x7f") == "x␉y␊z␍w␀␡"
+    assert visible("\x9b31m") == "\\x9b31m"
+    assert visible("縮小 ①「ok」") == "縮小 ①「ok」"
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    """A workbook named with ESC whose 見直し区分 cell holds ESC (stored as _x001B_)."""
+    folder = tmp_path_factory.mktemp("esc")
+    rows = corpus.example_rows()
+    i = corpus.index_of(rows, "事業", 事業番号="7")
+    rows["事業"][i]["見直し区分"] = "\x1b[2J\x1b[8m縮小"
+    path = corpus.write(folder, rows, name="dept\x1b[31m.xlsx")
+    import zipfile
+
+    sheet = zipfile.ZipFile(path).read("xl/sharedStrings.xml").decode() if "xl/sharedStrings.xml" in zipfile.ZipFile(path).namelist() else ""
+    sheet += "".join(zipfile.ZipFile(path).read(n).decode() for n in zipfile.ZipFile(path).namelist() if n.startswith("xl/worksheets/"))
+    assert "_x001B_" in sheet
+    return path, i
+
+
+@pytest.mark.parametrize("columns", [80, 200])
+def test_validate_never_prints_a_control_character(hostile, columns):
+    path, i = hostile
+    proc = run("validate", path, env=with_columns(columns))
+    assert proc.returncode == 1
+    assert "\x1b" not in proc.stdout + proc.stderr
+    assert "dept␛[31m.xlsx" in proc.stdout
+    assert "␛[2J␛[8m縮小" in proc.stdout
+
+
+def test_json_keeps_the_exact_value(hostile):
+    path, i = hostile
+    doc = json.loads(runner.invoke(app, ["validate", str(path), "--format", "json"]).stdout)
+    f = next(f for f in doc["files"][0]["findings"] if f["place"] == corpus.cell("事業", "見直し区分", i))
+    assert f["value"] == "\x1b[2J\x1b[8m縮小"
+    assert doc["files"][0]["file"] == str(path)
+
+
+def test_build_never_prints_a_control_character(hostile, tmp_path):
+    path, _ = hostile
+    proc = run("build", path, "-o", tmp_path / "out")
+    assert proc.returncode == 1
+    assert "\x1b" not in proc.stdout + proc.stderr
+    assert "dept␛[31m.xlsx" in proc.stdout + proc.stderr
+    assert "␛[2J␛[8m縮小" in proc.stdout + proc.stderr
+
+
+def test_annotate_path_is_shown_visibly(hostile, tmp_path):
+    path, _ = hostile
+    proc = run("validate", path, "--annotate", tmp_path / "notes")
+    assert "\x1b" not in proc.stdout + proc.stderr
+    assert "dept␛[31m.annotated.xlsx" in proc.stderr

@@ -381,6 +381,8 @@ def print_table(batch: Batch, lang: str, console) -> None:
     from rich.table import Table
     from rich.text import Text
 
+    from .display import visible
+
     t = _TEXT[lang]
     table = Table(show_lines=False, expand=False)
     table.add_column(t["input"], overflow="fold")
@@ -389,14 +391,14 @@ def print_table(batch: Batch, lang: str, console) -> None:
     for e in batch.entries:
         style = "green" if e.built else "red"
         detail = e.path.name if e.path else reason(e, lang)
-        table.add_row(Text(e.outcome.source), Text(status_text(e, lang), style), Text(detail))
+        table.add_row(Text(visible(e.outcome.source)), Text(status_text(e, lang), style), Text(visible(detail)))
     console.print(table)
     console.print(Text(t["done"].format(built=len(batch.built), failed=len(batch.failed),
                                         seconds=batch.seconds)))
     if batch.summary:
-        console.print(Text(t["summary"].format(path=batch.summary)))
+        console.print(Text(visible(t["summary"].format(path=batch.summary))))
     if batch.summary_error:
-        console.print(Text(t["summary_error"].format(error=batch.summary_error), "red"))
+        console.print(Text(visible(t["summary_error"].format(error=batch.summary_error)), "red"))
 
 
 def build_command(files: list[Path], out: Path, settings: Settings, jobs: int | None,

@@ -25,12 +25,27 @@ def is_blank(raw: object) -> bool:
 
 
 def shown(raw: object) -> str:
-    """A raw value as a person would read it in the cell."""
+    """A raw value as a person would read it in the cell. Dates and times as Excel
+    shows them by default (2024/3/1, 2024/3/1 9:30, 9:30), not in ISO form."""
     if raw is None:
         return ""
+    if isinstance(raw, dt.datetime):
+        day = f"{raw.year}/{raw.month}/{raw.day}"
+        return day if raw.time() == dt.time() else f"{day} {_clock(raw.time())}"
+    if isinstance(raw, dt.date):
+        return f"{raw.year}/{raw.month}/{raw.day}"
+    if isinstance(raw, dt.time):
+        return _clock(raw)
+    if isinstance(raw, dt.timedelta):  # a duration: [h]:mm:ss
+        minutes, seconds = divmod(int(raw.total_seconds()), 60)
+        return f"{minutes // 60}:{minutes % 60:02d}:{seconds:02d}"
     if isinstance(raw, float) and raw.is_integer():
         return str(int(raw))
     return str(raw)
+
+
+def _clock(t: dt.time) -> str:
+    return f"{t.hour}:{t.minute:02d}" + (f":{t.second:02d}" if t.second else "")
 
 
 def to_text(raw: object) -> str | None:

@@ -54,8 +54,11 @@ RulesOpt = Annotated[
 
 
 def fail(message: str, code: int = EXIT_UNREADABLE) -> typer.Exit:
-    """Print one sentence to stderr and return the Exit to raise."""
-    typer.echo(message, err=True)
+    """Print one sentence to stderr (control characters of a file name shown, not sent
+    to the terminal) and return the Exit to raise."""
+    from .display import visible
+
+    typer.echo(visible(message), err=True)
     return typer.Exit(code)
 
 
@@ -128,11 +131,12 @@ def template(
     """空の部局入力ブックを書き出します。 / Write a blank department input workbook."""
     fy, period = year_and_plan_or_exit(year, plan)
     refuse_overwrite(output, force)
+    from .display import visible
     from .template import write_template
 
     with _writing(output):
         write_template(output, fy, period.start, period.end)
-    typer.echo(str(output))
+    typer.echo(visible(str(output)))
 
 
 @app.command()
@@ -142,6 +146,7 @@ def example(
 ) -> None:
     """記入例（長崎県 令和６年度の調書）の入力ブックを書き出します。 / Write the bundled example."""
     refuse_overwrite(output, force)
+    from .display import visible
     from .example import load_example_rows, write_rows
     from .template import TemplateError
 
@@ -152,7 +157,7 @@ def example(
         raise fail(f"記入例を読めません / cannot read the bundled example: {exc}") from None
     with _writing(output):
         write_rows(output, rows)
-    typer.echo(str(output))
+    typer.echo(visible(str(output)))
 
 
 def _lang_or_exit(lang: str) -> str:
@@ -224,6 +229,7 @@ def _annotate(results: list, target: Path, lang: str, quiet: bool) -> bool:
     """Write the annotated copies: `target` itself for one input, else one file per
     input in the folder `target`. Unreadable inputs get none. False if one failed."""
     from .annotate import AnnotateError, annotate
+    from .display import visible
 
     readable = [r for r in results if not r.unreadable]
     if len(results) == 1 and target.suffix.lower() in (".xlsx", ".xlsm"):
@@ -248,11 +254,11 @@ def _annotate(results: list, target: Path, lang: str, quiet: bool) -> bool:
         try:
             annotate(r.source, r.findings, out, lang)
         except AnnotateError as exc:
-            typer.echo(str(exc), err=True)
+            typer.echo(visible(str(exc)), err=True)
             ok = False
             continue
         if not quiet:
-            typer.echo(("注記付きの写し: " if lang == "ja" else "annotated copy: ") + str(out), err=True)
+            typer.echo(visible(("注記付きの写し: " if lang == "ja" else "annotated copy: ") + str(out)), err=True)
     return ok
 
 
@@ -301,6 +307,7 @@ def build(
         with _writing(Path(json_path)):
             emit([report_dict(r) for r in reports], json_path)
     if reports:
+        from .display import visible
         from .layout import write_chosho
         from .naming import chosho_name, unique_names
 
@@ -309,7 +316,7 @@ def build(
             target = output / name
             with _writing(target):
                 write_chosho(report, target, settings)
-            typer.echo(str(target), err=json_path == "-")  # stdout stays pure JSON with --json -
+            typer.echo(visible(str(target)), err=json_path == "-")  # stdout stays pure JSON with --json -
     raise typer.Exit(_exit_code(results, strict=False))
 
 

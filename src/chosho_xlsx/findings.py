@@ -36,6 +36,11 @@ def render(code: str, part: str, lang: str, **params: object) -> str:
     return text.format_map(_Blank({k: "" if v is None else v for k, v in params.items()}))
 
 
+# A finding about a 調書 item (実施年度, 施策名 …) names it before the message: the cell
+# alone (調書!B2) does not tell the clerk which item it is.
+ITEM_PREFIX = {"ja": "{item}：", "en": "{item}: "}
+
+
 @dataclass(frozen=True)
 class Finding:
     """One thing wrong (or worth a look) at one place.
@@ -54,7 +59,11 @@ class Finding:
         return catalogue()[self.code]["severity"]
 
     def message(self, lang: str = "ja") -> str:
-        return render(self.code, "message", lang, value=self.value, **self.params)
+        text = render(self.code, "message", lang, value=self.value, **self.params)
+        item = self.params.get("item")
+        if not item or text.startswith(item):
+            return text
+        return (ITEM_PREFIX.get(lang) or ITEM_PREFIX["ja"]).format(item=item) + text
 
     def hint(self, lang: str = "ja") -> str:
         return render(self.code, "hint", lang, value=self.value, **self.params)

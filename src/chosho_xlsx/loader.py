@@ -104,17 +104,21 @@ def _convert(col: Column, raw: object, settings: Settings) -> object:
     return convert(raw, col, settings)
 
 
-def _check_formula(book: RawBook, sheet: str, row: int, col: int, place: str, out: _Collector) -> bool:
-    """A formula cell: its cached value is used (warning); without one, an error.
-    Returns False when the cell has no usable value."""
+def _check_formula(book: RawBook, sheet: str, row: int, col: int, place: str, out: _Collector,
+                   cached_value: object, **params: object) -> bool:
+    """A formula cell: its cached value is used (warning, showing that value); without
+    one, an error. Returns False when the cell has no usable value."""
     error = book.errors.get((sheet, row, col))
     if error is not None:  # 「#N/A」 typed, pasted or computed: not a blank cell
-        out.add("E-CELL-ERROR", place, error)
+        out.add("E-CELL-ERROR", place, error, **params)
         return False
     cached = book.formulas.get((sheet, row, col))
     if cached is None:
         return True
-    out.add("W-FORMULA" if cached else "E-FORMULA", place)
+    if cached:
+        out.add("W-FORMULA", place, cached_value, **params)
+    else:
+        out.add("E-FORMULA", place, **params)
     return cached
 
 
@@ -141,19 +145,20 @@ def _read_keyvalue(book: RawBook, out: _Collector, settings: Settings) -> dict[s
             continue
         r, raw = found[key]
         place = f"調書!B{r}"
-        if not _check_formula(book, "調書", r, 1, place, out):
+        if not _check_formula(book, "調書", r, 1, place, out, raw, item=key):
             continue
         col = Column(header=key, field=spec["field"], type=spec["type"], required=spec.get("required", False))
         try:
             v = _convert(col, raw, settings)
         except CellError as exc:
-            out.add(exc.code, place, raw, **exc.params)
+            out.add(exc.code, place, raw, item=key, **exc.params)
             continue
         if v is None and col.required:
-            out.add("E-REQUIRED", place, raw)
+            out.add("E-REQUIRED", place, raw, item=key)
             continue
         values[spec["field"]] = v
         values[f"@{spec['field']}"] = place
+        values[f"#{spec['field']}"] = raw
     return values
 
 
@@ -220,7 +225,7 @@ def _read_table(
             i = positions[c.header]
             place = f"{sheet.name}!{col_letter(i)}{r}"
             value = row[i] if i < len(row) else ""
-            if not _check_formula(book, sheet.name, r, i, place, out):
+            if not _check_formula(book, sheet.name, r, i, place, out, value):
                 values[c.header] = None
                 continue
             try:
@@ -265,6 +270,47 @@ def _s(v: object) -> str:
     return "" if v is None else str(v)
 
 
+def _read_tables(book: RawBook, out: _Collector, settings: Settings, fy: int, period: fiscal.Period
+                 ) -> tuple[dict[str, Sheet], dict[str, list[Record]]]:
+    """Every table sheet read with the columns of 実施年度 `fy`."""
+    sheets = {s.name: s for s in contract.sheets(fy, period.start, period.end) if s.kind != KEYVALUE}
+    optional = contract.optional_columns(fy, period.start, period.end)
+    records: dict[str, list[Record]] = {}
+    for name, sheet in sheets.items():
+        recs = _read_table(book, sheet, out, settings, fy, optional.get(name, ()))
+        if recs is not None:
+            records[name] = recs
+    return sheets, records
+
+
+def _headers_in(book: RawBook) -> set[str]:
+    """Every row-1 header of the workbook's sheets, normalised as the reader reads them."""
+    return {_norm_header(h) for sheet in book.sheets.values() if sheet.rows for h in sheet.rows[0]}
+
+
+def _year_columns(fy: int, period: fiscal.Period) -> set[str]:
+    """The year-labelled headers (R5実績, R6事業費 …) of the workbook for 実施年度 `fy`."""
+    return {c.header for s in contract.sheets(fy, period.start, period.end) for c in s.columns if c.year}
+
+
+def _by_family(header: str) -> tuple:
+    """実績 before 事業費 before the rest, then by year: the most telling columns first."""
+    year, family = fiscal.header_year(header) or (0, header)
+    return (("実績", "事業費").index(family) if family in ("実績", "事業費") else 2, year, header)
+
+
+def _year_of_columns(book: RawBook, fy: int, period: fiscal.Period) -> int:
+    """The 実施年度 the workbook's year columns were made for: `fy` unless another year
+    that fits the plan matches strictly more of them (a R6 workbook whose 調書 says R5)."""
+    found = _headers_in(book)
+
+    def matched(year: int) -> int:
+        return len(_year_columns(year, period) & found)
+
+    best = max(range(period.start, period.end + 2), key=lambda y: (matched(y), y == fy))
+    return best if matched(best) > matched(fy) else fy
+
+
 def load(book: RawBook, settings: Settings) -> Loaded:
     """Parse a whole department workbook. Returns the model (None when the workbook is
     too broken to build one) and every finding at its place."""
@@ -278,13 +324,19 @@ def load(book: RawBook, settings: Settings) -> Loaded:
         code = "E-PLAN-OPEN" if period.end is None else "E-YEAR-OUTSIDE-PLAN"
         out.add(code, str(kv["@plan_period"]), fiscal.period_label(period.start, period.end))
         return Loaded(None, out.items)
-    sheets = {s.name: s for s in contract.sheets(fy, period.start, period.end) if s.kind != KEYVALUE}
-    optional = contract.optional_columns(fy, period.start, period.end)
-    records: dict[str, list[Record]] = {}
-    for name, sheet in sheets.items():
-        recs = _read_table(book, sheet, out, settings, fy, optional.get(name, ()))
-        if recs is not None:
-            records[name] = recs
+    columns_year = _year_of_columns(book, fy, period)
+    if columns_year != fy:
+        # One finding at 実施年度 instead of one per year column (which would tell the
+        # clerk to remove real 実績); the sheets are still read with the columns they
+        # have, so that their other findings show in the same run.
+        wrong = _year_columns(columns_year, period) - _year_columns(fy, period)
+        present = _headers_in(book)
+        header = min((h for h in wrong if h in present), key=_by_family)
+        out.add("E-YEAR-COLUMNS", str(kv["@fiscal_year"]), kv["#fiscal_year"],
+                item="実施年度", found=fiscal.label(columns_year), header=header)
+        _read_tables(book, out, settings, columns_year, period)
+        return Loaded(None, out.items)
+    sheets, records = _read_tables(book, out, settings, fy, period)
     if any(name not in records for name in sheets):
         return Loaded(None, out.items, records)
 

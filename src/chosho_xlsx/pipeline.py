@@ -27,7 +27,9 @@ class Checked(Verdict):
 
     def header_of(self, f: Finding) -> str:
         """The header of the column a finding is in: the missing column's name, or the
-        row-1 header above a cell ('' for a sheet or a file)."""
+        row-1 header above a cell, the item of a 調書 cell ('' for a sheet or a file)."""
+        if f.params.get("item"):
+            return f.params["item"]
         if f.column or not f.cell:
             return f.column
         from .formulas import col_index

@@ -1,0 +1,107 @@
+"""Findings that point to the right place and name what is there (issue 8 items 6–9):
+a wrong 実施年度 is one finding at its cell, not a dozen about columns; sheet names are
+read as tolerantly as headers; a note under a table is one finding; a 調書 item's
+finding names the item; and no hint ever tells a clerk to delete data."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import corpus
+import pytest
+from typer.testing import CliRunner
+
+from chosho_xlsx.cli import app
+from chosho_xlsx.findings import catalogue
+
+runner = CliRunner()
+
+
+def run(path, lang="ja") -> tuple[int, list[dict]]:
+    result = runner.invoke(app, ["validate", str(path), "--format", "json", "--lang", lang])
+    return result.exit_code, json.loads(result.stdout)["files"][0]["findings"]
+
+
+# ---- 8.6: a wrong 実施年度 ----------------------------------------------------------------
+
+
+def test_wrong_fiscal_year_is_one_finding_at_its_cell(tmp_path):
+    """R5 typed into the R6 workbook: the year columns are R6's (R5実績 …)."""
+    rows = corpus.set_key(corpus.example_rows(), "実施年度", "R5")
+    code, findings = run(corpus.write(tmp_path, rows))
+    assert code == 1
+    assert [(f["code"], f["place"], f["column"], f["value"]) for f in findings] == [
+        ("E-YEAR-COLUMNS", corpus.key_cell("実施年度"), "実施年度", "R5")
+    ]
+    f = findings[0]
+    assert f["message"] == "実施年度は「R5」ですが、年度付きの列（R5実績 など）は R6 の調書のものです。"
+    assert f["hint"] == ("R6 の調書なら実施年度を「R6」に直してください。R5 の調書なら、"
+                         "chosho-xlsx template --year R5 で作ったブックに値を移してください。")
+    _, en = run(corpus.write(tmp_path, rows), "en")
+    assert en[0]["message"] == ("実施年度 is 「R5」 but the year columns (R5実績 …) "
+                                "are those of a R6 report.")
+
+
+def test_wrong_fiscal_year_keeps_the_other_findings(tmp_path):
+    """The sheets are still read (with the columns they have), so a bad cell elsewhere
+    is reported in the same run."""
+    rows = corpus.set_key(corpus.example_rows(), "実施年度", "R7")
+    i = corpus.index_of(rows, "事業", 事業番号="1")
+    rows["事業"][i]["中核事業"] = "はい"
+    code, findings = run(corpus.write(tmp_path, rows))
+    assert code == 1
+    assert [(f["code"], f["place"]) for f in findings] == [
+        ("E-YEAR-COLUMNS", corpus.key_cell("実施年度")),
+        ("E-MARK", corpus.cell("事業", "中核事業", i)),
+    ]
+    assert findings[0]["message"].endswith("年度付きの列（R4事業費 など）は R6 の調書のものです。")
+
+
+# ---- no hint advises deleting data ---------------------------------------------------
+
+# Advice to delete (「削除しないでください」 and removing a password are not about data).
+DELETE = re.compile(r"(削除|消去|消|取り除|除)いて|(削除|消去)して|消して|\b(delete|erase|remove)\b(?! the password)",
+                    re.IGNORECASE)
+
+
+def test_no_hint_says_delete():
+    offenders = [
+        (code, lang, text)
+        for code, entry in catalogue().items()
+        for part in ("message", "hint")
+        for lang, text in entry[part].items()
+        if DELETE.search(text)
+    ]
+    assert offenders == []
+
+
+# ---- 8.9: a 調書 item's finding names the item ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "code", "ja", "en"),
+    [
+        ("実施年度", "R99x", "E-NOT-YEAR", "実施年度：「R99x」は年度として読めません。",
+         "実施年度: 「R99x」 is not a fiscal year."),
+        ("計画期間", "五年間", "E-NOT-PERIOD", "計画期間：「五年間」は期間として読めません。",
+         "計画期間: 「五年間」 is not a period."),
+        ("施策名", "", "E-REQUIRED", "施策名：必須の項目が空欄です。", "施策名: A required cell is blank."),
+    ],
+)
+def test_keyvalue_finding_names_the_item(tmp_path, key, value, code, ja, en):
+    rows = corpus.set_key(corpus.example_rows(), key, value)
+    path = corpus.write(tmp_path, rows)
+    for lang, message in (("ja", ja), ("en", en)):
+        _, findings = run(path, lang)
+        f = next(f for f in findings if f["place"] == corpus.key_cell(key))
+        assert (f["code"], f["column"], f["message"]) == (code, key, message)
+
+
+def test_keyvalue_formula_names_the_item(tmp_path):
+    rows = corpus.example_rows()
+    path = corpus.xlsxwriter_book(tmp_path / "f.xlsx", rows, {("調書", "値", 2): ('="ICT"&"を活用"', "ICTを活用")})
+    _, findings = run(path)
+    f = next(f for f in findings if f["code"] == "W-FORMULA")
+    assert (f["place"], f["column"], f["value"]) == (corpus.key_cell("施策名"), "施策名", "ICTを活用")
+    assert f["message"] == "施策名：数式が入っています。保存されている計算結果を使います。"
