@@ -20,7 +20,7 @@ import pytest
 import xlsxwriter
 from typer.testing import CliRunner
 
-from chosho_xlsx import libreoffice
+from chosho_xlsx import libreoffice, recalc
 from chosho_xlsx.cli import app
 from chosho_xlsx.libreoffice import INSTALL_COMMAND, LibreOfficeError, LibreOfficeMissing
 from chosho_xlsx.recalc import Mismatch, compare_cached_with_recalculated, same_value
@@ -146,6 +146,53 @@ def test_compare_finds_exactly_the_wrong_cell(runs):
 def test_one_conversion_takes_seconds_not_minutes(runs):
     # Measured at about 1.5-2 s alone; four at once on a busy CI runner take longer.
     assert runs["seconds"] < 60
+
+
+needs_gnumeric = pytest.mark.skipif(
+    bool(recalc.missing(recalc.GNUMERIC)), reason=f"Gnumeric not installed: {recalc.GNUMERIC_INSTALL}"
+)
+
+
+@needs_gnumeric
+def test_gnumeric_compare_finds_exactly_the_wrong_cell(tmp_path):
+    """The same book through Gnumeric (ssconvert --recalc): the one wrong cache, and
+    nothing else (text, booleans, dates, an empty text and an array formula all agree)."""
+    book = _make_book(tmp_path / "book.xlsx")
+    assert compare_cached_with_recalculated(book, program=recalc.GNUMERIC) == [
+        Mismatch("調書", "A3", "=A1+A2", 999, 3)
+    ]
+    assert list(tmp_path.iterdir()) == [book]  # nothing left beside it
+
+
+@needs_gnumeric
+def test_gnumeric_sees_what_libreoffice_does_not(tmp_path):
+    """SUBTOTAL(109, …) is #NUM! in Gnumeric, SUBTOTAL(9, …) is the sum in both."""
+    wb = xlsxwriter.Workbook(tmp_path / "sub.xlsx")
+    ws = wb.add_worksheet()
+    ws.write_column("A1", [1, 2, 3])
+    ws.write_formula("A4", "=SUBTOTAL(109,A1:A3)", None, 6)
+    ws.write_formula("A5", "=SUBTOTAL(9,A1:A3)", None, 6)
+    wb.close()
+    assert compare_cached_with_recalculated(tmp_path / "sub.xlsx", program=recalc.GNUMERIC) == [
+        Mismatch("Sheet1", "A4", "=SUBTOTAL(109,A1:A3)", 6, "#NUM!")
+    ]
+
+
+def test_gnumeric_missing_says_how_to_install(tmp_path, monkeypatch):
+    monkeypatch.setattr(shutil, "which", lambda name, *a, **k: None)
+    monkeypatch.setattr(os.path, "isfile", lambda p: False)
+    with pytest.raises(LibreOfficeMissing) as info:
+        recalc.gnumeric_recalculated(_make_book(tmp_path / "book.xlsx"), tmp_path / "out")
+    assert info.value.message("ja") == (
+        "ssconvert が見つかりません。インストールしてください: sudo apt-get install gnumeric"
+    )
+    assert info.value.message("en") == "ssconvert was not found. Install it: sudo apt-get install gnumeric"
+    assert recalc.missing(recalc.GNUMERIC) == ["ssconvert"]
+
+
+def test_unknown_program_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="program is one of"):
+        compare_cached_with_recalculated(_make_book(tmp_path / "b.xlsx"), program="excel")
 
 
 def test_compare_without_formulas_needs_no_libreoffice(tmp_path, monkeypatch):

@@ -68,11 +68,16 @@ _REGISTRY = """<?xml version="1.0" encoding="UTF-8"?>
 class LibreOfficeMissing(Exception):
     """soffice (or a poppler tool) is not installed; the message says how to install it."""
 
-    def __init__(self, program: str = "soffice"):
+    def __init__(self, program: str = "soffice", install: str = INSTALL_COMMAND):
         super().__init__(program)
         self.program = program
+        self.install = install
 
     def message(self, lang: str = "ja") -> str:
+        if self.install != INSTALL_COMMAND:  # another program (Gnumeric's ssconvert)
+            if lang == "en":
+                return f"{self.program} was not found. Install it: {self.install}"
+            return f"{self.program} が見つかりません。インストールしてください: {self.install}"
         if lang == "en":
             return (
                 f"{self.program} was not found. Install LibreOffice and poppler-utils: "

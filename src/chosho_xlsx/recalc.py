@@ -3,9 +3,10 @@
 Excel shows cached values until it recalculates, and viewers that never recalculate
 (previews, mail clients, calamine, pandas) show only them. A writer that caches a wrong
 value (XlsxWriter caches 0 unless told otherwise) therefore prints a wrong 調書 in some
-places and a right one in others. `compare_cached_with_recalculated` lets LibreOffice
-recalculate every formula (forced on load, see libreoffice.py) and lists the cells where
-the cached value differs.
+places and a right one in others. `compare_cached_with_recalculated` lets a spreadsheet
+program recalculate every formula and lists the cells where the cached value differs:
+LibreOffice (recalculation forced on load, see libreoffice.py) or Gnumeric
+(`ssconvert --recalc`), whose functions differ in places (SUBTOTAL(109, …) is #NUM! there).
 
 Volatile functions (TODAY, NOW, RAND...) naturally differ and will be reported."""
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
+import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,23 +41,81 @@ class Mismatch:
         )
 
 
+LIBREOFFICE, GNUMERIC = "libreoffice", "gnumeric"
+PROGRAMS = (LIBREOFFICE, GNUMERIC)
+GNUMERIC_INSTALL = "sudo apt-get install gnumeric"
+
+
+def missing(program: str) -> list[str]:
+    """The tools `program`'s recalculation needs that this machine lacks ([] when all are
+    there): tests skip with this list as their reason."""
+    if program == LIBREOFFICE:
+        return libreoffice.missing_tools(())
+    return [] if shutil.which("ssconvert") else ["ssconvert"]
+
+
+def install_hint(program: str) -> str:
+    return libreoffice.INSTALL_COMMAND if program == LIBREOFFICE else GNUMERIC_INSTALL
+
+
+def gnumeric_recalculated(
+    xlsx: str | os.PathLike, outdir: str | os.PathLike, *, timeout: float = libreoffice.DEFAULT_TIMEOUT
+) -> Path:
+    """The workbook after Gnumeric recalculated every formula (`ssconvert --recalc`),
+    saved as `<outdir>/<stem>.xlsx` once complete."""
+    try:
+        tool = libreoffice.find_tool("ssconvert")
+    except libreoffice.LibreOfficeMissing:
+        raise libreoffice.LibreOfficeMissing("ssconvert", GNUMERIC_INSTALL) from None
+    source = Path(xlsx).resolve()
+    outdir = Path(outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    target = outdir / source.name
+    if target.resolve() == source:
+        raise ValueError("outdir would overwrite the source workbook")
+    with tempfile.TemporaryDirectory(prefix=".chosho-gnumeric-", dir=outdir) as work:
+        produced = Path(work) / source.name
+        result = libreoffice._run(
+            [tool, "--recalc", "--export-type=Gnumeric_Excel:xlsx2", str(source), str(produced)],
+            timeout,
+            ("Gnumeric の再計算", f"Gnumeric recalculating {source.name}"),
+        )
+        if result.returncode != 0 or not produced.is_file() or produced.stat().st_size == 0:
+            detail = (result.stderr or result.stdout or b"").decode("utf-8", "replace").strip()
+            detail = detail.splitlines()[-1] if detail else f"exit {result.returncode}"
+            raise libreoffice.LibreOfficeError(
+                f"Gnumeric で {source.name} を再計算できませんでした / "
+                f"Gnumeric could not recalculate {source.name}: {detail}"
+            )
+        os.replace(produced, target)
+    return target
+
+
 def compare_cached_with_recalculated(
-    xlsx_path: str | os.PathLike, *, timeout: float = libreoffice.DEFAULT_TIMEOUT
+    xlsx_path: str | os.PathLike,
+    *,
+    program: str = LIBREOFFICE,
+    timeout: float = libreoffice.DEFAULT_TIMEOUT,
 ) -> list[Mismatch]:
-    """Every formula cell whose cached value differs from LibreOffice's recalculated one,
-    in sheet order then row by row. Numbers are compared with a tiny tolerance, text
-    exactly; an empty cached value equals an empty text result.
+    """Every formula cell whose cached value differs from the one `program` (LIBREOFFICE
+    or GNUMERIC) recalculates, in sheet order then row by row. Numbers are compared with
+    a tiny tolerance, text exactly; an empty cached value equals an empty text result.
 
     Raises findings.UnreadableFile for a file that is not a readable .xlsx, and
-    libreoffice.LibreOfficeMissing / LibreOfficeError as libreoffice.convert does."""
+    libreoffice.LibreOfficeMissing / LibreOfficeError when the program is missing or fails."""
     from .safety import check_workbook
 
+    if program not in PROGRAMS:
+        raise ValueError(f"program is one of {PROGRAMS}, not {program!r}")
     check_workbook(xlsx_path)
     formulas, cached = _read(xlsx_path)
     if not formulas:
         return []
     with tempfile.TemporaryDirectory(prefix="chosho-recalc-") as work:
-        recalculated_path = libreoffice.recalculated(xlsx_path, work, "xlsx", timeout=timeout)
+        if program == GNUMERIC:
+            recalculated_path = gnumeric_recalculated(xlsx_path, work, timeout=timeout)
+        else:
+            recalculated_path = libreoffice.recalculated(xlsx_path, work, "xlsx", timeout=timeout)
         _, recalculated = _read(recalculated_path, formulas_too=False)
     mismatches = []
     for (sheet, cell), formula in formulas.items():
@@ -71,8 +131,11 @@ def _read(
 ) -> tuple[dict[tuple[str, str], str], dict[tuple[str, str], object]]:
     """({(sheet, cell): formula text}, {(sheet, cell): cached value}) of a workbook; the
     values are read only for formula cells when formulas_too, else for every cell."""
+    import warnings
+
     import openpyxl
 
+    warnings.filterwarnings("ignore", "Workbook contains no default style", UserWarning)  # Gnumeric's
     formulas: dict[tuple[str, str], str] = {}
     if formulas_too:
         book = openpyxl.load_workbook(Path(path), data_only=False)

@@ -7,8 +7,9 @@ the batch's workers); `write_summary` writes them (XlsxWriter). Every figure is 
 engine's, the same the 調書 prints: 進捗状況 per indicator, 事業費 of Y-1 (実績, as
 the 調書's header sums it) and Y (計画) per 事業群, 見直し区分 of the projects the 調書
 lists in section 4. Totals are formulas (SUBTOTAL, so a filter narrows them) with their
-values cached, so a reader that does not recalculate still sees them. Same rows, same
-bytes."""
+values cached, so a reader that does not recalculate still sees them. SUBTOTAL(9, …), not
+109: both leave out rows a filter hides, and Gnumeric computes 109 as #NUM!. Same rows,
+same bytes."""
 
 from __future__ import annotations
 
@@ -255,7 +256,7 @@ def write_summary(lines: list[Line], path: str | Path, settings: Settings) -> No
                 c = first_num + k
                 col = xl_col_to_name(c)
                 if rows:
-                    ws.write_formula(total_row, c, f"=SUBTOTAL(109,{col}{first + 1}:{col}{last + 1})",
+                    ws.write_formula(total_row, c, f"=SUBTOTAL(9,{col}{first + 1}:{col}{last + 1})",
                                      F["total"], value)
                 else:
                     ws.write_number(total_row, c, 0, F["total"])
