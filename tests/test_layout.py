@@ -458,17 +458,13 @@ def _edge_chosho(report):
     return c
 
 
-def _has_libreoffice() -> bool:
-    import shutil
-
-    return shutil.which("soffice") is not None or shutil.which("libreoffice") is not None
-
-
-@pytest.mark.skipif(not _has_libreoffice(), reason="LibreOffice not installed")
+@pytest.mark.parametrize("program", ["libreoffice", "gnumeric"])
 @pytest.mark.parametrize("rounding", ["down", "half_up", "up"])
-def test_edge_cases_recalculate_to_the_cached_values(report, tmp_path, rounding):
-    from chosho_xlsx.recalc import compare_cached_with_recalculated
+def test_edge_cases_recalculate_to_the_cached_values(report, tmp_path, rounding, program):
+    from chosho_xlsx import recalc
 
+    if recalc.missing(program):
+        pytest.skip(f"{program} not installed: {recalc.install_hint(program)}")
     rules = tmp_path / "rules.yaml"
     rules.write_text(f"rate: {{rounding: {rounding}}}\nstatus: {{slightly_behind_from: 80}}\n",
                      encoding="utf-8")
@@ -478,4 +474,4 @@ def test_edge_cases_recalculate_to_the_cached_values(report, tmp_path, rounding)
     assert "やや遅れ" in statuses and "減少" in {ci.indicator.direction for ci in edge.indicators}
     path = tmp_path / "edge.xlsx"
     layout.write_chosho(edge, path, settings)
-    assert compare_cached_with_recalculated(path) == []
+    assert recalc.compare_cached_with_recalculated(path, program=program) == []

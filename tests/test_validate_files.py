@@ -306,6 +306,31 @@ def test_annotate_clean_file_is_a_plain_copy(tmp_path):
     assert set(_marks(out)) == {"事業!AB12"}
 
 
+def test_annotate_keeps_the_values_saved_with_formulas(tmp_path):
+    """openpyxl drops a formula's saved value: the copy gets the original's back, whatever
+    its kind (number, text, truth value, error), so a viewer that does not recalculate
+    shows the same as in the original."""
+    from chosho_xlsx.recalc import _read
+
+    rows = corpus.example_rows()
+    i = corpus.index_of(rows, "事業", 事業番号="1")
+    path = corpus.xlsxwriter_book(tmp_path / "f.xlsx", rows, {
+        ("事業", "R6事業費", i): ("=69000+178", 69178),
+        ("事業", "R5事業費", i): ("=1/3", 1 / 3),
+        ("事業", "事務事業名", i): ('="<a&b>"&"事業"', "<a&b>事業"),
+        ("事業", "事業内容", i): ("=1>0", True),
+        ("事業", "事業対象", i): ("=1/0", "#DIV/0!"),
+    })
+    out = tmp_path / "marked.xlsx"
+    validate(path, "--annotate", out)
+    formulas, cached = _read(out)
+    assert set(formulas.values()) == {"=69000+178", "=1/3", '="<a&b>"&"事業"', "=1>0", "=1/0"}
+    assert cached == _read(path)[1]
+    assert sorted(map(repr, cached.values())) == sorted(
+        map(repr, [69178, 1 / 3, "<a&b>事業", True, "#DIV/0!"]))
+    assert "事業!" + corpus.letter("事業", "R6事業費") + str(i + 2) in _marks(out)
+
+
 def test_annotate_refuses_to_overwrite_the_original(tmp_path):
     path = corpus.mutated(tmp_path, "事業", 3, "事業群番号", 9)
     before = _state(tmp_path)

@@ -9,10 +9,14 @@ is either complete or not there."""
 
 from __future__ import annotations
 
+import io
 import os
+import re
 import warnings
+import zipfile
 from collections.abc import Iterable
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 from .findings import ERROR, Finding
 
@@ -102,11 +106,83 @@ def annotate(source: str | os.PathLike, findings: list[Finding], target: str | o
         cell.comment = comment
         cell.fill = fills[items[0].severity]
     try:
+        cached = _cached_values(src, wb)
         with atomic_path(out) as tmp:
-            wb.save(tmp)
+            if cached:
+                buffer = io.BytesIO()
+                wb.save(buffer)
+                _write_with_cached(buffer, tmp, {ws.path.lstrip("/"): cached[ws.title]
+                                                 for ws in wb.worksheets if ws.title in cached})
+            else:
+                wb.save(tmp)
     except OSError as exc:
         raise AnnotateError(
             f"注記付きの写しを保存できません（{exc.strerror or exc}） / "
             f"cannot save the annotated copy ({exc.strerror or exc}): {out}"
         ) from None
     return out
+
+
+# ---- the department's formulas keep their saved values ----------------------------------
+# openpyxl writes a formula without the value Excel saved with it (<f>…</f><v />), so a
+# viewer that does not recalculate would show the copy's formula cells empty and the
+# values would differ from the original's. The copy gets the original's values back.
+
+
+def _cached_values(src: Path, wb) -> dict[str, dict[str, object]]:
+    """{sheet: {cell: value saved in the original}} of every formula cell ({} without
+    formulas, the usual case, and then the original is not read again)."""
+    from openpyxl import load_workbook
+
+    cells = {ws.title: [c.coordinate for row in ws.iter_rows() for c in row if c.data_type == "f"]
+             for ws in wb.worksheets}
+    cells = {k: v for k, v in cells.items() if v}
+    if not cells:
+        return {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        values = load_workbook(src, data_only=True, read_only=False)
+    return {sheet: {ref: values[sheet][ref].value for ref in refs} for sheet, refs in cells.items()}
+
+
+def _xml_value(value: object) -> tuple[str, str] | None:
+    """(the cell's t attribute, the <v> text) of a saved value; None for none."""
+    import datetime as dt
+
+    from openpyxl.utils.datetime import to_excel
+
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return ' t="b"', "1" if value else "0"
+    if isinstance(value, dt.datetime | dt.date | dt.time | dt.timedelta):
+        return "", repr(float(to_excel(value)))
+    if isinstance(value, int | float):
+        return "", repr(value)
+    text = str(value)
+    if text in ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"):
+        return ' t="e"', text
+    return ' t="str"', escape(text)
+
+
+_FORMULA_CELL = re.compile(r'<c r="([A-Z]+[0-9]+)"([^>]*)>(<f[^>]*/>|<f[^>]*>.*?</f>)<v\s*/>(</c>)', re.S)
+
+
+def _write_with_cached(saved: io.BytesIO, target: Path, values: dict[str, dict[str, object]]) -> None:
+    """The zip in `saved` written to `target`, the formula cells of the parts named in
+    `values` given their values."""
+
+    def fill(part_values: dict[str, object]):
+        def one(m: re.Match) -> str:
+            xml = _xml_value(part_values.get(m[1]))
+            if xml is None or " t=" in m[2]:
+                return m[0]
+            return f'<c r="{m[1]}"{m[2]}{xml[0]}>{m[3]}<v>{xml[1]}</v>{m[4]}'
+        return one
+
+    with zipfile.ZipFile(saved) as zin, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename in values:
+                data = _FORMULA_CELL.sub(fill(values[info.filename]), data.decode("utf-8")).encode("utf-8")
+            zout.writestr(info, data)

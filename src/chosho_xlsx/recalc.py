@@ -91,6 +91,21 @@ def gnumeric_recalculated(
     return target
 
 
+def recalculated(
+    xlsx: str | os.PathLike,
+    outdir: str | os.PathLike,
+    program: str = LIBREOFFICE,
+    *,
+    timeout: float = libreoffice.DEFAULT_TIMEOUT,
+) -> Path:
+    """The workbook as `program` opens, recalculates and saves it (xlsx, in `outdir`)."""
+    if program not in PROGRAMS:
+        raise ValueError(f"program is one of {PROGRAMS}, not {program!r}")
+    if program == GNUMERIC:
+        return gnumeric_recalculated(xlsx, outdir, timeout=timeout)
+    return libreoffice.recalculated(xlsx, outdir, "xlsx", timeout=timeout)
+
+
 def compare_cached_with_recalculated(
     xlsx_path: str | os.PathLike,
     *,
@@ -112,17 +127,13 @@ def compare_cached_with_recalculated(
     if not formulas:
         return []
     with tempfile.TemporaryDirectory(prefix="chosho-recalc-") as work:
-        if program == GNUMERIC:
-            recalculated_path = gnumeric_recalculated(xlsx_path, work, timeout=timeout)
-        else:
-            recalculated_path = libreoffice.recalculated(xlsx_path, work, "xlsx", timeout=timeout)
-        _, recalculated = _read(recalculated_path, formulas_too=False)
+        _, after = _read(recalculated(xlsx_path, work, program, timeout=timeout), formulas_too=False)
     mismatches = []
     for (sheet, cell), formula in formulas.items():
         before = cached.get((sheet, cell))
-        after = recalculated.get((sheet, cell))
-        if not same_value(before, after):
-            mismatches.append(Mismatch(sheet, cell, formula, before, after))
+        value = after.get((sheet, cell))
+        if not same_value(before, value):
+            mismatches.append(Mismatch(sheet, cell, formula, before, value))
     return mismatches
 
 
