@@ -105,3 +105,109 @@ def test_keyvalue_formula_names_the_item(tmp_path):
     f = next(f for f in findings if f["code"] == "W-FORMULA")
     assert (f["place"], f["column"], f["value"]) == (corpus.key_cell("施策名"), "施策名", "ICTを活用")
     assert f["message"] == "施策名：数式が入っています。保存されている計算結果を使います。"
+
+
+# ---- 8.7: sheet names read as tolerantly as headers --------------------------------------
+
+
+def rename_sheet(path, old, new):
+    def change(wb):
+        wb[old].title = new
+
+    return corpus.edit(path, change)
+
+
+@pytest.mark.parametrize("name", ["指標 ", " 指標", "指標\u3000"])
+def test_sheet_name_with_spaces_is_read(tmp_path, name):
+    path = rename_sheet(corpus.example_workbook(tmp_path), "指標", name)
+    rows = corpus.example_rows()
+    i = corpus.index_of(rows, "指標", 指標番号=2)
+    corpus.set_cell(path, name, corpus.cell("指標", "R4実績", i).split("!")[1], "約50%")
+    code, findings = run(path)
+    assert code == 1
+    got = [(f["code"], f["place"], f["message"]) for f in findings if f["code"] != "W-REVIEW-CONFLICT"]
+    assert got == [
+        ("W-SHEET-NAME", "指標", f"シート名「{name}」を「指標」として読みました。"),
+        ("E-NOT-NUMBER", corpus.cell("指標", "R4実績", i), "「約50%」は数値として読めません。"),
+    ]
+
+
+def test_compatibility_characters_in_a_sheet_name_are_read(tmp_path):
+    """「取組項⽬」 with the Kangxi radical ⽬ (U+2F6C, from a PDF) is 取組項目 under NFKC."""
+    path = rename_sheet(corpus.example_workbook(tmp_path), "取組項目", "取組項\u2f6c")
+    code, findings = run(path)
+    assert code == 0
+    assert [(f["code"], f["place"]) for f in findings][:1] == [("W-SHEET-NAME", "取組項目")]
+    assert findings[0]["hint"] == "シート名を「取組項目」に直してください（前後の空白や全角・半角の違いも含めて）。"
+
+
+def test_missing_sheet_names_the_near_identical_one_and_keeps_the_others(tmp_path):
+    path = rename_sheet(corpus.example_workbook(tmp_path), "指標", "指標一覧")
+    rows = corpus.example_rows()
+    i = corpus.index_of(rows, "事業", 事業番号="1")
+    corpus.set_cell(path, "事業", corpus.cell("事業", "中核事業", i).split("!")[1], "はい")
+    code, findings = run(path)
+    assert code == 1
+    assert [(f["code"], f["place"]) for f in findings] == [
+        ("E-SHEET-NAME", "指標"),
+        ("E-MARK", corpus.cell("事業", "中核事業", i)),
+    ]
+    assert findings[0]["message"] == "シート「指標」がありません。名前の似たシート「指標一覧」があります。"
+    assert findings[0]["hint"] == "シート名を「指標」に直してください。"
+
+
+def test_a_contract_sheet_is_not_the_near_name_of_another(tmp_path):
+    """事業 is missing; 事業群 and 事業指標 are sheets of their own, not its near names."""
+    path = corpus.delete_sheet(corpus.example_workbook(tmp_path), "事業")
+    code, findings = run(path)
+    assert [(f["code"], f["place"]) for f in findings] == [("E-SHEET-MISSING", "事業")]
+
+
+def test_annotate_finds_the_renamed_sheet(tmp_path):
+    from openpyxl import load_workbook
+
+    path = rename_sheet(corpus.example_workbook(tmp_path), "指標", "指標 ")
+    rows = corpus.example_rows()
+    i = corpus.index_of(rows, "指標", 指標番号=2)
+    ref = corpus.cell("指標", "R4実績", i).split("!")[1]
+    corpus.set_cell(path, "指標 ", ref, "約50%")
+    out = tmp_path / "notes.xlsx"
+    runner.invoke(app, ["validate", str(path), "--annotate", str(out)])
+    wb = load_workbook(out)
+    assert wb["指標 "][ref].comment is not None
+    assert "約50%" in wb["指標 "][ref].comment.text
+
+
+# ---- 8.8: a note in a row of its own --------------------------------------------------
+
+
+def note_at(tmp_path, sheet, column_letter, text, row=None):
+    rows = corpus.example_rows()
+    row = row or len(rows[sheet]) + 2  # the row under the table
+    path = corpus.set_cell(corpus.example_workbook(tmp_path), sheet, f"{column_letter}{row}", text)
+    return path, f"{sheet}!{column_letter}{row}"
+
+
+@pytest.mark.parametrize(
+    ("sheet", "column"),
+    [("指標", "A"), ("指標", "C"), ("事業", "A"), ("課題", "B"), ("指標", "AD")],
+)
+def test_a_note_under_a_table_is_one_finding(tmp_path, sheet, column):
+    path, place = note_at(tmp_path, sheet, column, "※R5は速報値")
+    code, findings = run(path)
+    assert code == 1
+    got = [(f["code"], f["place"], f["value"]) for f in findings if f["code"] != "W-REVIEW-CONFLICT"]
+    assert got == [("E-NOTE-ROW", place, "※R5は速報値")]
+    f = next(f for f in findings if f["code"] == "E-NOTE-ROW")
+    assert f["message"] == "この行には「※R5は速報値」の1つのセルだけが入力されています（表の中や下にメモは書けません）。"
+    assert f["hint"] == "メモならセルのコメントにするか別のシートに移してください。データの行なら、ほかの必須の欄も入力してください。"
+
+
+def test_a_row_with_two_values_is_still_a_data_row(tmp_path):
+    rows = corpus.example_rows()
+    r = len(rows["指標"]) + 2
+    path = corpus.set_cell(corpus.example_workbook(tmp_path), "指標", f"A{r}", 9)
+    corpus.set_cell(path, "指標", f"C{r}", "新しい指標")
+    code, findings = run(path)
+    assert code == 1
+    assert {f["code"] for f in findings if f["place"].startswith("指標!")} == {"E-REQUIRED", "W-NO-FINAL-TARGET"}

@@ -19,6 +19,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from .findings import ERROR, Finding
+from .reader import match_sheet
 
 ERROR_FILL = "FFC7CE"  # Excel's light red ("Bad")
 WARNING_FILL = "FFEB9C"  # Excel's light yellow ("Neutral")
@@ -51,8 +52,9 @@ def _places(findings: Iterable[Finding], sheet_names: list[str]) -> dict[tuple[s
     first = sheet_names[0]
     out: dict[tuple[str, str], list[Finding]] = {}
     for f in findings:
-        sheet = f.sheet if f.sheet in sheet_names else first
-        cell = f.cell if f.cell and f.sheet in sheet_names else "A1"
+        found = match_sheet(f.sheet, sheet_names) if f.sheet else None  # 「指標」 saved as 「指標 」
+        sheet = found or first
+        cell = f.cell if f.cell and found else "A1"
         out.setdefault((sheet, cell), []).append(f)
     for items in out.values():
         items.sort(key=lambda f: f.severity != ERROR)

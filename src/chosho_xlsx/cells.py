@@ -44,6 +44,12 @@ def shown(raw: object) -> str:
     return str(raw)
 
 
+def name_key(value: object) -> str:
+    """A header or sheet name as compared with the contract's: NFKC (full-width letters,
+    compatibility ideographs) and without any space (「R5 実績」, 「指標 」)."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", shown(value)))
+
+
 def _clock(t: dt.time) -> str:
     return f"{t.hour}:{t.minute:02d}" + (f":{t.second:02d}" if t.second else "")
 

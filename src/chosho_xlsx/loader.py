@@ -4,7 +4,6 @@ checks across sheets are in checks.py."""
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass, field
 
 from . import cells, contract, fiscal
@@ -38,8 +37,7 @@ def col_letter(index: int) -> str:
     return s
 
 
-def _norm_header(value: object) -> str:
-    return unicodedata.normalize("NFKC", cells.shown(value)).replace(" ", "").replace("\u3000", "").strip()
+_norm_header = cells.name_key
 
 
 @dataclass
@@ -122,10 +120,34 @@ def _check_formula(book: RawBook, sheet: str, row: int, col: int, place: str, ou
     return cached
 
 
+# How alike a sheet's name must be to a missing sheet's to be named as what was meant
+# (difflib's ratio: 「指標一覧」 for 「指標」 is 0.67, 「Sheet1」 0).
+NEAR_NAME = 0.5
+
+
+def _missing_sheet(book: RawBook, name: str, out: _Collector) -> None:
+    """A contract sheet that is not in the file: E-SHEET-NAME naming a sheet whose name
+    is near it (and is no other contract sheet's), else E-SHEET-MISSING."""
+    from difflib import SequenceMatcher
+
+    key = cells.name_key(name)
+    others = {cells.name_key(n) for n in contract.SHEET_NAMES}
+    scored = [
+        (SequenceMatcher(None, key, cells.name_key(n)).ratio(), n)
+        for n in book.names
+        if cells.name_key(n) not in others
+    ]
+    ratio, near = max(scored, default=(0.0, ""), key=lambda x: x[0])
+    if ratio >= NEAR_NAME:
+        out.add("E-SHEET-NAME", name, near, sheet=name, found=near)
+    else:
+        out.add("E-SHEET-MISSING", name, sheet=name)
+
+
 def _read_keyvalue(book: RawBook, out: _Collector, settings: Settings) -> dict[str, object] | None:
     sheet = book.sheets.get("調書")
     if sheet is None:
-        out.add("E-SHEET-MISSING", "調書", sheet="調書")
+        _missing_sheet(book, "調書", out)
         return None
     found: dict[str, tuple[int, object]] = {}
     for r, row in enumerate(sheet.rows[1:], start=2):
@@ -181,7 +203,7 @@ def _read_table(
 
     raw: RawSheet | None = book.sheets.get(sheet.name)
     if raw is None:
-        out.add("E-SHEET-MISSING", sheet.name, sheet=sheet.name)
+        _missing_sheet(book, sheet.name, out)
         return None
     header_row = raw.rows[0] if raw.rows else []
     positions: dict[str, int] = {}
@@ -214,9 +236,16 @@ def _read_table(
     read = [c for c in (*sheet.columns, *optional) if c.header in positions]
     columns = {c.header: col_letter(positions[c.header]) for c in read}
     records: list[Record] = []
+    required = sum(1 for c in sheet.columns if c.required)
     for r in range(2, len(raw.rows) + 1):
         row = raw.rows[r - 1]
-        if all(cells.is_blank(v) for v in row):
+        filled = [i for i, v in enumerate(row) if not cells.is_blank(v)]
+        if not filled:
+            continue
+        if len(filled) == 1 and required > 1:
+            # A note typed under the table (「※R5は速報値」) or a row begun and left: one
+            # finding at the cell, not one per blank required cell.
+            out.add("E-NOTE-ROW", f"{sheet.name}!{col_letter(filled[0])}{r}", row[filled[0]])
             continue
         values: dict[str, object] = {}
         for c in read:
@@ -315,6 +344,8 @@ def load(book: RawBook, settings: Settings) -> Loaded:
     """Parse a whole department workbook. Returns the model (None when the workbook is
     too broken to build one) and every finding at its place."""
     out = _Collector()
+    for name, real in book.renamed.items():
+        out.add("W-SHEET-NAME", name, real, sheet=name, found=real)
     kv = _read_keyvalue(book, out, settings)
     if not kv or "fiscal_year" not in kv or "plan_period" not in kv:
         return Loaded(None, out.items)

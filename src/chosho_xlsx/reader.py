@@ -25,11 +25,26 @@ class RawSheet:
 @dataclass
 class RawBook:
     source: str
-    sheets: dict[str, RawSheet]
+    sheets: dict[str, RawSheet]  # by the contract's name (「指標」 even if saved as 「指標 」)
     # (sheet, 1-based row, 0-based column) of formula cells → True if a cached value exists
     formulas: dict[tuple[str, int, int], bool] = field(default_factory=dict)
     # (sheet, 1-based row, 0-based column) of cells holding an error value → 「#N/A」 …
     errors: dict[tuple[str, int, int], str] = field(default_factory=dict)
+    # contract name → the sheet's name in the file, where they differ (「指標」 → 「指標 」)
+    renamed: dict[str, str] = field(default_factory=dict)
+    names: list[str] = field(default_factory=list)  # every sheet of the file, in its order
+
+
+def match_sheet(wanted: str, names: list[str]) -> str | None:
+    """The sheet of `names` that is `wanted`: the same name, else the first whose name is
+    the same once spaces and character width are set aside (cells.name_key), as headers
+    are read. None when there is none."""
+    from .cells import name_key
+
+    if wanted in names:
+        return wanted
+    key = name_key(wanted)
+    return next((n for n in names if name_key(n) == key), None)
 
 
 def read_book(path: str | Path, sheet_names: tuple[str, ...] | None = None) -> RawBook:
@@ -39,18 +54,28 @@ def read_book(path: str | Path, sheet_names: tuple[str, ...] | None = None) -> R
     from python_calamine import CalamineWorkbook
 
     wb = CalamineWorkbook.from_path(str(path))
+    names = list(wb.sheet_names)
+    if sheet_names is None:
+        actual = {n: n for n in names}
+    else:
+        actual = {w: found for w in sheet_names if (found := match_sheet(w, names)) is not None}
     try:
-        sheets = {}
-        for name in wb.sheet_names:
-            if sheet_names is not None and name not in sheet_names:
-                continue
-            sheets[name] = RawSheet(name, wb.get_sheet_by_name(name).to_python(skip_empty_area=False))
+        sheets = {
+            name: RawSheet(name, wb.get_sheet_by_name(real).to_python(skip_empty_area=False))
+            for name, real in actual.items()
+        }
     finally:
         wb.close()
     from .formulas import scan_cells
 
-    scan = scan_cells(path, tuple(sheets))
-    return RawBook(str(path), sheets, scan.formulas, scan.errors)
+    scan = scan_cells(path, tuple(actual.values()))
+    canonical = {real: name for name, real in actual.items()}
+
+    def by_name(cells: dict) -> dict:
+        return {(canonical[s], r, c): v for (s, r, c), v in cells.items()}
+
+    renamed = {name: real for name, real in actual.items() if name != real}
+    return RawBook(str(path), sheets, by_name(scan.formulas), by_name(scan.errors), renamed, names)
 
 
 def book_from_rows(rows: dict[str, list[dict]], headers: dict[str, list[str]], source: str) -> RawBook:
@@ -62,4 +87,4 @@ def book_from_rows(rows: dict[str, list[dict]], headers: dict[str, list[str]], s
         for rec in rows.get(name, []):
             grid.append(["" if rec.get(h) is None else rec.get(h) for h in hdrs])
         sheets[name] = RawSheet(name, grid)
-    return RawBook(source, sheets)
+    return RawBook(source, sheets, names=list(sheets))
