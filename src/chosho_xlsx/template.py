@@ -55,6 +55,11 @@ A4_HEIGHT = 720  # printable points of an A4 portrait page, roughly
 HEADER_FONT = Font(bold=True)
 HEADER_FILL = PatternFill(fill_type="solid", fgColor="DDEBF7")
 HEADER_ALIGN = Alignment(horizontal="center", vertical="center", wrap_text=True)
+# Required columns (and 調書 items): an orange header and 【必須】 before the input
+# message; the 説明 sheet says what the colour means.
+REQUIRED_FILL = PatternFill(fill_type="solid", fgColor="F8CBAD")
+REQUIRED_PROMPT = "【必須】"
+BOLD_WIDTH = 1.1  # a bold header is about this much wider than the measure's regular text
 TITLE_FONT = Font(bold=True, size=14)
 HEADING_FONT = Font(bold=True, size=12)
 
@@ -212,26 +217,50 @@ def _put(cell, value: object) -> None:
 # --------------------------------------------------------------------------- sheets
 
 
+def _required(col: contract.Column) -> bool:
+    return col.required or col.required_unless is not None
+
+
+def _column_width(col: contract.Column) -> float:
+    """The contract's width, widened so that the bold header fits on one line (no
+    「事業群番/号」), measured as the 調書 writer measures."""
+    from .layout import measure
+
+    return max(col.width, measure.one_line_width(col.header, FONT_SIZE * BOLD_WIDTH))
+
+
+def _print_setup(ws: Worksheet) -> None:
+    """Landscape A4, one page wide, as many pages down as the rows need, the header row
+    on every page (the blank template printed on 23 portrait pages)."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
+
+
 def _style_columns(ws: Worksheet, sheet: contract.Sheet) -> None:
-    """Header row bold with a fill and frozen; column widths, text format and wrapping
-    as column styles, so cells typed later get them too."""
+    """Header row bold with a fill (orange when required) and frozen; column widths,
+    text format and wrapping as column styles, so cells typed later get them too."""
     for i, col in enumerate(sheet.columns, start=1):
         letter = get_column_letter(i)
         dim = ws.column_dimensions[letter]
-        dim.width = col.width
+        dim.width = _column_width(col)
         if col.type not in NUMERIC_TYPES:
             dim.number_format = "@"
         dim.alignment = Alignment(vertical="top", wrap_text=col.wrap or None)
         head = ws.cell(row=1, column=i)
         _put(head, col.header)
         head.font = HEADER_FONT
-        head.fill = HEADER_FILL
+        head.fill = REQUIRED_FILL if _required(col) else HEADER_FILL
         head.alignment = HEADER_ALIGN
         head.number_format = "@"
     ws.row_dimensions[1].height = LINE_HEIGHT * max(
-        _line_count(c.header, c.width) for c in sheet.columns
+        _line_count(c.header, _column_width(c)) for c in sheet.columns
     )
     ws.freeze_panes = "A2"
+    _print_setup(ws)
 
 
 def _data_style(cell, col: contract.Column) -> None:
@@ -241,10 +270,12 @@ def _data_style(cell, col: contract.Column) -> None:
 
 
 def _prompt(col: contract.Column, text: str | None = None) -> dict:
+    if text is None:
+        text = (REQUIRED_PROMPT if _required(col) else "") + col.help.get("ja", "")
     return {
         "showInputMessage": True,
         "promptTitle": clip(col.header, TITLE_MAX),
-        "prompt": clip(text if text is not None else col.help.get("ja", ""), PROMPT_MAX),
+        "prompt": clip(text, PROMPT_MAX),
     }
 
 
@@ -379,7 +410,11 @@ def _fill(ws: Worksheet, sheet: contract.Sheet, rows: list[dict]) -> None:
 
 
 def _keyvalue_messages(ws: Worksheet, sheet: contract.Sheet, rows: list[dict]) -> None:
-    help_by_key = {k["key"]: (k.get("help") or {}).get("ja", "") for k in contract.keyvalue_keys()}
+    keys = {k["key"]: k for k in contract.keyvalue_keys()}
+    help_by_key = {
+        key: (REQUIRED_PROMPT if k.get("required") else "") + (k.get("help") or {}).get("ja", "")
+        for key, k in keys.items()
+    }
     for i, col in enumerate(sheet.columns, start=1):
         dv = DataValidation(allow_blank=True, **_prompt(col, sheet.help.get("ja", "")))
         dv.add(f"{get_column_letter(i)}1")
@@ -397,6 +432,8 @@ def _keyvalue_messages(ws: Worksheet, sheet: contract.Sheet, rows: list[dict]) -
         ws.add_data_validation(dv)
         _data_style(ws.cell(row=r, column=1), sheet.columns[0])
         _data_style(ws.cell(row=r, column=2), sheet.columns[1])
+        if keys.get(key, {}).get("required"):
+            ws.cell(row=r, column=1).fill = REQUIRED_FILL
 
 
 def _optional_columns(fiscal_year: int, plan_start: int, plan_end: int) -> dict:
