@@ -421,3 +421,35 @@ def encrypted_xlsx(folder: Path, package_size: int = 8192, sector_size: int = 51
         {"EncryptionInfo": info, "EncryptedPackage": package},
         sector_size=sector_size,
     )
+
+
+# ---- parts that made a scan over the raw XML quadratic (issue 14.3) -----------------
+
+
+def unclosed_cells_in_comment(folder: Path, count: int = 400_000) -> Path:
+    """A comment after </worksheet> holding 「<f>」 and `count` unclosed 「<c>」: each
+    made a regular expression for a cell search to the end of the part (35 KB zipped:
+    over half an hour at 400,000). No XML parser sees any of it."""
+    path = folder / "unclosed.xlsx"
+    xml = _sheet_xml() + "<!-- <f> " + "<c>" * count + " -->"
+    return _write(path, replace={"xl/worksheets/sheet1.xml": xml.encode()})
+
+
+def unclosed_sheets_in_comment(folder: Path, count: int = 200_000) -> Path:
+    """The same in xl/workbook.xml: `count` 「<sheet」 without 「>」 in a comment."""
+    path = folder / "unclosed-sheets.xlsx"
+    xml = _workbook_xml() + "<!-- " + "<sheet " * count + " -->"
+    return _write(path, replace={"xl/workbook.xml": xml.encode()})
+
+
+def sheet_with_cells(folder: Path, cells: str, name: str = "cells.xlsx", prefix: str = "") -> Path:
+    """The valid workbook with its sheet's data replaced by `cells` (the XML of rows and
+    cells), elements under `prefix` (「x:」) when given."""
+    path = folder / name
+    ns = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    bind = f'xmlns:{prefix[:-1]}="{ns}"' if prefix else f'xmlns="{ns}"'
+    xml = (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<{prefix}worksheet {bind}>'
+        f"<{prefix}sheetData>{cells}</{prefix}sheetData></{prefix}worksheet>"
+    )
+    return _write(path, replace={"xl/worksheets/sheet1.xml": xml.encode()})

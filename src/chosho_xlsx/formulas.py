@@ -1,7 +1,12 @@
 """Which cells of a workbook hold formulas, and whether each has a cached value.
 
 calamine gives a formula cell's cached value (or nothing) but does not say it was a
-formula; departments must not send formulas, so we look at the sheet XML ourselves."""
+formula; departments must not send formulas, so we look at the sheet XML ourselves.
+
+The parts are read by expat, streamed: one pass, linear in the part's size whatever it
+holds. Regular expressions over the raw XML were not: a run of unclosed 「<c>」 in a
+comment made each one search to the end of the part (quadratic: 35 KB zipped stalled
+validation for half an hour), and they saw markup inside comments that no parser sees."""
 
 from __future__ import annotations
 
@@ -9,38 +14,75 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from xml.parsers import expat
 
-_CELL_RE = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
-_REF_RE = re.compile(rb'\br="([A-Z]+)(\d+)"')
-_F_TAG_RE = re.compile(rb"<(?:\w+:)?f[\s>/]")  # a formula element (not <formula1> of a validation)
-# Attributes come in any order (Excel writes Id before Target, openpyxl Target before Id).
-_SHEET_EL_RE = re.compile(rb"<(?:\w+:)?sheet\b([^>]*)>", re.S)
-_REL_EL_RE = re.compile(rb"<(?:\w+:)?Relationship\b([^>]*)>", re.S)
+_REF_RE = re.compile(r"([A-Z]{1,3})([0-9]{1,7})")
+# Streamed in pieces this big, so memory stays flat however large the part is.
+_CHUNK = 64 * 1024
+
+Key = tuple[str, int, int]  # (sheet, 1-based row, 0-based column)
 
 
-def _attr(attrs: bytes, name: bytes) -> bytes | None:
-    m = re.search(rb'(?:^|\s)' + re.escape(name) + rb'\s*=\s*"([^"]*)"', attrs)
-    return m[1] if m else None
+class _Refused(Exception):
+    """A DTD in a part: the safety check refuses these first; never expand one here."""
+
+
+def _parser(start, end) -> expat.XMLParserType:
+    """An expat parser that refuses any DTD (entity expansion, external entities), as
+    defusedxml does; elements are reported with their prefix (「x:c」)."""
+    parser = expat.ParserCreate()
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+
+    def refuse(*_args) -> None:
+        raise _Refused("DTD")
+
+    parser.StartDoctypeDeclHandler = refuse
+    parser.EntityDeclHandler = refuse
+    parser.ExternalEntityRefHandler = refuse
+    parser.buffer_text = True
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    return parser
+
+
+def _feed(parser: expat.XMLParserType, stream) -> None:
+    while chunk := stream.read(_CHUNK):
+        parser.Parse(chunk, False)
+    parser.Parse(b"", True)
+
+
+def _local(tag: str) -> str:
+    return tag.rpartition(":")[2]
+
+
+def _elements(zf: zipfile.ZipFile, member: str, local_name: str) -> list[dict[str, str]]:
+    """The attributes of every element called `local_name` (any prefix) in one part."""
+    found: list[dict[str, str]] = []
+
+    def start(tag: str, attrs: dict[str, str]) -> None:
+        if _local(tag) == local_name:
+            found.append(attrs)
+
+    with zf.open(member) as stream:
+        _feed(_parser(start, None), stream)
+    return found
 
 
 def _sheet_members(zf: zipfile.ZipFile, names: set[str], sheet_names: tuple[str, ...]) -> list[tuple[str, str]]:
     """(sheet name, zip member of its XML) for the named sheets."""
-    wb = zf.read("xl/workbook.xml")
-    rels = zf.read("xl/_rels/workbook.xml.rels") if "xl/_rels/workbook.xml.rels" in names else b""
+    rels = "xl/_rels/workbook.xml.rels"
     targets = {}
-    for attrs in _REL_EL_RE.findall(rels):
-        rid, tgt = _attr(attrs, b"Id"), _attr(attrs, b"Target")
-        if rid is not None and tgt is not None:
-            targets[rid] = tgt
+    # Attributes come in any order (Excel writes Id before Target, openpyxl Target before Id).
+    for attrs in _elements(zf, rels, "Relationship") if rels in names else []:
+        if "Id" in attrs and "Target" in attrs:
+            targets[attrs["Id"]] = attrs["Target"]
     out = []
-    for attrs in _SHEET_EL_RE.findall(wb):
-        raw_name, rid = _attr(attrs, b"name"), _attr(attrs, b"r:id")
-        if raw_name is None or rid is None:
-            continue
-        name = _unescape(raw_name)
+    for attrs in _elements(zf, "xl/workbook.xml", "sheet"):
+        name = attrs.get("name")
+        rid = next((v for k, v in attrs.items() if k.endswith(":id")), None)
         if name not in sheet_names or rid not in targets:
             continue
-        target = _unescape(targets[rid])
+        target = targets[rid]
         # absolute (「/xl/worksheets/sheet1.xml」, openpyxl) or relative to xl/ (Excel)
         member = target.lstrip("/")
         if not target.startswith("/") and not member.startswith("xl/"):
@@ -57,29 +99,58 @@ def col_index(letters: str) -> int:
     return n - 1
 
 
-def _unescape(b: bytes) -> str:
-    return (
-        b.decode("utf-8")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", '"')
-        .replace("&apos;", "'")
-        .replace("&amp;", "&")
-    )
-
-
-_ERROR_TYPE_RE = re.compile(rb'\bt="e"')
-_VALUE_RE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
-_F_IN_CELL_RE = re.compile(rb"<(?:\w+:)?f\b")
-_CACHED_RE = re.compile(rb"<(?:\w+:)?v>[^<]+</(?:\w+:)?v>")
-
-Key = tuple[str, int, int]  # (sheet, 1-based row, 0-based column)
-
-
 @dataclass
 class CellScan:
     formulas: dict[Key, bool] = field(default_factory=dict)  # → has a cached value
     errors: dict[Key, str] = field(default_factory=dict)  # → the error value
+
+
+class _SheetReader:
+    """The formula and error-value cells of one sheet, from expat's events. A cell
+    without a reference (allowed, rarely written) takes the place after the previous
+    one, as in every spreadsheet reader."""
+
+    def __init__(self, sheet: str, scan: CellScan) -> None:
+        self.sheet, self.scan = sheet, scan
+        self.row, self.col = 0, -1
+        self.key: Key | None = None
+        self.error = self.formula = False
+        self.value: list[str] | None = None
+        self.parser = _parser(self.start, self.end)
+
+    def start(self, tag: str, attrs: dict[str, str]) -> None:
+        name = _local(tag)
+        if name == "c":
+            m = _REF_RE.fullmatch(attrs.get("r", ""))
+            if m:
+                self.row, self.col = int(m[2]), col_index(m[1])
+            else:
+                self.col += 1
+            self.key = (self.sheet, self.row, self.col)
+            self.error, self.formula, self.value = attrs.get("t") == "e", False, None
+        elif name == "row":
+            r = attrs.get("r", "")
+            self.row = int(r) if r.isdigit() else self.row + 1
+            self.col = -1
+        elif self.key is None:
+            return
+        elif name == "f":
+            self.formula = True
+        elif name == "v":
+            self.value = []
+            self.parser.CharacterDataHandler = self.value.append
+
+    def end(self, tag: str) -> None:
+        name = _local(tag)
+        if name == "v":
+            self.parser.CharacterDataHandler = None
+        elif name == "c" and self.key is not None:
+            text = "".join(self.value) if self.value is not None else ""
+            if self.formula:
+                self.scan.formulas[self.key] = text != ""
+            if self.error:
+                self.scan.errors[self.key] = text or "#VALUE!"
+            self.key = None
 
 
 def scan_cells(path: str | Path, sheet_names: tuple[str, ...]) -> CellScan:
@@ -92,21 +163,9 @@ def scan_cells(path: str | Path, sheet_names: tuple[str, ...]) -> CellScan:
         if "xl/workbook.xml" not in names:
             return scan
         for name, member in _sheet_members(zf, names, sheet_names):
-            data = zf.read(member)
-            has_f = _F_TAG_RE.search(data) is not None
-            has_e = b't="e"' in data
-            if not (has_f or has_e):
-                continue  # the usual case: neither, skip the cell scan
-            for attrs, body in _CELL_RE.findall(data):
-                m = _REF_RE.search(attrs)
-                if not m:
-                    continue
-                key = (name, int(m[2]), col_index(m[1].decode()))
-                if has_f and body and _F_IN_CELL_RE.search(body):
-                    scan.formulas[key] = _CACHED_RE.search(body) is not None
-                if has_e and _ERROR_TYPE_RE.search(attrs):
-                    v = _VALUE_RE.search(body or b"")
-                    scan.errors[key] = _unescape(v[1]) if v else "#VALUE!"
+            reader = _SheetReader(name, scan)
+            with zf.open(member) as stream:
+                _feed(reader.parser, stream)
     return scan
 
 
