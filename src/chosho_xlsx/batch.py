@@ -158,17 +158,11 @@ def _crashed(index: int, source: str, exc: BaseException) -> Outcome:
 
 
 def _pool(jobs: int, settings: Settings):
-    """Worker processes. On Linux they are forked from this one, with the modules a
-    worker needs already imported (each starts warm)."""
-    import multiprocessing
+    """Worker processes where fork is not available (Windows, macOS): started cold,
+    without the per-file time limit of _run_forked."""
     from concurrent.futures import ProcessPoolExecutor
 
-    ctx = None
-    if sys.platform.startswith("linux"):
-        from . import layout, naming, pipeline, summary  # noqa: F401  (warm for fork)
-
-        ctx = multiprocessing.get_context("fork")
-    return ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init, initargs=(settings,))
+    return ProcessPoolExecutor(jobs, initializer=_init, initargs=(settings,))
 
 
 def default_jobs() -> int:
@@ -180,9 +174,22 @@ def default_jobs() -> int:
 
 def _run_all(tasks: list[tuple[int, str, str, bool]], settings: Settings, jobs: int,
              on_done, on_start=None) -> list[Outcome]:
-    """Every task's Outcome, in task order. `on_start` is called once the workers exist:
-    a progress bar's thread must not be running when they are forked (a lock it holds
-    at that moment, such as stderr's, would stay held in the children)."""
+    """Every task's Outcome, in task order. `on_start` is called once the first workers
+    exist; no thread may run in this process while they are forked (a lock it held at
+    that moment, such as stderr's, would stay held in the children), so a progress bar
+    must refresh from `on_done`, not from a thread of its own."""
+    # Largest inputs first: the batch ends when the last worker does, so leave the
+    # small ones for the end.
+    def size(t):
+        with contextlib.suppress(OSError):
+            return -os.path.getsize(t[1])
+        return 0
+
+    order = sorted(tasks, key=lambda t: (size(t), t[0]))
+    if sys.platform.startswith("linux"):
+        results = _run_forked(order, settings, jobs, on_done, on_start)
+        return [results[t[0]] for t in tasks]
+
     results: dict[int, Outcome] = {}
     if jobs <= 1 or len(tasks) <= 1:
         if on_start:
@@ -198,14 +205,6 @@ def _run_all(tasks: list[tuple[int, str, str, bool]], settings: Settings, jobs: 
 
     from concurrent.futures import as_completed
 
-    # Largest inputs first: the batch ends when the last worker does, so leave the
-    # small ones for the end.
-    def size(t):
-        with contextlib.suppress(OSError):
-            return -os.path.getsize(t[1])
-        return 0
-
-    order = sorted(tasks, key=lambda t: (size(t), t[0]))
     with _pool(jobs, settings) as pool:
         futures = {pool.submit(work, t): t for t in order}  # the first submit forks them all
         if on_start:
@@ -218,6 +217,96 @@ def _run_all(tasks: list[tuple[int, str, str, bool]], settings: Settings, jobs: 
                 results[t[0]] = _crashed(t[0], t[1], exc)
             on_done(results[t[0]])
     return [results[t[0]] for t in tasks]
+
+
+def _die_with_parent() -> None:
+    """Linux: the kernel kills this worker when the batch's process dies (kill -9
+    included), so no worker outlives its batch."""
+    import ctypes
+    import signal
+
+    parent = os.getppid()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # it died before the call
+        os._exit(1)
+
+
+def _child(task: tuple[int, str, str, bool], conn) -> None:
+    _die_with_parent()
+    try:
+        outcome = work(task)
+    except BaseException as exc:
+        outcome = _crashed(task[0], task[1], exc)
+    conn.send(outcome)
+
+
+def _timed_out(task: tuple[int, str, str, bool], seconds: float) -> Outcome:
+    finding = Finding("E-FILE-TIMEOUT", task[1], params={"path": task[1], "seconds": f"{seconds:g}"})
+    return Outcome(task[0], task[1], [finding], unreadable=True, seconds=seconds)
+
+
+def _run_forked(order: list[tuple[int, str, str, bool]], settings: Settings, jobs: int,
+                on_done, on_start) -> dict[int, Outcome]:
+    """One forked process per input, at most `jobs` at a time, each killed when it runs
+    past settings.limits.seconds_per_file: a file that stalls its parser (or the machine)
+    becomes a row of the table, E-FILE-TIMEOUT, and the batch goes on. A worker that dies
+    (killed, out of memory, a parser aborting) costs its own input only. Forking from
+    this process, with the modules a worker needs already imported, starts each warm."""
+    import multiprocessing
+    from multiprocessing.connection import wait
+
+    from . import layout, naming, pipeline, summary  # noqa: F401  (warm for fork)
+
+    ctx = multiprocessing.get_context("fork")
+    _init(settings)
+    limit = settings.limits.seconds_per_file
+    queue = list(order)
+    running: dict = {}  # receiving end of a worker's pipe → (task, process, deadline)
+    results: dict[int, Outcome] = {}
+
+    def finish(task, outcome: Outcome) -> None:
+        results[task[0]] = outcome
+        on_done(outcome)
+
+    def stop(receive) -> None:
+        task, process, _ = running.pop(receive)
+        process.kill()
+        process.join()
+        receive.close()
+
+    try:
+        while queue or running:
+            while queue and len(running) < jobs:
+                task = queue.pop(0)
+                receive, send = ctx.Pipe(duplex=False)
+                process = ctx.Process(target=_child, args=(task, send), daemon=True)
+                process.start()
+                send.close()
+                running[receive] = (task, process, time.monotonic() + limit)
+            if on_start:
+                on_start()
+                on_start = None
+            soonest = min(deadline for _, _, deadline in running.values())
+            for receive in wait(list(running), timeout=max(0.0, soonest - time.monotonic())):
+                task, process, _ = running[receive]
+                try:
+                    outcome = receive.recv()
+                except (EOFError, OSError):  # it died without a word
+                    process.join()
+                    outcome = _crashed(task[0], task[1], ChildProcessError(
+                        f"the worker stopped (exit code {process.exitcode})"))
+                stop(receive)
+                finish(task, outcome)
+            now = time.monotonic()
+            for receive, (task, _, deadline) in list(running.items()):
+                if now >= deadline:
+                    stop(receive)
+                    finish(task, _timed_out(task, limit))
+    finally:  # an interrupt: no worker outlives the batch
+        for receive in list(running):
+            stop(receive)
+    return results
 
 
 def _decide(outcomes: list[Outcome]) -> list[Entry]:
@@ -425,14 +514,16 @@ def build_command(files: list[Path], out: Path, settings: Settings, jobs: int | 
             TimeRemainingColumn,
         )
 
+        # No refresh thread: workers are forked while the bar shows (see _run_all).
         progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                            TimeRemainingColumn(), console=err, transient=True)
+                            TimeRemainingColumn(), console=err, transient=True, auto_refresh=False)
     try:
         if progress is not None:
             task = progress.add_task(_TEXT[lang]["progress"], total=len(paths))
             try:
                 batch = run(paths, out, settings, jobs, want_data=bool(json_path),
-                            on_done=lambda o: progress.advance(task), on_start=progress.start)
+                            on_done=lambda o: progress.update(task, advance=1, refresh=True),
+                            on_start=progress.start)
             finally:
                 progress.stop()
         else:

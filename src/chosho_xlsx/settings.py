@@ -32,6 +32,22 @@ class Proposal:
         return found is not None and OPS[self.op](found, self.value)
 
 
+# Excel's own limit on the text of one cell, in UTF-16 code units (an emoji counts 2).
+EXCEL_TEXT_MAX = 32_767
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much of a workbook we read, and how long one input may take in a batch: far
+    above any real 調書 (under a hundred rows per sheet), far below what exhausts a
+    machine. Past them: one finding, nothing read further (README「Limits」)."""
+
+    rows_per_sheet: int = 2_000
+    cells_per_sheet: int = 200_000  # rows × columns of the sheet's used area
+    text_length: int = EXCEL_TEXT_MAX  # per cell, UTF-16 code units, at most Excel's
+    seconds_per_file: float = 120.0  # per input of a batch build
+
+
 @dataclass(frozen=True)
 class Settings:
     rounding: str = ROUND_DOWN
@@ -44,14 +60,38 @@ class Settings:
     proposals: tuple[Proposal, ...] = ()
     expands: tuple[str, ...] = ("拡充",)
     shrinks: tuple[str, ...] = ("縮小", "廃止")
+    limits: Limits = Limits()
     source: str = ""
 
 
 def _get(d: dict, key: str, kind: type, default):
     value = d.get(key, default)
     if not isinstance(value, kind):
-        raise SettingsError(f"{key}: expected {kind.__name__}, got {value!r}")
+        name = getattr(kind, "__name__", None) or " or ".join(k.__name__ for k in kind)
+        raise SettingsError(f"{key}: expected {name}, got {value!r}")
     return value
+
+
+def _positive(d: dict, key: str, kind: type, default, at_most=None):
+    try:
+        value = _get(d, key, kind, default)
+    except SettingsError as exc:
+        raise SettingsError(f"limits.{exc}") from None
+    if isinstance(value, bool) or value <= 0 or (at_most is not None and value > at_most):
+        bound = f" and at most {at_most:,}" if at_most is not None else ""
+        raise SettingsError(f"limits.{key}: a number above 0{bound}, got {value!r}")
+    return value
+
+
+def _limits(raw: dict) -> Limits:
+    d = _get(raw, "limits", dict, {})
+    default = Limits()
+    return Limits(
+        rows_per_sheet=_positive(d, "rows_per_sheet", int, default.rows_per_sheet),
+        cells_per_sheet=_positive(d, "cells_per_sheet", int, default.cells_per_sheet),
+        text_length=_positive(d, "text_length", int, default.text_length, EXCEL_TEXT_MAX),
+        seconds_per_file=float(_positive(d, "seconds_per_file", (int, float), default.seconds_per_file)),
+    )
 
 
 def load_settings(path: str | Path | None = None) -> Settings:
@@ -91,6 +131,7 @@ def load_settings(path: str | Path | None = None) -> Settings:
             proposals=tuple(proposals),
             expands=tuple(str(v) for v in _get(review, "expands", list, ["拡充"])),
             shrinks=tuple(str(v) for v in _get(review, "shrinks", list, ["縮小", "廃止"])),
+            limits=_limits(raw),
             source=str(path),
         )
     except SettingsError as exc:

@@ -1,0 +1,87 @@
+"""A batch never hangs on one input and never loses the others to it: an input past the
+per-file time limit, or whose worker dies, becomes its own row (issue 14.3)."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from chosho_xlsx import batch, pipeline
+from chosho_xlsx.example import write_rows
+from chosho_xlsx.settings import Limits, SettingsError, load_settings
+from chosho_xlsx.summary import PASSED, UNREADABLE
+
+sys.path.insert(0, str(Path(__file__).parent))
+from test_batch import chosho_files, rows_with  # noqa: E402
+
+
+def _inputs(folder: Path) -> list[Path]:
+    write_rows(folder / "a.xlsx", rows_with("観光の振興"))
+    write_rows(folder / "slow.xlsx", rows_with("港湾の整備"))
+    return [folder / "a.xlsx", folder / "slow.xlsx"]
+
+
+def _stalling_on(name: str, monkeypatch, action) -> None:
+    real = pipeline.check_file
+
+    def check_file(path, settings):
+        if Path(path).name == name:
+            action()
+        return real(path, settings)
+
+    monkeypatch.setattr(pipeline, "check_file", check_file)
+
+
+# The good input takes well under a second; the limit only has to stay above that on a
+# loaded machine, and far below the stall (ten minutes).
+LIMIT = 15
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_an_input_past_the_time_limit_is_a_row_not_a_hung_batch(tmp_path, monkeypatch, jobs):
+    paths = _inputs(tmp_path / "in")
+    _stalling_on("slow.xlsx", monkeypatch, lambda: time.sleep(600))
+    settings = dataclasses.replace(load_settings(), limits=Limits(seconds_per_file=LIMIT))
+    started = time.monotonic()
+    result = batch.run(paths, tmp_path / "out", settings, jobs=jobs)
+    assert time.monotonic() - started < 300  # not the stall's ten minutes
+    assert [e.status for e in result.entries] == [PASSED, UNREADABLE]
+    finding = result.entries[1].outcome.findings[0]
+    assert finding.code == "E-FILE-TIMEOUT" and finding.place == str(paths[1])
+    assert finding.message() == f"{LIMIT} 秒たっても処理が終わらないため打ち切りました: {paths[1]}"
+    assert batch.reason(result.entries[1], "en") == f"Stopped after {LIMIT} s without finishing: {paths[1]}"
+    assert result.exit_code == 2
+    assert [p.name for p in chosho_files(tmp_path / "out")] == ["R6_観光の振興.xlsx"]
+
+
+def test_a_worker_that_dies_costs_its_own_input_only(tmp_path, monkeypatch):
+    """A parser aborting the process (python-calamine does on some ranges) or the
+    kernel's out-of-memory killer: the other inputs are still built."""
+    paths = _inputs(tmp_path / "in")
+    _stalling_on("slow.xlsx", monkeypatch, lambda: os.kill(os.getpid(), signal.SIGKILL))
+    result = batch.run(paths, tmp_path / "out", load_settings(), jobs=2)
+    assert [e.status for e in result.entries][0] == PASSED
+    assert not result.entries[1].built and "worker stopped" in batch.reason(result.entries[1])
+    assert [p.name for p in chosho_files(tmp_path / "out")] == ["R6_観光の振興.xlsx"]
+
+
+def test_limits_come_from_the_rules_file(tmp_path):
+    assert load_settings().limits == Limits(2000, 200_000, 32_767, 120.0)
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("limits: {rows_per_sheet: 50, seconds_per_file: 2.5}\n", encoding="utf-8")
+    assert load_settings(rules).limits == Limits(50, 200_000, 32_767, 2.5)
+
+
+@pytest.mark.parametrize("text", ["limits: {rows_per_sheet: 0}", "limits: {text_length: 40000}",
+                                  "limits: {seconds_per_file: yes}", "limits: {cells_per_sheet: 1.5}"])
+def test_a_bad_limit_is_a_settings_error(tmp_path, text):
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(text + "\n", encoding="utf-8")
+    with pytest.raises(SettingsError, match="limits"):
+        load_settings(rules)
