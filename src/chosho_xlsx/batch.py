@@ -420,22 +420,22 @@ def inputs(files: list[Path], out: Path) -> list[Path]:
     before, when a folder given holds OUT: everything under OUT if OUT is a subfolder
     of it; the 一覧 and unfinished temporary files if OUT is that folder itself (then
     the department workbooks live there too)."""
-    from .inputs import expand
+    from .inputs import expand, real
 
-    target = out.resolve()
-    folders = [f.resolve() for f in files if f.is_dir()]
+    target = real(out)
+    folders = [real(f) for f in files if f.is_dir()]
     inside = any(target != f and target.is_relative_to(f) for f in folders)
 
     def ours(p: Path) -> bool:
-        r = p.resolve()
+        r = real(p)
         if any(part.startswith(TEMP_PREFIX) for part in r.parent.parts):
             return True  # a batch's unfinished temporary files, wherever they are
         if not r.is_relative_to(target):
             return False
         return inside or r == target / FILE_NAME
 
-    named = {f.resolve() for f in files if not f.is_dir()}
-    return [p for p in expand(files) if p.resolve() in named or not ours(p)]
+    named = {real(f) for f in files if not f.is_dir()}
+    return [p for p in expand(files) if real(p) in named or not ours(p)]
 
 
 # ---- the terminal -----------------------------------------------------------------------

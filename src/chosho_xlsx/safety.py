@@ -144,6 +144,13 @@ def _check(path: str | os.PathLike, where: str) -> None:
     except (FileNotFoundError, NotADirectoryError):
         raise UnreadableFile("E-FILE-MISSING", where) from None
     if stat.S_ISDIR(info.st_mode):
+        # A folder reaches here when it was named as a file, or when listing it failed
+        # while a folder given was searched: then its workbooks were not checked.
+        try:
+            with os.scandir(path):
+                pass
+        except OSError as error:
+            raise UnreadableFile("E-FILE-FOLDER-UNREADABLE", where, reason=_os_reason(error)) from None
         raise UnreadableFile("E-FILE-DIRECTORY", where)
     if not stat.S_ISREG(info.st_mode):
         # Opening a FIFO would block and a device can be endless (/dev/zero).
