@@ -43,6 +43,12 @@ def test_group_budgets(data):
     assert [(g["mark"], g["budget"]) for g in data["groups"]] == [("①", 83434), ("②", 0), ("③", 386326)]
 
 
+def test_group_plan_budgets_count_a_parent_once(data):
+    """R6計画: project 5 (67,313) is the sum of 5-1 … 5-5, counted once (rules.md)."""
+    assert [(g["mark"], g["budget_plan"], g["projects"]) for g in data["groups"]] == [
+        ("①", 144912, 5), ("②", 0, 0), ("③", 526149, 3)]
+
+
 # (name prefix, targets R3…R7, actuals R3…R5, rates R3…R5, 最終目標, 進捗状況) as printed
 SEED_INDICATORS = [
     ("①ながさきSociety5.0推進プラットフォームで提案された課題解決手法の数",

@@ -100,6 +100,34 @@ def test_budget_totals_are_live_sums(books):
         assert results[f"G{c[1:]}"].value == "R5実績"
 
 
+def test_budget_total_counts_a_parent_once(tmp_path):
+    """Sub-projects are their parent's breakdown: with R5 money on 5 (300) and on 5-1,
+    5-2 (100 + 200), the header's ① sums 5 once, formula and cached value alike."""
+    from chosho_xlsx.example import load_example_rows
+    from chosho_xlsx.reader import book_from_rows
+
+    rows = copy.deepcopy(load_example_rows())
+    for rec in rows["事業"]:
+        if rec["事業番号"] in ("5", "5-1", "5-2"):
+            rec["R5事業費"] = {"5": 300, "5-1": 100, "5-2": 200}[rec["事業番号"]]
+            rec["開始年度"] = "R5"
+    base = example_book()
+    checked = check_book(book_from_rows(rows, {n: s.rows[0] for n, s in base.sheets.items()}, "x"), SETTINGS)
+    assert checked.ok, checked.errors
+    assert checked.report.group_budgets[1] == 83434 + 300
+    path = tmp_path / "x.xlsx"
+    layout.write_chosho(checked.report, path, SETTINGS)
+    ws = openpyxl.load_workbook(path)[OVERVIEW]
+    wv = openpyxl.load_workbook(path, data_only=True)
+    assert wv[OVERVIEW]["J5"].value == 83434 + 300
+    cells = re.findall(r"!(H\d+)", ws["J5"].value)
+    results = wv[RESULTS]
+    numbers = {str(results[f"A{r}"].value) for r in range(6, results.max_row + 1)
+               if any(f"H{r2}" in cells for r2 in range(r, r + 3)) and results[f"A{r}"].value}
+    assert "5" in numbers and not {"5-1", "5-2"} & numbers
+    assert sum(results[c].value for c in cells if isinstance(results[c].value, int)) == 83434 + 300
+
+
 def test_overview_section(books):
     ws = books[0][OVERVIEW]
     assert ws["A9"].value == "１．計画等概要"

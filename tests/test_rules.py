@@ -12,6 +12,7 @@ from chosho_xlsx.rules import (
     achievement_rate,
     compute,
     group_budgets,
+    group_totals,
     in_section4,
     period_label,
     propose_review,
@@ -132,6 +133,21 @@ def test_group_budgets_seed():
         _project("8", 3, 2023, 2023, {2023: 20185}),
     ]
     assert group_budgets(_chosho(projects=projects)) == {1: 83434, 2: 0, 3: 386326}
+
+
+def test_subprojects_are_counted_once_in_their_parent():
+    """5-1 … 5-5 are the breakdown of 5: a group's total counts 5 once (rules.md)."""
+    projects = [
+        _project("1", 1, 2020, 2025, {2023: 47211, 2024: 69178}),
+        _project("5", 1, 2024, 2026, {2024: 67313}),
+        _project("5-1", 1, 2024, 2026, {2024: 30330}),
+        _project("5-2", 1, 2024, 2026, {2024: 36983}),
+        _project("5-2-1", 1, 2024, 2026, {2024: 36983}),
+        _project("9-1", 2, 2020, 2026, {2023: 10, 2024: 12}),  # its parent is missing: counted
+    ]
+    c = _chosho(projects=projects)
+    assert group_totals(c, 2024) == {1: 69178 + 67313, 2: 12, 3: 0}
+    assert group_budgets(c) == {1: 47211, 2: 10, 3: 0}
 
 
 def test_period_labels_and_section4():

@@ -111,12 +111,16 @@ def test_figures_are_the_sums_over_the_built_chosho(built):
         # 当年度計画 is not printed per 事業群 in the 調書: summed from the engine's model
         report = check_file(rows[0][col["入力ファイル"]], settings).report
         y = report.chosho.fiscal_year
+        # sub-projects (5-1 …) are inside their parent's figure: parents once
+        numbers = {p.number for p in report.chosho.projects}
+        parents = [p for p in report.chosho.projects
+                   if not any("-".join(p.number.split("-")[:k]) in numbers for k in range(1, p.number.count("-") + 1))]
         plan = {g.number: 0 for g in report.chosho.groups}
-        for p in report.chosho.projects:
+        for p in parents:
             b = p.budgets.get(y)
             plan[p.group] += (b.total or 0) if b else 0
         assert [r[col["当年度計画"]] for r in rows] == [plan[g.number] for g in report.chosho.groups]
-        assert sum(r[col["事業数"]] for r in rows) == len(report.chosho.projects)
+        assert sum(r[col["事業数"]] for r in rows) == len(parents)
         y_plan_total += sum(plan.values())
     # the totals row: every numeric column is the sum of its rows (cached), and a formula
     first_num, last_num = col[STATUS_HEADS[0]], col["事業数"]
@@ -184,3 +188,46 @@ def test_cached_totals_are_what_every_spreadsheet_computes(built, program):
         pytest.skip(f"{program} not installed: {recalc.install_hint(program)}")
     _, out = built
     assert recalc.compare_cached_with_recalculated(out / FILE_NAME, program=program) == []
+
+
+def _section2_budgets(path: Path) -> dict[str, dict[str, int | None]]:
+    """事業番号 → {'R4実績': 事業費, 'R5実績': …, 'R6計画': …} as section 2 of a built 調書
+    prints them (cached values): the label in column G, the 事業費 in column H."""
+    ws = openpyxl.load_workbook(path, data_only=True).worksheets[1]
+    out: dict[str, dict[str, int | None]] = {}
+    number = None
+    for row in ws.iter_rows(min_row=6):
+        if row[0].value not in (None, ""):
+            number = str(row[0].value)
+        label, amount = row[6].value, row[7].value
+        if number and isinstance(label, str) and label[:1] == "R":
+            out.setdefault(number, {})[label] = amount if isinstance(amount, int) else None
+    return out
+
+
+def test_example_summary_counts_a_parent_once(tmp_path):
+    """The bundled example: 5-1 … 5-5 are the breakdown of project 5 (R6 67,313 千円).
+    一覧's 事業群① 当年度計画 is 144,912 (not 212,225) and 事業数 5 (not 10), and both equal
+    the sums read back from the built 調書 with sub-projects left out."""
+    import corpus
+
+    src = corpus.example_workbook(tmp_path)
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "chosho_xlsx.cli", "build", str(src), "-o", str(out)],
+                          capture_output=True, text=True, encoding="utf-8")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    heads, data, total, _ = table(out)
+    col = {h: i for i, h in enumerate(heads)}
+    [chosho] = out.glob("R6*.xlsx")
+    budgets = _section2_budgets(chosho)
+    assert set(budgets) == {"1", "2", "3", "4", "5", "5-1", "5-2", "5-3", "5-4", "5-5", "6", "7", "8"}
+    parents = [n for n in budgets if "-" not in n]
+    group_of = {r["事業番号"]: r["事業群番号"] for r in corpus.example_rows()["事業"]}
+    plan = {g: sum(budgets[n]["R6計画"] or 0 for n in parents if group_of[n] == g) for g in (1, 2, 3)}
+    prev = {g: sum(budgets[n]["R5実績"] or 0 for n in parents if group_of[n] == g) for g in (1, 2, 3)}
+    count = {g: sum(1 for n in parents if group_of[n] == g) for g in (1, 2, 3)}
+    assert [r[col["当年度計画"]] for r in data] == [plan[1], plan[2], plan[3]] == [144912, 0, 526149]
+    assert [r[col["前年度実績"]] for r in data] == [prev[1], prev[2], prev[3]] == [83434, 0, 386326]
+    assert [r[col["事業数"]] for r in data] == [count[1], count[2], count[3]] == [5, 0, 3]
+    assert total[col["当年度計画"]] == sum(plan.values())
+    assert total[col["事業数"]] == 8

@@ -232,6 +232,20 @@ def test_subproject_without_parent(tmp_path):
     assert "「9」" in finding["message"]
 
 
+def test_subprojects_that_do_not_add_up_to_their_parent(tmp_path):
+    """5-1 … 5-5 are the breakdown of 5: where their sum differs from 5's figure in a
+    year, one warning at 5's cell naming both sums (and none for the figures that agree)."""
+    rows = corpus.example_rows()
+    rows["事業"][corpus.index_of(rows, "事業", 事業番号="5-1")]["R6事業費"] = 30000  # was 30,330
+    code, doc = run(corpus.write(tmp_path, rows))
+    assert code == 0
+    parent = corpus.index_of(rows, "事業", 事業番号="5")
+    assert places(doc, "W-SUBPROJECT-SUM") == [corpus.cell("事業", "R6事業費", parent)]
+    finding = next(f for f in doc["files"][0]["findings"] if f["code"] == "W-SUBPROJECT-SUM")
+    assert finding["value"] == "67313"
+    assert finding["message"] == "事業「5」のR6事業費 67,313 が、内訳（5-1～5-5）の合計 66,983 と違います。"
+
+
 # ---- optional columns: rates and statuses typed by the department -----------------------
 
 # The engine's R5 rates and statuses of the six indicators (rules.md, the seed's values).

@@ -12,7 +12,7 @@ from .findings import Finding
 from .loader import Loaded
 from .model import Origin, Rate, Report, item_mark
 from .quantity import NO_VALUE, Quantity, units_agree
-from .rules import review_conflicts
+from .rules import parent_number, review_conflicts
 from .settings import Settings
 
 # 実績 this many times the target (or more) looks like a unit slip (千円/円, %/割合).
@@ -152,6 +152,37 @@ def _magnitude(rows: list, origin: Origin) -> Iterator[Finding]:
                      target=row.target.text(), factor=FAR_ABOVE)
 
 
+_BUDGET_FAMILIES = (("事業費", "total"), ("一般財源", "general"), ("人件費", "personnel"))
+
+
+def _subproject_sums(projects: list, years: list[int]) -> Iterator[Finding]:
+    """Sub-projects (5-1 …) are the breakdown of their parent (5), whose figure the totals
+    count: where their sum differs from the parent's in a year, a warning at the parent's
+    cell. Years in which no sub-project has a figure are not compared."""
+    children: dict[str, list] = {}
+    for p in projects:
+        parent = parent_number(p.number)
+        if parent is not None:
+            children.setdefault(parent, []).append(p)
+    for p in projects:
+        subs = children.get(p.number)
+        if not subs:
+            continue
+        names = subs[0].number if len(subs) == 1 else f"{subs[0].number}～{subs[-1].number}"
+        for year in years:
+            for family, attr in _BUDGET_FAMILIES:
+                figures = [getattr(s.budgets[year], attr) for s in subs if year in s.budgets]
+                if all(v is None for v in figures):
+                    continue
+                total = sum(v for v in figures if v is not None)
+                own = getattr(p.budgets[year], attr) if year in p.budgets else None
+                if own != total:
+                    column = f"{fiscal.label(year)}{family}"
+                    yield _f("W-SUBPROJECT-SUM", _at(p.origin, column), own, number=p.number,
+                             column=column, own="―" if own is None else f"{own:,}",
+                             children=names, sum=f"{total:,}")
+
+
 def reviewer_warnings(loaded: Loaded, report: Report) -> list[Finding]:
     """What a careful reviewer would ask a department to confirm: rates and statuses
     typed that differ from the engine's, missing final targets, actuals without a
@@ -178,13 +209,15 @@ def reviewer_warnings(loaded: Loaded, report: Report) -> list[Finding]:
         p = cp.project
         if not p.indicators:
             out.append(_f("W-PROJECT-NO-INDICATOR", _at(p.origin, "事業番号"), p.number))
-        parent = p.number.rsplit("-", 1)[0] if "-" in p.number else None
+        parent = parent_number(p.number)
         if parent is not None and parent not in numbers:
             out.append(_f("W-SUBPROJECT-NO-PARENT", _at(p.origin, "事業番号"), p.number, parent=parent))
         for cpi in cp.indicators:
             pi = cpi.indicator
             out.extend(_magnitude(cpi.years, pi.origin))
             out.extend(_supplied(cpi.years, records.get((pi.origin.sheet, pi.origin.row), {}), pi.origin))
+
+    out.extend(_subproject_sums(c.projects, c.project_years))
 
     with_indicator = {i.group for i in c.indicators}
     for g in c.groups:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from . import fiscal
 from .model import ComputedIndicator, ComputedProject, Report, YearRow, group_mark
+from .rules import group_project_counts, group_totals
 
 
 def _year(row: YearRow, unit: str = "") -> dict:
@@ -79,6 +80,9 @@ def _project(cp: ComputedProject, y: int) -> dict:
 
 def report_dict(report: Report) -> dict:
     c = report.chosho
+    # totals count a parent once: its sub-projects (5-1 …) are inside its figures
+    plan = group_totals(c, c.fiscal_year)
+    projects = group_project_counts(c)
     return {
         "fiscal_year": fiscal.label(c.fiscal_year),
         "fiscal_year_label": fiscal.full_label(c.fiscal_year),
@@ -94,6 +98,8 @@ def report_dict(report: Report) -> dict:
                 "section": g.section,
                 "manager": g.manager,
                 "budget": report.group_budgets.get(g.number, 0),
+                "budget_plan": plan.get(g.number, 0),
+                "projects": projects.get(g.number, 0),
             }
             for g in c.groups
         ],

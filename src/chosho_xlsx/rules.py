@@ -184,16 +184,49 @@ def compute_project(project: Project, fiscal_year: int, settings: Settings) -> C
     )
 
 
-def group_budgets(chosho: Chosho) -> dict[int, int]:
-    """事業費 per 事業群: the sum of the Y-1実績 事業費 of its projects (人件費 not
-    included); a 事業群 with no project shows 0."""
-    prev = chosho.fiscal_year - 1
+def parent_number(number: str) -> str | None:
+    """「5-1」 → 「5」, 「5-1-2」 → 「5-1」; None for a project that is no sub-project."""
+    return number.rsplit("-", 1)[0] if "-" in number else None
+
+
+def counted_projects(projects: list[Project]) -> list[Project]:
+    """The projects whose money totals count: a sub-project (5-1) is a breakdown of its
+    parent's (5) figures, so it counts only when no ancestor of it is on the sheet."""
+    numbers = {p.number for p in projects}
+
+    def has_ancestor(number: str) -> bool:
+        parent = parent_number(number)
+        while parent is not None:
+            if parent in numbers:
+                return True
+            parent = parent_number(parent)
+        return False
+
+    return [p for p in projects if not has_ancestor(p.number)]
+
+
+def group_totals(chosho: Chosho, year: int) -> dict[int, int]:
+    """事業費 of `year` per 事業群: the sum over its projects, parents once (sub-projects
+    are inside their parent's figure; 人件費 not included); 0 for a 事業群 without any."""
     totals = {g.number: 0 for g in chosho.groups}
-    for p in chosho.projects:
-        budget = p.budgets.get(prev)
+    for p in counted_projects(chosho.projects):
+        budget = p.budgets.get(year)
         if budget and budget.total:
             totals[p.group] = totals.get(p.group, 0) + budget.total
     return totals
+
+
+def group_project_counts(chosho: Chosho) -> dict[int, int]:
+    """事業数 per 事業群: a parent and its sub-projects (5, 5-1 … 5-5) are one 事業."""
+    counts = {g.number: 0 for g in chosho.groups}
+    for p in counted_projects(chosho.projects):
+        counts[p.group] = counts.get(p.group, 0) + 1
+    return counts
+
+
+def group_budgets(chosho: Chosho) -> dict[int, int]:
+    """事業費 per 事業群 as the 調書's header prints it: the Y-1実績 total."""
+    return group_totals(chosho, chosho.fiscal_year - 1)
 
 
 def compute(chosho: Chosho, settings: Settings) -> Report:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from . import fiscal
 from .model import Report, group_mark
+from .rules import group_project_counts, group_totals
 from .settings import Settings
 
 STATUSES = ("達成", "順調", "やや遅れ", "遅れ", "―")
@@ -53,7 +54,7 @@ class GroupFigures:
     budget_cur: int  # 事業費 Y 計画 (千円)
     reviews: tuple[int, ...]  # section-4 projects per review_columns()
     proposed: int  # of those, 見直し区分 proposed by the engine (to confirm)
-    projects: int  # all 事務事業 of the group
+    projects: int  # 事務事業 of the group, a parent with its sub-projects (5, 5-1 …) once
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,8 @@ def figures(report: Report, settings: Settings) -> ChoshoFigures:
     y = c.fiscal_year
     columns = review_columns(settings)
     new_label = settings.new_label.format(year=fiscal.label(y))
+    plan = group_totals(c, y)
+    counts = group_project_counts(c)
     groups = []
     for g in c.groups:
         statuses = [0] * len(STATUSES)
@@ -76,15 +79,11 @@ def figures(report: Report, settings: Settings) -> ChoshoFigures:
             if ci.indicator.group == g.number:
                 statuses[STATUSES.index(ci.status) if ci.status in STATUSES else -1] += 1
         reviews = [0] * len(columns)
-        proposed = projects = cur = 0
+        proposed = 0
         for cp in report.projects:
             p = cp.project
             if p.group != g.number:
                 continue
-            projects += 1
-            budget = p.budgets.get(y)
-            if budget and budget.total:
-                cur += budget.total
             if not cp.in_section4:
                 continue
             review = NEW if cp.review == new_label else cp.review
@@ -96,10 +95,10 @@ def figures(report: Report, settings: Settings) -> ChoshoFigures:
             section=g.section,
             statuses=tuple(statuses),
             budget_prev=report.group_budgets.get(g.number, 0),
-            budget_cur=cur,
+            budget_cur=plan.get(g.number, 0),
             reviews=tuple(reviews),
             proposed=proposed,
-            projects=projects,
+            projects=counts.get(g.number, 0),
         ))
     return ChoshoFigures(y, c.strategy, c.policy, tuple(groups))
 

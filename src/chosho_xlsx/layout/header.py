@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from ..model import group_mark, item_mark
+from ..rules import counted_projects
 from . import derived
 from .context import Context, ref
 from .grid import SheetPlan
@@ -30,12 +31,13 @@ def owner_lines(ctx: Context) -> tuple[str, str]:
 
 
 def budget_total(ctx: Context, group: int) -> tuple[str, int]:
-    """=SUM of the Y-1実績 事業費 cells of the group's projects in section 2."""
+    """=SUM of the Y-1実績 事業費 cells of the group's projects in section 2, parents
+    once (rules.group_totals)."""
     refs = [
         ref(row, col, sheet)
-        for cp in ctx.report.projects
-        if cp.project.group == group and cp.project.number in ctx.budget_cells
-        for sheet, row, col in [ctx.budget_cells[cp.project.number]]
+        for p in counted_projects(ctx.chosho.projects)
+        if p.group == group and p.number in ctx.budget_cells
+        for sheet, row, col in [ctx.budget_cells[p.number]]
     ]
     return derived.sum_formula(refs), ctx.report.group_budgets.get(group, 0)
 
