@@ -118,6 +118,19 @@ E = [  # errors: exit 1
     ("E-PROJECT-NUMBER", "事業", {"事業番号": "8"}, "事業番号", "八"),
     ("E-REVIEW", "事業", {"事業番号": "7"}, "見直し区分", "現状維持"),
     ("E-TEXT-DATE", "事業", {"事業番号": "7"}, "事務事業名", date(2024, 5, 1)),
+    # 「3-1」 typed into a cell Excel formats as General becomes 2024-03-01: an identifier
+    # or code column holding a date is an error at the cell, never a printed 「2024-03-01」
+    ("E-TEXT-DATE", "事業", {"事業番号": "8"}, "事業番号", date(2024, 3, 1)),
+    ("E-TEXT-DATE", "事業", {"事業番号": "8"}, "事業番号", datetime(2024, 3, 1)),
+    ("E-TEXT-DATE", "事業指標", {"指標名": "行政・民間で公開されたデータ数"}, "事業番号", date(2024, 1, 1)),
+    ("E-TEXT-DATE", "事業", {"事業番号": "1"}, "取組項目", date(2024, 1, 2)),
+    ("E-TEXT-DATE", "課題", {"取組項目": "6"}, "取組項目", date(2024, 5, 6)),
+    ("E-TEXT-DATE", "取組項目", {"取組項目番号": 4}, "事業群番号", date(2024, 2, 1)),
+    ("E-TEXT-DATE", "事業群", {"事業群番号": 2}, "事業群番号", date(2024, 2, 1)),
+    ("E-TEXT-DATE", "事業", {"事業番号": "1"}, "事業構築の視点", date(2024, 2, 4)),
+    ("E-TEXT-DATE", "事業", {"事業番号": "1"}, "見直し区分", date(2024, 2, 4)),
+    ("E-TEXT-DATE", "事業指標", {"指標名": "行政・民間で公開されたデータ数"}, "区分", date(2024, 2, 4)),
+    ("E-TEXT-DATE", "事業", {"事業番号": "1"}, "中核事業", date(2024, 2, 4)),
     ("E-REQUIRED", "事業", {"事業番号": "7"}, "事務事業名", None),
     ("E-REQUIRED", "事業", {"事業番号": "6"}, "取組項目", None),  # not a 参考 project
     ("E-REQUIRED", "指標", {"指標番号": 4}, "進捗状況の分析", "  "),

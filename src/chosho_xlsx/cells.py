@@ -20,6 +20,11 @@ class CellError(ValueError):
         self.params = params
 
 
+# What calamine gives for a cell Excel shows as a date or time: 「3-1」 typed into a
+# General cell becomes 2024-03-01. No column of the contract holds one.
+DATE_TYPES = (dt.date, dt.datetime, dt.time, dt.timedelta)
+
+
 def is_blank(raw: object) -> bool:
     return raw is None or (isinstance(raw, str) and not raw.strip())
 
@@ -57,8 +62,6 @@ def _clock(t: dt.time) -> str:
 def to_text(raw: object) -> str | None:
     if is_blank(raw):
         return None
-    if isinstance(raw, (dt.date, dt.datetime, dt.time, dt.timedelta)):
-        raise CellError("E-TEXT-DATE")
     return shown(raw) if not isinstance(raw, str) else raw
 
 
@@ -82,8 +85,6 @@ def to_int(raw: object) -> int | None:
 
 
 def to_year(raw: object) -> int | None:
-    if isinstance(raw, (dt.date, dt.datetime)):
-        raise CellError("E-NOT-YEAR")
     try:
         return fiscal.parse_year(raw)
     except fiscal.YearError:
@@ -111,9 +112,7 @@ def _plausible(value: Decimal | int | None) -> bool:
 
 def _number(raw: object, parse, code: str):
     """A number parsed by `parse` (with its own notion of unit), refused with `code` when
-    it is a date, unparsable, or implausibly large or small."""
-    if isinstance(raw, (dt.date, dt.datetime, dt.time, dt.timedelta)):
-        raise CellError(code)
+    it is unparsable, or implausibly large or small."""
     try:
         parsed = parse(raw)
     except QuantityError:

@@ -94,11 +94,19 @@ _CONVERTERS = {
 }
 
 
+# A date or time in a cell is never a value of the contract: the finding for the column
+# types whose own code says what is expected, E-TEXT-DATE for every other (identifiers,
+# codes, marks, choices and text alike: 事業番号 「3-1」 that Excel made 2024-03-01).
+_DATE_CODES = {"year": "E-NOT-YEAR", "period": "E-NOT-PERIOD", "quantity": "E-NOT-NUMBER", "money": "E-MONEY"}
+
+
 def _convert(col: Column, raw: object, settings: Settings) -> object:
     try:
         convert = _CONVERTERS[col.type]
     except KeyError:
         raise ValueError(f"unknown column type {col.type!r}") from None  # a contract error, not a user's
+    if isinstance(raw, cells.DATE_TYPES):
+        raise CellError(_DATE_CODES.get(col.type, "E-TEXT-DATE"))
     return convert(raw, col, settings)
 
 
