@@ -143,6 +143,9 @@ W = [  # warnings: exit 0 (1 with --strict)
     ("W-ACTUAL-NO-TARGET", "事業指標", {"指標名": "行政・民間で公開されたデータ数"}, "R4目標", "―"),
     ("W-ACTUAL-FAR-ABOVE", "指標", {"指標番号": 3}, "R5実績", "870所属"),
     ("W-ACTUAL-FAR-ABOVE", "事業指標", {"指標名": "行政・民間で公開されたデータ数"}, "R4実績", 31260),
+    ("W-ACTUAL-FAR-BELOW", "指標", {"指標番号": 1}, "R5実績", "2件"),  # target 21件
+    ("W-ACTUAL-FAR-BELOW", "指標", {"指標番号": 2}, "R5実績", 0.656),  # 65.6% typed as a fraction
+    ("W-ACTUAL-FAR-BELOW", "事業指標", {"指標名": "行政・民間で公開されたデータ数"}, "R4実績", 150),
     ("W-REVIEW-CONFLICT", "事業", {"事業番号": "1"}, "見直し区分", "廃止"),
     ("W-REVIEW-PROPOSED", "事業", {"事業番号": "1"}, "見直し区分", None),
     ("W-NEW-HAS-HISTORY", "事業", {"事業番号": "5"}, "R5事業費", 1200),
@@ -189,6 +192,17 @@ def test_warning_at_its_cell(tmp_path, case):
         expected = sorted({*expected, "事業!AB12"})
     assert sorted(places(doc, code)) == expected, doc["files"][0]["findings"]
     assert runner.invoke(app, ["validate", str(path), "--strict"]).exit_code == 1
+
+
+def test_far_below_message(tmp_path):
+    rows = corpus.example_rows()
+    i = corpus.index_of(rows, "指標", 指標番号=2)
+    rows["指標"][i]["R5実績"] = 0.656
+    code, doc = run(corpus.write(tmp_path, rows))
+    [finding] = [f for f in doc["files"][0]["findings"] if f["code"] == "W-ACTUAL-FAR-BELOW"]
+    assert finding["message"] == "実績「0.656」が目標「30%」の10分の1未満です。"
+    # just above a tenth is no finding: 5団体 against 12団体 (41%) is the seed's 遅れ, not a slip
+    assert codes(doc).count("W-ACTUAL-FAR-BELOW") == 1
 
 
 def test_each_place_has_one_finding(tmp_path):

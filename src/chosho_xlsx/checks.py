@@ -15,8 +15,10 @@ from .quantity import NO_VALUE, Quantity, units_agree
 from .rules import parent_number, review_conflicts
 from .settings import Settings
 
-# 実績 this many times the target (or more) looks like a unit slip (千円/円, %/割合).
+# 実績 this many times the target (or more), or below this fraction of it, looks like a
+# unit slip (千円/円, %/割合, a percent-formatted cell read as a fraction).
 FAR_ABOVE = 10
+FAR_BELOW = 10
 
 
 def _f(code: str, place: str, value: object = "", **params: object) -> Finding:
@@ -139,7 +141,7 @@ def _supplied(rows: list, values: dict, origin: Origin) -> Iterator[Finding]:
 
 
 def _magnitude(rows: list, origin: Origin) -> Iterator[Finding]:
-    """An actual with no target, or far above it (a unit slip?)."""
+    """An actual with no target, or far above or below it (a unit slip?)."""
     for row in rows:
         if row.actual is None or row.actual.value is None:
             continue
@@ -150,6 +152,9 @@ def _magnitude(rows: list, origin: Origin) -> Iterator[Finding]:
         elif row.target.value > 0 and row.actual.value >= FAR_ABOVE * row.target.value:
             yield _f("W-ACTUAL-FAR-ABOVE", _at(origin, f"{year}実績"), row.actual.text(),
                      target=row.target.text(), factor=FAR_ABOVE)
+        elif row.target.value > 0 and row.actual.value * FAR_BELOW < row.target.value:
+            yield _f("W-ACTUAL-FAR-BELOW", _at(origin, f"{year}実績"), row.actual.text(),
+                     target=row.target.text(), factor=FAR_BELOW)
 
 
 _BUDGET_FAMILIES = (("事業費", "total"), ("一般財源", "general"), ("人件費", "personnel"))
