@@ -267,6 +267,36 @@ def test_section4_legend_and_notes(books):
     assert legend.count("\n") == 10 and "⑩　その他の視点" in legend
 
 
+PROPOSAL_NOTE = "※見直し区分の「（案）」は、部局が空欄とした見直し区分に規則表で提案した区分です（部局で確認のうえ決定してください）。"
+
+
+def test_a_proposed_review_is_printed_as_a_proposal(tmp_path):
+    """Project 1 with 見直し区分 left blank: the engine proposes 拡充 (+46%); section 4
+    prints 「拡充（案）」, never like a department's decision, and a legend line says what
+    （案） means. The example, with every 見直し区分 typed, has neither."""
+    from chosho_xlsx.example import load_example_rows
+    from chosho_xlsx.reader import book_from_rows
+
+    rows = copy.deepcopy(load_example_rows())
+    rows["事業"][0]["見直し区分"] = None
+    base = example_book()
+    checked = check_book(book_from_rows(rows, {n: s.rows[0] for n, s in base.sheets.items()}, "x"), SETTINGS)
+    assert [f.code for f in checked.findings if f.code == "W-REVIEW-PROPOSED"] == ["W-REVIEW-PROPOSED"]
+    path = tmp_path / "x.xlsx"
+    layout.write_chosho(checked.report, path, SETTINGS)
+    ws = openpyxl.load_workbook(path)[REVIEW]
+    row = {c.value: c.row for c in ws["A"]}
+    assert ws[f"G{row['1']}"].value == "拡充（案）"
+    assert ws[f"G{row['6']}"].value == "縮小"  # typed: as typed
+    texts = [c.value for r in ws.iter_rows() for c in r if isinstance(c.value, str)]
+    assert PROPOSAL_NOTE in texts
+
+
+def test_no_proposal_note_without_a_proposal(books):
+    texts = [c.value for r in books[0][REVIEW].iter_rows() for c in r if isinstance(c.value, str)]
+    assert PROPOSAL_NOTE not in texts and not any("（案）" in t for t in texts)
+
+
 def test_section3_rows_per_item_group(books, report):
     ws = books[0][ISSUES]
     assert ws["A1"].value == "３．実績の検証及び解決すべき課題と解決に向けた方向性"

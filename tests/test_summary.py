@@ -76,17 +76,19 @@ def from_chosho(path: Path, settings) -> dict:
     section4 = values.worksheets[3]
     head = next(c for row in section4.iter_rows(max_row=10) for c in row if c.value == "見直し区分")
     reviews: Counter = Counter()
+    proposed = 0
     for (value,) in section4.iter_rows(min_row=head.row + 1, min_col=head.column, max_col=head.column,
                                         values_only=True):
         if value:
-            reviews[value] += 1
+            proposed += value.endswith("（案）")  # the engine's proposal, printed as one
+            reviews[value.removesuffix("（案）")] += 1
     new_labels = {f"R{n}新規" for n in range(1, 20)}
     columns = review_columns(settings)
     counted = Counter()
     for value, n in reviews.items():
         key = NEW if value in new_labels else value if value in columns else OTHER
         counted[key] += n
-    return {"statuses": statuses, "budgets": budgets, "reviews": counted}
+    return {"statuses": statuses, "budgets": budgets, "reviews": counted, "proposed": proposed}
 
 
 def test_figures_are_the_sums_over_the_built_chosho(built):
@@ -108,6 +110,7 @@ def test_figures_are_the_sums_over_the_built_chosho(built):
         review_heads = heads[col[STATUS_HEADS[-1]] + 3: col["うち提案"]]
         assert review_heads == list(review_columns(settings))
         assert {k: sum(r[col[k]] for r in rows) for k in review_heads} == {k: shown["reviews"][k] for k in review_heads}
+        assert sum(r[col["うち提案"]] for r in rows) == shown["proposed"]
         # 当年度計画 is not printed per 事業群 in the 調書: summed from the engine's model
         report = check_file(rows[0][col["入力ファイル"]], settings).report
         y = report.chosho.fiscal_year

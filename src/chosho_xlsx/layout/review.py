@@ -1,6 +1,6 @@
 """Section 4: the projects that are reviewed (ComputedProject.in_section4), with the
-見直し区分 the engine settled (typed, 「R6新規」, or proposed — a proposal carries a
-note asking for confirmation), 事業構築の視点 as ②④⑧, and the form's legend and
+見直し区分 the engine settled (typed, 「R6新規」, or proposed — a proposal prints as
+「縮小（案）」 with a comment asking for confirmation and a note under the table), 事業構築の視点 as ②④⑧, and the form's legend and
 notes under the table."""
 
 from __future__ import annotations
@@ -16,6 +16,14 @@ WIDTHS = [4.5, 4, 22, 12, 5.5, 14, 9, 9, 64, 64]
 
 def viewpoints(cp: ComputedProject) -> str:
     return "".join(group_mark(v) for v in cp.project.viewpoints)
+
+
+def review_text(ctx: Context, cp: ComputedProject) -> str:
+    """見直し区分 as printed: a proposal of the engine never looks like a department's
+    decision (「縮小（案）」, explained by a note under the table)."""
+    if cp.review_proposed:
+        return ctx.labels.text("review.proposed_mark", review=cp.review)
+    return cp.review
 
 
 def build_header(plan: SheetPlan, ctx: Context) -> None:
@@ -48,8 +56,8 @@ def build_row(plan: SheetPlan, ctx: Context, cp: ComputedProject) -> None:
     plan.text(r, PERIOD, cp.period_label, "center", r2=last)
     plan.text(r, ITEMS, item_cell(ctx, p.items), "center_top", r2=last)
     plan.text(r, SECTION, p.section, "center", r2=last)
-    note = L.text("review.proposed") if cp.review_proposed else None
-    plan.text(r, REVIEW, cp.review, "center", r2=last, comment=note)
+    plan.text(r, REVIEW, review_text(ctx, cp), "center", r2=last,
+              comment=L.text("review.proposed") if cp.review_proposed else None)
     plan.text(r, VIEWPOINTS, viewpoints(cp), "center", r2=last)
     plan.text(r, TEXT, p.review_text, "text", r2=last)
     plan.text(r, NEXT, p.next_direction, "text", r2=last)
@@ -62,11 +70,16 @@ def build_notes(plan: SheetPlan, ctx: Context, note_size: float) -> None:
     r = plan.row
     plan.min_height[r] = 6
     first = r + 1
-    plan.text(first, 0, L.text("review.note_excluded"), "note", c2=plan.last_col, size=note_size)
+    notes = [L.text("review.note_excluded")]
+    if any(cp.in_section4 and cp.review_proposed for cp in ctx.report.projects):
+        notes.append(L.text("review.note_proposed"))
+    for i, note in enumerate(notes):
+        plan.text(first + i, 0, note, "note", c2=plan.last_col, size=note_size)
     legend = "\n".join([L.text("review.legend_title"), *L.texts("review.legend")])
-    plan.text(first + 1, 0, legend, "note", c2=plan.last_col, size=note_size)
-    plan.block(r, first + 1)
-    plan.row = first + 2
+    last = first + len(notes)
+    plan.text(last, 0, legend, "note", c2=plan.last_col, size=note_size)
+    plan.block(r, last)
+    plan.row = last + 1
 
 
 def build_review(plan: SheetPlan, ctx: Context, note_size: float) -> None:
