@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-COMMANDS = ["template", "example", "validate", "build", "preview"]
+COMMANDS = ["template", "example", "validate", "build", "preview", "publish"]
 
 
 def run(*args):

@@ -322,28 +322,86 @@ def build(
 
 @app.command()
 def preview(
-    file: Annotated[Path, typer.Argument(help="印刷イメージを作る .xlsx / workbook to print")],
+    files: Annotated[list[Path], typer.Argument(help="印刷イメージを作る .xlsx またはフォルダ / workbooks or folders to print")],
     output: Annotated[Path, typer.Option("-o", "--output", help="出力フォルダ / output folder")] = Path("output"),
     png: Annotated[bool, typer.Option("--png", help="ページごとの PNG も作る / also one PNG per page")] = False,
     dpi: Annotated[int, typer.Option("--dpi", min=10, max=600, help="PNG の解像度 / PNG resolution")] = 100,
     lang: Lang = "ja",
 ) -> None:
-    """LibreOffice で PDF（と PNG）の印刷イメージを作ります。 / Print a workbook to PDF (and PNG) with LibreOffice."""
+    """LibreOffice で PDF（と PNG）の印刷イメージを作ります。 / Print workbooks to PDF (and PNG) with LibreOffice."""
     lang = _lang_or_exit(lang)
-    from .findings import UnreadableFile
-    from .libreoffice import LibreOfficeError, LibreOfficeMissing
-    from .preview import preview as make_preview
+    from .inputs import expand
+    from .preview import preview_many
+
+    paths = expand(files)
+    if not paths:
+        raise fail("入力ファイルがありません / no input workbooks found")
+    with _rendering(lang):
+        results = preview_many(paths, output, png=png, dpi=dpi)
+    for result in results:
+        for path in result.paths:
+            typer.echo(str(path))
+
+
+@app.command()
+def publish(
+    files: Annotated[list[Path], typer.Argument(help="調書・部局の入力ブック・一覧、またはフォルダ / 調書, department workbooks, 一覧, or folders")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="書き出す PDF / the book to write (.pdf)")],
+    pdfa: Annotated[bool, typer.Option("--pdfa", help="PDF/A-2b で書き出す / write PDF/A-2b")] = False,
+    jobs: Annotated[
+        int | None,
+        typer.Option("--jobs", "-j", min=1, help="並列に動かす LibreOffice の数（既定: CPU数） / LibreOffice processes side by side (default: all cores)"),
+    ] = None,
+    lang: Lang = "ja",
+    rules: RulesOpt = None,
+) -> None:
+    """調書を目次付きの1冊の PDF にします。 / Publish the 調書 as one PDF book with contents.
+
+    表紙・目次（基本戦略→施策とページ）、基本戦略・施策の番号順の調書、一覧の順です。
+    しおりは施策ごとに4つの欄。ページ番号は通し、フッターに施策名。タグ付き PDF。
+    部局の入力ブックはまず作成します（1件でも作成できなければ PDF は書きません）。 /
+    Cover, contents, every 調書 in 基本戦略 and 施策 order, then the 一覧; bookmarks per
+    施策 and section; page numbers run through the book. Department workbooks are built
+    first; if one cannot be built, no book is written.
+
+    終了コード / exit: 0 書き出した / written, 1 作成できない入力・同じ施策が2つ /
+    an input breaks the contract or a 施策 is there twice, 2 読めない入力・LibreOffice が
+    ない・書き出せない / unreadable input, no LibreOffice, cannot write."""
+    lang = _lang_or_exit(lang)
+    settings = load_settings_or_exit(rules, lang)
+    from .publish import PublishError
+    from .publish import publish as make_book
 
     try:
-        result = make_preview(file, output, png=png, dpi=dpi)
+        with _rendering(lang), _writing(output):
+            result = make_book(files, output, settings, pdfa=pdfa, jobs=jobs)
+    except PublishError as exc:
+        raise fail(exc.message(lang), exc.code) from None
+    if result.book is None:
+        from rich.console import Console
+
+        from .batch import print_table
+
+        print_table(result.batch, lang, Console(stderr=True, highlight=False, width=1000))
+        raise fail("作成できない入力があるため PDF は書きませんでした / no book written: "
+                   "some inputs could not be built", result.batch.exit_code)
+    typer.echo(str(result.book))
+
+
+@contextlib.contextmanager
+def _rendering(lang: str):
+    """What LibreOffice or an input can go wrong with is one sentence and exit 2."""
+    from .findings import UnreadableFile
+    from .libreoffice import LibreOfficeError, LibreOfficeMissing
+
+    try:
+        yield
     except UnreadableFile as exc:
         raise fail(exc.finding.message(lang)) from None
     except LibreOfficeMissing as exc:
         raise fail(exc.message(lang)) from None
     except LibreOfficeError as exc:
         raise fail(str(exc)) from None
-    for path in result.paths:
-        typer.echo(str(path))
 
 
 def main() -> None:

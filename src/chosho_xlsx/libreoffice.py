@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import glob
+import json
 import os
 import re
 import shutil
@@ -170,29 +171,93 @@ def _run(argv: list[str], timeout: float, what: tuple[str, str]) -> subprocess.C
     return subprocess.CompletedProcess(argv, proc.returncode, out, err)
 
 
-def convert(
-    source: str | os.PathLike,
+def pdf_filter(*, tagged: bool = False, pdfa: bool = False) -> str:
+    """The `--convert-to` argument for a PDF with the export filter's options set
+    (LibreOffice reads them as JSON after the filter name since 7.4): `UseTaggedPDF`
+    writes the structure tree (StructTreeRoot, MarkInfo) screen readers need;
+    `SelectPdfVersion` 2 is PDF/A-2b (fonts embedded, XMP metadata, output intent)."""
+    options: dict[str, dict[str, str]] = {}
+    if tagged:
+        options["UseTaggedPDF"] = {"type": "boolean", "value": "true"}
+    if pdfa:
+        options["SelectPdfVersion"] = {"type": "long", "value": "2"}
+    base = _FILTERS["pdf"]
+    return f"{base}:{json.dumps(options, separators=(',', ':'))}" if options else base
+
+
+def _shares(sources: list[Path], jobs: int) -> list[list[Path]]:
+    """The sources dealt out to `jobs` processes, largest first to the least loaded, so
+    that the processes finish at about the same time; each share keeps input order."""
+    loads = [[0, k, []] for k in range(max(1, min(jobs, len(sources))))]
+    order = sorted(range(len(sources)), key=lambda i: (-_size(sources[i]), i))
+    for i in order:
+        least = min(loads, key=lambda x: (x[0], x[1]))
+        least[0] += _size(sources[i]) + 1
+        least[2].append(i)
+    return [[sources[i] for i in sorted(share)] for _, _, share in loads if share]
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def convert_many(
+    sources: list[str | os.PathLike],
     target_ext: str,
     outdir: str | os.PathLike,
     *,
     recalc: bool = True,
+    jobs: int = 1,
     timeout: float = DEFAULT_TIMEOUT,
-) -> Path:
-    """Convert `source` with LibreOffice into `outdir` as `<stem>.<target_ext>`.
+    filter_arg: str | None = None,
+) -> list[Path]:
+    """Convert every source into `outdir` as `<stem>.<target_ext>` (in the order given).
 
-    The result is written in a temporary folder first and moved into `outdir` only when
-    complete, so a failed or killed run never leaves a half-written file there. With
-    `recalc` (the default) every formula is recalculated on load."""
+    One LibreOffice process converts a whole share of the files (starting soffice costs
+    more than converting a 調書); `jobs` processes, each with its own profile, run side by
+    side. The results are written in a temporary folder first and moved into `outdir`
+    only when all are complete, so a failed or killed run never leaves a half-written
+    file there. With `recalc` (the default) every formula is recalculated on load.
+    `timeout` is per file. Two sources with the same stem are refused (ValueError)."""
     if target_ext not in _FILTERS:
         raise ValueError(f"unsupported target {target_ext!r}; one of {sorted(_FILTERS)}")
     soffice = find_soffice()
-    source = Path(source).resolve()
+    paths = [Path(s).absolute() for s in sources]  # a link keeps its own name
+    stems = [p.stem for p in paths]
+    if len(set(stems)) != len(stems):
+        raise ValueError("two sources have the same name; their outputs would clash")
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
-    with (
-        private_profile(recalc) as profile,
-        tempfile.TemporaryDirectory(prefix=".chosho-convert-", dir=outdir) as work,
-    ):
+    if not paths:
+        return []
+    shares = _shares(paths, jobs)
+    arg = filter_arg or _FILTERS[target_ext]
+    with tempfile.TemporaryDirectory(prefix=".chosho-convert-", dir=outdir) as work:
+        if len(shares) == 1:
+            _convert_share(soffice, shares[0], arg, work, recalc, timeout)
+        else:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(len(shares)) as pool:
+                runs = [pool.submit(_convert_share, soffice, share, arg, work, recalc, timeout)
+                        for share in shares]
+                for run in runs:
+                    run.result()
+        produced = [Path(work) / f"{p.stem}.{target_ext}" for p in paths]
+        targets = [outdir / f.name for f in produced]
+        for f, target in zip(produced, targets, strict=True):
+            os.replace(f, target)
+    return targets
+
+
+def _convert_share(soffice: str, share: list[Path], filter_arg: str, work: str, recalc: bool,
+                   timeout: float) -> None:
+    """One soffice process converting `share` into `work`; raise unless every file came out."""
+    ext = filter_arg.split(":", 1)[0]
+    with private_profile(recalc) as profile:
         argv = [
             soffice,
             f"-env:UserInstallation={profile.as_uri()}",
@@ -203,25 +268,35 @@ def convert(
             "--nolockcheck",
             "--norestore",
             "--convert-to",
-            _FILTERS[target_ext],
+            filter_arg,
             "--outdir",
             work,
-            str(source),
+            *map(str, share),
         ]
-        result = _run(
-            argv, timeout, ("LibreOffice の変換", f"LibreOffice converting {source.name}")
-        )
-        produced = Path(work) / f"{source.stem}.{target_ext}"
+        names = share[0].name if len(share) == 1 else f"{len(share)} files"
+        result = _run(argv, timeout * len(share), ("LibreOffice の変換", f"LibreOffice converting {names}"))
+    for source in share:
+        produced = Path(work) / f"{source.stem}.{ext}"
         if result.returncode != 0 or not produced.is_file() or produced.stat().st_size == 0:
             detail = (result.stderr or result.stdout or b"").decode("utf-8", "replace").strip()
             detail = detail.splitlines()[-1] if detail else f"exit {result.returncode}"
             raise LibreOfficeError(
-                f"LibreOffice で {source.name} を {target_ext} に変換できませんでした / "
-                f"LibreOffice could not convert {source.name} to {target_ext}: {detail}"
+                f"LibreOffice で {source.name} を {ext} に変換できませんでした / "
+                f"LibreOffice could not convert {source.name} to {ext}: {detail}"
             )
-        target = outdir / produced.name
-        os.replace(produced, target)
-    return target
+
+
+def convert(
+    source: str | os.PathLike,
+    target_ext: str,
+    outdir: str | os.PathLike,
+    *,
+    recalc: bool = True,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> Path:
+    """Convert `source` with LibreOffice into `outdir` as `<stem>.<target_ext>` (see
+    convert_many)."""
+    return convert_many([source], target_ext, outdir, recalc=recalc, timeout=timeout)[0]
 
 
 def to_pdf(

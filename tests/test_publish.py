@@ -1,0 +1,340 @@
+"""`chosho-xlsx publish`: the example and synthetic 施策 as one book.
+
+The department inputs (the bundled example and three synthetic ones from
+bench/generate.py) are published into one book; the same inputs are built and printed
+separately with `preview` (one LibreOffice run for all of them), which gives each part's
+own page count to check the book against. A second, small book from a built 調書 alone
+is written with --pdfa. Skipped only when LibreOffice or poppler-utils is missing."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pikepdf
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from chosho_xlsx import libreoffice
+from chosho_xlsx.bookfront import ROWS_PER_PAGE, contents_pages, footer_code
+from chosho_xlsx.cli import app
+from chosho_xlsx.libreoffice import INSTALL_COMMAND
+from chosho_xlsx.publish import book_order, leading_numbers, without_footer
+
+ROOT = Path(__file__).resolve().parent.parent
+_MISSING = libreoffice.missing_tools(("pdftotext", "pdfinfo"))
+needs_libreoffice = pytest.mark.skipif(
+    bool(_MISSING),
+    reason=f"LibreOffice / poppler-utils not installed ({', '.join(_MISSING)}): {INSTALL_COMMAND}",
+)
+
+# The four sheets of a 調書 and the heading their first page starts with.
+SECTION_HEADINGS = ("１．計画等概要", "２．", "３．実績の検証及び解決すべき課題", "４．")
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "chosho_xlsx.cli", *args],
+                          capture_output=True, text=True, encoding="utf-8")
+
+
+def flat(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+@pytest.fixture(scope="module")
+def book(tmp_path_factory):
+    root = tmp_path_factory.mktemp("publish")
+    inputs = root / "inputs"
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        from generate import generate
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    generate(inputs, 3, seed=7, jobs=1)
+    assert cli("example", "-o", str(inputs / "example.xlsx")).returncode == 0
+
+    published = cli("publish", str(inputs), "-o", str(root / "book.pdf"))
+    # the parts on their own: built, then printed by preview in one run
+    assert cli("build", str(inputs), "-o", str(root / "built")).returncode == 0
+    preview = cli("preview", str(root / "built"), "-o", str(root / "alone"))
+    pdf = root / "book.pdf"
+    text = libreoffice.pdf_text(pdf, mode="raw").split("\f") if pdf.exists() else []
+    layout = libreoffice.pdf_text(pdf, mode="layout").split("\f") if pdf.exists() else []
+    return {"root": root, "run": published, "preview": preview, "pdf": pdf, "pages": text,
+            "layout": layout}
+
+
+def _built_policies(root: Path) -> list[tuple[str, str]]:
+    """(基本戦略, 施策) of every built 調書, read from its header as publish reads it."""
+    from chosho_xlsx.publish import classify
+
+    out = []
+    for f in sorted((root / "built").glob("R*.xlsx")):
+        s = classify(f)
+        out.append((s.strategy, s.policy))
+    return out
+
+
+def _outline(pdf: Path) -> list[tuple[str, int, list[tuple[str, int]]]]:
+    with pikepdf.open(pdf) as p:
+        index = {pg.obj.objgen: i for i, pg in enumerate(p.pages)}
+        with p.open_outline() as o:
+            return [(item.title, index[item.destination[0].objgen],
+                     [(c.title, index[c.destination[0].objgen]) for c in item.children])
+                    for item in o.root]
+
+
+@needs_libreoffice
+def test_publish_writes_the_book(book):
+    assert book["run"].returncode == 0, book["run"].stderr
+    assert book["run"].stdout.strip() == str(book["pdf"])
+    assert [p.name for p in book["root"].iterdir() if p.name.startswith(".")] == []  # no temp files
+
+
+@needs_libreoffice
+def test_page_count_is_the_parts_plus_cover_and_contents(book):
+    alone = book["root"] / "alone"
+    assert book["preview"].returncode == 0, book["preview"].stderr
+    pdfs = sorted(alone.glob("*.pdf"))
+    assert len(pdfs) == 5  # 4 調書 + 一覧, printed by one preview command
+    parts = sum(libreoffice.pdf_page_count(p) for p in pdfs)
+    assert libreoffice.pdf_page_count(book["pdf"]) == 1 + 1 + parts
+
+
+@needs_libreoffice
+def test_outline_is_each_policy_with_its_four_sections(book):
+    outline = _outline(book["pdf"])
+    policies = _built_policies(book["root"])
+    assert outline[0][:2] == ("目次", 1)
+    assert outline[-1][0] == "一覧"
+    entries = outline[1:-1]
+    assert sorted(t for t, _, _ in entries) == sorted(p for _, p in policies)
+    pages = book["pages"]
+    for title, page, sections in entries:
+        assert len(sections) == 4, title
+        assert sections[0][1] == page
+        assert [s[1] for s in sections] == sorted(s[1] for s in sections)
+        for (name, at), heading in zip(sections, SECTION_HEADINGS, strict=True):
+            assert flat(pages[at]).find(heading) >= 0, (title, name, at)
+            assert heading not in flat(pages[at - 1]) or at == page, (title, name)
+        assert title in flat(pages[page])  # the 施策 name is extractable text
+
+
+@needs_libreoffice
+def test_policies_in_strategy_and_policy_order(book):
+    outline = _outline(book["pdf"])[1:-1]
+    by_name = dict((p, s) for s, p in _built_policies(book["root"]))
+    strategies = [by_name[t] for t, _, _ in outline]
+    keys = [leading_numbers(s) for s in strategies]
+    assert keys == sorted(keys)
+
+
+@needs_libreoffice
+def test_contents_lists_every_policy_with_its_page(book):
+    contents = book["layout"][1]  # each line: the name, then its page on the right
+    outline = _outline(book["pdf"])
+    for title, page, _ in outline[1:]:
+        m = re.search(re.escape(title) + r"\s*(\d+)", contents)
+        assert m, title
+        assert int(m[1]) == page + 1, title  # printed numbers count from 1
+    for strategy in {s for s, _ in _built_policies(book["root"])}:
+        assert flat(strategy) in flat(contents)
+
+
+@needs_libreoffice
+def test_page_numbers_run_through_the_book_with_the_policy_in_the_footer(book):
+    pages = book["pages"]
+    total = len([p for p in pages if p.strip()])
+    assert total == libreoffice.pdf_page_count(book["pdf"])
+    for n in range(2, total + 1):
+        assert re.search(rf"(?<!\d){n} / {total}(?!\d)", pages[n - 1]), f"page {n}"
+    outline = _outline(book["pdf"])
+    starts = [page for _, page, _ in outline[1:]]
+    for (title, first, _), end in zip(outline[1:-1], starts[1:], strict=True):
+        for k in range(first, end):
+            assert title in flat(pages[k]), (title, k + 1)
+
+
+@needs_libreoffice
+def test_book_is_tagged_titled_in_japanese(book):
+    with pikepdf.open(book["pdf"]) as p:
+        assert p.Root.MarkInfo.Marked is True
+        assert str(p.Root.Lang) == "ja"
+        assert p.Root.ViewerPreferences.DisplayDocTitle is True
+        from chosho_xlsx.fiscal import full_label
+        from chosho_xlsx.publish import classify
+
+        years = sorted({classify(f).fiscal_year for f in (book["root"] / "built").glob("R*.xlsx")})
+        assert 2024 in years
+        assert str(p.docinfo.Title) == f"事業群評価調書（{'・'.join(map(full_label, years))}実施）"
+        assert p.open_metadata()["dc:title"] == str(p.docinfo.Title)
+        tree = p.Root.StructTreeRoot
+        pages = {pg.obj.objgen for pg in p.pages}
+        keys = dict(pikepdf.NumberTree(tree.ParentTree).items())
+        # every page with marked content has its entry, every element sits on a book page
+        for pg in p.pages:
+            assert int(pg.obj.StructParents) in keys
+        stack, seen = list(tree.K), 0
+        while stack:
+            e = stack.pop()
+            if isinstance(e, pikepdf.Dictionary):
+                seen += 1
+                if "/Pg" in e:
+                    assert e.Pg.objgen in pages
+                kids = e.get("/K")
+                if isinstance(kids, pikepdf.Array):
+                    stack.extend(kids)
+                elif isinstance(kids, pikepdf.Dictionary):
+                    stack.append(kids)
+        assert seen > 1000
+
+
+def _fonts(p: pikepdf.Pdf):
+    """Every font used on every page, including inside form XObjects (the footers)."""
+    def walk(resources, depth=0):
+        yield from resources.get("/Font", {}).values()
+        for xobj in resources.get("/XObject", {}).values():
+            if xobj.get("/Subtype") == "/Form" and "/Resources" in xobj and depth < 5:
+                yield from walk(xobj.Resources, depth + 1)
+    for page in p.pages:
+        yield from walk(page.Resources)
+
+
+def _embedded(font) -> bool:
+    if font.Subtype == "/Type0":
+        font = font.DescendantFonts[0]
+    d = font.get("/FontDescriptor")
+    return d is not None and any(k in d for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+
+
+@needs_libreoffice
+def test_every_font_is_embedded(book):
+    with pikepdf.open(book["pdf"]) as p:
+        fonts = list(_fonts(p))
+        assert fonts and all(_embedded(f) for f in fonts)
+        names = {str(f.BaseFont) for f in fonts}
+        assert any("IPAexGothic" in n for n in names), names
+
+
+@pytest.fixture(scope="module")
+def pdfa(book):
+    built = sorted((book["root"] / "built").glob("R6_ICT*.xlsx"))
+    target = book["root"] / "pdfa.pdf"
+    run = cli("publish", str(built[0]), "-o", str(target), "--pdfa")
+    return {"run": run, "pdf": target}
+
+
+@needs_libreoffice
+def test_pdfa_identification_output_intent_and_fonts(pdfa):
+    """What is verified (no PDF/A validator such as veraPDF is available here): the XMP
+    packet declares PDF/A-2B (pdfaid:part 2, conformance B) and its title is the
+    document's; the catalog has a GTS_PDFA1 output intent with an ICC profile; every
+    font on every page, footers included, is embedded; PDF version ≤ 1.7; the file is not
+    encrypted and has a trailer /ID."""
+    assert pdfa["run"].returncode == 0, pdfa["run"].stderr
+    with pikepdf.open(pdfa["pdf"]) as p:
+        meta = p.open_metadata()
+        assert meta.pdfa_status == "2B"
+        assert meta["dc:title"] == str(p.docinfo.Title) == "事業群評価調書（令和６年度実施）"
+        intents = p.Root.OutputIntents
+        assert intents[0].S == "/GTS_PDFA1"
+        assert len(intents[0].DestOutputProfile.read_bytes()) > 1000
+        assert all(_embedded(f) for f in _fonts(p))
+        assert float(p.pdf_version) <= 1.7
+        assert not p.is_encrypted
+        assert "/ID" in p.trailer
+        assert "/StructTreeRoot" in p.Root
+        # 1 cover + 1 contents + the example's 9 pages; no 一覧 (none given)
+        assert len(p.pages) == 11
+        assert [t for t, _, _ in _outline(pdfa["pdf"])] == [
+            "目次", "ICTを活用した地域活性化と行政運営の効率化"]
+
+
+@needs_libreoffice
+def test_an_input_that_cannot_be_built_writes_no_book(book, tmp_path):
+    bad = tmp_path / "bad.xlsx"
+    with zipfile.ZipFile(book["root"] / "inputs" / "example.xlsx") as z:
+        assert z.namelist()
+    (tmp_path / "in").mkdir()
+    src = book["root"] / "inputs" / "example.xlsx"
+    import openpyxl
+
+    wb = openpyxl.load_workbook(src)
+    ws = wb["事業"]
+    ws["A2"] = None  # 事業番号 is required
+    wb.save(bad)
+    run = cli("publish", str(bad), "-o", str(tmp_path / "book.pdf"))
+    assert run.returncode == 1, run.stderr
+    assert "PDF は書きませんでした" in run.stderr
+    assert not (tmp_path / "book.pdf").exists()
+
+
+# ---- without LibreOffice, and the pieces --------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_publish_without_soffice_exits_2_with_the_install_line(tmp_path, monkeypatch, lang):
+    import shutil
+
+    monkeypatch.setattr(shutil, "which", lambda name, *a, **k: None)
+    monkeypatch.setattr(libreoffice, "_COMMON_PATHS", ())
+    result = CliRunner().invoke(app, ["publish", str(tmp_path), "-o", str(tmp_path / "b.pdf"),
+                                      "--lang", lang])
+    assert result.exit_code == 2
+    assert isinstance(result.exception, SystemExit)
+    assert INSTALL_COMMAND in result.output
+    assert ("見つかりません" in result.output) == (lang == "ja")
+    assert not (tmp_path / "b.pdf").exists()
+
+
+def test_leading_numbers():
+    assert leading_numbers("3-1 人口減少に対応できる持続可能な地域を創る") == (3, 1)
+    assert leading_numbers("１０－２ 全角") == (10, 2)
+    assert leading_numbers("（2）施策") == (2,)
+    assert leading_numbers("ICTを活用した地域活性化") == ()
+
+
+@given(st.lists(st.tuples(st.integers(1, 12), st.integers(1, 12), st.text(min_size=1, max_size=8)),
+                min_size=1, max_size=12))
+def test_book_order_follows_the_strategy_numbers(items):
+    from chosho_xlsx.publish import CHOSHO, Source
+
+    sources = [Source(Path(f"{k}.xlsx"), CHOSHO, 2024, f"{a}-{b} 戦略", name)
+               for k, (a, b, name) in enumerate(items)]
+    ordered = sorted(sources, key=book_order)
+    nums = [leading_numbers(s.strategy) for s in ordered]
+    assert nums == sorted(nums)
+    assert sorted(reversed(sources), key=book_order) == ordered  # not the input order
+
+
+def test_without_footer_takes_out_only_the_footers(tmp_path):
+    from xlsxwriter import Workbook
+
+    src = tmp_path / "a.xlsx"
+    wb = Workbook(str(src))
+    ws = wb.add_worksheet("s")
+    ws.write_string(0, 0, "本文")
+    ws.set_footer("&C&P / &N")
+    ws.set_header("&C見出し")
+    wb.close()
+    out = tmp_path / "b.xlsx"
+    without_footer(src, out)
+    with zipfile.ZipFile(src) as a, zipfile.ZipFile(out) as b:
+        assert a.namelist() == b.namelist()
+        sheet_a = a.read("xl/worksheets/sheet1.xml")
+        sheet_b = b.read("xl/worksheets/sheet1.xml")
+        assert b"<oddFooter>" in sheet_a and b"<oddFooter>" not in sheet_b
+        assert sheet_b == sheet_a.replace(b"<oddFooter>&amp;C&amp;P / &amp;N</oddFooter>", b"")
+        assert b"<oddHeader>" in sheet_b
+
+
+def test_contents_pages_and_footer_code():
+    assert contents_pages(1) == 1
+    assert contents_pages(ROWS_PER_PAGE) == 1
+    assert contents_pages(ROWS_PER_PAGE + 1) == 2
+    assert footer_code("A&B", 12) == "&LA&&B&C&P / 12"
