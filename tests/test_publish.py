@@ -194,6 +194,26 @@ def test_book_is_tagged_titled_in_japanese(book):
         assert seen > 1000
 
 
+@needs_libreoffice
+def test_summary_links_lead_to_the_policies_in_the_book(book):
+    """The 一覧's link on each line goes to that 施策's first page, not to a file (of a
+    temporary folder); cell comments (notes for the clerk) are not in the book."""
+    outline = _outline(book["pdf"])
+    firsts = {page for _, page, _ in outline[1:-1]}
+    with pikepdf.open(book["pdf"]) as p:
+        index = {pg.obj.objgen: i for i, pg in enumerate(p.pages)}
+        links, kinds = [], set()
+        for i, page in enumerate(p.pages):
+            for annot in page.obj.get("/Annots", pikepdf.Array()):
+                kinds.add(str(annot.Subtype))
+                assert "/A" not in annot or not str(annot.A.get("/URI", "")).startswith("file:")
+                if annot.Subtype == "/Link":
+                    links.append((i, index[annot.Dest[0].objgen]))
+    assert kinds == {"/Link"}
+    assert links and {i for i, _ in links} == {outline[-1][1]}  # all on the 一覧
+    assert {target for _, target in links} == firsts  # every 施策, and nothing else
+
+
 def _fonts(p: pikepdf.Pdf):
     """Every font used on every page, including inside form XObjects (the footers)."""
     def walk(resources, depth=0):
@@ -256,6 +276,16 @@ def test_pdfa_identification_output_intent_and_fonts(pdfa):
 
 
 @needs_libreoffice
+def test_same_inputs_same_book(pdfa, book, tmp_path):
+    """Byte for byte: no clock time, no random names (a 調書 and a 一覧 given built)."""
+    built = book["root"] / "built"
+    inputs = [str(next(built.glob("R6_ICT*.xlsx"))), str(built / "一覧.xlsx")]
+    for name in ("a.pdf", "b.pdf"):
+        assert cli("publish", *inputs, "-o", str(tmp_path / name)).returncode == 0
+    assert (tmp_path / "a.pdf").read_bytes() == (tmp_path / "b.pdf").read_bytes()
+
+
+@needs_libreoffice
 def test_an_input_that_cannot_be_built_writes_no_book(book, tmp_path):
     bad = tmp_path / "bad.xlsx"
     with zipfile.ZipFile(book["root"] / "inputs" / "example.xlsx") as z:
@@ -272,6 +302,24 @@ def test_an_input_that_cannot_be_built_writes_no_book(book, tmp_path):
     assert run.returncode == 1, run.stderr
     assert "PDF は書きませんでした" in run.stderr
     assert not (tmp_path / "book.pdf").exists()
+
+
+@needs_libreoffice
+def test_preview_of_files_with_the_same_name_from_two_folders(tmp_path):
+    from xlsxwriter import Workbook
+
+    for folder, word in (("a", "一つ目"), ("b", "二つ目")):
+        (tmp_path / folder).mkdir()
+        wb = Workbook(str(tmp_path / folder / "調書.xlsx"))
+        wb.add_worksheet("s").write_string(0, 0, word)
+        wb.close()
+    run = cli("preview", str(tmp_path / "a"), str(tmp_path / "b" / "調書.xlsx"), "-o", str(tmp_path / "out"))
+    assert run.returncode == 0, run.stderr
+    out = tmp_path / "out"
+    assert run.stdout.splitlines() == [str(out / "調書.pdf"), str(out / "調書_2.pdf")]
+    assert sorted(p.name for p in out.iterdir()) == ["調書.pdf", "調書_2.pdf"]
+    assert "一つ目" in libreoffice.pdf_text(out / "調書.pdf")
+    assert "二つ目" in libreoffice.pdf_text(out / "調書_2.pdf")
 
 
 # ---- without LibreOffice, and the pieces --------------------------------------------------

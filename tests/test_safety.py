@@ -282,6 +282,7 @@ def test_marker_is_found_however_the_part_is_split(encoding, marker, before, cut
 
 def test_openpyxl_parses_with_defusedxml():
     assert openpyxl.xml.DEFUSEDXML is True
+    assert openpyxl.xml.LXML is False  # lxml is installed (pikepdf's), and not used
 
 
 def test_openpyxl_itself_refuses_the_bombs(tmp_path):

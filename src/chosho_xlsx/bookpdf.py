@@ -36,6 +36,7 @@ class Part:
     pdf: Path
     title: str
     footer: str = ""
+    names: tuple[str, ...] = ()  # file names a link in another part may use for this one
     first: int = 0  # 0-based page in the book, set when placed
     pages: int = 0
     sizes: list[tuple[float, float]] = field(default_factory=list)
@@ -153,7 +154,14 @@ def _overlay(book: pikepdf.Pdf, page: pikepdf.Page, form: pikepdf.Object,
     scale = min(own[0] / size[0], own[1] / size[1])
     dx = (own[0] - size[0] * scale) / 2
     box = [float(v) for v in page.mediabox]
-    name = page.add_resource(form, Name.XObject, prefix="Fn")
+    # LibreOffice's pages share one resource dictionary: each page gets its own copy
+    # (a shallow one) before its footer goes in, under a fixed name (same book, same bytes).
+    resources = Dictionary(page.obj.get("/Resources", Dictionary()))
+    xobjects = Dictionary(resources.get("/XObject", Dictionary()))
+    xobjects.ChoshoFooter = form
+    resources.XObject = xobjects
+    page.obj.Resources = resources
+    name = "/ChoshoFooter"
     draw = (f"\nQ\n{ARTIFACT.decode()}\nq {scale:.6f} 0 0 {scale:.6f} {box[0] + dx:.4f} "
             f"{box[1]:.4f} cm {name} Do Q\nEMC\n").encode()
     page.contents_add(pikepdf.Stream(book, b"q\n"), prepend=True)
@@ -199,6 +207,7 @@ def assemble(front: Path, n_front: int, footers: Path, parts: list[Part], book_m
         if footer_at != len(fo.pages):
             raise PlanError(f"footer pages {len(fo.pages)} for {footer_at} part pages")
     structure.finish()
+    _relink(book, parts)
     _outline(book, n_front, parts)
     _metadata(book, book_meta, output_intents)
     book.save(target, deterministic_id=True, min_version=max(versions))
@@ -210,6 +219,27 @@ def _append(book: pikepdf.Pdf, src: pikepdf.Pdf, structure: _Structure) -> None:
     used = {p.obj.objgen for p in src.pages}
     book.pages.extend(src.pages)
     structure.take(src, first, len(src.pages), used)
+
+
+def _relink(book: pikepdf.Pdf, parts: list[Part]) -> None:
+    """The 一覧 links each line to its 調書 file; LibreOffice writes that as a file: URI
+    (of the temporary copy, which nobody reading the book has). A link to a 調書 in the
+    book becomes a link to its first page; any other file link is made inert."""
+    from urllib.parse import unquote, urlparse
+
+    first = {name: part.first for part in parts for name in part.names}
+    for page in book.pages:
+        for annot in page.obj.get("/Annots", Array()):
+            action = annot.get("/A")
+            if annot.get("/Subtype") != Name.Link or action is None or action.get("/S") != Name.URI:
+                continue
+            uri = str(action.URI)
+            if not uri.startswith("file:"):
+                continue
+            name = unquote(urlparse(uri).path).rsplit("/", 1)[-1]
+            del annot.A
+            if name in first:
+                annot.Dest = Array([book.pages[first[name]].obj, Name.Fit])
 
 
 def _outline(book: pikepdf.Pdf, n_front: int, parts: list[Part]) -> None:

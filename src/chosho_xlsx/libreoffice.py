@@ -171,12 +171,15 @@ def _run(argv: list[str], timeout: float, what: tuple[str, str]) -> subprocess.C
     return subprocess.CompletedProcess(argv, proc.returncode, out, err)
 
 
-def pdf_filter(*, tagged: bool = False, pdfa: bool = False) -> str:
+def pdf_filter(*, tagged: bool = False, pdfa: bool = False, notes: bool = True) -> str:
     """The `--convert-to` argument for a PDF with the export filter's options set
     (LibreOffice reads them as JSON after the filter name since 7.4): `UseTaggedPDF`
     writes the structure tree (StructTreeRoot, MarkInfo) screen readers need;
-    `SelectPdfVersion` 2 is PDF/A-2b (fonts embedded, XMP metadata, output intent)."""
+    `SelectPdfVersion` 2 is PDF/A-2b (fonts embedded, XMP metadata, output intent);
+    `ExportNotes` false leaves cell comments out (they are not printed on paper either)."""
     options: dict[str, dict[str, str]] = {}
+    if not notes:
+        options["ExportNotes"] = {"type": "boolean", "value": "false"}
     if tagged:
         options["UseTaggedPDF"] = {"type": "boolean", "value": "true"}
     if pdfa:

@@ -282,12 +282,12 @@ def publish(files: list[Path], target: Path, settings: Settings, *, pdfa: bool =
             copy = copies / f"{k + 1:04d}.xlsx"
             without_footer(s.path, copy)
             xlsx.append(copy)
-        filter_arg = libreoffice.pdf_filter(tagged=True, pdfa=pdfa)
+        filter_arg = libreoffice.pdf_filter(tagged=True, pdfa=pdfa, notes=False)
         pdfs = libreoffice.convert_many(xlsx, "pdf", work / "pdf", jobs=jobs, filter_arg=filter_arg)
         result.seconds["parts"] = time.perf_counter() - clock
 
         clock = time.perf_counter()
-        parts = [bookpdf.Part(pdf, s.policy if s.kind == CHOSHO else "一覧", s.footer)
+        parts = [bookpdf.Part(pdf, s.policy if s.kind == CHOSHO else "一覧", s.footer, (s.path.name,))
                  for pdf, s in zip(pdfs, ordered, strict=True)]
         for part in parts:
             bookpdf.inspect(part)
