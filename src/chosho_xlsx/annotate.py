@@ -92,6 +92,7 @@ def annotate(source: str | os.PathLike, findings: list[Finding], target: str | o
     worksheets = [ws.title for ws in wb.worksheets]  # not chartsheets: they have no cells
     if not worksheets:
         raise AnnotateError(f"注記を付けるシートがありません / the workbook has no worksheet: {src}")
+    _quote_formula_like_text(wb)
     for (sheet, ref), items in _places(findings, worksheets).items():
         cell = wb[sheet][ref]
         if type(cell).__name__ == "MergedCell":  # inside a merged range: its top-left
@@ -123,6 +124,19 @@ def annotate(source: str | os.PathLike, findings: list[Finding], target: str | o
             f"cannot save the annotated copy ({exc.strerror or exc}): {out}"
         ) from None
     return out
+
+
+def _quote_formula_like_text(wb) -> None:
+    """The quote prefix on every text that someone editing the copy would turn into a
+    formula (a workbook not saved by Excel may lack it); it changes nothing shown."""
+    from .quoting import needs_quote
+
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type == "s" and isinstance(cell.value, str) and not cell.quotePrefix \
+                        and needs_quote(cell.value):
+                    cell.quotePrefix = True
 
 
 # ---- the department's formulas keep their saved values ----------------------------------

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from . import fiscal
 from .model import Report, group_mark
+from .quoting import needs_quote
 from .rules import group_project_counts, group_totals
 from .settings import Settings
 
@@ -122,6 +123,20 @@ _FONT = {"font_name": "游ゴシック", "font_size": 10, "font_charset": 128}
 _GRID = {"border": 1, "border_color": "#808080"}
 
 
+_STYLES: dict[str, dict] = {
+    "group": {**_FONT, **_GRID, "bold": True, "align": "center", "valign": "vcenter",
+              "bg_color": "#D9E1F2"},
+    "head": {**_FONT, **_GRID, "bold": True, "align": "center", "valign": "vcenter",
+             "text_wrap": True, "bg_color": "#D9E1F2"},
+    "text": {**_FONT, **_GRID, "valign": "top"},
+    "num": {**_FONT, **_GRID, "valign": "top", "num_format": "#,##0"},
+    "bad": {**_FONT, **_GRID, "valign": "top", "bold": True, "font_color": "#C62828"},
+    "link": {**_FONT, **_GRID, "valign": "top", "font_color": "#0563C1", "underline": 1},
+    "total_label": {**_FONT, **_GRID, "bold": True, "top": 2, "bg_color": "#F2F2F2"},
+    "total": {**_FONT, **_GRID, "bold": True, "top": 2, "bg_color": "#F2F2F2", "num_format": "#,##0"},
+}
+
+
 def _columns(settings: Settings) -> list[tuple[str, str, float]]:
     """(group header, column header, width) of every column, in order."""
     cols = [
@@ -181,22 +196,18 @@ def write_summary(lines: list[Line], path: str | Path, settings: Settings) -> No
                                  "strings_to_urls": False, "in_memory": True})
         try:
             wb.set_properties({"title": "事業群評価調書 一覧", "created": created(lines)})
-            F = {
-                "group": wb.add_format({**_FONT, **_GRID, "bold": True, "align": "center",
-                                        "valign": "vcenter", "bg_color": "#D9E1F2"}),
-                "head": wb.add_format({**_FONT, **_GRID, "bold": True, "align": "center",
-                                       "valign": "vcenter", "text_wrap": True, "bg_color": "#D9E1F2"}),
-                "text": wb.add_format({**_FONT, **_GRID, "valign": "top"}),
-                "num": wb.add_format({**_FONT, **_GRID, "valign": "top", "num_format": "#,##0"}),
-                "bad": wb.add_format({**_FONT, **_GRID, "valign": "top", "bold": True,
-                                      "font_color": "#C62828"}),
-                "link": wb.add_format({**_FONT, **_GRID, "valign": "top", "font_color": "#0563C1",
-                                       "underline": 1}),
-                "total_label": wb.add_format({**_FONT, **_GRID, "bold": True, "top": 2,
-                                              "bg_color": "#F2F2F2"}),
-                "total": wb.add_format({**_FONT, **_GRID, "bold": True, "top": 2, "bg_color": "#F2F2F2",
-                                        "num_format": "#,##0"}),
-            }
+            F = {name: wb.add_format(props) for name, props in _STYLES.items()}
+            quoted: dict[str, object] = {}
+
+            def text(r: int, c: int, value: str, style: str = "text") -> None:
+                """Department text as text; with the quote prefix where it needs one."""
+                fmt = F[style]
+                if needs_quote(value):
+                    if style not in quoted:
+                        quoted[style] = wb.add_format({**_STYLES[style], "quote_prefix": True})
+                    fmt = quoted[style]
+                ws.write_string(r, c, value, fmt)
+
             ws = wb.add_worksheet(SHEET)
             for c, (_, _, width) in enumerate(cols):
                 ws.set_column(c, c, width)
@@ -230,7 +241,7 @@ def write_summary(lines: list[Line], path: str | Path, settings: Settings) -> No
                     if g else [None] * len(sums)
                 )
                 for c, v in enumerate(values):
-                    ws.write_string(r, c, str(v), F["text"])
+                    text(r, c, str(v))
                 for k, v in enumerate(numbers):
                     if v is None:
                         ws.write_blank(r, first_num + k, None, F["num"])
@@ -238,15 +249,15 @@ def write_summary(lines: list[Line], path: str | Path, settings: Settings) -> No
                         ws.write_number(r, first_num + k, v, F["num"])
                         sums[k] += v
                 c = last_num + 1
-                ws.write_string(r, c, line.outcome, F["text"] if line.outcome == PASSED else F["bad"])
+                text(r, c, line.outcome, "text" if line.outcome == PASSED else "bad")
                 ws.write_number(r, c + 1, line.errors, F["num"])
                 ws.write_number(r, c + 2, line.warnings, F["num"])
                 if line.output:
                     ws.write_url(r, c + 3, f"external:{line.output}", F["link"], line.output)
                 else:
                     ws.write_blank(r, c + 3, None, F["text"])
-                ws.write_string(r, c + 4, line.source, F["text"])
-                ws.write_string(r, c + 5, line.reason, F["text"])
+                text(r, c + 4, line.source)
+                text(r, c + 5, line.reason)
 
             ws.write_string(total_row, 0, "合計", F["total_label"])
             for c in range(1, first_num):

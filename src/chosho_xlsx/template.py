@@ -24,6 +24,7 @@ from openpyxl.writer.excel import ExcelWriter
 
 from . import contract, fiscal
 from .atomic import atomic_path
+from .quoting import needs_quote
 from .resources import read_yaml_mapping, template_file
 from .settings import load_settings
 
@@ -204,7 +205,7 @@ def _put(cell, value: object) -> None:
     if isinstance(value, str):
         cell.value = ooxml_text(value)
         cell.data_type = "s"  # openpyxl would take 「=…」 for a formula, 「#N/A」 for an error
-        if value.startswith("="):
+        if needs_quote(value):
             cell.quotePrefix = True  # Excel keeps it text when the cell is edited
         return
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal):

@@ -1,8 +1,8 @@
 """Cell formats, made once per distinct look and reused (XlsxWriter wants few formats).
 
 A style is a name (below) plus a font size, a number format and whether the text needs a
-quote prefix (department text that starts with =, +, - or @ is shown as typed, never
-taken for a formula when someone edits the cell)."""
+quote prefix (quoting.needs_quote: department text that looks like a formula is shown as
+typed, never taken for one when someone edits the cell)."""
 
 from __future__ import annotations
 
@@ -29,13 +29,6 @@ STYLES: dict[str, dict] = {
     "blank": {**GRID},
     "plain": {},
 }
-
-QUOTE_STARTS = ("=", "+", "-", "@")
-
-
-def needs_quote(text: str) -> bool:
-    return text.startswith(QUOTE_STARTS)
-
 
 class Styles:
     def __init__(self, workbook: Workbook, font: str):

@@ -16,6 +16,7 @@ from xlsxwriter import Workbook
 
 from ..atomic import atomic_path
 from ..model import Report
+from ..quoting import needs_quote
 from ..settings import Settings
 from . import issues, page, review
 from .context import Context
@@ -24,7 +25,7 @@ from .header import build_header
 from .indicators import OverviewColumns, build_indicators
 from .labels import Labels, load_labels
 from .projects import ResultColumns, build_projects
-from .styles import Styles, needs_quote
+from .styles import Styles
 
 WORKBOOK_OPTIONS = {
     "strings_to_formulas": False,

@@ -1,0 +1,22 @@
+"""Which department texts get Excel's quote prefix (the apostrophe Excel shows in the
+formula bar): a text that someone editing or retyping the cell would turn into a
+formula. The one rule for every workbook we write (調書, 一覧, template and example,
+annotated copy).
+
+Excel starts a formula at 「=」, 「+」, 「-」 or 「@」, also typed full-width with a Japanese
+IME (「＝＋－＠」, which it converts), and after leading spaces, tabs or line breaks. So the
+text is compared after NFKC (full-width to half-width, ideographic space to space) and
+without its leading whitespace. A prefix on a text that would not have needed it changes
+nothing the reader sees, so the rule errs on that side."""
+
+from __future__ import annotations
+
+import unicodedata
+
+FORMULA_STARTS = ("=", "+", "-", "@")
+
+
+def needs_quote(text: str) -> bool:
+    """Whether `text`, written as text, needs the quote prefix to stay text when edited."""
+    head = text.lstrip()[:8]  # the first visible characters decide; NFKC only on those
+    return unicodedata.normalize("NFKC", head).lstrip().startswith(FORMULA_STARTS)
