@@ -152,6 +152,19 @@ def _columns(settings: Settings) -> list[tuple[str, str, float]]:
     return cols
 
 
+# What a relative link's URI cannot hold as it is: 「%」 (an escape), 「#」 (the fragment:
+# XlsxWriter would cut the name there and take the rest for a cell), 「?」 (a query),
+# spaces and what XlsxWriter itself escapes. Non-ASCII stays as it is, as Excel writes it.
+_URI_ESCAPES = {ch: f"%{ord(ch):02X}" for ch in '%#? "<>[]^`{}|\\'}
+
+
+def file_link(name: str) -> str:
+    """XlsxWriter's link to the file `name` beside the 一覧, whatever characters the name
+    has. XlsxWriter escapes a link only when it finds no 「%XX」 in it, so the name is
+    escaped here, completely, and passed through unchanged."""
+    return "external:" + "".join(_URI_ESCAPES.get(ch, ch) for ch in name)
+
+
 def _sort_key(line: Line) -> tuple:
     f = line.figures
     if f is None:
@@ -253,7 +266,7 @@ def write_summary(lines: list[Line], path: str | Path, settings: Settings) -> No
                 ws.write_number(r, c + 1, line.errors, F["num"])
                 ws.write_number(r, c + 2, line.warnings, F["num"])
                 if line.output:
-                    ws.write_url(r, c + 3, f"external:{line.output}", F["link"], line.output)
+                    ws.write_url(r, c + 3, file_link(line.output), F["link"], line.output)
                 else:
                     ws.write_blank(r, c + 3, None, F["text"])
                 text(r, c + 4, line.source)
