@@ -160,16 +160,19 @@ def delete_keyvalue(path: Path, key: str) -> Path:
 # ---- formulas --------------------------------------------------------------------------
 
 
-def xlsxwriter_book(path: Path, rows: dict, formulas: dict[tuple[str, str, int], tuple[str, object]]
-                    ) -> Path:
+def xlsxwriter_book(path: Path, rows: dict, formulas: dict[tuple[str, str, int], tuple[str, object]],
+                    formats: dict[tuple[str, str, int], str] | None = None) -> Path:
     """The rows written with XlsxWriter (headers in row 1, the template's layout), with
-    formula cells: (sheet, header, index) → (formula, cached value). XlsxWriter stores
-    0 as the cached value when none is given; strip_cached_value removes it."""
+    formula cells: (sheet, header, index) → (formula, cached value), and number formats:
+    (sheet, header, index) → format code (「0.0%」), as a clerk's Excel stores them.
+    XlsxWriter stores 0 as the cached value when none is given; strip_cached_value
+    removes it."""
     import xlsxwriter
 
     fy, start, end = years()
     keys = [k["key"] for k in contract.keyvalue_keys()]
     wb = xlsxwriter.Workbook(str(path))
+    styles = {code: wb.add_format({"num_format": code}) for code in set((formats or {}).values())}
     for s in contract.sheets(fy, start, end):
         ws = wb.add_worksheet(s.name)
         ws.write_row(0, 0, s.headers)
@@ -190,7 +193,8 @@ def xlsxwriter_book(path: Path, rows: dict, formulas: dict[tuple[str, str, int],
                 elif isinstance(value, str):
                     ws.write_string(i + 1, j, value)
                 elif value is not None:
-                    ws.write_number(i + 1, j, value)
+                    code = (formats or {}).get((s.name, h, i))
+                    ws.write_number(i + 1, j, value, styles[code] if code else None)
     wb.close()
     return path
 

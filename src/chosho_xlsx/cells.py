@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from . import fiscal
 from .model import GROUP_MARKS, ITEM_MARKS
-from .quantity import QuantityError, parse_money, parse_quantity
+from .quantity import Quantity, QuantityError, parse_money, parse_quantity
 
 
 class CellError(ValueError):
@@ -34,6 +34,8 @@ def shown(raw: object) -> str:
     shows them by default (2024/3/1, 2024/3/1 9:30, 9:30), not in ISO form."""
     if raw is None:
         return ""
+    if isinstance(raw, Quantity):  # a number read with its number format: 「48.5%」
+        return raw.text()
     if isinstance(raw, dt.datetime):
         day = f"{raw.year}/{raw.month}/{raw.day}"
         return day if raw.time() == dt.time() else f"{day} {_clock(raw.time())}"

@@ -115,8 +115,9 @@ def cross_checks(loaded: Loaded, report: Report, settings: Settings) -> list[Fin
 
 
 def _rate_agrees(given: Quantity, computed: Rate) -> bool:
-    """A rate the department typed against the engine's: 「87%」, 「87」 or 0.87 (a
-    percent-formatted cell) all agree with 87%."""
+    """A rate the department typed against the engine's: 「87%」 and 0.87 in a
+    percent-formatted cell (read as 87 %, numformat) agree with 87%, and so do a bare 87
+    and a bare 0.87 (a cell without a format says nothing about which was meant)."""
     if computed.percent is None:
         return False
     if given.unit == "%":

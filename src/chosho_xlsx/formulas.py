@@ -1,7 +1,10 @@
-"""Which cells of a workbook hold formulas, and whether each has a cached value.
+"""Which cells of a workbook hold formulas (and whether each has a cached value), error
+values, and numbers whose number format changes what they mean.
 
 calamine gives a formula cell's cached value (or nothing) but does not say it was a
-formula; departments must not send formulas, so we look at the sheet XML ourselves.
+formula, and gives numbers without their number format; departments must not send
+formulas, and 「48.5%」 typed into a cell is 0.485 formatted as percent, so we look at the
+sheet XML (and the styles part) ourselves.
 
 The parts are read by expat, streamed: one pass, linear in the part's size whatever it
 holds. Regular expressions over the raw XML were not: a run of unclosed 「<c>」 in a
@@ -15,6 +18,8 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.parsers import expat
+
+from .numformat import BUILTIN, NumberFormat, classify
 
 _REF_RE = re.compile(r"([A-Z]{1,3})([0-9]{1,7})")
 # Streamed in pieces this big, so memory stays flat however large the part is.
@@ -103,6 +108,51 @@ def col_index(letters: str) -> int:
 class CellScan:
     formulas: dict[Key, bool] = field(default_factory=dict)  # → has a cached value
     errors: dict[Key, str] = field(default_factory=dict)  # → the error value
+    # → the number format of a number whose format changes what it means (numformat)
+    formats: dict[Key, NumberFormat] = field(default_factory=dict)
+
+
+def _styles_member(zf: zipfile.ZipFile, names: set[str]) -> str | None:
+    rels = "xl/_rels/workbook.xml.rels"
+    for attrs in _elements(zf, rels, "Relationship") if rels in names else []:
+        target = attrs.get("Target", "")
+        if attrs.get("Type", "").endswith("/styles") and target:
+            member = target.lstrip("/")
+            if not target.startswith("/") and not member.startswith("xl/"):
+                member = f"xl/{member}"
+            return member if member in names else None
+    return "xl/styles.xml" if "xl/styles.xml" in names else None
+
+
+def meaningful_styles(zf: zipfile.ZipFile, member: str) -> dict[int, NumberFormat]:
+    """Cell style index (the `s` of a cell) → what its number format does to a number,
+    for the styles whose format changes the meaning (percent, scaling, a unit)."""
+    codes: dict[int, str] = {}
+    xfs: list[str] = []  # numFmtId of each cell style, in order
+    inside = [False]
+
+    def start(tag: str, attrs: dict[str, str]) -> None:
+        name = _local(tag)
+        if name == "numFmt" and attrs.get("numFmtId", "").isdigit():
+            codes[int(attrs["numFmtId"])] = attrs.get("formatCode", "")
+        elif name == "cellXfs":
+            inside[0] = True
+        elif name == "xf" and inside[0]:
+            xfs.append(attrs.get("numFmtId", "0"))
+
+    def end(tag: str) -> None:
+        if _local(tag) == "cellXfs":
+            inside[0] = False
+
+    with zf.open(member) as stream:
+        _feed(_parser(start, end), stream)
+    out: dict[int, NumberFormat] = {}
+    for index, fid in enumerate(xfs):
+        code = codes.get(int(fid), BUILTIN.get(int(fid))) if fid.isdigit() else None
+        fmt = classify(code) if code else None
+        if fmt is not None:
+            out[index] = fmt
+    return out
 
 
 class _SheetReader:
@@ -110,11 +160,12 @@ class _SheetReader:
     without a reference (allowed, rarely written) takes the place after the previous
     one, as in every spreadsheet reader."""
 
-    def __init__(self, sheet: str, scan: CellScan) -> None:
-        self.sheet, self.scan = sheet, scan
+    def __init__(self, sheet: str, scan: CellScan, styles: dict[int, NumberFormat]) -> None:
+        self.sheet, self.scan, self.styles = sheet, scan, styles
         self.row, self.col = 0, -1
         self.key: Key | None = None
         self.error = self.formula = False
+        self.format: NumberFormat | None = None
         self.value: list[str] | None = None
         self.parser = _parser(self.start, self.end)
 
@@ -128,6 +179,11 @@ class _SheetReader:
                 self.col += 1
             self.key = (self.sheet, self.row, self.col)
             self.error, self.formula, self.value = attrs.get("t") == "e", False, None
+            self.format = None
+            if self.styles:  # a number (no type, or 「n」) in a style whose format changes its meaning
+                style = attrs.get("s", "")
+                if style.isdigit() and attrs.get("t", "n") == "n":
+                    self.format = self.styles.get(int(style))
         elif name == "row":
             r = attrs.get("r", "")
             self.row = int(r) if r.isdigit() else self.row + 1
@@ -150,20 +206,25 @@ class _SheetReader:
                 self.scan.formulas[self.key] = text != ""
             if self.error:
                 self.scan.errors[self.key] = text or "#VALUE!"
+            if self.format is not None and text:
+                self.scan.formats[self.key] = self.format
             self.key = None
 
 
 def scan_cells(path: str | Path, sheet_names: tuple[str, ...]) -> CellScan:
-    """Formula cells and error-value cells of the named sheets, in one pass over each
-    sheet's XML. Error values (「#DIV/0!」, 「#N/A」), typed, pasted or a formula's cached
-    result, read as empty in calamine; a department's 「#N/A」 must not pass for a blank."""
+    """Formula cells, error-value cells and numbers with a meaningful number format of
+    the named sheets, in one pass over each sheet's XML. Error values (「#DIV/0!」,
+    「#N/A」), typed, pasted or a formula's cached result, read as empty in calamine; a
+    department's 「#N/A」 must not pass for a blank, nor 「48.5%」 for 0.485."""
     scan = CellScan()
     with zipfile.ZipFile(path) as zf:
         names = set(zf.namelist())
         if "xl/workbook.xml" not in names:
             return scan
+        styles_member = _styles_member(zf, names)
+        styles = meaningful_styles(zf, styles_member) if styles_member else {}
         for name, member in _sheet_members(zf, names, sheet_names):
-            reader = _SheetReader(name, scan)
+            reader = _SheetReader(name, scan, styles)
             with zf.open(member) as stream:
                 _feed(reader.parser, stream)
     return scan

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from . import cells, contract, fiscal
+from . import cells, contract, fiscal, numformat
 from .cells import CellError
 from .contract import KEYVALUE, Column, Sheet
 from .findings import ERROR, Finding
@@ -22,7 +22,7 @@ from .model import (
     Project,
     ProjectIndicator,
 )
-from .quantity import EMPTY
+from .quantity import EMPTY, QuantityError
 from .reader import RawBook, RawSheet
 from .settings import Settings
 
@@ -108,6 +108,25 @@ def _convert(col: Column, raw: object, settings: Settings) -> object:
     if isinstance(raw, cells.DATE_TYPES):
         raise CellError(_DATE_CODES.get(col.type, "E-TEXT-DATE"))
     return convert(raw, col, settings)
+
+
+# Column types whose numbers mean what their number format shows: 「48.5%」 is 0.485 in a
+# percent-formatted cell, and is read as 48.5 with the unit %, like the typed text 「48.5%」.
+_NUMBER_TYPES = ("quantity", "money")
+
+
+def _as_seen(book: RawBook, sheet: str, row: int, col: int, column: Column, value: object) -> object:
+    """A number as the clerk sees it (value and number format together, numformat.seen);
+    anything else as it is."""
+    fmt = book.formats.get((sheet, row, col))
+    if fmt is None or column.type not in _NUMBER_TYPES or isinstance(value, bool):
+        return value
+    if not isinstance(value, (int, float)):
+        return value
+    try:
+        return numformat.seen(value, fmt)
+    except QuantityError:  # NaN, infinity: the converter refuses the bare value
+        return value
 
 
 def _check_formula(book: RawBook, sheet: str, row: int, col: int, place: str, out: _Collector,
@@ -261,7 +280,7 @@ def _read_table(
                 continue
             i = positions[c.header]
             place = f"{sheet.name}!{col_letter(i)}{r}"
-            value = row[i] if i < len(row) else ""
+            value = _as_seen(book, sheet.name, r, i, c, row[i] if i < len(row) else "")
             if not _check_formula(book, sheet.name, r, i, place, out, value):
                 values[c.header] = None
                 continue

@@ -65,6 +65,8 @@ def normalize(raw: str) -> str:
 
 def parse_quantity(raw: object) -> Quantity:
     """Parse one cell. Blank and 「―」 give EMPTY; anything else not a number raises."""
+    if isinstance(raw, Quantity):  # already read (a number with its number format)
+        return raw
     if _is_blank(raw):
         return EMPTY
     if isinstance(raw, bool):

@@ -6,6 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .numformat import NumberFormat
 
 
 @dataclass
@@ -33,6 +37,9 @@ class RawBook:
     # contract name → the sheet's name in the file, where they differ (「指標」 → 「指標 」)
     renamed: dict[str, str] = field(default_factory=dict)
     names: list[str] = field(default_factory=list)  # every sheet of the file, in its order
+    # (sheet, 1-based row, 0-based column) of numbers whose number format changes what
+    # they mean to the clerk (percent, scaling, a unit) → that format (numformat)
+    formats: dict[tuple[str, int, int], NumberFormat] = field(default_factory=dict)
 
 
 def match_sheet(wanted: str, names: list[str]) -> str | None:
@@ -75,7 +82,8 @@ def read_book(path: str | Path, sheet_names: tuple[str, ...] | None = None) -> R
         return {(canonical[s], r, c): v for (s, r, c), v in cells.items()}
 
     renamed = {name: real for name, real in actual.items() if name != real}
-    return RawBook(str(path), sheets, by_name(scan.formulas), by_name(scan.errors), renamed, names)
+    return RawBook(str(path), sheets, by_name(scan.formulas), by_name(scan.errors), renamed, names,
+                   by_name(scan.formats))
 
 
 def book_from_rows(rows: dict[str, list[dict]], headers: dict[str, list[str]], source: str) -> RawBook:
