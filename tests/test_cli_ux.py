@@ -248,3 +248,12 @@ def test_annotate_path_is_shown_visibly(hostile, tmp_path):
     proc = run("validate", path, "--annotate", tmp_path / "notes")
     assert "\x1b" not in proc.stdout + proc.stderr
     assert "dept␛[31m.annotated.xlsx" in proc.stderr
+
+
+def test_unwritable_output_named_with_escapes_is_shown_visibly(example, tmp_path):
+    blocked = tmp_path / "out\x1b[2J"
+    blocked.write_text("a file where the output folder should be")
+    proc = run("build", example, "-o", blocked)
+    assert proc.returncode == 2
+    assert "\x1b" not in proc.stdout + proc.stderr
+    assert "out␛[2J" in proc.stderr

@@ -495,6 +495,8 @@ def build_command(files: list[Path], out: Path, settings: Settings, jobs: int | 
     """`chosho-xlsx build FILE… -o OUT`: the batch, its progress, its table; the exit code."""
     from rich.console import Console
 
+    from .display import visible
+
     paths = inputs(files, out)
     if not paths:
         print("入力ファイルがありません / no input workbooks found", file=sys.stderr)
@@ -529,7 +531,7 @@ def build_command(files: list[Path], out: Path, settings: Settings, jobs: int | 
         else:
             batch = run(paths, out, settings, jobs, want_data=bool(json_path))
     except OSError as exc:
-        print(f"書き出せません / cannot write {out}: {exc.strerror or type(exc).__name__}", file=sys.stderr)
+        print(visible(f"書き出せません / cannot write {out}: {exc.strerror or type(exc).__name__}"), file=sys.stderr)
         return 2
 
     bad = [e for e in batch.entries if e.outcome.unreadable or e.outcome.errors]  # duplicates too
@@ -550,6 +552,6 @@ def build_command(files: list[Path], out: Path, settings: Settings, jobs: int | 
             try:
                 emit(data, json_path)
             except OSError as exc:
-                print(f"書き出せません / cannot write {json_path}: {exc.strerror}", file=sys.stderr)
+                print(visible(f"書き出せません / cannot write {json_path}: {exc.strerror}"), file=sys.stderr)
                 return 2
     return batch.exit_code

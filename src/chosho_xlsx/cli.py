@@ -330,6 +330,7 @@ def preview(
 ) -> None:
     """LibreOffice で PDF（と PNG）の印刷イメージを作ります。 / Print workbooks to PDF (and PNG) with LibreOffice."""
     lang = _lang_or_exit(lang)
+    from .display import visible
     from .inputs import expand
     from .preview import preview_many
 
@@ -340,7 +341,7 @@ def preview(
         results = preview_many(paths, output, png=png, dpi=dpi)
     for result in results:
         for path in result.paths:
-            typer.echo(str(path))
+            typer.echo(visible(str(path)))
 
 
 @app.command()
@@ -369,6 +370,7 @@ def publish(
     ない・書き出せない / unreadable input, no LibreOffice, cannot write."""
     lang = _lang_or_exit(lang)
     settings = load_settings_or_exit(rules, lang)
+    from .display import visible
     from .publish import PublishError
     from .publish import publish as make_book
 
@@ -385,7 +387,7 @@ def publish(
         print_table(result.batch, lang, Console(stderr=True, highlight=False, width=1000))
         raise fail("作成できない入力があるため PDF は書きませんでした / no book written: "
                    "some inputs could not be built", result.batch.exit_code)
-    typer.echo(str(result.book))
+    typer.echo(visible(str(result.book)))
 
 
 @contextlib.contextmanager

@@ -80,7 +80,7 @@ def print_findings(results: list[Checked], lang: str) -> None:
         if r.unreadable:  # one sentence (it names the file) and what to do, no table
             for f in r.findings:
                 console.print(Text.assemble(("✘ ", "red"), visible(f.message(lang))), soft_wrap=True)
-                console.print(Text("  " + f.hint(lang)), soft_wrap=True)
+                console.print(Text("  " + visible(f.hint(lang))), soft_wrap=True)
             continue
         mark = ("✘ ", "red") if n_err else ("! ", "yellow")
         console.print(Text.assemble(mark, f"{source}: {h[6]} {n_err} / {h[7]} {n_warn}"), soft_wrap=True)
