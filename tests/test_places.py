@@ -211,3 +211,16 @@ def test_a_row_with_two_values_is_still_a_data_row(tmp_path):
     code, findings = run(path)
     assert code == 1
     assert {f["code"] for f in findings if f["place"].startswith("指標!")} == {"E-REQUIRED", "W-NO-FINAL-TARGET"}
+
+
+# ---- the 調書 sheet: a row that is no item is said to be left out ---------------------------
+
+
+@pytest.mark.parametrize(("ref", "text"), [("A8", "※施策名は仮称"), ("B9", "備考：R5から継続")])
+def test_a_row_that_is_no_item_is_left_out_with_a_warning(tmp_path, ref, text):
+    path = corpus.set_cell(corpus.example_workbook(tmp_path), "調書", ref, text)
+    code, findings = run(path)
+    assert code == 0
+    got = [(f["code"], f["place"], f["value"], f["message"]) for f in findings if f["sheet"] == "調書"]
+    assert got == [("W-KEY-UNKNOWN", f"調書!{ref}", text,
+                    f"この行（「{text}」）は調書シートの項目ではないため、読み込みません。")]

@@ -177,10 +177,17 @@ def _read_keyvalue(book: RawBook, out: _Collector, settings: Settings) -> dict[s
         _missing_sheet(book, "調書", out)
         return None
     found: dict[str, tuple[int, object]] = {}
+    known = {spec["key"] for spec in contract.keyvalue_keys()}
     for r, row in enumerate(sheet.rows[1:], start=2):
-        if not row or cells.is_blank(row[0]):
+        filled = [i for i, v in enumerate(row) if not cells.is_blank(v)]
+        if not filled:
             continue
         key = _norm_header(row[0])
+        if key not in known:
+            # a note, or an item whose name was changed: said, never silently dropped
+            i = filled[0]
+            out.add("W-KEY-UNKNOWN", f"調書!{col_letter(i)}{r}", row[i])
+            continue
         if key in found:
             out.add("E-DUPLICATE", f"調書!A{r}", row[0])
             continue
