@@ -15,6 +15,7 @@ import openpyxl
 import pytest
 
 from chosho_xlsx import layout
+from chosho_xlsx.export import report_dict as report_json
 from chosho_xlsx.formulas import formula_cells
 from chosho_xlsx.layout import measure, workbook
 from chosho_xlsx.layout.labels import load_labels
@@ -208,6 +209,41 @@ def test_number_formats_keep_units(books):
     assert (money.value, money.number_format) == (47211, "#,##0")
     # 「―」 stays text
     assert all(c.data_type == "s" for c in find(results, "―"))
+
+
+def _section2_indicator_cells(path, name: str) -> list:
+    """The target and actual cells of one project indicator in section 2, in order."""
+    ws = openpyxl.load_workbook(path)[RESULTS]
+    top = next(c.row for c in ws["K"] if isinstance(c.value, str) and c.value.endswith(name))
+    return [ws[f"{col}{r}"] for r in range(top, top + 3) for col in "LM"]
+
+
+def test_section2_prints_an_indicator_one_way_whatever_was_typed(tmp_path):
+    """「3,845件」 typed beside 3,126 and 「２，３５０」: every value of that indicator prints
+    with its unit, in the number format; an indicator typed without units (the seed's
+    counts) prints every value bare, as the seed does."""
+    from chosho_xlsx.example import load_example_rows
+    from chosho_xlsx.reader import book_from_rows
+
+    rows = copy.deepcopy(load_example_rows())
+    name = "行政・民間で公開されたデータ数"
+    rec = next(r for r in rows["事業指標"] if r["指標名"] == name)
+    rec.update({"R5実績": "3,845件", "R4実績": 3126, "R5目標": "２，３５０"})
+    base = example_book()
+    checked = check_book(book_from_rows(rows, {n: s.rows[0] for n, s in base.sheets.items()}, "x"), SETTINGS)
+    assert checked.ok
+    path = tmp_path / "x.xlsx"
+    layout.write_chosho(checked.report, path, SETTINGS)
+    numbers = [(c.value, c.number_format) for c in _section2_indicator_cells(path, name) if c.value not in ("―", None)]
+    assert numbers == [(2000, '#,##0"件"'), (3126, '#,##0"件"'), (2350, '#,##0"件"'), (3845, '#,##0"件"'),
+                       (2700, '#,##0"件"')]
+    other = _section2_indicator_cells(path, "情報戦略アドバイザー等による市町向け職員の研修開催数")
+    assert [(c.value, c.number_format) for c in other if c.value not in ("―", None)] == [
+        (20, "#,##0"), (14, "#,##0"), (20, "#,##0"), (12, "#,##0")]
+    data = report_json(checked.report)
+    ind = next(i for p in data["projects"] for i in p["indicators"] if i["name"] == name)
+    assert [(y["target"], y["actual"]) for y in ind["years"]] == [
+        ("2,000件", "3,126件"), ("2,350件", "3,845件"), ("2,700件", None)]
 
 
 def test_section2_lists_every_project(books, report):

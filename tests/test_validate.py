@@ -205,6 +205,17 @@ def test_far_below_message(tmp_path):
     assert codes(doc).count("W-ACTUAL-FAR-BELOW") == 1
 
 
+def test_units_of_an_indicator_without_a_unit_agree(tmp_path):
+    """事業指標 単位 may be blank; then its values' typed units must agree with each other
+    (「20件」 and 「25人」 cannot both be right)."""
+    rows = corpus.example_rows()
+    i = corpus.index_of(rows, "事業指標", 指標名="行政・民間で公開されたデータ数")
+    rows["事業指標"][i].update({"単位": None, "R4目標": "2,000件", "R4実績": "3,126人"})
+    code, doc = run(corpus.write(tmp_path, rows))
+    assert code == 1
+    assert places(doc, "E-UNIT") == [corpus.cell("事業指標", "R4実績", i)]
+
+
 def test_each_place_has_one_finding(tmp_path):
     """A cell with several problems (not a number AND far above): one finding."""
     rows = corpus.example_rows()

@@ -12,7 +12,7 @@ from .findings import Finding
 from .loader import Loaded
 from .model import Origin, Rate, Report, item_mark
 from .quantity import NO_VALUE, Quantity, units_agree
-from .rules import parent_number, review_conflicts
+from .rules import parent_number, review_conflicts, typed_units
 from .settings import Settings
 
 # 実績 this many times the target (or more), or below this fraction of it, looks like a
@@ -94,9 +94,11 @@ def cross_checks(loaded: Loaded, report: Report, settings: Settings) -> list[Fin
         for pi in p.indicators:
             if pi.project not in projects:
                 continue
-            if pi.unit:
-                out.extend(_unit_findings(pi.targets, pi.unit, pi.origin, "目標"))
-                out.extend(_unit_findings(pi.actuals, pi.unit, pi.origin, "実績"))
+            # 単位 may be blank: then the first unit typed is the one the others must have
+            unit = pi.unit or next(iter(typed_units(pi)), "")
+            if unit:
+                out.extend(_unit_findings(pi.targets, unit, pi.origin, "目標"))
+                out.extend(_unit_findings(pi.actuals, unit, pi.origin, "実績"))
     for rec in loaded.records.get("事業指標", []):
         number = rec.values.get("事業番号")
         if number is not None and number not in projects:

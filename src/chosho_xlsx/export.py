@@ -7,14 +7,14 @@ from pathlib import Path
 
 from . import fiscal
 from .model import ComputedIndicator, ComputedProject, Report, YearRow, group_mark
-from .rules import group_project_counts, group_totals
+from .rules import group_project_counts, group_totals, printed_unit
 
 
-def _year(row: YearRow, unit: str = "") -> dict:
+def _year(row: YearRow, unit: str) -> dict:
     return {
         "year": fiscal.label(row.year),
-        "target": row.target.text(unit or None) if unit else row.target.text(),
-        "actual": None if row.actual is None else (row.actual.text(unit or None) if unit else row.actual.text()),
+        "target": row.target.text(unit),
+        "actual": None if row.actual is None else row.actual.text(unit),
         "rate": None if row.actual is None else row.rate.text,
     }
 
@@ -71,7 +71,7 @@ def _project(cp: ComputedProject, y: int) -> dict:
                 "kind": ci.indicator.kind,
                 "name": ci.indicator.name,
                 "unit": ci.indicator.unit,
-                "years": [_year(r) for r in ci.years],
+                "years": [_year(r, printed_unit(ci.indicator)) for r in ci.years],
             }
             for ci in cp.indicators
         ],

@@ -16,6 +16,7 @@ from .model import (
     ComputedProjectIndicator,
     Indicator,
     Project,
+    ProjectIndicator,
     Rate,
     Report,
     YearRow,
@@ -131,6 +132,21 @@ def compute_project_indicator(pi, fiscal_year: int, settings: Settings) -> Compu
         actual = pi.actuals.get(year, EMPTY) if year < fiscal_year else None
         rows.append(YearRow(year, target, actual, achievement_rate(target, actual, settings)))
     return ComputedProjectIndicator(pi, rows)
+
+
+def typed_units(pi: ProjectIndicator) -> list[str]:
+    """The units typed with a project indicator's values (「20件」 → 件), in column order."""
+    values = [*pi.targets.values(), *pi.actuals.values()]
+    return [q.unit for q in values if q.value is not None and q.unit]
+
+
+def printed_unit(pi: ProjectIndicator) -> str:
+    """The unit every value of a project indicator prints with in section 2, one for all
+    of them whatever each cell's typing: its 単位 (or the unit typed, when 単位 is blank)
+    if any value was typed with a unit, else none (the seed prints 「97%」 「90%以上」 for
+    one indicator and 「0」 「80」 for others, never both ways in one)."""
+    typed = typed_units(pi)
+    return (pi.unit or typed[0]) if typed else ""
 
 
 def propose_review(metrics: dict[str, Decimal | None], settings: Settings) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..model import ComputedProject, item_mark
+from ..rules import printed_unit
 from . import values
 from .context import Context
 from .grid import SheetPlan
@@ -142,13 +143,14 @@ def build_project(plan: SheetPlan, ctx: Context, cp: ComputedProject) -> None:
         head = L.fill(kinds.get(ind.kind, "")) if isinstance(kinds, dict) else ""
         plan.text(top, C.ind_name, f"{head}\n{ind.name}" if head else ind.name, "text_mid",
                   r2=top + 2)
+        unit = printed_unit(ind)  # one way for all its values, whatever was typed
         for j, row in enumerate(ci.years):
             rr = top + j
-            values.quantity(plan, rr, C.ind_target, row.target)
+            values.quantity(plan, rr, C.ind_target, row.target, unit)
             if row.actual is None:
                 plan.blank(rr, C.ind_actual, c2=C.ind_rate)
                 continue
-            values.quantity(plan, rr, C.ind_actual, row.actual)
+            values.quantity(plan, rr, C.ind_actual, row.actual, unit)
             values.rate(plan, rr, C.ind_rate, (rr, C.ind_target), (rr, C.ind_actual), row.rate,
                         row.target, ctx.settings)
     if k == 0:
