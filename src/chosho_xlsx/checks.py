@@ -8,10 +8,13 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from . import fiscal
+from .cells import is_blank, shown
 from .findings import Finding
-from .loader import Loaded
+from .formulas import col_index
+from .loader import Loaded, col_letter
 from .model import Origin, Rate, Report, item_mark
 from .quantity import NO_VALUE, Quantity, units_agree
+from .reader import RawBook
 from .rules import parent_number, review_conflicts, typed_units
 from .settings import Settings
 
@@ -231,4 +234,28 @@ def reviewer_warnings(loaded: Loaded, report: Report) -> list[Finding]:
     for g in c.groups:
         if g.number is not None and g.number not in with_indicator:
             out.append(_f("W-GROUP-NO-INDICATOR", _at(g.origin, "事業群番号"), g.number))
+    return out
+
+
+def left_to_fill(book: RawBook, report: Report) -> list[Finding]:
+    """What a person still has to fill or confirm, each at its cell: a 実績 left blank for
+    the year that has just ended although that year has a target (a rolled-over workbook
+    starts so; 「―」 typed means "no value" and is not blank), and cells a tool pre-filled
+    and marked with a comment (marks.py), as long as the comment is there."""
+    c = report.chosho
+    header = f"{fiscal.label(c.fiscal_year - 1)}実績"
+    rows = [(i.origin, i.targets) for i in c.indicators]
+    rows += [(pi.origin, pi.targets) for p in c.projects for pi in p.indicators]
+    out: list[Finding] = []
+    for origin, targets in rows:
+        target = targets.get(c.fiscal_year - 1)
+        sheet = book.sheets.get(origin.sheet)
+        if header not in origin.columns or sheet is None or target is None or target.value is None:
+            continue
+        key = (origin.sheet, origin.row, col_index(origin.columns[header]))
+        if is_blank(sheet.value(key[1], key[2])) and key not in book.formulas and key not in book.errors:
+            out.append(_f("W-ACTUAL-MISSING", origin.cell(header), "", year=header[:-2], target=target.text()))
+    for (name, row, col), _text in sorted(book.marked.items()):
+        if name in book.sheets:
+            out.append(_f("W-PREFILLED", f"{name}!{col_letter(col)}{row}", shown(book.sheets[name].value(row, col))))
     return out

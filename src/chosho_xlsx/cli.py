@@ -406,6 +406,72 @@ def _rendering(lang: str):
         raise fail(str(exc)) from None
 
 
+def _refuse_output(output: Path, inputs: list[Path], force: bool, lang: str) -> None:
+    """Never write over an input, even with --force; an existing output only with
+    --force (exit 2)."""
+    from .cycle_text import text
+
+    for src in inputs:
+        with contextlib.suppress(OSError):
+            if output.resolve() == src.resolve() or (output.exists() and output.samefile(src)):
+                raise fail(text("rollover.same-file", lang, path=output))
+    refuse_overwrite(output, force)
+
+
+@app.command()
+def rollover(
+    last: Annotated[Path, typer.Argument(help="今年度の入力ブック / this year's input workbook")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="翌年度の入力ブック / next year's workbook")],
+    to: Annotated[str | None, typer.Option("--to", help="繰越先の年度（翌年度のみ） / the year to roll to (the next one)")] = None,
+    force: Force = False,
+    as_json: Annotated[bool, typer.Option("--json", help="繰越した値と記入が必要な欄をJSONで / what was carried and what is left to fill, as JSON")] = False,
+    lang: Lang = "ja",
+    rules: RulesOpt = None,
+) -> None:
+    """翌年度の入力ブックを今年度のものから作ります。 / Next year's input workbook from this year's.
+
+    終了コード / exit: 0 作成 / written, 1 入力ブックの誤り・計画期間の最終年度 / the workbook
+    breaks the contract or its year is the plan's last, 2 読めない・使い方の誤り・出力が既にある /
+    unreadable, misuse, output exists."""
+    lang = _lang_or_exit(lang)
+    settings = load_settings_or_exit(rules, lang)
+    to_year = None
+    if to is not None:
+        from . import fiscal
+
+        try:
+            to_year = fiscal.parse_year(to)
+        except fiscal.YearError:
+            to_year = None
+        if to_year is None:
+            raise fail(f"--to: 年度を読めません（例: R7） / not a fiscal year (e.g. R7): {to!r}")
+    _refuse_output(output, [last], force, lang)
+    from .cycle_text import text
+    from .display import print_findings
+    from .rollover import RolloverError, RolloverRefused, rollover_file, write_rollover
+
+    try:
+        result = rollover_file(last, settings, to_year)
+    except RolloverRefused as exc:
+        print_findings([exc.checked], lang)
+        if not exc.checked.unreadable:
+            typer.echo(text("rollover.refused", lang, path=last), err=True)
+        raise typer.Exit(exc.exit) from None
+    except RolloverError as exc:
+        raise fail(exc.message(lang), exc.exit) from None
+    with _writing(output):
+        write_rollover(result, output)
+    if as_json:
+        import json
+
+        sys.stdout.write(json.dumps({**result.as_dict(), "output": str(output)}, ensure_ascii=False, indent=2) + "\n")
+    from . import fiscal
+
+    typer.echo(text("rollover.done", lang, path=output, year=fiscal.label(result.from_year),
+                    next=fiscal.label(result.to_year), carried=len(result.carried),
+                    to_fill=len(result.to_fill), left_out=len(result.left_out)), err=as_json)
+
+
 def main() -> None:
     try:
         app()

@@ -40,7 +40,7 @@ class Checked(Verdict):
 
 
 def check_book(book: RawBook, settings: Settings) -> Checked:
-    from .checks import cross_checks
+    from .checks import cross_checks, left_to_fill
     from .rules import compute
 
     loaded: Loaded = load(book, settings)
@@ -49,6 +49,7 @@ def check_book(book: RawBook, settings: Settings) -> Checked:
     if loaded.chosho is not None:
         report = compute(loaded.chosho, settings)
         findings.extend(cross_checks(loaded, report, settings))
+        findings.extend(left_to_fill(book, report))
     headers = {name: [shown(h) for h in sheet.rows[0]] if sheet.rows else [] for name, sheet in book.sheets.items()}
     return Checked(book.source, sorted(one_per_cell(findings), key=_reading_order), report, headers=headers)
 
@@ -66,8 +67,9 @@ def _reading_order(f: Finding) -> tuple:
     return (sheet, 1, int(f.cell[len(letters):]), col_index(letters))
 
 
-def check_file(path: str | Path, settings: Settings) -> Checked:
-    """Validate one department workbook; never raises for a bad file."""
+def read_input(path: str | Path) -> RawBook:
+    """The contract sheets of one department workbook, read only after the safety check;
+    raises UnreadableFile (one sentence, exit 2) for anything that cannot be read."""
     from .contract import SHEET_NAMES
     from .findings import UnreadableFile
     from .reader import read_book
@@ -75,12 +77,21 @@ def check_file(path: str | Path, settings: Settings) -> Checked:
 
     try:
         check_workbook(path)
-        book = read_book(path, SHEET_NAMES)
+        return read_book(path, SHEET_NAMES)
+    except UnreadableFile:
+        raise
+    except Exception as exc:  # a parser choking on a file the safety check let through
+        raise UnreadableFile("E-FILE-CORRUPT", str(path), reason=type(exc).__name__) from None
+
+
+def check_file(path: str | Path, settings: Settings) -> Checked:
+    """Validate one department workbook; never raises for a bad file."""
+    from .findings import UnreadableFile
+
+    try:
+        book = read_input(path)
     except UnreadableFile as exc:
         return Checked(str(path), [exc.finding], None, unreadable=True)
-    except Exception as exc:  # a parser choking on a file the safety check let through
-        finding = Finding("E-FILE-CORRUPT", str(path), params={"path": str(path), "reason": type(exc).__name__})
-        return Checked(str(path), [finding], None, unreadable=True)
     return check_book(book, settings)
 
 

@@ -40,6 +40,8 @@ class RawBook:
     # (sheet, 1-based row, 0-based column) of numbers whose number format changes what
     # they mean to the clerk (percent, scaling, a unit) → that format (numformat)
     formats: dict[tuple[str, int, int], NumberFormat] = field(default_factory=dict)
+    # cells a tool marked for a person to confirm (marks.py) → the comment's text
+    marked: dict[tuple[str, int, int], str] = field(default_factory=dict)
 
 
 def match_sheet(wanted: str, names: list[str]) -> str | None:
@@ -74,6 +76,7 @@ def read_book(path: str | Path, sheet_names: tuple[str, ...] | None = None) -> R
     finally:
         wb.close()
     from .formulas import scan_cells
+    from .marks import marked_cells
 
     scan = scan_cells(path, tuple(actual.values()))
     canonical = {real: name for name, real in actual.items()}
@@ -82,8 +85,9 @@ def read_book(path: str | Path, sheet_names: tuple[str, ...] | None = None) -> R
         return {(canonical[s], r, c): v for (s, r, c), v in cells.items()}
 
     renamed = {name: real for name, real in actual.items() if name != real}
+    marked = by_name(marked_cells(path, tuple(actual.values())))
     return RawBook(str(path), sheets, by_name(scan.formulas), by_name(scan.errors), renamed, names,
-                   by_name(scan.formats))
+                   by_name(scan.formats), marked)
 
 
 def book_from_rows(rows: dict[str, list[dict]], headers: dict[str, list[str]], source: str) -> RawBook:

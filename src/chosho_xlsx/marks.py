@@ -1,0 +1,61 @@
+"""Cells a tool marked for a person to confirm, found through their comments.
+
+`rollover` pre-fills last year's planned 事業費 where this year's 実績 goes and puts a
+comment by ROLLOVER_AUTHOR on each such cell; validate warns (W-PREFILLED) while the
+comment is there, so a planned figure is never silently taken as the actual. The clerk
+confirms the figure and deletes the comment. calamine does not read comments, so the
+sheet's comments part is read here."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import zipfile
+from pathlib import Path
+from xml.etree import ElementTree
+
+from .formulas import _REL_EL_RE, Key, _attr, _sheet_members, _unescape, col_index
+
+ROLLOVER_AUTHOR = "chosho-xlsx rollover"
+
+_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REF_RE = re.compile(r"^([A-Z]+)(\d+)$")
+
+
+def _comments_member(zf: zipfile.ZipFile, names: set[str], sheet_member: str) -> str | None:
+    folder, base = posixpath.split(sheet_member)
+    rels = f"{folder}/_rels/{base}.rels"
+    if rels not in names:
+        return None
+    for attrs in _REL_EL_RE.findall(zf.read(rels)):
+        kind, target = _attr(attrs, b"Type"), _attr(attrs, b"Target")
+        if kind is None or target is None or not kind.endswith(b"/comments"):
+            continue
+        target_s = _unescape(target)
+        member = target_s.lstrip("/") if target_s.startswith("/") else posixpath.normpath(
+            posixpath.join(folder, target_s))
+        return member if member in names else None
+    return None
+
+
+def marked_cells(path: str | Path, sheet_names: tuple[str, ...], author: str = ROLLOVER_AUTHOR) -> dict[Key, str]:
+    """(sheet, 1-based row, 0-based column) → comment text, for every comment by `author`
+    in the named sheets. Call after safety.check_workbook (no DTD, sane sizes)."""
+    out: dict[Key, str] = {}
+    with zipfile.ZipFile(path) as zf:
+        names = set(zf.namelist())
+        if "xl/workbook.xml" not in names:
+            return out
+        for sheet, member in _sheet_members(zf, names, sheet_names):
+            part = _comments_member(zf, names, member)
+            if part is None:
+                continue
+            root = ElementTree.fromstring(zf.read(part))
+            authors = [a.text or "" for a in root.iter(f"{_NS}author")]
+            for c in root.iter(f"{_NS}comment"):
+                i = int(c.get("authorId", "-1"))
+                m = _REF_RE.match(c.get("ref", ""))
+                if m and 0 <= i < len(authors) and authors[i] == author:
+                    text = "".join(t.text or "" for t in c.iter(f"{_NS}t"))
+                    out[(sheet, int(m[2]), col_index(m[1]))] = text
+    return out
