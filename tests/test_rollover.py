@@ -209,3 +209,74 @@ def test_to_must_be_a_year(rolled, tmp_path):
     src, _, _ = rolled
     proc = run("rollover", str(src), "--to", "来年", "-o", str(tmp_path / "x.xlsx"))
     assert proc.returncode == 2 and proc.stderr.startswith("--to: 年度を読めません")
+
+
+# ---- rollover from a 調書 this tool built ------------------------------------------------
+
+
+def _build(source, target):
+    """The 調書 of a workbook (path), as `build` writes it."""
+    from chosho_xlsx.layout import write_chosho
+
+    checked = check_file(source, load_settings())
+    assert checked.errors == [], checked.errors
+    write_chosho(checked.report, target, load_settings())
+    return target
+
+
+def test_chosho_round_trip_is_byte_identical(rolled, tmp_path):
+    from chosho_xlsx.embed import read_embedded, rows_from_model
+    from chosho_xlsx.layout import write_chosho
+    from chosho_xlsx.loader import headers_for
+    from chosho_xlsx.pipeline import check_book
+    from chosho_xlsx.reader import book_from_rows
+
+    src, _, _ = rolled
+    first = _build(src, tmp_path / "first.xlsx")
+    rows = read_embedded(first)
+    assert [r["値"] for r in rows["調書"][:1]] == ["R6"]
+    back = check_book(book_from_rows(rows, headers_for(2024, 2021, 2025), "back"), load_settings())
+    assert back.errors == []
+    assert rows_from_model(back.report.chosho) == rows
+    second = tmp_path / "second.xlsx"
+    write_chosho(back.report, second, load_settings())
+    assert second.read_bytes() == first.read_bytes()
+    assert read_embedded(src) is None  # an input workbook has none
+
+
+def test_rollover_from_the_chosho_equals_rollover_from_the_input(rolled, tmp_path):
+    src, from_input, _ = rolled
+    chosho = _build(src, tmp_path / "R6_調書.xlsx")
+    target = tmp_path / "R7_from_chosho.xlsx"
+    proc = run("rollover", str(chosho), "-o", str(target), "--json")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["from_chosho"] is True and (data["from"], data["to"]) == ("R6", "R7")
+    assert {c["source_cell"] for c in data["carried"]} == {""}
+    assert [(t["sheet"], t["cell"], t["kind"]) for t in data["to_fill"]] == [
+        (t.sheet, t.cell, t.kind) for t in from_input.to_fill]
+    assert [p["number"] for p in data["left_out"]] == ["3", "4", "8"]
+    # the two rolled workbooks read as the same 調書: their R7 調書 are the same bytes
+    a = _build(target, tmp_path / "a.xlsx")
+    b_src = tmp_path / "R7_from_input.xlsx"
+    write_rollover(from_input, b_src)
+    b = _build(b_src, tmp_path / "b.xlsx")
+    assert a.read_bytes() == b.read_bytes()
+
+
+def test_a_damaged_embedded_input_is_refused(rolled, tmp_path):
+    import zipfile
+
+    src, _, _ = rolled
+    chosho = _build(src, tmp_path / "c.xlsx")
+    damaged = tmp_path / "damaged.xlsx"
+    with zipfile.ZipFile(chosho) as zin, zipfile.ZipFile(damaged, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "docProps/custom.xml":
+                data = data.replace(b"chosho-xlsx input 002", b"chosho-xlsx input 902")
+            zout.writestr(item, data)
+    proc = run("rollover", str(damaged), "-o", str(tmp_path / "out.xlsx"))
+    assert proc.returncode == 2
+    assert "調書に保存された入力データが壊れているため読み込めません" in proc.stdout
+    assert not (tmp_path / "out.xlsx").exists()

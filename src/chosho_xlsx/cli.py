@@ -472,6 +472,59 @@ def rollover(
                     to_fill=len(result.to_fill), left_out=len(result.left_out)), err=as_json)
 
 
+@app.command()
+def diff(
+    old: Annotated[Path, typer.Argument(help="比較元の入力ブック / the earlier workbook")],
+    new: Annotated[Path, typer.Argument(help="比較先の入力ブック / the later workbook")],
+    fmt: Annotated[str, typer.Option("--format", help="text | json")] = "text",
+    xlsx: Annotated[
+        Path | None, typer.Option("--xlsx", help="変更一覧の .xlsx（絞り込み・記入用） / the change list as .xlsx")
+    ] = None,
+    force: Force = False,
+    lang: Lang = "ja",
+    rules: RulesOpt = None,
+) -> None:
+    """2つの入力ブックの変更点（目標・実績・事業・事業費・記述）を示します。 / What changed between two workbooks.
+
+    終了コード / exit: 0 比較できた（変更の有無によらない） / compared (changes or not),
+    1 内容を読み取れない入力 / an input whose content cannot be read, 2 読めないファイル・
+    使い方の誤り / unreadable file or misuse."""
+    lang = _lang_or_exit(lang)
+    if fmt not in ("text", "json"):
+        raise fail(f"--format は text か json です / --format takes text or json: {fmt!r}")
+    settings = load_settings_or_exit(rules, lang)
+    if xlsx is not None:
+        _refuse_output(xlsx, [old, new], force, lang)
+    from .cycle_text import text
+    from .diff import DiffRefused, diff_reports, open_report, print_changes, write_changes_xlsx
+    from .display import print_findings
+
+    opened = []
+    for path in (old, new):
+        try:
+            opened.append(open_report(path, settings))
+        except DiffRefused as exc:
+            print_findings([exc.checked], lang)
+            if not exc.checked.unreadable:
+                typer.echo(text("diff.refused", lang, path=path), err=True)
+            raise typer.Exit(exc.exit) from None
+    for _, _, checked in opened:
+        if checked.errors:
+            typer.echo(text("diff.has-errors", lang, path=checked.source, errors=len(checked.errors)), err=True)
+    (a, a_cells, _), (b, b_cells, _) = opened
+    result = diff_reports(a, b, a_cells, b_cells)
+    if fmt == "json":
+        import json
+
+        sys.stdout.write(json.dumps(result.as_dict(), ensure_ascii=False, indent=2) + "\n")
+    else:
+        print_changes(result, lang)
+    if xlsx is not None:
+        with _writing(xlsx):
+            write_changes_xlsx(result, xlsx, lang)
+        typer.echo(str(xlsx), err=True)
+
+
 def main() -> None:
     try:
         app()

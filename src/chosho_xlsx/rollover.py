@@ -20,6 +20,7 @@ Year Y → N = Y+1, same 計画期間:
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import tempfile
 from dataclasses import asdict, dataclass, field
@@ -27,18 +28,16 @@ from pathlib import Path
 
 from . import contract, fiscal
 from .cells import is_blank
-from .findings import UnreadableFile
-from .formulas import col_index
 from .loader import col_letter
 from .marks import ROLLOVER_AUTHOR
 from .model import Chosho
-from .pipeline import Checked, check_book, read_input
+from .pipeline import Checked, check_book
 from .reader import RawBook
 from .rules import in_section4
 from .settings import Settings
+from .sources import KV_SHEET, SourceRow, open_checked, source_rows
 
 NOTE_SHEET = "繰越メモ"
-KV_SHEET = "調書"
 
 # 事業 columns that hold one year's review: blank in the new workbook.
 REVIEW_COLUMNS = ("見直し区分", "事業構築の視点", "次年度の方向性")
@@ -79,7 +78,7 @@ class Carried:
 
     sheet: str
     cell: str  # in the new workbook
-    source_cell: str  # in the source (the sheet may differ only for the 調書 sheet: no)
+    source_cell: str  # in the source workbook, same sheet
     header: str
     value: object
 
@@ -116,6 +115,7 @@ class Rollover:
     to_fill: list[ToFill] = field(default_factory=list)
     left_out: list[LeftOut] = field(default_factory=list)
     dropped_columns: list[str] = field(default_factory=list)  # 「指標!R3達成率」
+    from_chosho: bool = False  # read from a 調書's embedded input (embed.py)
 
     def as_dict(self) -> dict:
         return {
@@ -124,57 +124,12 @@ class Rollover:
             "from": fiscal.label(self.from_year),
             "to": fiscal.label(self.to_year),
             "plan": fiscal.period_label(self.plan_start, self.plan_end),
+            "from_chosho": self.from_chosho,
             "carried": [asdict(c) for c in self.carried],
             "to_fill": [asdict(t) for t in self.to_fill],
             "left_out": [asdict(p) for p in self.left_out],
             "dropped_columns": self.dropped_columns,
         }
-
-
-# ---------------------------------------------------------------------------- reading
-
-
-def _plain(value: object) -> object:
-    """A cell value as it is written back: whole floats (calamine reads 1 as 1.0) as int."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
-
-
-@dataclass(frozen=True)
-class SourceRow:
-    """One record of the source: values by header, the cell each came from, and for
-    事業 and 事業指標 rows the project's number as the model reads it."""
-
-    values: dict[str, object]
-    cells: dict[str, str]
-    project: str = ""
-
-
-def source_rows(book: RawBook, chosho: Chosho) -> dict[str, list[SourceRow]]:
-    """The source's records with each cell's value as read (text as typed, numbers as
-    numbers), by header, in the source's row order; the 調書 sheet as one row per item."""
-    out: dict[str, list[SourceRow]] = {}
-    kv = book.sheets.get(KV_SHEET)
-    items: list[SourceRow] = []
-    for r, row in enumerate(kv.rows[1:] if kv else [], start=2):
-        if row and not is_blank(row[0]):
-            items.append(SourceRow({"項目": str(row[0]).strip(), "値": _plain(row[1] if len(row) > 1 else "")},
-                                   {"項目": f"{KV_SHEET}!A{r}", "値": f"{KV_SHEET}!B{r}"}))
-    out[KV_SHEET] = items
-    records = [(g.origin, "") for g in chosho.groups] + [(i.origin, "") for i in chosho.items]
-    records += [(i.origin, "") for i in chosho.indicators] + [(i.origin, "") for i in chosho.issues]
-    for p in chosho.projects:
-        records.append((p.origin, p.number))
-        records += [(pi.origin, p.number) for pi in p.indicators]
-    for origin, number in sorted(records, key=lambda r: (r[0].sheet, r[0].row)):
-        sheet = book.sheets[origin.sheet]
-        out.setdefault(origin.sheet, []).append(SourceRow(
-            {h: _plain(sheet.value(origin.row, col_index(c))) for h, c in origin.columns.items()},
-            {h: f"{c}{origin.row}" for h, c in origin.columns.items()},
-            number,
-        ))
-    return out
 
 
 # ---------------------------------------------------------------------------- rolling
@@ -243,7 +198,7 @@ def roll(rows: dict[str, list[SourceRow]], chosho: Chosho, source: str = "", to:
         r = 2 + kv_keys.index(key)
         kv_out.append({"項目": key, "値": value})
         if key != "実施年度" and not is_blank(value):
-            result.carried.append(Carried(KV_SHEET, f"B{r}", src.cells["値"].split("!", 1)[1], key, value))
+            result.carried.append(Carried(KV_SHEET, f"B{r}", src.cells["値"], key, value))
     result.rows[KV_SHEET] = kv_out
 
     for name, sheet in sheets.items():
@@ -288,36 +243,29 @@ def roll(rows: dict[str, list[SourceRow]], chosho: Chosho, source: str = "", to:
 
 def rollover_book(book: RawBook, settings: Settings, to: int | None = None) -> Rollover:
     """Validate the source and roll it; RolloverRefused when it breaks the contract."""
-    checked = check_book(book, settings)
-    if checked.errors or checked.report is None:
+    return _roll_checked(check_book(book, settings), book, to)
+
+
+def _roll_checked(checked: Checked, book: RawBook | None, to: int | None) -> Rollover:
+    if checked.unreadable or checked.errors or checked.report is None or book is None:
         raise RolloverRefused(checked)
     chosho = checked.report.chosho
     return roll(source_rows(book, chosho), chosho, book.source, to)
 
 
-def read_source(source: str | os.PathLike | bytes, name: str | None = None) -> RawBook:
-    """A workbook given as a path or as its bytes (the portal's upload), read after the
-    safety check. Raises UnreadableFile."""
-    if isinstance(source, bytes | bytearray):
-        with tempfile.TemporaryDirectory(prefix="chosho-") as tmp:
-            path = Path(tmp) / "input.xlsx"
-            path.write_bytes(source)
-            book = read_input(path)
-        book.source = name or "input.xlsx"
-        return book
-    return read_input(source)
-
-
 def rollover_file(source: str | os.PathLike | bytes, settings: Settings, to: int | None = None,
                   name: str | None = None) -> Rollover:
-    """Read, validate and roll one workbook (path or bytes). Raises RolloverRefused
-    (unreadable: exit 2; content errors: exit 1) or RolloverError."""
-    try:
-        book = read_source(source, name)
-    except UnreadableFile as exc:
-        label = name or str(source if not isinstance(source, bytes | bytearray) else "input.xlsx")
-        raise RolloverRefused(Checked(label, [exc.finding], None, unreadable=True)) from None
-    return rollover_book(book, settings, to)
+    """Read, validate and roll one input workbook, or a 調書 this tool built (its
+    embedded input, embed.py); a path or bytes. Raises RolloverRefused (unreadable:
+    exit 2; content errors: exit 1) or RolloverError. From a 調書 the carried values have
+    no source cell (the 調書's layout is not the input's)."""
+    checked, book, built = open_checked(source, settings, name, chosho=True)
+    result = _roll_checked(checked, book, to)
+    if built:
+        result.from_chosho = True
+        result.carried = [dataclasses.replace(c, source_cell="") for c in result.carried]
+        result.left_out = [dataclasses.replace(p, source_cell="") for p in result.left_out]
+    return result
 
 
 def _note_lines(result: Rollover) -> list[tuple[str, ...]]:
@@ -378,6 +326,6 @@ def rollover_bytes(result: Rollover) -> bytes:
 
 __all__ = [
     "Carried", "LeftOut", "Rollover", "RolloverError", "RolloverRefused", "ToFill",
-    "build_rollover", "read_source", "roll", "rollover_book", "rollover_bytes", "rollover_file",
+    "build_rollover", "roll", "rollover_book", "rollover_bytes", "rollover_file",
     "write_rollover",
 ]

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from xlsxwriter import Workbook
 
+from .. import embed
 from ..atomic import atomic_path
 from ..model import Report
 from ..quoting import needs_quote
@@ -124,6 +125,8 @@ def write_chosho(report: Report, path: str | Path, settings: Settings,
                 "subject": c.policy,
                 "created": created(report),
             })
+            for name, value in embed.properties(c):  # the input, for `rollover` from this 調書
+                wb.set_custom_property(name, value)
             styles = Styles(wb, str(labels.raw("font.name")))
             for plan in plans:
                 render(wb, plan, styles, setup)

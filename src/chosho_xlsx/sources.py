@@ -1,0 +1,139 @@
+"""A department workbook as the yearly-cycle commands need it: read from a path or from
+bytes (the portal's upload), and its records' cell values as read, by header, with the
+cell each came from."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .cells import is_blank
+from .formulas import col_index
+from .model import Chosho
+from .pipeline import Checked, read_input
+from .reader import RawBook
+
+KV_SHEET = "調書"
+
+
+def read_source(source: str | os.PathLike | bytes, name: str | None = None,
+                chosho: bool = False) -> tuple[RawBook, bool]:
+    """A workbook given as a path or as its bytes (the portal's upload), read after the
+    safety check, and whether it was a 調書 this tool built (with `chosho`: its embedded
+    input, embed.py, read as the input workbook it came from). Raises UnreadableFile."""
+    if isinstance(source, bytes | bytearray):
+        with tempfile.TemporaryDirectory(prefix="chosho-") as tmp:
+            path = Path(tmp) / "input.xlsx"
+            path.write_bytes(source)
+            book, built = read_source(path, name or "input.xlsx", chosho)
+        return book, built
+    label = name or str(source)
+    if chosho:
+        from .embed import EmbeddedError, read_embedded
+        from .findings import UnreadableFile
+        from .safety import check_workbook
+
+        check_workbook(source)
+        try:
+            rows = read_embedded(source)
+        except EmbeddedError as exc:
+            raise UnreadableFile("E-FILE-CHOSHO-DAMAGED", label, reason=str(exc)) from None
+        except Exception as exc:  # a custom.xml a parser chokes on
+            raise UnreadableFile("E-FILE-CORRUPT", label, reason=type(exc).__name__) from None
+        if rows is not None:
+            return _book_from_embedded(rows, label), True
+    book = read_input(source)
+    book.source = label
+    return book, False
+
+
+def _book_from_embedded(rows: dict, label: str) -> RawBook:
+    from . import fiscal
+    from .findings import UnreadableFile
+    from .loader import headers_for
+    from .reader import book_from_rows
+
+    kv = {r.get("項目"): r.get("値") for r in rows.get(KV_SHEET, []) if isinstance(r, dict)}
+    try:
+        fy = fiscal.parse_year(kv.get("実施年度"))
+        period = fiscal.parse_period(kv.get("計画期間"))
+        if fy is None or period.end is None:
+            raise fiscal.YearError(str(kv.get("実施年度")))
+    except fiscal.YearError as exc:
+        raise UnreadableFile("E-FILE-CHOSHO-DAMAGED", label, reason=str(exc)) from None
+    return book_from_rows(rows, headers_for(fy, period.start, period.end), label)
+
+
+def open_checked(source: str | os.PathLike | bytes, settings, name: str | None = None,
+                 chosho: bool = False) -> tuple[Checked, RawBook | None, bool]:
+    """Read and validate a workbook (path or bytes); never raises for a bad file: an
+    unreadable one is a Checked with its one finding, named as the caller knows it (not
+    by the temporary file bytes are read from). Returns the validation, the book and
+    whether it was a 調書 (see read_source)."""
+    from .findings import Finding, UnreadableFile
+    from .pipeline import check_book
+
+    label = name or ("input.xlsx" if isinstance(source, bytes | bytearray) else str(source))
+    try:
+        book, built = read_source(source, label, chosho)
+    except UnreadableFile as exc:
+        f = exc.finding
+        return Checked(label, [Finding(f.code, label, f.value, {**f.params, "path": label})], None,
+                       unreadable=True), None, False
+    return check_book(book, settings), book, built
+
+
+def keyvalue_cells(book: RawBook) -> dict[str, str]:
+    """The 調書 sheet's items → the cell of their value: 「施策名」 → 「調書!B4」."""
+    return {row.values["項目"]: f"{KV_SHEET}!{row.cells['値']}" for row in _keyvalue_rows(book)}
+
+
+def _keyvalue_rows(book: RawBook) -> list[SourceRow]:
+    """The 調書 sheet: one row per item, {項目, 値} as read."""
+    kv = book.sheets.get(KV_SHEET)
+    items: list[SourceRow] = []
+    for r, row in enumerate(kv.rows[1:] if kv else [], start=2):
+        if row and not is_blank(row[0]):
+            items.append(SourceRow({"項目": str(row[0]).strip(), "値": _plain(row[1] if len(row) > 1 else "")},
+                                   {"項目": f"A{r}", "値": f"B{r}"}))
+    return items
+
+
+def _plain(value: object) -> object:
+    """A cell value as it is written back: whole floats (calamine reads 1 as 1.0) as int."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+@dataclass(frozen=True)
+class SourceRow:
+    """One record of the source: values by header, the cell each came from, and for
+    事業 and 事業指標 rows the project's number as the model reads it."""
+
+    values: dict[str, object]
+    cells: dict[str, str]
+    project: str = ""
+
+
+def source_rows(book: RawBook, chosho: Chosho) -> dict[str, list[SourceRow]]:
+    """The source's records with each cell's value as read (text as typed, numbers as
+    numbers), by header, in the source's row order; the 調書 sheet as one row per item."""
+    out: dict[str, list[SourceRow]] = {KV_SHEET: _keyvalue_rows(book)}
+    records = [(g.origin, "") for g in chosho.groups] + [(i.origin, "") for i in chosho.items]
+    records += [(i.origin, "") for i in chosho.indicators] + [(i.origin, "") for i in chosho.issues]
+    for p in chosho.projects:
+        records.append((p.origin, p.number))
+        records += [(pi.origin, p.number) for pi in p.indicators]
+    for origin, number in sorted(records, key=lambda r: (r[0].sheet, r[0].row)):
+        sheet = book.sheets[origin.sheet]
+        out.setdefault(origin.sheet, []).append(SourceRow(
+            {h: _plain(sheet.value(origin.row, col_index(c))) for h, c in origin.columns.items()},
+            {h: f"{c}{origin.row}" for h, c in origin.columns.items()},
+            number,
+        ))
+    return out
+
+
