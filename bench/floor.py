@@ -106,6 +106,10 @@ class _RecordingWorkbook(xlsxwriter.Workbook):
         self.recording.ops.append((BOOK, "set_properties", (copy.deepcopy(properties),), {}))
         return super().set_properties(properties)
 
+    def set_custom_property(self, name, value, property_type=None):
+        self.recording.ops.append((BOOK, "set_custom_property", (name, value, property_type), {}))
+        return super().set_custom_property(name, value, property_type)
+
 
 def record(report, settings, path: str | Path) -> Recording:
     """Write the 調書 of `report` to `path` with write_chosho, recording its calls."""

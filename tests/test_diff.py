@@ -124,3 +124,18 @@ def test_bytes_in_and_unreadable_inputs(books, tmp_path):
     assert proc.returncode == 2 and "Traceback" not in proc.stderr + proc.stdout
     assert run("diff", str(old), str(tmp_path / "missing.xlsx")).returncode == 2
     assert run("diff", str(old), str(new), "--format", "csv").returncode == 2
+
+
+@pytest.mark.parametrize("program", ["libreoffice", "gnumeric"])
+def test_libreoffice_and_gnumeric_open_the_change_list(books, program, tmp_path):
+    from chosho_xlsx import recalc
+    from chosho_xlsx.diff import changes_xlsx_bytes
+
+    if recalc.missing(program):
+        pytest.skip(f"{program} not installed: {recalc.install_hint(program)}")
+    _, old, new = books
+    path = tmp_path / "changes.xlsx"
+    path.write_bytes(changes_xlsx_bytes(diff_files(old, new, load_settings())))
+    saved = recalc.recalculated(path, tmp_path / "out", program)
+    ws = openpyxl.load_workbook(saved).active
+    assert ws["D7"].value == "事業 7 スマート県庁プロジェクト" and ws["J7"].value == "事業!A13"

@@ -280,3 +280,43 @@ def test_a_damaged_embedded_input_is_refused(rolled, tmp_path):
     assert proc.returncode == 2
     assert "調書に保存された入力データが壊れているため読み込めません" in proc.stdout
     assert not (tmp_path / "out.xlsx").exists()
+
+
+def test_a_figure_never_confirmed_stays_marked_in_the_next_rollover(tmp_path):
+    from chosho_xlsx.example import load_example_rows, write_rows
+
+    rows = load_example_rows()
+    for r in rows["調書"]:
+        if r["項目"] == "計画期間":
+            r["値"] = "R3-R8"  # one more year, so that R7 rolls over to R8
+    r6 = tmp_path / "R6.xlsx"
+    write_rows(r6, rows)
+    r7 = tmp_path / "R7.xlsx"
+    write_rollover(rollover_file(r6, load_settings()), r7)
+    wb = openpyxl.load_workbook(r7)
+    wb["事業"]["S2"].comment = None  # R6一般財源 of project 1 confirmed; R6事業費 (R2) not
+    confirmed = tmp_path / "R7_partly.xlsx"
+    wb.save(confirmed)
+    result = rollover_file(confirmed, load_settings())
+    unconfirmed = [(t.cell, t.header, t.prefilled) for t in result.to_fill if t.kind == "unconfirmed"]
+    assert ("O2", "R6事業費", 69178) in unconfirmed
+    assert all(h != "R6一般財源" or c != "P2" for c, h, _ in unconfirmed)
+    r8 = tmp_path / "R8.xlsx"
+    write_rollover(result, r8)
+    ws = openpyxl.load_workbook(r8)["事業"]
+    assert ws["O1"].value == "R6事業費" and ws["O2"].value == 69178
+    assert "R7年度の入力ブックでも確認されていません" in ws["O2"].comment.text
+    assert ws["P2"].comment is None
+    places = {f.place for f in check_file(r8, load_settings()).findings if f.code == "W-PREFILLED"}
+    assert "事業!O2" in places and "事業!P2" not in places
+
+
+@pytest.mark.parametrize("program", ["libreoffice", "gnumeric"])
+def test_libreoffice_and_gnumeric_open_the_rolled_workbook(rolled, program, tmp_path):
+    from chosho_xlsx import recalc
+
+    if recalc.missing(program):
+        pytest.skip(f"{program} not installed: {recalc.install_hint(program)}")
+    _, _, out = rolled
+    saved = recalc.recalculated(out, tmp_path, program)
+    assert openpyxl.load_workbook(saved).sheetnames == openpyxl.load_workbook(out).sheetnames

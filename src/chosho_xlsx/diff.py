@@ -464,6 +464,16 @@ def write_changes_xlsx(diff: Diff, path: str | os.PathLike, lang: str = "ja") ->
             wb.close()
 
 
+def changes_xlsx_bytes(diff: Diff, lang: str = "ja") -> bytes:
+    """The change list as bytes (for the portal's download)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="chosho-") as tmp:
+        path = Path(tmp) / "changes.xlsx"
+        write_changes_xlsx(diff, path, lang)
+        return path.read_bytes()
+
+
 def _cells(c: Change, lang: str) -> str:
     new, old = ("新", "旧") if lang == "ja" else ("NEW", "OLD")
     return "\n".join(f"{label} {cell}" for label, cell in ((new, c.new_cell), (old, c.old_cell)) if cell)

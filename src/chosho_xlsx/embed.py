@@ -107,7 +107,7 @@ def rows_from_model(c: Chosho) -> dict[str, list[dict]]:
 def properties(c: Chosho) -> list[tuple[str, str]]:
     """The custom properties (name, value) that carry the model's input rows."""
     data = json.dumps(rows_from_model(c), ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
-    packed = base64.b64encode(zlib.compress(data, 9)).decode("ascii")
+    packed = base64.b64encode(zlib.compress(data, 6)).decode("ascii")
     pieces = [packed[i:i + PIECE] for i in range(0, len(packed), PIECE)]
     head = f"{VERSION};{len(pieces)};{hashlib.sha256(data).hexdigest()}"
     return [(PREFIX, head)] + [(f"{PREFIX} {n:03d}", piece) for n, piece in enumerate(pieces, start=1)]

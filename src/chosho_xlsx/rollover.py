@@ -90,7 +90,7 @@ class ToFill:
     sheet: str
     cell: str
     header: str
-    kind: str  # actual | target | budget_actual | budget_plan | review (see _fill_kind)
+    kind: str  # actual | target | budget_actual | budget_plan | review (see _fill_kind) | unconfirmed
     row: str  # what the row is: 「指標 1」, 「事業 5-1」
     prefilled: object = None  # last year's planned figure, pre-filled and marked (budget_actual)
 
@@ -229,6 +229,8 @@ def roll(rows: dict[str, list[SourceRow]], chosho: Chosho, source: str = "", to:
                     result.carried.append(Carried(name, cell, src.cells[origin], h, value))
                     if name == "事業" and _fill_kind(name, h, y, True, False) == "budget_actual":
                         result.to_fill.append(ToFill(name, cell, h, "budget_actual", _row_label(name, src.values), value))
+                    elif h in src.marked:  # pre-filled in an earlier rollover and never confirmed
+                        result.to_fill.append(ToFill(name, cell, h, "unconfirmed", _row_label(name, src.values), value))
                     continue
                 kind = _fill_kind(name, h, y, h in old_headers, src.project in section4)
                 if kind:
@@ -297,7 +299,7 @@ def build_rollover(result: Rollover):
     wb = build_workbook(result.to_year, result.plan_start, result.plan_end, result.rows)
     for t in result.to_fill:
         if t.prefilled is not None:
-            note = text("comment.prefilled", "ja", year=fiscal.label(result.from_year), value=t.prefilled)
+            note = text(f"comment.{t.kind}", "ja", year=fiscal.label(result.from_year), value=t.prefilled)
             comment = Comment(note, ROLLOVER_AUTHOR, width=260, height=110)
             wb[t.sheet][t.cell].comment = comment
     ws = wb.create_sheet(NOTE_SHEET)

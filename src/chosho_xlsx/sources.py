@@ -116,6 +116,7 @@ class SourceRow:
     values: dict[str, object]
     cells: dict[str, str]
     project: str = ""
+    marked: frozenset[str] = frozenset()  # headers whose cell still carries a tool's mark (marks.py)
 
 
 def source_rows(book: RawBook, chosho: Chosho) -> dict[str, list[SourceRow]]:
@@ -129,10 +130,12 @@ def source_rows(book: RawBook, chosho: Chosho) -> dict[str, list[SourceRow]]:
         records += [(pi.origin, p.number) for pi in p.indicators]
     for origin, number in sorted(records, key=lambda r: (r[0].sheet, r[0].row)):
         sheet = book.sheets[origin.sheet]
+        cols = {h: col_index(c) for h, c in origin.columns.items()}
         out.setdefault(origin.sheet, []).append(SourceRow(
-            {h: _plain(sheet.value(origin.row, col_index(c))) for h, c in origin.columns.items()},
+            {h: _plain(sheet.value(origin.row, i)) for h, i in cols.items()},
             {h: f"{c}{origin.row}" for h, c in origin.columns.items()},
             number,
+            frozenset(h for h, i in cols.items() if (origin.sheet, origin.row, i) in book.marked),
         ))
     return out
 
