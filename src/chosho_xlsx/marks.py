@@ -14,7 +14,7 @@ import zipfile
 from pathlib import Path
 from xml.etree import ElementTree
 
-from .formulas import _REL_EL_RE, Key, _attr, _sheet_members, _unescape, col_index
+from .formulas import Key, _elements, _sheet_members, col_index
 
 ROLLOVER_AUTHOR = "chosho-xlsx rollover"
 
@@ -27,13 +27,11 @@ def _comments_member(zf: zipfile.ZipFile, names: set[str], sheet_member: str) ->
     rels = f"{folder}/_rels/{base}.rels"
     if rels not in names:
         return None
-    for attrs in _REL_EL_RE.findall(zf.read(rels)):
-        kind, target = _attr(attrs, b"Type"), _attr(attrs, b"Target")
-        if kind is None or target is None or not kind.endswith(b"/comments"):
+    for attrs in _elements(zf, rels, "Relationship"):
+        kind, target = attrs.get("Type", ""), attrs.get("Target", "")
+        if not target or not kind.endswith("/comments"):
             continue
-        target_s = _unescape(target)
-        member = target_s.lstrip("/") if target_s.startswith("/") else posixpath.normpath(
-            posixpath.join(folder, target_s))
+        member = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
         return member if member in names else None
     return None
 
