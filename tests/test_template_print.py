@@ -90,6 +90,10 @@ def test_data_sheets_print_landscape_one_page_wide(wb):
         assert ws.page_setup.orientation == "landscape", sheet.name
         assert ws.page_setup.fitToWidth == 1 and ws.sheet_properties.pageSetUpPr.fitToPage
         assert ws.print_title_rows == "$1:$1", sheet.name
+    # the 事業 sheet (some 40 columns) on A3, the paper of the 調書; the others on A4
+    papers = {s.name: wb[s.name].page_setup.paperSize for s in contract.sheets(R6, R3, R7)}
+    assert {name for name, paper in papers.items() if str(paper) == "8"} == {"事業"}
+    assert {str(p) for p in papers.values()} == {"8", "9"}
 
 
 def test_blank_template_prints_on_few_pages(path, tmp_path):

@@ -52,6 +52,7 @@ GUIDE_WIDTH = 80  # the 説明 sheet's one column
 LINE_HEIGHT = 16  # points per wrapped line
 FONT_SIZE = 11  # openpyxl's default font, used by every cell but the 説明 titles
 A4_HEIGHT = 720  # printable points of an A4 portrait page, roughly
+A4_LANDSCAPE_WIDTH = 734  # printable points across an A4 landscape page (0.75" margins)
 
 HEADER_FONT = Font(bold=True)
 HEADER_FILL = PatternFill(fill_type="solid", fgColor="DDEBF7")
@@ -230,11 +231,15 @@ def _column_width(col: contract.Column) -> float:
     return max(col.width, measure.one_line_width(col.header, FONT_SIZE * BOLD_WIDTH))
 
 
-def _print_setup(ws: Worksheet) -> None:
-    """Landscape A4, one page wide, as many pages down as the rows need, the header row
-    on every page (the blank template printed on 23 portrait pages)."""
+def _print_setup(ws: Worksheet, widths: list[float]) -> None:
+    """Landscape, one page wide, as many pages down as the rows need, the header row on
+    every page (the blank template printed on 23 portrait pages). A4, or A3 (the paper of
+    the 調書) when A4 would shrink the sheet below half size (the 事業 sheet)."""
+    from .layout import measure
+
+    width_pt = sum(measure.column_px(w) for w in widths) * 72 / 96
     ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.paperSize = ws.PAPERSIZE_A3 if width_pt > 2 * A4_LANDSCAPE_WIDTH else ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
@@ -261,7 +266,7 @@ def _style_columns(ws: Worksheet, sheet: contract.Sheet) -> None:
         _line_count(c.header, _column_width(c)) for c in sheet.columns
     )
     ws.freeze_panes = "A2"
-    _print_setup(ws)
+    _print_setup(ws, [_column_width(c) for c in sheet.columns])
 
 
 def _data_style(cell, col: contract.Column) -> None:
