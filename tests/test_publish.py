@@ -322,6 +322,21 @@ def test_preview_of_files_with_the_same_name_from_two_folders(tmp_path):
     assert "二つ目" in libreoffice.pdf_text(out / "調書_2.pdf")
 
 
+@needs_libreoffice
+def test_bench_script_runs_on_a_tiny_n(tmp_path):
+    """bench/publish.py runs (its figures are in bench/README.md, not checked here)."""
+    import json
+
+    out = tmp_path / "figures.json"
+    run = subprocess.run([sys.executable, str(ROOT / "bench" / "publish.py"), "-n", "2", "--jobs", "1",
+                          "--json", str(out)], capture_output=True, text=True, encoding="utf-8")
+    assert run.returncode == 0, run.stderr
+    figures = json.loads(out.read_text(encoding="utf-8"))
+    assert figures["n"] == 2 and figures["alone_s"] > 0
+    assert [b["jobs"] for b in figures["books"]] == [1]
+    assert set(figures["books"][0]["phases"]) == {"build", "parts", "front", "assemble"}
+
+
 # ---- without LibreOffice, and the pieces --------------------------------------------------
 
 
@@ -386,3 +401,16 @@ def test_contents_pages_and_footer_code():
     assert contents_pages(ROWS_PER_PAGE) == 1
     assert contents_pages(ROWS_PER_PAGE + 1) == 2
     assert footer_code("A&B", 12) == "&LA&&B&C&P / 12"
+
+
+def test_a_pdf_that_cannot_be_read_is_one_sentence(tmp_path):
+    from chosho_xlsx import bookpdf
+    from chosho_xlsx.libreoffice import LibreOfficeError
+
+    broken = tmp_path / "0001.pdf"
+    broken.write_bytes(b"%PDF-1.6\ncut short")
+    with pytest.raises(LibreOfficeError, match="PDF を読めませんでした.*cannot read LibreOffice's PDF 0001.pdf"):
+        bookpdf.inspect(bookpdf.Part(broken, "x"))
+    plan = bookpdf.PlanError("表紙・目次", 3, 2)
+    assert isinstance(plan, LibreOfficeError)
+    assert "予定の 2 ページではなく 3 ページ" in str(plan)

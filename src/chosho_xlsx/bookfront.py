@@ -122,7 +122,7 @@ def write_front(path: Path, title: str, subtitle: str, entries: list[Entry], tot
             ws.set_footer(footer_code(CONTENTS_TITLE.replace("　", ""), total),
                           {"margin": setup.footer_margin})
             ws.set_start_page(2)
-            ws.set_column(0, 0, 130)
+            ws.set_column(0, 0, 180)  # about 80 全角 at 12 pt; with column B within A3's width
             ws.set_column(1, 1, 12)
             ws.set_row(0, 40)
             ws.write_string(0, 0, CONTENTS_TITLE, head)

@@ -13,6 +13,7 @@ as a form XObject marked as a pagination artifact, so assistive technology skips
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,13 +21,22 @@ from pathlib import Path
 import pikepdf
 from pikepdf import Array, Dictionary, Name
 
+from .libreoffice import LibreOfficeError
+
 ARTIFACT = b"/Artifact <</Type /Pagination /Subtype /Footer>> BDC"
 _MARKED = {"BDC", "BMC", "EMC", "MP", "DP"}
 
 
-class PlanError(Exception):
+class PlanError(LibreOfficeError):
     """LibreOffice printed the book's own pages on more or fewer pages than planned, so
     the page numbers would be wrong: no book rather than a wrong one."""
+
+    def __init__(self, what: str, found: int, planned: int):
+        super().__init__(
+            f"LibreOffice が{what}を予定の {planned} ページではなく {found} ページに印刷したため、"
+            f"ページ番号が合いません / LibreOffice printed the {what} on {found} pages, not the "
+            f"{planned} planned, so the page numbers would be wrong"
+        )
 
 
 @dataclass
@@ -43,10 +53,23 @@ class Part:
     sections: list[tuple[str, int]] = field(default_factory=list)  # (title, page within the part)
 
 
+@contextlib.contextmanager
+def _readable(path: Path):
+    """A PDF LibreOffice wrote that pikepdf cannot read is LibreOffice's failure: one
+    sentence, not a traceback."""
+    try:
+        yield
+    except pikepdf.PdfError as exc:
+        raise LibreOfficeError(
+            f"LibreOffice の PDF を読めませんでした / cannot read LibreOffice's PDF "
+            f"{Path(path).name}: {exc}"
+        ) from None
+
+
 def inspect(part: Part) -> None:
     """Fill in the part's page count, page sizes and its sections: LibreOffice writes one
     bookmark per sheet, pointing at the page the sheet starts on."""
-    with pikepdf.open(part.pdf) as pdf:
+    with _readable(part.pdf), pikepdf.open(part.pdf) as pdf:
         index = {p.obj.objgen: i for i, p in enumerate(pdf.pages)}
         part.pages = len(pdf.pages)
         part.sizes = [_size(p) for p in pdf.pages]
@@ -185,15 +208,15 @@ def assemble(front: Path, n_front: int, footers: Path, parts: list[Part], book_m
     book = pikepdf.new()
     structure = _Structure(book)
     versions = []
-    with pikepdf.open(front) as fp, pikepdf.open(footers) as fo:
+    with _readable(front), pikepdf.open(front) as fp, pikepdf.open(footers) as fo:
         versions.append(fp.pdf_version)
         if len(fp.pages) != n_front:  # the contents' pages were planned, its numbers rely on it
-            raise PlanError(f"front matter {len(fp.pages)} pages, planned {n_front}")
+            raise PlanError("表紙・目次", len(fp.pages), n_front)
         _append(book, fp, structure)
         footer_at = 0
         output_intents = None
         for part in parts:
-            with pikepdf.open(part.pdf) as src:
+            with _readable(part.pdf), pikepdf.open(part.pdf) as src:
                 versions.append(src.pdf_version)
                 if output_intents is None and "/OutputIntents" in src.Root:
                     output_intents = _copy(book, src, src.Root.OutputIntents)
@@ -205,7 +228,7 @@ def assemble(front: Path, n_front: int, footers: Path, parts: list[Part], book_m
                     _overlay(book, book.pages[part.first + k], form, size, part.sizes[k])
                     footer_at += 1
         if footer_at != len(fo.pages):
-            raise PlanError(f"footer pages {len(fo.pages)} for {footer_at} part pages")
+            raise PlanError("フッター", len(fo.pages), footer_at)
     structure.finish()
     _relink(book, parts)
     _outline(book, n_front, parts)
