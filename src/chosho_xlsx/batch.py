@@ -128,15 +128,15 @@ def work(task: tuple[int, str, str, bool]) -> Outcome:
     report = checked.report
     if report is not None:
         from .naming import chosho_name
+        from .summary import figures
 
         c = report.chosho
         out.key = policy_key(c.fiscal_year, c.policy)
         out.name = chosho_name(report)
+        out.figures = figures(report, settings)  # the 一覧 lists 施策 and 主管課 of any it could read
     if out.ok and report is not None:
         from .layout import write_chosho
-        from .summary import figures
 
-        out.figures = figures(report, settings)
         if want_data:
             from .export import report_dict
 
@@ -377,7 +377,7 @@ def lines(batch: Batch, lang: str = "ja") -> list[Line]:
         out.append(Line(
             source=o.source,
             outcome=e.status,
-            figures=o.figures if e.built else None,
+            figures=o.figures,  # counted only when built (summary)
             output=e.path.name if e.path else "",
             errors=n_err,
             warnings=len(o.findings) - n_err,
@@ -387,7 +387,8 @@ def lines(batch: Batch, lang: str = "ja") -> list[Line]:
 
 
 def run(paths: list[Path], out: Path, settings: Settings, jobs: int | None = None,
-        want_data: bool = False, on_done=None, summary: bool = True, on_start=None) -> Batch:
+        want_data: bool = False, on_done=None, summary: bool = True, on_start=None,
+        lang: str = "ja") -> Batch:
     """Validate and build every input into `out`; write the 一覧 there."""
     start = time.perf_counter()
     out = Path(out)
@@ -407,7 +408,7 @@ def run(paths: list[Path], out: Path, settings: Settings, jobs: int | None = Non
 
         target = out / FILE_NAME
         try:
-            write_summary(lines(batch), target, settings)
+            write_summary(lines(batch, lang), target, settings)
             batch.summary = target
         except OSError as exc:
             batch.summary_error = f"{exc.strerror or type(exc).__name__}: {target}"
@@ -525,11 +526,11 @@ def build_command(files: list[Path], out: Path, settings: Settings, jobs: int | 
             try:
                 batch = run(paths, out, settings, jobs, want_data=bool(json_path),
                             on_done=lambda o: progress.update(task, advance=1, refresh=True),
-                            on_start=progress.start)
+                            on_start=progress.start, lang=lang)
             finally:
                 progress.stop()
         else:
-            batch = run(paths, out, settings, jobs, want_data=bool(json_path))
+            batch = run(paths, out, settings, jobs, want_data=bool(json_path), lang=lang)
     except OSError as exc:
         print(visible(f"書き出せません / cannot write {out}: {exc.strerror or type(exc).__name__}"), file=sys.stderr)
         return 2

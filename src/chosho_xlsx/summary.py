@@ -30,6 +30,7 @@ STATUS_COLORS = ("#2E7D32", "#1565C0", "#F9A825", "#C62828", "#9E9E9E")
 NEW = "新規"
 OTHER = "その他"
 SHEET = "一覧"
+LINK_HEAD, LINK_TEXT = "リンク", "開く"  # the column of links to the 調書
 CHART_SHEET = "グラフ"
 FILE_NAME = "一覧.xlsx"
 
@@ -128,28 +129,44 @@ _STYLES: dict[str, dict] = {
               "bg_color": "#D9E1F2"},
     "head": {**_FONT, **_GRID, "bold": True, "align": "center", "valign": "vcenter",
              "text_wrap": True, "bg_color": "#D9E1F2"},
-    "text": {**_FONT, **_GRID, "valign": "top"},
+    "text": {**_FONT, **_GRID, "valign": "top", "text_wrap": True},
     "num": {**_FONT, **_GRID, "valign": "top", "num_format": "#,##0"},
-    "bad": {**_FONT, **_GRID, "valign": "top", "bold": True, "font_color": "#C62828"},
-    "link": {**_FONT, **_GRID, "valign": "top", "font_color": "#0563C1", "underline": 1},
+    "bad": {**_FONT, **_GRID, "valign": "top", "text_wrap": True, "bold": True, "font_color": "#C62828"},
+    "link": {**_FONT, **_GRID, "valign": "top", "align": "center", "font_color": "#0563C1",
+             "underline": 1},
     "total_label": {**_FONT, **_GRID, "bold": True, "top": 2, "bg_color": "#F2F2F2"},
     "total": {**_FONT, **_GRID, "bold": True, "top": 2, "bg_color": "#F2F2F2", "num_format": "#,##0"},
 }
 
 
 def _columns(settings: Settings) -> list[tuple[str, str, float]]:
-    """(group header, column header, width) of every column, in order."""
+    """(group header, column header, width) of every column, in order. Text columns wrap
+    (rows grow to fit), so they can be narrow enough for the A3 page to stay legible."""
     cols = [
-        ("", "実施年度", 8), ("", "基本戦略", 28), ("", "施策", 34), ("", "事業群", 34),
-        ("", "主管課", 16),
+        ("", "実施年度", 6), ("", "基本戦略", 20), ("", "施策", 22), ("", "事業群", 22),
+        ("", "主管課", 12),
     ]
-    cols += [("指標の進捗状況（指標数）", s, 8) for s in STATUS_HEADS]
+    cols += [("指標の進捗状況（指標数）", s, 6) for s in STATUS_HEADS]
     cols += [("事業費（千円）", "前年度実績", 12), ("事業費（千円）", "当年度計画", 12)]
-    cols += [("見直し区分（事業数）", r, 6) for r in review_columns(settings)]
-    cols += [("見直し区分（事業数）", "うち提案", 8), ("", "事業数", 7)]
-    cols += [("", "検証", 9), ("", "エラー", 7), ("", "警告", 7), ("", "調書ファイル", 36),
-             ("", "入力ファイル", 30), ("", "理由", 50)]
-    return cols
+    cols += [("見直し区分（事業数）", r, 5) for r in review_columns(settings)]
+    cols += [("見直し区分（事業数）", "うち提案", 6), ("", "事業数", 6)]
+    # the link has a column of its own: LibreOffice never wraps a cell holding a link, so a
+    # file name there would be cut at the column's edge
+    cols += [("", "検証", 8), ("", "エラー", 6), ("", "警告", 6), ("", "調書ファイル", 24),
+             ("", LINK_HEAD, 6), ("", "入力ファイル", 24), ("", "理由", 40)]
+    from .layout import measure
+
+    size = _FONT["font_size"]  # and every header on one line, none broken mid-word
+    return [(group, head, max(width, measure.one_line_width(head, size))) for group, head, width in cols]
+
+
+def _height(texts: list[tuple[str, float]], size: float = _FONT["font_size"]) -> float:
+    """Points a row needs to show each (text, column width) wrapped, as the 調書's rows are
+    measured (layout.measure): Excel and LibreOffice do not grow the rows of a written file."""
+    from .layout import measure
+
+    need = max((measure.text_height(t, w, size) for t, w in texts if t), default=0.0)
+    return min(max(need, measure.line_pt(size) + measure.ROW_PAD_PT), measure.MAX_ROW_PT)
 
 
 # What a relative link's URI cannot hold as it is: 「%」 (an escape), 「#」 (the fragment:
@@ -167,7 +184,7 @@ def file_link(name: str) -> str:
 
 def _sort_key(line: Line) -> tuple:
     f = line.figures
-    if f is None:
+    if f is None:  # nothing could be read: at the end
         return (1, 0, "", "", line.source)
     return (0, f.fiscal_year, f.strategy, f.policy, line.source)
 
@@ -222,9 +239,10 @@ def write_summary(lines: list[Line], path: str | Path, settings: Settings) -> No
                 ws.write_string(r, c, value, fmt)
 
             ws = wb.add_worksheet(SHEET)
-            for c, (_, _, width) in enumerate(cols):
+            widths = [c[2] for c in cols]
+            for c, width in enumerate(widths):
                 ws.set_column(c, c, width)
-            ws.set_row(head, 30)
+            ws.set_row(head, _height(list(zip(heads, widths, strict=True))))
             # group headers: merged over the columns that share one
             c = 0
             while c < len(cols):
@@ -249,10 +267,15 @@ def write_summary(lines: list[Line], path: str | Path, settings: Settings) -> No
                     fiscal.label(f.fiscal_year) if f else "", f.strategy if f else "",
                     f.policy if f else "", g.name if g else "", g.section if g else "",
                 ]
+                # what was not built is listed with what could be read of it, never counted
                 numbers: list[int | None] = (
                     [*g.statuses, g.budget_prev, g.budget_cur, *g.reviews, g.proposed, g.projects]
-                    if g else [None] * len(sums)
+                    if g and line.outcome == PASSED else [None] * len(sums)
                 )
+                t = last_num + 1  # 検証, エラー, 警告, 調書ファイル, リンク, 入力ファイル, 理由
+                ws.set_row(r, _height([*((str(v), widths[k]) for k, v in enumerate(values)),
+                                       (line.outcome, widths[t]), (line.output, widths[t + 3]),
+                                       (line.source, widths[t + 5]), (line.reason, widths[t + 6])]))
                 for c, v in enumerate(values):
                     text(r, c, str(v))
                 for k, v in enumerate(numbers):
@@ -261,16 +284,18 @@ def write_summary(lines: list[Line], path: str | Path, settings: Settings) -> No
                     else:
                         ws.write_number(r, first_num + k, v, F["num"])
                         sums[k] += v
-                c = last_num + 1
-                text(r, c, line.outcome, "text" if line.outcome == PASSED else "bad")
-                ws.write_number(r, c + 1, line.errors, F["num"])
-                ws.write_number(r, c + 2, line.warnings, F["num"])
+                text(r, t, line.outcome, "text" if line.outcome == PASSED else "bad")
+                ws.write_number(r, t + 1, line.errors, F["num"])
+                ws.write_number(r, t + 2, line.warnings, F["num"])
                 if line.output:
-                    ws.write_url(r, c + 3, file_link(line.output), F["link"], line.output)
+                    text(r, t + 3, line.output)
+                    ws.write_url(r, t + 4, file_link(line.output), F["link"], LINK_TEXT,
+                                 line.output)
                 else:
-                    ws.write_blank(r, c + 3, None, F["text"])
-                text(r, c + 4, line.source)
-                text(r, c + 5, line.reason)
+                    ws.write_blank(r, t + 3, None, F["text"])
+                    ws.write_blank(r, t + 4, None, F["text"])
+                text(r, t + 5, line.source)
+                text(r, t + 6, line.reason)
 
             ws.write_string(total_row, 0, "合計", F["total_label"])
             for c in range(1, first_num):
