@@ -525,6 +525,11 @@ def diff(
         typer.echo(str(xlsx), err=True)
 
 
+from .portal.commands import add_commands  # noqa: E402  (Django is imported inside them)
+
+add_commands(app)
+
+
 def main() -> None:
     try:
         app()

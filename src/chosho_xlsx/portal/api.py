@@ -1,0 +1,114 @@
+"""The JSON API under /api/v1/ for scripts and RPA (README「JSON API」), with
+`Authorization: Bearer TOKEN`. Same services as the pages."""
+
+from __future__ import annotations
+
+from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from .. import fiscal
+from . import services
+from .access import api_error, token_required
+from .models import Upload
+from .services import Refused
+from .views import download
+
+
+def _json(data, status: int = 200) -> JsonResponse:
+    return JsonResponse(data, status=status, safe=False, json_dumps_params={"ensure_ascii": False})
+
+
+def upload_dict(u: Upload, findings: bool = True) -> dict:
+    d = {
+        "id": u.pk,
+        "version": u.version,
+        "sha256": u.sha256,
+        "policy": u.policy.name,
+        "policy_id": u.policy_id,
+        "fiscal_year": fiscal.label(u.policy.fiscal_year),
+        "filename": u.filename,
+        "size": u.size,
+        "uploaded_by": u.user.username,
+        "uploaded_at": u.created.isoformat(),
+        "readable": u.readable,
+        "valid": u.valid,
+        "errors": u.errors,
+        "warnings": u.warnings,
+    }
+    if findings:
+        d["findings"] = u.findings
+    return d
+
+
+def _refused(exc: Refused):
+    return api_error(exc.status, exc.message, findings=exc.findings)
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+@token_required()
+def submissions(request):
+    if request.method == "GET":
+        uploads = services.visible_uploads(request.user).select_related("policy", "user").defer("findings")
+        return _json({"submissions": [upload_dict(u, findings=False) for u in uploads.order_by("id")]})
+    file = request.FILES.get("file")
+    if file is None:
+        return api_error(400, "multipart の file 欄にブックを入れて送ってください。")
+    hint = None
+    if request.POST.get("policy_id"):
+        hint = services.visible_policies(request.user).filter(pk=request.POST["policy_id"]).first()
+        if hint is None:
+            return api_error(404, "その施策はありません。")
+    try:
+        up, created = services.receive(request.user, file.read(), file.name or "", hint)
+    except Refused as exc:
+        return _refused(exc)
+    return _json(upload_dict(up), status=201 if created else 200)
+
+
+@csrf_exempt
+@require_GET
+@token_required()
+def submission(request, pk: int):
+    up = services.visible_uploads(request.user).select_related("policy", "user").filter(pk=pk).first()
+    if up is None:
+        return api_error(404, "その提出はありません。")
+    return _json(upload_dict(up))
+
+
+@csrf_exempt
+@require_GET
+@token_required(planning=True)
+def dashboard(request):
+    try:
+        board = services.dashboard(services.year_asked(request.GET.get("year")))
+    except Refused as exc:
+        return _refused(exc)
+    return _json({
+        "fiscal_year": fiscal.label(board.year) if board.year else None,
+        "counts": board.counts,
+        "policies": [{
+            "id": r.policy.pk, "policy": r.policy.name, "section": r.policy.section, "status": r.status,
+            "latest_version": r.latest.version if r.latest else None,
+            "latest_id": r.latest.pk if r.latest else None,
+            "submitted_id": r.policy.submitted_id,
+        } for r in board.rows],
+    })
+
+
+@csrf_exempt
+@require_POST
+@token_required(planning=True)
+def builds(request):
+    try:
+        year = services.year_asked(request.POST.get("year"))
+        if year is None:
+            raise Refused(409, "施策がまだありません。")
+        made = services.build_zip(request.user, year)
+    except Refused as exc:
+        return _refused(exc)
+    response = download(services.data().build(made.pk), f"{fiscal.label(year)}_調書_{made.pk}.zip",
+                        "application/zip")
+    response["X-Build-Id"] = str(made.pk)
+    return response

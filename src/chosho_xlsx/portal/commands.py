@@ -1,0 +1,136 @@
+"""`chosho-xlsx serve` and `chosho-xlsx users …`. Django is imported inside the commands,
+so `chosho-xlsx --help` stays fast and the CLI works without the portal extra."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+DataOpt = Annotated[Path, typer.Option("--data", help="データフォルダ（既定: ./chosho-data） / data folder")]
+DEFAULT_DATA = Path("chosho-data")
+
+users_app = typer.Typer(help="ポータルの利用者を管理します。 / Manage portal users.", no_args_is_help=True)
+
+
+def setup(data: Path) -> None:
+    """Django set up on the data folder, the database created or migrated."""
+    os.environ["CHOSHO_DATA"] = str(data)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chosho_xlsx.portal.settings")
+    try:
+        import django
+    except ImportError:
+        typer.echo("ポータルには追加の部品が必要です / the portal needs its extra: "
+                   "pip install 'chosho-xlsx[portal]'", err=True)
+        raise typer.Exit(2) from None
+    try:
+        data.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        typer.echo(f"データフォルダを作れません / cannot create {data}: {exc.strerror}", err=True)
+        raise typer.Exit(2) from None
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+
+
+def serve(
+    data: DataOpt = DEFAULT_DATA,
+    host: Annotated[str, typer.Option("--host", help="待ち受けるアドレス / address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="ポート / port")] = 8000,
+    threads: Annotated[int, typer.Option("--threads", min=1, help="同時に処理する要求の数 / worker threads")] = 8,
+) -> None:
+    """提出ポータルを起動します（初回はデータベースを作成）。 / Run the submission portal."""
+    setup(data)
+    from django.conf import settings
+    from django.core.wsgi import get_wsgi_application
+    from waitress import serve as waitress_serve
+
+    typer.echo(f"提出ポータル: http://{host}:{port}/  （データ: {settings.DATA.root}、終了は Ctrl+C）", err=True)
+    waitress_serve(get_wsgi_application(), host=host, port=port, threads=threads,
+                   max_request_body_size=settings.CHOSHO_MAX_UPLOAD_BYTES + 1024 * 1024,
+                   ident="chosho-xlsx")
+
+
+def _password() -> str:
+    password = os.environ.get("CHOSHO_PASSWORD")
+    if password:
+        return password
+    if not sys.stdin.isatty():
+        typer.echo("パスワードを CHOSHO_PASSWORD で渡してください / set CHOSHO_PASSWORD", err=True)
+        raise typer.Exit(2)
+    password = typer.prompt("パスワード / password", hide_input=True, confirmation_prompt=True)
+    return password
+
+
+@users_app.command("add")
+def users_add(
+    name: Annotated[str, typer.Argument(help="ログイン名 / login name")],
+    role: Annotated[str, typer.Option("--role", help="department | planning")],
+    dept: Annotated[str, typer.Option("--dept", help="課名（部局の利用者） / the 課 of a department user")] = "",
+    data: DataOpt = DEFAULT_DATA,
+) -> None:
+    """利用者を追加します。パスワードは CHOSHO_PASSWORD か入力で。 / Add a user."""
+    if role not in ("department", "planning"):
+        typer.echo(f"--role は department か planning です / --role takes department or planning: {role!r}", err=True)
+        raise typer.Exit(2)
+    if role == "department" and not dept.strip():
+        typer.echo("部局の利用者には --dept 課名 が必要です / a department user needs --dept", err=True)
+        raise typer.Exit(2)
+    setup(data)
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+    from django.db import transaction
+
+    from .models import Event, Profile
+
+    User = get_user_model()
+    if User.objects.filter(username=name).exists():
+        typer.echo(f"利用者 {name} はすでにいます / user {name} exists", err=True)
+        raise typer.Exit(1)
+    password = _password()
+    try:
+        validate_password(password, User(username=name))
+    except ValidationError as exc:
+        typer.echo("パスワードが弱すぎます / weak password: " + " ".join(exc.messages), err=True)
+        raise typer.Exit(1) from None
+    with transaction.atomic():
+        user = User.objects.create_user(name, password=password)
+        Profile.objects.create(user=user, role=role, section=dept.strip() if role == "department" else "")
+        Event.objects.create(action=Event.USER, comment=f"{name}（{role} {dept}）".replace(" ）", "）"))
+    typer.echo(f"追加しました / added: {name}")
+
+
+@users_app.command("list")
+def users_list(data: DataOpt = DEFAULT_DATA) -> None:
+    """利用者の一覧。 / List users."""
+    setup(data)
+    from .models import Profile
+
+    for p in Profile.objects.select_related("user").order_by("role", "section", "user__username"):
+        token = "トークンあり" if p.token_hash else "-"
+        typer.echo(f"{p.user.username}\t{p.role}\t{p.section or '-'}\t{token}")
+
+
+@users_app.command("token")
+def users_token(name: Annotated[str, typer.Argument(help="ログイン名 / login name")],
+                data: DataOpt = DEFAULT_DATA) -> None:
+    """API トークンを発行します（前のトークンは無効に）。 / Issue a new API token."""
+    setup(data)
+    from .access import new_token
+    from .models import Profile
+
+    profile = Profile.objects.filter(user__username=name).first()
+    if profile is None:
+        typer.echo(f"利用者 {name} はいません / no user {name}", err=True)
+        raise typer.Exit(1)
+    typer.echo(new_token(profile))
+
+
+def add_commands(app: typer.Typer) -> None:
+    app.command()(serve)
+    app.add_typer(users_app, name="users")

@@ -1,0 +1,108 @@
+"""What the portal keeps: who may do what (Profile), the 施策 of each year (Policy), every
+uploaded version (Upload, never changed after it is made except by nothing), the ZIPs
+built (Build) and every state change (Event, the audit log)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+DEPARTMENT, PLANNING = "department", "planning"
+
+# The statuses of a 施策, in the order the dashboard counts them.
+NOT_SUBMITTED, HAS_ERRORS, HAS_WARNINGS, SUBMITTED, LOCKED = "未提出", "エラーあり", "警告あり", "提出済", "確定"
+STATUSES = (NOT_SUBMITTED, HAS_ERRORS, HAS_WARNINGS, SUBMITTED, LOCKED)
+
+
+class Profile(models.Model):
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    role = models.CharField(max_length=20, choices=[(DEPARTMENT, "部局"), (PLANNING, "企画")])
+    section = models.CharField("課名", max_length=100, blank=True)  # a department's 課
+    token_hash = models.CharField(max_length=64, blank=True, db_index=True)  # sha256 of the API token
+
+    @property
+    def planning(self) -> bool:
+        return self.role == PLANNING
+
+
+class Policy(models.Model):
+    """One 施策 in one 実施年度: what a department submits one workbook for."""
+
+    OPEN, SUBMITTED, LOCKED = "open", "submitted", "locked"
+
+    fiscal_year = models.IntegerField("実施年度")  # western (R6 = 2024)
+    name = models.CharField("施策名", max_length=300)
+    key = models.CharField(max_length=300)  # batch.policy_key: width and spaces ignored
+    section = models.CharField("主管課", max_length=100)
+    plan_start = models.IntegerField()
+    plan_end = models.IntegerField()
+    state = models.CharField(max_length=20, default=OPEN)
+    submitted = models.ForeignKey("Upload", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["fiscal_year", "key"], name="policy_once_a_year")]
+        ordering = ["fiscal_year", "section", "name"]
+
+
+class Assignment(models.Model):
+    """A further 課 the planning division lets submit for a 施策 (besides its 主管課)."""
+
+    policy = models.ForeignKey(Policy, on_delete=models.CASCADE, related_name="assignments")
+    section = models.CharField(max_length=100)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["policy", "section"], name="assigned_once")]
+
+
+class Upload(models.Model):
+    """One version of a 施策's workbook: the file (by hash), who, when and its findings."""
+
+    policy = models.ForeignKey(Policy, on_delete=models.PROTECT, related_name="uploads")
+    version = models.IntegerField()
+    sha256 = models.CharField(max_length=64)
+    suffix = models.CharField(max_length=8, default=".xlsx")
+    filename = models.CharField(max_length=200)  # shown only, never used as a path
+    size = models.BigIntegerField()
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    created = models.DateTimeField(auto_now_add=True)
+    readable = models.BooleanField()
+    errors = models.IntegerField()
+    warnings = models.IntegerField()
+    findings = models.JSONField()  # the `validate --format json` findings, in Japanese
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["policy", "version"], name="version_once"),
+            models.UniqueConstraint(fields=["policy", "sha256"], name="bytes_once"),
+        ]
+        ordering = ["policy", "-version"]
+
+    @property
+    def valid(self) -> bool:
+        return self.readable and not self.errors
+
+
+class Build(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    created = models.DateTimeField(auto_now_add=True)
+    fiscal_year = models.IntegerField()
+    policies = models.IntegerField()
+    sha256 = models.CharField(max_length=64)
+
+
+class Event(models.Model):
+    """The audit log: every state change, who and when."""
+
+    UPLOAD, SUBMIT, RETURN, LOCK, BUILD, ASSIGN, REGISTER, USER = (
+        "アップロード", "提出", "差し戻し", "確定", "一括作成", "担当追加", "施策登録", "利用者追加")
+
+    created = models.DateTimeField(auto_now_add=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT)
+    action = models.CharField(max_length=20)
+    policy = models.ForeignKey(Policy, null=True, on_delete=models.PROTECT, related_name="events")
+    upload = models.ForeignKey(Upload, null=True, on_delete=models.PROTECT)
+    comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]

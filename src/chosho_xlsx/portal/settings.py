@@ -1,0 +1,139 @@
+"""Django settings of the portal. Everything comes from the data folder (CHOSHO_DATA,
+default ./chosho-data) and a few environment variables; `chosho-xlsx serve` sets
+CHOSHO_DATA from --data. Tests select a faster password hasher with their own module."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+from .datadir import DataDir
+
+DATA = DataDir(Path(os.environ.get("CHOSHO_DATA", "chosho-data")))
+BASE_DIR = Path(__file__).resolve().parent
+
+SECRET_KEY = DATA.secret_key()
+DEBUG = os.environ.get("CHOSHO_DEBUG") == "1"
+ALLOWED_HOSTS = [h for h in os.environ.get("CHOSHO_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
+CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CHOSHO_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "axes",
+    "chosho_xlsx.portal.apps.PortalConfig",
+]
+
+MIDDLEWARE = [
+    "chosho_xlsx.portal.middleware.UploadLimitMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+ROOT_URLCONF = "chosho_xlsx.portal.urls"
+WSGI_APPLICATION = "chosho_xlsx.portal.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+
+def _database() -> dict:
+    """PostgreSQL (or any URL dj-database-url knows) from CHOSHO_DATABASE_URL; else SQLite
+    in the data folder, in WAL mode, each transaction taking the write lock at BEGIN
+    (IMMEDIATE) and waiting up to 30 s for it: concurrent uploads queue instead of
+    failing with "database is locked"."""
+    url = os.environ.get("CHOSHO_DATABASE_URL")
+    if url:
+        return dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": DATA.database,
+        "OPTIONS": {
+            "timeout": 30,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        },
+    }
+
+
+DATABASES = {"default": _database()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+LANGUAGE_CODE = "ja"
+TIME_ZONE = os.environ.get("CHOSHO_TIME_ZONE", "Asia/Tokyo")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = None  # nothing is collected: WhiteNoise serves the package's static files
+WHITENOISE_USE_FINDERS = True  # served from the package: no collectstatic step
+
+LOGIN_URL = "/login/"
+LOGIN_REDIRECT_URL = "/"
+
+# Uploads: refused above this size with 413 (middleware.UploadLimitMiddleware).
+CHOSHO_MAX_UPLOAD_BYTES = int(os.environ.get("CHOSHO_MAX_UPLOAD_MB", "20")) * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# Cookies and headers. `serve` speaks plain HTTP on 127.0.0.1; behind an HTTPS reverse
+# proxy set CHOSHO_HTTPS=1 and the cookies become Secure (README「PostgreSQL と複数台」).
+HTTPS = os.environ.get("CHOSHO_HTTPS") == "1"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SESSION_COOKIE_AGE = 8 * 3600  # one working day
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = 31536000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+
+# Login lockout (django-axes): 5 failures of one user from one address lock them for an hour.
+AXES_FAILURE_LIMIT = int(os.environ.get("CHOSHO_LOCKOUT_FAILURES", "5"))
+AXES_COOLOFF_TIME = 1  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_TEMPLATE = "portal/locked.html"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"django": {"handlers": ["console"], "level": "WARNING"}},
+}

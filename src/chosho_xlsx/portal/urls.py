@@ -1,0 +1,33 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from . import api, views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(template_name="portal/login.html",
+                                                redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(next_page="login"), name="logout"),
+    path("mine/", views.mine, name="mine"),
+    path("upload/", views.upload, name="upload_new"),
+    path("template.xlsx", views.template, name="template"),
+    path("uploads/<int:pk>/", views.upload_page, name="upload"),
+    path("uploads/<int:pk>/file", views.upload_file, name="upload_file"),
+    path("uploads/<int:pk>/annotated", views.upload_annotated, name="upload_annotated"),
+    path("uploads/<int:pk>/preview.pdf", views.upload_preview, name="upload_preview"),
+    path("uploads/<int:pk>/submit", views.submit, name="submit"),
+    path("policies/<int:pk>/", views.policy_page, name="policy"),
+    path("policies/<int:pk>/template.xlsx", views.template, name="policy_template"),
+    path("policies/<int:pk>/return", views.policy_return, name="policy_return"),
+    path("policies/<int:pk>/lock", views.policy_lock, name="policy_lock"),
+    path("policies/<int:pk>/assign", views.policy_assign, name="policy_assign"),
+    path("policies/new", views.policy_register, name="policy_register"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("builds/", views.build, name="build"),
+    path("builds/<int:pk>.zip", views.build_file, name="build_file"),
+    path("audit/", views.audit, name="audit"),
+    path("api/v1/submissions", api.submissions, name="api_submissions"),
+    path("api/v1/submissions/<int:pk>", api.submission, name="api_submission"),
+    path("api/v1/dashboard", api.dashboard, name="api_dashboard"),
+    path("api/v1/builds", api.builds, name="api_builds"),
+]

@@ -1,0 +1,261 @@
+"""The web pages, in Japanese: the department's (わたしの施策, a version's findings and
+grid, submit) and the planning division's (提出状況, a 施策's history, return, lock,
+build, audit log). Each calls services.py and renders."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from .. import fiscal
+from . import services
+from .access import planning_only, signed_in, visible_or_404
+from .models import Build, Event, Policy
+from .services import Refused
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def refused(request, exc: Refused):
+    return render(request, "portal/message.html",
+                  {"title": "受け付けられませんでした", "message": exc.message, "findings": exc.findings},
+                  status=exc.status)
+
+
+def download(path, name: str, content_type: str = XLSX, inline: bool = False) -> FileResponse:
+    """A stored file, as an attachment (a stored upload is never shown inline as a page)."""
+    fh = open(path, "rb")  # noqa: SIM115  (FileResponse closes it when sent)
+    response = FileResponse(fh, as_attachment=not inline, filename=name, content_type=content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_GET
+@signed_in
+def home(request):
+    return redirect("dashboard" if request.user.profile.planning else "mine")
+
+
+# ---- the department's pages ---------------------------------------------------------------------
+
+
+@require_GET
+@signed_in
+def mine(request):
+    policies = services.visible_policies(request.user).order_by("-fiscal_year", "name")
+    return render(request, "portal/mine.html", {"rows": services.rows(policies)})
+
+
+@require_POST
+@signed_in
+def upload(request):
+    file = request.FILES.get("file")
+    if file is None:
+        return refused(request, Refused(400, "ファイルを選んでから「アップロードして確認」を押してください。"))
+    hint = None
+    if request.POST.get("policy"):
+        hint = visible_or_404(services.visible_policies(request.user), _int(request.POST["policy"]))
+    try:
+        up, created = services.receive(request.user, file.read(), file.name or "", hint)
+    except Refused as exc:
+        return refused(request, exc)
+    if not created:
+        messages.info(request, f"同じ内容のファイルは第{up.version}版として登録済みです。その結果を表示します。")
+    return redirect("upload", up.pk)
+
+
+def _int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise Http404 from None
+
+
+@require_GET
+@signed_in
+def upload_page(request, pk: int):
+    up = visible_or_404(services.visible_uploads(request.user).select_related("policy", "user"), pk)
+    policy = up.policy
+    latest = policy.uploads.order_by("-version").first()
+    can_submit = (not request.user.profile.planning and policy.state == Policy.OPEN
+                  and latest.pk == up.pk and up.valid)
+    return render(request, "portal/upload.html", {
+        "up": up, "policy": policy, "latest": latest, "can_submit": can_submit,
+        "status": services.status_of(policy, latest), "sheets": services.grid(up),
+    })
+
+
+@require_GET
+@signed_in
+def upload_file(request, pk: int):
+    up = visible_or_404(services.visible_uploads(request.user), pk)
+    return download(services.blob(up), up.filename)
+
+
+@require_GET
+@signed_in
+def upload_annotated(request, pk: int):
+    up = visible_or_404(services.visible_uploads(request.user), pk)
+    if not up.readable:
+        raise Http404
+    stem = up.filename.rsplit(".", 1)[0]
+    return download(services.annotated(up), f"{stem}_確認{up.suffix}")
+
+
+@require_GET
+@signed_in
+def upload_preview(request, pk: int):
+    up = visible_or_404(services.visible_uploads(request.user), pk)
+    pdf = services.preview_pdf(up)
+    if pdf.path is None:
+        return render(request, "portal/message.html", {"title": "印刷イメージを作れません", "message": pdf.missing},
+                      status=503 if "LibreOffice" in pdf.missing else 409)
+    return download(pdf.path, f"{up.policy.name}_第{up.version}版.pdf", "application/pdf", inline=True)
+
+
+@require_POST
+@signed_in
+def submit(request, pk: int):
+    up = visible_or_404(services.visible_uploads(request.user), pk)
+    if request.user.profile.planning:
+        return refused(request, Refused(403, "提出は部局の利用者が行います。"))
+    try:
+        services.submit(request.user, up, request.POST.get("comment", ""))
+    except Refused as exc:
+        return refused(request, exc)
+    messages.success(request, f"第{up.version}版を提出しました。企画課の確認をお待ちください。")
+    return redirect("policy", up.policy_id)
+
+
+@require_GET
+@signed_in
+def policy_page(request, pk: int):
+    policy = visible_or_404(services.visible_policies(request.user), pk)
+    uploads = list(policy.uploads.select_related("user").defer("findings"))
+    row = services.rows([policy])[0]
+    return render(request, "portal/policy.html", {
+        "policy": policy, "row": row, "uploads": uploads,
+        "events": policy.events.select_related("user", "upload")[:200],
+        "sections": sorted(services.sections_of(policy)),
+        "planning": request.user.profile.planning,
+    })
+
+
+@require_GET
+@signed_in
+def template(request, pk: int | None = None):
+    """The blank workbook for a 施策's 実施年度 and 計画期間 (the newest 施策's without one)."""
+    from ..template import write_template
+
+    if pk is not None:
+        policy = visible_or_404(services.visible_policies(request.user), pk)
+    else:
+        policy = services.visible_policies(request.user).order_by("-fiscal_year").first()
+    year, start, end = ((policy.fiscal_year, policy.plan_start, policy.plan_end) if policy
+                        else services.default_period())
+    target = services.data().derived(f"template-{year}-{start}-{end}.xlsx")
+    if not target.exists():
+        write_template(target, year, start, end)
+    return download(target, f"{fiscal.label(year)}_入力ブック.xlsx")
+
+
+# ---- the planning division's pages ----------------------------------------------------------------
+
+
+@require_GET
+@planning_only
+def dashboard(request):
+    try:
+        board = services.dashboard(services.year_asked(request.GET.get("year")))
+    except Refused as exc:
+        return refused(request, exc)
+    wanted, section = request.GET.get("status", ""), request.GET.get("section", "")
+    shown = [r for r in board.rows if (not wanted or r.status == wanted) and (not section or r.policy.section == section)]
+    return render(request, "portal/dashboard.html", {
+        "year": board.year, "years": services.fiscal_years(), "rows": shown, "total": len(board.rows),
+        "counts": list(board.counts.items()), "status": wanted, "section": section,
+        "sections": sorted({r.policy.section for r in board.rows}),
+        "builds": Build.objects.filter(fiscal_year=board.year).select_related("user").order_by("-id")[:5],
+        "default_period": services.default_period(),
+    })
+
+
+def _policy_action(request, pk: int, action, done: str):
+    policy = visible_or_404(Policy.objects.all(), pk)
+    try:
+        action(request.user, policy, request.POST.get("comment", ""))
+    except Refused as exc:
+        return refused(request, exc)
+    messages.success(request, done)
+    return redirect("policy", policy.pk)
+
+
+@require_POST
+@planning_only
+def policy_return(request, pk: int):
+    return _policy_action(request, pk, services.send_back, "差し戻しました。部局に連絡が表示されます。")
+
+
+@require_POST
+@planning_only
+def policy_lock(request, pk: int):
+    return _policy_action(request, pk, services.lock, "確定しました。")
+
+
+@require_POST
+@planning_only
+def policy_assign(request, pk: int):
+    policy = visible_or_404(Policy.objects.all(), pk)
+    try:
+        services.assign(request.user, policy, request.POST.get("section", ""))
+    except Refused as exc:
+        return refused(request, exc)
+    messages.success(request, "担当課を追加しました。")
+    return redirect("policy", policy.pk)
+
+
+@require_POST
+@planning_only
+def policy_register(request):
+    try:
+        year = fiscal.parse_year(request.POST.get("year", ""))
+        period = fiscal.parse_period(request.POST.get("plan", ""))
+        if year is None or period.end is None:
+            raise fiscal.YearError("")
+    except fiscal.YearError:
+        return refused(request, Refused(400, "実施年度（例: R6）と計画期間（例: R3-R7）を入れてください。"))
+    try:
+        policy = services.register(request.user, year, period.start, period.end,
+                                   request.POST.get("name", ""), request.POST.get("section", ""))
+    except Refused as exc:
+        return refused(request, exc)
+    messages.success(request, f"施策「{policy.name}」を登録しました。")
+    return redirect(f"{reverse('dashboard')}?year={policy.fiscal_year}")
+
+
+@require_POST
+@planning_only
+def build(request):
+    try:
+        made = services.build_zip(request.user, services.year_asked(request.POST.get("year")))
+    except Refused as exc:
+        return refused(request, exc)
+    return redirect("build_file", made.pk)
+
+
+@require_GET
+@planning_only
+def build_file(request, pk: int):
+    made = visible_or_404(Build.objects.all(), pk)
+    return download(services.data().build(made.pk), f"{fiscal.label(made.fiscal_year)}_調書_{made.pk}.zip",
+                    "application/zip")
+
+
+@require_GET
+@planning_only
+def audit(request):
+    return render(request, "portal/audit.html",
+                  {"events": Event.objects.select_related("user", "policy", "upload")[:500]})
