@@ -145,14 +145,14 @@ def cli(data: Path, *args: str, check: bool = True) -> subprocess.CompletedProce
 class Server:
     """`chosho-xlsx serve --data DATA --port PORT` on 127.0.0.1, until stop()."""
 
-    def __init__(self, data: Path):
+    def __init__(self, data: Path, **env: str):
         self.data = data
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         exe = shutil.which("chosho-xlsx", path=str(Path(sys.executable).parent)) or "chosho-xlsx"
         self.log = open(data.parent / f"serve-{self.port}.log", "w")  # noqa: SIM115  (closed in stop)
         self.proc = subprocess.Popen([exe, "serve", "--data", str(data), "--port", str(self.port)],
-                                     env=portal_env(data), stdout=self.log, stderr=subprocess.STDOUT)
+                                     env={**portal_env(data), **env}, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60
         while True:
             try:

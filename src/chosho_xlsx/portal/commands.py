@@ -51,7 +51,9 @@ def serve(
 
     typer.echo(f"提出ポータル: http://{host}:{port}/  （データ: {settings.DATA.root}、終了は Ctrl+C）", err=True)
     waitress_serve(get_wsgi_application(), host=host, port=port, threads=threads,
-                   max_request_body_size=settings.CHOSHO_MAX_UPLOAD_BYTES + 1024 * 1024,
+                   # up to twice the limit reaches the middleware's 413 in Japanese; beyond,
+                   # waitress refuses it itself (413) without reading it all
+                   max_request_body_size=2 * settings.CHOSHO_MAX_UPLOAD_BYTES + 1024 * 1024,
                    ident="chosho-xlsx")
 
 

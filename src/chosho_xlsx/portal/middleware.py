@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import HttpResponse, JsonResponse
+from django.http import JsonResponse
+from django.shortcuts import render
 
 
 def too_large_message() -> str:
@@ -25,6 +26,6 @@ class UploadLimitMiddleware:
             message = too_large_message()
             if request.path.startswith("/api/"):
                 return JsonResponse({"error": message}, status=413, json_dumps_params={"ensure_ascii": False})
-            return HttpResponse(f"<!doctype html><meta charset=utf-8><title>413</title><p>{message}</p>",
-                                status=413, content_type="text/html; charset=utf-8")
+            return render(request, "portal/message.html",
+                          {"title": "ファイルが大きすぎます", "message": message}, status=413)
         return self.get_response(request)

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
@@ -5,8 +6,9 @@ from . import api, views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(template_name="portal/login.html",
-                                                redirect_authenticated_user=True), name="login"),
+    path("login/", auth_views.LoginView.as_view(
+        template_name="portal/login.html", redirect_authenticated_user=True,
+        extra_context={"failures": settings.AXES_FAILURE_LIMIT}), name="login"),
     path("logout/", auth_views.LogoutView.as_view(next_page="login"), name="logout"),
     path("mine/", views.mine, name="mine"),
     path("upload/", views.upload, name="upload_new"),

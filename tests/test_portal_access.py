@@ -1,0 +1,232 @@
+"""Who reaches what (issue 11「Attack」): every page and API route × {anonymous, department
+A, department B, planning} with the status each must get. A route added to urls.py and
+not to MATRIX fails test_every_route_is_in_the_matrix. Also CSRF, cookies, the login
+lockout, the upload size limit and `check --deploy`."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from portal_support import (
+    PASSWORD,
+    TESTS,
+    client_for,
+    good_workbook,
+    token_for,
+    wrong_cell_workbook,
+)
+
+pytest_plugins = ["portal_support"]  # its fixtures: db, people …
+
+ANON, A, B, PLAN = "anonymous", "a", "b", "planning"
+
+# (route name, method) → expected status for anonymous, department A (owner), department
+# B, planning. The objects are A's: its 施策 (open, its newest version has an error), that
+# version, and a ZIP built earlier. Pages send the anonymous to the login page (302); the
+# API answers 401.
+MATRIX = {
+    ("home", "get"): (302, 302, 302, 302),
+    ("login", "get"): (200, 302, 302, 302),
+    ("logout", "post"): (302, 302, 302, 302),
+    ("mine", "get"): (302, 200, 200, 200),
+    ("upload_new", "post"): (302, 302, 403, 403),
+    ("template", "get"): (302, 200, 200, 200),
+    ("upload", "get"): (302, 200, 404, 200),
+    ("upload_file", "get"): (302, 200, 404, 200),
+    ("upload_annotated", "get"): (302, 200, 404, 200),
+    ("upload_preview", "get"): (302, 409, 404, 409),
+    ("submit", "post"): (302, 409, 404, 403),
+    ("policy", "get"): (302, 200, 404, 200),
+    ("policy_template", "get"): (302, 200, 404, 200),
+    ("policy_return", "post"): (302, 403, 403, 409),
+    ("policy_lock", "post"): (302, 403, 403, 409),
+    ("policy_assign", "post"): (302, 403, 403, 302),
+    ("policy_register", "post"): (302, 403, 403, 409),
+    ("dashboard", "get"): (302, 403, 403, 200),
+    ("build", "post"): (302, 403, 403, 409),
+    ("build_file", "get"): (302, 403, 403, 200),
+    ("audit", "get"): (302, 403, 403, 200),
+    ("api_submissions", "get"): (401, 200, 200, 200),
+    ("api_submissions", "post"): (401, 200, 403, 403),
+    ("api_submission", "get"): (401, 200, 404, 200),
+    ("api_dashboard", "get"): (401, 403, 403, 200),
+    ("api_builds", "post"): (401, 403, 403, 409),
+}
+
+
+# the object a route with <pk> is given (the others take A's 施策)
+OBJECT = {"upload": "upload", "upload_file": "upload", "upload_annotated": "upload", "upload_preview": "upload",
+          "submit": "upload", "api_submission": "upload", "build_file": "build"}
+
+
+def test_every_route_is_in_the_matrix(django_portal):
+    from chosho_xlsx.portal.urls import urlpatterns
+
+    routes = {p.name for p in urlpatterns}
+    assert routes == {name for name, _ in MATRIX}
+
+
+@pytest.fixture
+def world(people, tmp_path):
+    """A's 施策 with one version (an error), a build of the year on disk."""
+    from chosho_xlsx.portal import services
+    from chosho_xlsx.portal.models import Build
+
+    path, _ = wrong_cell_workbook(tmp_path)
+    up, _ = services.receive(people["a"], path.read_bytes(), path.name)
+    build = Build.objects.create(user=people["planning"], fiscal_year=up.policy.fiscal_year, policies=0, sha256="")
+    target = services.data().build(build.pk)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(b"PK\x05\x06" + bytes(18))
+    return {"upload": up, "policy": up.policy, "build": build, "file": path}
+
+
+def _request(client, method: str, url: str, world, route: str, token: str | None):
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    if method == "get":
+        return client.get(url, headers=headers)
+    data = {"comment": "理由", "section": "監査課", "year": "R6", "plan": "R3-R7", "name": world["policy"].name}
+    if route in ("upload_new", "api_submissions"):
+        data["file"] = open(world["file"], "rb")  # noqa: SIM115  (closed below)
+    try:
+        return client.post(url, data, headers=headers)
+    finally:
+        if "file" in data:
+            data["file"].close()
+
+
+@pytest.mark.parametrize(("route", "method"), list(MATRIX), ids=[f"{m}-{r}" for r, m in MATRIX])
+def test_route_by_role(world, people, route, method):
+    from django.test import Client
+    from django.urls import reverse
+
+    from chosho_xlsx.portal.urls import urlpatterns
+
+    pattern = next(p for p in urlpatterns if p.name == route)
+    kwargs = {}
+    if "<int:pk>" in str(pattern.pattern):
+        kwargs["pk"] = world[OBJECT.get(route, "policy")].pk
+    url = reverse(route, kwargs=kwargs)
+    got = []
+    for who in (ANON, A, B, PLAN):
+        user = people.get(who)
+        api = route.startswith("api_")
+        client = Client() if who == ANON or api else client_for(user)
+        token = token_for(user) if api and user is not None else None
+        got.append(_request(client, method, url, world, route, token).status_code)
+    assert tuple(got) == MATRIX[(route, method)], dict(zip((ANON, A, B, PLAN), got, strict=True))
+
+
+# ---- CSRF and cookies -------------------------------------------------------------------------
+
+
+def test_form_posts_without_the_csrf_token_are_refused(people, tmp_path):
+    from django.test import Client
+
+    c = Client(enforce_csrf_checks=True)
+    c.force_login(people["a"], backend="django.contrib.auth.backends.ModelBackend")
+    with open(good_workbook(tmp_path), "rb") as fh:
+        r = c.post("/upload/", {"file": fh})
+    assert r.status_code == 403
+    assert "画面が古くなっています" in r.content.decode()
+
+
+def test_session_cookie_is_httponly_and_samesite_lax(people):
+    from django.test import Client
+
+    c = Client()
+    c.get("/login/")
+    r = c.post("/login/", {"username": "digital", "password": PASSWORD})
+    assert r.status_code == 302
+    cookie = r.cookies["sessionid"]
+    assert cookie["httponly"] and cookie["samesite"] == "Lax" and not cookie["secure"]
+
+
+def test_check_deploy_is_clean_for_https(tmp_path):
+    """`serve` behind an HTTPS proxy (CHOSHO_HTTPS=1): secure cookies, HSTS, redirects."""
+    env = dict(os.environ, CHOSHO_DATA=str(tmp_path / "data"), CHOSHO_HTTPS="1",
+               DJANGO_SETTINGS_MODULE="chosho_xlsx.portal.settings")
+    r = subprocess.run([sys.executable, "-m", "django", "check", "--deploy", "--fail-level", "WARNING"],
+                       env=env, capture_output=True, text=True, cwd=TESTS)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "no issues" in r.stdout
+
+
+# ---- login lockout ------------------------------------------------------------------------------
+
+
+def test_login_locks_after_five_failures_of_one_user_from_one_address(people):
+    from django.test import Client
+
+    c = Client()
+    for _ in range(4):
+        r = c.post("/login/", {"username": "digital", "password": "wrong"})
+        assert r.status_code == 200 and "続けて5回間違えると" in r.content.decode()
+    for password in ("wrong", PASSWORD):  # the fifth failure locks; then even the right password
+        locked = c.post("/login/", {"username": "digital", "password": password})
+        assert locked.status_code == 429
+        assert "ログインが一時的に止められています" in locked.content.decode()
+    # by user and address: another user from the same address still gets in
+    assert c.post("/login/", {"username": "doboku", "password": PASSWORD}).status_code == 302
+
+
+# ---- upload size -------------------------------------------------------------------------------
+
+
+def test_uploads_over_the_limit_get_413_with_a_message(people, tmp_path, settings_limit=1000):
+    from django.test import override_settings
+
+    path = good_workbook(tmp_path)
+    assert path.stat().st_size > settings_limit
+    a = client_for(people["a"])
+    with override_settings(CHOSHO_MAX_UPLOAD_BYTES=settings_limit):
+        with open(path, "rb") as fh:
+            page = a.post("/upload/", {"file": fh})
+        with open(path, "rb") as fh:
+            api = a.post("/api/v1/submissions", {"file": fh}, headers={"Authorization": f"Bearer {token_for(people['a'])}"})
+    assert page.status_code == 413 and "ファイルが大きすぎます（上限 0 MB）" in page.content.decode()
+    assert api.status_code == 413 and api.json()["error"].startswith("ファイルが大きすぎます")
+    from chosho_xlsx.portal.models import Upload
+
+    assert not Upload.objects.exists()
+
+
+def test_served_portal_refuses_a_large_upload_at_once(tmp_path):
+    import time
+    import urllib.error
+    import urllib.request
+
+    from portal_support import Server, cli
+
+    data = tmp_path / "data"
+    cli(data, "users", "add", "digital", "--role", "department", "--dept", "デジタル戦略課")
+    token = cli(data, "users", "token", "digital").stdout.strip()
+    server = Server(data, CHOSHO_MAX_UPLOAD_MB="1")
+    try:
+        body = b"--x\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.xlsx\"\r\n\r\n"
+        body += b"\0" * (1536 * 1024) + b"\r\n--x--\r\n"
+        req = urllib.request.Request(server.url + "/api/v1/submissions", data=body, method="POST", headers={
+            "Authorization": f"Bearer {token}", "Content-Type": "multipart/form-data; boundary=x"})
+        start = time.monotonic()
+        with pytest.raises(urllib.error.HTTPError) as err:
+            urllib.request.urlopen(req, timeout=60)
+        assert err.value.code == 413
+        assert "上限 1 MB" in err.value.read().decode()
+        assert time.monotonic() - start < 30
+    finally:
+        server.stop()
+
+
+def test_audit_log_records_users_added(django_portal, db, monkeypatch):
+    from typer.testing import CliRunner
+
+    from chosho_xlsx.cli import app
+    from chosho_xlsx.portal.models import Event
+
+    monkeypatch.setenv("CHOSHO_PASSWORD", PASSWORD)
+    r = CliRunner().invoke(app, ["users", "add", "kansa", "--role", "planning", "--data", str(django_portal)])
+    assert r.exit_code == 0, r.output
+    assert Event.objects.filter(action="利用者追加", comment__startswith="kansa").exists()
