@@ -1,6 +1,5 @@
 """What the portal keeps: who may do what (Profile), the 施策 of each year (Policy), every
-uploaded version (Upload, never changed after it is made except by nothing), the ZIPs
-built (Build) and every state change (Event, the audit log)."""
+uploaded version (Upload, never changed once made), the ZIPs built (Build) and every state change (Event, the audit log)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,229 @@
+"""Load on the submission portal: N concurrent clients (departments), each uploading M
+workbooks through the API, against `chosho-xlsx serve` on 127.0.0.1; then a check that
+nothing was lost or duplicated.
+
+    python bench/portal_load.py [--clients 20] [--uploads 5] [--data DIR]
+                                [--database-url postgresql://…] [--keep]
+
+It makes a fresh data folder (or uses DIR), adds one department user per client (its own
+課, its own 施策), starts `chosho-xlsx serve` on a free port and sends, per client, M
+uploads: valid and invalid workbooks (an unknown 事業群番号), distinct bytes each, and
+every third one the bytes of an earlier one again. It prints requests/s, latency
+p50/p95/p99, answers by status, and then checks through the API that every distinct file
+is there exactly once as a version (versions 1…n per 施策, each with its findings), that
+repeated bytes answered 200 with the first upload, and that every stored file on disk
+matches its hash. Exit 0 when all holds, 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import hashlib
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+PASSWORD = "Load-test-pass-2024"
+
+
+def workbooks(folder: Path, client: int, count: int) -> list[bytes]:
+    """`count` uploads of client `client`: distinct bytes, invalid every other one, and
+    every third the same bytes as the one before it."""
+    from chosho_xlsx import fiscal
+    from chosho_xlsx.example import keyvalue, load_example_rows
+    from chosho_xlsx.template import write_template
+
+    base = load_example_rows()
+    fy = fiscal.parse_year(keyvalue(base, "実施年度"))
+    period = fiscal.parse_period(keyvalue(base, "計画期間"))
+    out: list[bytes] = []
+    for i in range(count):
+        if i % 3 == 2 and out:
+            out.append(out[-1])
+            continue
+        rows = copy.deepcopy(base)
+        for r in rows["調書"]:
+            if r["項目"] == "施策名":
+                r["値"] = f"負荷試験施策{client:03d}"
+        for g in rows["事業群"]:
+            g["主管課"] = section(client)
+        rows["課題"][0]["課題解決に向けた方向性"] += f"（版{i}）"
+        if i % 2 == 1:
+            rows["事業"][3]["事業群番号"] = 9
+        path = folder / f"c{client}-{i}.xlsx"
+        write_template(path, fy, period.start, period.end, rows)
+        out.append(path.read_bytes())
+    return out
+
+
+def section(client: int) -> str:
+    return f"負荷試験課{client:03d}"
+
+
+def multipart(name: str, content: bytes) -> tuple[bytes, str]:
+    boundary = uuid.uuid4().hex
+    head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n"
+            "Content-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet\r\n\r\n").encode()
+    return head + content + f"\r\n--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
+def call(url: str, token: str, body: bytes | None = None, content_type: str = "") -> tuple[int, dict, float]:
+    headers = {"Authorization": f"Bearer {token}"}
+    if content_type:
+        headers["Content-Type"] = content_type
+    req = urllib.request.Request(url, data=body, headers=headers, method="POST" if body is not None else "GET")
+    start = time.perf_counter()
+    try:
+        with urllib.request.urlopen(req, timeout=120) as resp:
+            status, text = resp.status, resp.read()
+    except urllib.error.HTTPError as exc:
+        status, text = exc.code, exc.read()
+    except OSError as exc:  # refused, reset: counted as status 0
+        return 0, {"error": str(exc)}, time.perf_counter() - start
+    seconds = time.perf_counter() - start
+    try:
+        return status, json.loads(text), seconds
+    except ValueError:
+        return status, {"error": text[:200].decode(errors="replace")}, seconds
+
+
+def cli(env: dict, *args: str) -> str:
+    exe = shutil.which("chosho-xlsx", path=str(Path(sys.executable).parent)) or "chosho-xlsx"
+    return subprocess.run([exe, *args], env=env, check=True, capture_output=True, text=True).stdout
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def percentile(values: list[float], p: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))]
+
+
+def run(clients: int, uploads: int, data: Path, database_url: str = "") -> int:
+    env = dict(os.environ, CHOSHO_PASSWORD=PASSWORD, CHOSHO_DATA=str(data))
+    if database_url:
+        env["CHOSHO_DATABASE_URL"] = database_url
+    tokens = []
+    for c in range(clients):
+        cli(env, "users", "add", f"load{c:03d}", "--role", "department", "--dept", section(c), "--data", str(data))
+        tokens.append(cli(env, "users", "token", f"load{c:03d}", "--data", str(data)).strip())
+    with tempfile.TemporaryDirectory() as tmp:
+        books = [workbooks(Path(tmp), c, uploads) for c in range(clients)]
+    port = free_port()
+    exe = shutil.which("chosho-xlsx", path=str(Path(sys.executable).parent)) or "chosho-xlsx"
+    log = open(data / "serve.log", "w")  # noqa: SIM115  (closed at the end)
+    server = subprocess.Popen([exe, "serve", "--data", str(data), "--port", str(port), "--threads", "8"],
+                              env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(url + "/login/", timeout=5).read()
+                break
+            except OSError:
+                time.sleep(0.2)
+        results: list[list[tuple[int, dict, float, bytes]]] = [[] for _ in range(clients)]
+        barrier = threading.Barrier(clients)
+
+        def client(c: int) -> None:
+            barrier.wait()  # everybody at once, as the week before the deadline
+            for i, content in enumerate(books[c]):
+                body, ctype = multipart(f"施策{c}_{i}.xlsx", content)
+                status, answer, seconds = call(url + "/api/v1/submissions", tokens[c], body, ctype)
+                results[c].append((status, answer, seconds, content))
+
+        start = time.perf_counter()
+        with ThreadPoolExecutor(clients) as pool:
+            list(pool.map(client, range(clients)))
+        wall = time.perf_counter() - start
+
+        flat = [r for rs in results for r in rs]
+        latencies = [r[2] for r in flat]
+        statuses = Counter(r[0] for r in flat)
+        print(f"{clients} clients x {uploads} uploads = {len(flat)} requests in {wall:.1f} s: "
+              f"{len(flat) / wall:.1f} requests/s")
+        print(f"latency p50 {percentile(latencies, 50) * 1000:.0f} ms, p95 {percentile(latencies, 95) * 1000:.0f} ms, "
+              f"p99 {percentile(latencies, 99) * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms")
+        print("answers by status: " + ", ".join(f"{s}: {n}" for s, n in sorted(statuses.items())))
+        problems = check(url, tokens, results, data)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+    for p in problems:
+        print("PROBLEM: " + p)
+    print("check: " + ("every upload there exactly once, files match their hashes" if not problems
+                       else f"{len(problems)} problems"))
+    return 1 if problems else 0
+
+
+def check(url: str, tokens: list[str], results, data: Path) -> list[str]:
+    problems = []
+    for c, rs in enumerate(results):
+        first: dict[str, int] = {}
+        for status, answer, _, content in rs:
+            sha = hashlib.sha256(content).hexdigest()
+            if status >= 500 or status == 0:
+                problems.append(f"client {c}: {status} {answer.get('error', '')}")
+                continue
+            expected = 200 if sha in first else 201
+            if status != expected or answer.get("sha256") != sha:
+                problems.append(f"client {c}: {status} for {'repeated' if sha in first else 'new'} bytes {sha[:12]}")
+            if sha in first and answer.get("id") != first[sha]:
+                problems.append(f"client {c}: repeated bytes gave upload {answer.get('id')}, not {first[sha]}")
+            first.setdefault(sha, answer.get("id"))
+        status, listing, _ = call(url + "/api/v1/submissions", tokens[c])
+        stored = listing.get("submissions", [])
+        if sorted(s["sha256"] for s in stored) != sorted(first):
+            problems.append(f"client {c}: {len(stored)} versions listed for {len(first)} distinct files")
+        if sorted(s["version"] for s in stored) != list(range(1, len(stored) + 1)):
+            problems.append(f"client {c}: versions {sorted(s['version'] for s in stored)}")
+        for s in stored:
+            _, one, _ = call(f"{url}/api/v1/submissions/{s['id']}", tokens[c])
+            if "findings" not in one or one["valid"] != (one["errors"] == 0):
+                problems.append(f"client {c}: upload {s['id']} without its findings")
+    for path, claimed in _blobs(data).items():
+        if hashlib.sha256(path.read_bytes()).hexdigest() != claimed:
+            problems.append(f"{path}: content does not match its hash")
+    return problems
+
+
+def _blobs(data: Path) -> dict[Path, str]:
+    return {p: p.name.split(".", 1)[0] for p in (data / "files").glob("*/*") if not p.name.startswith(".")}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--clients", type=int, default=20)
+    ap.add_argument("--uploads", type=int, default=5)
+    ap.add_argument("--data", type=Path, help="data folder (default: a fresh temporary one)")
+    ap.add_argument("--database-url", default="", help="PostgreSQL instead of SQLite (an empty database)")
+    ap.add_argument("--keep", action="store_true", help="keep the temporary data folder")
+    args = ap.parse_args(argv)
+    data = args.data or Path(tempfile.mkdtemp(prefix="chosho-load-"))
+    try:
+        return run(args.clients, args.uploads, data, args.database_url)
+    finally:
+        if args.data is None and not args.keep:
+            shutil.rmtree(data, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
