@@ -30,7 +30,7 @@ def upload_dict(u: Upload, findings: bool = True) -> dict:
         "filename": u.filename,
         "size": u.size,
         "uploaded_by": u.user.username,
-        "uploaded_at": u.created.isoformat(),
+        "uploaded_at": u.created.isoformat(timespec="milliseconds"),
         "readable": u.readable,
         "valid": u.valid,
         "errors": u.errors,

@@ -133,6 +133,63 @@ def users_token(name: Annotated[str, typer.Argument(help="ログイン名 / logi
     typer.echo(new_token(profile))
 
 
+def doctor(data: DataOpt = DEFAULT_DATA) -> None:
+    """データベースと保存ファイルが合っているか確かめます。 / Check the database against the stored files.
+
+    終了コード / exit: 0 問題なし / fine, 1 食い違いあり / they disagree."""
+    setup(data)
+    from django.conf import settings
+
+    from .maintenance import doctor as check
+
+    health = check(settings.DATA)
+    for line in health.problems:
+        typer.echo("✘ " + line)
+    for line in health.notes:
+        typer.echo("・" + line)
+    verdict = "問題ありません / all agree" if not health.problems else f"{len(health.problems)} 件の問題 / problems"
+    typer.echo(f"版 {health.uploads} 件・一括作成 {health.builds} 件を確認: {verdict}")
+    raise typer.Exit(1 if health.problems else 0)
+
+
+def backup(
+    output: Annotated[Path, typer.Option("-o", "--output", help="書き出すファイル (.tar.gz) / archive to write")],
+    data: DataOpt = DEFAULT_DATA,
+) -> None:
+    """データベースと保存ファイルを1つのファイルに保存します。 / Back up the portal into one archive."""
+    setup(data)
+    from django.conf import settings
+
+    from .maintenance import backup as make_backup
+
+    try:
+        manifest = make_backup(settings.DATA, output)
+    except OSError as exc:
+        typer.echo(f"書き出せません / cannot write {output}: {exc.strerror or exc}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"{output}（版 {manifest['uploads']} 件）")
+
+
+def restore(
+    archive: Annotated[Path, typer.Argument(help="backup で作ったファイル / archive made by backup")],
+    data: DataOpt = DEFAULT_DATA,
+) -> None:
+    """バックアップを空のデータフォルダに戻します。 / Restore a backup into an empty portal."""
+    setup(data)
+    from django.conf import settings
+
+    from .maintenance import RestoreError
+    from .maintenance import restore as put_back
+
+    try:
+        manifest = put_back(settings.DATA, archive)
+    except RestoreError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"戻しました / restored: 版 {manifest['uploads']} 件 → {settings.DATA.root}")
+
+
 def add_commands(app: typer.Typer) -> None:
-    app.command()(serve)
+    for command in (serve, doctor, backup, restore):
+        app.command()(command)
     app.add_typer(users_app, name="users")
