@@ -25,11 +25,35 @@ POLICY = "ICTを活用した地域活性化と行政運営の効率化"
 OTHER_POLICY = "安全で安心な道路網の整備"
 
 
+# Set by test_portal_postgres.py when it runs the portal tests again on PostgreSQL: the
+# server's URL; each data folder then gets a database of its own there.
+POSTGRES = os.environ.get("CHOSHO_TEST_POSTGRES", "")
+
+
+def database_url(data: Path) -> str:
+    """'' on SQLite; on PostgreSQL a fresh database for this data folder (made once)."""
+    if not POSTGRES:
+        return ""
+    import hashlib
+
+    import psycopg
+
+    name = "chosho_" + hashlib.sha256(str(Path(data).resolve()).encode()).hexdigest()[:16]
+    with psycopg.connect(POSTGRES, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+    base, _, query = POSTGRES.partition("?")
+    return f"{base.rsplit('/', 1)[0]}/{name}" + (f"?{query}" if query else "")
+
+
 def portal_env(data: Path) -> dict:
     env = dict(os.environ)
     env.update(CHOSHO_DATA=str(data), DJANGO_SETTINGS_MODULE="portal_settings",
                PYTHONPATH=os.pathsep.join(filter(None, [str(TESTS), env.get("PYTHONPATH", "")])),
                CHOSHO_PASSWORD=PASSWORD)
+    env.pop("CHOSHO_DATABASE_URL", None)
+    if POSTGRES:
+        env["CHOSHO_DATABASE_URL"] = database_url(data)
     return env
 
 
@@ -38,6 +62,8 @@ def django_portal(tmp_path_factory):
     """Django set up in this process on a fresh data folder and database."""
     data = tmp_path_factory.mktemp("portal-data")
     os.environ["CHOSHO_DATA"] = str(data)
+    if POSTGRES:
+        os.environ["CHOSHO_DATABASE_URL"] = database_url(data)
     os.environ["DJANGO_SETTINGS_MODULE"] = "portal_settings"
     import django
     from django.core.management import call_command

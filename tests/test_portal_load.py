@@ -11,13 +11,15 @@ import threading
 from pathlib import Path
 
 import corpus
-from portal_support import DIGITAL, portal_env
+import pytest
+from portal_support import DIGITAL, POSTGRES, portal_env
 
 pytest_plugins = ["portal_support"]  # its fixtures: db, people …
 
 BENCH = Path(__file__).resolve().parent.parent / "bench" / "portal_load.py"
 
 
+@pytest.mark.skipif(bool(POSTGRES), reason="SQLite only")
 def test_sqlite_runs_in_wal_mode_with_immediate_transactions(db):
     from django.conf import settings
     from django.db import connection

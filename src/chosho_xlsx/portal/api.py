@@ -19,6 +19,9 @@ def _json(data, status: int = 200) -> JsonResponse:
     return JsonResponse(data, status=status, safe=False, json_dumps_params={"ensure_ascii": False})
 
 
+FINDING_KEYS = ("code", "severity", "place", "sheet", "cell", "column", "value", "message", "hint")
+
+
 def upload_dict(u: Upload, findings: bool = True) -> dict:
     d = {
         "id": u.pk,
@@ -37,7 +40,8 @@ def upload_dict(u: Upload, findings: bool = True) -> dict:
         "warnings": u.warnings,
     }
     if findings:
-        d["findings"] = u.findings
+        # in the order of `validate --format json` (PostgreSQL's jsonb keeps its own order)
+        d["findings"] = [{k: f[k] for k in FINDING_KEYS} for f in u.findings]
     return d
 
 

@@ -1,0 +1,67 @@
+"""The portal tests again on PostgreSQL (issue 11): a throwaway cluster (initdb, pg_ctl on a
+free port and a private socket folder, about 5 s) and the portal's test modules run in a
+pytest of their own with CHOSHO_TEST_POSTGRES pointing at it (each data folder gets a
+database there). Skipped, with the reason, when PostgreSQL is not installed."""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from portal_support import free_port
+
+TESTS = Path(__file__).resolve().parent
+MODULES = ["test_portal_api.py", "test_portal_pages.py", "test_portal_access.py", "test_portal_load.py",
+           "test_portal_maintenance.py"]
+
+
+def _pg_bin() -> Path | None:
+    found = shutil.which("pg_ctl")
+    if found:
+        return Path(os.path.realpath(found)).parent
+    versions = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(p.split("/")[-2]))
+    return Path(versions[-1]) if versions else None
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    if os.environ.get("CHOSHO_TEST_POSTGRES"):
+        pytest.skip("already running on PostgreSQL")
+    pg = _pg_bin()
+    if pg is None or not (pg / "initdb").exists():
+        pytest.skip("PostgreSQL is not installed (apt-get install postgresql): the portal ran on SQLite only")
+    pytest.importorskip("psycopg", reason="psycopg is not installed: pip install -e '.[test]'")
+    root = tmp_path_factory.mktemp("pg")
+    as_user: list[str] = []
+    if os.geteuid() == 0:  # initdb refuses root: run the cluster as postgres
+        if shutil.which("runuser") is None:
+            pytest.skip("running as root without runuser: cannot start PostgreSQL as another user")
+        as_user = ["runuser", "-u", "postgres", "--"]
+        shutil.chown(root, "postgres")
+        root.chmod(0o755)
+        for parent in root.parents:  # postgres must reach its folder
+            if str(parent).startswith(str(tmp_path_factory.getbasetemp().parent)):
+                parent.chmod(parent.stat().st_mode | 0o055)
+    port = free_port()
+    run = lambda *args: subprocess.run([*as_user, *map(str, args)], check=True, capture_output=True, timeout=120)  # noqa: E731
+    run(pg / "initdb", "-D", root / "db", "-A", "trust", "-U", "chosho", "-E", "UTF8", "--locale=C")
+    run(pg / "pg_ctl", "-D", root / "db", "-l", root / "log", "-w", "-o",
+        f"-p {port} -k {root} -c listen_addresses='' -c fsync=off", "start")
+    yield f"postgresql://chosho@/postgres?host={root}&port={port}"
+    subprocess.run([*as_user, str(pg / "pg_ctl"), "-D", str(root / "db"), "-m", "immediate", "stop"],
+                   capture_output=True, timeout=60)
+
+
+def test_portal_tests_pass_on_postgresql(cluster):
+    env = dict(os.environ, CHOSHO_TEST_POSTGRES=cluster)
+    env.pop("CHOSHO_DATABASE_URL", None)
+    r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *MODULES],
+                       cwd=TESTS, env=env, capture_output=True, text=True, timeout=1800)
+    tail = "\n".join(r.stdout.splitlines()[-30:])
+    assert r.returncode == 0, tail + r.stderr[-2000:]
+    assert "[100%]" in tail
