@@ -230,3 +230,24 @@ def test_audit_log_records_users_added(django_portal, db, monkeypatch):
     r = CliRunner().invoke(app, ["users", "add", "kansa", "--role", "planning", "--data", str(django_portal)])
     assert r.exit_code == 0, r.output
     assert Event.objects.filter(action="利用者追加", comment__startswith="kansa").exists()
+
+
+def test_the_name_a_browser_sends_is_never_a_path_and_files_are_never_shown_inline(people, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from chosho_xlsx.portal import services
+
+    a = client_for(people["a"])
+    content = good_workbook(tmp_path).read_bytes()
+    sent = SimpleUploadedFile("..\\..\\..\\Windows\\<script>x.xlsx", content)
+    page = a.post("/upload/", {"file": sent})
+    assert page.status_code == 302
+    from chosho_xlsx.portal.models import Upload
+
+    up = Upload.objects.get()
+    assert up.filename == "_script_x.xlsx"
+    assert services.blob(up).parent.parent == services.data().root / "files"
+    served = a.get(f"/uploads/{up.pk}/file")
+    assert served["Content-Disposition"].startswith("attachment")
+    assert served["X-Content-Type-Options"] == "nosniff"
+    assert served["Content-Type"].startswith("application/vnd.openxmlformats")

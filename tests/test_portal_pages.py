@@ -205,3 +205,17 @@ def test_serve_and_users_commands(tmp_path):
         server.stop()
     if not POSTGRES:
         assert PASSWORD not in (data / "db.sqlite3").read_bytes().decode("latin-1")
+
+
+def test_preview_pdf_of_a_version(people, tmp_path):
+    from chosho_xlsx.libreoffice import missing_tools
+
+    missing = missing_tools(())
+    if missing:
+        pytest.skip(f"not installed: {', '.join(missing)}")
+    a = client_for(people["a"])
+    page = post_file(a, good_workbook(tmp_path))["Location"]
+    pdf = a.get(page + "preview.pdf")
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+    assert b"".join(pdf.streaming_content).startswith(b"%PDF")
+    assert pdf["Content-Disposition"].startswith("inline")
