@@ -37,6 +37,14 @@ def setup(data: Path) -> None:
     call_command("migrate", verbosity=0, interactive=False)
 
 
+def ready(data: Path):
+    """setup(), then the portal's DataDir."""
+    setup(data)
+    from django.conf import settings
+
+    return settings.DATA
+
+
 def serve(
     data: DataOpt = DEFAULT_DATA,
     host: Annotated[str, typer.Option("--host", help="待ち受けるアドレス / address to listen on")] = "127.0.0.1",
@@ -137,12 +145,9 @@ def doctor(data: DataOpt = DEFAULT_DATA) -> None:
     """データベースと保存ファイルが合っているか確かめます。 / Check the database against the stored files.
 
     終了コード / exit: 0 問題なし / fine, 1 食い違いあり / they disagree."""
-    setup(data)
-    from django.conf import settings
-
     from .maintenance import doctor as check
 
-    health = check(settings.DATA)
+    health = check(ready(data))
     for line in health.problems:
         typer.echo("✘ " + line)
     for line in health.notes:
@@ -157,13 +162,11 @@ def backup(
     data: DataOpt = DEFAULT_DATA,
 ) -> None:
     """データベースと保存ファイルを1つのファイルに保存します。 / Back up the portal into one archive."""
-    setup(data)
-    from django.conf import settings
-
     from .maintenance import backup as make_backup
 
+    portal = ready(data)
     try:
-        manifest = make_backup(settings.DATA, output)
+        manifest = make_backup(portal, output)
     except OSError as exc:
         typer.echo(f"書き出せません / cannot write {output}: {exc.strerror or exc}", err=True)
         raise typer.Exit(2) from None
@@ -175,18 +178,16 @@ def restore(
     data: DataOpt = DEFAULT_DATA,
 ) -> None:
     """バックアップを空のデータフォルダに戻します。 / Restore a backup into an empty portal."""
-    setup(data)
-    from django.conf import settings
-
     from .maintenance import RestoreError
     from .maintenance import restore as put_back
 
+    portal = ready(data)
     try:
-        manifest = put_back(settings.DATA, archive)
+        manifest = put_back(portal, archive)
     except RestoreError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from None
-    typer.echo(f"戻しました / restored: 版 {manifest['uploads']} 件 → {settings.DATA.root}")
+    typer.echo(f"戻しました / restored: 版 {manifest['uploads']} 件 → {portal.root}")
 
 
 def add_commands(app: typer.Typer) -> None:

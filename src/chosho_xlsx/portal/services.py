@@ -4,10 +4,13 @@ the pipeline (check_file, annotate, batch.run, preview); nothing is re-implement
 
 from __future__ import annotations
 
+import hashlib
 import io
+import os
 import shutil
 import tempfile
 import zipfile
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path, PureWindowsPath
@@ -16,6 +19,8 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Max, Q
 
+from .. import fiscal
+from ..atomic import atomic_path
 from ..batch import policy_key
 from ..display import finding_dict
 from ..findings import Finding
@@ -129,8 +134,6 @@ def fiscal_years() -> list[int]:
 
 def year_asked(text: str | None) -> int | None:
     """The 実施年度 a request names (「R6」, 「令和6年度」, 2024), else the newest with a 施策."""
-    from .. import fiscal
-
     if not text:
         years = fiscal_years()
         return years[0] if years else None
@@ -152,8 +155,6 @@ class Dashboard:
 
 def dashboard(year: int | None) -> Dashboard:
     """Every 施策 of a year with its status, and how many have each status."""
-    from collections import Counter
-
     all_rows = rows(Policy.objects.filter(fiscal_year=year).order_by("section", "name"))
     counts = Counter(r.status for r in all_rows)
     return Dashboard(year, all_rows, {s: counts.get(s, 0) for s in STATUSES})
@@ -376,13 +377,9 @@ def build_zip(user, fiscal_year: int) -> Build:
             for path in files:
                 zf.write(path, path.name)
     content = buf.getvalue()
-    import hashlib
-
-    with transaction.atomic():
+    with transaction.atomic():  # no Build row without its ZIP
         build = Build.objects.create(user=user, fiscal_year=fiscal_year, policies=len(batch.built),
                                      sha256=hashlib.sha256(content).hexdigest())
-        from ..atomic import atomic_path
-
         with atomic_path(data().build(build.pk)) as tmp_zip:
             tmp_zip.write_bytes(content)
         Event.objects.create(user=user, action=Event.BUILD, comment=f"{len(batch.built)}件の調書と一覧")
@@ -413,8 +410,6 @@ def preview_pdf(upload: Upload) -> Pdf:
             return Pdf(missing=exc.message("ja"))
         except LibreOfficeError as exc:
             return Pdf(missing=f"印刷イメージを作れませんでした: {exc}")
-        from ..atomic import atomic_path
-
         with atomic_path(target) as out:
             shutil.copyfile(pdf, out)
     return Pdf(target)
@@ -485,10 +480,6 @@ def grid(upload: Upload) -> list[GridSheet]:
 def default_period() -> tuple[int, int, int]:
     """実施年度 and 計画期間 of a blank template when no 施策 says which (CHOSHO_YEAR,
     CHOSHO_PLAN; R6 and R3-R7 by default)."""
-    import os
-
-    from .. import fiscal
-
     year = fiscal.parse_year(os.environ.get("CHOSHO_YEAR", "R6"))
     period = fiscal.parse_period(os.environ.get("CHOSHO_PLAN", "R3-R7"))
     return year, period.start, period.end
