@@ -219,3 +219,17 @@ def test_preview_pdf_of_a_version(people, tmp_path):
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     assert b"".join(pdf.streaming_content).startswith(b"%PDF")
     assert pdf["Content-Disposition"].startswith("inline")
+
+
+def test_serve_without_the_portal_extra_says_what_to_install(monkeypatch, tmp_path):
+    import sys
+
+    from typer.testing import CliRunner
+
+    from chosho_xlsx.cli import app
+
+    monkeypatch.setenv("CHOSHO_DATA", str(tmp_path))  # restored afterwards
+    monkeypatch.setitem(sys.modules, "django", None)  # as if Django were not installed
+    r = CliRunner().invoke(app, ["serve", "--data", str(tmp_path / "data")])
+    assert r.exit_code == 2
+    assert "pip install 'chosho-xlsx[portal]'" in r.output
