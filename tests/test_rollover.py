@@ -320,3 +320,23 @@ def test_libreoffice_and_gnumeric_open_the_rolled_workbook(rolled, program, tmp_
     _, _, out = rolled
     saved = recalc.recalculated(out, tmp_path, program)
     assert openpyxl.load_workbook(saved).sheetnames == openpyxl.load_workbook(out).sheetnames
+
+
+def test_a_number_is_carried_as_the_clerk_sees_it(rolled, tmp_path):
+    src, _, _ = rolled
+    wb = openpyxl.load_workbook(src)
+    ws = wb["指標"]
+    assert (ws["O1"].value, ws["O3"].value) == ("R5実績", "65.6％")
+    ws["O3"].value = 0.656  # typed 65.6% into a percent-formatted cell
+    ws["O3"].number_format = "0.0%"
+    ws["O3"].data_type = "n"
+    wb["事業"]["R2"].value = 47211000  # 千円 shown through a scaling format
+    wb["事業"]["R2"].number_format = "#,##0,"
+    wb["事業"]["R2"].data_type = "n"
+    typed = tmp_path / "typed.xlsx"
+    wb.save(typed)
+    assert wb["事業"]["R1"].value == "R5事業費"
+    result = rollover_file(typed, load_settings())
+    carried = {(c.sheet, c.cell): c.value for c in result.carried}
+    assert carried[("指標", "O3")] == "65.6%"
+    assert carried[("事業", "O2")] == 47211  # R5事業費: column O in the R7 workbook

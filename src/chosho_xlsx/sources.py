@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .cells import is_blank
+from .contract import Column
 from .formulas import col_index
 from .model import Chosho
 from .pipeline import Checked, read_input
@@ -101,6 +102,31 @@ def _keyvalue_rows(book: RawBook) -> list[SourceRow]:
     return items
 
 
+def _columns(chosho: Chosho) -> dict[str, dict[str, Column]]:
+    """Sheet → header → the contract's column (the optional ones included)."""
+    from . import contract
+
+    args = (chosho.fiscal_year, chosho.plan_start, chosho.plan_end)
+    optional = contract.optional_columns(*args)
+    return {s.name: {c.header: c for c in (*s.columns, *optional.get(s.name, ()))} for s in contract.sheets(*args)}
+
+
+def _seen(book: RawBook, sheet: str, row: int, col: int, column: Column | None, value: object) -> object:
+    """A cell's value to write back so that it reads the same: a number whose number
+    format changes what it means (0.656 shown 「65.6%」) as the clerk sees it — 「65.6%」
+    as text, an amount as its whole 千円 — anything else as it is."""
+    from .loader import _as_seen
+    from .quantity import Quantity
+
+    seen = _as_seen(book, sheet, row, col, column, value) if column is not None else value
+    if not isinstance(seen, Quantity):
+        return _plain(seen)
+    if column is not None and column.type == "money" and seen.unit in ("", "千円") and seen.value is not None \
+            and seen.value == seen.value.to_integral_value():
+        return int(seen.value)
+    return seen.text()
+
+
 def _plain(value: object) -> object:
     """A cell value as it is written back: whole floats (calamine reads 1 as 1.0) as int."""
     if isinstance(value, float) and value.is_integer():
@@ -128,11 +154,13 @@ def source_rows(book: RawBook, chosho: Chosho) -> dict[str, list[SourceRow]]:
     for p in chosho.projects:
         records.append((p.origin, p.number))
         records += [(pi.origin, p.number) for pi in p.indicators]
+    columns = _columns(chosho)
     for origin, number in sorted(records, key=lambda r: (r[0].sheet, r[0].row)):
         sheet = book.sheets[origin.sheet]
         cols = {h: col_index(c) for h, c in origin.columns.items()}
         out.setdefault(origin.sheet, []).append(SourceRow(
-            {h: _plain(sheet.value(origin.row, i)) for h, i in cols.items()},
+            {h: _seen(book, origin.sheet, origin.row, i, columns[origin.sheet].get(h), sheet.value(origin.row, i))
+             for h, i in cols.items()},
             {h: f"{c}{origin.row}" for h, c in origin.columns.items()},
             number,
             frozenset(h for h, i in cols.items() if (origin.sheet, origin.row, i) in book.marked),
