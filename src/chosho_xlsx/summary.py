@@ -6,7 +6,8 @@ chart of the indicators' 進捗状況.
 the batch's workers); `write_summary` writes them (XlsxWriter). Every figure is the
 engine's, the same the 調書 prints: 進捗状況 per indicator, 事業費 of Y-1 (実績, as
 the 調書's header sums it) and Y (計画) per 事業群, 見直し区分 of the projects the 調書
-lists in section 4. Totals are formulas (SUBTOTAL, so a filter narrows them) with their
+lists in section 4. An input that was not built is listed with what could be read of it
+(施策, 事業群, 主管課) and no figures. Totals are formulas (SUBTOTAL, so a filter narrows them) with their
 values cached, so a reader that does not recalculate still sees them. SUBTOTAL(9, …), not
 109: both leave out rows a filter hides, and Gnumeric computes 109 as #NUM!. Same rows,
 same bytes."""
@@ -111,7 +112,7 @@ class Line:
 
     source: str
     outcome: str  # PASSED, FAILED, …
-    figures: ChoshoFigures | None = None  # only for a built 調書
+    figures: ChoshoFigures | None = None  # when readable; counted only when PASSED
     output: str = ""  # the 調書's file name
     errors: int = 0
     warnings: int = 0
