@@ -340,3 +340,23 @@ def test_a_number_is_carried_as_the_clerk_sees_it(rolled, tmp_path):
     carried = {(c.sheet, c.cell): c.value for c in result.carried}
     assert carried[("指標", "O3")] == "65.6%"
     assert carried[("事業", "O2")] == 47211  # R5事業費: column O in the R7 workbook
+
+
+def test_a_chosho_without_its_input_is_refused_with_a_sentence(rolled, tmp_path):
+    import zipfile
+
+    src, _, _ = rolled
+    chosho = _build(src, tmp_path / "c.xlsx")
+    bare = tmp_path / "bare.xlsx"  # as a 調書 from before the input was stored in it
+    with zipfile.ZipFile(chosho) as zin, zipfile.ZipFile(bare, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "docProps/custom.xml":
+                continue
+            if item.filename in ("[Content_Types].xml", "_rels/.rels"):
+                data = data.replace(b"docProps/custom.xml", b"docProps/none.xml")
+            zout.writestr(item, data)
+    proc = run("rollover", str(bare), "-o", str(tmp_path / "out.xlsx"))
+    assert proc.returncode == 1
+    assert proc.stderr.startswith(f"{bare} には入力ブックのシート（調書・事業群・指標 …）がなく")
+    assert not (tmp_path / "out.xlsx").exists()

@@ -262,6 +262,8 @@ def rollover_file(source: str | os.PathLike | bytes, settings: Settings, to: int
     exit 2; content errors: exit 1) or RolloverError. From a 調書 the carried values have
     no source cell (the 調書's layout is not the input's)."""
     checked, book, built = open_checked(source, settings, name, chosho=True)
+    if book is not None and not book.sheets:  # none of the input's sheets, no stored input
+        raise RolloverError("rollover.not-input", 1, path=checked.source)
     result = _roll_checked(checked, book, to)
     if built:
         result.from_chosho = True
