@@ -243,10 +243,12 @@ def test_every_font_is_embedded(book):
 
 @pytest.fixture(scope="module")
 def pdfa(book):
+    """The example's 調書 alone, published twice with --pdfa."""
     built = sorted((book["root"] / "built").glob("R6_ICT*.xlsx"))
-    target = book["root"] / "pdfa.pdf"
-    run = cli("publish", str(built[0]), "-o", str(target), "--pdfa")
-    return {"run": run, "pdf": target}
+    runs = [cli("publish", str(built[0]), "-o", str(book["root"] / name), "--pdfa")
+            for name in ("pdfa.pdf", "pdfa-again.pdf")]
+    return {"run": runs[0], "again": runs[1], "pdf": book["root"] / "pdfa.pdf",
+            "pdf_again": book["root"] / "pdfa-again.pdf"}
 
 
 @needs_libreoffice
@@ -276,13 +278,10 @@ def test_pdfa_identification_output_intent_and_fonts(pdfa):
 
 
 @needs_libreoffice
-def test_same_inputs_same_book(pdfa, book, tmp_path):
-    """Byte for byte: no clock time, no random names (a 調書 and a 一覧 given built)."""
-    built = book["root"] / "built"
-    inputs = [str(next(built.glob("R6_ICT*.xlsx"))), str(built / "一覧.xlsx")]
-    for name in ("a.pdf", "b.pdf"):
-        assert cli("publish", *inputs, "-o", str(tmp_path / name)).returncode == 0
-    assert (tmp_path / "a.pdf").read_bytes() == (tmp_path / "b.pdf").read_bytes()
+def test_same_inputs_same_book(pdfa):
+    """Byte for byte: no clock time, no random names."""
+    assert pdfa["again"].returncode == 0, pdfa["again"].stderr
+    assert pdfa["pdf"].read_bytes() == pdfa["pdf_again"].read_bytes()
 
 
 @needs_libreoffice
@@ -414,3 +413,25 @@ def test_a_pdf_that_cannot_be_read_is_one_sentence(tmp_path):
     plan = bookpdf.PlanError("表紙・目次", 3, 2)
     assert isinstance(plan, LibreOfficeError)
     assert "予定の 2 ページではなく 3 ページ" in str(plan)
+
+
+def test_icc_profile_dated_and_its_id_computed_again():
+    import datetime as dt
+    import hashlib
+
+    from chosho_xlsx.bookfront import paper_of
+    from chosho_xlsx.bookpdf import icc_dated
+
+    header = bytearray(128)
+    header[36:40] = b"acsp"
+    header[24:36] = bytes.fromhex("07ea000b001e000f002c001b")  # 2026-11-30 15:44:27
+    header[84:100] = b"x" * 16
+    out = icc_dated(bytes(header) + b"tags", dt.datetime(2024, 4, 1))
+    assert out[24:36] == bytes.fromhex("07e8000400010000" "00000000")
+    zeroed = bytearray(out)
+    zeroed[84:100] = bytes(16)
+    assert out[84:100] == hashlib.md5(zeroed).digest()
+    assert out[100:] == bytes(header[100:]) + b"tags"
+    assert icc_dated(b"not a profile", dt.datetime(2024, 4, 1)) == b"not a profile"
+    assert paper_of(1190.55, 841.89) == (8, True)  # A3 landscape
+    assert paper_of(595.3, 841.9) == (9, False)  # A4 portrait

@@ -17,7 +17,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from .layout.page import PageSetup
+from .layout.page import PAPERS, PageSetup
 
 ROWS_PER_PAGE = 24  # contents rows per page; 24 × 24 pt fit A3 landscape with room to spare
 ROW_HEIGHT = 24.0
@@ -25,10 +25,6 @@ FONT = "IPAexゴシック"
 COVER_SHEET = "表紙"
 CONTENTS_SHEET = "目次"
 CONTENTS_TITLE = "目　次"
-
-# Paper codes (Excel's) by page size in points, portrait (width, height).
-PAPER_CODES = {8: (841.9, 1190.6), 9: (595.3, 841.9), 12: (728.5, 1031.8)}
-
 
 @dataclass(frozen=True)
 class Entry:
@@ -60,7 +56,7 @@ def front_pages(entries: int) -> int:
 def paper_of(width: float, height: float) -> tuple[int, bool]:
     """Excel's paper code nearest to a page of this size, and whether it is landscape."""
     short, long = sorted((width, height))
-    code = min(PAPER_CODES, key=lambda c: abs(PAPER_CODES[c][0] - short) + abs(PAPER_CODES[c][1] - long))
+    code = min(PAPERS, key=lambda c: abs(PAPERS[c][0] - short) + abs(PAPERS[c][1] - long))
     return code, width > height
 
 

@@ -295,4 +295,31 @@ def _metadata(book: pikepdf.Pdf, meta: Book, output_intents) -> None:
             xmp["pdfaid:part"] = "2"
             xmp["pdfaid:conformance"] = "B"
     if meta.pdfa and output_intents is not None:
+        for intent in output_intents:
+            profile = intent.get("/DestOutputProfile")
+            if profile is not None and meta.created is not None:
+                profile.write(icc_dated(profile.read_bytes(), meta.created))
         book.Root.OutputIntents = output_intents
+
+
+def icc_dated(icc: bytes, when: dt.datetime) -> bytes:
+    """The ICC profile with its creation date set to `when`: LibreOffice makes the sRGB
+    profile of the PDF/A output intent afresh each time, dated now, which made two books
+    of the same inputs differ. The profile ID (an MD5 over the profile with the flags,
+    the rendering intent and the ID itself zeroed; ICC.1 7.2.18), when there is one, is
+    computed again."""
+    import hashlib
+    import struct
+
+    if len(icc) < 128 or icc[36:40] != b"acsp":
+        return icc
+    date = struct.pack(">6H", when.year, when.month, when.day, when.hour, when.minute, when.second)
+    out = bytearray(icc)
+    out[24:36] = date
+    if any(out[84:100]):
+        zeroed = bytearray(out)
+        zeroed[44:48] = bytes(4)
+        zeroed[64:68] = bytes(4)
+        zeroed[84:100] = bytes(16)
+        out[84:100] = hashlib.md5(zeroed).digest()
+    return bytes(out)
