@@ -78,3 +78,20 @@ def test_load_script_finds_every_upload_exactly_once(tmp_path):
     assert "4 clients x 3 uploads = 12 requests" in r.stdout
     assert "answers by status: 200: 4, 201: 8" in r.stdout
     assert "check: every upload there exactly once, files match their hashes" in r.stdout
+
+
+def test_worker_processes_give_the_findings_of_this_process(people, tmp_path):
+    """serve validates in a forkserver pool (one process per core); same findings."""
+    from portal_support import wrong_cell_workbook
+
+    from chosho_xlsx.portal import examine, services
+
+    path, place = wrong_cell_workbook(tmp_path)
+    here = examine.examine(str(path), path.name)
+    examine.use_workers(2)
+    try:
+        up, created = services.receive(people["a"], path.read_bytes(), path.name)
+    finally:
+        examine.use_workers(0)
+    assert created and up.findings == here.findings
+    assert up.findings[0]["place"] == place and here.named.sections == (DIGITAL, "スマート県庁推進課")

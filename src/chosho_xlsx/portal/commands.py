@@ -50,6 +50,8 @@ def serve(
     host: Annotated[str, typer.Option("--host", help="待ち受けるアドレス / address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="ポート / port")] = 8000,
     threads: Annotated[int, typer.Option("--threads", min=1, help="同時に処理する要求の数 / worker threads")] = 8,
+    workers: Annotated[int | None, typer.Option(
+        "--workers", min=0, help="検査を行うプロセス数（既定: CPU数、0 は本体で） / validating processes (default: cores)")] = None,
 ) -> None:
     """提出ポータルを起動します（初回はデータベースを作成）。 / Run the submission portal."""
     setup(data)
@@ -57,6 +59,10 @@ def serve(
     from django.core.wsgi import get_wsgi_application
     from waitress import serve as waitress_serve
 
+    from ..batch import default_jobs
+    from .examine import use_workers
+
+    use_workers(default_jobs() if workers is None else workers)
     typer.echo(f"提出ポータル: http://{host}:{port}/  （データ: {settings.DATA.root}、終了は Ctrl+C）", err=True)
     waitress_serve(get_wsgi_application(), host=host, port=port, threads=threads,
                    # up to twice the limit reaches the middleware's 413 in Japanese; beyond,

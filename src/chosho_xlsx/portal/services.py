@@ -12,7 +12,6 @@ import tempfile
 import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path, PureWindowsPath
 
 from django.conf import settings
@@ -22,9 +21,8 @@ from django.db.models import Max, Q
 from .. import fiscal
 from ..atomic import atomic_path
 from ..batch import policy_key
-from ..display import finding_dict
-from ..findings import Finding
 from ..naming import safe_stem
+from .examine import Named, examine_upload, rules
 from .models import (
     HAS_ERRORS,
     HAS_WARNINGS,
@@ -49,13 +47,6 @@ class Refused(Exception):
         self.status = status
         self.message = message
         self.findings = findings or []
-
-
-@cache
-def rules():
-    from ..settings import load_settings
-
-    return load_settings()
 
 
 def data():
@@ -169,22 +160,11 @@ def display_name(name: str) -> str:
     return safe_stem(base, 150) if base else "upload.xlsx"
 
 
-def _findings(checked, name: str) -> list[dict]:
-    """The `validate --format json` findings, with the uploaded name where the CLI names
-    the file (a finding about the whole file): the server's path is nobody's business."""
-    out = []
-    for f in checked.findings:
-        if f.about_file:
-            f = Finding(f.code, name, f.value, {**f.params, "path": name})
-        out.append(finding_dict(checked, f, "ja"))
-    return out
-
-
-def _policy_for(report, user, hint: Policy | None, findings: list[dict]) -> Policy:
+def _policy_for(named: Named | None, user, hint: Policy | None, findings: list[dict]) -> Policy:
     """The 施策 a workbook is for: the one it names (registered on the first upload of a
     課 that is among its 事業群's 主管課), else the one the upload page was for."""
     section = user.profile.section
-    if report is None:
+    if named is None:
         if hint is not None:
             return hint
         mine = list(visible_policies(user).filter(state=Policy.OPEN))
@@ -192,25 +172,25 @@ def _policy_for(report, user, hint: Policy | None, findings: list[dict]) -> Poli
             return mine[0]
         raise Refused(422, "ブックから施策名・実施年度を読み取れないため、どの施策の版か決められません。"
                            "「わたしの施策」から施策を選び、そのページでアップロードしてください。", findings)
-    c = report.chosho
-    year, key = policy_key(c.fiscal_year, c.policy)
+    year, key = policy_key(named.fiscal_year, named.policy)
     policy = Policy.objects.filter(fiscal_year=year, key=key).first()
     if policy is not None:
         if section not in sections_of(policy):
             raise Refused(403, f"施策「{policy.name}」の主管課は{policy.section}で、{section}は提出できません。"
                                "担当する場合は企画課に担当の追加を依頼してください。", findings)
         return policy
-    owners = [g.section for g in c.groups if g.section]
+    owners = named.sections
     if section not in owners:
-        listed = "、".join(dict.fromkeys(owners)) or "（空欄）"
+        listed = "、".join(owners) or "（空欄）"
         raise Refused(403, f"このブックの事業群の主管課は{listed}で、{section}はありません。"
                            "事業群シートの主管課を確かめてください。", findings)
     policy, created = Policy.objects.get_or_create(
         fiscal_year=year, key=key,
-        defaults={"name": c.policy, "section": section, "plan_start": c.plan_start, "plan_end": c.plan_end},
+        defaults={"name": named.policy, "section": section, "plan_start": named.plan_start,
+                  "plan_end": named.plan_end},
     )
     if created:
-        for other in dict.fromkeys(owners):
+        for other in owners:
             if other != section:
                 Assignment.objects.get_or_create(policy=policy, section=other)
         Event.objects.create(user=user, action=Event.REGISTER, policy=policy, comment=f"主管課 {section}")
@@ -220,18 +200,15 @@ def _policy_for(report, user, hint: Policy | None, findings: list[dict]) -> Poli
 def receive(user, content: bytes, filename: str, hint: Policy | None = None) -> tuple[Upload, bool]:
     """Keep an uploaded workbook as a new version of its 施策, with its findings.
     (upload, True) when new; (the existing upload, False) for bytes already uploaded."""
-    from ..pipeline import check_file
-
     if user.profile.planning:
         raise Refused(403, "提出は部局の利用者が行います。")
     name = display_name(filename)
     suffix = ".xlsm" if name.lower().endswith(".xlsm") else ".xlsx"
     sha, path = data().store(content, suffix)
-    checked = check_file(path, rules())
-    findings = _findings(checked, name)
-    errors = sum(1 for f in findings if f["severity"] == "error")
+    examined = examine_upload(path, name)
+    findings, errors = examined.findings, examined.errors
     with transaction.atomic():
-        policy = _policy_for(checked.report, user, hint, findings)
+        policy = _policy_for(examined.named, user, hint, findings)
         policy = Policy.objects.select_for_update().get(pk=policy.pk)  # one version number at a time
         existing = policy.uploads.filter(sha256=sha).first()
         if existing is not None:
@@ -242,7 +219,7 @@ def receive(user, content: bytes, filename: str, hint: Policy | None = None) -> 
         version = (policy.uploads.aggregate(n=Max("version"))["n"] or 0) + 1
         upload = Upload.objects.create(
             policy=policy, version=version, sha256=sha, suffix=suffix, filename=name, size=len(content),
-            user=user, readable=not checked.unreadable, errors=errors,
+            user=user, readable=not examined.unreadable, errors=errors,
             warnings=len(findings) - errors, findings=findings,
         )
         Event.objects.create(user=user, action=Event.UPLOAD, policy=policy, upload=upload,

@@ -1,0 +1,103 @@
+"""Validating an upload, in a worker process of its own: check_file is pure Python and
+holds the GIL, so in the server's threads two uploads would share one core. `serve` starts
+one worker per core (forkserver: never a fork of the threaded server); the tests and the
+commands call examine() in their own process. No Django here: a worker does not set it up.
+
+A worker that dies on a file (a parser crashing, memory) costs that upload only: it gets
+E-FILE-CORRUPT, and the pool is made again for the next one."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from functools import cache
+
+from ..display import finding_dict
+from ..findings import Finding
+
+
+@dataclass(frozen=True)
+class Named:
+    """What a workbook says it is for: its 施策, 実施年度, 計画期間 and 事業群's 主管課."""
+
+    fiscal_year: int
+    policy: str
+    plan_start: int
+    plan_end: int
+    sections: tuple[str, ...]
+
+
+@dataclass
+class Examined:
+    findings: list[dict] = field(default_factory=list)  # validate --format json, in Japanese
+    unreadable: bool = False
+    named: Named | None = None
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for f in self.findings if f["severity"] == "error")
+
+
+@cache
+def rules():
+    """The rules settings (schemas/rules.yaml), read once per process."""
+    from ..settings import load_settings
+
+    return load_settings()
+
+
+def examine(path: str, name: str) -> Examined:
+    """check_file on a stored upload; `name` (what the browser sent) stands where the CLI
+    names the file: the server's path is nobody's business."""
+    from ..pipeline import check_file
+
+    checked = check_file(path, rules())
+    findings = []
+    for f in checked.findings:
+        if f.about_file:
+            f = Finding(f.code, name, f.value, {**f.params, "path": name})
+        findings.append(finding_dict(checked, f, "ja"))
+    named = None
+    if checked.report is not None:
+        c = checked.report.chosho
+        named = Named(c.fiscal_year, c.policy, c.plan_start, c.plan_end,
+                      tuple(dict.fromkeys(g.section for g in c.groups if g.section)))
+    return Examined(findings, checked.unreadable, named)
+
+
+_pool: ProcessPoolExecutor | None = None
+_workers = 0
+_lock = threading.Lock()
+
+
+def use_workers(n: int) -> None:
+    """Validate in `n` worker processes from now on (0: in this process)."""
+    global _pool, _workers
+    with _lock:
+        _workers = n
+        _pool = _new_pool() if n > 0 else None
+
+
+def _new_pool() -> ProcessPoolExecutor:
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["chosho_xlsx.portal.examine", "chosho_xlsx.pipeline"])
+    return ProcessPoolExecutor(_workers, mp_context=ctx)
+
+
+def examine_upload(path: os.PathLike, name: str) -> Examined:
+    global _pool
+    pool = _pool
+    if pool is None:
+        return examine(str(path), name)
+    try:
+        return pool.submit(examine, str(path), name).result()
+    except BrokenProcessPool:
+        with _lock:
+            if _pool is pool:
+                _pool = _new_pool()
+        finding = Finding("E-FILE-CORRUPT", name, params={"path": name, "reason": "worker died"})
+        return Examined([finding.as_dict("ja")], unreadable=True)
