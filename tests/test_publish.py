@@ -336,6 +336,28 @@ def test_bench_script_runs_on_a_tiny_n(tmp_path):
     assert set(figures["books"][0]["phases"]) == {"build", "parts", "front", "assemble"}
 
 
+@needs_libreoffice
+def test_other_workbooks_and_a_policy_twice_are_refused(book, tmp_path):
+    from xlsxwriter import Workbook
+
+    other = tmp_path / "家計簿.xlsx"
+    wb = Workbook(str(other))
+    wb.add_worksheet("支出").write_string(0, 0, "食費")
+    wb.close()
+    run = cli("publish", str(other), "-o", str(tmp_path / "a.pdf"))
+    assert run.returncode == 2
+    assert f"調書・部局の入力ブック・一覧のどれでもありません: {other}" in run.stderr
+
+    chosho = next((book["root"] / "built").glob("R6_ICT*.xlsx"))
+    (tmp_path / "copy").mkdir()
+    twin = tmp_path / "copy" / chosho.name
+    twin.write_bytes(chosho.read_bytes())
+    run = cli("publish", str(chosho), str(twin), "-o", str(tmp_path / "b.pdf"), "--lang", "en")
+    assert run.returncode == 1
+    assert f"two 調書 of the same 施策 and 実施年度: {chosho}, {twin}" in run.stderr
+    assert not (tmp_path / "a.pdf").exists() and not (tmp_path / "b.pdf").exists()
+
+
 # ---- without LibreOffice, and the pieces --------------------------------------------------
 
 
