@@ -218,6 +218,16 @@ def lying_bomb(folder: Path, real: int = 10 * MB, declared: int = 1000) -> Path:
     return path
 
 
+def large_pictures(folder: Path, size: int) -> Path:
+    """A real workbook that is simply big: a picture of `size` random bytes (which do
+    not compress), as a photo pasted into a sheet is."""
+    import random
+
+    path = folder / "photos.xlsx"
+    picture = random.Random(14).randbytes(size)
+    return _write(path, add={"xl/media/image1.png": picture})
+
+
 def many_members(folder: Path, count: int = 10_001) -> Path:
     path = folder / "many.xlsx"
     archive = _rebuild(path, compression=zipfile.ZIP_STORED)

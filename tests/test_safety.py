@@ -232,8 +232,22 @@ def test_local_header_outside_the_file_is_corrupt(tmp_path):
 
 
 def test_total_size_limit(tmp_path, monkeypatch):
+    """A real workbook past the size limit is too large, not a bomb (issue 14.7)."""
     monkeypatch.setattr(safety, "MAX_TOTAL_UNCOMPRESSED", 4096)
-    assert refusal(hostile.valid_xlsx(tmp_path)).finding.code == "E-FILE-ZIPBOMB"
+    path = hostile.valid_xlsx(tmp_path)
+    error = refusal(path)
+    assert error.finding.code == "E-FILE-TOO-LARGE"
+    assert error.finding.message("en").startswith("Too large: it expands to ")
+    assert error.finding.message("en").endswith(f", over the limit of 4.0 KB: {path}")
+    assert "爆弾" not in error.finding.message("ja")
+
+
+def test_large_pictures_are_too_large_on_real_bytes_too(tmp_path, monkeypatch):
+    """The same when only the bytes inflated tell (a member that declares less)."""
+    monkeypatch.setattr(safety, "_check_declared", lambda members, size, where: None)
+    monkeypatch.setattr(safety, "MAX_TOTAL_UNCOMPRESSED", 256 * 1024)
+    path = hostile.large_pictures(tmp_path, 512 * 1024)
+    assert refusal(path).finding.code == "E-FILE-TOO-LARGE"
 
 
 def test_member_count_is_bounded_before_zipfile_parses_the_directory(tmp_path, monkeypatch):

@@ -4,7 +4,10 @@ values, and numbers whose number format changes what they mean.
 calamine gives a formula cell's cached value (or nothing) but does not say it was a
 formula, and gives numbers without their number format; departments must not send
 formulas, and 「48.5%」 typed into a cell is 0.485 formatted as percent, so we look at the
-sheet XML (and the styles part) ourselves.
+sheet XML (and the styles part) ourselves. calamine also builds each sheet as a dense
+grid up to its last cell: one value at XFD1048576 makes it abort the process, 200,000
+rows take gigabytes; the same pass stops at the first cell past the size limits
+(settings.Limits) and refuses the workbook.
 
 The parts are read by expat, streamed: one pass, linear in the part's size whatever it
 holds. Regular expressions over the raw XML were not: a run of unclosed 「<c>」 in a
@@ -19,7 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.parsers import expat
 
+from .findings import UnreadableFile
 from .numformat import BUILTIN, NumberFormat, classify
+from .settings import Limits
 
 _REF_RE = re.compile(r"([A-Z]{1,3})([0-9]{1,7})")
 # Streamed in pieces this big, so memory stays flat however large the part is.
@@ -156,18 +161,43 @@ def meaningful_styles(zf: zipfile.ZipFile, member: str) -> dict[int, NumberForma
 
 
 class _SheetReader:
-    """The formula and error-value cells of one sheet, from expat's events. A cell
-    without a reference (allowed, rarely written) takes the place after the previous
-    one, as in every spreadsheet reader."""
+    """The formula and error-value cells of one sheet, from expat's events, and its
+    used area. A cell without a reference (allowed, rarely written) takes the place
+    after the previous one, as in every spreadsheet reader. The area counts the cells
+    that hold a value (<v>, or an inline string <is>), as calamine does: a styled empty
+    cell or a formula without a value does not extend it."""
 
-    def __init__(self, sheet: str, scan: CellScan, styles: dict[int, NumberFormat]) -> None:
+    def __init__(self, sheet: str, scan: CellScan, styles: dict[int, NumberFormat],
+                 limits: Limits | None = None, where: str = "") -> None:
         self.sheet, self.scan, self.styles = sheet, scan, styles
+        self.limits, self.where = limits, where
         self.row, self.col = 0, -1
+        self.rows = self.cols = 0  # the used area: A1 to (cols, rows)
         self.key: Key | None = None
-        self.error = self.formula = False
+        self.error = self.formula = self.filled = False
         self.format: NumberFormat | None = None
         self.value: list[str] | None = None
         self.parser = _parser(self.start, self.end)
+
+    def _fill(self) -> None:
+        """The current cell holds a value: grow the used area, refuse it past a limit."""
+        self.filled = True
+        row, col = self.row, self.col
+        if row <= self.rows and col < self.cols:
+            return
+        self.rows, self.cols = max(self.rows, row), max(self.cols, col + 1)
+        limits = self.limits
+        if limits is None:
+            return
+        from .loader import col_letter
+
+        if row > limits.rows_per_sheet:
+            raise UnreadableFile("E-FILE-TOO-MANY-ROWS", self.where, sheet=self.sheet,
+                                 cell=f"{col_letter(col)}{row}", limit=f"{limits.rows_per_sheet:,}")
+        if self.rows * self.cols > limits.cells_per_sheet:
+            raise UnreadableFile("E-FILE-TOO-MANY-CELLS", self.where, sheet=self.sheet,
+                                 area=f"A1:{col_letter(self.cols - 1)}{self.rows}",
+                                 cells=f"{self.rows * self.cols:,}", limit=f"{limits.cells_per_sheet:,}")
 
     def start(self, tag: str, attrs: dict[str, str]) -> None:
         name = _local(tag)
@@ -178,7 +208,7 @@ class _SheetReader:
             else:
                 self.col += 1
             self.key = (self.sheet, self.row, self.col)
-            self.error, self.formula, self.value = attrs.get("t") == "e", False, None
+            self.error, self.formula, self.filled, self.value = attrs.get("t") == "e", False, False, None
             self.format = None
             if self.styles:  # a number (no type, or 「n」) in a style whose format changes its meaning
                 style = attrs.get("s", "")
@@ -195,6 +225,10 @@ class _SheetReader:
         elif name == "v":
             self.value = []
             self.parser.CharacterDataHandler = self.value.append
+            if not self.filled:
+                self._fill()
+        elif name == "is" and not self.filled:
+            self._fill()
 
     def end(self, tag: str) -> None:
         name = _local(tag)
@@ -211,12 +245,15 @@ class _SheetReader:
             self.key = None
 
 
-def scan_cells(path: str | Path, sheet_names: tuple[str, ...]) -> CellScan:
+def scan_cells(path: str | Path, sheet_names: tuple[str, ...], limits: Limits | None = None) -> CellScan:
     """Formula cells, error-value cells and numbers with a meaningful number format of
-    the named sheets, in one pass over each sheet's XML. Error values (「#DIV/0!」,
-    「#N/A」), typed, pasted or a formula's cached result, read as empty in calamine; a
-    department's 「#N/A」 must not pass for a blank, nor 「48.5%」 for 0.485."""
+    the named sheets, in one pass over each sheet's XML. Error values
+    (「#DIV/0!」, 「#N/A」), typed, pasted or a formula's cached result, read as empty in
+    calamine; a department's 「#N/A」 must not pass for a blank, nor 「48.5%」 for 0.485.
+    With `limits`, raises findings.UnreadableFile at the first cell of a sheet past them
+    (E-FILE-TOO-MANY-ROWS, E-FILE-TOO-MANY-CELLS)."""
     scan = CellScan()
+    where = str(path)
     with zipfile.ZipFile(path) as zf:
         names = set(zf.namelist())
         if "xl/workbook.xml" not in names:
@@ -224,7 +261,7 @@ def scan_cells(path: str | Path, sheet_names: tuple[str, ...]) -> CellScan:
         styles_member = _styles_member(zf, names)
         styles = meaningful_styles(zf, styles_member) if styles_member else {}
         for name, member in _sheet_members(zf, names, sheet_names):
-            reader = _SheetReader(name, scan, styles)
+            reader = _SheetReader(name, scan, styles, limits, where)
             with zf.open(member) as stream:
                 _feed(reader.parser, stream)
     return scan

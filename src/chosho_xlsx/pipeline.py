@@ -11,7 +11,7 @@ from .findings import Finding, Verdict, one_per_cell
 from .loader import Loaded, headers_for, load
 from .model import Report
 from .reader import RawBook, book_from_rows
-from .settings import Settings
+from .settings import Limits, Settings
 
 
 @dataclass
@@ -67,9 +67,10 @@ def _reading_order(f: Finding) -> tuple:
     return (sheet, 1, int(f.cell[len(letters):]), col_index(letters))
 
 
-def read_input(path: str | Path) -> RawBook:
-    """The contract sheets of one department workbook, read only after the safety check;
-    raises UnreadableFile (one sentence, exit 2) for anything that cannot be read."""
+def read_input(path: str | Path, limits: Limits | None = None) -> RawBook:
+    """The contract sheets of one department workbook, read only after the safety check
+    and within the size limits (the defaults when None); raises UnreadableFile (one
+    sentence, exit 2) for anything that cannot be read."""
     from .contract import SHEET_NAMES
     from .findings import UnreadableFile
     from .reader import read_book
@@ -77,7 +78,7 @@ def read_input(path: str | Path) -> RawBook:
 
     try:
         check_workbook(path)
-        return read_book(path, SHEET_NAMES)
+        return read_book(path, SHEET_NAMES, limits or Limits())
     except UnreadableFile:
         raise
     except Exception as exc:  # a parser choking on a file the safety check let through
@@ -89,7 +90,7 @@ def check_file(path: str | Path, settings: Settings) -> Checked:
     from .findings import UnreadableFile
 
     try:
-        book = read_input(path)
+        book = read_input(path, settings.limits)
     except UnreadableFile as exc:
         return Checked(str(path), [exc.finding], None, unreadable=True)
     return check_book(book, settings)

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .numformat import NumberFormat
 
+from .settings import Limits
+
 
 @dataclass
 class RawSheet:
@@ -56,29 +58,32 @@ def match_sheet(wanted: str, names: list[str]) -> str | None:
     return next((n for n in names if name_key(n) == key), None)
 
 
-def read_book(path: str | Path, sheet_names: tuple[str, ...] | None = None) -> RawBook:
+def read_book(path: str | Path, sheet_names: tuple[str, ...] | None = None,
+              limits: Limits | None = None) -> RawBook:
     """Read the values of the named sheets (all sheets when None).
 
-    Call safety.check_workbook first: this trusts the file to be a sane xlsx."""
+    Call safety.check_workbook first: this trusts the file to be a sane xlsx. With
+    `limits`, a sheet past them is refused (findings.UnreadableFile) before calamine
+    builds its grid of values."""
     from python_calamine import CalamineWorkbook
 
+    from .formulas import scan_cells
+    from .marks import marked_cells
+
     wb = CalamineWorkbook.from_path(str(path))
-    names = list(wb.sheet_names)
-    if sheet_names is None:
-        actual = {n: n for n in names}
-    else:
-        actual = {w: found for w in sheet_names if (found := match_sheet(w, names)) is not None}
     try:
+        names = list(wb.sheet_names)
+        if sheet_names is None:
+            actual = {n: n for n in names}
+        else:
+            actual = {w: found for w in sheet_names if (found := match_sheet(w, names)) is not None}
+        scan = scan_cells(path, tuple(actual.values()), limits)
         sheets = {
             name: RawSheet(name, wb.get_sheet_by_name(real).to_python(skip_empty_area=False))
             for name, real in actual.items()
         }
     finally:
         wb.close()
-    from .formulas import scan_cells
-    from .marks import marked_cells
-
-    scan = scan_cells(path, tuple(actual.values()))
     canonical = {real: name for name, real in actual.items()}
 
     def by_name(cells: dict) -> dict:

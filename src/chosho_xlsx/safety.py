@@ -360,8 +360,19 @@ def _check_declared(members: list[zipfile.ZipInfo], size: int, where: str) -> No
         ),
         default=0.0,
     )
-    if total > MAX_TOTAL_UNCOMPRESSED or worst > MAX_RATIO:
-        _refuse_bomb(where, _human(total), max(worst, total / size))
+    if worst > MAX_RATIO:
+        _refuse_bomb(where, _human(total), worst)
+    if total > MAX_TOTAL_UNCOMPRESSED:
+        _refuse_size(where, _human(total), total / size)
+
+
+def _refuse_size(where: str, shown_size: str, ratio: float) -> NoReturn:
+    """Past the total limit: a bomb only if it got there by compressing like one; a
+    real workbook of big pictures is just too large, and is told so."""
+    if ratio > MAX_RATIO:
+        _refuse_bomb(where, shown_size, ratio)
+    raise UnreadableFile("E-FILE-TOO-LARGE", where, size=shown_size,
+                         max_size=_human(MAX_TOTAL_UNCOMPRESSED))
 
 
 def _refuse_bomb(where: str, shown_size: str, ratio: float) -> NoReturn:
@@ -396,7 +407,7 @@ def _check_member(f: BinaryIO, size: int, member: zipfile.ZipInfo, seen: int, wh
         # Redundant while the declared total is checked first; kept so that loosening
         # that check can never let real bytes past the limit.
         if seen > MAX_TOTAL_UNCOMPRESSED:
-            _refuse_bomb(where, f"{_human(seen)}+", seen / size)
+            _refuse_size(where, f"{_human(seen)}+", max(seen / size, real / max(consumed, 1)))
         crc = zlib.crc32(piece, crc)
         if scanner and (marker := scanner.feed(piece)):
             raise UnreadableFile("E-FILE-XMLBOMB", where, member=name, marker=marker)
