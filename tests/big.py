@@ -25,12 +25,29 @@ def many_indicators(folder: Path, count: int, name: str = "big.xlsx", plain: boo
     return corpus.write(folder, rows, name)
 
 
+MARK = "@@long-text@@"
+
+
 def long_text(folder: Path, sheet: str, header: str, text: str, index: int = 0,
               name: str = "long.xlsx") -> Path:
-    """The example with `text` in one cell (record `index` of `sheet`, column `header`)."""
+    """The example with `text` in one cell (record `index` of `sheet`, column `header`),
+    put into the XML after writing: XlsxWriter and openpyxl both cut a text at 32,767
+    characters, but a workbook from elsewhere may hold more."""
+    import zipfile
+    from xml.sax.saxutils import escape
+
     rows = corpus.example_rows()
-    rows[sheet][index][header] = text
-    return corpus.write(folder, rows, name)
+    rows[sheet][index][header] = MARK
+    path = corpus.write(folder, rows, name)
+    source = zipfile.ZipFile(path)
+    parts = {n: source.read(n) for n in source.namelist()}
+    source.close()
+    (holder,) = [n for n, data in parts.items() if MARK.encode() in data]
+    parts[holder] = parts[holder].replace(MARK.encode(), escape(text).encode("utf-8"))
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for n, data in parts.items():
+            target.writestr(n, data)
+    return path
 
 
 if __name__ == "__main__":  # python tests/big.py OUT.xlsx COUNT [plain]: files for bench/README

@@ -29,6 +29,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .cells import TextTooLong
 from .findings import Finding, Verdict
 from .settings import Settings
 from .summary import (
@@ -412,6 +413,8 @@ def run(paths: list[Path], out: Path, settings: Settings, jobs: int | None = Non
             batch.summary = target
         except OSError as exc:
             batch.summary_error = f"{exc.strerror or type(exc).__name__}: {target}"
+        except TextTooLong as exc:  # never cut short: no 一覧 rather than a wrong one
+            batch.summary_error = f"{exc}: {target}"
     batch.seconds = time.perf_counter() - start
     return batch
 

@@ -61,10 +61,47 @@ def _clock(t: dt.time) -> str:
     return f"{t.hour}:{t.minute:02d}" + (f":{t.second:02d}" if t.second else "")
 
 
-def to_text(raw: object) -> str | None:
+# Excel's limit on the text of one cell, in UTF-16 code units.
+EXCEL_TEXT_MAX = 32_767
+
+
+def excel_length(text: str) -> int:
+    """The length of `text` as Excel counts it: UTF-16 code units, so a character
+    outside the Basic Multilingual Plane (an emoji, some rare kanji) counts 2."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def preview(text: str, length: int = 100) -> str:
+    """The start of a long text, for a finding's value: a whole page pasted into a cell
+    would flood the table of findings (and the 一覧's reason column)."""
+    return text if len(text) <= length else text[:length] + "…"
+
+
+class TextTooLong(ValueError):
+    """A text for a cell we write is longer than a cell holds."""
+
+
+def cell_text(text: str, where: str) -> str:
+    """`text` to be written into cell `where` of a workbook we write. XlsxWriter cuts a
+    longer text at 32,767 characters without a word (and counts an emoji as one);
+    validation refuses such input cells, and this stops a text put together from
+    several of them from being cut short in an official report."""
+    length = excel_length(text)
+    if length > EXCEL_TEXT_MAX:
+        raise TextTooLong(f"{where}: {length:,} characters, more than a cell holds ({EXCEL_TEXT_MAX:,})")
+    return text
+
+
+def to_text(raw: object, limit: int = EXCEL_TEXT_MAX) -> str | None:
+    """The text of a cell; longer than `limit` (Excel's units) is an error at the cell,
+    never a text cut short in the 調書 (XlsxWriter truncates silently)."""
     if is_blank(raw):
         return None
-    return shown(raw) if not isinstance(raw, str) else raw
+    text = shown(raw) if not isinstance(raw, str) else raw
+    # at most 2 code units a character: most texts need no counting at all
+    if len(text) * 2 > limit and (length := excel_length(text)) > limit:
+        raise CellError("E-TEXT-TOO-LONG", length=f"{length:,}", limit=f"{limit:,}")
+    return text
 
 
 def to_int(raw: object) -> int | None:

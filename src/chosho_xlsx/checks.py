@@ -116,7 +116,34 @@ def cross_checks(loaded: Loaded, report: Report, settings: Settings) -> list[Fin
             out.append(_f("W-REVIEW-CONFLICT", _at(p.origin, "見直し区分"), p.review, change=change))
 
     out.extend(reviewer_warnings(loaded, report))
+    out.extend(joined_text_findings(c))
     return out
+
+
+def joined_text_findings(c) -> Iterator[Finding]:
+    """Texts the 調書 prints together in one cell (layout's own joining, with its
+    headings) may each fit a cell and together not: an error at the first of them,
+    since XlsxWriter would cut the joined text short in the official report."""
+    from .cells import EXCEL_TEXT_MAX, excel_length
+    from .layout.header import item_lines, plan_texts
+    from .layout.labels import load_labels
+    from .layout.projects import outcome_text, overview_text
+
+    labels = load_labels(c.fiscal_year, c.plan_name)
+    # numbers that could not be read are findings already; their marks cannot be printed
+    groups = [g for g in c.groups if g.number is not None]
+    items = [i for i in c.items if i.number is not None and i.group is not None]
+    joined = [(plan_texts(groups), [(g.origin, "総合計画本文") for g in groups]),
+              (item_lines(labels, items), [(i.origin, "取組項目名") for i in items])]
+    for p in c.projects:
+        joined.append((overview_text(labels, p), [(p.origin, "事業内容"), (p.origin, "実施状況")]))
+        joined.append((outcome_text(labels, p), [(p.origin, "事業の成果"), (p.origin, "目標達成への寄与")]))
+    for text, parts in joined:
+        length = excel_length(text)
+        if length > EXCEL_TEXT_MAX and parts:
+            origin, header = parts[0]
+            yield _f("E-TEXT-JOINED-TOO-LONG", _at(origin, header), "", length=f"{length:,}",
+                     limit=f"{EXCEL_TEXT_MAX:,}", parts="・".join(dict.fromkeys(h for _, h in parts)))
 
 
 def _rate_agrees(given: Quantity, computed: Rate) -> bool:

@@ -67,7 +67,7 @@ class _Collector:
 
     def add(self, code: str, place: str, value: object = "", **params: object) -> None:
         key = place if "!" in place and place[-1].isdigit() else f"{place}:{code}"
-        finding = Finding(code, place, cells.shown(value), params)
+        finding = Finding(code, place, cells.preview(cells.shown(value)), params)
         at = self._seen.get(key)
         if at is None:
             self._seen[key] = len(self.items)
@@ -79,7 +79,7 @@ class _Collector:
 # Column type (schemas/input.yaml) → converter. Types that need the column or the
 # settings (allowed values) get them; the others take the raw value alone.
 _CONVERTERS = {
-    "text": lambda raw, col, settings: cells.to_text(raw),
+    "text": lambda raw, col, settings: cells.to_text(raw, settings.limits.text_length),
     "int": lambda raw, col, settings: cells.to_int(raw),
     "year": lambda raw, col, settings: cells.to_year(raw),
     "period": lambda raw, col, settings: cells.to_period(raw),

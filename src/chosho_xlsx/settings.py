@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_HALF_UP, Decimal
 from pathlib import Path
 
+from .cells import EXCEL_TEXT_MAX
 from .resources import read_yaml_mapping, schema_file
 
 ROUNDINGS = {"down": ROUND_DOWN, "half_up": ROUND_HALF_UP, "up": ROUND_CEILING}
@@ -30,10 +31,6 @@ class Proposal:
             return True
         found = metrics.get(self.metric)
         return found is not None and OPS[self.op](found, self.value)
-
-
-# Excel's own limit on the text of one cell, in UTF-16 code units (an emoji counts 2).
-EXCEL_TEXT_MAX = 32_767
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import fiscal
+from .cells import cell_text
 from .model import Report, group_mark
 from .quoting import needs_quote
 from .rules import group_project_counts, group_totals
@@ -237,7 +238,7 @@ def write_summary(lines: list[Line], path: str | Path, settings: Settings) -> No
                     if style not in quoted:
                         quoted[style] = wb.add_format({**_STYLES[style], "quote_prefix": True})
                     fmt = quoted[style]
-                ws.write_string(r, c, value, fmt)
+                ws.write_string(r, c, cell_text(value, f"{SHEET}!{xl_rowcol_to_cell(r, c)}"), fmt)
 
             ws = wb.add_worksheet(SHEET)
             widths = [c[2] for c in cols]

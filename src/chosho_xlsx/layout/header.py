@@ -5,12 +5,26 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ..model import group_mark, item_mark
+from ..model import Group, Item, group_mark, item_mark
 from ..rules import counted_projects
 from . import derived
 from .context import Context, ref
 from .grid import SheetPlan
 from .indicators import OverviewColumns
+from .labels import Labels
+
+
+def plan_texts(groups: list[Group]) -> str:
+    """Every 事業群's 総合計画本文, marked ①②…, in one cell of section 1."""
+    return "\n".join(f"{group_mark(g.number)}{g.plan_text}" for g in groups if g.plan_text)
+
+
+def item_lines(L: Labels, items: list[Item]) -> str:
+    """Every 取組項目 with its 事業群, in one cell of section 1."""
+    return "\n".join(
+        L.text("overview.item_line", mark=item_mark(it.number), name=it.name, group=group_mark(it.group))
+        for it in items
+    )
 
 
 def owner_lines(ctx: Context) -> tuple[str, str]:
@@ -93,12 +107,7 @@ def build_header(plan: SheetPlan, ctx: Context, cols: OverviewColumns, title_siz
     plan.text(r, plan_cols[0], L.text("overview.plan_text"), "head_left", c2=plan_cols[1])
     plan.text(r, item_cols[0], L.text("overview.items"), "head_left", c2=item_cols[1])
     r += 1
-    plan_text = "\n".join(f"{group_mark(g.number)}{g.plan_text}" for g in groups if g.plan_text)
-    items = "\n".join(
-        L.text("overview.item_line", mark=item_mark(it.number), name=it.name,
-               group=group_mark(it.group))
-        for it in c.items
-    )
+    plan_text, items = plan_texts(groups), item_lines(L, c.items)
     n = plan.rows_for([(plan_text, *plan_cols), (items, *item_cols)])
     plan.text(r, plan_cols[0], plan_text, "text", r2=r + n - 1, c2=plan_cols[1])
     plan.text(r, item_cols[0], items, "text", r2=r + n - 1, c2=item_cols[1])

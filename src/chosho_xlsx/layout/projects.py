@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..model import ComputedProject, item_mark
+from ..model import ComputedProject, Project, item_mark
 from ..rules import printed_unit
 from . import values
 from .context import Context
 from .grid import SheetPlan
+from .labels import Labels
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,18 @@ def _headed(head: str, body: str) -> str:
     return f"{head}\n{body}" if body.strip() else ""
 
 
+def overview_text(L: Labels, p: Project) -> str:
+    """事業内容 and 実施状況, each under its heading, in one cell."""
+    return "\n".join(t for t in (_headed(L.text("results.content"), p.content),
+                                 _headed(L.text("results.progress"), p.progress)) if t)
+
+
+def outcome_text(L: Labels, p: Project) -> str:
+    """事業の成果 and 目標達成への寄与, each under its heading, in one cell."""
+    return "\n".join(t for t in (_headed(L.text("results.results_head"), p.results),
+                                 _headed(L.text("results.contribution"), p.contribution)) if t)
+
+
 def build_header(plan: SheetPlan, ctx: Context) -> None:
     L, C = ctx.labels, COLS
     r = plan.row
@@ -104,14 +117,7 @@ def build_project(plan: SheetPlan, ctx: Context, cp: ComputedProject) -> None:
     L, C, p = ctx.labels, COLS, cp.project
     y = ctx.year
     none, yes = L.text("results.dash"), L.text("results.circle")
-    overview = "\n".join(
-        t for t in (_headed(L.text("results.content"), p.content),
-                    _headed(L.text("results.progress"), p.progress)) if t
-    )
-    outcome = "\n".join(
-        t for t in (_headed(L.text("results.results_head"), p.results),
-                    _headed(L.text("results.contribution"), p.contribution)) if t
-    )
+    overview, outcome = overview_text(L, p), outcome_text(L, p)
     k = len(cp.indicators)
     n = max(3, 3 * k)
     r = plan.row

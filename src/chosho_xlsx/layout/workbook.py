@@ -13,9 +13,11 @@ import datetime as dt
 from pathlib import Path
 
 from xlsxwriter import Workbook
+from xlsxwriter.utility import xl_rowcol_to_cell
 
 from .. import embed
 from ..atomic import atomic_path
+from ..cells import cell_text
 from ..model import Report
 from ..quoting import needs_quote
 from ..settings import Settings
@@ -73,7 +75,8 @@ def _write_cell(ws, cell: Cell, styles: Styles, size: float) -> None:
         ws.merge_range(cell.r1, cell.c1, cell.r2, cell.c2, "", fmt)
     if cell.kind == TEXT:
         if cell.value:
-            ws.write_string(cell.r1, cell.c1, cell.value, fmt)
+            where = f"{ws.name}!{xl_rowcol_to_cell(cell.r1, cell.c1)}"
+            ws.write_string(cell.r1, cell.c1, cell_text(cell.value, where), fmt)
         elif not cell.merged:
             ws.write_blank(cell.r1, cell.c1, None, fmt)
     elif cell.kind == NUMBER:
