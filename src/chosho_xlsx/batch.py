@@ -233,13 +233,21 @@ def _die_with_parent() -> None:
         os._exit(1)
 
 
-def _child(task: tuple[int, str, str, bool], conn) -> None:
+def _serve(conn) -> None:
+    """A worker: inputs in, Outcomes out, until the parent sends None or goes away."""
     _die_with_parent()
-    try:
-        outcome = work(task)
-    except BaseException as exc:
-        outcome = _crashed(task[0], task[1], exc)
-    conn.send(outcome)
+    while True:
+        try:
+            task = conn.recv()
+        except (EOFError, OSError):
+            return
+        if task is None:
+            return
+        try:
+            outcome = work(task)
+        except BaseException as exc:
+            outcome = _crashed(task[0], task[1], exc)
+        conn.send(outcome)
 
 
 def _timed_out(task: tuple[int, str, str, bool], seconds: float) -> Outcome:
@@ -247,66 +255,88 @@ def _timed_out(task: tuple[int, str, str, bool], seconds: float) -> Outcome:
     return Outcome(task[0], task[1], [finding], unreadable=True, seconds=seconds)
 
 
+class _Worker:
+    """One forked worker process and the pipe to it; `task` is what it works on."""
+
+    def __init__(self, ctx) -> None:
+        self.conn, theirs = ctx.Pipe()
+        self.process = ctx.Process(target=_serve, args=(theirs,), daemon=True)
+        self.process.start()
+        theirs.close()
+        self.task: tuple[int, str, str, bool] | None = None
+        self.deadline = 0.0
+
+    def stop(self) -> None:
+        self.process.kill()
+        self.process.join()
+        self.conn.close()
+
+
 def _run_forked(order: list[tuple[int, str, str, bool]], settings: Settings, jobs: int,
                 on_done, on_start) -> dict[int, Outcome]:
-    """One forked process per input, at most `jobs` at a time, each killed when it runs
-    past settings.limits.seconds_per_file: a file that stalls its parser (or the machine)
-    becomes a row of the table, E-FILE-TIMEOUT, and the batch goes on. A worker that dies
-    (killed, out of memory, a parser aborting) costs its own input only. Forking from
-    this process, with the modules a worker needs already imported, starts each warm."""
+    """`jobs` forked worker processes, each input's work limited to
+    settings.limits.seconds_per_file: past it, that worker is killed and replaced, the
+    input becomes a row of the table (E-FILE-TIMEOUT) and the batch goes on. A worker
+    that dies (killed, out of memory, a parser aborting) costs its own input only.
+    Forked from this process with the modules a worker needs already imported, each
+    starts warm; workers are reused, so an input costs a message, not a fork."""
     import multiprocessing
     from multiprocessing.connection import wait
 
-    from . import layout, naming, pipeline, summary  # noqa: F401  (warm for fork)
+    from . import naming, pipeline, summary  # noqa: F401  (warm for fork)
+    from .layout import workbook  # noqa: F401  (layout's package imports it lazily)
 
     ctx = multiprocessing.get_context("fork")
     _init(settings)
     limit = settings.limits.seconds_per_file
     queue = list(order)
-    running: dict = {}  # receiving end of a worker's pipe → (task, process, deadline)
+    idle = [_Worker(ctx) for _ in range(min(jobs, len(queue)))]
+    busy: dict = {}  # a worker's end of the pipe → the worker
     results: dict[int, Outcome] = {}
 
-    def finish(task, outcome: Outcome) -> None:
-        results[task[0]] = outcome
+    def finish(w: _Worker, outcome: Outcome) -> None:
+        results[outcome.index] = outcome
+        w.task = None
         on_done(outcome)
 
-    def stop(receive) -> None:
-        task, process, _ = running.pop(receive)
-        process.kill()
-        process.join()
-        receive.close()
-
     try:
-        while queue or running:
-            while queue and len(running) < jobs:
-                task = queue.pop(0)
-                receive, send = ctx.Pipe(duplex=False)
-                process = ctx.Process(target=_child, args=(task, send), daemon=True)
-                process.start()
-                send.close()
-                running[receive] = (task, process, time.monotonic() + limit)
-            if on_start:
-                on_start()
-                on_start = None
-            soonest = min(deadline for _, _, deadline in running.values())
-            for receive in wait(list(running), timeout=max(0.0, soonest - time.monotonic())):
-                task, process, _ = running[receive]
+        if on_start:
+            on_start()
+        while queue or busy:
+            while queue and idle:
+                w = idle.pop()
+                w.task, w.deadline = queue.pop(0), time.monotonic() + limit
+                w.conn.send(w.task)
+                busy[w.conn] = w
+            soonest = min(w.deadline for w in busy.values())
+            for conn in wait(list(busy), timeout=max(0.0, soonest - time.monotonic())):
+                w = busy.pop(conn)
+                task = w.task
                 try:
-                    outcome = receive.recv()
+                    finish(w, conn.recv())
+                    idle.append(w)
                 except (EOFError, OSError):  # it died without a word
-                    process.join()
-                    outcome = _crashed(task[0], task[1], ChildProcessError(
-                        f"the worker stopped (exit code {process.exitcode})"))
-                stop(receive)
-                finish(task, outcome)
+                    w.process.join()
+                    finish(w, _crashed(task[0], task[1], ChildProcessError(
+                        f"the worker stopped (exit code {w.process.exitcode})")))
+                    w.stop()
+                    if queue:
+                        idle.append(_Worker(ctx))
             now = time.monotonic()
-            for receive, (task, _, deadline) in list(running.items()):
-                if now >= deadline:
-                    stop(receive)
-                    finish(task, _timed_out(task, limit))
-    finally:  # an interrupt: no worker outlives the batch
-        for receive in list(running):
-            stop(receive)
+            for conn, w in list(busy.items()):
+                if now >= w.deadline:
+                    del busy[conn]
+                    w.stop()
+                    finish(w, _timed_out(w.task, limit))
+                    if queue:
+                        idle.append(_Worker(ctx))
+    finally:  # done, or an interrupt: no worker outlives the batch
+        for w in idle:
+            with contextlib.suppress(OSError):
+                w.conn.send(None)
+        for w in [*idle, *busy.values()]:
+            w.process.join(timeout=5)
+            w.stop()
     return results
 
 

@@ -1,0 +1,40 @@
+"""The cost of the streamed XML pass (formulas.scan_cells) and of check_file, per
+workbook, warm, best of 5 passes over a folder of inputs (bench/generate.py).
+
+    python bench/scan.py DIR
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from chosho_xlsx.contract import SHEET_NAMES
+from chosho_xlsx.formulas import scan_cells
+from chosho_xlsx.pipeline import check_file
+from chosho_xlsx.settings import load_settings
+
+
+def best_ms(files: list[Path], fn, passes: int = 5) -> float:
+    runs = []
+    for _ in range(passes):
+        start = time.perf_counter()
+        for f in files:
+            fn(f)
+        runs.append((time.perf_counter() - start) / len(files) * 1000)
+    return min(runs)
+
+
+def main() -> None:
+    files = sorted(Path(sys.argv[1]).glob("*.xlsx"))
+    settings = load_settings()
+    for f in files:  # warm: imports, caches
+        check_file(f, settings)
+    scan = best_ms(files, lambda f: scan_cells(f, SHEET_NAMES, settings.limits))
+    check = best_ms(files, lambda f: check_file(f, settings))
+    print(f"{len(files)} workbooks: scan_cells {scan:.2f} ms/workbook; check_file {check:.2f} ms/workbook")
+
+
+if __name__ == "__main__":
+    main()
