@@ -117,7 +117,8 @@ def users_add(
     with transaction.atomic():
         user = User.objects.create_user(name, password=password)
         Profile.objects.create(user=user, role=role, section=dept.strip() if role == "department" else "")
-        Event.objects.create(action=Event.USER, comment=f"{name}（{role} {dept}）".replace(" ）", "）"))
+        who = f"部局 {dept.strip()}" if role == "department" else "企画課"
+        Event.objects.create(action=Event.USER, comment=f"{name}（{who}）")
     typer.echo(f"追加しました / added: {name}")
 
 
