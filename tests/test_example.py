@@ -168,8 +168,7 @@ def test_cli_json_to_stdout(tmp_path):
         capture_output=True, text=True, encoding="utf-8",
     )
     assert proc.returncode == 0, proc.stderr
-    start = proc.stdout.index("{")
-    data = json.loads(proc.stdout[start:])
+    data = json.loads(proc.stdout)["reports"][0]  # stdout is the JSON alone
     assert [g["budget"] for g in data["groups"]] == [83434, 0, 386326]
     assert [i["status"] for i in data["indicators"]] == ["順調", "達成", "達成", "順調", "遅れ", "順調"]
 

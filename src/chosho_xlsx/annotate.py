@@ -19,6 +19,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from .findings import ERROR, Finding
+from .outputs import same_file
 from .reader import match_sheet
 
 ERROR_FILL = "FFC7CE"  # Excel's light red ("Bad")
@@ -30,13 +31,6 @@ LINE_HEIGHT = 16
 
 class AnnotateError(Exception):
     """The copy cannot be written; the message is one sentence for the user."""
-
-
-def _same_file(a: Path, b: Path) -> bool:
-    try:
-        return a.resolve() == b.resolve() or (b.exists() and os.path.samefile(a, b))
-    except (OSError, RuntimeError):  # RuntimeError: a symlink loop (Python < 3.13)
-        return False
 
 
 def _text(findings: list[Finding], lang: str) -> str:
@@ -71,7 +65,7 @@ def annotate(source: str | os.PathLike, findings: list[Finding], target: str | o
     from .atomic import atomic_path
 
     src, out = Path(source), Path(target)
-    if _same_file(src, out):
+    if same_file(src, out):
         raise AnnotateError(
             f"注記付きの写しを元のファイルと同じ名前で保存することはできません / "
             f"the annotated copy cannot overwrite the original: {out}"

@@ -31,6 +31,7 @@ from pathlib import Path
 
 from .cells import TextTooLong
 from .findings import Finding, Verdict
+from .outputs import file_ids, json_refusal, refusal, written_by_us
 from .settings import Settings
 from .summary import (
     DUPLICATE,
@@ -362,14 +363,20 @@ def _decide(outcomes: list[Outcome]) -> list[Entry]:
     return entries
 
 
-def _place(entries: list[Entry], out: Path) -> None:
-    """Move the written 調書 to their final, unique names (in input order)."""
+def _place(entries: list[Entry], out: Path, inputs: set[tuple[int, int]]) -> None:
+    """Move the written 調書 to their final, unique names (in input order); never over
+    an input or a file this tool did not write (outputs.refusal)."""
     from .naming import unique_names
 
     built = [e for e in entries if e.built]
     names = unique_names([e.outcome.name for e in built])
     for e, name in zip(built, names, strict=True):
         target = out / name
+        why = refusal(target, inputs)
+        if why:
+            e.status = NOT_WRITTEN
+            e.outcome.error = why
+            continue
         try:
             os.replace(e.outcome.temp, target)
             e.path = target
@@ -430,7 +437,8 @@ def run(paths: list[Path], out: Path, settings: Settings, jobs: int | None = Non
         jobs = max(1, min(jobs or default_jobs(), len(tasks)))
         outcomes = _run_all(tasks, settings, jobs, on_done or (lambda o: None), on_start)
         entries = _decide(outcomes)
-        _place(entries, out)
+        sources = file_ids(paths)
+        _place(entries, out, sources)
     finally:
         shutil.rmtree(tmpdir, ignore_errors=True)
     batch = Batch(entries, None)
@@ -438,22 +446,24 @@ def run(paths: list[Path], out: Path, settings: Settings, jobs: int | None = Non
         from .summary import write_summary
 
         target = out / FILE_NAME
-        try:
-            write_summary(lines(batch, lang), target, settings)
-            batch.summary = target
-        except OSError as exc:
-            batch.summary_error = f"{exc.strerror or type(exc).__name__}: {target}"
-        except TextTooLong as exc:  # never cut short: no 一覧 rather than a wrong one
-            batch.summary_error = f"{exc}: {target}"
+        batch.summary_error = refusal(target, sources) or ""
+        if not batch.summary_error:
+            try:
+                write_summary(lines(batch, lang), target, settings)
+                batch.summary = target
+            except OSError as exc:
+                batch.summary_error = f"{exc.strerror or type(exc).__name__}: {target}"
+            except TextTooLong as exc:  # never cut short: no 一覧 rather than a wrong one
+                batch.summary_error = f"{exc}: {target}"
     batch.seconds = time.perf_counter() - start
     return batch
 
 
 def inputs(files: list[Path], out: Path) -> list[Path]:
-    """The inputs named (folders expanded), leaving out what a batch wrote into OUT
-    before, when a folder given holds OUT: everything under OUT if OUT is a subfolder
-    of it; the 一覧 and unfinished temporary files if OUT is that folder itself (then
-    the department workbooks live there too)."""
+    """The inputs named (folders expanded), leaving out of the folders what this tool
+    wrote: workbooks that carry its mark (outputs.written_by_us: each 調書 and 一覧,
+    wherever they were copied and however renamed), unfinished temporary files, and
+    everything under OUT when OUT is a subfolder of a folder given."""
     from .inputs import expand, real
 
     target = real(out)
@@ -464,9 +474,9 @@ def inputs(files: list[Path], out: Path) -> list[Path]:
         r = real(p)
         if any(part.startswith(TEMP_PREFIX) for part in r.parent.parts):
             return True  # a batch's unfinished temporary files, wherever they are
-        if not r.is_relative_to(target):
-            return False
-        return inside or r == target / FILE_NAME
+        if inside and r.is_relative_to(target):
+            return True
+        return written_by_us(p) is not None
 
     named = {real(f) for f in files if not f.is_dir()}
     return [p for p in expand(files) if real(p) in named or not ours(p)]
@@ -535,6 +545,10 @@ def build_command(files: list[Path], out: Path, settings: Settings, jobs: int | 
     if not paths:
         print("入力ファイルがありません / no input workbooks found", file=sys.stderr)
         return 2
+    why = json_refusal(json_path, file_ids(paths))
+    if why:
+        print(why, file=sys.stderr)
+        return 2
     to_stdout = json_path != "-"
     console = Console(highlight=False, stderr=not to_stdout)
     if not console.is_terminal:  # piped or saved: one line per input, nothing folded
@@ -579,13 +593,11 @@ def build_command(files: list[Path], out: Path, settings: Settings, jobs: int | 
     print_table(batch, lang, console)
 
     if json_path:
-        data = [e.outcome.data for e in batch.built if e.outcome.data is not None]
-        if data:
-            from .export import emit
+        from .export import emit
 
-            try:
-                emit(data, json_path)
-            except OSError as exc:
-                print(visible(f"書き出せません / cannot write {json_path}: {exc.strerror}"), file=sys.stderr)
-                return 2
+        try:  # one shape always: no report built is an empty list
+            emit([e.outcome.data for e in batch.built if e.outcome.data is not None], json_path)
+        except OSError as exc:
+            print(visible(f"書き出せません / cannot write {json_path}: {exc.strerror}"), file=sys.stderr)
+            return 2
     return batch.exit_code

@@ -301,7 +301,14 @@ def build(
     if bad:
         print_findings(bad, lang)
     reports = [r.report for r in results if r.ok and r.report is not None]
-    if json_path and reports:
+    from .naming import chosho_name, unique_names
+    from .outputs import json_refusal, refusal
+
+    targets = [output / name for name in unique_names([chosho_name(r) for r in reports])]
+    why = json_refusal(json_path, set()) or next(filter(None, (refusal(t, set()) for t in targets)), None)
+    if why:
+        raise fail(why)
+    if json_path:
         from .export import emit, report_dict
 
         with _writing(Path(json_path)):
@@ -309,11 +316,8 @@ def build(
     if reports:
         from .display import visible
         from .layout import write_chosho
-        from .naming import chosho_name, unique_names
 
-        names = unique_names([chosho_name(r) for r in reports])
-        for report, name in zip(reports, names, strict=True):
-            target = output / name
+        for report, target in zip(reports, targets, strict=True):
             with _writing(target):
                 write_chosho(report, target, settings)
             typer.echo(visible(str(target)), err=json_path == "-")  # stdout stays pure JSON with --json -

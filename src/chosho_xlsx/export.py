@@ -108,10 +108,13 @@ def report_dict(report: Report) -> dict:
     }
 
 
+VERSION = 1
+
+
 def dumps(data: list[dict]) -> str:
-    """Report dicts as JSON text: one as an object, several as a list. Stable: same
-    input, same bytes."""
-    return json.dumps(data[0] if len(data) == 1 else data, ensure_ascii=False, indent=2) + "\n"
+    """Report dicts as JSON text, always one shape: {"version": 1, "reports": [...]},
+    however many inputs were built (none included). Stable: same input, same bytes."""
+    return json.dumps({"version": VERSION, "reports": data}, ensure_ascii=False, indent=2) + "\n"
 
 
 def to_json(reports: list[Report]) -> str:

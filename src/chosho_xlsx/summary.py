@@ -211,6 +211,7 @@ def write_summary(lines: list[Line], path: str | Path, settings: Settings) -> No
     from xlsxwriter import Workbook
     from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
+    from . import outputs
     from .atomic import atomic_path
 
     cols = _columns(settings)
@@ -228,6 +229,7 @@ def write_summary(lines: list[Line], path: str | Path, settings: Settings) -> No
                                  "strings_to_urls": False, "in_memory": True})
         try:
             wb.set_properties({"title": "事業群評価調書 一覧", "created": created(lines)})
+            outputs.mark(wb, outputs.SUMMARY)
             F = {name: wb.add_format(props) for name, props in _STYLES.items()}
             quoted: dict[str, object] = {}
 

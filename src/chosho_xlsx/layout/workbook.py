@@ -19,6 +19,7 @@ from .. import embed
 from ..atomic import atomic_path
 from ..cells import cell_text
 from ..model import Report
+from ..outputs import CHOSHO, mark
 from ..quoting import needs_quote
 from ..settings import Settings
 from . import issues, page, review
@@ -128,6 +129,7 @@ def write_chosho(report: Report, path: str | Path, settings: Settings,
                 "subject": c.policy,
                 "created": created(report),
             })
+            mark(wb, CHOSHO)
             for name, value in embed.properties(c):  # the input, for `rollover` from this 調書
                 wb.set_custom_property(name, value)
             styles = Styles(wb, str(labels.raw("font.name")))

