@@ -11,6 +11,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from chosho_xlsx.example import load_example_rows, write_rows
 from chosho_xlsx.summary import FILE_NAME
 
@@ -156,3 +159,63 @@ def test_json_has_one_shape_for_one_input_and_for_several(tmp_path):
     assert [d["version"] for d in shapes] == [1, 1, 1]
     assert [[r["policy"] for r in d["reports"]] for d in shapes] == [
         ["観光の振興"], ["観光の振興", "港湾の整備"], ["ICTを活用した地域活性化と行政運営の効率化"]]
+
+
+# ---- 14.5: names measured in bytes --------------------------------------------------------
+
+NAME_MAX = 255  # bytes per file name on Linux (ext4, tmpfs, xfs) and macOS
+
+
+def test_a_policy_of_83_kanji_is_built_under_a_name_that_fits(tmp_path):
+    long = "長崎県の地域資源を活かした観光振興と交流人口の拡大による地域経済の活性化" * 3
+    long = long[:83]
+    write_rows(tmp_path / "in" / "a.xlsx", rows_with(long))
+    out = tmp_path / "out"
+    proc = cli("build", str(tmp_path / "in"), "-o", str(out))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    [written] = [p for p in out.glob("R6_*.xlsx")]
+    assert len(written.name.encode()) <= 240 and len(written.name) <= 100
+    assert written.name.startswith("R6_" + long[:60])
+
+
+def test_long_policies_sharing_a_beginning_get_distinct_lasting_names():
+    from chosho_xlsx.naming import EXTENSION, safe_stem, unique_names
+
+    a, b = "観光" * 60 + "甲", "観光" * 60 + "乙"
+    names = unique_names([safe_stem(f"R6_{a}") + EXTENSION, safe_stem(f"R6_{b}") + EXTENSION])
+    assert names[0] != names[1] and "_2" not in "".join(names)  # told apart by the content
+    assert unique_names(names[::-1]) == names[::-1]  # not a matter of input order
+    assert all(len(n.encode()) <= 240 and len(n) <= 100 for n in names)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 400).flatmap(
+    lambda n: st.text(st.sampled_from("長崎ａ😀 .:\t") | st.characters(min_codepoint=0x3000), min_size=n, max_size=n)))
+def test_every_name_fits_in_bytes_and_characters(text):
+    from chosho_xlsx.naming import EXTENSION, safe_stem, unique_names
+
+    name = safe_stem(text) + EXTENSION
+    names = unique_names([name, name, name])
+    assert len(set(names)) == 3
+    for n in names:
+        assert len(n.encode("utf-8", "surrogatepass")) <= 240 and len(n) <= 100, n
+        assert n == n.strip() and not n.endswith((".", " "))
+    assert safe_stem(text) == safe_stem(text)
+
+
+def test_an_annotated_copy_of_a_long_named_input_fits(tmp_path):
+    stem = "確" * 83  # 249 bytes + ".xlsx": the longest name Linux allows, nearly
+    src = tmp_path / f"{stem}.xlsx"
+    write_rows(src, rows_with("観光の振興"))
+    other = tmp_path / "other.xlsx"
+    write_rows(other, rows_with("港湾の整備"))
+    proc = cli("validate", str(src), str(other), "--annotate", str(tmp_path / "ann"))
+    assert proc.returncode == 0, proc.stderr
+    names = sorted(p.name for p in (tmp_path / "ann").iterdir())
+    assert len(names) == 2 and all(len(n.encode()) <= NAME_MAX for n in names)
+    # the atomic writer's temporary name beside a target of the longest allowed name
+    from chosho_xlsx.atomic import write_text_atomic
+
+    target = tmp_path / ("字" * 83 + ".json")
+    write_text_atomic(target, "{}")
+    assert target.read_text() == "{}"

@@ -26,7 +26,10 @@ def atomic_path(target: Path) -> Iterator[Path]:
     failure it is removed and `target` is left as it was."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    # The target's name says what the temporary file is for, cut so that the temporary
+    # name stays within 255 bytes however long the target's is.
+    hint = target.name.encode("utf-8", "surrogateescape")[:200].decode("utf-8", "ignore")
+    fd, tmp = tempfile.mkstemp(prefix=f".{hint}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
     try:
         yield Path(tmp)

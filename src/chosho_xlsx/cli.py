@@ -239,14 +239,16 @@ def _annotate(results: list, target: Path, lang: str, quiet: bool) -> bool:
             typer.echo(f"--annotate には複数の入力のためフォルダを指定してください / "
                        f"--annotate needs a folder for several inputs: {target}", err=True)
             return False
+        from .naming import fit
+
         used: set[str] = set()
         plan = []
         for r in readable:
             src = Path(r.source)
-            name, n = f"{src.stem}.annotated{src.suffix}", 1
+            name, n = fit(src.stem, f".annotated{src.suffix}"), 1
             while name in used:
                 n += 1
-                name = f"{src.stem}.annotated-{n}{src.suffix}"
+                name = fit(src.stem, f".annotated-{n}{src.suffix}")
             used.add(name)
             plan.append((r, target / name))
     ok = True

@@ -1,11 +1,16 @@
 """File names of the finished 調書, from their content: 「R6_ICTを活用した….xlsx」.
 
 Safe on Windows: none of \\ / : * ? " < > | or control characters, no trailing dot or
-space, not a reserved device name (CON, PRN, AUX, NUL, COM1…, LPT1…), at most 100
-characters with the extension."""
+space, not a reserved device name (CON, PRN, AUX, NUL, COM1…, LPT1…). Short enough
+everywhere: at most 100 characters (Windows counts a whole path against 260, which
+leaves 160 for the folder) and at most 240 bytes in UTF-8 (Linux and macOS allow 255
+per name; 83 kanji are already 249, and the atomic writer's temporary name needs a few
+more). A name cut to fit ends in 「~」 and 8 hex digits of a hash of the whole name, so
+two long 施策 that begin alike keep distinct names that do not depend on input order."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 
@@ -13,22 +18,47 @@ from . import fiscal
 from .model import Report
 
 MAX_CHARS = 100
+MAX_BYTES = 240
 EXTENSION = ".xlsx"
+_HASH_CHARS = 8
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')
 _RESERVED = {"CON", "PRN", "AUX", "NUL"} | {f"{p}{i}" for p in ("COM", "LPT") for i in range(1, 10)}
 
 
-def safe_stem(text: str, limit: int = MAX_CHARS - len(EXTENSION)) -> str:
-    """`text` made usable as a file name on Windows (without the extension)."""
+def _size(text: str) -> int:
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
+def _cut(text: str, chars: int, nbytes: int) -> str:
+    """The longest beginning of `text` within `chars` characters and `nbytes` bytes."""
+    text = text[:chars]
+    while _size(text) > nbytes:
+        text = text[: max(0, len(text) - max(1, (_size(text) - nbytes) // 4))]
+    return text
+
+
+def fit(stem: str, tail: str = "") -> str:
+    """`stem` + `tail` within MAX_CHARS and MAX_BYTES; a stem that must be cut keeps its
+    beginning and gets 「~」 + a hash of the whole stem."""
+    chars, nbytes = MAX_CHARS - len(tail), MAX_BYTES - _size(tail)
+    if len(stem) <= chars and _size(stem) <= nbytes:
+        return stem + tail
+    digest = hashlib.sha256(stem.encode("utf-8", "surrogatepass")).hexdigest()[:_HASH_CHARS]
+    room = _HASH_CHARS + 1
+    return _cut(stem, chars - room, nbytes - room).rstrip(". ") + "~" + digest + tail
+
+
+def safe_stem(text: str, tail: str = EXTENSION) -> str:
+    """`text` made usable as a file name on Windows (without the extension), short
+    enough that `tail` (the extension) still fits."""
     text = unicodedata.normalize("NFC", text)
     text = _UNSAFE.sub("_", text)
-    text = re.sub(r"\s+", " ", text).strip()
-    text = text[:limit].rstrip(". ")
+    text = re.sub(r"\s+", " ", text).strip().rstrip(". ")
     if not text:
         text = "chosho"
     if text.split(".")[0].upper() in _RESERVED:
         text = "_" + text
-    return text[:limit].rstrip(". ") or "chosho"
+    return fit(text, tail)[: -len(tail) or None]
 
 
 def chosho_name(report: Report) -> str:
@@ -47,8 +77,7 @@ def unique_names(names: list[str]) -> list[str]:
         candidate, i = name, 1
         while candidate.casefold() in seen:
             i += 1
-            suffix = f"_{i}"
-            candidate = safe_stem(stem, MAX_CHARS - len(ext) - len(suffix)) + suffix + ext
+            candidate = fit(stem, f"_{i}{ext}")
         seen.add(candidate.casefold())
         out.append(candidate)
     return out
