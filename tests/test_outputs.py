@@ -6,11 +6,16 @@ items 1, 2, 5, 6, 11, 14; issue 8 items 12, 13)."""
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+import resource
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -219,3 +224,95 @@ def test_an_annotated_copy_of_a_long_named_input_fits(tmp_path):
     target = tmp_path / ("字" * 83 + ".json")
     write_text_atomic(target, "{}")
     assert target.read_text() == "{}"
+
+
+# ---- 14.6: a full disk is one sentence, exit 2, nothing partial ----------------------------
+
+
+def _mount_full_tmpfs(where: Path) -> bool:
+    """A real file system with no space left: a 64 KiB tmpfs (needs root), filled up."""
+    where.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(where)],
+                      capture_output=True).returncode != 0:
+        return False
+    fd = os.open(where / "filler", os.O_WRONLY | os.O_CREAT)
+    try:
+        while True:
+            os.write(fd, b"\0" * 4096)
+    except OSError as exc:
+        assert exc.errno == errno.ENOSPC
+    finally:
+        os.close(fd)
+    return True
+
+
+def _file_size_limit() -> None:
+    """In the child: writing past 4 KiB fails in the kernel (EFBIG), as a full disk does
+    (ENOSPC), at the same write() calls; SIGXFSZ ignored so the call returns the error."""
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+
+
+@pytest.fixture(params=["tmpfs", "rlimit"])
+def no_space(request, tmp_path):
+    """(a folder where writes fail, preexec_fn for the command): a full tmpfs when this
+    runs as root, and always a file-size limit (no root needed)."""
+    if request.param == "tmpfs":
+        where = tmp_path / "full"
+        if not _mount_full_tmpfs(where):
+            pytest.skip("cannot mount a tmpfs here (not root); the rlimit case covers it")
+        yield where, None
+        subprocess.run(["umount", "-l", str(where)], capture_output=True)
+    else:
+        where = tmp_path / "limited"
+        where.mkdir()
+        yield where, _file_size_limit
+
+
+def _left_behind(where: Path) -> list[str]:
+    return sorted(p.name for p in where.iterdir() if p.name != "filler")
+
+
+def test_a_full_disk_in_a_batch_is_exit_2_and_a_table(no_space, tmp_path):
+    where, preexec = no_space
+    write_rows(tmp_path / "in" / "a.xlsx", rows_with("観光の振興"))
+    write_rows(tmp_path / "in" / "b.xlsx", rows_with("港湾の整備"))
+    proc = cli("build", str(tmp_path / "in"), "-o", str(where), "--jobs", "2", preexec_fn=preexec)
+    one_sentence(proc.stderr + proc.stdout)
+    assert proc.returncode == 2
+    assert "0件の調書を作成、2件は作成できませんでした" in proc.stdout
+    assert "一覧を書き出せません" in proc.stdout
+    assert _left_behind(where) == []
+
+
+def test_a_full_disk_in_the_example_build_is_one_sentence(no_space):
+    where, preexec = no_space
+    proc = cli("build", "-o", str(where), preexec_fn=preexec)
+    assert proc.returncode == 2
+    one_sentence(proc.stderr)
+    assert proc.stderr.count("\n") == 1 and "書き出せません" in proc.stderr, proc.stderr
+    assert _left_behind(where) == []
+
+
+def test_a_full_disk_under_annotate_is_one_sentence(no_space, tmp_path):
+    where, preexec = no_space
+    write_rows(tmp_path / "a.xlsx", rows_with("観光の振興"))
+    proc = cli("validate", str(tmp_path / "a.xlsx"), "--annotate", str(where / "a.xlsx"),
+               preexec_fn=preexec)
+    assert proc.returncode == 2
+    one_sentence(proc.stderr)
+    assert "保存できません" in proc.stderr
+    assert _left_behind(where) == []
+
+
+@pytest.mark.parametrize("command", [["template"], ["example"], ["build", "--json"]])
+def test_a_full_disk_for_the_other_writers_is_one_sentence(no_space, tmp_path, command):
+    where, preexec = no_space
+    if command[0] == "build":
+        args = ["build", "-o", str(tmp_path / "out"), "--json", str(where / "x.json")]
+    else:
+        args = [*command, "-o", str(where / "x.xlsx")]
+    proc = cli(*args, preexec_fn=preexec)
+    assert proc.returncode == 2, proc.stderr
+    one_sentence(proc.stderr)
+    assert _left_behind(where) == []

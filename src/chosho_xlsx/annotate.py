@@ -104,14 +104,16 @@ def annotate(source: str | os.PathLike, findings: list[Finding], target: str | o
         cell.fill = fills[items[0].severity]
     try:
         cached = _cached_values(src, wb)
+        # Saved in memory first: openpyxl saving to a file leaves, on a full disk, a
+        # ZipFile whose destructor prints a traceback after our one sentence.
+        buffer = io.BytesIO()
+        wb.save(buffer)
         with atomic_path(out) as tmp:
             if cached:
-                buffer = io.BytesIO()
-                wb.save(buffer)
                 _write_with_cached(buffer, tmp, {ws.path.lstrip("/"): cached[ws.title]
                                                  for ws in wb.worksheets if ws.title in cached})
             else:
-                wb.save(tmp)
+                tmp.write_bytes(buffer.getvalue())
     except OSError as exc:
         raise AnnotateError(
             f"注記付きの写しを保存できません（{exc.strerror or exc}） / "

@@ -15,6 +15,7 @@ same bytes."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -225,7 +226,8 @@ def write_summary(lines: list[Line], path: str | Path, settings: Settings) -> No
     total_row = last + 1
 
     with atomic_path(Path(path)) as tmp:
-        wb = Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_numbers": False,
+        buffer = io.BytesIO()  # see layout.workbook.write_chosho: a full disk is an OSError
+        wb = Workbook(buffer, {"strings_to_formulas": False, "strings_to_numbers": False,
                                  "strings_to_urls": False, "in_memory": True})
         try:
             wb.set_properties({"title": "事業群評価調書 一覧", "created": created(lines)})
@@ -352,6 +354,7 @@ def write_summary(lines: list[Line], path: str | Path, settings: Settings) -> No
             cs.set_paper(9)  # A4
             cs.fit_to_pages(1, 1)
             wb.close()
+            tmp.write_bytes(buffer.getvalue())
         except BaseException:
             wb.fileclosed = True
             raise

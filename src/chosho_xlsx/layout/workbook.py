@@ -10,6 +10,7 @@ The file is written atomically and deterministically: same report, same bytes.""
 from __future__ import annotations
 
 import datetime as dt
+import io
 from pathlib import Path
 
 from xlsxwriter import Workbook
@@ -122,7 +123,11 @@ def write_chosho(report: Report, path: str | Path, settings: Settings,
     plans = plan_sheets(ctx)
     setup = page_setup(labels)
     with atomic_path(Path(path)) as tmp:
-        wb = Workbook(str(tmp), WORKBOOK_OPTIONS)
+        # Built in memory, then written with one plain write: XlsxWriter writing the file
+        # itself turns a full disk into its FileCreateError (not an OSError) and leaves
+        # a ZipFile whose destructor prints a traceback.
+        buffer = io.BytesIO()
+        wb = Workbook(buffer, WORKBOOK_OPTIONS)
         try:
             wb.set_properties({
                 "title": labels.text("title"),
@@ -136,6 +141,7 @@ def write_chosho(report: Report, path: str | Path, settings: Settings,
             for plan in plans:
                 render(wb, plan, styles, setup)
             wb.close()
+            tmp.write_bytes(buffer.getvalue())
         except BaseException:
             wb.fileclosed = True  # never write a half-built workbook from the destructor
             raise
