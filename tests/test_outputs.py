@@ -316,3 +316,45 @@ def test_a_full_disk_for_the_other_writers_is_one_sentence(no_space, tmp_path, c
     assert proc.returncode == 2, proc.stderr
     one_sentence(proc.stderr)
     assert _left_behind(where) == []
+
+
+# ---- 8.12: a failed rebuild leaves nothing stale looking current ---------------------------
+
+
+def test_a_failed_rebuild_removes_its_earlier_chosho_and_only_ours(tmp_path):
+    from chosho_xlsx import outputs
+
+    inp, out = tmp_path / "in", tmp_path / "out"
+    write_rows(inp / "a.xlsx", rows_with("観光の振興"))
+    write_rows(inp / "b.xlsx", rows_with("港湾の整備"))
+    assert cli("build", str(inp), "-o", str(out)).returncode == 0
+    assert json.loads((out / outputs.MANIFEST).read_text(encoding="utf-8")) == {
+        "tool": "chosho-xlsx", "version": 1,
+        "files": ["R6_港湾の整備.xlsx", "R6_観光の振興.xlsx", FILE_NAME]}
+    (out / "notes.xlsx").write_bytes(b"the division's own notes")  # never ours
+    (inp / "b.xlsx").write_bytes(b"damaged in transit")  # b's rebuild fails
+    proc = cli("build", str(inp), "-o", str(out))
+    assert proc.returncode == 2
+    assert sorted(p.name for p in out.iterdir()) == [
+        outputs.MANIFEST, "R6_観光の振興.xlsx", "notes.xlsx", FILE_NAME]
+    assert "R6_港湾の整備.xlsx" in proc.stdout and "前回" in proc.stdout  # it says what it removed
+    assert json.loads((out / outputs.MANIFEST).read_text(encoding="utf-8"))["files"] == [
+        "R6_観光の振興.xlsx", FILE_NAME]
+
+
+def test_the_manifest_never_removes_what_the_tool_did_not_write(tmp_path):
+    from chosho_xlsx import outputs
+
+    inp, out = tmp_path / "in", tmp_path / "out"
+    write_rows(inp / "a.xlsx", rows_with("観光の振興"))
+    out.mkdir()
+    (out / "mine.xlsx").write_bytes(b"not a workbook of ours")
+    write_rows(out / "dept.xlsx", rows_with("港湾の整備"))  # a department's workbook
+    (tmp_path / "elsewhere.xlsx").write_bytes(b"outside OUT")
+    (out / outputs.MANIFEST).write_text(json.dumps(
+        {"tool": "chosho-xlsx", "version": 1,
+         "files": ["mine.xlsx", "dept.xlsx", "../elsewhere.xlsx", str(tmp_path / "elsewhere.xlsx")]}),
+        encoding="utf-8")
+    assert cli("build", str(inp), "-o", str(out)).returncode == 0
+    assert (out / "mine.xlsx").is_file() and (out / "dept.xlsx").is_file()
+    assert (tmp_path / "elsewhere.xlsx").is_file()

@@ -31,7 +31,16 @@ from pathlib import Path
 
 from .cells import TextTooLong
 from .findings import Finding, Verdict
-from .outputs import file_ids, json_refusal, refusal, written_by_us
+from .outputs import (
+    MANIFEST,
+    file_ids,
+    json_refusal,
+    read_manifest,
+    refusal,
+    retire,
+    write_manifest,
+    written_by_us,
+)
 from .settings import Settings
 from .summary import (
     DUPLICATE,
@@ -84,6 +93,8 @@ class Batch:
     summary: Path | None
     seconds: float = 0.0
     summary_error: str = ""
+    retired: list[Path] = field(default_factory=list)  # 調書 of the earlier batch removed
+    manifest_error: str = ""
 
     @property
     def built(self) -> list[Entry]:
@@ -96,7 +107,8 @@ class Batch:
     @property
     def exit_code(self) -> int:
         """0 all built; 2 an input could not be read or an output written; else 1."""
-        if any(e.status in (UNREADABLE, NOT_WRITTEN) for e in self.entries) or self.summary_error:
+        if (any(e.status in (UNREADABLE, NOT_WRITTEN) for e in self.entries) or self.summary_error
+                or self.manifest_error):
             return 2
         return 1 if self.failed else 0
 
@@ -431,6 +443,7 @@ def run(paths: list[Path], out: Path, settings: Settings, jobs: int | None = Non
     start = time.perf_counter()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    previous = read_manifest(out)
     tmpdir = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX, dir=out))
     try:
         tasks = [(i, str(p), str(tmpdir / f"{i}.xlsx"), want_data) for i, p in enumerate(paths)]
@@ -455,8 +468,22 @@ def run(paths: list[Path], out: Path, settings: Settings, jobs: int | None = Non
                 batch.summary_error = f"{exc.strerror or type(exc).__name__}: {target}"
             except TextTooLong as exc:  # never cut short: no 一覧 rather than a wrong one
                 batch.summary_error = f"{exc}: {target}"
+    _record(batch, out, previous, sources)
     batch.seconds = time.perf_counter() - start
     return batch
+
+
+def _record(batch: Batch, out: Path, previous: list[str], sources: set[tuple[int, int]]) -> None:
+    """The manifest (outputs.MANIFEST) lists what this batch wrote; what the earlier batch
+    wrote and this one did not is removed (outputs.retire), so no stale 調書 looks current."""
+    written = [e.path.name for e in batch.entries if e.path]
+    if batch.summary:
+        written.append(batch.summary.name)
+    try:
+        write_manifest(out, written)
+    except OSError as exc:
+        batch.manifest_error = f"{exc.strerror or type(exc).__name__}: {out / MANIFEST}"
+    batch.retired = retire(out, previous, written, sources)
 
 
 def inputs(files: list[Path], out: Path) -> list[Path]:
@@ -491,6 +518,8 @@ _TEXT = {
         "done": "{built}件の調書を作成、{failed}件は作成できませんでした（{seconds:.1f}秒）。",
         "summary": "一覧: {path}",
         "summary_error": "一覧を書き出せません: {error}",
+        "retired": "前回作成され、今回は作成されなかった調書を削除しました: {names}",
+        "manifest_error": "作成したファイルの一覧（{manifest}）を書き出せません: {error}",
     },
     "en": {
         "progress": "building",
@@ -498,6 +527,8 @@ _TEXT = {
         "done": "{built} 調書 built, {failed} not built ({seconds:.1f} s).",
         "summary": "summary: {path}",
         "summary_error": "cannot write the summary: {error}",
+        "retired": "removed what the earlier run wrote and this one did not: {names}",
+        "manifest_error": "cannot write the list of files written ({manifest}): {error}",
     },
 }
 _STATUS_EN = {PASSED: "built", FAILED: "invalid", UNREADABLE: "unreadable",
@@ -532,6 +563,11 @@ def print_table(batch: Batch, lang: str, console) -> None:
         console.print(Text(visible(t["summary"].format(path=batch.summary))))
     if batch.summary_error:
         console.print(Text(visible(t["summary_error"].format(error=batch.summary_error)), "red"))
+    if batch.retired:
+        console.print(Text(visible(t["retired"].format(names=", ".join(p.name for p in batch.retired)))))
+    if batch.manifest_error:
+        console.print(Text(visible(t["manifest_error"].format(manifest=MANIFEST, error=batch.manifest_error)),
+                           "red"))
 
 
 def build_command(files: list[Path], out: Path, settings: Settings, jobs: int | None,

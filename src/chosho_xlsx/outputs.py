@@ -15,6 +15,7 @@ Two rules rest on it:
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import stat
@@ -130,3 +131,48 @@ def json_refusal(json_path: str | None, inputs: set[tuple[int, int]]) -> str | N
             return None
     return (f"--json の書き出し先が入力ファイルまたは Excel ブックのため書き出しません / "
             f"--json would overwrite {'an input' if is_input else 'a workbook'}: {Path(json_path)}")
+
+
+# ---- the manifest: which files the last batch wrote into OUT ------------------------------
+
+MANIFEST = ".chosho-manifest.json"
+MANIFEST_VERSION = 1
+
+
+def read_manifest(out: Path) -> list[str]:
+    """The file names the last batch wrote into `out` ([] when there is no manifest, or
+    it is not ours). Only plain names of files in `out` are kept: a name with a folder
+    in it, or a hidden one, is never acted on."""
+    try:
+        data = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    if not isinstance(data, dict) or data.get("tool") != MARKER or not isinstance(data.get("files"), list):
+        return []
+    return [n for n in data["files"]
+            if isinstance(n, str) and n and n == Path(n).name and n not in (".", "..") and not n.startswith(".")]
+
+
+def write_manifest(out: Path, names) -> None:
+    """Record `names` as what this batch wrote into `out` (atomically; same names, same
+    bytes)."""
+    from .atomic import write_text_atomic
+
+    data = {"tool": MARKER, "version": MANIFEST_VERSION, "files": sorted(set(names))}
+    write_text_atomic(out / MANIFEST, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def retire(out: Path, previous, written, inputs: set[tuple[int, int]]) -> list[Path]:
+    """Remove the files of the earlier batch that this one did not write again, so that
+    none of them looks current; only those that are still as this tool wrote them (marked,
+    nobody has saved them since, not an input). The removed paths, sorted."""
+    removed = []
+    for name in sorted(set(previous) - set(written)):
+        path = out / name
+        if path.is_file() and not path.is_symlink() and refusal(path, inputs) is None:
+            try:
+                path.unlink()
+            except OSError:
+                continue
+            removed.append(path)
+    return removed
