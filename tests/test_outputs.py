@@ -6,6 +6,7 @@ items 1, 2, 5, 6, 11, 14; issue 8 items 12, 13)."""
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import os
@@ -358,3 +359,80 @@ def test_the_manifest_never_removes_what_the_tool_did_not_write(tmp_path):
     assert cli("build", str(inp), "-o", str(out)).returncode == 0
     assert (out / "mine.xlsx").is_file() and (out / "dept.xlsx").is_file()
     assert (tmp_path / "elsewhere.xlsx").is_file()
+
+
+# ---- 14.11: after kill -9, workers end and leftovers are cleaned ---------------------------
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError):
+            found |= {int(c) for c in (task / "children").read_text().split()}
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return "\nState:\tZ" not in state  # a zombie has ended; nobody may be reaping it here
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_killing_the_batch_ends_its_workers_and_a_rerun_cleans_up(tmp_path):
+    import time
+
+    inp, out = tmp_path / "in", tmp_path / "out"
+    for i in range(12):
+        write_rows(inp / f"{i:02}.xlsx", rows_with(f"施策{i:02}"))
+    proc = subprocess.Popen([sys.executable, "-m", "chosho_xlsx.cli", "build", str(inp), "-o", str(out),
+                             "--jobs", "2"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    workers: set[int] = set()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not (len(workers) == 2 and list(out.glob(".chosho-build-*/*"))):
+        workers = _children(proc.pid)
+        time.sleep(0.02)
+    assert len(workers) == 2, "the batch's two workers never showed"
+    proc.kill()  # kill -9: no handler in the parent runs
+    proc.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(_alive(w) for w in workers):
+        time.sleep(0.05)
+    orphans = [w for w in workers if _alive(w)]
+    for w in orphans:  # never leave them running, even when the test fails
+        with contextlib.suppress(OSError):
+            os.kill(w, signal.SIGKILL)
+    assert not orphans, "workers outlived their parent"
+    assert list(out.glob(".chosho-build-*")), "the killed batch left its temporary folder"
+    rerun = cli("build", str(inp), "-o", str(out))
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    assert list(out.glob(".chosho-build-*")) == []
+    assert len(list(out.glob("R6_*.xlsx"))) == 12
+
+
+def test_only_stale_leftovers_that_are_provably_ours_are_removed(tmp_path):
+    import fcntl
+
+    inp, out = tmp_path / "in", tmp_path / "out"
+    write_rows(inp / "a.xlsx", rows_with("観光の振興"))
+    stale = out / ".chosho-build-dead1"
+    stale.mkdir(parents=True)
+    (stale / "3.xlsx").write_bytes(b"PK partial")
+    (stale / ".4.xlsx.k2j3h4g5.tmp").write_bytes(b"PK half")
+    busy = out / ".chosho-build-busy1"  # another batch, still running: it holds the lock
+    busy.mkdir()
+    (busy / "0.xlsx").write_bytes(b"PK")
+    foreign = out / ".chosho-build-notes"  # named like ours, but holding something else
+    foreign.mkdir()
+    (foreign / "memo.txt").write_text("not ours")
+    fd = os.open(busy, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        proc = cli("build", str(inp), "-o", str(out))
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        assert sorted(p.name for p in out.glob(".chosho-build-*")) == [busy.name, foreign.name]
+        assert (busy / "0.xlsx").is_file() and (foreign / "memo.txt").is_file()
+    finally:
+        os.close(fd)

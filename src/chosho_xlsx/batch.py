@@ -20,15 +20,14 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import sys
-import tempfile
 import time
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import leftovers
 from .cells import TextTooLong
 from .findings import Finding, Verdict
 from .outputs import (
@@ -53,7 +52,7 @@ from .summary import (
     Line,
 )
 
-TEMP_PREFIX = ".chosho-build-"
+TEMP_PREFIX = leftovers.PREFIX
 
 
 @dataclass
@@ -118,9 +117,11 @@ class Batch:
 _settings: Settings | None = None
 
 
-def _init(settings: Settings) -> None:
+def _init(settings: Settings, parent: int | None = None) -> None:
     global _settings
     _settings = settings
+    if parent is not None:  # a pool worker: it ends when the batch does (kill -9 included)
+        leftovers.die_with_parent(parent)
 
 
 def policy_key(fiscal_year: int, policy: str) -> tuple[int, str]:
@@ -176,7 +177,7 @@ def _pool(jobs: int, settings: Settings):
     without the per-file time limit of _run_forked."""
     from concurrent.futures import ProcessPoolExecutor
 
-    return ProcessPoolExecutor(jobs, initializer=_init, initargs=(settings,))
+    return ProcessPoolExecutor(jobs, initializer=_init, initargs=(settings, os.getpid()))
 
 
 def default_jobs() -> int:
@@ -233,22 +234,9 @@ def _run_all(tasks: list[tuple[int, str, str, bool]], settings: Settings, jobs: 
     return [results[t[0]] for t in tasks]
 
 
-def _die_with_parent() -> None:
-    """Linux: the kernel kills this worker when the batch's process dies (kill -9
-    included), so no worker outlives its batch."""
-    import ctypes
-    import signal
-
-    parent = os.getppid()
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    if os.getppid() != parent:  # it died before the call
-        os._exit(1)
-
-
-def _serve(conn) -> None:
+def _serve(conn, parent: int) -> None:
     """A worker: inputs in, Outcomes out, until the parent sends None or goes away."""
-    _die_with_parent()
+    leftovers.die_with_parent(parent)  # no worker outlives its batch (kill -9 included)
     while True:
         try:
             task = conn.recv()
@@ -273,7 +261,7 @@ class _Worker:
 
     def __init__(self, ctx) -> None:
         self.conn, theirs = ctx.Pipe()
-        self.process = ctx.Process(target=_serve, args=(theirs,), daemon=True)
+        self.process = ctx.Process(target=_serve, args=(theirs, os.getpid()), daemon=True)
         self.process.start()
         theirs.close()
         self.task: tuple[int, str, str, bool] | None = None
@@ -444,7 +432,9 @@ def run(paths: list[Path], out: Path, settings: Settings, jobs: int | None = Non
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     previous = read_manifest(out)
-    tmpdir = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX, dir=out))
+    leftovers.sweep(out)  # what a killed batch left here
+    held = leftovers.Held(out)
+    tmpdir = held.path
     try:
         tasks = [(i, str(p), str(tmpdir / f"{i}.xlsx"), want_data) for i, p in enumerate(paths)]
         jobs = max(1, min(jobs or default_jobs(), len(tasks)))
@@ -453,7 +443,7 @@ def run(paths: list[Path], out: Path, settings: Settings, jobs: int | None = Non
         sources = file_ids(paths)
         _place(entries, out, sources)
     finally:
-        shutil.rmtree(tmpdir, ignore_errors=True)
+        held.remove()
     batch = Batch(entries, None)
     if summary:
         from .summary import write_summary

@@ -1,0 +1,124 @@
+"""A batch's hidden temporary folder in OUT: held while the batch runs, removed by a
+later batch when the one that made it is gone (killed with kill -9, the machine lost
+power), and worker processes that end with their parent.
+
+The folder is made under a name no sweeper looks at, locked (flock on the folder
+itself), and only then renamed to 「.chosho-build-…」: every such folder is locked for as
+long as its batch lives, and the kernel drops the lock when the process ends, however
+it ends. A later batch removes a 「.chosho-build-…」 folder only when it can take that
+lock (its batch is gone) and the folder holds nothing but what a batch writes there
+(「3.xlsx」, the atomic writer's 「.3.xlsx.….tmp」): provably ours and stale. Another
+batch still running into the same OUT keeps its folder. Without flock (Windows) nothing
+can be proved stale, and nothing is swept."""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import re
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None
+
+PREFIX = ".chosho-build-"
+_UNBORN = ".chosho-new-"
+_OURS = re.compile(r"\d+\.xlsx|\.\d+\.xlsx\.[A-Za-z0-9_]+\.tmp")
+
+
+class Held:
+    """A temporary folder and the lock that says its batch is alive."""
+
+    def __init__(self, out: Path):
+        unborn = Path(tempfile.mkdtemp(prefix=_UNBORN, dir=out))
+        self._fd = _lock(unborn)
+        self.path = out / (PREFIX + unborn.name[len(_UNBORN):])
+        os.rename(unborn, self.path)
+
+    def remove(self) -> None:
+        shutil.rmtree(self.path, ignore_errors=True)
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
+def _lock(folder: Path) -> int | None:
+    """An exclusive lock on `folder`, or None when flock does not exist here. Raises
+    BlockingIOError when another process holds it."""
+    if fcntl is None:
+        return None
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        raise
+    return fd
+
+
+def sweep(out: Path) -> list[Path]:
+    """Remove the temporary folders in `out` of batches that have ended without cleaning
+    up (see the module doc); the folders removed."""
+    if fcntl is None:
+        return []
+    removed = []
+    for folder in sorted(out.glob(PREFIX + "*")):
+        if folder.is_symlink() or not folder.is_dir():
+            continue
+        try:
+            fd = _lock(folder)
+        except OSError:
+            continue  # its batch is still running (or the folder cannot be opened)
+        try:
+            entries = list(os.scandir(folder))
+            if all(e.is_file(follow_symlinks=False) and _OURS.fullmatch(e.name) for e in entries):
+                for e in entries:
+                    os.unlink(e.path)
+                os.rmdir(folder)
+                removed.append(folder)
+        except OSError:
+            pass
+        finally:
+            if fd is not None:
+                os.close(fd)
+    return removed
+
+
+# ---- workers end with their parent --------------------------------------------------------
+
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent: int) -> None:
+    """Make this (worker) process end when `parent` does, however the parent ends.
+
+    Linux: prctl(PR_SET_PDEATHSIG, SIGKILL): the kernel kills the worker the moment its
+    parent exits, kill -9 included, with no thread and no polling in the worker. The
+    signal follows the thread that forked the worker: the batch forks each worker from
+    its main thread, which lives as long as the process. `parent` is the pid the batch
+    passed, so a parent that died before the call is seen (getppid() no longer names
+    it). Elsewhere (the ProcessPoolExecutor of batch._pool): a daemon thread that checks
+    getppid() once a second."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0:
+                if os.getppid() != parent:
+                    os._exit(1)
+                return
+    threading.Thread(target=_watch, args=(parent,), daemon=True, name="parent-watch").start()
+
+
+def _watch(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(1)
