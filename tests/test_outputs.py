@@ -436,3 +436,15 @@ def test_only_stale_leftovers_that_are_provably_ours_are_removed(tmp_path):
         assert (busy / "0.xlsx").is_file() and (foreign / "memo.txt").is_file()
     finally:
         os.close(fd)
+
+
+def test_an_annotated_copy_never_overwrites_another_input(tmp_path):
+    d = tmp_path / "d"
+    write_rows(d / "a.xlsx", rows_with("観光の振興"))
+    write_rows(d / "a.annotated.xlsx", rows_with("港湾の整備"))  # corrected by a clerk, sent back
+    before = (d / "a.annotated.xlsx").read_bytes()
+    proc = cli("validate", str(d), "--annotate", str(d))
+    assert (d / "a.annotated.xlsx").read_bytes() == before
+    assert proc.returncode == 2
+    one_sentence(proc.stderr)
+    assert "入力ファイルを上書きしません" in proc.stderr

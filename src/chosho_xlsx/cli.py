@@ -251,8 +251,16 @@ def _annotate(results: list, target: Path, lang: str, quiet: bool) -> bool:
                 name = fit(src.stem, f".annotated-{n}{src.suffix}")
             used.add(name)
             plan.append((r, target / name))
+    from .outputs import file_ids, input_refusal
+
+    sources = file_ids(r.source for r in results)
     ok = True
     for r, out in plan:
+        why = input_refusal(out, sources)  # e.g. an earlier copy a clerk corrected, given too
+        if why:
+            typer.echo(why, err=True)
+            ok = False
+            continue
         try:
             annotate(r.source, r.findings, out, lang)
         except AnnotateError as exc:

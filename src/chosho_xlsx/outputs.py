@@ -88,6 +88,15 @@ def same_file(a: str | os.PathLike, b: str | os.PathLike) -> bool:
     return os.path.realpath(a) == os.path.realpath(b) or bool(file_ids([a]) & file_ids([b]))
 
 
+_OVER_INPUT = ("入力ファイルを上書きしません。別の書き出し先を指定してください / "
+               "would overwrite an input; choose another place to write to: {target}")
+
+
+def input_refusal(target: str | os.PathLike, inputs: set[tuple[int, int]]) -> str | None:
+    """One sentence when `target` is one of the inputs (by device and inode), else None."""
+    return _OVER_INPUT.format(target=target) if file_ids([target]) & inputs else None
+
+
 def refusal(target: str | os.PathLike, inputs: set[tuple[int, int]]) -> str | None:
     """Why `target` must not be (re)written, as one sentence (ja / en); None when it may:
     it does not exist, or it is an output of ours that nobody has saved since."""
@@ -98,8 +107,7 @@ def refusal(target: str | os.PathLike, inputs: set[tuple[int, int]]) -> str | No
     except OSError as exc:
         return f"確認できません / cannot check ({exc.strerror or type(exc).__name__}): {target}"
     if (st.st_dev, st.st_ino) in inputs:
-        return (f"入力ファイルを上書きしません。別の出力フォルダを -o で指定してください / "
-                f"would overwrite an input; choose another output folder with -o: {target}")
+        return _OVER_INPUT.format(target=target)
     kind, untouched = _stamp(target) if stat.S_ISREG(st.st_mode) else (None, False)
     if kind is None:
         return (f"同じ名前の、chosho-xlsx が作成したものではないファイルがあるため上書きしません / "
