@@ -8,6 +8,11 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None
+
 
 def _file_mode(target: Path) -> int:
     """Keep an existing file's mode; a new file gets what open() would give it
@@ -30,7 +35,8 @@ def atomic_path(target: Path) -> Iterator[Path]:
     # name stays within 255 bytes however long the target's is.
     hint = target.name.encode("utf-8", "surrogateescape")[:200].decode("utf-8", "ignore")
     fd, tmp = tempfile.mkstemp(prefix=f".{hint}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
+    if fcntl is not None:  # held until the end: a sweeper can tell a live write from a dead one
+        fcntl.flock(fd, fcntl.LOCK_EX)
     try:
         yield Path(tmp)
         with open(tmp, "rb+") as fh:
@@ -41,6 +47,8 @@ def atomic_path(target: Path) -> Iterator[Path]:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+    finally:
+        os.close(fd)
 
 
 def write_text_atomic(target: Path, text: str) -> None:

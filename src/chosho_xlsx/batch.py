@@ -432,7 +432,7 @@ def run(paths: list[Path], out: Path, settings: Settings, jobs: int | None = Non
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     previous = read_manifest(out)
-    leftovers.sweep(out)  # what a killed batch left here
+    leftovers.sweep(out, (FILE_NAME, MANIFEST))  # what a killed batch left here
     held = leftovers.Held(out)
     tmpdir = held.path
     try:

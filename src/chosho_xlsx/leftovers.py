@@ -65,12 +65,29 @@ def _lock(folder: Path) -> int | None:
     return fd
 
 
-def sweep(out: Path) -> list[Path]:
+def sweep(out: Path, names: tuple[str, ...] = ()) -> list[Path]:
     """Remove the temporary folders in `out` of batches that have ended without cleaning
-    up (see the module doc); the folders removed."""
+    up (see the module doc), and the atomic writer's temporary files
+    (「.NAME.xxxxxxxx.tmp」, locked while written) of the files called `names` that no
+    live process is writing; what was removed."""
     if fcntl is None:
         return []
     removed = []
+    loose = re.compile("|".join(r"\." + re.escape(n) + r"\.[a-z0-9_]{8}\.tmp" for n in names) or "(?!)")
+    for path in sorted(out.glob(".*.tmp")):
+        if loose.fullmatch(path.name) and not path.is_symlink() and path.is_file():
+            try:
+                fd = os.open(path, os.O_RDONLY)
+            except OSError:
+                continue
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                os.unlink(path)
+                removed.append(path)
+            except OSError:
+                pass  # being written
+            finally:
+                os.close(fd)
     for folder in sorted(out.glob(PREFIX + "*")):
         if folder.is_symlink() or not folder.is_dir():
             continue
