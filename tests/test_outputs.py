@@ -460,3 +460,20 @@ def test_an_annotated_copy_never_overwrites_another_input(tmp_path):
     assert proc.returncode == 2
     one_sentence(proc.stderr)
     assert "入力ファイルを上書きしません" in proc.stderr
+
+
+def test_an_output_named_as_an_input_is_refused_by_its_content(tmp_path):
+    write_rows(tmp_path / "in" / "a.xlsx", rows_with("観光の振興"))
+    out = tmp_path / "out"
+    assert cli("build", str(tmp_path / "in"), "-o", str(out)).returncode == 0
+    renamed = tmp_path / "提出_観光.xlsx"
+    renamed.write_bytes((out / "R6_観光の振興.xlsx").read_bytes())
+    proc = cli("validate", str(renamed), str(out / FILE_NAME), "--format", "json")
+    files = json.loads(proc.stdout)["files"]
+    assert [f["findings"][0]["code"] for f in files] == ["E-FILE-OUTPUT", "E-FILE-OUTPUT"]
+    assert files[0]["findings"][0]["message"] == (
+        f"chosho-xlsx が作成した調書で、部局の入力ブックではありません: {renamed}")
+    assert proc.returncode == 2
+    proc = cli("build", str(renamed), "-o", str(tmp_path / "out2"), "--lang", "en")
+    assert proc.returncode == 2
+    assert "written by chosho-xlsx (a 調書), not a department's input workbook" in proc.stdout

@@ -88,8 +88,12 @@ def read_input(path: str | Path, limits: Limits | None = None) -> RawBook:
 def check_file(path: str | Path, settings: Settings) -> Checked:
     """Validate one department workbook; never raises for a bad file."""
     from .findings import UnreadableFile
+    from .outputs import written_by_us
 
     try:
+        kind = written_by_us(path)
+        if kind:  # a 調書 or 一覧 of ours, however it was renamed, is never an input to check
+            raise UnreadableFile("E-FILE-OUTPUT", str(path), kind=kind)
         book = read_input(path, settings.limits)
     except UnreadableFile as exc:
         return Checked(str(path), [exc.finding], None, unreadable=True)
