@@ -477,3 +477,23 @@ def test_an_output_named_as_an_input_is_refused_by_its_content(tmp_path):
     proc = cli("build", str(renamed), "-o", str(tmp_path / "out2"), "--lang", "en")
     assert proc.returncode == 2
     assert "written by chosho-xlsx (a 調書), not a department's input workbook" in proc.stdout
+
+
+def test_looking_for_the_mark_never_parses_a_crafted_central_directory(tmp_path, monkeypatch):
+    """inputs() looks for the mark in every workbook of a folder before the safety check
+    runs: a zip of more parts than a workbook may have is never handed to zipfile."""
+    import zipfile
+
+    from chosho_xlsx import outputs
+    from chosho_xlsx.safety import MAX_MEMBERS
+
+    bomb = tmp_path / "many.xlsx"
+    with zipfile.ZipFile(bomb, "w") as z:
+        for i in range(MAX_MEMBERS + 1):
+            z.writestr(f"p{i}", b"")
+
+    def refuse(*a, **k):
+        raise AssertionError("zipfile parsed the central directory")
+
+    monkeypatch.setattr(outputs.zipfile, "ZipFile", refuse)
+    assert outputs.written_by_us(bomb) is None

@@ -49,9 +49,23 @@ def _part(archive: zipfile.ZipFile, name: str) -> str:
         return fh.read(_MAX_PART).decode("utf-8", "replace")
 
 
+def _few_parts(path: str | os.PathLike) -> bool:
+    """Whether the zip's central directory is of a workbook's size, counted without
+    building it (this runs on every file of a folder, before the safety check)."""
+    from .safety import MAX_MEMBERS, _central_directory_count
+
+    try:
+        with open(path, "rb") as fh:
+            return _central_directory_count(fh, os.fstat(fh.fileno()).st_size) <= MAX_MEMBERS
+    except Exception:  # not a zip, damaged, unreadable: not ours either way
+        return False
+
+
 def _stamp(path: str | os.PathLike) -> tuple[str | None, bool]:
     """(kind, untouched): the marker's value (None when absent or not a workbook), and
     whether the file is as we wrote it (nobody has saved it since)."""
+    if not _few_parts(path):
+        return None, False
     try:
         with zipfile.ZipFile(path) as archive:
             found = _CUSTOM.search(_part(archive, "docProps/custom.xml"))
