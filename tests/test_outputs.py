@@ -438,6 +438,9 @@ def test_only_stale_leftovers_that_are_provably_ours_are_removed(tmp_path):
     (out / f".{FILE_NAME}.ab12cd34.tmp").write_bytes(b"PK half")
     (out / "..chosho-manifest.json.zz99yy88.tmp").write_bytes(b"{")
     (out / ".notes.txt.ab12cd34.tmp").write_bytes(b"someone else's")
+    for p in out.glob(".*.tmp"):  # from a batch killed a minute ago
+        os.utime(p, (p.stat().st_atime - 60, p.stat().st_mtime - 60))
+    (out / f".{FILE_NAME}.justmade.tmp").write_bytes(b"")  # created, not yet locked: left alone
     fd = os.open(busy, os.O_RDONLY)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -445,7 +448,7 @@ def test_only_stale_leftovers_that_are_provably_ours_are_removed(tmp_path):
         assert proc.returncode == 0, proc.stdout + proc.stderr
         assert sorted(p.name for p in out.glob(".chosho-build-*")) == [busy.name, foreign.name]
         assert (busy / "0.xlsx").is_file() and (foreign / "memo.txt").is_file()
-        assert sorted(p.name for p in out.glob("*.tmp")) == [".notes.txt.ab12cd34.tmp"]
+        assert sorted(p.name for p in out.glob(".*.tmp")) == [".notes.txt.ab12cd34.tmp", f".{FILE_NAME}.justmade.tmp"]
     finally:
         os.close(fd)
 

@@ -8,8 +8,10 @@ long as its batch lives, and the kernel drops the lock when the process ends, ho
 it ends. A later batch removes a 「.chosho-build-…」 folder only when it can take that
 lock (its batch is gone) and the folder holds nothing but what a batch writes there
 (「3.xlsx」, the atomic writer's 「.3.xlsx.….tmp」): provably ours and stale. Another
-batch still running into the same OUT keeps its folder. Without flock (Windows) nothing
-can be proved stale, and nothing is swept."""
+batch still running into the same OUT keeps its folder. The atomic writer's temporary
+files of the 一覧 and the manifest are locked while written (atomic.atomic_path) and
+swept the same way, once a few seconds old. Without flock (Windows) nothing can be
+proved stale, and nothing is swept."""
 
 from __future__ import annotations
 
@@ -32,6 +34,7 @@ except ImportError:  # Windows
 
 PREFIX = ".chosho-build-"
 _UNBORN = ".chosho-new-"
+_SETTLE_SECONDS = 10
 _OURS = re.compile(r"\d+\.xlsx|\.\d+\.xlsx\.[A-Za-z0-9_]+\.tmp")
 
 
@@ -74,8 +77,12 @@ def sweep(out: Path, names: tuple[str, ...] = ()) -> list[Path]:
         return []
     removed = []
     loose = re.compile("|".join(r"\." + re.escape(n) + r"\.[a-z0-9_]{8}\.tmp" for n in names) or "(?!)")
+    # A temporary file is created, then locked: one younger than a few seconds may be in
+    # between, and is left for the next batch.
+    settled = time.time() - _SETTLE_SECONDS
     for path in sorted(out.glob(".*.tmp")):
-        if loose.fullmatch(path.name) and not path.is_symlink() and path.is_file():
+        if (loose.fullmatch(path.name) and not path.is_symlink() and path.is_file()
+                and path.stat().st_mtime < settled):
             try:
                 fd = os.open(path, os.O_RDONLY)
             except OSError:
