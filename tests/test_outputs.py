@@ -500,3 +500,12 @@ def test_looking_for_the_mark_never_parses_a_crafted_central_directory(tmp_path,
 
     monkeypatch.setattr(outputs.zipfile, "ZipFile", refuse)
     assert outputs.written_by_us(bomb) is None
+
+
+def test_validate_of_a_folder_leaves_out_what_build_wrote_there(tmp_path):
+    d = tmp_path / "d"
+    write_rows(d / "観光.xlsx", rows_with("観光の振興"))
+    assert cli("build", str(d), "-o", str(d)).returncode == 0
+    proc = cli("validate", str(d), "--format", "json")
+    assert proc.returncode == 0, proc.stdout
+    assert [f["file"] for f in json.loads(proc.stdout)["files"]] == [str(d / "観光.xlsx")]

@@ -476,16 +476,16 @@ def _record(batch: Batch, out: Path, previous: list[str], sources: set[tuple[int
     batch.retired = retire(out, previous, written, sources)
 
 
-def inputs(files: list[Path], out: Path) -> list[Path]:
+def inputs(files: list[Path], out: Path | None = None) -> list[Path]:
     """The inputs named (folders expanded), leaving out of the folders what this tool
     wrote: workbooks that carry its mark (outputs.written_by_us: each 調書 and 一覧,
     wherever they were copied and however renamed), unfinished temporary files, and
-    everything under OUT when OUT is a subfolder of a folder given."""
+    everything under OUT when OUT is a subfolder of a folder given (validate has none)."""
     from .inputs import expand, real
 
-    target = real(out)
+    target = real(out) if out is not None else None
     folders = [real(f) for f in files if f.is_dir()]
-    inside = any(target != f and target.is_relative_to(f) for f in folders)
+    inside = target is not None and any(target != f and target.is_relative_to(f) for f in folders)
 
     def ours(p: Path) -> bool:
         r = real(p)

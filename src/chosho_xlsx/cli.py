@@ -167,12 +167,12 @@ def _lang_or_exit(lang: str) -> str:
 
 
 def _check_inputs(files: list[Path], settings, use_example: bool = False) -> list:
-    from .inputs import expand
+    from .batch import inputs
     from .pipeline import check_book, check_file, example_book
 
     if use_example:
         return [check_book(example_book(), settings)]
-    paths = expand(files)
+    paths = inputs(files)  # a folder's 調書 and 一覧 of ours are not inputs
     if not paths:
         raise fail("入力ファイルがありません / no input workbooks found")
     return [check_file(p, settings) for p in paths]
