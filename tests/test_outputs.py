@@ -509,3 +509,26 @@ def test_validate_of_a_folder_leaves_out_what_build_wrote_there(tmp_path):
     proc = cli("validate", str(d), "--format", "json")
     assert proc.returncode == 0, proc.stdout
     assert [f["file"] for f in json.loads(proc.stdout)["files"]] == [str(d / "観光.xlsx")]
+
+
+def test_the_mark_is_found_however_large_the_embedded_input(tmp_path):
+    """The 調書 also carries its input for `rollover` (embed.py) as custom properties
+    after the mark; a long text makes that part larger than what is read of it."""
+    import random
+    import zipfile
+
+    from chosho_xlsx import outputs
+
+    rows = rows_with("観光の振興")
+    rng = random.Random(14)
+    rows["課題"][0]["実績の検証及び解決すべき課題"] = "".join(
+        chr(rng.randrange(0x4E00, 0x9FA0)) for _ in range(30_000))  # does not compress
+    d = tmp_path / "d"
+    write_rows(d / "a.xlsx", rows)
+    assert cli("build", str(d), "-o", str(d)).returncode == 0
+    chosho = d / "R6_観光の振興.xlsx"
+    with zipfile.ZipFile(chosho) as z:
+        assert z.getinfo("docProps/custom.xml").file_size > 2 * (1 << 16)
+    assert outputs.written_by_us(chosho) == outputs.CHOSHO
+    again = cli("build", str(d), "-o", str(d))
+    assert again.returncode == 0, again.stdout + again.stderr

@@ -26,7 +26,7 @@ MARKER = "chosho-xlsx"  # the custom property's name
 CHOSHO = "調書"
 SUMMARY = "一覧"
 _KINDS = (CHOSHO, SUMMARY)
-_MAX_PART = 1 << 16  # the property parts are a few hundred bytes; never read a large one
+_MAX_PART = 1 << 16  # how much of a property part is read, whatever its size
 
 _CUSTOM = re.compile(r'<property\b[^>]*\bname="' + re.escape(MARKER) + r'"[^>]*>\s*<vt:lpwstr>([^<]*)</vt:lpwstr>')
 _CREATED = re.compile(r"<dcterms:created\b[^>]*>([^<]*)</dcterms:created>")
@@ -39,11 +39,11 @@ def mark(workbook, kind: str) -> None:
 
 
 def _part(archive: zipfile.ZipFile, name: str) -> str:
+    """The beginning of a part: the mark is the first custom property we write (the
+    input embedded for `rollover`, embed.py, follows it and may be large)."""
     try:
         info = archive.getinfo(name)
     except KeyError:
-        return ""
-    if info.file_size > _MAX_PART:
         return ""
     with archive.open(info) as fh:
         return fh.read(_MAX_PART).decode("utf-8", "replace")
