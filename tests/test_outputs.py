@@ -532,3 +532,19 @@ def test_the_mark_is_found_however_large_the_embedded_input(tmp_path):
     assert outputs.written_by_us(chosho) == outputs.CHOSHO
     again = cli("build", str(d), "-o", str(d))
     assert again.returncode == 0, again.stdout + again.stderr
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_looking_for_the_mark_never_blocks_on_a_fifo(tmp_path):
+    import threading
+
+    from chosho_xlsx import outputs
+
+    os.mkfifo(tmp_path / "pipe.xlsx")
+    found = []
+    t = threading.Thread(target=lambda: found.append(outputs.written_by_us(tmp_path / "pipe.xlsx")),
+                         daemon=True)
+    t.start()
+    t.join(30)
+    assert not t.is_alive(), "opening a FIFO to look for the mark blocked"
+    assert found == [None]

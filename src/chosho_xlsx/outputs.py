@@ -49,31 +49,39 @@ def _part(archive: zipfile.ZipFile, name: str) -> str:
         return fh.read(_MAX_PART).decode("utf-8", "replace")
 
 
-def _few_parts(path: str | os.PathLike) -> bool:
+def _few_parts(fh) -> bool:
     """Whether the zip's central directory is of a workbook's size, counted without
     building it (this runs on every file of a folder, before the safety check)."""
     from .safety import MAX_MEMBERS, _central_directory_count
 
     try:
-        with open(path, "rb") as fh:
-            return _central_directory_count(fh, os.fstat(fh.fileno()).st_size) <= MAX_MEMBERS
+        return _central_directory_count(fh, os.fstat(fh.fileno()).st_size) <= MAX_MEMBERS
     except Exception:  # not a zip, damaged, unreadable: not ours either way
         return False
 
 
 def _stamp(path: str | os.PathLike) -> tuple[str | None, bool]:
     """(kind, untouched): the marker's value (None when absent or not a workbook), and
-    whether the file is as we wrote it (nobody has saved it since)."""
-    if not _few_parts(path):
-        return None, False
+    whether the file is as we wrote it (nobody has saved it since). A FIFO or a device
+    named like a workbook is opened without blocking and never read."""
     try:
-        with zipfile.ZipFile(path) as archive:
-            found = _CUSTOM.search(_part(archive, "docProps/custom.xml"))
-            if not found or found.group(1) not in _KINDS:
-                return None, False
-            core = _part(archive, "docProps/core.xml")
-    except (OSError, zipfile.BadZipFile, ValueError, RuntimeError, NotImplementedError):
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
         return None, False
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        return None, False
+    with os.fdopen(fd, "rb") as fh:
+        if not _few_parts(fh):
+            return None, False
+        try:
+            with zipfile.ZipFile(fh) as archive:
+                found = _CUSTOM.search(_part(archive, "docProps/custom.xml"))
+                if not found or found.group(1) not in _KINDS:
+                    return None, False
+                core = _part(archive, "docProps/core.xml")
+        except (OSError, zipfile.BadZipFile, ValueError, RuntimeError, NotImplementedError):
+            return None, False
     created, modified = _CREATED.search(core), _MODIFIED.search(core)
     untouched = bool(created and modified and created.group(1) == modified.group(1))
     return found.group(1), untouched
