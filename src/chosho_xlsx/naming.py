@@ -37,10 +37,10 @@ def _cut(text: str, chars: int, nbytes: int) -> str:
     return text
 
 
-def fit(stem: str, tail: str = "") -> str:
-    """`stem` + `tail` within MAX_CHARS and MAX_BYTES; a stem that must be cut keeps its
-    beginning and gets 「~」 + a hash of the whole stem."""
-    chars, nbytes = MAX_CHARS - len(tail), MAX_BYTES - _size(tail)
+def fit(stem: str, tail: str = "", chars: int = MAX_CHARS, nbytes: int = MAX_BYTES) -> str:
+    """`stem` + `tail` within `chars` characters and `nbytes` UTF-8 bytes; a stem that
+    must be cut keeps its beginning and gets 「~」 + a hash of the whole stem."""
+    chars, nbytes = chars - len(tail), nbytes - _size(tail)
     if len(stem) <= chars and _size(stem) <= nbytes:
         return stem + tail
     digest = hashlib.sha256(stem.encode("utf-8", "surrogatepass")).hexdigest()[:_HASH_CHARS]
@@ -48,9 +48,9 @@ def fit(stem: str, tail: str = "") -> str:
     return _cut(stem, chars - room, nbytes - room).rstrip(". ") + "~" + digest + tail
 
 
-def safe_stem(text: str, tail: str = EXTENSION) -> str:
-    """`text` made usable as a file name on Windows (without the extension), short
-    enough that `tail` (the extension) still fits."""
+def safe_stem(text: str, limit: int = MAX_CHARS - len(EXTENSION)) -> str:
+    """`text` made usable as a file name on Windows (without the extension): at most
+    `limit` characters, and short enough in bytes that the extension still fits."""
     text = unicodedata.normalize("NFC", text)
     text = _UNSAFE.sub("_", text)
     text = re.sub(r"\s+", " ", text).strip().rstrip(". ")
@@ -58,7 +58,7 @@ def safe_stem(text: str, tail: str = EXTENSION) -> str:
         text = "chosho"
     if text.split(".")[0].upper() in _RESERVED:
         text = "_" + text
-    return fit(text, tail)[: -len(tail) or None]
+    return fit(text, "", limit, MAX_BYTES - len(EXTENSION))
 
 
 def chosho_name(report: Report) -> str:
