@@ -41,6 +41,8 @@ MATRIX = {
     ("submit", "post"): (302, 409, 404, 403),
     ("policy", "get"): (302, 200, 404, 200),
     ("policy_template", "get"): (302, 200, 404, 200),
+    ("policy_diff", "get"): (302, 409, 404, 409),  # one version: nothing to compare it with
+    ("policy_diff_xlsx", "get"): (302, 409, 404, 409),
     ("policy_return", "post"): (302, 403, 403, 409),
     ("policy_lock", "post"): (302, 403, 403, 409),
     ("policy_assign", "post"): (302, 403, 403, 302),

@@ -460,3 +460,38 @@ def default_period() -> tuple[int, int, int]:
     year = fiscal.parse_year(os.environ.get("CHOSHO_YEAR", "R6"))
     period = fiscal.parse_period(os.environ.get("CHOSHO_PLAN", "R3-R7"))
     return year, period.start, period.end
+
+
+# ---- the yearly cycle: two versions compared (diff.py) ---------------------------------------------
+
+
+def version_label(upload: Upload) -> str:
+    return f"{fiscal.label(upload.policy.fiscal_year)} 第{upload.version}版"
+
+
+def versions_to_compare(policy: Policy, old: str | None, new: str | None) -> tuple[Upload, Upload]:
+    """The two versions of a 施策 asked for by id (the two newest when not asked); 404
+    for an id that is not this 施策's, 409 when it has fewer than two versions."""
+    from django.http import Http404
+
+    uploads = list(policy.uploads.select_related("policy").defer("findings").order_by("-version"))
+    by_id = {str(u.pk): u for u in uploads}
+    if not old and not new:
+        if len(uploads) < 2:
+            raise Refused(409, "比べるには、この施策の版が2つ以上必要です。")
+        return uploads[1], uploads[0]
+    if old not in by_id or new not in by_id:
+        raise Http404
+    return by_id[old], by_id[new]
+
+
+def diff_versions(old: Upload, new: Upload):
+    """diff.diff_files on two stored versions; Refused (422) when one has no content to compare."""
+    from ..diff import DiffRefused, diff_files
+
+    try:
+        return diff_files(blob(old), blob(new), rules(), old_name=version_label(old), new_name=version_label(new))
+    except DiffRefused as exc:
+        which = old if exc.checked.source == version_label(old) else new
+        raise Refused(422, f"{version_label(which)}は読み取れないところがあるため比べられません"
+                           "（版のページに確認結果があります）。") from None

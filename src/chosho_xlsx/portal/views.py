@@ -5,9 +5,10 @@ build, audit log). Each calls services.py and renders."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
 from .. import fiscal
@@ -141,6 +142,32 @@ def policy_page(request, pk: int):
         "events": policy.events.select_related("user", "upload")[:200],
         "sections": sorted(services.sections_of(policy)),
         "planning": request.user.profile.planning,
+    })
+
+
+@require_GET
+@signed_in
+def policy_diff(request, pk: int, xlsx: bool = False):
+    """Two versions of a 施策 compared (diff.py): the changes table, or the .xlsx change list."""
+    from ..diff import WARNING, changes_xlsx_bytes, kind_text, severity_text
+
+    policy = visible_or_404(services.visible_policies(request.user), pk)
+    try:
+        old, new = services.versions_to_compare(policy, request.GET.get("old"), request.GET.get("new"))
+        diff = services.diff_versions(old, new)
+    except Refused as exc:
+        return refused(request, exc)
+    if xlsx:
+        response = HttpResponse(changes_xlsx_bytes(diff), content_type=XLSX)
+        name = f"{policy.name}_変更一覧_第{old.version}版-第{new.version}版.xlsx"
+        response["Content-Disposition"] = content_disposition_header(True, name)
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+    rows = [{"change": c, "warning": c.severity == WARNING, "severity": severity_text(c.severity, "ja"),
+             "kind": kind_text(c.kind, "ja")} for c in diff.changes]
+    return render(request, "portal/diff.html", {
+        "policy": policy, "old": old, "new": new, "rows": rows, "warnings": sum(r["warning"] for r in rows),
+        "uploads": policy.uploads.defer("findings").order_by("-version"),
     })
 
 
