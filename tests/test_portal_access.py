@@ -24,8 +24,9 @@ pytest_plugins = ["portal_support"]  # its fixtures: db, people …
 ANON, A, B, PLAN = "anonymous", "a", "b", "planning"
 
 # (route name, method) → expected status for anonymous, department A (owner), department
-# B, planning. The objects are A's: its 施策 (open, its newest version has an error), that
-# version, and a ZIP built earlier. Pages send the anonymous to the login page (302); the
+# B, planning. The objects are A's: its R6 施策 (open; version 1 has an error, version 2
+# has none), version 1, the R7 施策 registered for A (rolled over from R6's version 2), and
+# a ZIP built earlier. Pages send the anonymous to the login page (302); the
 # API answers 401.
 MATRIX = {
     ("home", "get"): (302, 302, 302, 302),
@@ -41,8 +42,9 @@ MATRIX = {
     ("submit", "post"): (302, 409, 404, 403),
     ("policy", "get"): (302, 200, 404, 200),
     ("policy_template", "get"): (302, 200, 404, 200),
-    ("policy_diff", "get"): (302, 409, 404, 409),  # one version: nothing to compare it with
-    ("policy_diff_xlsx", "get"): (302, 409, 404, 409),
+    ("policy_diff", "get"): (302, 200, 404, 200),
+    ("policy_diff_xlsx", "get"): (302, 200, 404, 200),
+    ("policy_rollover", "get"): (302, 200, 404, 200),
     ("policy_return", "post"): (302, 403, 403, 409),
     ("policy_lock", "post"): (302, 403, 403, 409),
     ("policy_assign", "post"): (302, 403, 403, 302),
@@ -61,7 +63,7 @@ MATRIX = {
 
 # the object a route with <pk> is given (the others take A's 施策)
 OBJECT = {"upload": "upload", "upload_file": "upload", "upload_annotated": "upload", "upload_preview": "upload",
-          "submit": "upload", "api_submission": "upload", "build_file": "build"}
+          "submit": "upload", "api_submission": "upload", "build_file": "build", "policy_rollover": "next"}
 
 
 def test_every_route_is_in_the_matrix(django_portal):
@@ -73,17 +75,20 @@ def test_every_route_is_in_the_matrix(django_portal):
 
 @pytest.fixture
 def world(people, tmp_path):
-    """A's 施策 with one version (an error), a build of the year on disk."""
+    """A's R6 施策 with two versions (the first with an error), its R7 施策, a build of R6 on disk."""
     from chosho_xlsx.portal import services
     from chosho_xlsx.portal.models import Build
 
     path, _ = wrong_cell_workbook(tmp_path)
     up, _ = services.receive(people["a"], path.read_bytes(), path.name)
+    services.receive(people["a"], good_workbook(tmp_path).read_bytes(), "good.xlsx")
+    nxt = services.register(people["planning"], up.policy.fiscal_year + 1, up.policy.plan_start, up.policy.plan_end,
+                            up.policy.name, up.policy.section)
     build = Build.objects.create(user=people["planning"], fiscal_year=up.policy.fiscal_year, policies=0, sha256="")
     target = services.data().build(build.pk)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(b"PK\x05\x06" + bytes(18))
-    return {"upload": up, "policy": up.policy, "build": build, "file": path}
+    return {"upload": up, "policy": up.policy, "build": build, "file": path, "next": nxt}
 
 
 def _request(client, method: str, url: str, world, route: str, token: str | None):

@@ -8,7 +8,7 @@ import io
 import re
 
 import corpus
-from portal_support import client_for, good_workbook
+from portal_support import client_for, good_workbook, wrong_cell_workbook
 
 pytest_plugins = ["portal_support"]  # its fixtures: db, people …
 
@@ -90,3 +90,47 @@ def test_a_version_that_cannot_be_read_is_refused_with_a_message(people, tmp_pat
     r = a.get(f"/policies/{policy.pk}/diff/", {"old": good, "new": bad})
     assert r.status_code == 422
     assert "R6 第2版は読み取れないところがあるため比べられません" in text(r)
+
+
+def test_next_years_template_is_last_years_submission_rolled_over(people, tmp_path):
+    from openpyxl import load_workbook
+
+    from chosho_xlsx.portal import services
+    from chosho_xlsx.portal.models import Policy
+    from chosho_xlsx.rollover import rollover_bytes, rollover_file
+    from chosho_xlsx.settings import load_settings
+
+    a, b, planning = (client_for(people[k]) for k in ("a", "b", "planning"))
+    upload(a, lowered_target_workbook(tmp_path / "v1"))
+    upload(a, wrong_cell_workbook(tmp_path / "v2")[0])
+    r6 = Policy.objects.get()
+    r7 = services.register(people["planning"], 2025, 2021, 2025, r6.name, r6.section)
+    # before R6 is submitted: its newest version without errors (version 1, 40件; version 2 has an error)
+    page = text(a.get(f"/policies/{r7.pk}/"))
+    assert f'<a href="/policies/{r7.pk}/rollover.xlsx">昨年度の提出から作成（繰越）</a>（R6 第1版から）' in page
+    assert f'<a href="/policies/{r7.pk}/template.xlsx">空の入力ブックをダウンロード</a>' in page
+    made = a.get(f"/policies/{r7.pk}/rollover.xlsx")
+    assert made.status_code == 200 and made["Content-Disposition"].startswith("attachment")
+    assert load_workbook(io.BytesIO(made.content))["指標"]["L2"].value == "40件"
+    # submitted (version 3): that version, byte for byte what rollover.py makes of it
+    assert a.post(f"/uploads/{upload(a, good_workbook(tmp_path / 'v3'))}/submit",
+                  {"comment": "確認しました"}).status_code == 302
+    r6.refresh_from_db()
+    assert r6.state == Policy.SUBMITTED and r6.submitted.version == 3
+    expected = rollover_bytes(rollover_file(services.blob(r6.submitted), load_settings(), to=2025,
+                                           name=r6.submitted.filename))
+    for client in (a, planning):
+        got = client.get(f"/policies/{r7.pk}/rollover.xlsx")
+        assert got.status_code == 200 and got.content == expected
+    book = load_workbook(io.BytesIO(expected))
+    kv = {r[0]: r[1] for r in book["調書"].iter_rows(min_row=2, values_only=True)}
+    assert (kv["実施年度"], kv["計画期間"]) == ("R7", "R3-R7")
+    assert book["指標"]["L2"].value == "45件"
+    # the list of わたしの施策 offers it for R7, not for R6 (no R5 in the portal); the blank template stays
+    mine = a.get("/mine/").content.decode()
+    assert mine.count("昨年度の提出から作成（繰越）") == 1
+    assert f"/policies/{r7.pk}/rollover.xlsx" in mine and f"/policies/{r7.pk}/template.xlsx" in mine
+    assert a.get(f"/policies/{r6.pk}/rollover.xlsx").status_code == 404
+    assert b.get(f"/policies/{r7.pk}/rollover.xlsx").status_code == 404
+    blank = a.get(f"/policies/{r7.pk}/template.xlsx")
+    assert blank.status_code == 200

@@ -495,3 +495,30 @@ def diff_versions(old: Upload, new: Upload):
         which = old if exc.checked.source == version_label(old) else new
         raise Refused(422, f"{version_label(which)}は読み取れないところがあるため比べられません"
                            "（版のページに確認結果があります）。") from None
+
+
+# ---- the yearly cycle: last year's submission rolled over (rollover.py) ---------------------------
+
+
+def rollover_source(user, policy: Policy) -> Upload | None:
+    """The version of the same 施策 in the previous 実施年度 that next year's workbook starts
+    from: the one submitted (or locked), else the newest without errors; None when the
+    portal holds none this user may see."""
+    previous = visible_policies(user).filter(key=policy.key, fiscal_year=policy.fiscal_year - 1).first()
+    if previous is None:
+        return None
+    if previous.state in (Policy.SUBMITTED, Policy.LOCKED) and previous.submitted_id:
+        return previous.submitted
+    return next((u for u in previous.uploads.defer("findings").order_by("-version") if u.valid), None)
+
+
+def rolled_over(source: Upload, policy: Policy) -> bytes:
+    """rollover.rollover_file on a stored version, to the 施策's 実施年度."""
+    from ..rollover import RolloverError, RolloverRefused, rollover_bytes, rollover_file
+
+    try:
+        return rollover_bytes(rollover_file(blob(source), rules(), to=policy.fiscal_year, name=source.filename))
+    except RolloverError as exc:
+        raise Refused(409, exc.message("ja")) from None
+    except RolloverRefused:
+        raise Refused(422, f"{version_label(source)}は読み取れないところがあるため繰り越せません。") from None

@@ -22,6 +22,7 @@ urlpatterns = [
     path("policies/<int:pk>/template.xlsx", views.template, name="policy_template"),
     path("policies/<int:pk>/diff/", views.policy_diff, name="policy_diff"),
     path("policies/<int:pk>/diff.xlsx", views.policy_diff, {"xlsx": True}, name="policy_diff_xlsx"),
+    path("policies/<int:pk>/rollover.xlsx", views.policy_rollover, name="policy_rollover"),
     path("policies/<int:pk>/return", views.policy_return, name="policy_return"),
     path("policies/<int:pk>/lock", views.policy_lock, name="policy_lock"),
     path("policies/<int:pk>/assign", views.policy_assign, name="policy_assign"),

@@ -34,6 +34,14 @@ def download(path, name: str, content_type: str = XLSX, inline: bool = False) ->
     return response
 
 
+def attachment(content: bytes, name: str) -> HttpResponse:
+    """A workbook made for this request, as an attachment (as download() sends a stored one)."""
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = content_disposition_header(True, name)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 @require_GET
 @signed_in
 def home(request):
@@ -47,7 +55,9 @@ def home(request):
 @signed_in
 def mine(request):
     policies = services.visible_policies(request.user).order_by("-fiscal_year", "name")
-    return render(request, "portal/mine.html", {"rows": services.rows(policies)})
+    rows = services.rows(policies)
+    rollable = {r.policy.pk for r in rows if services.rollover_source(request.user, r.policy) is not None}
+    return render(request, "portal/mine.html", {"rows": rows, "rollable": rollable})
 
 
 @require_POST
@@ -142,6 +152,7 @@ def policy_page(request, pk: int):
         "events": policy.events.select_related("user", "upload")[:200],
         "sections": sorted(services.sections_of(policy)),
         "planning": request.user.profile.planning,
+        "rollover_source": services.rollover_source(request.user, policy),
     })
 
 
@@ -158,17 +169,28 @@ def policy_diff(request, pk: int, xlsx: bool = False):
     except Refused as exc:
         return refused(request, exc)
     if xlsx:
-        response = HttpResponse(changes_xlsx_bytes(diff), content_type=XLSX)
-        name = f"{policy.name}_変更一覧_第{old.version}版-第{new.version}版.xlsx"
-        response["Content-Disposition"] = content_disposition_header(True, name)
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
+        return attachment(changes_xlsx_bytes(diff), f"{policy.name}_変更一覧_第{old.version}版-第{new.version}版.xlsx")
     rows = [{"change": c, "warning": c.severity == WARNING, "severity": severity_text(c.severity, "ja"),
              "kind": kind_text(c.kind, "ja")} for c in diff.changes]
     return render(request, "portal/diff.html", {
         "policy": policy, "old": old, "new": new, "rows": rows, "warnings": sum(r["warning"] for r in rows),
         "uploads": policy.uploads.defer("findings").order_by("-version"),
     })
+
+
+@require_GET
+@signed_in
+def policy_rollover(request, pk: int):
+    """Next year's workbook from last year's submission of the 施策 (404 when the portal holds none)."""
+    policy = visible_or_404(services.visible_policies(request.user), pk)
+    source = services.rollover_source(request.user, policy)
+    if source is None:
+        raise Http404
+    try:
+        content = services.rolled_over(source, policy)
+    except Refused as exc:
+        return refused(request, exc)
+    return attachment(content, f"{fiscal.label(policy.fiscal_year)}_入力ブック_繰越_{policy.name}.xlsx")
 
 
 @require_GET
