@@ -20,6 +20,7 @@ ALLOWED_HOSTS = [h for h in os.environ.get("CHOSHO_ALLOWED_HOSTS", "127.0.0.1,lo
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CHOSHO_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
 INSTALLED_APPS = [
+    "django.contrib.admin.apps.SimpleAdminConfig",  # the planning division's site, admin.py (no autodiscover)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import api, views
+from . import admin, api, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -31,6 +31,7 @@ urlpatterns = [
     path("builds/", views.build, name="build"),
     path("builds/<int:pk>.zip", views.build_file, name="build_file"),
     path("audit/", views.audit, name="audit"),
+    path("admin/", admin.site.urls),
     path("api/v1/submissions", api.submissions, name="api_submissions"),
     path("api/v1/submissions/<int:pk>", api.submission, name="api_submission"),
     path("api/v1/dashboard", api.dashboard, name="api_dashboard"),
