@@ -128,3 +128,57 @@ def test_a_killed_server_keeps_every_upload_it_accepted(tmp_path):
     for sha in listed.values():
         stored = next((data / "files" / sha[:2]).glob(f"{sha}.*"))
         assert hashlib.sha256(stored.read_bytes()).hexdigest() == sha
+
+
+def _descendants(pid: int) -> set[int]:
+    """Every living process below `pid`, read from /proc (no psutil here)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_a_killed_server_leaves_no_worker_behind(tmp_path):
+    """serve validates in worker processes under multiprocessing's fork server; killed
+    with SIGKILL, the fork server, the workers and the resource tracker all end (they
+    were left running for good, reparented to init, one set per killed server)."""
+    if not Path("/proc/self/stat").exists():
+        import pytest
+
+        pytest.skip("needs /proc to list a process's descendants")
+    data = tmp_path / "data"
+    cli(data, "users", "add", "digital", "--role", "department", "--dept", DIGITAL)
+    token = cli(data, "users", "token", "digital").stdout.strip()
+    server = Server(data)
+    try:
+        body, ctype = load.multipart("x.xlsx", good_workbook(tmp_path).read_bytes())
+        status, answer, _ = load.call(server.url + "/api/v1/submissions", token, body, ctype)
+        assert status == 201, answer  # validated in a worker: the workers exist now
+        below = _descendants(server.proc.pid)
+        assert below, "serve started no worker process"
+    finally:
+        server.stop(kill=True)
+    # A bound, not a timing assertion: the workers end as soon as the kernel reports the
+    # server's exit; 60 s covers a loaded machine.
+    deadline = time.monotonic() + 60
+    while any(_alive(p) for p in below) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert [p for p in below if _alive(p)] == []

@@ -146,3 +146,41 @@ def _watch(parent: int) -> None:
     while os.getppid() == parent:
         time.sleep(1.0)
     os._exit(1)
+
+
+def die_with_process(pid: int) -> None:
+    """Make this (worker) process end when process `pid` does, though `pid` is not its
+    parent: the portal's workers are children of multiprocessing's fork server, and each
+    holds the write end of that server's 'alive' pipe, so when `serve` is killed neither
+    the fork server nor its workers would ever see it (PR_SET_PDEATHSIG only follows the
+    direct parent). Linux: a pidfd of `pid`, polled by a daemon thread, becomes readable
+    the moment `pid` exits, and cannot be fooled by a reused pid. Elsewhere: a daemon
+    thread that checks once a second that `pid` still exists."""
+    pidfd = None
+    with contextlib.suppress(OSError, AttributeError):
+        pidfd = os.pidfd_open(pid)
+    if pidfd is None and not _exists(pid):
+        os._exit(1)
+    threading.Thread(target=_watch_process, args=(pid, pidfd), daemon=True,
+                     name="process-watch").start()
+
+
+def _exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, owned by someone else
+    return True
+
+
+def _watch_process(pid: int, pidfd: int | None) -> None:
+    if pidfd is not None:
+        import select
+
+        select.select([pidfd], [], [])  # readable once the process has exited
+    else:
+        while _exists(pid):
+            time.sleep(1.0)
+    os._exit(1)

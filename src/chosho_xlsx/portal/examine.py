@@ -18,6 +18,7 @@ from functools import cache
 
 from ..display import finding_dict
 from ..findings import Finding
+from ..leftovers import die_with_process
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,10 @@ def use_workers(n: int) -> None:
 def _new_pool() -> ProcessPoolExecutor:
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["chosho_xlsx.portal.examine", "chosho_xlsx.pipeline"])
-    return ProcessPoolExecutor(_workers, mp_context=ctx)
+    # A worker ends with the server, however the server ends (kill -9 included); with
+    # the workers gone the fork server sees its pipe close and ends too.
+    return ProcessPoolExecutor(_workers, mp_context=ctx, initializer=die_with_process,
+                               initargs=(os.getpid(),))
 
 
 def examine_upload(path: os.PathLike, name: str) -> Examined:
