@@ -117,6 +117,12 @@ def test_dashboard_and_builds_are_for_the_planning_division(people, tmp_path):
     assert len(chosho) == 1
     assert sorted(members.namelist()) == sorted([chosho[0].name, "一覧.xlsx"])
     assert members.read(chosho[0].name) == chosho[0].read_bytes()
+    # The 一覧 names the submission, not the build's temporary folder, so the same
+    # submissions give the same 一覧.
+    summary = members.read("一覧.xlsx")
+    assert b"chosho-portal-" not in zipfile.ZipFile(io.BytesIO(summary)).read("xl/sharedStrings.xml")
+    again = api(None, "post", "/api/v1/builds", planning)
+    assert zipfile.ZipFile(io.BytesIO(b"".join(again.streaming_content))).read("一覧.xlsx") == summary
 
 
 def test_api_upload_without_a_file_or_for_an_unknown_policy(people, tmp_path):

@@ -406,14 +406,14 @@ def reason(entry: Entry, lang: str = "ja") -> str:
     return ""
 
 
-def lines(batch: Batch, lang: str = "ja") -> list[Line]:
-    """The 一覧's rows."""
+def lines(batch: Batch, lang: str = "ja", labels: dict[str, str] | None = None) -> list[Line]:
+    """The 一覧's rows; `labels` name inputs by their path (run's `labels`)."""
     out = []
     for e in batch.entries:
         o = e.outcome
         n_err = len(o.errors)
         out.append(Line(
-            source=o.source,
+            source=(labels or {}).get(o.source, o.source),
             outcome=e.status,
             figures=o.figures,  # counted only when built (summary)
             output=e.path.name if e.path else "",
@@ -426,8 +426,10 @@ def lines(batch: Batch, lang: str = "ja") -> list[Line]:
 
 def run(paths: list[Path], out: Path, settings: Settings, jobs: int | None = None,
         want_data: bool = False, on_done=None, summary: bool = True, on_start=None,
-        lang: str = "ja") -> Batch:
-    """Validate and build every input into `out`; write the 一覧 there."""
+        lang: str = "ja", labels: list[str] | None = None) -> Batch:
+    """Validate and build every input into `out`; write the 一覧 there. `labels`, one per
+    path, stand for the paths in the 一覧's 入力 column (the portal builds from copies in
+    a temporary folder whose name is nobody's business, and would change every build)."""
     start = time.perf_counter()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -452,7 +454,8 @@ def run(paths: list[Path], out: Path, settings: Settings, jobs: int | None = Non
         batch.summary_error = refusal(target, sources) or ""
         if not batch.summary_error:
             try:
-                write_summary(lines(batch, lang), target, settings)
+                named = dict(zip(map(str, paths), labels, strict=True)) if labels else {}
+                write_summary(lines(batch, lang, named), target, settings)
                 batch.summary = target
             except OSError as exc:
                 batch.summary_error = f"{exc.strerror or type(exc).__name__}: {target}"

@@ -335,8 +335,11 @@ def _batch(uploads: list[tuple[str, Upload]], out: Path, summary: bool):
         path = inputs / f"{safe_stem(label)}{u.suffix}"
         shutil.copyfile(blob(u), path)
         paths.append(path)
-    # One process: forking workers from a server thread is not safe.
-    return run(paths, out / "調書", rules(), jobs=1, summary=summary)
+    # One process: forking workers from a server thread is not safe. The 一覧 names each
+    # input as the copy is named, not by the temporary folder (same ZIP for the same
+    # submissions).
+    return run(paths, out / "調書", rules(), jobs=1, summary=summary,
+               labels=[p.name for p in paths])
 
 
 def build_zip(user, fiscal_year: int) -> Build:
