@@ -199,14 +199,12 @@ def check(url: str, tokens: list[str], results, data: Path) -> list[str]:
             _, one, _ = call(f"{url}/api/v1/submissions/{s['id']}", tokens[c])
             if "findings" not in one or one["valid"] != (one["errors"] == 0):
                 problems.append(f"client {c}: upload {s['id']} without its findings")
-    for path, claimed in _blobs(data).items():
-        if hashlib.sha256(path.read_bytes()).hexdigest() != claimed:
+    from chosho_xlsx.portal.datadir import DataDir, sha256_of
+
+    for path, claimed in DataDir(data).blobs().items():
+        if sha256_of(path) != claimed:
             problems.append(f"{path}: content does not match its hash")
     return problems
-
-
-def _blobs(data: Path) -> dict[Path, str]:
-    return {p: p.name.split(".", 1)[0] for p in (data / "files").glob("*/*") if not p.name.startswith(".")}
 
 
 def main(argv: list[str] | None = None) -> int:
