@@ -129,7 +129,7 @@ def year_asked(text: str | None) -> int | None:
         years = fiscal_years()
         return years[0] if years else None
     try:
-        year = int(text) if text.isdigit() and len(text) == 4 else fiscal.parse_year(text)
+        year = fiscal.parse_year(text)
     except fiscal.YearError:
         year = None
     if year is None:
