@@ -162,9 +162,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def executable() -> str:
+    """The chosho-xlsx of this venv (not whichever is first on PATH)."""
+    return shutil.which("chosho-xlsx", path=str(Path(sys.executable).parent)) or "chosho-xlsx"
+
+
 def cli(data: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    exe = shutil.which("chosho-xlsx", path=str(Path(sys.executable).parent)) or "chosho-xlsx"
-    return subprocess.run([exe, *args, "--data", str(data)], env=portal_env(data), capture_output=True,
+    return subprocess.run([executable(), *args, "--data", str(data)], env=portal_env(data), capture_output=True,
                           text=True, check=check, timeout=120)
 
 
@@ -175,9 +179,8 @@ class Server:
         self.data = data
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        exe = shutil.which("chosho-xlsx", path=str(Path(sys.executable).parent)) or "chosho-xlsx"
         self.log = open(data.parent / f"serve-{self.port}.log", "w")  # noqa: SIM115  (closed in stop)
-        self.proc = subprocess.Popen([exe, "serve", "--data", str(data), "--port", str(self.port)],
+        self.proc = subprocess.Popen([executable(), "serve", "--data", str(data), "--port", str(self.port)],
                                      env={**portal_env(data), **env}, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60
         while True:
