@@ -100,9 +100,13 @@ def call(url: str, token: str, body: bytes | None = None, content_type: str = ""
         return status, {"error": text[:200].decode(errors="replace")}, seconds
 
 
+def executable() -> str:
+    """The chosho-xlsx of this venv (not whichever is first on PATH)."""
+    return shutil.which("chosho-xlsx", path=str(Path(sys.executable).parent)) or "chosho-xlsx"
+
+
 def cli(env: dict, *args: str) -> str:
-    exe = shutil.which("chosho-xlsx", path=str(Path(sys.executable).parent)) or "chosho-xlsx"
-    return subprocess.run([exe, *args], env=env, check=True, capture_output=True, text=True).stdout
+    return subprocess.run([executable(), *args], env=env, check=True, capture_output=True, text=True).stdout
 
 
 def free_port() -> int:
@@ -127,9 +131,8 @@ def run(clients: int, uploads: int, data: Path, database_url: str = "") -> int:
     with tempfile.TemporaryDirectory() as tmp:
         books = [workbooks(Path(tmp), c, uploads) for c in range(clients)]
     port = free_port()
-    exe = shutil.which("chosho-xlsx", path=str(Path(sys.executable).parent)) or "chosho-xlsx"
     log = open(data / "serve.log", "w")  # noqa: SIM115  (closed at the end)
-    server = subprocess.Popen([exe, "serve", "--data", str(data), "--port", str(port), "--threads", "8"],
+    server = subprocess.Popen([executable(), "serve", "--data", str(data), "--port", str(port), "--threads", "8"],
                               env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
