@@ -568,7 +568,7 @@ def build_command(files: list[Path], out: Path, settings: Settings, jobs: int | 
     """`chosho-xlsx build FILE… -o OUT`: the batch, its progress, its table; the exit code."""
     from rich.console import Console
 
-    from .display import visible
+    from .display import cannot_write
 
     paths = inputs(files, out)
     if not paths:
@@ -608,7 +608,7 @@ def build_command(files: list[Path], out: Path, settings: Settings, jobs: int | 
         else:
             batch = run(paths, out, settings, jobs, want_data=bool(json_path), lang=lang)
     except OSError as exc:
-        print(visible(f"書き出せません / cannot write {out}: {exc.strerror or type(exc).__name__}"), file=sys.stderr)
+        print(cannot_write(out, exc), file=sys.stderr)
         return 2
 
     bad = [e for e in batch.entries if e.outcome.unreadable or e.outcome.errors]  # duplicates too
@@ -627,6 +627,6 @@ def build_command(files: list[Path], out: Path, settings: Settings, jobs: int | 
         try:  # one shape always: no report built is an empty list
             emit([e.outcome.data for e in batch.built if e.outcome.data is not None], json_path)
         except OSError as exc:
-            print(visible(f"書き出せません / cannot write {json_path}: {exc.strerror}"), file=sys.stderr)
+            print(cannot_write(json_path, exc), file=sys.stderr)
             return 2
     return batch.exit_code

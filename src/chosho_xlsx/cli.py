@@ -117,8 +117,9 @@ def _writing(target: Path):
     try:
         yield
     except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
-        raise fail(f"書き出せません / cannot write {target}: {reason}") from None
+        from .display import cannot_write
+
+        raise fail(cannot_write(target, exc)) from None
 
 
 @app.command()

@@ -35,6 +35,12 @@ def visible(text: str) -> str:
     return text.translate(_CONTROLS)
 
 
+def cannot_write(target, exc: OSError) -> str:
+    """The one sentence for an output the OS refused (the user's folder or disk, not a
+    bug), shown visibly."""
+    return visible(f"書き出せません / cannot write {target}: {exc.strerror or type(exc).__name__}")
+
+
 def finding_dict(r: Checked, f, lang: str) -> dict:
     """One finding as JSON: Finding.as_dict, with `column` naming the header above a
     cell too (事業!B5 → 事業群番号)."""
