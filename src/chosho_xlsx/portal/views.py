@@ -232,10 +232,10 @@ def dashboard(request):
     })
 
 
-def _policy_action(request, pk: int, action, done: str):
+def _policy_action(request, pk: int, action, done: str, field: str = "comment"):
     policy = visible_or_404(Policy.objects.all(), pk)
     try:
-        action(request.user, policy, request.POST.get("comment", ""))
+        action(request.user, policy, request.POST.get(field, ""))
     except Refused as exc:
         return refused(request, exc)
     messages.success(request, done)
@@ -257,13 +257,7 @@ def policy_lock(request, pk: int):
 @require_POST
 @planning_only
 def policy_assign(request, pk: int):
-    policy = visible_or_404(Policy.objects.all(), pk)
-    try:
-        services.assign(request.user, policy, request.POST.get("section", ""))
-    except Refused as exc:
-        return refused(request, exc)
-    messages.success(request, "担当課を追加しました。")
-    return redirect("policy", policy.pk)
+    return _policy_action(request, pk, services.assign, "担当課を追加しました。", field="section")
 
 
 @require_POST
