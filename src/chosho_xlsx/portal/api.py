@@ -12,7 +12,7 @@ from . import services
 from .access import api_error, token_required
 from .models import Upload
 from .services import Refused
-from .views import download
+from .views import build_download
 
 
 def _json(data, status: int = 200) -> JsonResponse:
@@ -112,7 +112,6 @@ def builds(request):
         made = services.build_zip(request.user, year)
     except Refused as exc:
         return _refused(exc)
-    response = download(services.data().build(made.pk), f"{fiscal.label(year)}_調書_{made.pk}.zip",
-                        "application/zip")
+    response = build_download(made)
     response["X-Build-Id"] = str(made.pk)
     return response

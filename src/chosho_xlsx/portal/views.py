@@ -292,7 +292,11 @@ def build(request):
 @require_GET
 @planning_only
 def build_file(request, pk: int):
-    made = visible_or_404(Build.objects.all(), pk)
+    return build_download(visible_or_404(Build.objects.all(), pk))
+
+
+def build_download(made: Build) -> FileResponse:
+    """A build's ZIP (the page's link and the API's answer)."""
     return download(services.data().build(made.pk), f"{fiscal.label(made.fiscal_year)}_調書_{made.pk}.zip",
                     "application/zip")
 
