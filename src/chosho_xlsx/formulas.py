@@ -78,12 +78,17 @@ def _elements(zf: zipfile.ZipFile, member: str, local_name: str) -> list[dict[st
     return found
 
 
-def _sheet_members(zf: zipfile.ZipFile, names: set[str], sheet_names: tuple[str, ...]) -> list[tuple[str, str]]:
-    """(sheet name, zip member of its XML) for the named sheets."""
+def _workbook_rels(zf: zipfile.ZipFile, names: set[str]) -> list[dict[str, str]]:
     rels = "xl/_rels/workbook.xml.rels"
+    return _elements(zf, rels, "Relationship") if rels in names else []
+
+
+def _sheet_members(zf: zipfile.ZipFile, names: set[str], sheet_names: tuple[str, ...],
+                   rels: list[dict[str, str]] | None = None) -> list[tuple[str, str]]:
+    """(sheet name, zip member of its XML) for the named sheets."""
     targets = {}
     # Attributes come in any order (Excel writes Id before Target, openpyxl Target before Id).
-    for attrs in _elements(zf, rels, "Relationship") if rels in names else []:
+    for attrs in _workbook_rels(zf, names) if rels is None else rels:
         if "Id" in attrs and "Target" in attrs:
             targets[attrs["Id"]] = attrs["Target"]
     out = []
@@ -117,9 +122,8 @@ class CellScan:
     formats: dict[Key, NumberFormat] = field(default_factory=dict)
 
 
-def _styles_member(zf: zipfile.ZipFile, names: set[str]) -> str | None:
-    rels = "xl/_rels/workbook.xml.rels"
-    for attrs in _elements(zf, rels, "Relationship") if rels in names else []:
+def _styles_member(names: set[str], rels: list[dict[str, str]]) -> str | None:
+    for attrs in rels:
         target = attrs.get("Target", "")
         if attrs.get("Type", "").endswith("/styles") and target:
             member = target.lstrip("/")
@@ -252,19 +256,27 @@ def scan_cells(path: str | Path, sheet_names: tuple[str, ...], limits: Limits | 
     calamine; a department's 「#N/A」 must not pass for a blank, nor 「48.5%」 for 0.485.
     With `limits`, raises findings.UnreadableFile at the first cell of a sheet past them
     (E-FILE-TOO-MANY-ROWS, E-FILE-TOO-MANY-CELLS)."""
-    scan = CellScan()
-    where = str(path)
     with zipfile.ZipFile(path) as zf:
-        names = set(zf.namelist())
-        if "xl/workbook.xml" not in names:
-            return scan
-        styles_member = _styles_member(zf, names)
-        styles = meaningful_styles(zf, styles_member) if styles_member else {}
-        for name, member in _sheet_members(zf, names, sheet_names):
-            reader = _SheetReader(name, scan, styles, limits, where)
-            with zf.open(member) as stream:
-                _feed(reader.parser, stream)
-    return scan
+        return scan_open(zf, sheet_names, limits, str(path))[0]
+
+
+def scan_open(zf: zipfile.ZipFile, sheet_names: tuple[str, ...], limits: Limits | None,
+              where: str) -> tuple[CellScan, list[tuple[str, str]]]:
+    """scan_cells on an open zip; also gives (sheet name, member) of the sheets scanned,
+    so that marks.py reads their comments without parsing the workbook's parts again."""
+    scan = CellScan()
+    names = set(zf.namelist())
+    if "xl/workbook.xml" not in names:
+        return scan, []
+    rels = _workbook_rels(zf, names)
+    styles_member = _styles_member(names, rels)
+    styles = meaningful_styles(zf, styles_member) if styles_member else {}
+    members = _sheet_members(zf, names, sheet_names, rels)
+    for name, member in members:
+        reader = _SheetReader(name, scan, styles, limits, where)
+        with zf.open(member) as stream:
+            _feed(reader.parser, stream)
+    return scan, members
 
 
 def formula_cells(path: str | Path, sheet_names: tuple[str, ...]) -> dict[Key, bool]:

@@ -11,10 +11,9 @@ from __future__ import annotations
 import posixpath
 import re
 import zipfile
-from pathlib import Path
 from xml.etree import ElementTree
 
-from .formulas import Key, _elements, _sheet_members, col_index
+from .formulas import Key, _elements, col_index
 
 ROLLOVER_AUTHOR = "chosho-xlsx rollover"
 
@@ -36,24 +35,23 @@ def _comments_member(zf: zipfile.ZipFile, names: set[str], sheet_member: str) ->
     return None
 
 
-def marked_cells(path: str | Path, sheet_names: tuple[str, ...], author: str = ROLLOVER_AUTHOR) -> dict[Key, str]:
+def marked_cells(zf: zipfile.ZipFile, members: list[tuple[str, str]],
+                 author: str = ROLLOVER_AUTHOR) -> dict[Key, str]:
     """(sheet, 1-based row, 0-based column) → comment text, for every comment by `author`
-    in the named sheets. Call after safety.check_workbook (no DTD, sane sizes)."""
+    in the sheets `members` names ((sheet name, zip member), formulas.scan_open). Call
+    after safety.check_workbook (no DTD, sane sizes)."""
     out: dict[Key, str] = {}
-    with zipfile.ZipFile(path) as zf:
-        names = set(zf.namelist())
-        if "xl/workbook.xml" not in names:
-            return out
-        for sheet, member in _sheet_members(zf, names, sheet_names):
-            part = _comments_member(zf, names, member)
-            if part is None:
-                continue
-            root = ElementTree.fromstring(zf.read(part))
-            authors = [a.text or "" for a in root.iter(f"{_NS}author")]
-            for c in root.iter(f"{_NS}comment"):
-                i = int(c.get("authorId", "-1"))
-                m = _REF_RE.match(c.get("ref", ""))
-                if m and 0 <= i < len(authors) and authors[i] == author:
-                    text = "".join(t.text or "" for t in c.iter(f"{_NS}t"))
-                    out[(sheet, int(m[2]), col_index(m[1]))] = text
+    names = set(zf.namelist())
+    for sheet, member in members:
+        part = _comments_member(zf, names, member)
+        if part is None:
+            continue
+        root = ElementTree.fromstring(zf.read(part))
+        authors = [a.text or "" for a in root.iter(f"{_NS}author")]
+        for c in root.iter(f"{_NS}comment"):
+            i = int(c.get("authorId", "-1"))
+            m = _REF_RE.match(c.get("ref", ""))
+            if m and 0 <= i < len(authors) and authors[i] == author:
+                text = "".join(t.text or "" for t in c.iter(f"{_NS}t"))
+                out[(sheet, int(m[2]), col_index(m[1]))] = text
     return out

@@ -65,9 +65,11 @@ def read_book(path: str | Path, sheet_names: tuple[str, ...] | None = None,
     Call safety.check_workbook first: this trusts the file to be a sane xlsx. With
     `limits`, a sheet past them is refused (findings.UnreadableFile) before calamine
     builds its grid of values."""
+    import zipfile
+
     from python_calamine import CalamineWorkbook
 
-    from .formulas import scan_cells
+    from .formulas import scan_open
     from .marks import marked_cells
 
     wb = CalamineWorkbook.from_path(str(path))
@@ -77,7 +79,11 @@ def read_book(path: str | Path, sheet_names: tuple[str, ...] | None = None,
             actual = {n: n for n in names}
         else:
             actual = {w: found for w in sheet_names if (found := match_sheet(w, names)) is not None}
-        scan = scan_cells(path, tuple(actual.values()), limits)
+        # One open of the zip for the cell scan and the comments (marks): the workbook's
+        # parts that locate the sheets are parsed once for both.
+        with zipfile.ZipFile(path) as zf:
+            scan, members = scan_open(zf, tuple(actual.values()), limits, str(path))
+            marks = marked_cells(zf, members)
         sheets = {
             name: RawSheet(name, wb.get_sheet_by_name(real).to_python(skip_empty_area=False))
             for name, real in actual.items()
@@ -90,7 +96,7 @@ def read_book(path: str | Path, sheet_names: tuple[str, ...] | None = None,
         return {(canonical[s], r, c): v for (s, r, c), v in cells.items()}
 
     renamed = {name: real for name, real in actual.items() if name != real}
-    marked = by_name(marked_cells(path, tuple(actual.values())))
+    marked = by_name(marks)
     return RawBook(str(path), sheets, by_name(scan.formulas), by_name(scan.errors), renamed, names,
                    by_name(scan.formats), marked)
 
