@@ -427,51 +427,52 @@ def _change_text(c: Change) -> str:
 
 
 def write_changes_xlsx(diff: Diff, path: str | os.PathLike, lang: str = "ja") -> None:
-    """The change list a reviewer filters and annotates: one row per change, an
-    autofilter, the header frozen, an empty 確認 column. Atomic; same diff, same bytes."""
-    import datetime as dt
-
-    from xlsxwriter import Workbook
-
+    """The change list (changes_xlsx_bytes) written atomically; same diff, same bytes."""
     from .atomic import atomic_path
-    from .cycle_text import text
 
-    heads = HEADS.get(lang, HEADS["ja"])
+    data = changes_xlsx_bytes(diff, lang)
     with atomic_path(Path(path)) as tmp:
-        wb = Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_numbers": False,
-                                 "strings_to_urls": False})
-        try:
-            wb.set_properties({"title": text("diff.title", lang), "created": dt.datetime(2000, 1, 1)})
-            ws = wb.add_worksheet(text("diff.sheet", lang))
-            head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True,
-                                  "valign": "top"})
-            wrap = wb.add_format({"text_wrap": True, "valign": "top", "num_format": "@"})
-            warn = wb.add_format({"text_wrap": True, "valign": "top", "bg_color": "#FFEB9C", "num_format": "@"})
-            ws.write_string(0, 0, text("diff.caption", lang, old=diff.old_source, new=diff.new_source,
-                                       old_year=fiscal.label(diff.old_year), new_year=fiscal.label(diff.new_year)))
-            for col, (h, width) in enumerate(zip(heads, (5, 8, 16, 36, 18, 24, 24, 40, 12, 12, 20), strict=True)):
-                ws.write_string(2, col, h, head)
-                ws.set_column(col, col, width)
-            for r, c in enumerate(diff.changes, start=3):
-                values = (str(r - 2), severity_text(c.severity, lang), kind_text(c.kind, lang), c.subject, c.field,
-                          c.old, c.new, _change_text(c), c.new_cell, c.old_cell, "")
-                for col, v in enumerate(values):
-                    ws.write_string(r, col, v, warn if c.severity == WARNING and col == 1 else wrap)
-            last = max(3, 2 + len(diff.changes))
-            ws.autofilter(2, 0, last, len(heads) - 1)
-            ws.freeze_panes(3, 0)
-        finally:
-            wb.close()
+        tmp.write_bytes(data)
 
 
 def changes_xlsx_bytes(diff: Diff, lang: str = "ja") -> bytes:
-    """The change list as bytes (for the portal's download)."""
-    import tempfile
+    """The change list a reviewer filters and annotates: one row per change, an
+    autofilter, the header frozen, an empty 確認 column. Built in memory (see
+    layout.workbook.write_chosho: a full disk is then an OSError of the plain write)."""
+    import datetime as dt
+    import io
 
-    with tempfile.TemporaryDirectory(prefix="chosho-") as tmp:
-        path = Path(tmp) / "changes.xlsx"
-        write_changes_xlsx(diff, path, lang)
-        return path.read_bytes()
+    from xlsxwriter import Workbook
+
+    from .cycle_text import text
+
+    heads = HEADS.get(lang, HEADS["ja"])
+    buffer = io.BytesIO()
+    wb = Workbook(buffer, {"strings_to_formulas": False, "strings_to_numbers": False,
+                           "strings_to_urls": False, "in_memory": True})
+    try:
+        wb.set_properties({"title": text("diff.title", lang), "created": dt.datetime(2000, 1, 1)})
+        ws = wb.add_worksheet(text("diff.sheet", lang))
+        head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True,
+                              "valign": "top"})
+        wrap = wb.add_format({"text_wrap": True, "valign": "top", "num_format": "@"})
+        warn = wb.add_format({"text_wrap": True, "valign": "top", "bg_color": "#FFEB9C", "num_format": "@"})
+        ws.write_string(0, 0, text("diff.caption", lang, old=diff.old_source, new=diff.new_source,
+                                   old_year=fiscal.label(diff.old_year), new_year=fiscal.label(diff.new_year)))
+        for col, (h, width) in enumerate(zip(heads, (5, 8, 16, 36, 18, 24, 24, 40, 12, 12, 20), strict=True)):
+            ws.write_string(2, col, h, head)
+            ws.set_column(col, col, width)
+        for r, c in enumerate(diff.changes, start=3):
+            values = (str(r - 2), severity_text(c.severity, lang), kind_text(c.kind, lang), c.subject, c.field,
+                      c.old, c.new, _change_text(c), c.new_cell, c.old_cell, "")
+            for col, v in enumerate(values):
+                ws.write_string(r, col, v, warn if c.severity == WARNING and col == 1 else wrap)
+        last = max(3, 2 + len(diff.changes))
+        ws.autofilter(2, 0, last, len(heads) - 1)
+        ws.freeze_panes(3, 0)
+    finally:
+        wb.close()
+    return buffer.getvalue()
 
 
 def _cells(c: Change, lang: str) -> str:
