@@ -535,9 +535,11 @@ def diff(
     else:
         print_changes(result, lang)
     if xlsx is not None:
+        from .display import visible
+
         with _writing(xlsx):
             write_changes_xlsx(result, xlsx, lang)
-        typer.echo(str(xlsx), err=True)
+        typer.echo(visible(str(xlsx)), err=True)
 
 
 from .portal.commands import add_commands  # noqa: E402  (Django is imported inside them)
