@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from xlsxwriter.utility import quote_sheetname, xl_rowcol_to_cell
-
 from ..model import Report
 from ..settings import Settings
 from .labels import Labels
@@ -15,6 +13,10 @@ from .labels import Labels
 
 def ref(row: int, col: int, sheet: str | None = None) -> str:
     """A1 reference, with the sheet when it is on another sheet."""
+    # Imported here: validate reaches this module (checks joins texts as layout does) and
+    # importing xlsxwriter.utility loads all of xlsxwriter, which only build needs.
+    from xlsxwriter.utility import quote_sheetname, xl_rowcol_to_cell
+
     cell = xl_rowcol_to_cell(row, col)
     return f"{quote_sheetname(sheet)}!{cell}" if sheet else cell
 
