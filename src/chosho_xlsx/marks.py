@@ -9,16 +9,14 @@ sheet's comments part is read here."""
 from __future__ import annotations
 
 import posixpath
-import re
 import zipfile
 from xml.etree import ElementTree
 
-from .formulas import Key, _elements, col_index
+from .formulas import _REF_RE, Key, _elements, col_index
 
 ROLLOVER_AUTHOR = "chosho-xlsx rollover"
 
 _NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_REF_RE = re.compile(r"^([A-Z]+)(\d+)$")
 
 
 def _comments_member(zf: zipfile.ZipFile, names: set[str], sheet_member: str) -> str | None:
@@ -50,7 +48,7 @@ def marked_cells(zf: zipfile.ZipFile, members: list[tuple[str, str]],
         authors = [a.text or "" for a in root.iter(f"{_NS}author")]
         for c in root.iter(f"{_NS}comment"):
             i = int(c.get("authorId", "-1"))
-            m = _REF_RE.match(c.get("ref", ""))
+            m = _REF_RE.fullmatch(c.get("ref", ""))
             if m and 0 <= i < len(authors) and authors[i] == author:
                 text = "".join(t.text or "" for t in c.iter(f"{_NS}t"))
                 out[(sheet, int(m[2]), col_index(m[1]))] = text
