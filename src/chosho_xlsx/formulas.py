@@ -283,7 +283,3 @@ def formula_cells(path: str | Path, sheet_names: tuple[str, ...]) -> dict[Key, b
     """(sheet, row, col) → has a cached value, for every formula cell of the named sheets."""
     return scan_cells(path, sheet_names).formulas
 
-
-def error_cells(path: str | Path, sheet_names: tuple[str, ...]) -> dict[Key, str]:
-    """(sheet, row, col) → the error value of every cell that holds one."""
-    return scan_cells(path, sheet_names).errors
