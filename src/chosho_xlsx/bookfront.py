@@ -70,8 +70,9 @@ def footer_code(text: str, total: int) -> str:
 def _workbook(path: Path, title: str, created: dt.datetime):
     from xlsxwriter import Workbook
 
-    wb = Workbook(str(path), {"strings_to_formulas": False, "strings_to_numbers": False,
-                              "strings_to_urls": False, "in_memory": True})
+    from .outputs import WORKBOOK_OPTIONS
+
+    wb = Workbook(str(path), WORKBOOK_OPTIONS)
     wb.set_properties({"title": title, "created": created})
     return wb
 

@@ -445,11 +445,11 @@ def changes_xlsx_bytes(diff: Diff, lang: str = "ja") -> bytes:
     from xlsxwriter import Workbook
 
     from .cycle_text import text
+    from .outputs import WORKBOOK_OPTIONS
 
     heads = HEADS.get(lang, HEADS["ja"])
     buffer = io.BytesIO()
-    wb = Workbook(buffer, {"strings_to_formulas": False, "strings_to_numbers": False,
-                           "strings_to_urls": False, "in_memory": True})
+    wb = Workbook(buffer, WORKBOOK_OPTIONS)
     try:
         wb.set_properties({"title": text("diff.title", lang), "created": dt.datetime(2000, 1, 1)})
         ws = wb.add_worksheet(text("diff.sheet", lang))

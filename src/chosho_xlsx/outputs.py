@@ -32,6 +32,15 @@ _CUSTOM = re.compile(r'<property\b[^>]*\bname="' + re.escape(MARKER) + r'"[^>]*>
 _CREATED = re.compile(r"<dcterms:created\b[^>]*>([^<]*)</dcterms:created>")
 _MODIFIED = re.compile(r"<dcterms:modified\b[^>]*>([^<]*)</dcterms:modified>")
 
+# Every XlsxWriter workbook we write: a department's text stays text (never turned into a
+# formula, a number or a link), built in memory (a full disk is the plain write's OSError).
+WORKBOOK_OPTIONS = {
+    "strings_to_formulas": False,
+    "strings_to_numbers": False,
+    "strings_to_urls": False,
+    "in_memory": True,
+}
+
 
 def mark(workbook, kind: str) -> None:
     """Mark an XlsxWriter workbook as this tool's output of `kind` (CHOSHO, SUMMARY)."""

@@ -227,8 +227,7 @@ def write_summary(lines: list[Line], path: str | Path, settings: Settings) -> No
 
     with atomic_path(Path(path)) as tmp:
         buffer = io.BytesIO()  # see layout.workbook.write_chosho: a full disk is an OSError
-        wb = Workbook(buffer, {"strings_to_formulas": False, "strings_to_numbers": False,
-                                 "strings_to_urls": False, "in_memory": True})
+        wb = Workbook(buffer, outputs.WORKBOOK_OPTIONS)
         try:
             wb.set_properties({"title": "事業群評価調書 一覧", "created": created(lines)})
             outputs.mark(wb, outputs.SUMMARY)

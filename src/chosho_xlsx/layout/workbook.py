@@ -20,7 +20,7 @@ from .. import embed
 from ..atomic import atomic_path
 from ..cells import cell_text
 from ..model import Report
-from ..outputs import CHOSHO, mark
+from ..outputs import CHOSHO, WORKBOOK_OPTIONS, mark
 from ..quoting import needs_quote
 from ..settings import Settings
 from . import issues, page, review
@@ -31,13 +31,6 @@ from .indicators import OverviewColumns, build_indicators
 from .labels import Labels, load_labels
 from .projects import ResultColumns, build_projects
 from .styles import Styles
-
-WORKBOOK_OPTIONS = {
-    "strings_to_formulas": False,
-    "strings_to_numbers": False,
-    "strings_to_urls": False,
-    "in_memory": True,
-}
 
 
 def page_setup(labels: Labels) -> page.PageSetup:
