@@ -113,7 +113,7 @@ class _RecordingWorkbook(xlsxwriter.Workbook):
 
 def record(report, settings, path: str | Path) -> Recording:
     """Write the 調書 of `report` to `path` with write_chosho, recording its calls."""
-    from chosho_xlsx.layout import workbook as layout_workbook
+    from chosho_xlsx.writers.layout import workbook as layout_workbook
 
     saved = layout_workbook.Workbook
     layout_workbook.Workbook = _RecordingWorkbook

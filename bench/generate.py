@@ -1,6 +1,6 @@
 """Realistic synthetic department workbooks for benchmarks and batch tests.
 
-Each workbook is written by chosho_xlsx.template.write_template (the real input
+Each workbook is written by chosho_xlsx.writers.template.write_template (the real input
 template, with its data validations and 説明 sheet), filled with rows derived from the
 bundled example: the seed's texts recombined, its numbers varied at random but valid.
 Sizes are drawn like a prefecture's: most near the seed (3 事業群, 13 事務事業), a third
@@ -24,9 +24,9 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from chosho_xlsx import fiscal
-from chosho_xlsx.example import load_example_rows
-from chosho_xlsx.template import write_template
+from chosho_xlsx.domain import fiscal
+from chosho_xlsx.writers.example import load_example_rows
+from chosho_xlsx.writers.template import write_template
 
 PLAN = (2021, 2025)  # R3-R7
 YEARS = (2023, 2024, 2024, 2024, 2025)  # 実施年度, mostly R6

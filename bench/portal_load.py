@@ -42,9 +42,9 @@ PASSWORD = "Load-test-pass-2024"
 def workbooks(folder: Path, client: int, count: int) -> list[bytes]:
     """`count` uploads of client `client`: distinct bytes, invalid every other one, and
     every third the same bytes as the one before it."""
-    from chosho_xlsx import fiscal
-    from chosho_xlsx.example import keyvalue, load_example_rows
-    from chosho_xlsx.template import write_template
+    from chosho_xlsx.domain import fiscal
+    from chosho_xlsx.writers.example import keyvalue, load_example_rows
+    from chosho_xlsx.writers.template import write_template
 
     base = load_example_rows()
     fy = fiscal.parse_year(keyvalue(base, "実施年度"))

@@ -42,9 +42,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, help="write the figures here too")
     args = ap.parse_args(argv)
 
-    from chosho_xlsx import batch, libreoffice
-    from chosho_xlsx.publish import publish
-    from chosho_xlsx.settings import load_settings
+    from chosho_xlsx.batch import build as batch
+    from chosho_xlsx.domain.settings import load_settings
+    from chosho_xlsx.render import libreoffice
+    from chosho_xlsx.render.publish import publish
 
     settings = load_settings()
     with tempfile.TemporaryDirectory(prefix="bench-publish-") as tmp:

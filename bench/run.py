@@ -95,8 +95,8 @@ def batch_build(inputs: Path, out: Path, jobs: int | None, repeat: int) -> dict:
 
 def record_all(paths: list[Path], scratch: Path) -> list[floor.Recording]:
     """Our writer's XlsxWriter calls for every input that builds (not timed)."""
-    from chosho_xlsx.pipeline import check_file
-    from chosho_xlsx.settings import load_settings
+    from chosho_xlsx.batch.pipeline import check_file
+    from chosho_xlsx.domain.settings import load_settings
 
     settings = load_settings()
     recs = []
@@ -133,8 +133,8 @@ def validate_vs_read(paths: list[Path], sample: int) -> dict:
     rules, cross checks) against python-calamine reading every sheet's values."""
     from python_calamine import CalamineWorkbook
 
-    from chosho_xlsx.pipeline import check_file
-    from chosho_xlsx.settings import load_settings
+    from chosho_xlsx.batch.pipeline import check_file
+    from chosho_xlsx.domain.settings import load_settings
 
     settings = load_settings()
     chosen = paths[:sample]

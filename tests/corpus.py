@@ -1,8 +1,8 @@
 """The validation test corpus, built by code (no binary workbooks in the repository).
 
-Every case starts from the bundled example (chosho_xlsx.example.load_example_rows(),
+Every case starts from the bundled example (chosho_xlsx.writers.example.load_example_rows(),
 the seed 調書 transcribed), changes one thing, and writes a real workbook the way a
-department gets it: chosho_xlsx.template.write_template. Cases that the template cannot
+department gets it: chosho_xlsx.writers.template.write_template. Cases that the template cannot
 produce (an extra or missing column, a deleted sheet, a formula with or without its
 cached value) edit the written workbook with openpyxl or write it with XlsxWriter.
 
@@ -16,10 +16,11 @@ import re
 import zipfile
 from pathlib import Path
 
-from chosho_xlsx import contract, fiscal
-from chosho_xlsx.example import keyvalue, load_example_rows
-from chosho_xlsx.loader import col_letter
-from chosho_xlsx.template import write_template
+from chosho_xlsx.contract import spec as contract
+from chosho_xlsx.contract.loader import col_letter
+from chosho_xlsx.domain import fiscal
+from chosho_xlsx.writers.example import keyvalue, load_example_rows
+from chosho_xlsx.writers.template import write_template
 
 KEYVALUE_SHEET = "調書"
 

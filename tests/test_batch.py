@@ -15,10 +15,18 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from chosho_xlsx import batch
-from chosho_xlsx.example import load_example_rows, write_rows
-from chosho_xlsx.settings import load_settings
-from chosho_xlsx.summary import DUPLICATE, FAILED, FILE_NAME, NOT_WRITTEN, PASSED, SHEET, UNREADABLE
+from chosho_xlsx.batch import build as batch
+from chosho_xlsx.domain.settings import load_settings
+from chosho_xlsx.writers.example import load_example_rows, write_rows
+from chosho_xlsx.writers.summary import (
+    DUPLICATE,
+    FAILED,
+    FILE_NAME,
+    NOT_WRITTEN,
+    PASSED,
+    SHEET,
+    UNREADABLE,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 GENERATE = ROOT / "bench" / "generate.py"
@@ -163,7 +171,7 @@ def test_a_crash_in_one_input_does_not_stop_the_others(tmp_path, monkeypatch):
     inp = tmp_path / "in"
     write_rows(inp / "a.xlsx", rows_with("観光の振興"))
     write_rows(inp / "b.xlsx", rows_with("港湾の整備"))
-    import chosho_xlsx.layout as layout
+    import chosho_xlsx.writers.layout as layout
 
     real = layout.write_chosho
 

@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from chosho_xlsx import batch, pipeline
-from chosho_xlsx.example import write_rows
-from chosho_xlsx.settings import Limits, SettingsError, load_settings
-from chosho_xlsx.summary import PASSED, UNREADABLE
+from chosho_xlsx.batch import build as batch
+from chosho_xlsx.batch import pipeline
+from chosho_xlsx.domain.settings import Limits, SettingsError, load_settings
+from chosho_xlsx.writers.example import write_rows
+from chosho_xlsx.writers.summary import PASSED, UNREADABLE
 
 sys.path.insert(0, str(Path(__file__).parent))
 from test_batch import chosho_files, rows_with  # noqa: E402

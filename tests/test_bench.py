@@ -42,9 +42,9 @@ def test_floor_replays_exactly_what_the_writer_writes(tmp_path):
         import floor
     finally:
         sys.path.remove(str(BENCH))
-    from chosho_xlsx.layout import write_chosho
-    from chosho_xlsx.pipeline import check_book, example_book
-    from chosho_xlsx.settings import load_settings
+    from chosho_xlsx.batch.pipeline import check_book, example_book
+    from chosho_xlsx.domain.settings import load_settings
+    from chosho_xlsx.writers.layout import write_chosho
 
     settings = load_settings()
     report = check_book(example_book(), settings).report

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from chosho_xlsx.cli import app
-from chosho_xlsx.formulas import formula_cells
+from chosho_xlsx.intake.scan import formula_cells
 
 runner = CliRunner()
 

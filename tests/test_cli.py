@@ -69,8 +69,8 @@ def test_written_files_get_normal_permissions(tmp_path):
 def test_broken_bundled_example_is_one_sentence(tmp_path, monkeypatch):
     from typer.testing import CliRunner
 
-    from chosho_xlsx import example
     from chosho_xlsx.cli import app
+    from chosho_xlsx.writers import example
 
     broken = tmp_path / "example.yaml"
     broken.write_text("調書: [\n", encoding="utf-8")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from chosho_xlsx.findings import catalogue
+from chosho_xlsx.contract.findings import catalogue
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -1,6 +1,7 @@
 """The contract file itself: every column type it uses has a converter."""
 
-from chosho_xlsx import contract, loader
+from chosho_xlsx.contract import loader
+from chosho_xlsx.contract import spec as contract
 
 
 def test_every_column_type_has_a_converter():

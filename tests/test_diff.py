@@ -7,10 +7,10 @@ import openpyxl
 import pytest
 from test_rollover import run
 
-from chosho_xlsx.diff import diff_files
-from chosho_xlsx.example import load_example_rows, write_rows
-from chosho_xlsx.rollover import rollover_file, write_rollover
-from chosho_xlsx.settings import load_settings
+from chosho_xlsx.cycle.diff import diff_files
+from chosho_xlsx.cycle.rollover import rollover_file, write_rollover
+from chosho_xlsx.domain.settings import load_settings
+from chosho_xlsx.writers.example import load_example_rows, write_rows
 
 
 @pytest.fixture(scope="module")
@@ -128,8 +128,8 @@ def test_bytes_in_and_unreadable_inputs(books, tmp_path):
 
 @pytest.mark.parametrize("program", ["libreoffice", "gnumeric"])
 def test_libreoffice_and_gnumeric_open_the_change_list(books, program, tmp_path):
-    from chosho_xlsx import recalc
-    from chosho_xlsx.diff import changes_xlsx_bytes
+    from chosho_xlsx.cycle.diff import changes_xlsx_bytes
+    from chosho_xlsx.render import recalc
 
     if recalc.missing(program):
         pytest.skip(f"{program} not installed: {recalc.install_hint(program)}")

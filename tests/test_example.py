@@ -7,9 +7,9 @@ import sys
 
 import pytest
 
-from chosho_xlsx.export import report_dict
-from chosho_xlsx.pipeline import check_book, example_book
-from chosho_xlsx.settings import load_settings
+from chosho_xlsx.batch.pipeline import check_book, example_book
+from chosho_xlsx.domain.settings import load_settings
+from chosho_xlsx.writers.export import report_dict
 
 
 @pytest.fixture(scope="module")
@@ -174,7 +174,7 @@ def test_cli_json_to_stdout(tmp_path):
 
 
 def test_json_is_deterministic(checked):
-    from chosho_xlsx.export import to_json
+    from chosho_xlsx.writers.export import to_json
 
     again = check_book(example_book(), load_settings())
     assert to_json([checked.report]) == to_json([again.report])

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from chosho_xlsx.example import write_rows
-from chosho_xlsx.inputs import expand
+from chosho_xlsx.intake.files import expand
+from chosho_xlsx.writers.example import write_rows
 
 sys.path.insert(0, str(Path(__file__).parent))
 from test_batch import rows_with  # noqa: E402
@@ -177,8 +177,8 @@ def test_a_folder_whose_listing_fails_is_kept_in_place(tmp_path, monkeypatch):
 
     monkeypatch.setattr(os, "scandir", scandir)
     assert expand([folder]) == [a, secret]
-    from chosho_xlsx.pipeline import check_file
-    from chosho_xlsx.settings import load_settings
+    from chosho_xlsx.batch.pipeline import check_file
+    from chosho_xlsx.domain.settings import load_settings
 
     checked = check_file(secret, load_settings())
     assert checked.unreadable

@@ -14,15 +14,15 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from chosho_xlsx import layout
-from chosho_xlsx.export import report_dict as report_json
-from chosho_xlsx.formulas import formula_cells
-from chosho_xlsx.layout import measure, workbook
-from chosho_xlsx.layout.labels import load_labels
-from chosho_xlsx.naming import MAX_CHARS, chosho_name, safe_stem, unique_names
-from chosho_xlsx.pipeline import check_book, example_book
-from chosho_xlsx.rules import compute
-from chosho_xlsx.settings import load_settings
+from chosho_xlsx.batch.pipeline import check_book, example_book
+from chosho_xlsx.domain.rules import compute
+from chosho_xlsx.domain.settings import load_settings
+from chosho_xlsx.intake.scan import formula_cells
+from chosho_xlsx.writers import layout
+from chosho_xlsx.writers.export import report_dict as report_json
+from chosho_xlsx.writers.layout import measure, workbook
+from chosho_xlsx.writers.layout.labels import load_labels
+from chosho_xlsx.writers.naming import MAX_CHARS, chosho_name, safe_stem, unique_names
 
 SETTINGS = load_settings()
 OVERVIEW, RESULTS, ISSUES, REVIEW = "1 概要・指標", "2 R5取組実績", "3 課題と方向性", "4 見直し内容"
@@ -104,8 +104,8 @@ def test_budget_totals_are_live_sums(books):
 def test_budget_total_counts_a_parent_once(tmp_path):
     """Sub-projects are their parent's breakdown: with R5 money on 5 (300) and on 5-1,
     5-2 (100 + 200), the header's ① sums 5 once, formula and cached value alike."""
-    from chosho_xlsx.example import load_example_rows
-    from chosho_xlsx.reader import book_from_rows
+    from chosho_xlsx.intake.reader import book_from_rows
+    from chosho_xlsx.writers.example import load_example_rows
 
     rows = copy.deepcopy(load_example_rows())
     for rec in rows["事業"]:
@@ -222,8 +222,8 @@ def test_section2_prints_an_indicator_one_way_whatever_was_typed(tmp_path):
     """「3,845件」 typed beside 3,126 and 「２，３５０」: every value of that indicator prints
     with its unit, in the number format; an indicator typed without units (the seed's
     counts) prints every value bare, as the seed does."""
-    from chosho_xlsx.example import load_example_rows
-    from chosho_xlsx.reader import book_from_rows
+    from chosho_xlsx.intake.reader import book_from_rows
+    from chosho_xlsx.writers.example import load_example_rows
 
     rows = copy.deepcopy(load_example_rows())
     name = "行政・民間で公開されたデータ数"
@@ -310,8 +310,8 @@ def test_a_proposed_review_is_printed_as_a_proposal(tmp_path):
     """Project 1 with 見直し区分 left blank: the engine proposes 拡充 (+46%); section 4
     prints 「拡充（案）」, never like a department's decision, and a legend line says what
     （案） means. The example, with every 見直し区分 typed, has neither."""
-    from chosho_xlsx.example import load_example_rows
-    from chosho_xlsx.reader import book_from_rows
+    from chosho_xlsx.intake.reader import book_from_rows
+    from chosho_xlsx.writers.example import load_example_rows
 
     rows = copy.deepcopy(load_example_rows())
     rows["事業"][0]["見直し区分"] = None
@@ -536,7 +536,7 @@ def _edge_chosho(report):
     target, no actual in the latest year, no final target, 0.29/1 (binary float)."""
     from decimal import Decimal
 
-    from chosho_xlsx.quantity import EMPTY, Quantity
+    from chosho_xlsx.domain.quantity import EMPTY, Quantity
 
     c = copy.deepcopy(report.chosho)
     y = c.fiscal_year
@@ -555,7 +555,7 @@ def _edge_chosho(report):
 @pytest.mark.parametrize("program", ["libreoffice", "gnumeric"])
 @pytest.mark.parametrize("rounding", ["down", "half_up", "up"])
 def test_edge_cases_recalculate_to_the_cached_values(report, tmp_path, rounding, program):
-    from chosho_xlsx import recalc
+    from chosho_xlsx.render import recalc
 
     if recalc.missing(program):
         pytest.skip(f"{program} not installed: {recalc.install_hint(program)}")

@@ -20,10 +20,10 @@ import pytest
 import xlsxwriter
 from typer.testing import CliRunner
 
-from chosho_xlsx import libreoffice, recalc
 from chosho_xlsx.cli import app
-from chosho_xlsx.libreoffice import INSTALL_COMMAND, LibreOfficeError, LibreOfficeMissing
-from chosho_xlsx.recalc import Mismatch, compare_cached_with_recalculated, same_value
+from chosho_xlsx.render import libreoffice, recalc
+from chosho_xlsx.render.libreoffice import INSTALL_COMMAND, LibreOfficeError, LibreOfficeMissing
+from chosho_xlsx.render.recalc import Mismatch, compare_cached_with_recalculated, same_value
 
 _MISSING = libreoffice.missing_tools()
 needs_libreoffice = pytest.mark.skipif(

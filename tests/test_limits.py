@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from chosho_xlsx.pipeline import check_file
-from chosho_xlsx.settings import load_settings
+from chosho_xlsx.batch.pipeline import check_file
+from chosho_xlsx.domain.settings import load_settings
 
 sys.path.insert(0, str(Path(__file__).parent))
 import big  # noqa: E402

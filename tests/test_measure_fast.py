@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chosho_xlsx.layout import measure
+from chosho_xlsx.writers.layout import measure
 
 texts = st.text(
     alphabet=st.sampled_from(list("ab XYZ019,.-()（）「」、。・ー漢字仮名カナｶﾅ①ⅰ\t\x1c\x00\u0301é％\u3000\n")),

@@ -13,11 +13,11 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from chosho_xlsx.numformat import NumberFormat, classify, seen
-from chosho_xlsx.pipeline import check_file
-from chosho_xlsx.quantity import Quantity
-from chosho_xlsx.rules import achievement_rate
-from chosho_xlsx.settings import load_settings
+from chosho_xlsx.batch.pipeline import check_file
+from chosho_xlsx.domain.quantity import Quantity
+from chosho_xlsx.domain.rules import achievement_rate
+from chosho_xlsx.domain.settings import load_settings
+from chosho_xlsx.intake.numformat import NumberFormat, classify, seen
 
 SETTINGS = load_settings()
 

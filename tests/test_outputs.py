@@ -20,8 +20,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chosho_xlsx.example import load_example_rows, write_rows
-from chosho_xlsx.summary import FILE_NAME
+from chosho_xlsx.writers.example import load_example_rows, write_rows
+from chosho_xlsx.writers.summary import FILE_NAME
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -134,7 +134,8 @@ def test_build_into_its_own_input_folder_can_be_run_again(tmp_path):
 
 
 def test_an_output_is_known_by_its_content_not_its_name(tmp_path):
-    from chosho_xlsx import batch, outputs
+    from chosho_xlsx.batch import build as batch
+    from chosho_xlsx.writers import outputs
 
     d = tmp_path / "d"
     write_rows(d / "観光.xlsx", rows_with("観光の振興"))
@@ -185,7 +186,7 @@ def test_a_policy_of_83_kanji_is_built_under_a_name_that_fits(tmp_path):
 
 
 def test_long_policies_sharing_a_beginning_get_distinct_lasting_names():
-    from chosho_xlsx.naming import EXTENSION, safe_stem, unique_names
+    from chosho_xlsx.writers.naming import EXTENSION, safe_stem, unique_names
 
     a, b = "観光" * 60 + "甲", "観光" * 60 + "乙"
     names = unique_names([safe_stem(f"R6_{a}") + EXTENSION, safe_stem(f"R6_{b}") + EXTENSION])
@@ -198,7 +199,7 @@ def test_long_policies_sharing_a_beginning_get_distinct_lasting_names():
 @given(st.integers(0, 400).flatmap(
     lambda n: st.text(st.sampled_from("長崎ａ😀 .:\t") | st.characters(min_codepoint=0x3000), min_size=n, max_size=n)))
 def test_every_name_fits_in_bytes_and_characters(text):
-    from chosho_xlsx.naming import EXTENSION, safe_stem, unique_names
+    from chosho_xlsx.writers.naming import EXTENSION, safe_stem, unique_names
 
     name = safe_stem(text) + EXTENSION
     names = unique_names([name, name, name])
@@ -220,7 +221,7 @@ def test_an_annotated_copy_of_a_long_named_input_fits(tmp_path):
     names = sorted(p.name for p in (tmp_path / "ann").iterdir())
     assert len(names) == 2 and all(len(n.encode()) <= NAME_MAX for n in names)
     # the atomic writer's temporary name beside a target of the longest allowed name
-    from chosho_xlsx.atomic import write_text_atomic
+    from chosho_xlsx.writers.atomic import write_text_atomic
 
     target = tmp_path / ("字" * 83 + ".json")
     write_text_atomic(target, "{}")
@@ -273,7 +274,7 @@ def no_space(request, tmp_path):
 def _left_behind(where: Path) -> list[str]:
     """What a failed command left: the filler, and a manifest written whole (a batch
     that wrote nothing says so, when there is room for that), are not leftovers."""
-    from chosho_xlsx.outputs import MANIFEST
+    from chosho_xlsx.writers.outputs import MANIFEST
 
     def whole_manifest(p: Path) -> bool:
         return p.name == MANIFEST and json.loads(p.read_text(encoding="utf-8"))["files"] == []
@@ -330,7 +331,7 @@ def test_a_full_disk_for_the_other_writers_is_one_sentence(no_space, tmp_path, c
 
 
 def test_a_failed_rebuild_removes_its_earlier_chosho_and_only_ours(tmp_path):
-    from chosho_xlsx import outputs
+    from chosho_xlsx.writers import outputs
 
     inp, out = tmp_path / "in", tmp_path / "out"
     write_rows(inp / "a.xlsx", rows_with("観光の振興"))
@@ -351,7 +352,7 @@ def test_a_failed_rebuild_removes_its_earlier_chosho_and_only_ours(tmp_path):
 
 
 def test_the_manifest_never_removes_what_the_tool_did_not_write(tmp_path):
-    from chosho_xlsx import outputs
+    from chosho_xlsx.writers import outputs
 
     inp, out = tmp_path / "in", tmp_path / "out"
     write_rows(inp / "a.xlsx", rows_with("観光の振興"))
@@ -487,8 +488,8 @@ def test_looking_for_the_mark_never_parses_a_crafted_central_directory(tmp_path,
     runs: a zip of more parts than a workbook may have is never handed to zipfile."""
     import zipfile
 
-    from chosho_xlsx import outputs
-    from chosho_xlsx.safety import MAX_MEMBERS
+    from chosho_xlsx.intake.safety import MAX_MEMBERS
+    from chosho_xlsx.writers import outputs
 
     bomb = tmp_path / "many.xlsx"
     with zipfile.ZipFile(bomb, "w") as z:
@@ -517,7 +518,7 @@ def test_the_mark_is_found_however_large_the_embedded_input(tmp_path):
     import random
     import zipfile
 
-    from chosho_xlsx import outputs
+    from chosho_xlsx.writers import outputs
 
     rows = rows_with("観光の振興")
     rng = random.Random(14)
@@ -538,7 +539,7 @@ def test_the_mark_is_found_however_large_the_embedded_input(tmp_path):
 def test_looking_for_the_mark_never_blocks_on_a_fifo(tmp_path):
     import threading
 
-    from chosho_xlsx import outputs
+    from chosho_xlsx.writers import outputs
 
     os.mkfifo(tmp_path / "pipe.xlsx")
     found = []

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chosho_xlsx import fiscal
-from chosho_xlsx.quantity import EMPTY, QuantityError, parse_money, parse_quantity
+from chosho_xlsx.domain import fiscal
+from chosho_xlsx.domain.quantity import EMPTY, QuantityError, parse_money, parse_quantity
 
 
 @pytest.mark.parametrize(

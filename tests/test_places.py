@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from chosho_xlsx.cli import app
-from chosho_xlsx.findings import catalogue
+from chosho_xlsx.contract.findings import catalogue
 
 runner = CliRunner()
 

@@ -95,10 +95,10 @@ def test_a_version_that_cannot_be_read_is_refused_with_a_message(people, tmp_pat
 def test_next_years_template_is_last_years_submission_rolled_over(people, tmp_path):
     from openpyxl import load_workbook
 
+    from chosho_xlsx.cycle.rollover import rollover_bytes, rollover_file
+    from chosho_xlsx.domain.settings import load_settings
     from chosho_xlsx.portal import services
     from chosho_xlsx.portal.models import Policy
-    from chosho_xlsx.rollover import rollover_bytes, rollover_file
-    from chosho_xlsx.settings import load_settings
 
     a, b, planning = (client_for(people[k]) for k in ("a", "b", "planning"))
     upload(a, lowered_target_workbook(tmp_path / "v1"))

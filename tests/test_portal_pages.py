@@ -23,9 +23,9 @@ from portal_support import (
 )
 from test_safety import CASES
 
-from chosho_xlsx.display import finding_dict
-from chosho_xlsx.pipeline import check_file
-from chosho_xlsx.settings import load_settings
+from chosho_xlsx.batch.display import finding_dict
+from chosho_xlsx.batch.pipeline import check_file
+from chosho_xlsx.domain.settings import load_settings
 
 pytest_plugins = ["portal_support"]  # its fixtures: db, people …
 
@@ -208,7 +208,7 @@ def test_serve_and_users_commands(tmp_path):
 
 
 def test_preview_pdf_of_a_version(people, tmp_path):
-    from chosho_xlsx.libreoffice import missing_tools
+    from chosho_xlsx.render.libreoffice import missing_tools
 
     missing = missing_tools(())
     if missing:

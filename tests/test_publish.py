@@ -20,11 +20,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from chosho_xlsx import libreoffice
-from chosho_xlsx.bookfront import ROWS_PER_PAGE, contents_pages, footer_code
 from chosho_xlsx.cli import app
-from chosho_xlsx.libreoffice import INSTALL_COMMAND
-from chosho_xlsx.publish import book_order, leading_numbers, without_footer
+from chosho_xlsx.render import libreoffice
+from chosho_xlsx.render.bookfront import ROWS_PER_PAGE, contents_pages, footer_code
+from chosho_xlsx.render.libreoffice import INSTALL_COMMAND
+from chosho_xlsx.render.publish import book_order, leading_numbers, without_footer
 
 ROOT = Path(__file__).resolve().parent.parent
 _MISSING = libreoffice.missing_tools(("pdftotext", "pdfinfo"))
@@ -71,7 +71,7 @@ def book(tmp_path_factory):
 
 def _built_policies(root: Path) -> list[tuple[str, str]]:
     """(基本戦略, 施策) of every built 調書, read from its header as publish reads it."""
-    from chosho_xlsx.publish import classify
+    from chosho_xlsx.render.publish import classify
 
     out = []
     for f in sorted((root / "built").glob("R*.xlsx")):
@@ -166,8 +166,8 @@ def test_book_is_tagged_titled_in_japanese(book):
         assert p.Root.MarkInfo.Marked is True
         assert str(p.Root.Lang) == "ja"
         assert p.Root.ViewerPreferences.DisplayDocTitle is True
-        from chosho_xlsx.fiscal import full_label
-        from chosho_xlsx.publish import classify
+        from chosho_xlsx.domain.fiscal import full_label
+        from chosho_xlsx.render.publish import classify
 
         years = sorted({classify(f).fiscal_year for f in (book["root"] / "built").glob("R*.xlsx")})
         assert 2024 in years
@@ -386,7 +386,7 @@ def test_leading_numbers():
 @given(st.lists(st.tuples(st.integers(1, 12), st.integers(1, 12), st.text(min_size=1, max_size=8)),
                 min_size=1, max_size=12))
 def test_book_order_follows_the_strategy_numbers(items):
-    from chosho_xlsx.publish import CHOSHO, Source
+    from chosho_xlsx.render.publish import CHOSHO, Source
 
     sources = [Source(Path(f"{k}.xlsx"), CHOSHO, 2024, f"{a}-{b} 戦略", name)
                for k, (a, b, name) in enumerate(items)]
@@ -425,8 +425,8 @@ def test_contents_pages_and_footer_code():
 
 
 def test_a_pdf_that_cannot_be_read_is_one_sentence(tmp_path):
-    from chosho_xlsx import bookpdf
-    from chosho_xlsx.libreoffice import LibreOfficeError
+    from chosho_xlsx.render import bookpdf
+    from chosho_xlsx.render.libreoffice import LibreOfficeError
 
     broken = tmp_path / "0001.pdf"
     broken.write_bytes(b"%PDF-1.6\ncut short")
@@ -441,8 +441,8 @@ def test_icc_profile_dated_and_its_id_computed_again():
     import datetime as dt
     import hashlib
 
-    from chosho_xlsx.bookfront import paper_of
-    from chosho_xlsx.bookpdf import icc_dated
+    from chosho_xlsx.render.bookfront import paper_of
+    from chosho_xlsx.render.bookpdf import icc_dated
 
     header = bytearray(128)
     header[36:40] = b"acsp"

@@ -16,12 +16,12 @@ import pytest
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
-from chosho_xlsx import layout
-from chosho_xlsx.annotate import annotate
-from chosho_xlsx.pipeline import check_book, example_book
-from chosho_xlsx.quoting import needs_quote
-from chosho_xlsx.settings import load_settings
-from chosho_xlsx.summary import PASSED, Line, figures, write_summary
+from chosho_xlsx.batch.pipeline import check_book, example_book
+from chosho_xlsx.domain.settings import load_settings
+from chosho_xlsx.writers import layout
+from chosho_xlsx.writers.annotate import annotate
+from chosho_xlsx.writers.quoting import needs_quote
+from chosho_xlsx.writers.summary import PASSED, Line, figures, write_summary
 
 SETTINGS = load_settings()
 STARTS = "=+-@＝＋－＠"

@@ -15,7 +15,7 @@ import corpus
 import openpyxl
 import pytest
 
-from chosho_xlsx import recalc
+from chosho_xlsx.render import recalc
 
 WORKBOOKS = ("調書", "一覧", "template", "example", "annotated")
 

@@ -15,11 +15,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from chosho_xlsx import layout, libreoffice
-from chosho_xlsx.libreoffice import INSTALL_COMMAND
-from chosho_xlsx.pipeline import check_book, example_book
-from chosho_xlsx.recalc import compare_cached_with_recalculated
-from chosho_xlsx.settings import load_settings
+from chosho_xlsx.batch.pipeline import check_book, example_book
+from chosho_xlsx.domain.settings import load_settings
+from chosho_xlsx.render import libreoffice
+from chosho_xlsx.render.libreoffice import INSTALL_COMMAND
+from chosho_xlsx.render.recalc import compare_cached_with_recalculated
+from chosho_xlsx.writers import layout
 
 # Measured: the example prints on 9 pages (1 概要・指標 2, 2 R5取組実績 4, 3 課題と方向性 1,
 # 4 見直し内容 2) with LibreOffice 7.4 and IPAexゴシック, the same with and without the

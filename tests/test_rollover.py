@@ -8,11 +8,11 @@ import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
 
-from chosho_xlsx.example import write_example
-from chosho_xlsx.marks import ROLLOVER_AUTHOR
-from chosho_xlsx.pipeline import check_file
-from chosho_xlsx.rollover import RolloverError, rollover_file, write_rollover
-from chosho_xlsx.settings import load_settings
+from chosho_xlsx.batch.pipeline import check_file
+from chosho_xlsx.cycle.rollover import RolloverError, rollover_file, write_rollover
+from chosho_xlsx.domain.settings import load_settings
+from chosho_xlsx.intake.marks import ROLLOVER_AUTHOR
+from chosho_xlsx.writers.example import write_example
 
 
 def run(*args):
@@ -216,7 +216,7 @@ def test_to_must_be_a_year(rolled, tmp_path):
 
 def _build(source, target):
     """The 調書 of a workbook (path), as `build` writes it."""
-    from chosho_xlsx.layout import write_chosho
+    from chosho_xlsx.writers.layout import write_chosho
 
     checked = check_file(source, load_settings())
     assert checked.errors == [], checked.errors
@@ -225,11 +225,11 @@ def _build(source, target):
 
 
 def test_chosho_round_trip_is_byte_identical(rolled, tmp_path):
-    from chosho_xlsx.embed import read_embedded, rows_from_model
-    from chosho_xlsx.layout import write_chosho
-    from chosho_xlsx.loader import headers_for
-    from chosho_xlsx.pipeline import check_book
-    from chosho_xlsx.reader import book_from_rows
+    from chosho_xlsx.batch.pipeline import check_book
+    from chosho_xlsx.contract.loader import headers_for
+    from chosho_xlsx.intake.reader import book_from_rows
+    from chosho_xlsx.writers.embed import read_embedded, rows_from_model
+    from chosho_xlsx.writers.layout import write_chosho
 
     src, _, _ = rolled
     first = _build(src, tmp_path / "first.xlsx")
@@ -283,7 +283,7 @@ def test_a_damaged_embedded_input_is_refused(rolled, tmp_path):
 
 
 def test_a_figure_never_confirmed_stays_marked_in_the_next_rollover(tmp_path):
-    from chosho_xlsx.example import load_example_rows, write_rows
+    from chosho_xlsx.writers.example import load_example_rows, write_rows
 
     rows = load_example_rows()
     for r in rows["調書"]:
@@ -313,7 +313,7 @@ def test_a_figure_never_confirmed_stays_marked_in_the_next_rollover(tmp_path):
 
 @pytest.mark.parametrize("program", ["libreoffice", "gnumeric"])
 def test_libreoffice_and_gnumeric_open_the_rolled_workbook(rolled, program, tmp_path):
-    from chosho_xlsx import recalc
+    from chosho_xlsx.render import recalc
 
     if recalc.missing(program):
         pytest.skip(f"{program} not installed: {recalc.install_hint(program)}")

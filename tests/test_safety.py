@@ -16,8 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chosho_xlsx import safety
-from chosho_xlsx.findings import ERROR, UnreadableFile, catalogue
+from chosho_xlsx.contract.findings import ERROR, UnreadableFile, catalogue
+from chosho_xlsx.intake import safety
 
 sys.path.insert(0, str(Path(__file__).parent))
 import hostile  # noqa: E402

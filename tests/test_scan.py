@@ -10,8 +10,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chosho_xlsx.formulas import scan_cells
-from chosho_xlsx.loader import col_letter
+from chosho_xlsx.contract.loader import col_letter
+from chosho_xlsx.intake.scan import scan_cells
 
 sys.path.insert(0, str(Path(__file__).parent))
 import hostile  # noqa: E402

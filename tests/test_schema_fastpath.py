@@ -12,8 +12,8 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chosho_xlsx import contract
-from chosho_xlsx.schema import can_fail, checked_headers, run_schema
+from chosho_xlsx.contract import spec as contract
+from chosho_xlsx.contract.schema import can_fail, checked_headers, run_schema
 
 SHEETS = [s for s in contract.sheets(2024, 2021, 2025) if s.kind != contract.KEYVALUE]
 
@@ -75,14 +75,14 @@ def test_clean_means_pandera_finds_nothing(case):
 
 
 def test_a_clean_workbook_never_imports_pandas(tmp_path):
-    from chosho_xlsx.example import write_example
+    from chosho_xlsx.writers.example import write_example
 
     path = tmp_path / "example.xlsx"
     write_example(path)
     code = (
         "import sys\n"
-        "from chosho_xlsx.pipeline import check_file\n"
-        "from chosho_xlsx.settings import load_settings\n"
+        "from chosho_xlsx.batch.pipeline import check_file\n"
+        "from chosho_xlsx.domain.settings import load_settings\n"
         f"c = check_file({str(path)!r}, load_settings())\n"
         "assert c.report is not None\n"
         "print('pandas' in sys.modules, 'pandera' in sys.modules)\n"

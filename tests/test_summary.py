@@ -13,11 +13,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from chosho_xlsx import recalc
-from chosho_xlsx.pipeline import check_file
-from chosho_xlsx.recalc import PROGRAMS
-from chosho_xlsx.settings import load_settings
-from chosho_xlsx.summary import (
+from chosho_xlsx.batch.pipeline import check_file
+from chosho_xlsx.domain.settings import load_settings
+from chosho_xlsx.render import recalc
+from chosho_xlsx.render.recalc import PROGRAMS
+from chosho_xlsx.writers.summary import (
     CHART_SHEET,
     FILE_NAME,
     NEW,
@@ -176,7 +176,7 @@ def test_summary_is_deterministic(built, tmp_path):
 
 
 def test_empty_batch_summary(tmp_path):
-    from chosho_xlsx.summary import Line, write_summary
+    from chosho_xlsx.writers.summary import Line, write_summary
 
     write_summary([Line("x.xlsx", "読めない", reason="壊れています")], tmp_path / FILE_NAME, load_settings())
     ws = openpyxl.load_workbook(tmp_path / FILE_NAME, data_only=True)[SHEET]

@@ -13,9 +13,10 @@ import corpus
 import openpyxl
 import pytest
 
-from chosho_xlsx import batch, libreoffice
-from chosho_xlsx.settings import load_settings
-from chosho_xlsx.summary import FILE_NAME, LINK_HEAD, LINK_TEXT, SHEET
+from chosho_xlsx.batch import build as batch
+from chosho_xlsx.domain.settings import load_settings
+from chosho_xlsx.render import libreoffice
+from chosho_xlsx.writers.summary import FILE_NAME, LINK_HEAD, LINK_TEXT, SHEET
 
 # '#' (XlsxWriter cut links there), '%' and a literal escape (「%41」 read as 「A」), spaces,
 # 全角 space, kanji
@@ -220,7 +221,7 @@ def test_reasons_in_the_language_asked_for(tmp_path, lang):
     import subprocess
     import sys
 
-    from chosho_xlsx.pipeline import check_file
+    from chosho_xlsx.batch.pipeline import check_file
 
     paths = _inputs(tmp_path / "in")
     proc = subprocess.run([sys.executable, "-m", "chosho_xlsx.cli", "build", *map(str, paths[1:]),

@@ -16,9 +16,10 @@ from hypothesis import example as hypothesis_example
 from hypothesis import strategies as st
 from openpyxl.utils import get_column_letter
 
-from chosho_xlsx import contract, example, template
-from chosho_xlsx.settings import load_settings
-from chosho_xlsx.template import GUIDE_SHEET, MAX_ROWS, TemplateError, clip, write_template
+from chosho_xlsx.contract import spec as contract
+from chosho_xlsx.domain.settings import load_settings
+from chosho_xlsx.writers import example, template
+from chosho_xlsx.writers.template import GUIDE_SHEET, MAX_ROWS, TemplateError, clip, write_template
 
 R6, R3, R7 = 2024, 2021, 2025
 CLI = [sys.executable, "-c", "from chosho_xlsx.cli import main; main()"]
@@ -148,7 +149,7 @@ def test_guide_sheet_content(r6):
 
 
 def test_guide_comes_from_templates_folder():
-    from chosho_xlsx.resources import template_file
+    from chosho_xlsx.common.resources import template_file
 
     raw = yaml.safe_load(template_file("input-guide.yaml").read_text(encoding="utf-8"))
     lines = template.load_guide(R6, R3, R7)

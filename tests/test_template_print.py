@@ -8,9 +8,9 @@ import openpyxl
 import pytest
 from openpyxl.utils import get_column_letter
 
-from chosho_xlsx import contract
-from chosho_xlsx.layout import measure
-from chosho_xlsx.template import (
+from chosho_xlsx.contract import spec as contract
+from chosho_xlsx.writers.layout import measure
+from chosho_xlsx.writers.template import (
     GUIDE_SHEET,
     HEADER_FILL,
     REQUIRED_FILL,
@@ -99,12 +99,12 @@ def test_data_sheets_print_landscape_one_page_wide(wb):
 def test_blank_template_prints_on_few_pages(path, tmp_path):
     """Printed through LibreOffice it was 23 portrait pages; now the guide and one page
     per sheet."""
-    from chosho_xlsx.libreoffice import missing_tools
+    from chosho_xlsx.render.libreoffice import missing_tools
 
     why = missing_tools()
     if why:
         pytest.skip(f"missing: {', '.join(why)}")
-    from chosho_xlsx.preview import preview
+    from chosho_xlsx.render.preview import preview
 
     result = preview(path, tmp_path)
     pdf = next(p for p in result.paths if p.suffix == ".pdf")

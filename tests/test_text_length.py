@@ -15,7 +15,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chosho_xlsx.cells import (
+from chosho_xlsx.batch.pipeline import check_file
+from chosho_xlsx.contract.parsers import (
     EXCEL_TEXT_MAX,
     CellError,
     TextTooLong,
@@ -23,8 +24,7 @@ from chosho_xlsx.cells import (
     excel_length,
     to_text,
 )
-from chosho_xlsx.pipeline import check_file
-from chosho_xlsx.settings import Limits, load_settings
+from chosho_xlsx.domain.settings import Limits, load_settings
 
 sys.path.insert(0, str(Path(__file__).parent))
 import big  # noqa: E402

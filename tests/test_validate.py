@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from chosho_xlsx.cli import app
-from chosho_xlsx.findings import CELL_RE, catalogue
+from chosho_xlsx.contract.findings import CELL_RE, catalogue
 
 runner = CliRunner()
 
@@ -513,7 +513,9 @@ def test_formula_whose_cached_value_is_bad_is_an_error_not_a_warning(tmp_path):
 
 def test_formula_in_keyvalue_sheet(tmp_path):
     rows = corpus.example_rows()
-    keys = [k["key"] for k in __import__("chosho_xlsx.contract").contract.keyvalue_keys()]
+    from chosho_xlsx.contract import spec
+
+    keys = [k["key"] for k in spec.keyvalue_keys()]
     path = corpus.xlsxwriter_book(tmp_path / "f.xlsx", rows,
                                   {("調書", "値", keys.index("施策名")): ('="ICT"', "ICT")})
     corpus.strip_cached_value(path, "調書", corpus.key_cell("施策名").split("!")[1])

@@ -17,10 +17,10 @@ import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-from chosho_xlsx.annotate import ERROR_FILL, WARNING_FILL
 from chosho_xlsx.cli import app
-from chosho_xlsx.findings import UnreadableFile
-from chosho_xlsx.safety import check_workbook
+from chosho_xlsx.contract.findings import UnreadableFile
+from chosho_xlsx.intake.safety import check_workbook
+from chosho_xlsx.writers.annotate import ERROR_FILL, WARNING_FILL
 
 runner = CliRunner()
 WIDE = {"COLUMNS": "1000"}  # rich wraps at the console width; keep each sentence on one line
@@ -97,7 +97,7 @@ def test_unreadable_in_a_real_process_has_no_traceback(tmp_path, build):
 
 def test_parser_failure_after_the_safety_check_is_exit_2(tmp_path, monkeypatch):
     """A file the safety check lets through but calamine chokes on: one sentence, exit 2."""
-    import chosho_xlsx.reader as reader
+    import chosho_xlsx.intake.reader as reader
 
     def boom(*args, **kwargs):
         raise ValueError("calamine says no")
@@ -310,7 +310,7 @@ def test_annotate_keeps_the_values_saved_with_formulas(tmp_path):
     """openpyxl drops a formula's saved value: the copy gets the original's back, whatever
     its kind (number, text, truth value, error), so a viewer that does not recalculate
     shows the same as in the original."""
-    from chosho_xlsx.recalc import _read
+    from chosho_xlsx.render.recalc import _read
 
     rows = corpus.example_rows()
     i = corpus.index_of(rows, "事業", 事業番号="1")

@@ -12,12 +12,12 @@ import re
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from chosho_xlsx import pipeline
-from chosho_xlsx.findings import CELL_RE, catalogue
-from chosho_xlsx.formulas import col_index
-from chosho_xlsx.numformat import classify
-from chosho_xlsx.reader import RawBook, RawSheet
-from chosho_xlsx.settings import load_settings
+from chosho_xlsx.batch import pipeline
+from chosho_xlsx.contract.findings import CELL_RE, catalogue
+from chosho_xlsx.domain.settings import load_settings
+from chosho_xlsx.intake.numformat import classify
+from chosho_xlsx.intake.reader import RawBook, RawSheet
+from chosho_xlsx.intake.scan import col_index
 
 SETTINGS = load_settings()
 BOOK = pipeline.example_book()

@@ -56,14 +56,14 @@ RulesOpt = Annotated[
 def fail(message: str, code: int = EXIT_UNREADABLE) -> typer.Exit:
     """Print one sentence to stderr (control characters of a file name shown, not sent
     to the terminal) and return the Exit to raise."""
-    from .display import visible
+    from chosho_xlsx.batch.display import visible
 
     typer.echo(visible(message), err=True)
     return typer.Exit(code)
 
 
 def load_settings_or_exit(rules: Path | None, lang: str):
-    from .settings import SettingsError, load_settings
+    from chosho_xlsx.domain.settings import SettingsError, load_settings
 
     try:
         return load_settings(rules)
@@ -76,7 +76,7 @@ def year_and_plan_or_exit(year_text: str, plan_text: str):
     """実施年度 and 計画期間 from the command line, refused (exit 2) unless they fit each
     other as validate requires (fiscal.Period.evaluable): a template that fails its own
     validation is no use to anyone."""
-    from . import fiscal
+    from chosho_xlsx.domain import fiscal
 
     try:
         fy = fiscal.parse_year(year_text)
@@ -117,7 +117,7 @@ def _writing(target: Path):
     try:
         yield
     except OSError as exc:
-        from .display import cannot_write
+        from chosho_xlsx.batch.display import cannot_write
 
         raise fail(cannot_write(target, exc)) from None
 
@@ -132,8 +132,8 @@ def template(
     """空の部局入力ブックを書き出します。 / Write a blank department input workbook."""
     fy, period = year_and_plan_or_exit(year, plan)
     refuse_overwrite(output, force)
-    from .display import visible
-    from .template import write_template
+    from chosho_xlsx.batch.display import visible
+    from chosho_xlsx.writers.template import write_template
 
     with _writing(output):
         write_template(output, fy, period.start, period.end)
@@ -147,9 +147,9 @@ def example(
 ) -> None:
     """記入例（長崎県 令和６年度の調書）の入力ブックを書き出します。 / Write the bundled example."""
     refuse_overwrite(output, force)
-    from .display import visible
-    from .example import load_example_rows, write_rows
-    from .template import TemplateError
+    from chosho_xlsx.batch.display import visible
+    from chosho_xlsx.writers.example import load_example_rows, write_rows
+    from chosho_xlsx.writers.template import TemplateError
 
     try:
         rows = load_example_rows()
@@ -168,8 +168,8 @@ def _lang_or_exit(lang: str) -> str:
 
 
 def _check_inputs(files: list[Path], settings, use_example: bool = False) -> list:
-    from .batch import inputs
-    from .pipeline import check_book, check_file, example_book
+    from chosho_xlsx.batch.build import inputs
+    from chosho_xlsx.batch.pipeline import check_book, check_file, example_book
 
     if use_example:
         return [check_book(example_book(), settings)]
@@ -214,7 +214,7 @@ def validate(
         raise fail(f"--format は text か json です / --format takes text or json: {fmt!r}")
     settings = load_settings_or_exit(rules, lang)
     results = _check_inputs(files, settings)
-    from .display import findings_json, print_findings
+    from chosho_xlsx.batch.display import findings_json, print_findings
 
     if fmt == "json":
         sys.stdout.write(findings_json(results, lang))
@@ -229,8 +229,8 @@ def validate(
 def _annotate(results: list, target: Path, lang: str, quiet: bool) -> bool:
     """Write the annotated copies: `target` itself for one input, else one file per
     input in the folder `target`. Unreadable inputs get none. False if one failed."""
-    from .annotate import AnnotateError, annotate
-    from .display import visible
+    from chosho_xlsx.batch.display import visible
+    from chosho_xlsx.writers.annotate import AnnotateError, annotate
 
     readable = [r for r in results if not r.unreadable]
     if len(results) == 1 and target.suffix.lower() in (".xlsx", ".xlsm"):
@@ -240,7 +240,7 @@ def _annotate(results: list, target: Path, lang: str, quiet: bool) -> bool:
             typer.echo(f"--annotate には複数の入力のためフォルダを指定してください / "
                        f"--annotate needs a folder for several inputs: {target}", err=True)
             return False
-        from .naming import fit
+        from chosho_xlsx.writers.naming import fit
 
         used: set[str] = set()
         plan = []
@@ -252,7 +252,7 @@ def _annotate(results: list, target: Path, lang: str, quiet: bool) -> bool:
                 name = fit(src.stem, f".annotated-{n}{src.suffix}")
             used.add(name)
             plan.append((r, target / name))
-    from .outputs import file_ids, input_refusal
+    from chosho_xlsx.writers.outputs import file_ids, input_refusal
 
     sources = file_ids(r.source for r in results)
     ok = True
@@ -302,31 +302,31 @@ def build(
     lang = _lang_or_exit(lang)
     settings = load_settings_or_exit(rules, lang)
     if files:
-        from .batch import build_command
+        from chosho_xlsx.batch.build import build_command
 
         raise typer.Exit(build_command(files, output, settings, jobs, json_path, lang))
     results = _check_inputs([], settings, use_example=True)
-    from .display import print_findings
+    from chosho_xlsx.batch.display import print_findings
 
     bad = [r for r in results if not r.ok]
     if bad:
         print_findings(bad, lang)
     reports = [r.report for r in results if r.ok and r.report is not None]
-    from .naming import chosho_name, unique_names
-    from .outputs import json_refusal, refusal
+    from chosho_xlsx.writers.naming import chosho_name, unique_names
+    from chosho_xlsx.writers.outputs import json_refusal, refusal
 
     targets = [output / name for name in unique_names([chosho_name(r) for r in reports])]
     why = json_refusal(json_path, set()) or next(filter(None, (refusal(t, set()) for t in targets)), None)
     if why:
         raise fail(why)
     if json_path:
-        from .export import emit, report_dict
+        from chosho_xlsx.writers.export import emit, report_dict
 
         with _writing(Path(json_path)):
             emit([report_dict(r) for r in reports], json_path)
     if reports:
-        from .display import visible
-        from .layout import write_chosho
+        from chosho_xlsx.batch.display import visible
+        from chosho_xlsx.writers.layout import write_chosho
 
         for report, target in zip(reports, targets, strict=True):
             with _writing(target):
@@ -345,9 +345,9 @@ def preview(
 ) -> None:
     """LibreOffice で PDF（と PNG）の印刷イメージを作ります。 / Print workbooks to PDF (and PNG) with LibreOffice."""
     lang = _lang_or_exit(lang)
-    from .display import visible
-    from .inputs import expand
-    from .preview import preview_many
+    from chosho_xlsx.batch.display import visible
+    from chosho_xlsx.intake.files import expand
+    from chosho_xlsx.render.preview import preview_many
 
     paths = expand(files)
     if not paths:
@@ -385,9 +385,9 @@ def publish(
     ない・書き出せない / unreadable input, no LibreOffice, cannot write."""
     lang = _lang_or_exit(lang)
     settings = load_settings_or_exit(rules, lang)
-    from .display import visible
-    from .publish import PublishError
-    from .publish import publish as make_book
+    from chosho_xlsx.batch.display import visible
+    from chosho_xlsx.render.publish import PublishError
+    from chosho_xlsx.render.publish import publish as make_book
 
     try:
         with _rendering(lang), _writing(output):
@@ -397,7 +397,7 @@ def publish(
     if result.book is None:
         from rich.console import Console
 
-        from .batch import print_table
+        from chosho_xlsx.batch.build import print_table
 
         print_table(result.batch, lang, Console(stderr=True, highlight=False, width=1000))
         raise fail("作成できない入力があるため PDF は書きませんでした / no book written: "
@@ -408,8 +408,8 @@ def publish(
 @contextlib.contextmanager
 def _rendering(lang: str):
     """What LibreOffice or an input can go wrong with is one sentence and exit 2."""
-    from .findings import UnreadableFile
-    from .libreoffice import LibreOfficeError, LibreOfficeMissing
+    from chosho_xlsx.contract.findings import UnreadableFile
+    from chosho_xlsx.render.libreoffice import LibreOfficeError, LibreOfficeMissing
 
     try:
         yield
@@ -424,7 +424,7 @@ def _rendering(lang: str):
 def _refuse_output(output: Path, inputs: list[Path], force: bool, lang: str) -> None:
     """Never write over an input, even with --force; an existing output only with
     --force (exit 2)."""
-    from .cycle_text import text
+    from chosho_xlsx.cycle.text import text
 
     for src in inputs:
         with contextlib.suppress(OSError):
@@ -452,7 +452,7 @@ def rollover(
     settings = load_settings_or_exit(rules, lang)
     to_year = None
     if to is not None:
-        from . import fiscal
+        from chosho_xlsx.domain import fiscal
 
         try:
             to_year = fiscal.parse_year(to)
@@ -461,9 +461,14 @@ def rollover(
         if to_year is None:
             raise fail(f"--to: 年度を読めません（例: R7） / not a fiscal year (e.g. R7): {to!r}")
     _refuse_output(output, [last], force, lang)
-    from .cycle_text import text
-    from .display import print_findings
-    from .rollover import RolloverError, RolloverRefused, rollover_file, write_rollover
+    from chosho_xlsx.batch.display import print_findings
+    from chosho_xlsx.cycle.rollover import (
+        RolloverError,
+        RolloverRefused,
+        rollover_file,
+        write_rollover,
+    )
+    from chosho_xlsx.cycle.text import text
 
     try:
         result = rollover_file(last, settings, to_year)
@@ -480,7 +485,7 @@ def rollover(
         import json
 
         sys.stdout.write(json.dumps({**result.as_dict(), "output": str(output)}, ensure_ascii=False, indent=2) + "\n")
-    from . import fiscal
+    from chosho_xlsx.domain import fiscal
 
     typer.echo(text("rollover.done", lang, path=output, year=fiscal.label(result.from_year),
                     next=fiscal.label(result.to_year), carried=len(result.carried),
@@ -510,9 +515,15 @@ def diff(
     settings = load_settings_or_exit(rules, lang)
     if xlsx is not None:
         _refuse_output(xlsx, [old, new], force, lang)
-    from .cycle_text import text
-    from .diff import DiffRefused, diff_reports, open_report, print_changes, write_changes_xlsx
-    from .display import print_findings
+    from chosho_xlsx.batch.display import print_findings
+    from chosho_xlsx.cycle.diff import (
+        DiffRefused,
+        diff_reports,
+        open_report,
+        print_changes,
+        write_changes_xlsx,
+    )
+    from chosho_xlsx.cycle.text import text
 
     opened = []
     for path in (old, new):
@@ -535,14 +546,14 @@ def diff(
     else:
         print_changes(result, lang)
     if xlsx is not None:
-        from .display import visible
+        from chosho_xlsx.batch.display import visible
 
         with _writing(xlsx):
             write_changes_xlsx(result, xlsx, lang)
         typer.echo(visible(str(xlsx)), err=True)
 
 
-from .portal.commands import add_commands  # noqa: E402  (Django is imported inside them)
+from chosho_xlsx.portal.commands import add_commands  # noqa: E402  (Django is imported inside them)
 
 add_commands(app)
 

@@ -12,7 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
 
-from .models import Profile
+from chosho_xlsx.portal.models import Profile
 
 
 def _role_required(planning: bool):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from .models import Assignment, Build, Event, Policy, Profile, Upload
+from chosho_xlsx.portal.models import Assignment, Build, Event, Policy, Profile, Upload
 
 
 class PortalAdminSite(admin.AdminSite):

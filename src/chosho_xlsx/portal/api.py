@@ -7,12 +7,12 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .. import fiscal
-from . import services
-from .access import api_error, token_required
-from .models import Upload
-from .services import Refused
-from .views import build_download
+from chosho_xlsx.domain import fiscal
+from chosho_xlsx.portal import services
+from chosho_xlsx.portal.access import api_error, token_required
+from chosho_xlsx.portal.models import Upload
+from chosho_xlsx.portal.services import Refused
+from chosho_xlsx.portal.views import build_download
 
 
 def _json(data, status: int = 200) -> JsonResponse:

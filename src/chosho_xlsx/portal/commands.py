@@ -59,8 +59,8 @@ def serve(
     from django.core.wsgi import get_wsgi_application
     from waitress import serve as waitress_serve
 
-    from ..batch import default_jobs
-    from .examine import use_workers
+    from chosho_xlsx.batch.build import default_jobs
+    from chosho_xlsx.portal.examine import use_workers
 
     use_workers(default_jobs() if workers is None else workers)
     typer.echo(f"提出ポータル: http://{host}:{port}/  （データ: {settings.DATA.root}、終了は Ctrl+C）", err=True)
@@ -102,7 +102,7 @@ def users_add(
     from django.core.exceptions import ValidationError
     from django.db import transaction
 
-    from .models import Event, Profile
+    from chosho_xlsx.portal.models import Event, Profile
 
     User = get_user_model()
     if User.objects.filter(username=name).exists():
@@ -126,7 +126,7 @@ def users_add(
 def users_list(data: DataOpt = DEFAULT_DATA) -> None:
     """利用者の一覧。 / List users."""
     setup(data)
-    from .models import Profile
+    from chosho_xlsx.portal.models import Profile
 
     for p in Profile.objects.select_related("user").order_by("role", "section", "user__username"):
         token = "トークンあり" if p.token_hash else "-"
@@ -138,8 +138,8 @@ def users_token(name: Annotated[str, typer.Argument(help="ログイン名 / logi
                 data: DataOpt = DEFAULT_DATA) -> None:
     """API トークンを発行します（前のトークンは無効に）。 / Issue a new API token."""
     setup(data)
-    from .access import new_token
-    from .models import Profile
+    from chosho_xlsx.portal.access import new_token
+    from chosho_xlsx.portal.models import Profile
 
     profile = Profile.objects.filter(user__username=name).first()
     if profile is None:
@@ -152,7 +152,7 @@ def doctor(data: DataOpt = DEFAULT_DATA) -> None:
     """データベースと保存ファイルが合っているか確かめます。 / Check the database against the stored files.
 
     終了コード / exit: 0 問題なし / fine, 1 食い違いあり / they disagree."""
-    from .maintenance import doctor as check
+    from chosho_xlsx.portal.maintenance import doctor as check
 
     health = check(ready(data))
     for line in health.problems:
@@ -169,7 +169,7 @@ def backup(
     data: DataOpt = DEFAULT_DATA,
 ) -> None:
     """データベースと保存ファイルを1つのファイルに保存します。 / Back up the portal into one archive."""
-    from .maintenance import backup as make_backup
+    from chosho_xlsx.portal.maintenance import backup as make_backup
 
     portal = ready(data)
     try:
@@ -185,8 +185,8 @@ def restore(
     data: DataOpt = DEFAULT_DATA,
 ) -> None:
     """バックアップを空のデータフォルダに戻します。 / Restore a backup into an empty portal."""
-    from .maintenance import RestoreError
-    from .maintenance import restore as put_back
+    from chosho_xlsx.portal.maintenance import RestoreError
+    from chosho_xlsx.portal.maintenance import restore as put_back
 
     portal = ready(data)
     try:

@@ -16,7 +16,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..atomic import atomic_path
+from chosho_xlsx.writers.atomic import atomic_path
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import tarfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from .datadir import DataDir, sha256_of
+from chosho_xlsx.portal.datadir import DataDir, sha256_of
 
 FORMAT = 1
 MANIFEST, DUMP = "chosho-backup.json", "database.json"
@@ -33,7 +33,7 @@ def doctor(data: DataDir) -> Health:
     """Every version's file is there and matches its hash; every build's ZIP is there.
     Files no version names (a refused upload's, a crash's) and unfinished temporary
     files are harmless and only noted."""
-    from .models import Build, Upload
+    from chosho_xlsx.portal.models import Build, Upload
 
     health = Health()
     named: set[Path] = set()
@@ -76,8 +76,8 @@ def backup(data: DataDir, target: Path) -> dict:
     from django.core.management import call_command
     from django.db import transaction
 
-    from ..atomic import atomic_path
-    from .models import Upload
+    from chosho_xlsx.portal.models import Upload
+    from chosho_xlsx.writers.atomic import atomic_path
 
     dump = io.StringIO()
     with transaction.atomic():  # one consistent reading of the database
@@ -132,7 +132,7 @@ def restore(data: DataDir, archive: Path) -> dict:
     from django.core.management import call_command
     from django.db import transaction
 
-    from ..atomic import atomic_path
+    from chosho_xlsx.writers.atomic import atomic_path
 
     manifest, dump, files = read_archive(archive)
     if get_user_model().objects.exists():

@@ -18,12 +18,10 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Max, Q
 
-from .. import fiscal
-from ..atomic import atomic_path
-from ..batch import policy_key
-from ..naming import safe_stem
-from .examine import Named, examine_upload, rules
-from .models import (
+from chosho_xlsx.batch.build import policy_key
+from chosho_xlsx.domain import fiscal
+from chosho_xlsx.portal.examine import Named, examine_upload, rules
+from chosho_xlsx.portal.models import (
     HAS_ERRORS,
     HAS_WARNINGS,
     LOCKED,
@@ -36,6 +34,8 @@ from .models import (
     Policy,
     Upload,
 )
+from chosho_xlsx.writers.atomic import atomic_path
+from chosho_xlsx.writers.naming import safe_stem
 
 
 class Refused(Exception):
@@ -314,8 +314,8 @@ def register(user, fiscal_year: int, plan_start: int, plan_end: int, name: str, 
 
 def annotated(upload: Upload) -> Path:
     """The annotated copy (validate --annotate) of a version, made once."""
-    from ..annotate import annotate
-    from ..pipeline import check_file
+    from chosho_xlsx.batch.pipeline import check_file
+    from chosho_xlsx.writers.annotate import annotate
 
     target = data().derived(f"{upload.sha256}.annotated{upload.suffix}")
     if not target.exists():
@@ -326,7 +326,7 @@ def annotated(upload: Upload) -> Path:
 
 def _batch(uploads: list[tuple[str, Upload]], out: Path, summary: bool):
     """batch.run over copies of the stored files named for people (the 一覧 lists them)."""
-    from ..batch import run
+    from chosho_xlsx.batch.build import run
 
     inputs = out / "提出"
     inputs.mkdir(parents=True)
@@ -374,8 +374,8 @@ class Pdf:
 
 def preview_pdf(upload: Upload) -> Pdf:
     """The 調書 of a version printed to PDF by LibreOffice (made once per version)."""
-    from ..libreoffice import LibreOfficeError, LibreOfficeMissing
-    from ..preview import preview
+    from chosho_xlsx.render.libreoffice import LibreOfficeError, LibreOfficeMissing
+    from chosho_xlsx.render.preview import preview
 
     target = data().derived(f"{upload.sha256}.pdf")
     if target.exists():
@@ -417,11 +417,11 @@ class GridSheet:
 def grid(upload: Upload) -> list[GridSheet]:
     """Each sheet of a readable version as a grid, the faulty cells marked as in the
     annotated copy (red: error, yellow: warning; the message on hover)."""
-    from ..cells import shown
-    from ..contract import SHEET_NAMES
-    from ..formulas import col_index
-    from ..loader import col_letter
-    from ..reader import read_book
+    from chosho_xlsx.contract.loader import col_letter
+    from chosho_xlsx.contract.parsers import shown
+    from chosho_xlsx.contract.spec import SHEET_NAMES
+    from chosho_xlsx.intake.reader import read_book
+    from chosho_xlsx.intake.scan import col_index
 
     if not upload.readable:
         return []
@@ -490,7 +490,7 @@ def versions_to_compare(policy: Policy, old: str | None, new: str | None) -> tup
 
 def diff_versions(old: Upload, new: Upload):
     """diff.diff_files on two stored versions; Refused (422) when one has no content to compare."""
-    from ..diff import DiffRefused, diff_files
+    from chosho_xlsx.cycle.diff import DiffRefused, diff_files
 
     try:
         return diff_files(blob(old), blob(new), rules(), old_name=version_label(old), new_name=version_label(new))
@@ -517,7 +517,12 @@ def rollover_source(user, policy: Policy) -> Upload | None:
 
 def rolled_over(source: Upload, policy: Policy) -> bytes:
     """rollover.rollover_file on a stored version, to the 施策's 実施年度."""
-    from ..rollover import RolloverError, RolloverRefused, rollover_bytes, rollover_file
+    from chosho_xlsx.cycle.rollover import (
+        RolloverError,
+        RolloverRefused,
+        rollover_bytes,
+        rollover_file,
+    )
 
     try:
         return rollover_bytes(rollover_file(blob(source), rules(), to=policy.fiscal_year, name=source.filename))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from .datadir import DataDir
+from chosho_xlsx.portal.datadir import DataDir
 
 DATA = DataDir(Path(os.environ.get("CHOSHO_DATA", "chosho-data")))
 BASE_DIR = Path(__file__).resolve().parent

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import admin, api, views
+from chosho_xlsx.portal import admin, api, views
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -11,11 +11,11 @@ from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
-from .. import fiscal
-from . import services
-from .access import planning_only, signed_in, visible_or_404
-from .models import Build, Event, Policy
-from .services import Refused
+from chosho_xlsx.domain import fiscal
+from chosho_xlsx.portal import services
+from chosho_xlsx.portal.access import planning_only, signed_in, visible_or_404
+from chosho_xlsx.portal.models import Build, Event, Policy
+from chosho_xlsx.portal.services import Refused
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -160,7 +160,7 @@ def policy_page(request, pk: int):
 @signed_in
 def policy_diff(request, pk: int, xlsx: bool = False):
     """Two versions of a 施策 compared (diff.py): the changes table, or the .xlsx change list."""
-    from ..diff import WARNING, changes_xlsx_bytes, kind_text, severity_text
+    from chosho_xlsx.cycle.diff import WARNING, changes_xlsx_bytes, kind_text, severity_text
 
     policy = visible_or_404(services.visible_policies(request.user), pk)
     try:
@@ -197,7 +197,7 @@ def policy_rollover(request, pk: int):
 @signed_in
 def template(request, pk: int | None = None):
     """The blank workbook for a 施策's 実施年度 and 計画期間 (the newest 施策's without one)."""
-    from ..template import write_template
+    from chosho_xlsx.writers.template import write_template
 
     if pk is not None:
         policy = visible_or_404(services.visible_policies(request.user), pk)

@@ -1,6 +1,6 @@
 from django import template
 
-from ... import fiscal
+from chosho_xlsx.domain import fiscal
 
 register = template.Library()
 

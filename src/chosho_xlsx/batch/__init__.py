@@ -1,0 +1,3 @@
+"""On top of the stages: one file through them all (pipeline), many files at once in
+worker processes (build), the batch's temporary folder and workers' lifetime (leftovers),
+and findings shown to people and programs (display). The cli and the portal call these."""

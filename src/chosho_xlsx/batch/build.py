@@ -1,0 +1,634 @@
+"""Building many 調書 at once: every input validated and built, in parallel; one bad
+workbook never stops the others.
+
+Each worker process runs check_file and, when the input passes, write_chosho to a
+temporary name in a hidden folder inside OUT; it sends back a small record (findings,
+the name the content gives, the 一覧 figures), never the Report. The parent then
+decides the final names and moves the files into OUT with os.replace (atomic on one
+file system), writes the 一覧 and removes the hidden folder.
+
+Two inputs for the same 施策 and 実施年度 build neither: both are reported as
+duplicates, each naming the other. Picking one (the first in file order, say) would
+publish a 調書 that may be the stale copy without anyone noticing; building neither
+makes the division settle which one counts, and re-running gives the same result
+whatever the file order. Distinct 施策 whose names sanitise to the same file name get
+「_2」, 「_3」 … in input order.
+
+The outcome is deterministic: the same inputs give the same files, byte for byte."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import time
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from chosho_xlsx.batch import leftovers
+from chosho_xlsx.contract.findings import Finding, Verdict
+from chosho_xlsx.contract.parsers import TextTooLong
+from chosho_xlsx.domain.settings import Settings
+from chosho_xlsx.writers.outputs import (
+    MANIFEST,
+    file_ids,
+    json_refusal,
+    read_manifest,
+    refusal,
+    retire,
+    write_manifest,
+    written_by_us,
+)
+from chosho_xlsx.writers.summary import (
+    DUPLICATE,
+    FAILED,
+    FILE_NAME,
+    NOT_WRITTEN,
+    PASSED,
+    UNREADABLE,
+    ChoshoFigures,
+    Line,
+)
+
+TEMP_PREFIX = leftovers.PREFIX
+
+
+@dataclass
+class Outcome(Verdict):
+    """What a worker sends back for one input: small and picklable."""
+
+    index: int
+    source: str
+    findings: list[Finding] = field(default_factory=list)
+    unreadable: bool = False
+    key: tuple[int, str] | None = None  # (実施年度, 施策) when the content names them
+    name: str = ""  # the file name the content gives (naming.chosho_name)
+    temp: str = ""  # where the worker wrote the 調書
+    figures: ChoshoFigures | None = None
+    data: dict | None = None  # export.report_dict, when JSON was asked for
+    error: str = ""  # writing failed: why
+    seconds: float = 0.0
+
+
+@dataclass
+class Entry:
+    """One input's final result."""
+
+    outcome: Outcome
+    status: str  # summary.PASSED, FAILED, UNREADABLE, DUPLICATE, NOT_WRITTEN
+    path: Path | None = None  # the 調書 written
+    others: list[str] = field(default_factory=list)  # the other inputs of a duplicate
+
+    @property
+    def built(self) -> bool:
+        return self.status == PASSED
+
+
+@dataclass
+class Batch:
+    entries: list[Entry]
+    summary: Path | None
+    seconds: float = 0.0
+    summary_error: str = ""
+    retired: list[Path] = field(default_factory=list)  # 調書 of the earlier batch removed
+    manifest_error: str = ""
+
+    @property
+    def built(self) -> list[Entry]:
+        return [e for e in self.entries if e.built]
+
+    @property
+    def failed(self) -> list[Entry]:
+        return [e for e in self.entries if not e.built]
+
+    @property
+    def exit_code(self) -> int:
+        """0 all built; 2 an input could not be read or an output written; else 1."""
+        if (any(e.status in (UNREADABLE, NOT_WRITTEN) for e in self.entries) or self.summary_error
+                or self.manifest_error):
+            return 2
+        return 1 if self.failed else 0
+
+
+# ---- the worker -------------------------------------------------------------------------
+
+_settings: Settings | None = None
+
+
+def _init(settings: Settings, parent: int | None = None) -> None:
+    global _settings
+    _settings = settings
+    if parent is not None:  # a pool worker: it ends when the batch does (kill -9 included)
+        leftovers.die_with_parent(parent)
+
+
+def policy_key(fiscal_year: int, policy: str) -> tuple[int, str]:
+    """Two 施策 names are the same 施策 when they differ only in width or spaces."""
+    text = unicodedata.normalize("NFKC", policy)
+    return fiscal_year, "".join(text.split())
+
+
+def work(task: tuple[int, str, str, bool]) -> Outcome:
+    """Validate one input and, if it passes, write its 調書 to `temp`."""
+    index, source, temp, want_data = task
+    settings = _settings
+    assert settings is not None, "work() needs _init(settings) first"
+    from chosho_xlsx.batch.pipeline import check_file
+
+    start = time.perf_counter()
+    checked = check_file(source, settings)
+    out = Outcome(index, source, checked.findings, checked.unreadable)
+    report = checked.report
+    if report is not None:
+        from chosho_xlsx.writers.naming import chosho_name
+        from chosho_xlsx.writers.summary import figures
+
+        c = report.chosho
+        out.key = policy_key(c.fiscal_year, c.policy)
+        out.name = chosho_name(report)
+        out.figures = figures(report, settings)  # the 一覧 lists 施策 and 主管課 of any it could read
+    if out.ok and report is not None:
+        from chosho_xlsx.writers.layout import write_chosho
+
+        if want_data:
+            from chosho_xlsx.writers.export import report_dict
+
+            out.data = report_dict(report)
+        try:
+            write_chosho(report, temp, settings)
+            out.temp = temp
+        except Exception as exc:  # a full disk, or a bug: this input fails, the batch goes on
+            out.error = f"{type(exc).__name__}: {exc}"
+    out.seconds = time.perf_counter() - start
+    return out
+
+
+def _crashed(index: int, source: str, exc: BaseException) -> Outcome:
+    return Outcome(index, source, error=f"{type(exc).__name__}: {exc}")
+
+
+# ---- the parent ---------------------------------------------------------------------------
+
+
+def _pool(jobs: int, settings: Settings):
+    """Worker processes where fork is not available (Windows, macOS): started cold,
+    without the per-file time limit of _run_forked."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(jobs, initializer=_init, initargs=(settings, os.getpid()))
+
+
+def default_jobs() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def _run_all(tasks: list[tuple[int, str, str, bool]], settings: Settings, jobs: int,
+             on_done, on_start=None) -> list[Outcome]:
+    """Every task's Outcome, in task order. `on_start` is called once the first workers
+    exist; no thread may run in this process while they are forked (a lock it held at
+    that moment, such as stderr's, would stay held in the children), so a progress bar
+    must refresh from `on_done`, not from a thread of its own."""
+    # Largest inputs first: the batch ends when the last worker does, so leave the
+    # small ones for the end.
+    def size(t):
+        with contextlib.suppress(OSError):
+            return -os.path.getsize(t[1])
+        return 0
+
+    order = sorted(tasks, key=lambda t: (size(t), t[0]))
+    if sys.platform.startswith("linux"):
+        results = _run_forked(order, settings, jobs, on_done, on_start)
+        return [results[t[0]] for t in tasks]
+
+    results: dict[int, Outcome] = {}
+    if jobs <= 1 or len(tasks) <= 1:
+        if on_start:
+            on_start()
+        _init(settings)
+        for t in tasks:
+            try:
+                results[t[0]] = work(t)
+            except Exception as exc:
+                results[t[0]] = _crashed(t[0], t[1], exc)
+            on_done(results[t[0]])
+        return [results[t[0]] for t in tasks]
+
+    from concurrent.futures import as_completed
+
+    with _pool(jobs, settings) as pool:
+        futures = {pool.submit(work, t): t for t in order}  # the first submit forks them all
+        if on_start:
+            on_start()
+        for fut in as_completed(futures):
+            t = futures[fut]
+            try:
+                results[t[0]] = fut.result()
+            except Exception as exc:  # the worker died (BrokenProcessPool): report, go on
+                results[t[0]] = _crashed(t[0], t[1], exc)
+            on_done(results[t[0]])
+    return [results[t[0]] for t in tasks]
+
+
+def _serve(conn, parent: int) -> None:
+    """A worker: inputs in, Outcomes out, until the parent sends None or goes away."""
+    leftovers.die_with_parent(parent)  # no worker outlives its batch (kill -9 included)
+    while True:
+        try:
+            task = conn.recv()
+        except (EOFError, OSError):
+            return
+        if task is None:
+            return
+        try:
+            outcome = work(task)
+        except BaseException as exc:
+            outcome = _crashed(task[0], task[1], exc)
+        conn.send(outcome)
+
+
+def _timed_out(task: tuple[int, str, str, bool], seconds: float) -> Outcome:
+    finding = Finding("E-FILE-TIMEOUT", task[1], params={"path": task[1], "seconds": f"{seconds:g}"})
+    return Outcome(task[0], task[1], [finding], unreadable=True, seconds=seconds)
+
+
+class _Worker:
+    """One forked worker process and the pipe to it; `task` is what it works on."""
+
+    def __init__(self, ctx) -> None:
+        self.conn, theirs = ctx.Pipe()
+        self.process = ctx.Process(target=_serve, args=(theirs, os.getpid()), daemon=True)
+        self.process.start()
+        theirs.close()
+        self.task: tuple[int, str, str, bool] | None = None
+        self.deadline = 0.0
+
+    def stop(self) -> None:
+        self.process.kill()
+        self.process.join()
+        self.conn.close()
+
+
+def _run_forked(order: list[tuple[int, str, str, bool]], settings: Settings, jobs: int,
+                on_done, on_start) -> dict[int, Outcome]:
+    """`jobs` forked worker processes, each input's work limited to
+    settings.limits.seconds_per_file: past it, that worker is killed and replaced, the
+    input becomes a row of the table (E-FILE-TIMEOUT) and the batch goes on. A worker
+    that dies (killed, out of memory, a parser aborting) costs its own input only.
+    Forked from this process with the modules a worker needs already imported, each
+    starts warm; workers are reused, so an input costs a message, not a fork."""
+    import multiprocessing
+    from multiprocessing.connection import wait
+
+    from chosho_xlsx.writers import (
+        summary,  # noqa: F401  (warm for fork)
+    )
+    from chosho_xlsx.writers.layout import workbook  # noqa: F401  (layout's package imports it lazily)
+
+    ctx = multiprocessing.get_context("fork")
+    _init(settings)
+    limit = settings.limits.seconds_per_file
+    queue = list(order)
+    idle = [_Worker(ctx) for _ in range(min(jobs, len(queue)))]
+    busy: dict = {}  # a worker's end of the pipe → the worker
+    results: dict[int, Outcome] = {}
+
+    def finish(w: _Worker, outcome: Outcome) -> None:
+        results[outcome.index] = outcome
+        w.task = None
+        on_done(outcome)
+
+    try:
+        if on_start:
+            on_start()
+        while queue or busy:
+            while queue and idle:
+                w = idle.pop()
+                w.task, w.deadline = queue.pop(0), time.monotonic() + limit
+                w.conn.send(w.task)
+                busy[w.conn] = w
+            soonest = min(w.deadline for w in busy.values())
+            for conn in wait(list(busy), timeout=max(0.0, soonest - time.monotonic())):
+                w = busy.pop(conn)
+                task = w.task
+                try:
+                    finish(w, conn.recv())
+                    idle.append(w)
+                except (EOFError, OSError):  # it died without a word
+                    w.process.join()
+                    finish(w, _crashed(task[0], task[1], ChildProcessError(
+                        f"the worker stopped (exit code {w.process.exitcode})")))
+                    w.stop()
+                    if queue:
+                        idle.append(_Worker(ctx))
+            now = time.monotonic()
+            for conn, w in list(busy.items()):
+                if now >= w.deadline:
+                    del busy[conn]
+                    w.stop()
+                    finish(w, _timed_out(w.task, limit))
+                    if queue:
+                        idle.append(_Worker(ctx))
+    finally:  # done, or an interrupt: no worker outlives the batch
+        for w in idle:
+            with contextlib.suppress(OSError):
+                w.conn.send(None)
+        for w in [*idle, *busy.values()]:
+            w.process.join(timeout=5)
+            w.stop()
+    return results
+
+
+def _decide(outcomes: list[Outcome]) -> list[Entry]:
+    """Each outcome's status; duplicates of 施策 + 実施年度 are found here."""
+    by_key: dict[tuple[int, str], list[Outcome]] = defaultdict(list)
+    for o in outcomes:
+        if o.key is not None:
+            by_key[o.key].append(o)
+    entries = []
+    for o in outcomes:
+        same = by_key.get(o.key, []) if o.key is not None else []
+        if o.unreadable:
+            entries.append(Entry(o, UNREADABLE))
+        elif len(same) > 1:
+            entries.append(Entry(o, DUPLICATE, others=[x.source for x in same if x is not o]))
+        elif not o.ok:
+            entries.append(Entry(o, FAILED))
+        elif o.error or not o.temp:
+            entries.append(Entry(o, NOT_WRITTEN))
+        else:
+            entries.append(Entry(o, PASSED))
+    return entries
+
+
+def _place(entries: list[Entry], out: Path, inputs: set[tuple[int, int]]) -> None:
+    """Move the written 調書 to their final, unique names (in input order); never over
+    an input or a file this tool did not write (outputs.refusal)."""
+    from chosho_xlsx.writers.naming import unique_names
+
+    built = [e for e in entries if e.built]
+    names = unique_names([e.outcome.name for e in built])
+    for e, name in zip(built, names, strict=True):
+        target = out / name
+        why = refusal(target, inputs)
+        if why:
+            e.status = NOT_WRITTEN
+            e.outcome.error = why
+            continue
+        try:
+            os.replace(e.outcome.temp, target)
+            e.path = target
+        except OSError as exc:
+            e.status = NOT_WRITTEN
+            e.outcome.error = f"{exc.strerror or type(exc).__name__}: {target}"
+
+
+def reason(entry: Entry, lang: str = "ja") -> str:
+    """Why an input was not built, in one line."""
+    o = entry.outcome
+    ja = lang == "ja"
+    if entry.status == DUPLICATE:
+        names = ", ".join(entry.others)
+        return (f"同じ施策・実施年度の入力が他にもあります（どちらも作成しません）: {names}" if ja
+                else f"another input has the same 施策 and 実施年度 (neither is built): {names}")
+    if entry.status == NOT_WRITTEN:
+        return ("書き出せません: " if ja else "cannot write: ") + o.error
+    if o.unreadable and o.findings:
+        return o.findings[0].message(lang)
+    errors = o.errors
+    if errors:
+        f = errors[0]
+        more = len(errors) - 1
+        tail = (f"（ほか{more}件）" if ja else f" (and {more} more)") if more else ""
+        return f"{f.place}: {f.message(lang)} [{f.code}]{tail}"
+    return ""
+
+
+def lines(batch: Batch, lang: str = "ja", labels: dict[str, str] | None = None) -> list[Line]:
+    """The 一覧's rows; `labels` name inputs by their path (run's `labels`)."""
+    out = []
+    for e in batch.entries:
+        o = e.outcome
+        n_err = len(o.errors)
+        out.append(Line(
+            source=(labels or {}).get(o.source, o.source),
+            outcome=e.status,
+            figures=o.figures,  # counted only when built (summary)
+            output=e.path.name if e.path else "",
+            errors=n_err,
+            warnings=len(o.findings) - n_err,
+            reason="" if e.built else reason(e, lang),
+        ))
+    return out
+
+
+def run(paths: list[Path], out: Path, settings: Settings, jobs: int | None = None,
+        want_data: bool = False, on_done=None, summary: bool = True, on_start=None,
+        lang: str = "ja", labels: list[str] | None = None) -> Batch:
+    """Validate and build every input into `out`; write the 一覧 there. `labels`, one per
+    path, stand for the paths in the 一覧's 入力 column (the portal builds from copies in
+    a temporary folder whose name is nobody's business, and would change every build)."""
+    start = time.perf_counter()
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    previous = read_manifest(out)
+    leftovers.sweep(out, (FILE_NAME, MANIFEST))  # what a killed batch left here
+    held = leftovers.Held(out)
+    tmpdir = held.path
+    try:
+        tasks = [(i, str(p), str(tmpdir / f"{i}.xlsx"), want_data) for i, p in enumerate(paths)]
+        jobs = max(1, min(jobs or default_jobs(), len(tasks)))
+        outcomes = _run_all(tasks, settings, jobs, on_done or (lambda o: None), on_start)
+        entries = _decide(outcomes)
+        sources = file_ids(paths)
+        _place(entries, out, sources)
+    finally:
+        held.remove()
+    batch = Batch(entries, None)
+    if summary:
+        from chosho_xlsx.writers.summary import write_summary
+
+        target = out / FILE_NAME
+        batch.summary_error = refusal(target, sources) or ""
+        if not batch.summary_error:
+            try:
+                named = dict(zip(map(str, paths), labels, strict=True)) if labels else {}
+                write_summary(lines(batch, lang, named), target, settings)
+                batch.summary = target
+            except OSError as exc:
+                batch.summary_error = f"{exc.strerror or type(exc).__name__}: {target}"
+            except TextTooLong as exc:  # never cut short: no 一覧 rather than a wrong one
+                batch.summary_error = f"{exc}: {target}"
+    _record(batch, out, previous, sources)
+    batch.seconds = time.perf_counter() - start
+    return batch
+
+
+def _record(batch: Batch, out: Path, previous: list[str], sources: set[tuple[int, int]]) -> None:
+    """The manifest (outputs.MANIFEST) lists what this batch wrote; what the earlier batch
+    wrote and this one did not is removed (outputs.retire), so no stale 調書 looks current."""
+    written = [e.path.name for e in batch.entries if e.path]
+    if batch.summary:
+        written.append(batch.summary.name)
+    try:
+        write_manifest(out, written)
+    except OSError as exc:
+        batch.manifest_error = f"{exc.strerror or type(exc).__name__}: {out / MANIFEST}"
+    batch.retired = retire(out, previous, written, sources)
+
+
+def inputs(files: list[Path], out: Path | None = None) -> list[Path]:
+    """The inputs named (folders expanded), leaving out of the folders what this tool
+    wrote: workbooks that carry its mark (outputs.written_by_us: each 調書 and 一覧,
+    wherever they were copied and however renamed), unfinished temporary files, and
+    everything under OUT when OUT is a subfolder of a folder given (validate has none)."""
+    from chosho_xlsx.intake.files import expand, real
+
+    target = real(out) if out is not None else None
+    folders = [real(f) for f in files if f.is_dir()]
+    inside = target is not None and any(target != f and target.is_relative_to(f) for f in folders)
+
+    def ours(p: Path) -> bool:
+        r = real(p)
+        if any(part.startswith(TEMP_PREFIX) for part in r.parent.parts):
+            return True  # a batch's unfinished temporary files, wherever they are
+        if inside and r.is_relative_to(target):
+            return True
+        return written_by_us(p) is not None
+
+    named = {real(f) for f in files if not f.is_dir()}
+    return [p for p in expand(files) if real(p) in named or not ours(p)]
+
+
+# ---- the terminal -----------------------------------------------------------------------
+
+_TEXT = {
+    "ja": {
+        "progress": "調書を作成中",
+        "input": "入力", "result": "結果", "detail": "調書 / 理由",
+        "done": "{built}件の調書を作成、{failed}件は作成できませんでした（{seconds:.1f}秒）。",
+        "summary": "一覧: {path}",
+        "summary_error": "一覧を書き出せません: {error}",
+        "retired": "前回作成され、今回は作成されなかった調書を削除しました: {names}",
+        "manifest_error": "作成したファイルの一覧（{manifest}）を書き出せません: {error}",
+    },
+    "en": {
+        "progress": "building",
+        "input": "Input", "result": "Result", "detail": "調書 / reason",
+        "done": "{built} 調書 built, {failed} not built ({seconds:.1f} s).",
+        "summary": "summary: {path}",
+        "summary_error": "cannot write the summary: {error}",
+        "retired": "removed what the earlier run wrote and this one did not: {names}",
+        "manifest_error": "cannot write the list of files written ({manifest}): {error}",
+    },
+}
+_STATUS_EN = {PASSED: "built", FAILED: "invalid", UNREADABLE: "unreadable",
+              DUPLICATE: "duplicate", NOT_WRITTEN: "not written"}
+
+
+def status_text(entry: Entry, lang: str) -> str:
+    if lang == "ja":
+        return "作成" if entry.built else entry.status
+    return _STATUS_EN[entry.status]
+
+
+def print_table(batch: Batch, lang: str, console) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    from chosho_xlsx.batch.display import visible
+
+    t = _TEXT[lang]
+    table = Table(show_lines=False, expand=False)
+    table.add_column(t["input"], overflow="fold")
+    table.add_column(t["result"], no_wrap=True)
+    table.add_column(t["detail"], overflow="fold")
+    for e in batch.entries:
+        style = "green" if e.built else "red"
+        detail = e.path.name if e.path else reason(e, lang)
+        table.add_row(Text(visible(e.outcome.source)), Text(status_text(e, lang), style), Text(visible(detail)))
+    console.print(table)
+    console.print(Text(t["done"].format(built=len(batch.built), failed=len(batch.failed),
+                                        seconds=batch.seconds)))
+    if batch.summary:
+        console.print(Text(visible(t["summary"].format(path=batch.summary))))
+    if batch.summary_error:
+        console.print(Text(visible(t["summary_error"].format(error=batch.summary_error)), "red"))
+    if batch.retired:
+        console.print(Text(visible(t["retired"].format(names=", ".join(p.name for p in batch.retired)))))
+    if batch.manifest_error:
+        console.print(Text(visible(t["manifest_error"].format(manifest=MANIFEST, error=batch.manifest_error)),
+                           "red"))
+
+
+def build_command(files: list[Path], out: Path, settings: Settings, jobs: int | None,
+                  json_path: str | None, lang: str) -> int:
+    """`chosho-xlsx build FILE… -o OUT`: the batch, its progress, its table; the exit code."""
+    from rich.console import Console
+
+    from chosho_xlsx.batch.display import cannot_write
+
+    paths = inputs(files, out)
+    if not paths:
+        print("入力ファイルがありません / no input workbooks found", file=sys.stderr)
+        return 2
+    why = json_refusal(json_path, file_ids(paths))
+    if why:
+        print(why, file=sys.stderr)
+        return 2
+    to_stdout = json_path != "-"
+    console = Console(highlight=False, stderr=not to_stdout)
+    if not console.is_terminal:  # piped or saved: one line per input, nothing folded
+        console = Console(highlight=False, stderr=not to_stdout, width=1000)
+    err = Console(stderr=True, highlight=False)
+    progress = None
+    if len(paths) > 1 and err.is_terminal:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+        )
+
+        # No refresh thread: workers are forked while the bar shows (see _run_all).
+        progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                            TimeRemainingColumn(), console=err, transient=True, auto_refresh=False)
+    try:
+        if progress is not None:
+            task = progress.add_task(_TEXT[lang]["progress"], total=len(paths))
+            try:
+                batch = run(paths, out, settings, jobs, want_data=bool(json_path),
+                            on_done=lambda o: progress.update(task, advance=1, refresh=True),
+                            on_start=progress.start, lang=lang)
+            finally:
+                progress.stop()
+        else:
+            batch = run(paths, out, settings, jobs, want_data=bool(json_path), lang=lang)
+    except OSError as exc:
+        print(cannot_write(out, exc), file=sys.stderr)
+        return 2
+
+    bad = [e for e in batch.entries if e.outcome.unreadable or e.outcome.errors]  # duplicates too
+    if bad:
+        from chosho_xlsx.batch.display import print_findings
+        from chosho_xlsx.batch.pipeline import Checked
+
+        checked = [Checked(e.outcome.source, e.outcome.findings, None, e.outcome.unreadable) for e in bad]
+        with contextlib.redirect_stdout(sys.stdout if to_stdout else sys.stderr):
+            print_findings(checked, lang)
+    print_table(batch, lang, console)
+
+    if json_path:
+        from chosho_xlsx.writers.export import emit
+
+        try:  # one shape always: no report built is an empty list
+            emit([e.outcome.data for e in batch.built if e.outcome.data is not None], json_path)
+        except OSError as exc:
+            print(cannot_write(json_path, exc), file=sys.stderr)
+            return 2
+    return batch.exit_code

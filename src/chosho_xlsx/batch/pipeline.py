@@ -1,0 +1,112 @@
+"""The steps from a file to a computed 調書, in one place: check the file is safe, read
+its values, parse them against the contract, check across sheets, compute."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from chosho_xlsx.contract.findings import Finding, Verdict, one_per_cell
+from chosho_xlsx.contract.loader import Loaded, headers_for, load
+from chosho_xlsx.contract.parsers import shown
+from chosho_xlsx.domain.model import Report
+from chosho_xlsx.domain.settings import Limits, Settings
+from chosho_xlsx.intake.reader import RawBook, book_from_rows
+
+
+@dataclass
+class Checked(Verdict):
+    """One input after validation: its findings, and its report if it could be built."""
+
+    source: str
+    findings: list[Finding] = field(default_factory=list)
+    report: Report | None = None
+    unreadable: bool = False
+    # sheet → its row-1 headers as read, so that a cell finding can name its column
+    headers: dict[str, list[str]] = field(default_factory=dict)
+
+    def header_of(self, f: Finding) -> str:
+        """The header of the column a finding is in: the missing column's name, or the
+        row-1 header above a cell, the item of a 調書 cell ('' for a sheet or a file)."""
+        if f.params.get("item"):
+            return f.params["item"]
+        if f.column or not f.cell:
+            return f.column
+        from chosho_xlsx.intake.scan import col_index
+
+        i = col_index(f.cell.rstrip("0123456789"))
+        names = self.headers.get(f.sheet, [])
+        return names[i] if i < len(names) else ""
+
+
+def check_book(book: RawBook, settings: Settings) -> Checked:
+    from chosho_xlsx.contract.crosschecks import cross_checks, left_to_fill
+    from chosho_xlsx.domain.rules import compute
+
+    loaded: Loaded = load(book, settings)
+    findings = list(loaded.findings)
+    report = None
+    if loaded.chosho is not None:
+        report = compute(loaded.chosho, settings)
+        findings.extend(cross_checks(loaded, report, settings))
+        findings.extend(left_to_fill(book, report))
+    headers = {name: [shown(h) for h in sheet.rows[0]] if sheet.rows else [] for name, sheet in book.sheets.items()}
+    return Checked(book.source, sorted(one_per_cell(findings), key=_reading_order), report, headers=headers)
+
+
+def _reading_order(f: Finding) -> tuple:
+    """Sheets in the contract's order; in a sheet, what concerns the sheet or a column
+    first, then the cells row by row, left to right."""
+    from chosho_xlsx.contract.spec import SHEET_NAMES
+    from chosho_xlsx.intake.scan import col_index
+
+    sheet = SHEET_NAMES.index(f.sheet) if f.sheet in SHEET_NAMES else len(SHEET_NAMES)
+    if not f.cell:
+        return (sheet, 0, 0, 0)
+    letters = f.cell.rstrip("0123456789")
+    return (sheet, 1, int(f.cell[len(letters):]), col_index(letters))
+
+
+def read_input(path: str | Path, limits: Limits | None = None) -> RawBook:
+    """The contract sheets of one department workbook, read only after the safety check
+    and within the size limits (the defaults when None); raises UnreadableFile (one
+    sentence, exit 2) for anything that cannot be read."""
+    from chosho_xlsx.contract.findings import UnreadableFile
+    from chosho_xlsx.contract.spec import SHEET_NAMES
+    from chosho_xlsx.intake.reader import read_book
+    from chosho_xlsx.intake.safety import check_workbook
+
+    try:
+        check_workbook(path)
+        return read_book(path, SHEET_NAMES, limits or Limits())
+    except UnreadableFile:
+        raise
+    except Exception as exc:  # a parser choking on a file the safety check let through
+        raise UnreadableFile("E-FILE-CORRUPT", str(path), reason=type(exc).__name__) from None
+
+
+def check_file(path: str | Path, settings: Settings) -> Checked:
+    """Validate one department workbook; never raises for a bad file."""
+    from chosho_xlsx.contract.findings import UnreadableFile
+    from chosho_xlsx.writers.outputs import written_by_us
+
+    try:
+        kind = written_by_us(path)
+        if kind:  # a 調書 or 一覧 of ours, however it was renamed, is never an input to check
+            raise UnreadableFile("E-FILE-OUTPUT", str(path), kind=kind)
+        book = read_input(path, settings.limits)
+    except UnreadableFile as exc:
+        return Checked(str(path), [exc.finding], None, unreadable=True)
+    return check_book(book, settings)
+
+
+def example_book() -> RawBook:
+    """The bundled example (the seed 調書) as a RawBook, as if read from its workbook."""
+    from chosho_xlsx.domain import fiscal
+    from chosho_xlsx.writers.example import load_example_rows
+
+    rows = load_example_rows()
+    kv = {r["項目"]: r["値"] for r in rows["調書"]}
+    fy = fiscal.parse_year(kv["実施年度"])
+    period = fiscal.parse_period(kv["計画期間"])
+    return book_from_rows(rows, headers_for(fy, period.start, period.end), "example")

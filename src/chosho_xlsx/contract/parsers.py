@@ -1,0 +1,248 @@
+"""One converter per column type of the contract: a raw cell value in, a typed value out,
+or a CellError naming the finding code. Department text is never changed here."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from decimal import Decimal
+
+from chosho_xlsx.domain import fiscal
+from chosho_xlsx.domain.model import GROUP_MARKS, ITEM_MARKS
+from chosho_xlsx.domain.quantity import Quantity, QuantityError, parse_money, parse_quantity
+
+
+class CellError(ValueError):
+    def __init__(self, code: str, **params: object):
+        super().__init__(code)
+        self.code = code
+        self.params = params
+
+
+# What calamine gives for a cell Excel shows as a date or time: 「3-1」 typed into a
+# General cell becomes 2024-03-01. No column of the contract holds one.
+DATE_TYPES = (dt.date, dt.datetime, dt.time, dt.timedelta)
+
+
+def is_blank(raw: object) -> bool:
+    return raw is None or (isinstance(raw, str) and not raw.strip())
+
+
+def shown(raw: object) -> str:
+    """A raw value as a person would read it in the cell. Dates and times as Excel
+    shows them by default (2024/3/1, 2024/3/1 9:30, 9:30), not in ISO form."""
+    if raw is None:
+        return ""
+    if isinstance(raw, Quantity):  # a number read with its number format: 「48.5%」
+        return raw.text()
+    if isinstance(raw, dt.datetime):
+        day = f"{raw.year}/{raw.month}/{raw.day}"
+        return day if raw.time() == dt.time() else f"{day} {_clock(raw.time())}"
+    if isinstance(raw, dt.date):
+        return f"{raw.year}/{raw.month}/{raw.day}"
+    if isinstance(raw, dt.time):
+        return _clock(raw)
+    if isinstance(raw, dt.timedelta):  # a duration: [h]:mm:ss
+        minutes, seconds = divmod(int(raw.total_seconds()), 60)
+        return f"{minutes // 60}:{minutes % 60:02d}:{seconds:02d}"
+    if isinstance(raw, float) and raw.is_integer():
+        return str(int(raw))
+    return str(raw)
+
+
+def name_key(value: object) -> str:
+    """A header or sheet name as compared with the contract's: NFKC (full-width letters,
+    compatibility ideographs) and without any space (「R5 実績」, 「指標 」)."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", shown(value)))
+
+
+def _clock(t: dt.time) -> str:
+    return f"{t.hour}:{t.minute:02d}" + (f":{t.second:02d}" if t.second else "")
+
+
+# Excel's limit on the text of one cell, in UTF-16 code units.
+EXCEL_TEXT_MAX = 32_767
+
+
+def excel_length(text: str) -> int:
+    """The length of `text` as Excel counts it: UTF-16 code units, so a character
+    outside the Basic Multilingual Plane (an emoji, some rare kanji) counts 2."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def preview(text: str, length: int = 100) -> str:
+    """The start of a long text, for a finding's value: a whole page pasted into a cell
+    would flood the table of findings (and the 一覧's reason column)."""
+    return text if len(text) <= length else text[:length] + "…"
+
+
+class TextTooLong(ValueError):
+    """A text for a cell we write is longer than a cell holds."""
+
+
+def cell_text(text: str, where: str) -> str:
+    """`text` to be written into cell `where` of a workbook we write. XlsxWriter cuts a
+    longer text at 32,767 characters without a word (and counts an emoji as one);
+    validation refuses such input cells, and this stops a text put together from
+    several of them from being cut short in an official report."""
+    length = excel_length(text)
+    if length > EXCEL_TEXT_MAX:
+        raise TextTooLong(f"{where}: {length:,} characters, more than a cell holds ({EXCEL_TEXT_MAX:,})")
+    return text
+
+
+def to_text(raw: object, limit: int = EXCEL_TEXT_MAX) -> str | None:
+    """The text of a cell; longer than `limit` (Excel's units) is an error at the cell,
+    never a text cut short in the 調書 (XlsxWriter truncates silently)."""
+    if is_blank(raw):
+        return None
+    text = shown(raw) if not isinstance(raw, str) else raw
+    # at most 2 code units a character: most texts need no counting at all
+    if len(text) * 2 > limit and (length := excel_length(text)) > limit:
+        raise CellError("E-TEXT-TOO-LONG", length=f"{length:,}", limit=f"{limit:,}")
+    return text
+
+
+def to_int(raw: object) -> int | None:
+    if is_blank(raw):
+        return None
+    if isinstance(raw, bool):
+        raise CellError("E-NOT-INT")
+    if isinstance(raw, int):
+        return raw
+    if isinstance(raw, float):
+        if raw.is_integer():
+            return int(raw)
+        raise CellError("E-NOT-INT")
+    text = unicodedata.normalize("NFKC", str(raw)).strip()
+    if text in GROUP_MARKS:
+        return GROUP_MARKS.index(text) + 1
+    if re.fullmatch(r"[+-]?\d+", text):
+        return int(text)
+    raise CellError("E-NOT-INT")
+
+
+def to_year(raw: object) -> int | None:
+    try:
+        return fiscal.parse_year(raw)
+    except fiscal.YearError:
+        raise CellError("E-NOT-YEAR") from None
+
+
+def to_period(raw: object) -> fiscal.Period | None:
+    if is_blank(raw):
+        return None
+    try:
+        return fiscal.parse_period(raw)
+    except fiscal.YearError:
+        raise CellError("E-NOT-PERIOD") from None
+
+
+# Numbers outside this range are slips, not values (Excel itself keeps 15 digits), and
+# they would overflow the exact arithmetic of the rates (28 significant digits).
+MAX_NUMBER = Decimal(10) ** 15
+MIN_NUMBER = Decimal(10) ** -6  # the smallest non-zero magnitude
+
+
+def _plausible(value: Decimal | int | None) -> bool:
+    return value is None or value == 0 or MIN_NUMBER <= abs(value) < MAX_NUMBER
+
+
+def _number(raw: object, parse, code: str):
+    """A number parsed by `parse` (with its own notion of unit), refused with `code` when
+    it is unparsable, or implausibly large or small."""
+    try:
+        parsed = parse(raw)
+    except QuantityError:
+        raise CellError(code) from None
+    if not _plausible(getattr(parsed, "value", parsed)):
+        raise CellError(code)
+    return parsed
+
+
+def to_quantity(raw: object):
+    return _number(raw, parse_quantity, "E-NOT-NUMBER")
+
+
+def to_money(raw: object) -> int | None:
+    return _number(raw, parse_money, "E-MONEY")
+
+
+def to_mark(raw: object, marks: tuple[str, ...]) -> bool:
+    if is_blank(raw):
+        return False
+    if str(raw).strip() in marks:
+        return True
+    raise CellError("E-MARK")
+
+
+def to_enum(raw: object, values: tuple[str, ...]) -> str | None:
+    if is_blank(raw):
+        return None
+    text = unicodedata.normalize("NFKC", str(raw)).strip()
+    for v in values:
+        if text == unicodedata.normalize("NFKC", v):
+            return v
+    raise CellError("E-ENUM", allowed="、".join(values))
+
+
+def _numbered_list(raw: object, marks: str, limit: int) -> list[int] | None:
+    """「1,2,3」, 「ⅰ,ⅱ,ⅲ」, 「ⅰⅱⅲ」, 「②④⑧」, 「2、4、8」 → [1, 2, 3]."""
+    if is_blank(raw):
+        return None
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        if float(raw).is_integer():
+            return [int(raw)]
+        raise CellError("bad")
+    text = str(raw).strip()
+    out: list[int] = []
+    for part in re.split(r"[,，、・\s/]+", text):
+        if not part:
+            continue
+        if all(ch in marks for ch in part):
+            out.extend(marks.index(ch) + 1 for ch in part)
+            continue
+        norm = re.sub(r"^[(（]|[)）]$", "", unicodedata.normalize("NFKC", part))
+        if norm.isdigit():
+            out.append(int(norm))
+            continue
+        # NFKC turns ⅰ into i and ② into 2: accept what was meant.
+        raise CellError("bad")
+    if not out or any(n < 1 or n > limit for n in out):
+        raise CellError("bad")
+    return out
+
+
+def to_items(raw: object) -> list[int] | None:
+    try:
+        return _numbered_list(raw, ITEM_MARKS, len(ITEM_MARKS))
+    except CellError:
+        raise CellError("E-ITEMS") from None
+
+
+def to_viewpoints(raw: object) -> list[int] | None:
+    try:
+        return _numbered_list(raw, GROUP_MARKS[:10], 10)
+    except CellError:
+        raise CellError("E-VIEWPOINT") from None
+
+
+def to_project(raw: object) -> str | None:
+    if is_blank(raw):
+        return None
+    text = unicodedata.normalize("NFKC", shown(raw)).strip().replace("ー", "-").replace("－", "-")
+    if re.fullmatch(r"\d+(?:-\d+)*", text):
+        return text
+    raise CellError("E-PROJECT-NUMBER")
+
+
+def to_review(raw: object, allowed: tuple[str, ...]) -> str | None:
+    if is_blank(raw):
+        return None
+    text = str(raw).strip()
+    if text in ("-", "－", "—", "–"):
+        text = "―"
+    if text in allowed:
+        return text
+    raise CellError("E-REVIEW", allowed="、".join(allowed))

@@ -1,0 +1,177 @@
+"""The input contract (schemas/input.yaml), expanded for one 実施年度 and 計画期間.
+
+Year-labelled headers (「R5実績」, 「R6事業費」) are written for the year asked for and
+mapped back by the reader; nothing here knows about R6."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+
+from chosho_xlsx.common.resources import load_yaml, schema_file
+from chosho_xlsx.domain import fiscal
+
+KEYVALUE = "keyvalue"
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    field: str
+    type: str
+    required: bool = False
+    required_unless: str | None = None  # not required in rows where this mark column is ○
+    unique: bool = False
+    ref: str | None = None
+    values: tuple[str, ...] = ()
+    default: str | None = None
+    min: int | None = None
+    max: int | None = None
+    width: float = 12
+    wrap: bool = False
+    year: int | None = None  # year-labelled columns: the fiscal year
+    family: str | None = None  # and the family (目標, 実績, 事業費 …)
+    help: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+
+
+@dataclass(frozen=True)
+class Sheet:
+    name: str
+    kind: str  # "table" or KEYVALUE
+    columns: tuple[Column, ...]
+    key: str | None = None
+    help: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def headers(self) -> list[str]:
+        return [c.header for c in self.columns]
+
+    def column(self, header: str) -> Column:
+        for c in self.columns:
+            if c.header == header:
+                return c
+        raise KeyError(header)
+
+
+@cache
+def raw_contract() -> dict:
+    return load_yaml(schema_file("input.yaml").read_text(encoding="utf-8"))
+
+
+def marks() -> tuple[str, ...]:
+    return tuple(raw_contract()["marks"])
+
+
+def year_set(kind: str, fiscal_year: int, plan_start: int, plan_end: int) -> list[int]:
+    plan = list(range(plan_start, plan_end + 1))
+    return {
+        "plan": plan,
+        "plan_actual": [y for y in plan if y < fiscal_year],
+        "project": [fiscal_year - 2, fiscal_year - 1, fiscal_year],
+        "project_actual": [fiscal_year - 2, fiscal_year - 1],
+    }[kind]
+
+
+def _help(raw: dict, **params: str) -> dict[str, str]:
+    return {lang: text.format(**params) for lang, text in (raw or {}).items()}
+
+
+def _expand(spec: dict, order: str, fy: int, start: int, end: int) -> list[Column]:
+    """A year family as its year-labelled columns, in the sheet's order."""
+    if "families" in spec:
+        families = [(f["family"], f["years"]) for f in spec["families"]]
+    else:
+        fam = spec["family"]
+        families = [(f, spec["years"]) for f in (fam if isinstance(fam, list) else [fam])]
+    per_family = [
+        (family, year) for family, kind in families for year in year_set(kind, fy, start, end)
+    ]
+    if order == "by_year":
+        per_family.sort(key=lambda fy_: fy_[1])  # stable: keeps family order within a year
+    return [
+        Column(
+            header=f"{fiscal.label(year)}{family}",
+            field=spec["field"],
+            type=spec["type"],
+            width=spec.get("width", 10),
+            year=year,
+            family=family,
+            help=_help(spec.get("help"), year=fiscal.label(year), family=family),
+        )
+        for family, year in per_family
+    ]
+
+
+def sheets(fiscal_year: int, plan_start: int, plan_end: int) -> list[Sheet]:
+    """Every input sheet with its columns for this 実施年度 and 計画期間."""
+    return list(_sheets(fiscal_year, plan_start, plan_end))
+
+
+@cache
+def _sheets(fiscal_year: int, plan_start: int, plan_end: int) -> tuple[Sheet, ...]:
+    out = []
+    for s in raw_contract()["sheets"]:
+        if s.get("kind") == KEYVALUE:
+            cols = tuple(
+                Column(header=h, field=h, type="text", width=w)
+                for h, w in zip(s["columns"], (14, 60), strict=True)
+            )
+            out.append(Sheet(s["name"], KEYVALUE, cols, help=_help(s.get("help"))))
+            continue
+        cols = _columns(s, "columns", fiscal_year, plan_start, plan_end)
+        out.append(Sheet(s["name"], "table", tuple(cols), key=s.get("key"), help=_help(s.get("help"))))
+    return tuple(out)
+
+
+def _columns(s: dict, part: str, fiscal_year: int, plan_start: int, plan_end: int) -> list[Column]:
+    """The columns of a sheet's `columns` (or `optional`) list, year families expanded."""
+    params = {
+        "year_y": fiscal.label(fiscal_year),
+        "year_next": fiscal.label(fiscal_year + 1),
+    }
+    cols: list[Column] = []
+    for spec in s.get(part) or ():
+        if "family" in spec or "families" in spec:
+            cols.extend(_expand(spec, s.get("order", "by_family"), fiscal_year, plan_start, plan_end))
+            continue
+        cols.append(
+            Column(
+                header=spec["name"],
+                field=spec["field"],
+                type=spec["type"],
+                required=spec.get("required", False),
+                required_unless=spec.get("required_unless"),
+                unique=spec.get("unique", False),
+                ref=spec.get("ref"),
+                values=tuple(spec.get("values", ())),
+                default=spec.get("default"),
+                min=spec.get("min"),
+                max=spec.get("max"),
+                width=spec.get("width", 12),
+                wrap=spec.get("wrap", False),
+                help=_help(spec.get("help"), **params),
+            )
+        )
+    return cols
+
+
+@cache
+def optional_columns(fiscal_year: int, plan_start: int, plan_end: int) -> dict[str, tuple[Column, ...]]:
+    """Sheet name → the columns a department may add (the contract's `optional`): read
+    and checked when present; the template does not write them."""
+    return {
+        s["name"]: tuple(_columns(s, "optional", fiscal_year, plan_start, plan_end))
+        for s in raw_contract()["sheets"]
+        if s.get("kind") != KEYVALUE and s.get("optional")
+    }
+
+
+def keyvalue_keys() -> list[dict]:
+    """The 調書 sheet's items (実施年度, 施策名 …) with their types and help."""
+    for s in raw_contract()["sheets"]:
+        if s.get("kind") == KEYVALUE:
+            return s["keys"]
+    raise KeyError(KEYVALUE)
+
+
+SHEET_NAMES = tuple(s["name"] for s in raw_contract()["sheets"])

@@ -1,0 +1,520 @@
+"""What changed between two input workbooks of one 施策: `chosho-xlsx diff`.
+
+By meaning, not by cell: records are matched by their numbers (事業群, 取組項目, 指標,
+事業), 事業指標 by (事業番号, 区分, 指標名), and each year's value is compared with the
+same year's in the other workbook. Across a rollover (NEW's 実施年度 = OLD's + 1) a
+year's role may change: OLD's 計画 事業費 for its 実施年度 is NEW's 実績 for the same year
+("planned vs actual", not a change), an 実績 only NEW has is new, and NEW's 見直し内容 is
+compared with OLD's 次年度の方向性 (what was promised). Every change names its cell in
+NEW and in OLD.
+
+`diff_reports(old, new)` is pure (two computed models and the cells of their 調書 sheet);
+`diff_files` reads paths or bytes; `write_changes_xlsx` writes the reviewer's list."""
+
+from __future__ import annotations
+
+import difflib
+import os
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from chosho_xlsx.domain import fiscal
+from chosho_xlsx.domain.model import Chosho, Origin, Project, Report
+from chosho_xlsx.domain.quantity import Quantity
+
+WARNING, INFO = "warning", "info"
+
+# kind → severity. Targets changed and past actuals revised are what a reviewer asks
+# about first; the rest is information.
+KINDS = {
+    "target-changed": WARNING,
+    "actual-revised": WARNING,
+    "actual-new": INFO,
+    "actual-removed": WARNING,
+    "target-new": INFO,
+    "target-removed": WARNING,
+    "indicator-added": INFO,
+    "indicator-removed": WARNING,
+    "project-added": INFO,
+    "project-removed": INFO,
+    "project-ended": INFO,
+    "budget-changed": INFO,
+    "budget-planned-vs-actual": INFO,
+    "budget-new": INFO,
+    "review-changed": INFO,
+    "text-changed": INFO,
+    "value-changed": INFO,
+}
+
+
+@dataclass(frozen=True)
+class Change:
+    kind: str
+    subject: str  # 「指標 1 ながさきSociety5.0…」, 「事業 5-1 …」, 「調書」
+    field: str  # the header: 「R7目標」, 「事業内容」
+    old: str = ""  # as shown (「45件」), '' when absent
+    new: str = ""
+    detail: str = ""  # 「+12.5%」, or the changed lines of a text
+    old_cell: str = ""  # 「指標!L2」
+    new_cell: str = ""
+    lines: tuple[str, ...] = ()  # 「- old line」, 「+ new line」
+
+    @property
+    def severity(self) -> str:
+        return KINDS[self.kind]
+
+    def as_dict(self) -> dict:
+        return {**asdict(self), "lines": list(self.lines), "severity": self.severity}
+
+
+@dataclass
+class Diff:
+    old_source: str
+    new_source: str
+    old_year: int
+    new_year: int
+    changes: list[Change] = field(default_factory=list)
+
+    @property
+    def relation(self) -> str:
+        """same-year, rollover (NEW is the next year) or other."""
+        if self.new_year == self.old_year:
+            return "same-year"
+        return "rollover" if self.new_year == self.old_year + 1 else "other"
+
+    def as_dict(self) -> dict:
+        return {
+            "version": 1,
+            "old": self.old_source,
+            "new": self.new_source,
+            "old_year": fiscal.label(self.old_year),
+            "new_year": fiscal.label(self.new_year),
+            "relation": self.relation,
+            "warnings": sum(c.severity == WARNING for c in self.changes),
+            "changes": [c.as_dict() for c in self.changes],
+        }
+
+
+def _shown(q: Quantity | None) -> str:
+    return "" if q is None or q.value is None else q.text()
+
+
+def _same(a: Quantity | None, b: Quantity | None) -> bool:
+    """Equal as a clerk reads them: 「3845」 and 「3,845件」 in a 件 indicator agree."""
+    if a is None or a.value is None or b is None or b.value is None:
+        return _shown(a) == _shown(b)
+    return a.value == b.value and a.bound == b.bound
+
+
+def _cell(origin: Origin | None, header: str) -> str:
+    return origin.cell(header) if origin is not None and header in origin.columns else ""
+
+
+def _percent(old: int | Decimal, new: int | Decimal) -> str:
+    if not old:
+        return ""
+    return f"{(Decimal(new) / Decimal(old) - 1) * 100:+.1f}%"
+
+
+def text_lines(old: str, new: str) -> tuple[str, ...]:
+    """The changed lines, 「- 」 removed and 「+ 」 added (difflib, no context)."""
+    out = []
+    for line in difflib.ndiff(old.splitlines(), new.splitlines()):
+        if line[:2] in ("- ", "+ "):
+            out.append(line)
+    return tuple(out)
+
+
+def _excerpt(a: str, b: str, context: int = 12) -> str:
+    """Where two versions of a line differ, with a little context:
+    「…ついても検証・実証等を[図る→進める]。」."""
+    i = 0
+    while i < min(len(a), len(b)) and a[i] == b[i]:
+        i += 1
+    j = 0
+    while j < min(len(a), len(b)) - i and a[len(a) - 1 - j] == b[len(b) - 1 - j]:
+        j += 1
+    head = ("…" if i > context else "") + a[max(0, i - context):i]
+    tail = a[len(a) - j:len(a) - j + context] + ("…" if j > context else "")
+    return f"{head}[{a[i:len(a) - j]}→{b[i:len(b) - j]}]{tail}"
+
+
+def text_summary(lines: tuple[str, ...], limit: int = 40) -> str:
+    """The changed lines in short: a removed line followed by an added one as the
+    change inside the line, other lines cut to `limit` characters."""
+    out: list[str] = []
+    k = 0
+    while k < len(lines):
+        line = lines[k]
+        if line.startswith("- ") and k + 1 < len(lines) and lines[k + 1].startswith("+ "):
+            out.append(_excerpt(line[2:], lines[k + 1][2:]))
+            k += 2
+            continue
+        body = line[2:] if len(line) <= limit + 2 else line[2:limit + 1] + "…"
+        out.append(f"{line[:2]}{body}")
+        k += 1
+    return "\n".join(out)
+
+
+def matched(old: list, new: list, key) -> tuple[list[tuple], list]:
+    """Records paired by `key`: (OLD's or None, NEW's) in NEW's order, and OLD's records
+    NEW no longer has, in OLD's order."""
+    by_key = {key(r): r for r in old}
+    pairs = [(by_key.pop(key(r), None), r) for r in new]
+    return pairs, list(by_key.values())
+
+
+class _Collect:
+    def __init__(self, old: Chosho, new: Chosho):
+        self.old, self.new = old, new
+        self.changes: list[Change] = []
+
+    def add(self, kind: str, subject: str, header: str, old: str = "", new: str = "", detail: str = "",
+            old_origin: Origin | None = None, new_origin: Origin | None = None,
+            old_header: str | None = None, lines: tuple[str, ...] = ()) -> None:
+        self.changes.append(Change(kind, subject, header, old, new, detail,
+                                   _cell(old_origin, old_header or header), _cell(new_origin, header), lines))
+
+    def text(self, subject: str, header: str, old: str, new: str, oo: Origin | None, no: Origin | None,
+             old_header: str | None = None) -> None:
+        if old.strip() == new.strip():
+            return
+        lines = text_lines(old, new)
+        self.add("text-changed", subject, header, old, new, text_summary(lines), oo, no, old_header, lines)
+
+    # -- year series -------------------------------------------------------------------
+
+    def series(self, subject: str, family: str, old: dict[int, Quantity], new: dict[int, Quantity],
+               oo: Origin, no: Origin, new_actual_years: set[int]) -> None:
+        """Targets or actuals year by year. A value only NEW has is new; only OLD has,
+        removed (when NEW has the column); both, compared."""
+        for year in sorted(set(old) | set(new)):
+            header = f"{fiscal.label(year)}{family}"
+            a, b = old.get(year), new.get(year)
+            in_old = header in oo.columns
+            in_new = header in no.columns
+            if not (in_old and in_new):
+                if in_new and b is not None and b.value is not None and family == "実績" and year in new_actual_years:
+                    self.add("actual-new", subject, header, "", _shown(b), "", None, no)
+                elif in_new and b is not None and b.value is not None and family == "目標":
+                    self.add("target-new", subject, header, "", _shown(b), "", None, no)
+                continue
+            if _same(a, b):
+                continue
+            if _shown(a) == "":
+                kind = "actual-new" if family == "実績" else "target-new"
+            elif _shown(b) == "":
+                kind = "actual-removed" if family == "実績" else "target-removed"
+            else:
+                kind = "actual-revised" if family == "実績" else "target-changed"
+            detail = ""
+            if a is not None and b is not None and a.value is not None and b.value is not None:
+                detail = _percent(a.value, b.value)
+            self.add(kind, subject, header, _shown(a), _shown(b), detail, oo, no)
+
+    # -- records -------------------------------------------------------------------------
+
+    def keyvalue(self, old_cells: dict[str, str], new_cells: dict[str, str]) -> None:
+        for header, attr in (("基本戦略名", "strategy"), ("施策名", "policy"), ("総合計画名", "plan_name"),
+                             ("関係課", "related_sections")):
+            a, b = getattr(self.old, attr), getattr(self.new, attr)
+            if a.strip() != b.strip():
+                self.changes.append(Change("text-changed", "調書", header, a, b, "", old_cells.get(header, ""),
+                                           new_cells.get(header, ""), text_lines(a, b)))
+        a = fiscal.period_label(self.old.plan_start, self.old.plan_end)
+        b = fiscal.period_label(self.new.plan_start, self.new.plan_end)
+        if a != b:
+            self.changes.append(Change("value-changed", "調書", "計画期間", a, b, "", old_cells.get("計画期間", ""),
+                                       new_cells.get("計画期間", "")))
+
+    def groups_and_items(self) -> None:
+        group_texts = (("事業群名", "name"), ("主管部", "department"), ("主管課", "section"),
+                       ("課長名", "manager"), ("総合計画本文", "plan_text"))
+        pairs, removed = matched(self.old.groups, self.new.groups, lambda g: g.number)
+        for o, g in pairs:
+            if o is None:
+                self.add("value-changed", f"事業群 {g.number}", "事業群名", "", g.name, "", None, g.origin)
+                continue
+            for header, attr in group_texts:
+                self.text(f"事業群 {g.number}", header, getattr(o, attr), getattr(g, attr), o.origin, g.origin)
+        for o in removed:
+            self.add("value-changed", f"事業群 {o.number}", "事業群名", o.name, "", "", o.origin, None)
+        pairs, removed = matched(self.old.items, self.new.items, lambda i: i.number)
+        for o, i in pairs:
+            self.text(f"取組項目 {i.number}", "取組項目名", o.name if o else "", i.name, o.origin if o else None,
+                      i.origin)
+        for o in removed:
+            self.text(f"取組項目 {o.number}", "取組項目名", o.name, "", o.origin, None)
+
+    def indicators(self) -> None:
+        actual_years = set(self.new.actual_years)
+        pairs, removed = matched(self.old.indicators, self.new.indicators, lambda i: i.number)
+        for o, ind in pairs:
+            subject = f"指標 {ind.number} {ind.name}"
+            if o is None:
+                self.add("indicator-added", subject, "指標名", "", ind.name, "", None, ind.origin)
+                continue
+            self.text(subject, "指標名", o.name, ind.name, o.origin, ind.origin)
+            if o.unit != ind.unit:
+                self.add("value-changed", subject, "単位", o.unit, ind.unit, "", o.origin, ind.origin)
+            if o.direction != ind.direction:
+                self.add("value-changed", subject, "目標の向き", o.direction, ind.direction, "", o.origin, ind.origin)
+            if not _same(o.base_value, ind.base_value) or o.base_year != ind.base_year:
+                self.add("value-changed", subject, "基準値", _shown(o.base_value), _shown(ind.base_value), "",
+                         o.origin, ind.origin)
+            self.series(subject, "目標", o.targets, ind.targets, o.origin, ind.origin, actual_years)
+            self.series(subject, "実績", o.actuals, ind.actuals, o.origin, ind.origin, actual_years)
+            self.text(subject, "進捗状況の分析", o.analysis, ind.analysis, o.origin, ind.origin)
+        for o in removed:
+            self.add("indicator-removed", f"指標 {o.number} {o.name}", "指標名", o.name, "", "", o.origin, None)
+
+    def budgets(self, subject: str, o: Project, p: Project) -> None:
+        """事業費, 一般財源, 人件費 of every year both show: like for like a change with its
+        %; OLD's 計画 becoming NEW's 実績 (across a rollover) planned vs actual."""
+        for year in sorted(set(o.budgets) | set(p.budgets)):
+            label = fiscal.label(year)
+            for family, attr in (("事業費", "total"), ("一般財源", "general"), ("人件費", "personnel")):
+                header = f"{label}{family}"
+                a = getattr(o.budgets[year], attr) if year in o.budgets else None
+                b = getattr(p.budgets[year], attr) if year in p.budgets else None
+                if year not in o.budgets:
+                    if b is not None:
+                        self.add("budget-new", subject, header, "", f"{b:,}", "", None, p.origin)
+                    continue
+                if year not in p.budgets:
+                    continue  # out of NEW's three years: not a change
+                was_plan = year >= self.old.fiscal_year
+                now_actual = year < self.new.fiscal_year
+                if was_plan and now_actual:
+                    if a is not None or b is not None:
+                        self.add("budget-planned-vs-actual", subject, header, _money(a), _money(b),
+                                 _percent(a, b) if a and b is not None else "", o.origin, p.origin)
+                    continue
+                if a != b:
+                    self.add("budget-changed", subject, header, _money(a), _money(b),
+                             _percent(a, b) if a and b is not None else "", o.origin, p.origin)
+
+    def projects(self) -> None:
+        rollover = self.new.fiscal_year == self.old.fiscal_year + 1
+        pairs, removed = matched(self.old.projects, self.new.projects, lambda p: p.number)
+        for o, p in pairs:
+            subject = f"事業 {p.number} {p.name}"
+            if o is None:
+                self.add("project-added", subject, "事業番号", "", p.number, "", None, p.origin)
+                continue
+            self.text(subject, "事務事業名", o.name, p.name, o.origin, p.origin)
+            for header, attr in (("事業内容", "content"), ("実施状況", "progress"), ("事業の成果", "results"),
+                                 ("目標達成への寄与", "contribution")):
+                self.text(subject, header, getattr(o, attr), getattr(p, attr), o.origin, p.origin)
+            if (o.start, o.end) != (p.start, p.end):
+                a = fiscal.period_label(o.start, o.end) if o.start else ""
+                b = fiscal.period_label(p.start, p.end) if p.start else ""
+                self.add("value-changed", subject, "終了年度", a, b, "", o.origin, p.origin)
+            self.budgets(subject, o, p)
+            # across a rollover a blank review is next year's, not yet written: no change
+            if o.review.strip() != p.review.strip() and (p.review.strip() or not rollover):
+                self.add("review-changed", subject, "見直し区分", o.review, p.review, "", o.origin, p.origin)
+            if rollover:  # NEW's review of its year against what OLD promised for it
+                self.text(subject, "見直し内容", o.next_direction, p.review_text, o.origin, p.origin, "次年度の方向性")
+            else:
+                self.text(subject, "見直し内容", o.review_text, p.review_text, o.origin, p.origin)
+                self.text(subject, "次年度の方向性", o.next_direction, p.next_direction, o.origin, p.origin)
+            self.project_indicators(subject, o, p)
+        for o in removed:
+            # across a rollover a project whose period ended is left out: say so
+            ended = o.end is not None and o.end < self.new.fiscal_year - 1
+            self.add("project-ended" if ended else "project-removed", f"事業 {o.number} {o.name}", "事業番号",
+                     o.number, "", fiscal.period_label(o.start, o.end) if ended and o.start else "", o.origin, None)
+
+    def project_indicators(self, subject: str, o: Project, p: Project) -> None:
+        actual_years = {self.new.fiscal_year - 2, self.new.fiscal_year - 1}
+        pairs, removed = matched(o.indicators, p.indicators, lambda pi: (pi.kind, pi.name.strip()))
+        for opi, pi in pairs:
+            sub = f"{subject} / {pi.kind}: {pi.name}"
+            if opi is None:
+                self.add("indicator-added", sub, "指標名", "", pi.name, "", None, pi.origin)
+                continue
+            self.series(sub, "目標", opi.targets, pi.targets, opi.origin, pi.origin, actual_years)
+            self.series(sub, "実績", opi.actuals, pi.actuals, opi.origin, pi.origin, actual_years)
+        for opi in removed:
+            self.add("indicator-removed", f"{subject} / {opi.kind}: {opi.name}", "指標名", opi.name, "", "",
+                     opi.origin, None)
+
+    def issues(self) -> None:
+        texts = (("実績の検証及び解決すべき課題", "verification"), ("課題解決に向けた方向性", "direction"))
+        pairs, removed = matched(self.old.issues, self.new.issues, lambda i: ",".join(map(str, i.items)))
+        for o, i in pairs:
+            for header, attr in texts:
+                self.text(f"課題 {','.join(map(str, i.items))}", header, getattr(o, attr) if o else "",
+                          getattr(i, attr), o.origin if o else None, i.origin)
+        for o in removed:
+            for header, attr in texts:
+                self.text(f"課題 {','.join(map(str, o.items))}", header, getattr(o, attr), "", o.origin, None)
+
+
+def _money(v: int | None) -> str:
+    return "" if v is None else f"{v:,}"
+
+
+def diff_reports(old: Report, new: Report, old_cells: dict[str, str] | None = None,
+                 new_cells: dict[str, str] | None = None) -> Diff:
+    """The changes from OLD to NEW. `*_cells` place the 調書 sheet's items (項目 → 「調書!B4」)."""
+    c = _Collect(old.chosho, new.chosho)
+    c.keyvalue(old_cells or {}, new_cells or {})
+    c.groups_and_items()
+    c.indicators()
+    c.projects()
+    c.issues()
+    return Diff(old.chosho.source, new.chosho.source, old.chosho.fiscal_year, new.chosho.fiscal_year, c.changes)
+
+
+# ---------------------------------------------------------------------------- files
+
+
+class DiffRefused(Exception):
+    """An input cannot be compared: unreadable (exit 2) or too broken to read its
+    content (exit 1). `checked` says where."""
+
+    def __init__(self, checked):
+        super().__init__(checked.source)
+        self.checked = checked
+        self.exit = 2 if checked.unreadable else 1
+
+
+def open_report(source: str | os.PathLike | bytes, settings, name: str | None = None):
+    """(report, 調書 item cells, the validation result) of one input workbook (path or
+    bytes); DiffRefused when it has no content to compare."""
+    from chosho_xlsx.cycle.sources import keyvalue_cells, open_checked
+
+    checked, book, _ = open_checked(source, settings, name)
+    if checked.report is None or book is None:
+        raise DiffRefused(checked)
+    return checked.report, keyvalue_cells(book), checked
+
+
+def diff_files(old: str | os.PathLike | bytes, new: str | os.PathLike | bytes, settings,
+               old_name: str | None = None, new_name: str | None = None) -> Diff:
+    """Read both workbooks (paths or bytes) and diff them. Raises DiffRefused."""
+    a, a_cells, _ = open_report(old, settings, old_name)
+    b, b_cells, _ = open_report(new, settings, new_name)
+    return diff_reports(a, b, a_cells, b_cells)
+
+
+# ---------------------------------------------------------------------------- output
+
+HEADS = {
+    "ja": ("No", "種別", "区分", "対象", "項目", "旧", "新", "変化", "新のセル", "旧のセル", "確認"),
+    "en": ("No", "Severity", "Kind", "Subject", "Field", "Old", "New", "Change", "Cell in NEW", "Cell in OLD",
+           "Checked"),
+}
+
+
+def kind_text(kind: str, lang: str) -> str:
+    from chosho_xlsx.cycle.text import text
+
+    return text(f"diff.{kind}", lang)
+
+
+def severity_text(severity: str, lang: str) -> str:
+    from chosho_xlsx.cycle.text import text
+
+    return text(f"diff.severity.{severity}", lang)
+
+
+def _change_text(c: Change) -> str:
+    return "\n".join(c.lines) if c.lines else c.detail
+
+
+def write_changes_xlsx(diff: Diff, path: str | os.PathLike, lang: str = "ja") -> None:
+    """The change list (changes_xlsx_bytes) written atomically; same diff, same bytes."""
+    from chosho_xlsx.writers.atomic import atomic_path
+
+    data = changes_xlsx_bytes(diff, lang)
+    with atomic_path(Path(path)) as tmp:
+        tmp.write_bytes(data)
+
+
+def changes_xlsx_bytes(diff: Diff, lang: str = "ja") -> bytes:
+    """The change list a reviewer filters and annotates: one row per change, an
+    autofilter, the header frozen, an empty 確認 column. Built in memory (see
+    layout.workbook.write_chosho: a full disk is then an OSError of the plain write)."""
+    import datetime as dt
+    import io
+
+    from xlsxwriter import Workbook
+
+    from chosho_xlsx.cycle.text import text
+    from chosho_xlsx.writers.outputs import WORKBOOK_OPTIONS
+
+    heads = HEADS.get(lang, HEADS["ja"])
+    buffer = io.BytesIO()
+    wb = Workbook(buffer, WORKBOOK_OPTIONS)
+    try:
+        wb.set_properties({"title": text("diff.title", lang), "created": dt.datetime(2000, 1, 1)})
+        ws = wb.add_worksheet(text("diff.sheet", lang))
+        head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True,
+                              "valign": "top"})
+        wrap = wb.add_format({"text_wrap": True, "valign": "top", "num_format": "@"})
+        warn = wb.add_format({"text_wrap": True, "valign": "top", "bg_color": "#FFEB9C", "num_format": "@"})
+        ws.write_string(0, 0, text("diff.caption", lang, old=diff.old_source, new=diff.new_source,
+                                   old_year=fiscal.label(diff.old_year), new_year=fiscal.label(diff.new_year)))
+        for col, (h, width) in enumerate(zip(heads, (5, 8, 16, 36, 18, 24, 24, 40, 12, 12, 20), strict=True)):
+            ws.write_string(2, col, h, head)
+            ws.set_column(col, col, width)
+        for r, c in enumerate(diff.changes, start=3):
+            values = (str(r - 2), severity_text(c.severity, lang), kind_text(c.kind, lang), c.subject, c.field,
+                      c.old, c.new, _change_text(c), c.new_cell, c.old_cell, "")
+            for col, v in enumerate(values):
+                ws.write_string(r, col, v, warn if c.severity == WARNING and col == 1 else wrap)
+        last = max(3, 2 + len(diff.changes))
+        ws.autofilter(2, 0, last, len(heads) - 1)
+        ws.freeze_panes(3, 0)
+    finally:
+        wb.close()
+    return buffer.getvalue()
+
+
+def _cells(c: Change, lang: str) -> str:
+    new, old = ("新", "旧") if lang == "ja" else ("NEW", "OLD")
+    return "\n".join(f"{label} {cell}" for label, cell in ((new, c.new_cell), (old, c.old_cell)) if cell)
+
+
+def _values(c: Change, lang: str) -> str:
+    if c.kind == "text-changed":
+        return c.detail or "\n".join(c.lines)
+    none = "（なし）" if lang == "ja" else "(none)"
+    shown = f"{c.old or none} → {c.new or none}"
+    return f"{shown} ({c.detail})" if c.detail else shown
+
+
+def _short(subject: str, limit: int = 24) -> str:
+    """The subject cut for the terminal (JSON and --xlsx carry it whole)."""
+    return subject if len(subject) <= limit else subject[: limit - 1] + "…"
+
+
+def print_changes(diff: Diff, lang: str = "ja") -> None:
+    """The changes as a table on the terminal: severity, kind, subject, field, old →
+    new (or the changed lines), and the cells in NEW and OLD."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from chosho_xlsx.cycle.text import text
+
+    console = Console(highlight=False)
+    console.print(Text(text("diff.caption", lang, old=diff.old_source, new=diff.new_source,
+                            old_year=fiscal.label(diff.old_year), new_year=fiscal.label(diff.new_year))))
+    if not diff.changes:
+        console.print(Text(text("diff.none", lang)))
+        return
+    table = Table(show_lines=True)
+    for i, h in enumerate(text("diff.columns", lang).split("|")):
+        table.add_column(h, overflow="fold", no_wrap=i in (0, 5))
+    for c in diff.changes:
+        style = "yellow" if c.severity == WARNING else ""
+        table.add_row(Text(severity_text(c.severity, lang), style), Text(kind_text(c.kind, lang)),
+                      Text(_short(c.subject)), Text(c.field), Text(_values(c, lang)), Text(_cells(c, lang)))
+    console.print(table)
+    n_warn = sum(c.severity == WARNING for c in diff.changes)
+    console.print(Text(text("diff.count", lang, changes=len(diff.changes), warnings=n_warn)))

@@ -1,0 +1,336 @@
+"""Next year's input workbook from this year's: `chosho-xlsx rollover`.
+
+Pure: `roll` takes the source's rows (header → the cell's value, as read) and its model
+and returns the new rows with a record of what was carried, what is left to fill and
+which projects were left out. `rollover_file` reads and validates a workbook (path or
+bytes); `write_rollover` writes the result with the input template writer, adding the
+comments that mark pre-filled figures (marks.py) and a note sheet.
+
+Year Y → N = Y+1, same 計画期間:
+- 指標: targets and every 実績 carried; the 実績 of Y (the year just ended) left blank.
+- 事業指標 (Y-2 … Y → Y-1 … N): Y-1 and Y carried, Y's 実績 and N's 目標 left blank.
+- 事業費 (Y-2, Y-1 実績, Y 計画 → Y-1, Y 実績, N 計画): Y-1 carried; Y's planned
+  figures pre-filled as Y's 実績 and marked; N blank.
+- Projects whose 事業期間 ended before Y are left out; one that ends in Y stays (the
+  next 調書 reports its last year as 「（Y終了）」).
+- 見直し区分 and 事業構築の視点 (that year's review) start blank, 見直し内容 starts from
+  last year's 次年度の方向性 (what was promised), 次年度の方向性 blank; 課題 starts empty.
+- Optional columns the department added (達成率, 進捗状況) are derived values and are
+  not carried: the engine computes them."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from chosho_xlsx.batch.pipeline import Checked, check_book
+from chosho_xlsx.contract import spec as contract
+from chosho_xlsx.contract.loader import col_letter
+from chosho_xlsx.contract.parsers import is_blank
+from chosho_xlsx.cycle.sources import KV_SHEET, SourceRow, open_checked, source_rows
+from chosho_xlsx.domain import fiscal
+from chosho_xlsx.domain.model import Chosho
+from chosho_xlsx.domain.rules import in_section4
+from chosho_xlsx.domain.settings import Settings
+from chosho_xlsx.intake.marks import ROLLOVER_AUTHOR
+from chosho_xlsx.intake.reader import RawBook
+
+NOTE_SHEET = "繰越メモ"
+
+# 事業 columns that hold one year's review: blank in the new workbook.
+REVIEW_COLUMNS = ("見直し区分", "事業構築の視点", "次年度の方向性")
+# The new 見直し内容 starts from last year's 次年度の方向性.
+FROM_COLUMN = {"見直し内容": "次年度の方向性"}
+EMPTY_SHEETS = ("課題",)
+
+
+class RolloverError(Exception):
+    """The rollover cannot be made. `code` names the text in data/cycle.yaml; `exit`
+    is the CLI's exit code (1: the content does not allow it, 2: the command is misused)."""
+
+    def __init__(self, code: str, exit_code: int, **params: object):
+        super().__init__(code)
+        self.code = code
+        self.exit = exit_code
+        self.params = params
+
+    def message(self, lang: str = "ja") -> str:
+        from chosho_xlsx.cycle.text import text
+
+        return text(self.code, lang, **self.params)
+
+
+class RolloverRefused(Exception):
+    """The source workbook is unreadable (exit 2) or breaks the contract (exit 1): its
+    validation result says where."""
+
+    def __init__(self, checked: Checked):
+        super().__init__(checked.source)
+        self.checked = checked
+        self.exit = 2 if checked.unreadable else 1
+
+
+@dataclass(frozen=True)
+class Carried:
+    """One value copied into the new workbook: where it went, where it came from."""
+
+    sheet: str
+    cell: str  # in the new workbook
+    source_cell: str  # in the source workbook, same sheet
+    header: str
+    value: object
+
+
+@dataclass(frozen=True)
+class ToFill:
+    """A cell the department has to fill (or confirm) in the new workbook."""
+
+    sheet: str
+    cell: str
+    header: str
+    kind: str  # actual | target | budget_actual | budget_plan | review (see _fill_kind) | unconfirmed
+    row: str  # what the row is: 「指標 1」, 「事業 5-1」
+    prefilled: object = None  # last year's planned figure, pre-filled and marked (budget_actual)
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    number: str
+    name: str
+    period: str
+    source_cell: str
+
+
+@dataclass
+class Rollover:
+    source: str
+    from_year: int
+    to_year: int
+    plan_start: int
+    plan_end: int
+    rows: dict[str, list[dict]]
+    carried: list[Carried] = field(default_factory=list)
+    to_fill: list[ToFill] = field(default_factory=list)
+    left_out: list[LeftOut] = field(default_factory=list)
+    dropped_columns: list[str] = field(default_factory=list)  # 「指標!R3達成率」
+    from_chosho: bool = False  # read from a 調書's embedded input (embed.py)
+
+    def as_dict(self) -> dict:
+        return {
+            "version": 1,
+            "source": self.source,
+            "from": fiscal.label(self.from_year),
+            "to": fiscal.label(self.to_year),
+            "plan": fiscal.period_label(self.plan_start, self.plan_end),
+            "from_chosho": self.from_chosho,
+            "carried": [asdict(c) for c in self.carried],
+            "to_fill": [asdict(t) for t in self.to_fill],
+            "left_out": [asdict(p) for p in self.left_out],
+            "dropped_columns": self.dropped_columns,
+        }
+
+
+# ---------------------------------------------------------------------------- rolling
+
+
+def target_year(chosho: Chosho, to: int | None) -> int:
+    """The year to roll to: Y+1, refused past the plan's last year or when `to` is not Y+1."""
+    nxt = chosho.fiscal_year + 1
+    if to is not None and to != nxt:
+        raise RolloverError("rollover.to-not-next", 2, to=fiscal.label(to),
+                            year=fiscal.label(chosho.fiscal_year), next=fiscal.label(nxt))
+    if nxt > chosho.plan_end:
+        raise RolloverError("rollover.plan-ended", 1, year=fiscal.label(chosho.fiscal_year),
+                            plan=fiscal.period_label(chosho.plan_start, chosho.plan_end), next=fiscal.label(nxt))
+    return nxt
+
+
+def _row_label(sheet: str, values: dict) -> str:
+    key = {"指標": "指標番号", "事業": "事業番号", "事業指標": "事業番号", "事業群": "事業群番号",
+           "取組項目": "取組項目番号"}.get(sheet)
+    if sheet == "事業指標":
+        return f"事業指標 {values.get('事業番号', '')} {values.get('指標名', '')}".strip()
+    return f"{sheet} {values.get(key, '')}".strip() if key else sheet
+
+
+def _fill_kind(sheet: str, header: str, year: int, existed: bool, in_section4: bool) -> str:
+    """Why a blank cell of the new workbook is the department's to fill: actual, target
+    (new year columns of 指標 and 事業指標), budget_actual (事業費 of the year just ended),
+    budget_plan (the new year's), review (section 4's columns); '' when it is not (a value
+    the source left blank stays the department's choice)."""
+    if sheet == "事業" and header in REVIEW_COLUMNS:
+        return "review" if in_section4 else ""
+    found = fiscal.header_year(header)
+    if not found:
+        return ""
+    y, family = found
+    if sheet == "事業":
+        return "budget_actual" if y == year else "budget_plan" if y > year else ""
+    if existed:
+        return ""
+    return {"実績": "actual", "目標": "target"}.get(family, "")
+
+
+def roll(rows: dict[str, list[SourceRow]], chosho: Chosho, source: str = "", to: int | None = None) -> Rollover:
+    """Next year's rows from this year's (see the module doc). Raises RolloverError."""
+    y = chosho.fiscal_year
+    n = target_year(chosho, to)
+    sheets = {s.name: s for s in contract.sheets(n, chosho.plan_start, chosho.plan_end)}
+    old_sheets = {s.name: s for s in contract.sheets(y, chosho.plan_start, chosho.plan_end)}
+    result = Rollover(source, y, n, chosho.plan_start, chosho.plan_end, {})
+
+    ended = {p.number for p in chosho.projects if p.end is not None and p.end < y}
+    section4 = {p.number for p in chosho.projects if in_section4(p, n) and p.number not in ended}
+    for p in chosho.projects:
+        if p.number in ended:
+            result.left_out.append(LeftOut(p.number, p.name, fiscal.period_label(p.start, p.end),
+                                           p.origin.cell("事業番号")))
+
+    kv_keys = [k["key"] for k in contract.keyvalue_keys()]
+    kv_out = []
+    for src in rows.get(KV_SHEET, []):
+        key = src.values["項目"]
+        if key not in kv_keys:
+            continue
+        value = fiscal.label(n) if key == "実施年度" else src.values["値"]
+        r = 2 + kv_keys.index(key)
+        kv_out.append({"項目": key, "値": value})
+        if key != "実施年度" and not is_blank(value):
+            result.carried.append(Carried(KV_SHEET, f"B{r}", src.cells["値"], key, value))
+    result.rows[KV_SHEET] = kv_out
+
+    for name, sheet in sheets.items():
+        if sheet.kind == contract.KEYVALUE:
+            continue
+        headers = sheet.headers
+        old_headers = set(old_sheets[name].headers)
+        seen = dict.fromkeys(h for src in rows.get(name, []) for h in src.values)
+        result.dropped_columns.extend(f"{name}!{h}" for h in seen if h not in headers)
+        if name in EMPTY_SHEETS:
+            result.rows[name] = []
+            continue
+        out_rows = []
+        for src in rows.get(name, []):
+            if src.project in ended:
+                continue
+            r = 2 + len(out_rows)
+            new: dict[str, object] = {}
+            for i, h in enumerate(headers):
+                cell = f"{col_letter(i)}{r}"
+                origin = FROM_COLUMN.get(h, h) if name == "事業" else h
+                blank_here = name == "事業" and h in REVIEW_COLUMNS
+                # a header new this year (R6実績, R7事業費 …) has no value to carry
+                carry = origin in src.values and not blank_here and (origin in old_headers)
+                value = src.values.get(origin) if carry else None
+                if carry and not is_blank(value):
+                    new[h] = value
+                    result.carried.append(Carried(name, cell, src.cells[origin], h, value))
+                    if name == "事業" and _fill_kind(name, h, y, True, False) == "budget_actual":
+                        result.to_fill.append(ToFill(name, cell, h, "budget_actual", _row_label(name, src.values), value))
+                    elif h in src.marked:  # pre-filled in an earlier rollover and never confirmed
+                        result.to_fill.append(ToFill(name, cell, h, "unconfirmed", _row_label(name, src.values), value))
+                    continue
+                kind = _fill_kind(name, h, y, h in old_headers, src.project in section4)
+                if kind:
+                    result.to_fill.append(ToFill(name, cell, h, kind, _row_label(name, src.values)))
+            out_rows.append(new)
+        result.rows[name] = out_rows
+    return result
+
+
+# ---------------------------------------------------------------------------- files
+
+
+def rollover_book(book: RawBook, settings: Settings, to: int | None = None) -> Rollover:
+    """Validate the source and roll it; RolloverRefused when it breaks the contract."""
+    return _roll_checked(check_book(book, settings), book, to)
+
+
+def _roll_checked(checked: Checked, book: RawBook | None, to: int | None) -> Rollover:
+    if checked.unreadable or checked.errors or checked.report is None or book is None:
+        raise RolloverRefused(checked)
+    chosho = checked.report.chosho
+    return roll(source_rows(book, chosho), chosho, book.source, to)
+
+
+def rollover_file(source: str | os.PathLike | bytes, settings: Settings, to: int | None = None,
+                  name: str | None = None) -> Rollover:
+    """Read, validate and roll one input workbook, or a 調書 this tool built (its
+    embedded input, embed.py); a path or bytes. Raises RolloverRefused (unreadable:
+    exit 2; content errors: exit 1) or RolloverError. From a 調書 the carried values have
+    no source cell (the 調書's layout is not the input's)."""
+    checked, book, built = open_checked(source, settings, name, chosho=True)
+    if book is not None and not book.sheets:  # none of the input's sheets, no stored input
+        raise RolloverError("rollover.not-input", 1, path=checked.source)
+    result = _roll_checked(checked, book, to)
+    if built:
+        result.from_chosho = True
+        result.carried = [dataclasses.replace(c, source_cell="") for c in result.carried]
+        result.left_out = [dataclasses.replace(p, source_cell="") for p in result.left_out]
+    return result
+
+
+def _note_lines(result: Rollover) -> list[tuple[str, ...]]:
+    from chosho_xlsx.cycle.text import text
+
+    lines: list[tuple[str, ...]] = [
+        (text("note.title", "ja", source=Path(result.source).name, year=fiscal.label(result.from_year),
+              next=fiscal.label(result.to_year)),),
+        (),
+        (text("note.left-out", "ja"),),
+        ("事業番号", "事務事業名", "事業期間", "元のセル"),
+    ]
+    lines += [(p.number, p.name, p.period, p.source_cell) for p in result.left_out] or [("―",)]
+    lines += [(), (text("note.to-fill", "ja"),), ("シート", "セル", "列", "行", "内容", "仮の値")]
+    for t in result.to_fill:
+        prefilled = "" if t.prefilled is None else str(t.prefilled)
+        lines.append((t.sheet, t.cell, t.header, t.row, text(f"fill.{t.kind}", "ja"), prefilled))
+    return lines
+
+
+def build_rollover(result: Rollover):
+    """The new workbook in memory: the input template with the rows, a comment on each
+    pre-filled figure, and the note sheet."""
+    from openpyxl.comments import Comment
+
+    from chosho_xlsx.cycle.text import text
+    from chosho_xlsx.writers.template import _put, build_workbook
+
+    wb = build_workbook(result.to_year, result.plan_start, result.plan_end, result.rows)
+    for t in result.to_fill:
+        if t.prefilled is not None:
+            note = text(f"comment.{t.kind}", "ja", year=fiscal.label(result.from_year), value=t.prefilled)
+            comment = Comment(note, ROLLOVER_AUTHOR, width=260, height=110)
+            wb[t.sheet][t.cell].comment = comment
+    ws = wb.create_sheet(NOTE_SHEET)
+    for r, line in enumerate(_note_lines(result), start=1):
+        for c, value in enumerate(line, start=1):
+            _put(ws.cell(row=r, column=c), value)
+    for letter, width in zip("ABCDEF", (10, 34, 16, 24, 36, 12), strict=True):
+        ws.column_dimensions[letter].width = width
+    return wb
+
+
+def write_rollover(result: Rollover, path: str | os.PathLike) -> None:
+    """Write the new workbook atomically and deterministically."""
+    from chosho_xlsx.writers.template import save_workbook
+
+    save_workbook(build_rollover(result), path)
+
+
+def rollover_bytes(result: Rollover) -> bytes:
+    """The new workbook as bytes (for the portal's download)."""
+    with tempfile.TemporaryDirectory(prefix="chosho-") as tmp:
+        path = Path(tmp) / "next.xlsx"
+        write_rollover(result, path)
+        return path.read_bytes()
+
+
+__all__ = [
+    "Carried", "LeftOut", "Rollover", "RolloverError", "RolloverRefused", "ToFill",
+    "build_rollover", "roll", "rollover_book", "rollover_bytes", "rollover_file",
+    "write_rollover",
+]

@@ -1,0 +1,170 @@
+"""A department workbook as the yearly-cycle commands need it: read from a path or from
+bytes (the portal's upload), and its records' cell values as read, by header, with the
+cell each came from."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from chosho_xlsx.batch.pipeline import Checked, read_input
+from chosho_xlsx.contract.parsers import is_blank
+from chosho_xlsx.contract.spec import Column
+from chosho_xlsx.domain.model import Chosho
+from chosho_xlsx.intake.reader import RawBook
+from chosho_xlsx.intake.scan import col_index
+
+KV_SHEET = "調書"
+
+
+def read_source(source: str | os.PathLike | bytes, name: str | None = None,
+                chosho: bool = False) -> tuple[RawBook, bool]:
+    """A workbook given as a path or as its bytes (the portal's upload), read after the
+    safety check, and whether it was a 調書 this tool built (with `chosho`: its embedded
+    input, embed.py, read as the input workbook it came from). Raises UnreadableFile."""
+    if isinstance(source, bytes | bytearray):
+        with tempfile.TemporaryDirectory(prefix="chosho-") as tmp:
+            path = Path(tmp) / "input.xlsx"
+            path.write_bytes(source)
+            book, built = read_source(path, name or "input.xlsx", chosho)
+        return book, built
+    label = name or str(source)
+    if chosho:
+        from chosho_xlsx.contract.findings import UnreadableFile
+        from chosho_xlsx.intake.safety import check_workbook
+        from chosho_xlsx.writers.embed import EmbeddedError, read_embedded
+
+        check_workbook(source)
+        try:
+            rows = read_embedded(source)
+        except EmbeddedError as exc:
+            raise UnreadableFile("E-FILE-CHOSHO-DAMAGED", label, reason=str(exc)) from None
+        except Exception as exc:  # a custom.xml a parser chokes on
+            raise UnreadableFile("E-FILE-CORRUPT", label, reason=type(exc).__name__) from None
+        if rows is not None:
+            return _book_from_embedded(rows, label), True
+    book = read_input(source)
+    book.source = label
+    return book, False
+
+
+def _book_from_embedded(rows: dict, label: str) -> RawBook:
+    from chosho_xlsx.contract.findings import UnreadableFile
+    from chosho_xlsx.contract.loader import headers_for
+    from chosho_xlsx.domain import fiscal
+    from chosho_xlsx.intake.reader import book_from_rows
+
+    kv = {r.get("項目"): r.get("値") for r in rows.get(KV_SHEET, []) if isinstance(r, dict)}
+    try:
+        fy = fiscal.parse_year(kv.get("実施年度"))
+        period = fiscal.parse_period(kv.get("計画期間"))
+        if fy is None or period.end is None:
+            raise fiscal.YearError(str(kv.get("実施年度")))
+    except fiscal.YearError as exc:
+        raise UnreadableFile("E-FILE-CHOSHO-DAMAGED", label, reason=str(exc)) from None
+    return book_from_rows(rows, headers_for(fy, period.start, period.end), label)
+
+
+def open_checked(source: str | os.PathLike | bytes, settings, name: str | None = None,
+                 chosho: bool = False) -> tuple[Checked, RawBook | None, bool]:
+    """Read and validate a workbook (path or bytes); never raises for a bad file: an
+    unreadable one is a Checked with its one finding, named as the caller knows it (not
+    by the temporary file bytes are read from). Returns the validation, the book and
+    whether it was a 調書 (see read_source)."""
+    from chosho_xlsx.batch.pipeline import check_book
+    from chosho_xlsx.contract.findings import Finding, UnreadableFile
+
+    label = name or ("input.xlsx" if isinstance(source, bytes | bytearray) else str(source))
+    try:
+        book, built = read_source(source, label, chosho)
+    except UnreadableFile as exc:
+        f = exc.finding
+        return Checked(label, [Finding(f.code, label, f.value, {**f.params, "path": label})], None,
+                       unreadable=True), None, False
+    return check_book(book, settings), book, built
+
+
+def keyvalue_cells(book: RawBook) -> dict[str, str]:
+    """The 調書 sheet's items → the cell of their value: 「施策名」 → 「調書!B4」."""
+    return {row.values["項目"]: f"{KV_SHEET}!{row.cells['値']}" for row in _keyvalue_rows(book)}
+
+
+def _keyvalue_rows(book: RawBook) -> list[SourceRow]:
+    """The 調書 sheet: one row per item, {項目, 値} as read."""
+    kv = book.sheets.get(KV_SHEET)
+    items: list[SourceRow] = []
+    for r, row in enumerate(kv.rows[1:] if kv else [], start=2):
+        if row and not is_blank(row[0]):
+            items.append(SourceRow({"項目": str(row[0]).strip(), "値": _plain(row[1] if len(row) > 1 else "")},
+                                   {"項目": f"A{r}", "値": f"B{r}"}))
+    return items
+
+
+def _columns(chosho: Chosho) -> dict[str, dict[str, Column]]:
+    """Sheet → header → the contract's column (the optional ones included)."""
+    from chosho_xlsx.contract import spec as contract
+
+    args = (chosho.fiscal_year, chosho.plan_start, chosho.plan_end)
+    optional = contract.optional_columns(*args)
+    return {s.name: {c.header: c for c in (*s.columns, *optional.get(s.name, ()))} for s in contract.sheets(*args)}
+
+
+def _seen(book: RawBook, sheet: str, row: int, col: int, column: Column | None, value: object) -> object:
+    """A cell's value to write back so that it reads the same: a number whose number
+    format changes what it means (0.656 shown 「65.6%」) as the clerk sees it — 「65.6%」
+    as text, an amount as its whole 千円 — anything else as it is."""
+    from chosho_xlsx.contract.loader import _as_seen
+    from chosho_xlsx.domain.quantity import Quantity
+
+    seen = _as_seen(book, sheet, row, col, column, value) if column is not None else value
+    if not isinstance(seen, Quantity):
+        return _plain(seen)
+    if column is not None and column.type == "money" and seen.unit in ("", "千円") and seen.value is not None \
+            and seen.value == seen.value.to_integral_value():
+        return int(seen.value)
+    return seen.text()
+
+
+def _plain(value: object) -> object:
+    """A cell value as it is written back: whole floats (calamine reads 1 as 1.0) as int."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+@dataclass(frozen=True)
+class SourceRow:
+    """One record of the source: values by header, the cell each came from, and for
+    事業 and 事業指標 rows the project's number as the model reads it."""
+
+    values: dict[str, object]
+    cells: dict[str, str]
+    project: str = ""
+    marked: frozenset[str] = frozenset()  # headers whose cell still carries a tool's mark (marks.py)
+
+
+def source_rows(book: RawBook, chosho: Chosho) -> dict[str, list[SourceRow]]:
+    """The source's records with each cell's value as read (text as typed, numbers as
+    numbers), by header, in the source's row order; the 調書 sheet as one row per item."""
+    out: dict[str, list[SourceRow]] = {KV_SHEET: _keyvalue_rows(book)}
+    records = [(g.origin, "") for g in chosho.groups] + [(i.origin, "") for i in chosho.items]
+    records += [(i.origin, "") for i in chosho.indicators] + [(i.origin, "") for i in chosho.issues]
+    for p in chosho.projects:
+        records.append((p.origin, p.number))
+        records += [(pi.origin, p.number) for pi in p.indicators]
+    columns = _columns(chosho)
+    for origin, number in sorted(records, key=lambda r: (r[0].sheet, r[0].row)):
+        sheet = book.sheets[origin.sheet]
+        cols = {h: col_index(c) for h, c in origin.columns.items()}
+        out.setdefault(origin.sheet, []).append(SourceRow(
+            {h: _seen(book, origin.sheet, origin.row, i, columns[origin.sheet].get(h), sheet.value(origin.row, i))
+             for h, i in cols.items()},
+            {h: f"{c}{origin.row}" for h, c in origin.columns.items()},
+            number,
+            frozenset(h for h, i in cols.items() if (origin.sheet, origin.row, i) in book.marked),
+        ))
+    return out
+
+

@@ -1,0 +1,135 @@
+"""The rules engine's settings (schemas/rules.yaml), read once at start-up."""
+
+from __future__ import annotations
+
+import operator
+from dataclasses import dataclass
+from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+from chosho_xlsx.common.resources import read_yaml_mapping, schema_file
+from chosho_xlsx.contract.parsers import EXCEL_TEXT_MAX
+
+ROUNDINGS = {"down": ROUND_DOWN, "half_up": ROUND_HALF_UP, "up": ROUND_CEILING}
+OPS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt, "==": operator.eq}
+METRICS = ("budget_change", "lowest_rate")
+
+
+class SettingsError(ValueError):
+    """The rules file is missing or malformed."""
+
+
+@dataclass(frozen=True)
+class Proposal:
+    propose: str
+    metric: str | None = None
+    op: str = ">="
+    value: Decimal = Decimal(0)
+
+    def matches(self, metrics: dict[str, Decimal | None]) -> bool:
+        if self.metric is None:
+            return True
+        found = metrics.get(self.metric)
+        return found is not None and OPS[self.op](found, self.value)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much of a workbook we read, and how long one input may take in a batch: far
+    above any real 調書 (under a hundred rows per sheet), far below what exhausts a
+    machine. Past them: one finding, nothing read further (README「Limits」)."""
+
+    rows_per_sheet: int = 2_000
+    cells_per_sheet: int = 200_000  # rows × columns of the sheet's used area
+    text_length: int = EXCEL_TEXT_MAX  # per cell, UTF-16 code units, at most Excel's
+    seconds_per_file: float = 120.0  # per input of a batch build
+
+
+@dataclass(frozen=True)
+class Settings:
+    rounding: str = ROUND_DOWN
+    bound_cap: int = 100
+    decreasing: str = "target_over_actual"
+    on_track_from: int = 100
+    slightly_behind_from: int = 80
+    allowed_reviews: tuple[str, ...] = ("拡充", "改善", "統合", "縮小", "廃止", "―")
+    new_label: str = "{year}新規"
+    proposals: tuple[Proposal, ...] = ()
+    expands: tuple[str, ...] = ("拡充",)
+    shrinks: tuple[str, ...] = ("縮小", "廃止")
+    limits: Limits = Limits()
+    source: str = ""
+
+
+def _get(d: dict, key: str, kind: type, default):
+    value = d.get(key, default)
+    if not isinstance(value, kind):
+        name = getattr(kind, "__name__", None) or " or ".join(k.__name__ for k in kind)
+        raise SettingsError(f"{key}: expected {name}, got {value!r}")
+    return value
+
+
+def _positive(d: dict, key: str, kind: type, default, at_most=None):
+    try:
+        value = _get(d, key, kind, default)
+    except SettingsError as exc:
+        raise SettingsError(f"limits.{exc}") from None
+    if isinstance(value, bool) or value <= 0 or (at_most is not None and value > at_most):
+        bound = f" and at most {at_most:,}" if at_most is not None else ""
+        raise SettingsError(f"limits.{key}: a number above 0{bound}, got {value!r}")
+    return value
+
+
+def _limits(raw: dict) -> Limits:
+    d = _get(raw, "limits", dict, {})
+    default = Limits()
+    return Limits(
+        rows_per_sheet=_positive(d, "rows_per_sheet", int, default.rows_per_sheet),
+        cells_per_sheet=_positive(d, "cells_per_sheet", int, default.cells_per_sheet),
+        text_length=_positive(d, "text_length", int, default.text_length, EXCEL_TEXT_MAX),
+        seconds_per_file=float(_positive(d, "seconds_per_file", (int, float), default.seconds_per_file)),
+    )
+
+
+def load_settings(path: str | Path | None = None) -> Settings:
+    path = Path(path) if path else schema_file("rules.yaml")
+    raw = read_yaml_mapping(path, SettingsError)
+    try:
+        rate = _get(raw, "rate", dict, {})
+        status = _get(raw, "status", dict, {})
+        review = _get(raw, "review", dict, {})
+        rounding = _get(rate, "rounding", str, "down")
+        if rounding not in ROUNDINGS:
+            raise SettingsError(f"rate.rounding: one of {sorted(ROUNDINGS)}, got {rounding!r}")
+        decreasing = _get(rate, "decreasing", str, "target_over_actual")
+        if decreasing not in ("target_over_actual", "actual_over_target"):
+            raise SettingsError(f"rate.decreasing: unknown {decreasing!r}")
+        proposals = []
+        for i, p in enumerate(_get(review, "proposals", list, [])):
+            if not isinstance(p, dict) or "propose" not in p:
+                raise SettingsError(f"review.proposals[{i}]: needs 'propose'")
+            metric = p.get("metric")
+            if metric is not None and metric not in METRICS:
+                raise SettingsError(f"review.proposals[{i}].metric: one of {METRICS}")
+            op = str(p.get("op", ">="))
+            if op not in OPS:
+                raise SettingsError(f"review.proposals[{i}].op: one of {sorted(OPS)}")
+            proposals.append(
+                Proposal(str(p["propose"]), metric, op, Decimal(str(p.get("value", 0))))
+            )
+        return Settings(
+            rounding=ROUNDINGS[rounding],
+            bound_cap=int(_get(rate, "bound_cap", int, 100)),
+            decreasing=decreasing,
+            on_track_from=int(_get(status, "on_track_from", int, 100)),
+            slightly_behind_from=int(_get(status, "slightly_behind_from", int, 80)),
+            allowed_reviews=tuple(str(v) for v in _get(review, "allowed", list, [])),
+            new_label=str(_get(review, "new_label", str, "{year}新規")),
+            proposals=tuple(proposals),
+            expands=tuple(str(v) for v in _get(review, "expands", list, ["拡充"])),
+            shrinks=tuple(str(v) for v in _get(review, "shrinks", list, ["縮小", "廃止"])),
+            limits=_limits(raw),
+            source=str(path),
+        )
+    except SettingsError as exc:
+        raise SettingsError(f"{path}: {exc}") from None

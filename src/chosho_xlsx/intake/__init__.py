@@ -1,0 +1,7 @@
+"""Stage 1, intake: a path (or uploaded bytes) in; a RawBook out, or UnreadableFile.
+
+Which files a command was given (files), whether each is safe to open as an .xlsx
+(safety: zip and XML bombs, encryption, old .xls, size limits), one streamed pass over
+the sheet XML for formulas, errors and number formats (scan, numformat), the cells a tool
+marked for a person (marks), and the cell values at their Excel positions (reader).
+Nothing here knows the input contract."""

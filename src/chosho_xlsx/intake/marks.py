@@ -1,0 +1,55 @@
+"""Cells a tool marked for a person to confirm, found through their comments.
+
+`rollover` pre-fills last year's planned 事業費 where this year's 実績 goes and puts a
+comment by ROLLOVER_AUTHOR on each such cell; validate warns (W-PREFILLED) while the
+comment is there, so a planned figure is never silently taken as the actual. The clerk
+confirms the figure and deletes the comment. calamine does not read comments, so the
+sheet's comments part is read here."""
+
+from __future__ import annotations
+
+import posixpath
+import zipfile
+from xml.etree import ElementTree
+
+from chosho_xlsx.intake.scan import _REF_RE, Key, _elements, col_index
+
+ROLLOVER_AUTHOR = "chosho-xlsx rollover"
+
+_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+
+
+def _comments_member(zf: zipfile.ZipFile, names: set[str], sheet_member: str) -> str | None:
+    folder, base = posixpath.split(sheet_member)
+    rels = f"{folder}/_rels/{base}.rels"
+    if rels not in names:
+        return None
+    for attrs in _elements(zf, rels, "Relationship"):
+        kind, target = attrs.get("Type", ""), attrs.get("Target", "")
+        if not target or not kind.endswith("/comments"):
+            continue
+        member = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
+        return member if member in names else None
+    return None
+
+
+def marked_cells(zf: zipfile.ZipFile, members: list[tuple[str, str]],
+                 author: str = ROLLOVER_AUTHOR) -> dict[Key, str]:
+    """(sheet, 1-based row, 0-based column) → comment text, for every comment by `author`
+    in the sheets `members` names ((sheet name, zip member), formulas.scan_open). Call
+    after safety.check_workbook (no DTD, sane sizes)."""
+    out: dict[Key, str] = {}
+    names = set(zf.namelist())
+    for sheet, member in members:
+        part = _comments_member(zf, names, member)
+        if part is None:
+            continue
+        root = ElementTree.fromstring(zf.read(part))
+        authors = [a.text or "" for a in root.iter(f"{_NS}author")]
+        for c in root.iter(f"{_NS}comment"):
+            i = int(c.get("authorId", "-1"))
+            m = _REF_RE.fullmatch(c.get("ref", ""))
+            if m and 0 <= i < len(authors) and authors[i] == author:
+                text = "".join(t.text or "" for t in c.iter(f"{_NS}t"))
+                out[(sheet, int(m[2]), col_index(m[1]))] = text
+    return out

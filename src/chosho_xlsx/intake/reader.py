@@ -1,0 +1,113 @@
+"""Reading a department workbook's cell values, fast (python-calamine), into a RawBook
+that keeps every value at its Excel position. The bundled example (YAML rows) becomes a
+RawBook too, so both go through one parser."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from chosho_xlsx.intake.numformat import NumberFormat
+
+from chosho_xlsx.domain.settings import Limits
+
+
+@dataclass
+class RawSheet:
+    name: str
+    rows: list[list[object]]  # rows[0] is Excel row 1, rows[r][0] is column A
+
+    def value(self, row: int, col: int) -> object:
+        """The value at 1-based Excel row and 0-based column; '' outside the data."""
+        if 1 <= row <= len(self.rows):
+            cells = self.rows[row - 1]
+            if 0 <= col < len(cells):
+                return cells[col]
+        return ""
+
+
+@dataclass
+class RawBook:
+    source: str
+    sheets: dict[str, RawSheet]  # by the contract's name (「指標」 even if saved as 「指標 」)
+    # (sheet, 1-based row, 0-based column) of formula cells → True if a cached value exists
+    formulas: dict[tuple[str, int, int], bool] = field(default_factory=dict)
+    # (sheet, 1-based row, 0-based column) of cells holding an error value → 「#N/A」 …
+    errors: dict[tuple[str, int, int], str] = field(default_factory=dict)
+    # contract name → the sheet's name in the file, where they differ (「指標」 → 「指標 」)
+    renamed: dict[str, str] = field(default_factory=dict)
+    names: list[str] = field(default_factory=list)  # every sheet of the file, in its order
+    # (sheet, 1-based row, 0-based column) of numbers whose number format changes what
+    # they mean to the clerk (percent, scaling, a unit) → that format (numformat)
+    formats: dict[tuple[str, int, int], NumberFormat] = field(default_factory=dict)
+    # cells a tool marked for a person to confirm (marks.py) → the comment's text
+    marked: dict[tuple[str, int, int], str] = field(default_factory=dict)
+
+
+def match_sheet(wanted: str, names: list[str]) -> str | None:
+    """The sheet of `names` that is `wanted`: the same name, else the first whose name is
+    the same once spaces and character width are set aside (cells.name_key), as headers
+    are read. None when there is none."""
+    from chosho_xlsx.contract.parsers import name_key
+
+    if wanted in names:
+        return wanted
+    key = name_key(wanted)
+    return next((n for n in names if name_key(n) == key), None)
+
+
+def read_book(path: str | Path, sheet_names: tuple[str, ...] | None = None,
+              limits: Limits | None = None) -> RawBook:
+    """Read the values of the named sheets (all sheets when None).
+
+    Call safety.check_workbook first: this trusts the file to be a sane xlsx. With
+    `limits`, a sheet past them is refused (findings.UnreadableFile) before calamine
+    builds its grid of values."""
+    import zipfile
+
+    from python_calamine import CalamineWorkbook
+
+    from chosho_xlsx.intake.marks import marked_cells
+    from chosho_xlsx.intake.scan import scan_open
+
+    wb = CalamineWorkbook.from_path(str(path))
+    try:
+        names = list(wb.sheet_names)
+        if sheet_names is None:
+            actual = {n: n for n in names}
+        else:
+            actual = {w: found for w in sheet_names if (found := match_sheet(w, names)) is not None}
+        # One open of the zip for the cell scan and the comments (marks): the workbook's
+        # parts that locate the sheets are parsed once for both.
+        with zipfile.ZipFile(path) as zf:
+            scan, members = scan_open(zf, tuple(actual.values()), limits, str(path))
+            marks = marked_cells(zf, members)
+        sheets = {
+            name: RawSheet(name, wb.get_sheet_by_name(real).to_python(skip_empty_area=False))
+            for name, real in actual.items()
+        }
+    finally:
+        wb.close()
+    canonical = {real: name for name, real in actual.items()}
+
+    def by_name(cells: dict) -> dict:
+        return {(canonical[s], r, c): v for (s, r, c), v in cells.items()}
+
+    renamed = {name: real for name, real in actual.items() if name != real}
+    marked = by_name(marks)
+    return RawBook(str(path), sheets, by_name(scan.formulas), by_name(scan.errors), renamed, names,
+                   by_name(scan.formats), marked)
+
+
+def book_from_rows(rows: dict[str, list[dict]], headers: dict[str, list[str]], source: str) -> RawBook:
+    """A RawBook from records keyed by header (the bundled example), laid out as the
+    template lays them out: headers in row 1, one record per row."""
+    sheets = {}
+    for name, hdrs in headers.items():
+        grid: list[list[object]] = [list(hdrs)]
+        for rec in rows.get(name, []):
+            grid.append(["" if rec.get(h) is None else rec.get(h) for h in hdrs])
+        sheets[name] = RawSheet(name, grid)
+    return RawBook(source, sheets, names=list(sheets))

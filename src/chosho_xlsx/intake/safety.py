@@ -1,0 +1,513 @@
+"""Whether a department's file can be read safely as an .xlsx workbook.
+
+Runs before any parser (openpyxl, calamine) sees the file, so that a hostile or broken
+file is refused with one clear sentence instead of a traceback, a hang or a machine out
+of memory. Every refusal is an `UnreadableFile` whose code has its texts in
+data/messages.yaml.
+
+The zip is read here by hand (central directory through `zipfile`, member data raw and
+inflated with `zlib`) rather than with `ZipFile.open`, because `zipfile` silently stops
+at the *declared* size: through it a member that understates its size looks honest,
+while a parser that trusts the deflate stream rather than the header inflates it all."""
+
+from __future__ import annotations
+
+import os
+import stat
+import struct
+import zipfile
+import zlib
+from collections.abc import Iterable, Iterator
+from typing import BinaryIO, NoReturn
+
+from chosho_xlsx.contract.findings import UnreadableFile
+
+KiB = 1024
+MiB = 1024 * KiB
+
+# A department's 調書 workbook unpacks to a few MB even with pictures; 200 MB is far above
+# any real one, and turns "whatever a bomb declares" into a known worst case for the
+# parsers after us.
+MAX_TOTAL_UNCOMPRESSED = 200 * MiB
+
+# Real sheet XML deflates about 10-20:1 (measured on xlsxwriter output: 300,000 styled
+# cells in 100,000 identical rows give 11:1, 200,000 cells of one repeated string 17:1).
+# Deflate reaches ~1030:1 on zeros, which is what bombs are made of; 100:1 leaves 5x
+# headroom over the most repetitive real sheet.
+MAX_RATIO = 100
+
+# The ratio only matters when the member is big enough to hurt: tiny parts (an empty
+# sheet, a styles part) legitimately reach any ratio and cost nothing to inflate.
+RATIO_FLOOR = 4 * MiB
+
+# A workbook with 255 sheets, each with a drawing, comments and their relationships, has
+# about 2,000 parts; tens of thousands only come from crafted archives whose central
+# directory alone is slow to parse.
+MAX_MEMBERS = 10_000
+
+# Read and inflate in pieces this big, so memory stays flat whatever the file declares.
+CHUNK = 64 * KiB
+
+# Only when an OLE2 directory cannot be parsed: how far to look for the stream name.
+OLE_SCAN_BYTES = 8 * MiB
+
+# Excel writes a handful of directory sectors; the cap bounds the walk of a crafted chain.
+MAX_OLE_DIRECTORY_SECTORS = 1024
+
+OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
+ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
+# Every xlsx writer (Excel, LibreOffice, openpyxl, xlsxwriter) puts these two at these
+# names, and both parsers need them; a .docx, .xlsb or plain zip lacks one.
+REQUIRED_PARTS = ("[Content_Types].xml", "xl/workbook.xml")
+ENCRYPTION_STREAMS = frozenset({"encryptedpackage", "encryptioninfo"})
+
+# A DTD is the only way into entity expansion (billion laughs) and external entities
+# (XXE), and Excel never writes one. XML may be encoded in UTF-16 or UTF-32, which expat
+# and libxml2 both honour, so each part is searched in the encoding that its first four
+# bytes announce (XML 1.0 appendix F, the same rule the parsers follow); every other
+# encoding a parser accepts here keeps "<!DOCTYPE" in ASCII.
+_DTD_MARKERS = ("<!DOCTYPE", "<!ENTITY")
+_ENCODING_BY_START = (
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\x00\x00\x00<", "utf-32-be"),
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"<\x00\x00\x00", "utf-32-le"),
+    (b"\xfe\xff", "utf-16-be"),
+    (b"\x00<", "utf-16-be"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"<\x00", "utf-16-le"),
+)
+_MARKER_OVERLAP = len("<!DOCTYPE".encode("utf-32-le")) - 1
+
+
+# Pictures and binary parts are not XML to openpyxl or calamine in a normal workbook, and
+# an SVG picture may legitimately carry <!DOCTYPE svg ...>. A hostile package that points
+# a sheet relationship at one of these still meets defusedxml inside openpyxl.
+_NOT_XML_SUFFIXES = (
+    ".png",
+    ".jpg",
+    ".jpeg",
+    ".jpe",
+    ".gif",
+    ".bmp",
+    ".tif",
+    ".tiff",
+    ".ico",
+    ".wdp",
+    ".emf",
+    ".wmf",
+    ".emz",
+    ".wmz",
+    ".svg",
+    ".bin",
+)
+_NOT_XML_FOLDERS = ("xl/embeddings/",)
+
+# Errors that zipfile, struct and zlib raise on malformed data, as opposed to the
+# operating system failing to read.
+_DAMAGE = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    zlib.error,
+    EOFError,
+    struct.error,
+    ValueError,
+    NotImplementedError,
+    KeyError,
+    IndexError,
+    OverflowError,
+)
+
+
+class _Damaged(Exception):
+    """Malformed archive data found by the checks here (becomes E-FILE-CORRUPT)."""
+
+
+def check_workbook(path: str | os.PathLike) -> None:
+    """Raise findings.UnreadableFile(code, str(path), **params) if the file cannot be read safely."""
+    where = os.fsdecode(path)
+    try:
+        _check(path, where)
+    except UnreadableFile:
+        raise
+    except OSError as error:
+        raise UnreadableFile("E-FILE-UNREADABLE", where, reason=_os_reason(error)) from error
+    except Exception as error:  # the caller promises exit 2 with a sentence, never a traceback
+        raise UnreadableFile(
+            "E-FILE-UNREADABLE", where, reason=f"{type(error).__name__}: {error}"
+        ) from error
+
+
+def _check(path: str | os.PathLike, where: str) -> None:
+    try:
+        info = os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        raise UnreadableFile("E-FILE-MISSING", where) from None
+    if stat.S_ISDIR(info.st_mode):
+        # A folder reaches here when it was named as a file, or when listing it failed
+        # while a folder given was searched: then its workbooks were not checked.
+        try:
+            with os.scandir(path):
+                pass
+        except OSError as error:
+            raise UnreadableFile("E-FILE-FOLDER-UNREADABLE", where, reason=_os_reason(error)) from None
+        raise UnreadableFile("E-FILE-DIRECTORY", where)
+    if not stat.S_ISREG(info.st_mode):
+        # Opening a FIFO would block and a device can be endless (/dev/zero).
+        raise UnreadableFile("E-FILE-UNREADABLE", where, reason="not a regular file")
+    if info.st_size == 0:
+        raise UnreadableFile("E-FILE-EMPTY", where)
+
+    with open(path, "rb") as f:
+        # The size of what was opened, in case the file changed since the stat above.
+        size = os.fstat(f.fileno()).st_size
+        head = f.read(len(OLE_MAGIC))
+        if head == OLE_MAGIC:
+            _refuse_ole(f, size, where)
+        if not head.startswith(ZIP_MAGICS):
+            raise UnreadableFile("E-FILE-NOT-XLSX", where)
+        _check_zip(f, size, where)
+
+
+# ---- OLE2 compound files: old .xls, or an encrypted workbook -------------------------
+
+
+def _refuse_ole(f: BinaryIO, size: int, where: str) -> NoReturn:
+    names = _ole_stream_names(f, size)
+    if names is None:
+        encrypted = _contains(f, "EncryptedPackage".encode("utf-16-le"), OLE_SCAN_BYTES)
+    else:
+        encrypted = bool(names & ENCRYPTION_STREAMS)
+    raise UnreadableFile("E-FILE-ENCRYPTED" if encrypted else "E-FILE-XLS", where)
+
+
+class _BadOle(Exception):
+    pass
+
+
+def _ole_stream_names(f: BinaryIO, size: int) -> set[str] | None:
+    """Case-folded names of the directory entries, or None if the directory can't be read.
+
+    Follows the directory sector chain through the FAT (and DIFAT), so the directory is
+    found wherever it lies: a writer may put it after megabytes of encrypted package."""
+    names: set[str] = set()
+    try:
+        f.seek(0)
+        header = f.read(512)
+        if len(header) < 512:
+            raise _BadOle
+        shift = struct.unpack_from("<H", header, 30)[0]
+        if shift not in (9, 12):
+            raise _BadOle
+        sector_size = 1 << shift
+        per_sector = sector_size // 4
+        sector_count = max(0, (size + sector_size - 1) // sector_size - 1)
+        first_dir = struct.unpack_from("<I", header, 48)[0]
+        difat_next, difat_seen = struct.unpack_from("<I", header, 68)[0], 0
+        fat_ids = list(struct.unpack_from("<109I", header, 76))
+
+        def sector(number: int) -> bytes:
+            if number >= sector_count:
+                raise _BadOle
+            f.seek((number + 1) * sector_size)
+            data = f.read(sector_size)
+            if len(data) < sector_size:
+                data += bytes(sector_size - len(data))
+            return data
+
+        def fat_sector_id(index: int) -> int:
+            nonlocal difat_next, difat_seen
+            while index >= len(fat_ids):
+                if difat_next >= 0xFFFFFFFA or difat_seen >= sector_count:
+                    raise _BadOle
+                data = sector(difat_next)
+                fat_ids.extend(struct.unpack_from(f"<{per_sector - 1}I", data))
+                difat_next = struct.unpack_from("<I", data, sector_size - 4)[0]
+                difat_seen += 1
+            return fat_ids[index]
+
+        fat_cache: dict[int, bytes] = {}
+
+        def next_sector(number: int) -> int:
+            fat_sector = fat_sector_id(number // per_sector)
+            if fat_sector not in fat_cache:
+                fat_cache[fat_sector] = sector(fat_sector)
+            return struct.unpack_from("<I", fat_cache[fat_sector], (number % per_sector) * 4)[0]
+
+        current, visited = first_dir, set()
+        while current < 0xFFFFFFFA and len(visited) < MAX_OLE_DIRECTORY_SECTORS:
+            if current in visited:
+                raise _BadOle
+            visited.add(current)
+            data = sector(current)
+            for offset in range(0, sector_size, 128):
+                entry = data[offset : offset + 128]
+                name_length, kind = struct.unpack_from("<HB", entry, 64)
+                if kind in (1, 2, 5) and 2 <= name_length <= 64:
+                    raw = entry[: name_length - 2]
+                    names.add(raw.decode("utf-16-le", "replace").casefold())
+            current = next_sector(current)
+    except (_BadOle, struct.error):
+        return names or None
+    return names
+
+
+def _contains(f: BinaryIO, needle: bytes, limit: int) -> bool:
+    f.seek(0)
+    tail, read = b"", 0
+    while read < limit:
+        chunk = f.read(min(CHUNK, limit - read))
+        if not chunk:
+            return False
+        if needle in tail + chunk:
+            return True
+        tail, read = chunk[-(len(needle) - 1) :], read + len(chunk)
+    return False
+
+
+# ---- zip: structure, parts, declared sizes, then every member streamed ---------------
+
+
+def _check_zip(f: BinaryIO, size: int, where: str) -> None:
+    try:
+        count = _central_directory_count(f, size)
+    except _Damaged as error:
+        raise UnreadableFile("E-FILE-CORRUPT", where, detail=str(error)) from None
+    if count > MAX_MEMBERS:
+        raise UnreadableFile(
+            "E-FILE-TOO-MANY-PARTS", where, count=f"{count:,}+", limit=f"{MAX_MEMBERS:,}"
+        )
+
+    try:
+        f.seek(0)
+        members = zipfile.ZipFile(f).infolist()
+    except _DAMAGE as error:
+        raise UnreadableFile("E-FILE-CORRUPT", where, detail=str(error)) from None
+    if len(members) > MAX_MEMBERS:
+        raise UnreadableFile(
+            "E-FILE-TOO-MANY-PARTS", where, count=f"{len(members):,}", limit=f"{MAX_MEMBERS:,}"
+        )
+
+    names = {member.filename for member in members}
+    if not all(part in names for part in REQUIRED_PARTS):
+        raise UnreadableFile("E-FILE-NOT-WORKBOOK", where)
+
+    _check_declared(members, size, where)
+
+    seen = 0
+    for member in members:
+        if member.flag_bits & 0x1:
+            # Zip-level encryption: not what Excel writes, but equally unreadable.
+            raise UnreadableFile("E-FILE-ENCRYPTED", where)
+        try:
+            seen = _check_member(f, size, member, seen, where)
+        except (_Damaged, *_DAMAGE) as error:
+            raise UnreadableFile(
+                "E-FILE-CORRUPT", where, member=member.filename, detail=str(error)
+            ) from None
+
+
+def _central_directory_count(f: BinaryIO, size: int) -> int:
+    """How many entries zipfile would build, counted without building them (up to one
+    past the limit): a crafted central directory of millions of entries takes zipfile
+    seconds and gigabytes, and the end record's own count may lie.
+
+    Finds the central directory exactly as zipfile does (end record without comment at
+    the very end, else the last signature in the final 64 KB; zip64 records just before
+    it), so the entries counted are the ones zipfile would read."""
+    tail_start = max(0, size - 22 - 0xFFFF)
+    f.seek(tail_start)
+    tail = f.read()
+    if len(tail) >= 22 and tail[-22:-18] == b"PK\x05\x06" and tail[-2:] == b"\0\0":
+        at = len(tail) - 22
+    else:
+        at = tail.rfind(b"PK\x05\x06")
+        if at < 0 or len(tail) - at < 22:
+            raise _Damaged("no end of central directory record")
+    end_position = tail_start + at
+    cd_size = struct.unpack_from("<I", tail, at + 12)[0]
+    cd_start = end_position - cd_size
+    if end_position >= 76:
+        f.seek(end_position - 76)
+        zip64 = f.read(76)
+        if zip64[:4] == b"PK\x06\x06" and zip64[56:60] == b"PK\x06\x07":
+            cd_size = struct.unpack_from("<Q", zip64, 40)[0]
+            cd_start = end_position - 76 - cd_size
+    if cd_start < 0:
+        raise _Damaged("bad offset for central directory")
+
+    f.seek(cd_start)
+    count = walked = 0
+    while walked < cd_size and count <= MAX_MEMBERS:
+        header = f.read(46)
+        if len(header) < 46 or header[:4] != b"PK\x01\x02":
+            break  # zipfile will say what is wrong, with fewer entries than the limit
+        name, extra, comment = struct.unpack_from("<3H", header, 28)
+        f.seek(name + extra + comment, os.SEEK_CUR)
+        walked += 46 + name + extra + comment
+        count += 1
+    return count
+
+
+def _check_declared(members: list[zipfile.ZipInfo], size: int, where: str) -> None:
+    """Refuse a bomb on what the central directory declares, before inflating a byte."""
+    total = sum(member.file_size for member in members)
+    worst = max(
+        (
+            member.file_size / max(member.compress_size, 1)
+            for member in members
+            if member.file_size > RATIO_FLOOR
+        ),
+        default=0.0,
+    )
+    if worst > MAX_RATIO:
+        _refuse_bomb(where, _human(total), worst)
+    if total > MAX_TOTAL_UNCOMPRESSED:
+        _refuse_size(where, _human(total), total / size)
+
+
+def _refuse_size(where: str, shown_size: str, ratio: float) -> NoReturn:
+    """Past the total limit: a bomb only if it got there by compressing like one; a
+    real workbook of big pictures is just too large, and is told so."""
+    if ratio > MAX_RATIO:
+        _refuse_bomb(where, shown_size, ratio)
+    raise UnreadableFile("E-FILE-TOO-LARGE", where, size=shown_size,
+                         max_size=_human(MAX_TOTAL_UNCOMPRESSED))
+
+
+def _refuse_bomb(where: str, shown_size: str, ratio: float) -> NoReturn:
+    raise UnreadableFile(
+        "E-FILE-ZIPBOMB",
+        where,
+        size=shown_size,
+        ratio=f"{ratio:,.0f}",
+        max_size=_human(MAX_TOTAL_UNCOMPRESSED),
+        max_ratio=f"{MAX_RATIO:,}",
+        ratio_floor=_human(RATIO_FLOOR),
+    )
+
+
+def _check_member(f: BinaryIO, size: int, member: zipfile.ZipInfo, seen: int, where: str) -> int:
+    """Inflate one member in chunks, checking its real size, its CRC and (for XML) that
+    it has no DTD. Returns the bytes inflated so far over the whole archive."""
+    if member.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        # Excel only writes these two; others would widen what the parsers must survive.
+        raise _Damaged(f"compression method {member.compress_type}")
+    name = member.filename
+    scan = not name.lower().endswith(_NOT_XML_SUFFIXES) and not name.startswith(_NOT_XML_FOLDERS)
+    real, crc = 0, 0
+    scanner = _DtdScanner() if scan else None
+    for piece, consumed in _inflate(_raw_chunks(f, size, member), member.compress_type):
+        real += len(piece)
+        seen += len(piece)
+        if real > member.file_size:
+            if member.compress_type == zipfile.ZIP_STORED:
+                raise _Damaged("stored member longer than declared")
+            _refuse_bomb(where, f"{_human(real)}+", real / max(consumed, 1))
+        # Redundant while the declared total is checked first; kept so that loosening
+        # that check can never let real bytes past the limit.
+        if seen > MAX_TOTAL_UNCOMPRESSED:
+            _refuse_size(where, f"{_human(seen)}+", max(seen / size, real / max(consumed, 1)))
+        crc = zlib.crc32(piece, crc)
+        if scanner and (marker := scanner.feed(piece)):
+            raise UnreadableFile("E-FILE-XMLBOMB", where, member=name, marker=marker)
+    if real != member.file_size:
+        raise _Damaged(f"{name}: {real} bytes, {member.file_size} declared")
+    if crc != member.CRC:
+        raise _Damaged(f"{name}: bad CRC-32")
+    return seen
+
+
+class _DtdScanner:
+    """Looks for a DTD marker in a part fed piece by piece, including a marker split
+    across two pieces. Searching for "<!" first keeps the cost at one pass per piece:
+    real parts have none, or only a rare comment or CDATA section."""
+
+    def __init__(self) -> None:
+        self._tail = b""
+        self._opener = b""
+        self._markers: tuple[tuple[str, bytes], ...] = ()
+
+    def feed(self, piece: bytes) -> str | None:
+        window = self._tail + piece
+        if not self._opener:
+            if len(window) < 4:  # too short to hold a marker, and the encoding is unknown
+                self._tail = window
+                return None
+            encoding = next(
+                (name for start, name in _ENCODING_BY_START if window.startswith(start)), "utf-8"
+            )
+            self._opener = "<!".encode(encoding)
+            self._markers = tuple((marker, marker.encode(encoding)) for marker in _DTD_MARKERS)
+        if self._opener in window:
+            for marker, pattern in self._markers:
+                if pattern in window:
+                    return marker
+        self._tail = window[-_MARKER_OVERLAP:]
+        return None
+
+
+def _raw_chunks(f: BinaryIO, size: int, member: zipfile.ZipInfo) -> Iterator[bytes]:
+    if not 0 <= member.header_offset <= size - 30:
+        raise _Damaged(f"{member.filename}: local header outside the file")
+    f.seek(member.header_offset)
+    local = f.read(30)
+    if len(local) < 30 or local[:4] != b"PK\x03\x04":
+        raise _Damaged(f"{member.filename}: bad local header")
+    name_length, extra_length = struct.unpack_from("<2H", local, 26)
+    raw_name = f.read(name_length)
+    # Same rule as zipfile: a local name that differs from the central directory's means
+    # two readers could see two different files.
+    encoding = "utf-8" if struct.unpack_from("<H", local, 6)[0] & 0x800 else "cp437"
+    if raw_name.decode(encoding) != member.orig_filename:
+        raise _Damaged(f"{member.filename}: local and central names differ")
+    start = member.header_offset + 30 + name_length + extra_length
+    if start + member.compress_size > size:
+        raise _Damaged(f"{member.filename}: data runs past the end of the file")
+    f.seek(start)
+    left = member.compress_size
+    while left:
+        chunk = f.read(min(CHUNK, left))
+        if not chunk:
+            raise _Damaged(f"{member.filename}: file ends inside the data")
+        left -= len(chunk)
+        yield chunk
+
+
+def _inflate(raw: Iterable[bytes], method: int) -> Iterator[tuple[bytes, int]]:
+    """Decompressed pieces of at most CHUNK bytes each, however much the input expands,
+    each with the compressed bytes consumed so far (the real ratio of a lying member)."""
+    consumed = 0
+    if method == zipfile.ZIP_STORED:
+        for chunk in raw:
+            consumed += len(chunk)
+            yield chunk, consumed
+        return
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    for chunk in raw:
+        pending = chunk
+        while pending and not inflater.eof:
+            piece = inflater.decompress(pending, CHUNK)
+            consumed += len(pending) - len(inflater.unconsumed_tail)
+            pending = inflater.unconsumed_tail
+            if piece:
+                yield piece, consumed
+    while not inflater.eof:
+        piece = inflater.decompress(b"", CHUNK)
+        if not piece:
+            raise _Damaged("deflate stream ends early")
+        yield piece, consumed
+
+
+def _human(count: float) -> str:
+    if count < KiB:
+        return f"{count:,.0f} B"
+    for unit in ("KB", "MB", "GB"):
+        count /= KiB
+        if count < KiB:
+            return f"{count:,.1f} {unit}"
+    return f"{count / KiB:,.1f} TB"
+
+
+def _os_reason(error: OSError) -> str:
+    return error.strerror or str(error)

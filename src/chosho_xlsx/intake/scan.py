@@ -1,0 +1,285 @@
+"""Which cells of a workbook hold formulas (and whether each has a cached value), error
+values, and numbers whose number format changes what they mean.
+
+calamine gives a formula cell's cached value (or nothing) but does not say it was a
+formula, and gives numbers without their number format; departments must not send
+formulas, and 「48.5%」 typed into a cell is 0.485 formatted as percent, so we look at the
+sheet XML (and the styles part) ourselves. calamine also builds each sheet as a dense
+grid up to its last cell: one value at XFD1048576 makes it abort the process, 200,000
+rows take gigabytes; the same pass stops at the first cell past the size limits
+(settings.Limits) and refuses the workbook.
+
+The parts are read by expat, streamed: one pass, linear in the part's size whatever it
+holds. Regular expressions over the raw XML were not: a run of unclosed 「<c>」 in a
+comment made each one search to the end of the part (quadratic: 35 KB zipped stalled
+validation for half an hour), and they saw markup inside comments that no parser sees."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from xml.parsers import expat
+
+from chosho_xlsx.contract.findings import UnreadableFile
+from chosho_xlsx.domain.settings import Limits
+from chosho_xlsx.intake.numformat import BUILTIN, NumberFormat, classify
+
+_REF_RE = re.compile(r"([A-Z]{1,3})([0-9]{1,7})")
+# Streamed in pieces this big, so memory stays flat however large the part is.
+_CHUNK = 64 * 1024
+
+Key = tuple[str, int, int]  # (sheet, 1-based row, 0-based column)
+
+
+class _Refused(Exception):
+    """A DTD in a part: the safety check refuses these first; never expand one here."""
+
+
+def _parser(start, end) -> expat.XMLParserType:
+    """An expat parser that refuses any DTD (entity expansion, external entities), as
+    defusedxml does; elements are reported with their prefix (「x:c」)."""
+    parser = expat.ParserCreate()
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+
+    def refuse(*_args) -> None:
+        raise _Refused("DTD")
+
+    parser.StartDoctypeDeclHandler = refuse
+    parser.EntityDeclHandler = refuse
+    parser.ExternalEntityRefHandler = refuse
+    parser.buffer_text = True
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    return parser
+
+
+def _feed(parser: expat.XMLParserType, stream) -> None:
+    while chunk := stream.read(_CHUNK):
+        parser.Parse(chunk, False)
+    parser.Parse(b"", True)
+
+
+def _local(tag: str) -> str:
+    return tag.rpartition(":")[2]
+
+
+def _elements(zf: zipfile.ZipFile, member: str, local_name: str) -> list[dict[str, str]]:
+    """The attributes of every element called `local_name` (any prefix) in one part."""
+    found: list[dict[str, str]] = []
+
+    def start(tag: str, attrs: dict[str, str]) -> None:
+        if _local(tag) == local_name:
+            found.append(attrs)
+
+    with zf.open(member) as stream:
+        _feed(_parser(start, None), stream)
+    return found
+
+
+def _workbook_rels(zf: zipfile.ZipFile, names: set[str]) -> list[dict[str, str]]:
+    rels = "xl/_rels/workbook.xml.rels"
+    return _elements(zf, rels, "Relationship") if rels in names else []
+
+
+def _sheet_members(zf: zipfile.ZipFile, names: set[str], sheet_names: tuple[str, ...],
+                   rels: list[dict[str, str]] | None = None) -> list[tuple[str, str]]:
+    """(sheet name, zip member of its XML) for the named sheets."""
+    targets = {}
+    # Attributes come in any order (Excel writes Id before Target, openpyxl Target before Id).
+    for attrs in _workbook_rels(zf, names) if rels is None else rels:
+        if "Id" in attrs and "Target" in attrs:
+            targets[attrs["Id"]] = attrs["Target"]
+    out = []
+    for attrs in _elements(zf, "xl/workbook.xml", "sheet"):
+        name = attrs.get("name")
+        rid = next((v for k, v in attrs.items() if k.endswith(":id")), None)
+        if name not in sheet_names or rid not in targets:
+            continue
+        target = targets[rid]
+        # absolute (「/xl/worksheets/sheet1.xml」, openpyxl) or relative to xl/ (Excel)
+        member = target.lstrip("/")
+        if not target.startswith("/") and not member.startswith("xl/"):
+            member = f"xl/{member}"
+        if member in names:
+            out.append((name, member))
+    return out
+
+
+def col_index(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
+@dataclass
+class CellScan:
+    formulas: dict[Key, bool] = field(default_factory=dict)  # → has a cached value
+    errors: dict[Key, str] = field(default_factory=dict)  # → the error value
+    # → the number format of a number whose format changes what it means (numformat)
+    formats: dict[Key, NumberFormat] = field(default_factory=dict)
+
+
+def _styles_member(names: set[str], rels: list[dict[str, str]]) -> str | None:
+    for attrs in rels:
+        target = attrs.get("Target", "")
+        if attrs.get("Type", "").endswith("/styles") and target:
+            member = target.lstrip("/")
+            if not target.startswith("/") and not member.startswith("xl/"):
+                member = f"xl/{member}"
+            return member if member in names else None
+    return "xl/styles.xml" if "xl/styles.xml" in names else None
+
+
+def meaningful_styles(zf: zipfile.ZipFile, member: str) -> dict[int, NumberFormat]:
+    """Cell style index (the `s` of a cell) → what its number format does to a number,
+    for the styles whose format changes the meaning (percent, scaling, a unit)."""
+    codes: dict[int, str] = {}
+    xfs: list[str] = []  # numFmtId of each cell style, in order
+    inside = [False]
+
+    def start(tag: str, attrs: dict[str, str]) -> None:
+        name = _local(tag)
+        if name == "numFmt" and attrs.get("numFmtId", "").isdigit():
+            codes[int(attrs["numFmtId"])] = attrs.get("formatCode", "")
+        elif name == "cellXfs":
+            inside[0] = True
+        elif name == "xf" and inside[0]:
+            xfs.append(attrs.get("numFmtId", "0"))
+
+    def end(tag: str) -> None:
+        if _local(tag) == "cellXfs":
+            inside[0] = False
+
+    with zf.open(member) as stream:
+        _feed(_parser(start, end), stream)
+    out: dict[int, NumberFormat] = {}
+    for index, fid in enumerate(xfs):
+        code = codes.get(int(fid), BUILTIN.get(int(fid))) if fid.isdigit() else None
+        fmt = classify(code) if code else None
+        if fmt is not None:
+            out[index] = fmt
+    return out
+
+
+class _SheetReader:
+    """The formula and error-value cells of one sheet, from expat's events, and its
+    used area. A cell without a reference (allowed, rarely written) takes the place
+    after the previous one, as in every spreadsheet reader. The area counts the cells
+    that hold a value (<v>, or an inline string <is>), as calamine does: a styled empty
+    cell or a formula without a value does not extend it."""
+
+    def __init__(self, sheet: str, scan: CellScan, styles: dict[int, NumberFormat],
+                 limits: Limits | None = None, where: str = "") -> None:
+        self.sheet, self.scan, self.styles = sheet, scan, styles
+        self.limits, self.where = limits, where
+        self.row, self.col = 0, -1
+        self.rows = self.cols = 0  # the used area: A1 to (cols, rows)
+        self.key: Key | None = None
+        self.error = self.formula = self.filled = False
+        self.format: NumberFormat | None = None
+        self.value: list[str] | None = None
+        self.parser = _parser(self.start, self.end)
+
+    def _fill(self) -> None:
+        """The current cell holds a value: grow the used area, refuse it past a limit."""
+        self.filled = True
+        row, col = self.row, self.col
+        if row <= self.rows and col < self.cols:
+            return
+        self.rows, self.cols = max(self.rows, row), max(self.cols, col + 1)
+        limits = self.limits
+        if limits is None:
+            return
+        from chosho_xlsx.contract.loader import col_letter
+
+        if row > limits.rows_per_sheet:
+            raise UnreadableFile("E-FILE-TOO-MANY-ROWS", self.where, sheet=self.sheet,
+                                 cell=f"{col_letter(col)}{row}", limit=f"{limits.rows_per_sheet:,}")
+        if self.rows * self.cols > limits.cells_per_sheet:
+            raise UnreadableFile("E-FILE-TOO-MANY-CELLS", self.where, sheet=self.sheet,
+                                 area=f"A1:{col_letter(self.cols - 1)}{self.rows}",
+                                 cells=f"{self.rows * self.cols:,}", limit=f"{limits.cells_per_sheet:,}")
+
+    def start(self, tag: str, attrs: dict[str, str]) -> None:
+        name = _local(tag)
+        if name == "c":
+            m = _REF_RE.fullmatch(attrs.get("r", ""))
+            if m:
+                self.row, self.col = int(m[2]), col_index(m[1])
+            else:
+                self.col += 1
+            self.key = (self.sheet, self.row, self.col)
+            self.error, self.formula, self.filled, self.value = attrs.get("t") == "e", False, False, None
+            self.format = None
+            if self.styles:  # a number (no type, or 「n」) in a style whose format changes its meaning
+                style = attrs.get("s", "")
+                if style.isdigit() and attrs.get("t", "n") == "n":
+                    self.format = self.styles.get(int(style))
+        elif name == "row":
+            r = attrs.get("r", "")
+            self.row = int(r) if r.isdigit() else self.row + 1
+            self.col = -1
+        elif self.key is None:
+            return
+        elif name == "f":
+            self.formula = True
+        elif name == "v":
+            self.value = []
+            self.parser.CharacterDataHandler = self.value.append
+            if not self.filled:
+                self._fill()
+        elif name == "is" and not self.filled:
+            self._fill()
+
+    def end(self, tag: str) -> None:
+        name = _local(tag)
+        if name == "v":
+            self.parser.CharacterDataHandler = None
+        elif name == "c" and self.key is not None:
+            text = "".join(self.value) if self.value is not None else ""
+            if self.formula:
+                self.scan.formulas[self.key] = text != ""
+            if self.error:
+                self.scan.errors[self.key] = text or "#VALUE!"
+            if self.format is not None and text:
+                self.scan.formats[self.key] = self.format
+            self.key = None
+
+
+def scan_cells(path: str | Path, sheet_names: tuple[str, ...], limits: Limits | None = None) -> CellScan:
+    """Formula cells, error-value cells and numbers with a meaningful number format of
+    the named sheets, in one pass over each sheet's XML. Error values
+    (「#DIV/0!」, 「#N/A」), typed, pasted or a formula's cached result, read as empty in
+    calamine; a department's 「#N/A」 must not pass for a blank, nor 「48.5%」 for 0.485.
+    With `limits`, raises findings.UnreadableFile at the first cell of a sheet past them
+    (E-FILE-TOO-MANY-ROWS, E-FILE-TOO-MANY-CELLS)."""
+    with zipfile.ZipFile(path) as zf:
+        return scan_open(zf, sheet_names, limits, str(path))[0]
+
+
+def scan_open(zf: zipfile.ZipFile, sheet_names: tuple[str, ...], limits: Limits | None,
+              where: str) -> tuple[CellScan, list[tuple[str, str]]]:
+    """scan_cells on an open zip; also gives (sheet name, member) of the sheets scanned,
+    so that marks.py reads their comments without parsing the workbook's parts again."""
+    scan = CellScan()
+    names = set(zf.namelist())
+    if "xl/workbook.xml" not in names:
+        return scan, []
+    rels = _workbook_rels(zf, names)
+    styles_member = _styles_member(names, rels)
+    styles = meaningful_styles(zf, styles_member) if styles_member else {}
+    members = _sheet_members(zf, names, sheet_names, rels)
+    for name, member in members:
+        reader = _SheetReader(name, scan, styles, limits, where)
+        with zf.open(member) as stream:
+            _feed(reader.parser, stream)
+    return scan, members
+
+
+def formula_cells(path: str | Path, sheet_names: tuple[str, ...]) -> dict[Key, bool]:
+    """(sheet, row, col) → has a cached value, for every formula cell of the named sheets."""
+    return scan_cells(path, sheet_names).formulas
+

@@ -1,0 +1,321 @@
+"""`chosho-xlsx publish`: the year's 調書 as one PDF book.
+
+The inputs are built 調書, department workbooks (built first, through the batch) and
+一覧 workbooks, in any mix. The book: a cover, the contents (基本戦略 → 施策, with pages),
+every 調書 in the order of its 基本戦略 and 施策 numbers, then the 一覧. Bookmarks: each
+施策 with its four sections beneath. Page numbers run through the book, and each page's
+footer names its 施策.
+
+LibreOffice prints in two runs: all the parts (one process per core, each converting its
+share; their own footers taken out of copies of the workbooks), then, once the page
+counts are known, the front matter and the footer pages (bookfront). bookpdf puts the
+book together. Nothing is written at the target until the book is complete.
+
+An input that cannot be read, or a department workbook that breaks the contract, stops
+the book (a publication with a 施策 silently missing is worse than none)."""
+
+from __future__ import annotations
+
+import re
+import tempfile
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from chosho_xlsx.domain.settings import Settings
+from chosho_xlsx.render import libreoffice
+
+INPUT, CHOSHO, SUMMARY = "input", "chosho", "summary"
+TITLE = "事業群評価調書（{years}実施）"
+
+
+class PublishError(Exception):
+    """The inputs cannot make a book; one sentence, Japanese / English. `code` is the
+    exit code (1 content, 2 a file or the command)."""
+
+    def __init__(self, ja: str, en: str, code: int = 2):
+        super().__init__(f"{ja} / {en}")
+        self.ja, self.en, self.code = ja, en, code
+
+    def message(self, lang: str = "ja") -> str:
+        return self.en if lang == "en" else self.ja
+
+
+@dataclass
+class Source:
+    path: Path
+    kind: str
+    fiscal_year: int = 0
+    strategy: str = ""
+    policy: str = ""
+
+    @property
+    def footer(self) -> str:
+        return self.policy if self.kind == CHOSHO else "一覧"
+
+
+@dataclass
+class Published:
+    book: Path | None = None
+    pages: int = 0
+    sources: list[Source] = field(default_factory=list)
+    batch: object = None  # batch.Batch of the department inputs, if any
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+# ---- what each input is -------------------------------------------------------------------
+
+
+def _first_sheet(path: Path) -> tuple[list[str], list[list[object]]]:
+    from python_calamine import CalamineWorkbook
+
+    wb = CalamineWorkbook.from_path(str(path))
+    try:
+        names = list(wb.sheet_names)
+        rows = wb.get_sheet_by_index(0).to_python() if names else []
+    finally:
+        wb.close()
+    return names, rows
+
+
+def _squeeze(value: object) -> str:
+    return "".join(unicodedata.normalize("NFKC", str(value)).split())
+
+
+def classify(path: Path) -> Source:
+    """A department input, a built 調書 (with its 実施年度, 基本戦略, 施策 read from its
+    header) or a 一覧; PublishError for any other workbook."""
+    from chosho_xlsx.contract.spec import SHEET_NAMES
+    from chosho_xlsx.intake.safety import check_workbook
+    from chosho_xlsx.writers.summary import SHEET
+
+    check_workbook(path)
+    names, rows = _first_sheet(path)
+    if SHEET_NAMES[0] in names and SHEET_NAMES[1] in names:
+        return Source(path, INPUT)
+    if SHEET in names:
+        return Source(path, SUMMARY)
+    found = _chosho_header(rows)
+    if found is None:
+        raise PublishError(
+            f"調書・部局の入力ブック・一覧のどれでもありません: {path}",
+            f"neither a 調書, a department workbook nor a 一覧: {path}",
+        )
+    year, strategy, policy = found
+    return Source(path, CHOSHO, year, strategy, policy)
+
+
+def _chosho_header(rows: list[list[object]]) -> tuple[int, str, str] | None:
+    """(実施年度, 基本戦略名, 施策名) from the first sheet of a built 調書: the title
+    「事業群評価調書（令和６年度実施）」 and the values right of the two header labels."""
+    from chosho_xlsx.domain import fiscal
+
+    wanted = {"基本戦略名": "", "施策名": ""}
+    year = None
+    for row in rows[:12]:
+        cells = [c for c in row if str(c).strip()]
+        if not cells:
+            continue
+        head = _squeeze(cells[0])
+        m = re.match(r"^事業群評価調書[(（](.+?)実施[)）]$", head)
+        if m and year is None:
+            year = fiscal.parse_year(m[1])
+        if head in wanted and len(cells) > 1 and not wanted[head]:
+            wanted[head] = str(cells[1]).strip()
+    if year is None or not all(wanted.values()):
+        return None
+    return year, wanted["基本戦略名"], wanted["施策名"]
+
+
+# ---- order -------------------------------------------------------------------------------
+
+_NUMBER = re.compile(r"^[(（]?\s*(\d+(?:\s*[-‐ー－の]\s*\d+)*)")
+
+
+def leading_numbers(text: str) -> tuple[int, ...]:
+    """「3-1 人口減少に…」 → (3, 1); 「(2) …」 → (2,); no number → ()."""
+    m = _NUMBER.match(unicodedata.normalize("NFKC", text).strip())
+    return tuple(int(n) for n in re.findall(r"\d+", m[1])) if m else ()
+
+
+def _numbered(text: str) -> tuple:
+    nums = leading_numbers(text)
+    return (0, nums, text) if nums else (1, (), text)
+
+
+def book_order(s: Source) -> tuple:
+    """基本戦略 by its number, then 施策 by its number (names without one after those with
+    one, by name), then 実施年度 and the file, so that the order never depends on the
+    order the files were given in."""
+    return (_numbered(s.strategy), _numbered(s.policy), s.fiscal_year, str(s.path))
+
+
+# ---- the parts ----------------------------------------------------------------------------
+
+_FOOTERS = re.compile(rb"<(oddFooter|evenFooter|firstFooter)>.*?</\1>", re.S)
+
+
+def without_footer(source: Path, target: Path) -> None:
+    """A copy of the workbook without its page footers (the book's footers replace
+    them). Only the worksheets' <headerFooter> text changes; the input is only read."""
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
+                data = _FOOTERS.sub(b"", data)
+            zout.writestr(info, data)
+
+
+def _build(inputs: list[Source], work: Path, settings: Settings, jobs: int | None):
+    """Build the department inputs (and their 一覧) through the batch."""
+    from chosho_xlsx.batch import build as batch
+
+    run = batch.run([s.path for s in inputs], work, settings, jobs)
+    built = [
+        Source(e.path, CHOSHO, e.outcome.figures.fiscal_year, e.outcome.figures.strategy,
+               e.outcome.figures.policy)
+        for e in run.built
+    ]
+    summary = [Source(run.summary, SUMMARY)] if run.summary else []
+    return run, built, summary
+
+
+def _check_duplicates(choshos: list[Source]) -> None:
+    from chosho_xlsx.batch.build import policy_key
+
+    seen: dict[tuple[int, str], Source] = {}
+    for s in choshos:
+        key = policy_key(s.fiscal_year, s.policy)
+        if key in seen:
+            raise PublishError(
+                f"同じ施策・実施年度の調書が2つあります: {seen[key].path}, {s.path}",
+                f"two 調書 of the same 施策 and 実施年度: {seen[key].path}, {s.path}",
+                code=1,
+            )
+        seen[key] = s
+
+
+def book_title(years: set[int]) -> str:
+    from chosho_xlsx.domain import fiscal
+
+    return TITLE.format(years="・".join(fiscal.full_label(y) for y in sorted(years)))
+
+
+def _contents(choshos: list[Source], summaries: list[Source]) -> list:
+    """The contents' lines without pages yet: (text, index of the part or None)."""
+    lines: list[tuple[str, int | None]] = []
+    strategy = None
+    for k, s in enumerate(choshos):
+        if s.strategy != strategy:
+            strategy = s.strategy
+            lines.append((strategy, None))
+        lines.append((s.policy, k))
+    for k in range(len(summaries)):
+        lines.append(("一覧", len(choshos) + k))
+    return lines
+
+
+def _footer_runs(parts) -> list:
+    """Each part's pages, cut where the page size changes."""
+    from chosho_xlsx.render.bookfront import FooterRun
+
+    runs = []
+    for part in parts:
+        start = 0
+        for k in range(1, part.pages + 1):
+            if k == part.pages or part.sizes[k] != part.sizes[start]:
+                w, h = part.sizes[start]
+                runs.append(FooterRun(part.footer, k - start, w, h))
+                start = k
+    return runs
+
+
+def publish(files: list[Path], target: Path, settings: Settings, *, pdfa: bool = False,
+            jobs: int | None = None) -> Published:
+    """Write the book to `target`. Raises PublishError, UnreadableFile,
+    libreoffice.LibreOfficeMissing / LibreOfficeError; returns with book None when a
+    department input could not be built (see .batch)."""
+    import datetime as dt
+    import time
+
+    from chosho_xlsx.batch.build import default_jobs
+    from chosho_xlsx.intake.files import expand
+    from chosho_xlsx.render import bookfront, bookpdf
+    from chosho_xlsx.writers.atomic import atomic_path
+    from chosho_xlsx.writers.layout.labels import load_labels
+    from chosho_xlsx.writers.layout.workbook import page_setup
+
+    libreoffice.find_soffice()  # refuse before building anything
+    paths = expand(files)
+    if not paths:
+        raise PublishError("入力ファイルがありません", "no input workbooks found")
+    sources = [classify(p) for p in paths]
+    result = Published(sources=sources)
+    jobs = jobs or default_jobs()
+    clock = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="chosho-publish-") as tmp:
+        work = Path(tmp)
+        choshos = [s for s in sources if s.kind == CHOSHO]
+        summaries = []
+        inputs = [s for s in sources if s.kind == INPUT]
+        if inputs:
+            run, built, built_summary = _build(inputs, work / "built", settings, jobs)
+            result.batch = run
+            if run.failed:
+                return result
+            choshos += built
+            summaries += built_summary
+        summaries += [s for s in sources if s.kind == SUMMARY]
+        if not choshos:
+            raise PublishError("調書がありません", "no 調書 to publish")
+        _check_duplicates(choshos)
+        choshos.sort(key=book_order)
+        ordered = choshos + summaries
+        result.seconds["build"] = time.perf_counter() - clock
+
+        clock = time.perf_counter()
+        copies = work / "parts"
+        copies.mkdir()
+        xlsx = []
+        for k, s in enumerate(ordered):
+            copy = copies / f"{k + 1:04d}.xlsx"
+            without_footer(s.path, copy)
+            xlsx.append(copy)
+        filter_arg = libreoffice.pdf_filter(tagged=True, pdfa=pdfa, notes=False)
+        pdfs = libreoffice.convert_many(xlsx, "pdf", work / "pdf", jobs=jobs, filter_arg=filter_arg)
+        result.seconds["parts"] = time.perf_counter() - clock
+
+        clock = time.perf_counter()
+        parts = [bookpdf.Part(pdf, s.policy if s.kind == CHOSHO else "一覧", s.footer, (s.path.name,))
+                 for pdf, s in zip(pdfs, ordered, strict=True)]
+        for part in parts:
+            bookpdf.inspect(part)
+        lines = _contents(choshos, summaries)
+        n_front = bookfront.front_pages(len(lines))
+        firsts, at = [], n_front + 1
+        for part in parts:
+            firsts.append(at)
+            at += part.pages
+        total = at - 1
+        entries = [bookfront.Entry(text, None if k is None else firsts[k]) for text, k in lines]
+        years = {s.fiscal_year for s in choshos}
+        title = book_title(years)
+        created = dt.datetime(max(years), 4, 1)
+        setup = page_setup(load_labels(max(years)))
+        subtitle = f"施策 {len(choshos)}件"
+        front, footers = work / "front" / "front.xlsx", work / "front" / "footers.xlsx"
+        bookfront.write_front(front, title, subtitle, entries, total, setup, created)
+        bookfront.write_footers(footers, _footer_runs(parts), n_front + 1, total, setup, created)
+        front_pdf, footers_pdf = libreoffice.convert_many(
+            [front, footers], "pdf", work / "front-pdf", jobs=1, filter_arg=filter_arg)
+        result.seconds["front"] = time.perf_counter() - clock
+
+        clock = time.perf_counter()
+        meta = bookpdf.Book(title=title, pdfa=pdfa, created=created)
+        target = Path(target)
+        with atomic_path(target) as out:
+            result.pages = bookpdf.assemble(front_pdf, n_front, footers_pdf, parts, meta, out)
+        result.book = target
+        result.seconds["assemble"] = time.perf_counter() - clock
+    return result

@@ -1,0 +1,140 @@
+"""write_chosho: the finished 調書 as an .xlsx in the official layout.
+
+One worksheet per section (1 概要・指標, 2 取組実績, 3 課題と方向性, 4 見直し内容): each
+section is a table of its own columns, and Excel allows one range of repeated header
+rows per sheet, so a sheet per section gives every table its own grid and its own
+header on each page it runs onto. Printed in sheet order the four sheets are the form.
+
+The file is written atomically and deterministically: same report, same bytes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from pathlib import Path
+
+from xlsxwriter import Workbook
+from xlsxwriter.utility import xl_rowcol_to_cell
+
+from chosho_xlsx.contract.parsers import cell_text
+from chosho_xlsx.domain.model import Report
+from chosho_xlsx.domain.settings import Settings
+from chosho_xlsx.writers import embed
+from chosho_xlsx.writers.atomic import atomic_path
+from chosho_xlsx.writers.layout import issues, page, review
+from chosho_xlsx.writers.layout.context import Context
+from chosho_xlsx.writers.layout.grid import BLANK, FORMULA, NUMBER, TEXT, Cell, SheetPlan
+from chosho_xlsx.writers.layout.header import build_header
+from chosho_xlsx.writers.layout.indicators import OverviewColumns, build_indicators
+from chosho_xlsx.writers.layout.labels import Labels, load_labels
+from chosho_xlsx.writers.layout.projects import ResultColumns, build_projects
+from chosho_xlsx.writers.layout.styles import Styles
+from chosho_xlsx.writers.outputs import CHOSHO, WORKBOOK_OPTIONS, mark
+from chosho_xlsx.writers.quoting import needs_quote
+
+
+def page_setup(labels: Labels) -> page.PageSetup:
+    m = labels.raw("page.margins")
+    return page.PageSetup(
+        paper=int(labels.number("page.paper")),
+        left=float(m["left"]),
+        right=float(m["right"]),
+        top=float(m["top"]),
+        bottom=float(m["bottom"]),
+        footer_margin=float(labels.number("page.footer_margin")),
+        footer=str(labels.raw("page.footer")),
+    )
+
+
+def plan_sheets(ctx: Context) -> list[SheetPlan]:
+    """The four sheets, planned (section 2 first: page 1's totals refer to its cells)."""
+    L = ctx.labels
+    size = L.number("font.size")
+    results = SheetPlan(L.text("sheets.results"), ResultColumns.widths(), size)
+    build_projects(results, ctx)
+    cols = OverviewColumns(len(ctx.chosho.plan_years))
+    overview = SheetPlan(L.text("sheets.overview"), cols.widths(), size)
+    build_header(overview, ctx, cols, L.number("font.title_size"))
+    build_indicators(overview, ctx, cols)
+    issue_plan = SheetPlan(L.text("sheets.issues"), list(issues.WIDTHS), size)
+    issues.build_issues(issue_plan, ctx)
+    review_plan = SheetPlan(L.text("sheets.review"), list(review.WIDTHS), size)
+    review.build_review(review_plan, ctx, L.number("font.note_size"))
+    return [overview, results, issue_plan, review_plan]
+
+
+def _write_cell(ws, cell: Cell, styles: Styles, size: float) -> None:
+    quote = cell.kind == TEXT and needs_quote(str(cell.value))
+    fmt = styles.get(cell.style, cell.size or size, cell.numfmt, quote)
+    if cell.merged:
+        ws.merge_range(cell.r1, cell.c1, cell.r2, cell.c2, "", fmt)
+    if cell.kind == TEXT:
+        if cell.value:
+            where = f"{ws.name}!{xl_rowcol_to_cell(cell.r1, cell.c1)}"
+            ws.write_string(cell.r1, cell.c1, cell_text(cell.value, where), fmt)
+        elif not cell.merged:
+            ws.write_blank(cell.r1, cell.c1, None, fmt)
+    elif cell.kind == NUMBER:
+        ws.write_number(cell.r1, cell.c1, cell.value, fmt)
+    elif cell.kind == FORMULA:
+        ws.write_formula(cell.r1, cell.c1, cell.value, fmt, cell.cached)
+    elif cell.kind == BLANK and not cell.merged:
+        ws.write_blank(cell.r1, cell.c1, None, fmt)
+    if cell.comment:
+        ws.write_comment(cell.r1, cell.c1, cell.comment)
+
+
+def render(wb: Workbook, plan: SheetPlan, styles: Styles, setup: page.PageSetup) -> None:
+    ws = wb.add_worksheet(plan.name)
+    ws.hide_gridlines(2)
+    plan.fit_columns()
+    heights = plan.row_heights()
+    for c, w in enumerate(plan.widths):
+        ws.set_column(c, c, round(w, 2))
+    for r, h in enumerate(heights):
+        ws.set_row(r, h)
+    for cell in plan.cells:
+        _write_cell(ws, cell, styles, plan.size)
+    if plan.repeat:
+        ws.freeze_panes(plan.repeat[1] + 1, 0)
+    page.apply(ws, plan, heights, setup)
+
+
+def created(report: Report) -> dt.datetime:
+    """A fixed 'created' time, so that the same report gives the same bytes: 1 April
+    of 実施年度 (the file's content decides it, not the clock)."""
+    return dt.datetime(report.chosho.fiscal_year, 4, 1, 0, 0, 0)
+
+
+def write_chosho(report: Report, path: str | Path, settings: Settings,
+                 layout: str | Path | None = None) -> None:
+    """Write the 調書 of `report` to `path` (.xlsx). Nothing is left at `path` if
+    anything fails; an existing file there is replaced only by a complete one."""
+    c = report.chosho
+    labels = load_labels(c.fiscal_year, c.plan_name, layout)
+    ctx = Context(report, settings, labels)
+    plans = plan_sheets(ctx)
+    setup = page_setup(labels)
+    with atomic_path(Path(path)) as tmp:
+        # Built in memory, then written with one plain write: XlsxWriter writing the file
+        # itself turns a full disk into its FileCreateError (not an OSError) and leaves
+        # a ZipFile whose destructor prints a traceback.
+        buffer = io.BytesIO()
+        wb = Workbook(buffer, WORKBOOK_OPTIONS)
+        try:
+            wb.set_properties({
+                "title": labels.text("title"),
+                "subject": c.policy,
+                "created": created(report),
+            })
+            mark(wb, CHOSHO)
+            for name, value in embed.properties(c):  # the input, for `rollover` from this 調書
+                wb.set_custom_property(name, value)
+            styles = Styles(wb, str(labels.raw("font.name")))
+            for plan in plans:
+                render(wb, plan, styles, setup)
+            wb.close()
+            tmp.write_bytes(buffer.getvalue())
+        except BaseException:
+            wb.fileclosed = True  # never write a half-built workbook from the destructor
+            raise
