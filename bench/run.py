@@ -1,6 +1,6 @@
 """The batch benchmark: our build of N workbooks against the floor, in one run.
 
-    python bench/run.py -n 100 [--jobs J] [--inputs DIR] [--json RESULT.json]
+    python bench/run.py -n 100 [--jobs J] [--inputs DIR] [--json RESULT.json] [--against SRC]
 
 (a) ours: `chosho-xlsx build DIR -o OUT --jobs J` as a user runs it (a fresh process:
     interpreter start, imports, reading, validation, rules, layout, writing N 調書 and
@@ -13,6 +13,12 @@ It prints both, the ratio (a)/(b) (target: at most 1), per-workbook validate tim
 a raw python-calamine read of the same file, and the cold start of `chosho-xlsx --help`
 and of `chosho-xlsx validate` on one file. Inputs come from generate.py (seed 1) unless
 --inputs names a folder of workbooks.
+
+--against SRC times another version of the code in the same run: SRC is the src/ folder of
+a checkout (`git worktree add /tmp/before REV`, then `--against /tmp/before/src`). Its build
+is run in turn with ours and the floor, its validate and cold start beside ours, and the
+ratios after/before are printed: a change is judged against the code before it under the
+same load, not against a figure measured on another day.
 """
 
 from __future__ import annotations
@@ -75,7 +81,14 @@ def _children_cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
-def batch_build(inputs: Path, out: Path, jobs: int | None, repeat: int) -> dict:
+def _env(src: Path | None) -> dict | None:
+    """The environment that runs the code in `src` (None: this checkout's, as installed)."""
+    if src is None:
+        return None
+    return {**os.environ, "PYTHONPATH": str(src)}
+
+
+def batch_build(inputs: Path, out: Path, jobs: int | None, repeat: int, src: Path | None = None) -> dict:
     """(a): the CLI, best of `repeat` runs (each into an empty folder)."""
     times, cpu = [], []
     for _ in range(repeat):
@@ -84,7 +97,7 @@ def batch_build(inputs: Path, out: Path, jobs: int | None, repeat: int) -> dict:
         if jobs:
             cmd += ["--jobs", str(jobs)]
         before = _children_cpu()
-        seconds, proc = _wall(cmd)
+        seconds, proc = _wall(cmd, _env(src))
         cpu.append(_children_cpu() - before)
         if proc.returncode not in (0, 1):
             raise SystemExit(f"build failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
@@ -160,14 +173,76 @@ def validate_vs_read(paths: list[Path], sample: int) -> dict:
     return {"validate_ms": mv * 1000, "raw_read_ms": mr * 1000, "ratio": mv / mr, "files": len(chosen)}
 
 
-def cold_starts(one_file: Path, repeat: int) -> dict:
-    def best(cmd):
-        return min(_wall(cmd)[0] for _ in range(repeat))
+# check_file, warm, in a process of its own: for --against, whose code cannot be imported
+# here beside ours (the same package name); the module moved in the restructure of issue 9.
+_VALIDATE_MS = """
+import statistics, sys, time
+try:
+    from chosho_xlsx.batch.pipeline import check_file
+except ImportError:
+    from chosho_xlsx.pipeline import check_file
+from chosho_xlsx.domain.settings import load_settings
+""" """
+paths = sys.argv[1:]
+settings = load_settings()
+check_file(paths[0], settings)
+v = []
+for p in paths:
+    for _ in range(3):
+        t = time.perf_counter()
+        check_file(p, settings)
+        v.append(time.perf_counter() - t)
+print(statistics.median(v) * 1000)
+"""
 
+
+def validate_ms(paths: list[Path], src: Path | None) -> float:
+    code = _VALIDATE_MS
+    if src is not None and not (src / "chosho_xlsx" / "domain").is_dir():
+        code = code.replace("chosho_xlsx.domain.settings", "chosho_xlsx.settings")
+    wait_for_quiet()
+    proc = subprocess.run([sys.executable, "-c", code, *map(str, paths)], capture_output=True,
+                          text=True, encoding="utf-8", env=_env(src))
+    if proc.returncode:
+        raise SystemExit(f"validate timing failed:\n{proc.stderr[-2000:]}")
+    return float(proc.stdout)
+
+
+def cold_starts(one_file: Path, repeat: int, src: Path | None = None) -> dict:
+    def best(cmd):
+        return min(_wall(cmd, _env(src))[0] for _ in range(repeat))
+
+    installed = src is None and shutil.which("chosho-xlsx")
     return {
         "python_s": best([sys.executable, "-c", "pass"]),
-        "help_s": best(["chosho-xlsx", "--help"]) if shutil.which("chosho-xlsx") else best([*CLI, "--help"]),
+        "help_s": best(["chosho-xlsx", "--help"]) if installed else best([*CLI, "--help"]),
         "validate_s": best([*CLI, "validate", str(one_file)]),
+    }
+
+
+def _best(acc: dict | None, run: dict) -> dict:
+    """Runs of one timing merged: the best counts, every run kept."""
+    if acc is None:
+        return run
+    out = {**acc, "seconds": min(acc["seconds"], run["seconds"]), "runs": acc["runs"] + run["runs"]}
+    if "cpu_seconds" in run:
+        out["cpu_seconds"] = min(acc["cpu_seconds"], run["cpu_seconds"])
+    return out
+
+
+def against(src: Path, ours: dict, before: dict, cold: dict, paths: list[Path], sample: int) -> dict:
+    """The figures of --against beside ours, as ratios after/before (below 1: faster now)."""
+    mine = validate_ms(paths[:sample], None)
+    theirs = validate_ms(paths[:sample], src)
+    cold_b = cold_starts(paths[0], 3, src)
+    return {
+        "src": str(src),
+        "build": before,
+        "build_ratio": ours["seconds"] / before["seconds"],
+        "cpu_ratio": ours["cpu_seconds"] / before["cpu_seconds"],
+        "validate_ms": {"after": mine, "before": theirs, "ratio": mine / theirs},
+        "cold_start": cold_b,
+        "validate_cold_ratio": cold["validate_s"] / cold_b["validate_s"],
     }
 
 
@@ -180,6 +255,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sample", type=int, default=20, help="workbooks for validate vs raw read")
     ap.add_argument("--json", type=Path, help="also write the figures here")
     ap.add_argument("--keep", type=Path, help="keep the scratch folder here")
+    ap.add_argument("--against", type=Path, metavar="SRC",
+                    help="also time the code in SRC (another checkout's src/), interleaved")
     ap.add_argument("--quiet-wait", type=float, default=0.0,
                     help="before each timing, wait up to this many seconds for idle CPUs (shared machines)")
     a = ap.parse_args(argv)
@@ -198,15 +275,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"generated {len(paths)} workbooks in {time.perf_counter() - t:.1f} s", file=sys.stderr)
         recs = record_all(paths, scratch)
         # interleaved, so that a busy spell of the machine hits both alike; best run counts
-        fl, ours = None, None
+        fl, ours, before = None, None, None
         for _ in range(a.repeat):
-            f1 = floor_write(recs, scratch, 1)
-            o1 = batch_build(inputs, scratch / "out", a.jobs, 1)
-            fl = f1 if fl is None else {**fl, "seconds": min(fl["seconds"], f1["seconds"]),
-                                        "runs": fl["runs"] + f1["runs"]}
-            ours = o1 if ours is None else {**ours, "seconds": min(ours["seconds"], o1["seconds"]),
-                                            "runs": ours["runs"] + o1["runs"],
-                                            "cpu_seconds": min(ours["cpu_seconds"], o1["cpu_seconds"])}
+            fl = _best(fl, floor_write(recs, scratch, 1))
+            ours = _best(ours, batch_build(inputs, scratch / "out", a.jobs, 1))
+            if a.against:
+                before = _best(before, batch_build(inputs, scratch / "before", a.jobs, 1, a.against))
         vr = validate_vs_read(paths, min(a.sample, len(paths)))
         cold = cold_starts(paths[0], a.repeat)
         result = {
@@ -220,6 +294,9 @@ def main(argv: list[str] | None = None) -> int:
             "validate_vs_read": vr,
             "cold_start": cold,
         }
+        if a.against:
+            result["against"] = against(a.against.resolve(), ours, before, cold, paths,
+                                        min(a.sample, len(paths)))
         n = result["n"]
         print(f"N = {n} workbooks, {result['cores']} cores, build --jobs {result['jobs']}")
         print(f"(a) ours:  chosho-xlsx build            {ours['seconds']:7.2f} s "
@@ -233,6 +310,14 @@ def main(argv: list[str] | None = None) -> int:
               f"{vr['raw_read_ms']:.1f} ms; ratio {vr['ratio']:.1f} (median of {vr['files']} files x3)")
         print(f"cold start: python -c pass {cold['python_s']:.3f} s; chosho-xlsx --help {cold['help_s']:.3f} s; "
               f"validate one file {cold['validate_s']:.3f} s")
+        if a.against:
+            ag = result["against"]
+            print(f"against {ag['src']}: build {ag['build']['seconds']:.2f} s before, "
+                  f"{ours['seconds']:.2f} s now: ratio after/before {ag['build_ratio']:.2f} "
+                  f"(CPU {ag['cpu_ratio']:.2f})")
+            v = ag["validate_ms"]
+            print(f"    validate one workbook (warm): {v['before']:.1f} ms before, {v['after']:.1f} ms now: "
+                  f"ratio {v['ratio']:.2f}; cold validate ratio {ag['validate_cold_ratio']:.2f}")
         if a.json:
             a.json.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     finally:

@@ -66,3 +66,18 @@ def test_run_prints_the_ratio(tmp_path):
     assert data["n"] == 3 and data["ours"]["built"] == 3 and data["floor"]["workbooks"] == 3
     assert data["ratio"] > 0 and data["validate_vs_read"]["raw_read_ms"] > 0
     assert set(data["cold_start"]) == {"python_s", "help_s", "validate_s"}
+
+
+def test_run_against_another_checkout_times_both(tmp_path):
+    # This checkout's own src/ stands in for the code before a change: both builds must
+    # run and both validate timings come back, whatever their figures.
+    out = tmp_path / "result.json"
+    proc = subprocess.run([sys.executable, str(BENCH / "run.py"), "-n", "2", "--repeat", "1", "--sample", "2",
+                           "--against", str(ROOT / "src"), "--json", str(out)],
+                          capture_output=True, text=True, encoding="utf-8", timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    assert "ratio after/before" in proc.stdout
+    ag = json.loads(out.read_text(encoding="utf-8"))["against"]
+    assert ag["src"] == str((ROOT / "src").resolve())
+    assert ag["build"]["built"] == 2 and ag["build_ratio"] > 0 and ag["cpu_ratio"] > 0
+    assert ag["validate_ms"]["before"] > 0 and ag["validate_ms"]["after"] > 0
