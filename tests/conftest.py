@@ -1,4 +1,34 @@
 """Imported before any test module: chosho_xlsx must be imported before openpyxl is (it
-keeps openpyxl on defusedxml although lxml is installed; see chosho_xlsx/__init__.py)."""
+keeps openpyxl on defusedxml although lxml is installed; see chosho_xlsx/__init__.py).
+
+The fixtures several test modules share. Each is module-scoped (built once per module
+that asks for it, as when every module defined its own) and imports what it needs
+itself, so collecting a test that does not ask costs nothing."""
+
+import pytest
 
 import chosho_xlsx  # noqa: F401
+
+
+@pytest.fixture(scope="module")
+def checked():
+    """The bundled example (the seed 調書 transcribed) read and checked."""
+    from chosho_xlsx.batch.pipeline import check_book, example_book
+    from chosho_xlsx.domain.settings import load_settings
+
+    return check_book(example_book(), load_settings())
+
+
+@pytest.fixture(scope="module")
+def report(checked):
+    """The example's report: it passes every check."""
+    assert checked.ok, [f.code for f in checked.errors]
+    return checked.report
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory):
+    """The example as the workbook a department fills in (written through the template)."""
+    from support import corpus
+
+    return corpus.example_workbook(tmp_path_factory.mktemp("example"))

@@ -17,7 +17,7 @@ import pytest
 
 from chosho_xlsx.batch import build as batch
 from chosho_xlsx.domain.settings import load_settings
-from chosho_xlsx.writers.example import load_example_rows, write_rows
+from chosho_xlsx.writers.example import write_rows
 from chosho_xlsx.writers.summary import (
     DUPLICATE,
     FAILED,
@@ -28,14 +28,12 @@ from chosho_xlsx.writers.summary import (
     UNREADABLE,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
+from support import ROOT
+from support.commands import chosho_files, cli
+from support.corpus import rows_with
+
 GENERATE = ROOT / "bench" / "generate.py"
 BROKEN = "dept_0101.xlsx"  # generate.py --broken 1 of 200 breaks the middle one (index 100)
-
-
-def cli(*args: str, timeout: int = 600) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "chosho_xlsx.cli", *args], capture_output=True,
-                          text=True, encoding="utf-8", timeout=timeout)
 
 
 def generate(out: Path, n: int, broken: int = 0, seed: int = 1) -> list[Path]:
@@ -44,26 +42,6 @@ def generate(out: Path, n: int, broken: int = 0, seed: int = 1) -> list[Path]:
                           timeout=600)
     assert proc.returncode == 0, proc.stderr
     return sorted(out.glob("*.xlsx"))
-
-
-def rows_with(policy: str, year: str = "R6") -> dict:
-    """The example under another 施策 name; for R7 its project years move on by one."""
-    rows = load_example_rows()
-    for r in rows["調書"]:
-        if r["項目"] == "施策名":
-            r["値"] = policy
-        if r["項目"] == "実施年度":
-            r["値"] = year
-    if year == "R7":
-        shift = {"R6": "R7", "R5": "R6", "R4": "R5"}
-        for sheet in ("事業", "事業指標"):
-            rows[sheet] = [{(shift[k[:2]] + k[2:] if k[:2] in shift else k): v for k, v in r.items()}
-                           for r in rows[sheet]]
-    return rows
-
-
-def chosho_files(out: Path) -> list[Path]:
-    return sorted(p for p in out.glob("*.xlsx") if p.name != FILE_NAME)
 
 
 # ---- the issue's case: 200 workbooks, one broken ------------------------------------------

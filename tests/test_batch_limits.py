@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import signal
-import sys
 import time
 from pathlib import Path
 
@@ -18,8 +17,8 @@ from chosho_xlsx.domain.settings import Limits, SettingsError, load_settings
 from chosho_xlsx.writers.example import write_rows
 from chosho_xlsx.writers.summary import PASSED, UNREADABLE
 
-sys.path.insert(0, str(Path(__file__).parent))
-from test_batch import chosho_files, rows_with  # noqa: E402
+from support.commands import chosho_files
+from support.corpus import rows_with
 
 
 def _inputs(folder: Path) -> list[Path]:

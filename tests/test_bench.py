@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import openpyxl
 
-ROOT = Path(__file__).resolve().parent.parent
+from support import ROOT
+
 BENCH = ROOT / "bench"
 
 

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import corpus
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from chosho_xlsx.cli import app
-from chosho_xlsx.intake.scan import formula_cells
+
+from support import corpus
+from support.cells import formula_cells
 
 runner = CliRunner()
 

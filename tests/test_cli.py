@@ -5,13 +5,9 @@ import sys
 
 import pytest
 
+from support.commands import cli as run
+
 COMMANDS = ["template", "example", "validate", "build", "preview", "publish"]
-
-
-def run(*args):
-    return subprocess.run(
-        [sys.executable, "-m", "chosho_xlsx.cli", *args], capture_output=True, text=True, encoding="utf-8"
-    )
 
 
 @pytest.mark.parametrize("command", COMMANDS)

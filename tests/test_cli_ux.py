@@ -5,24 +5,17 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from importlib.metadata import version
 
-import corpus
 import pytest
 from typer.testing import CliRunner
 
 from chosho_xlsx.cli import app
 
+from support import corpus
+from support.commands import cli as run
+
 runner = CliRunner()
-
-
-def run(*args, env=None):
-    return subprocess.run(
-        [sys.executable, "-m", "chosho_xlsx.cli", *map(str, args)],
-        capture_output=True, text=True, encoding="utf-8", env=env,
-    )
 
 
 # ---- 8.10: never overwrite a file without --force ---------------------------------------
@@ -114,11 +107,6 @@ def test_version():
 
 
 # ---- 8.14: findings readable on an 80-column terminal -----------------------------------
-
-
-@pytest.fixture(scope="module")
-def example(tmp_path_factory):
-    return corpus.example_workbook(tmp_path_factory.mktemp("ex"))
 
 
 def with_columns(n: int) -> dict:

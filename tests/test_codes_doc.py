@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import importlib.util
 import re
-from pathlib import Path
 
 import pytest
 
 from chosho_xlsx.contract.findings import catalogue
 
-ROOT = Path(__file__).resolve().parent.parent
+from support import ROOT
 
 
 def _script():

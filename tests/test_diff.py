@@ -5,12 +5,13 @@ import json
 
 import openpyxl
 import pytest
-from test_rollover import run
 
 from chosho_xlsx.cycle.diff import diff_files
 from chosho_xlsx.cycle.rollover import rollover_file, write_rollover
 from chosho_xlsx.domain.settings import load_settings
 from chosho_xlsx.writers.example import load_example_rows, write_rows
+
+from support.commands import cli as run
 
 
 @pytest.fixture(scope="module")
@@ -129,7 +130,8 @@ def test_bytes_in_and_unreadable_inputs(books, tmp_path):
 @pytest.mark.parametrize("program", ["libreoffice", "gnumeric"])
 def test_libreoffice_and_gnumeric_open_the_change_list(books, program, tmp_path):
     from chosho_xlsx.cycle.diff import changes_xlsx_bytes
-    from chosho_xlsx.render import recalc
+
+    from support import recalc
 
     if recalc.missing(program):
         pytest.skip(f"{program} not installed: {recalc.install_hint(program)}")

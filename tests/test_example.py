@@ -13,11 +13,6 @@ from chosho_xlsx.writers.export import report_dict
 
 
 @pytest.fixture(scope="module")
-def checked():
-    return check_book(example_book(), load_settings())
-
-
-@pytest.fixture(scope="module")
 def data(checked):
     return report_dict(checked.report)
 

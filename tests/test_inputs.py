@@ -8,7 +8,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,15 +15,8 @@ import pytest
 from chosho_xlsx.intake.files import expand
 from chosho_xlsx.writers.example import write_rows
 
-sys.path.insert(0, str(Path(__file__).parent))
-from test_batch import rows_with  # noqa: E402
-
-CLI = [sys.executable, "-m", "chosho_xlsx.cli"]
-
-
-def cli(*args: str, prefix: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
-    return subprocess.run([*prefix, *CLI, *args], capture_output=True, text=True,
-                          encoding="utf-8", timeout=300)
+from support.commands import cli
+from support.corpus import rows_with
 
 
 def files_of(proc: subprocess.CompletedProcess) -> dict[str, list[str]]:

@@ -17,22 +17,16 @@ import pytest
 from chosho_xlsx.batch.pipeline import check_book, example_book
 from chosho_xlsx.domain.rules import compute
 from chosho_xlsx.domain.settings import load_settings
-from chosho_xlsx.intake.scan import formula_cells
 from chosho_xlsx.writers import layout
 from chosho_xlsx.writers.export import report_dict as report_json
 from chosho_xlsx.writers.layout import measure, workbook
 from chosho_xlsx.writers.layout.labels import load_labels
 from chosho_xlsx.writers.naming import MAX_CHARS, chosho_name, safe_stem, unique_names
 
+from support.cells import formula_cells
+
 SETTINGS = load_settings()
 OVERVIEW, RESULTS, ISSUES, REVIEW = "1 概要・指標", "2 R5取組実績", "3 課題と方向性", "4 見直し内容"
-
-
-@pytest.fixture(scope="module")
-def report():
-    checked = check_book(example_book(), SETTINGS)
-    assert checked.ok, [f.code for f in checked.errors]
-    return checked.report
 
 
 @pytest.fixture(scope="module")
@@ -555,7 +549,7 @@ def _edge_chosho(report):
 @pytest.mark.parametrize("program", ["libreoffice", "gnumeric"])
 @pytest.mark.parametrize("rounding", ["down", "half_up", "up"])
 def test_edge_cases_recalculate_to_the_cached_values(report, tmp_path, rounding, program):
-    from chosho_xlsx.render import recalc
+    from support import recalc
 
     if recalc.missing(program):
         pytest.skip(f"{program} not installed: {recalc.install_hint(program)}")

@@ -21,15 +21,21 @@ import xlsxwriter
 from typer.testing import CliRunner
 
 from chosho_xlsx.cli import app
-from chosho_xlsx.render import libreoffice, recalc
+from chosho_xlsx.render import libreoffice
 from chosho_xlsx.render.libreoffice import INSTALL_COMMAND, LibreOfficeError, LibreOfficeMissing
-from chosho_xlsx.render.recalc import Mismatch, compare_cached_with_recalculated, same_value
+
+from support import recalc
+from support.pdf import pdf_text
+from support.recalc import (
+    Mismatch,
+    compare_cached_with_recalculated,
+    libreoffice_recalculated,
+    same_value,
+)
+from support.skips import office_mark
 
 _MISSING = libreoffice.missing_tools()
-needs_libreoffice = pytest.mark.skipif(
-    bool(_MISSING),
-    reason=f"LibreOffice / poppler-utils not installed ({', '.join(_MISSING)}): {INSTALL_COMMAND}",
-)
+needs_libreoffice = office_mark(("pdftoppm", "pdftotext", "pdfinfo"))
 
 
 def _make_book(path: Path) -> Path:
@@ -93,7 +99,7 @@ def runs(tmp_path_factory):
         return value, time.perf_counter() - start
 
     with ThreadPoolExecutor(max_workers=4) as pool:
-        recalc = pool.submit(timed, libreoffice.recalculated, book, root / "recalc")
+        recalc = pool.submit(timed, libreoffice_recalculated, book, root / "recalc")
         stale = pool.submit(libreoffice.convert, book, "xlsx", root / "stale", recalc=False)
         preview = pool.submit(cli_preview)
         mismatches = pool.submit(compare_cached_with_recalculated, book)
@@ -260,7 +266,7 @@ def test_pages_keep_their_orientation(runs):
 
 @needs_libreoffice
 def test_pdf_text_shows_recalculated_values_and_japanese(runs):
-    text = libreoffice.pdf_text(runs["root"] / "preview" / "book.pdf")
+    text = pdf_text(runs["root"] / "preview" / "book.pdf")
     flat = re.sub(r"\s+", "", text)
     assert "事業群評価調書" in flat
     assert "達成率65.6%" in flat
@@ -293,7 +299,7 @@ def test_timeout_is_a_clear_error_and_leaves_nothing(runs, tmp_path):
 @needs_libreoffice
 def test_recalculated_refuses_to_overwrite_its_source(runs):
     with pytest.raises(ValueError):
-        libreoffice.recalculated(runs["book"], runs["book"].parent)
+        libreoffice_recalculated(runs["book"], runs["book"].parent)
 
 
 # ---- refusals, with or without LibreOffice ------------------------------------------------

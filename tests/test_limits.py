@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,15 +12,8 @@ import pytest
 from chosho_xlsx.batch.pipeline import check_file
 from chosho_xlsx.domain.settings import load_settings
 
-sys.path.insert(0, str(Path(__file__).parent))
-import big  # noqa: E402
-import hostile  # noqa: E402
-
-CLI = [sys.executable, "-m", "chosho_xlsx.cli"]
-
-
-def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([*CLI, *args], capture_output=True, text=True, encoding="utf-8", timeout=300)
+from support import big, hostile
+from support.commands import cli
 
 
 def findings(proc: subprocess.CompletedProcess) -> list[dict]:

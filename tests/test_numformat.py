@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import corpus
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
@@ -18,6 +17,8 @@ from chosho_xlsx.domain.quantity import Quantity
 from chosho_xlsx.domain.rules import achievement_rate
 from chosho_xlsx.domain.settings import load_settings
 from chosho_xlsx.intake.numformat import NumberFormat, classify, seen
+
+from support import corpus
 
 SETTINGS = load_settings()
 

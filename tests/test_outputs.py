@@ -20,23 +20,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chosho_xlsx.writers.example import load_example_rows, write_rows
+from chosho_xlsx.writers.example import write_rows
 from chosho_xlsx.writers.summary import FILE_NAME
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def cli(*args: str, timeout: int = 600, **kw) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "chosho_xlsx.cli", *args], capture_output=True,
-                          text=True, encoding="utf-8", timeout=timeout, **kw)
-
-
-def rows_with(policy: str) -> dict:
-    rows = load_example_rows()
-    for r in rows["調書"]:
-        if r["項目"] == "施策名":
-            r["値"] = policy
-    return rows
+from support.commands import cli
+from support.corpus import rows_with
 
 
 def one_sentence(stderr: str) -> None:

@@ -8,12 +8,13 @@ from __future__ import annotations
 import json
 import re
 
-import corpus
 import pytest
 from typer.testing import CliRunner
 
 from chosho_xlsx.cli import app
 from chosho_xlsx.contract.findings import catalogue
+
+from support import corpus
 
 runner = CliRunner()
 

@@ -10,7 +10,8 @@ import subprocess
 import sys
 
 import pytest
-from portal_support import (
+
+from support.portal import (
     PASSWORD,
     TESTS,
     client_for,
@@ -19,7 +20,7 @@ from portal_support import (
     wrong_cell_workbook,
 )
 
-pytest_plugins = ["portal_support"]  # its fixtures: db, people …
+pytest_plugins = ["support.portal"]  # its fixtures: db, people …
 
 ANON, A, B, PLAN = "anonymous", "a", "b", "planning"
 
@@ -207,7 +208,7 @@ def test_served_portal_refuses_a_large_upload_at_once(tmp_path):
     import urllib.error
     import urllib.request
 
-    from portal_support import Server, cli
+    from support.portal import Server, cli
 
     data = tmp_path / "data"
     cli(data, "users", "add", "digital", "--role", "department", "--dept", "デジタル戦略課")

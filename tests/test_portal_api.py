@@ -10,7 +10,7 @@ import subprocess
 import sys
 import zipfile
 
-from portal_support import (
+from support.portal import (
     POLICY,
     api,
     good_workbook,
@@ -19,7 +19,7 @@ from portal_support import (
     wrong_cell_workbook,
 )
 
-pytest_plugins = ["portal_support"]  # its fixtures: db, people …
+pytest_plugins = ["support.portal"]  # its fixtures: db, people …
 
 
 def upload(path, token, **extra):

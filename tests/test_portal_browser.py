@@ -20,7 +20,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from portal_support import (
+
+from support import ROOT
+from support.portal import (
     DIGITAL,
     OTHER,
     OTHER_POLICY,
@@ -36,7 +38,7 @@ from portal_support import (
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run", "--disable-dev-shm-usage", "--lang=ja"]
-SHOTS = Path(os.environ.get("CHOSHO_SCREENSHOTS", Path(__file__).resolve().parent.parent / "output" / "portal-screenshots"))
+SHOTS = Path(os.environ.get("CHOSHO_SCREENSHOTS", ROOT / "output" / "portal-screenshots"))
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed: pip install -e '.[test]'")
 if not os.access(CHROMIUM, os.X_OK):

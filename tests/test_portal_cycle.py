@@ -7,10 +7,10 @@ from __future__ import annotations
 import io
 import re
 
-import corpus
-from portal_support import client_for, good_workbook, wrong_cell_workbook
+from support import corpus
+from support.portal import client_for, good_workbook, wrong_cell_workbook
 
-pytest_plugins = ["portal_support"]  # its fixtures: db, people …
+pytest_plugins = ["support.portal"]  # its fixtures: db, people …
 
 
 def text(response) -> str:

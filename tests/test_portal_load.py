@@ -8,15 +8,15 @@ import hashlib
 import subprocess
 import sys
 import threading
-from pathlib import Path
 
-import corpus
 import pytest
-from portal_support import DIGITAL, POSTGRES, portal_env
 
-pytest_plugins = ["portal_support"]  # its fixtures: db, people …
+from support import ROOT, corpus
+from support.portal import DIGITAL, POSTGRES, portal_env
 
-BENCH = Path(__file__).resolve().parent.parent / "bench" / "portal_load.py"
+pytest_plugins = ["support.portal"]  # its fixtures: db, people …
+
+BENCH = ROOT / "bench" / "portal_load.py"
 
 
 @pytest.mark.skipif(bool(POSTGRES), reason="SQLite only")
@@ -82,9 +82,9 @@ def test_load_script_finds_every_upload_exactly_once(tmp_path):
 
 def test_worker_processes_give_the_findings_of_this_process(people, tmp_path):
     """serve validates in a forkserver pool (one process per core); same findings."""
-    from portal_support import wrong_cell_workbook
-
     from chosho_xlsx.portal import examine, services
+
+    from support.portal import wrong_cell_workbook
 
     path, place = wrong_cell_workbook(tmp_path)
     here = examine.examine(str(path), path.name)

@@ -11,8 +11,8 @@ import threading
 import time
 from pathlib import Path
 
-import corpus
-from portal_support import (
+from support import ROOT, corpus
+from support.portal import (
     DIGITAL,
     Server,
     cli,
@@ -21,9 +21,9 @@ from portal_support import (
     wrong_cell_workbook,
 )
 
-pytest_plugins = ["portal_support"]  # its fixtures: db, people …
+pytest_plugins = ["support.portal"]  # its fixtures: db, people …
 
-_spec = importlib.util.spec_from_file_location("portal_load", Path(__file__).resolve().parent.parent / "bench" / "portal_load.py")
+_spec = importlib.util.spec_from_file_location("portal_load", ROOT / "bench" / "portal_load.py")
 load = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(load)
 
@@ -35,9 +35,9 @@ def get(server: Server, path: str, token: str):
 
 
 def test_backup_and_restore_keep_the_dashboard_and_every_version(people, django_portal, tmp_path):
-    from portal_support import token_for
-
     from chosho_xlsx.portal import services
+
+    from support.portal import token_for
 
     a, b, planning = people["a"], people["b"], people["planning"]
     bad, _ = wrong_cell_workbook(tmp_path)

@@ -8,7 +8,13 @@ import re
 import urllib.request
 
 import pytest
-from portal_support import (
+
+from chosho_xlsx.batch.display import finding_dict
+from chosho_xlsx.batch.pipeline import check_file
+from chosho_xlsx.domain.settings import load_settings
+
+from support.hostile import CASES
+from support.portal import (
     DIGITAL,
     OTHER,
     PASSWORD,
@@ -21,13 +27,8 @@ from portal_support import (
     other_department_workbook,
     wrong_cell_workbook,
 )
-from test_safety import CASES
 
-from chosho_xlsx.batch.display import finding_dict
-from chosho_xlsx.batch.pipeline import check_file
-from chosho_xlsx.domain.settings import load_settings
-
-pytest_plugins = ["portal_support"]  # its fixtures: db, people …
+pytest_plugins = ["support.portal"]  # its fixtures: db, people …
 
 
 def post_file(client, path, **extra):

@@ -13,9 +13,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from portal_support import free_port
 
-TESTS = Path(__file__).resolve().parent
+from support.portal import TESTS, free_port
+
 MODULES = ["test_portal_api.py", "test_portal_pages.py", "test_portal_access.py", "test_portal_load.py",
            "test_portal_maintenance.py"]
 

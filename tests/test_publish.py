@@ -26,12 +26,9 @@ from chosho_xlsx.render.bookfront import ROWS_PER_PAGE, contents_pages, footer_c
 from chosho_xlsx.render.libreoffice import INSTALL_COMMAND
 from chosho_xlsx.render.publish import book_order, leading_numbers, without_footer
 
-ROOT = Path(__file__).resolve().parent.parent
-_MISSING = libreoffice.missing_tools(("pdftotext", "pdfinfo"))
-needs_libreoffice = pytest.mark.skipif(
-    bool(_MISSING),
-    reason=f"LibreOffice / poppler-utils not installed ({', '.join(_MISSING)}): {INSTALL_COMMAND}",
-)
+from support import ROOT
+from support.pdf import pdf_text
+from support.skips import needs_libreoffice
 
 # The four sheets of a 調書 and the heading their first page starts with.
 SECTION_HEADINGS = ("１．計画等概要", "２．", "３．実績の検証及び解決すべき課題", "４．")
@@ -63,8 +60,8 @@ def book(tmp_path_factory):
     assert cli("build", str(inputs), "-o", str(root / "built")).returncode == 0
     preview = cli("preview", str(root / "built"), "-o", str(root / "alone"))
     pdf = root / "book.pdf"
-    text = libreoffice.pdf_text(pdf, mode="raw").split("\f") if pdf.exists() else []
-    layout = libreoffice.pdf_text(pdf, mode="layout").split("\f") if pdf.exists() else []
+    text = pdf_text(pdf, mode="raw").split("\f") if pdf.exists() else []
+    layout = pdf_text(pdf, mode="layout").split("\f") if pdf.exists() else []
     return {"root": root, "run": published, "preview": preview, "pdf": pdf, "pages": text,
             "layout": layout}
 
@@ -317,8 +314,8 @@ def test_preview_of_files_with_the_same_name_from_two_folders(tmp_path):
     out = tmp_path / "out"
     assert run.stdout.splitlines() == [str(out / "調書.pdf"), str(out / "調書_2.pdf")]
     assert sorted(p.name for p in out.iterdir()) == ["調書.pdf", "調書_2.pdf"]
-    assert "一つ目" in libreoffice.pdf_text(out / "調書.pdf")
-    assert "二つ目" in libreoffice.pdf_text(out / "調書_2.pdf")
+    assert "一つ目" in pdf_text(out / "調書.pdf")
+    assert "二つ目" in pdf_text(out / "調書_2.pdf")
 
 
 @needs_libreoffice

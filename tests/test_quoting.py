@@ -10,7 +10,6 @@ import copy
 import functools
 from pathlib import Path
 
-import corpus
 import openpyxl
 import pytest
 from hypothesis import HealthCheck, Phase, example, given, settings
@@ -22,6 +21,8 @@ from chosho_xlsx.writers import layout
 from chosho_xlsx.writers.annotate import annotate
 from chosho_xlsx.writers.quoting import needs_quote
 from chosho_xlsx.writers.summary import PASSED, Line, figures, write_summary
+
+from support import corpus
 
 SETTINGS = load_settings()
 STARTS = "=+-@＝＋－＠"

@@ -7,22 +7,15 @@ Each program is skipped, with the install line as the reason, when it is missing
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
-import corpus
 import openpyxl
 import pytest
 
-from chosho_xlsx.render import recalc
+from support import corpus, recalc
+from support.commands import cli as _cli
 
 WORKBOOKS = ("調書", "一覧", "template", "example", "annotated")
-
-
-def _cli(*args: object, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "chosho_xlsx.cli", *map(str, args)],
-                          capture_output=True, text=True, encoding="utf-8", cwd=cwd)
 
 
 @pytest.fixture(scope="module")

@@ -15,12 +15,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from chosho_xlsx.batch.pipeline import check_book, example_book
 from chosho_xlsx.domain.settings import load_settings
 from chosho_xlsx.render import libreoffice
-from chosho_xlsx.render.libreoffice import INSTALL_COMMAND
-from chosho_xlsx.render.recalc import compare_cached_with_recalculated
 from chosho_xlsx.writers import layout
+
+from support.pdf import pdf_text
+from support.recalc import compare_cached_with_recalculated
+from support.skips import needs_libreoffice
 
 # Measured: the example prints on 9 pages (1 概要・指標 2, 2 R5取組実績 4, 3 課題と方向性 1,
 # 4 見直し内容 2) with LibreOffice 7.4 and IPAexゴシック, the same with and without the
@@ -33,18 +34,7 @@ PAGES = 9
 A3_LANDSCAPE = (1190.55, 841.89)
 
 
-_MISSING = libreoffice.missing_tools(("pdftotext", "pdfinfo"))
-pytestmark = pytest.mark.skipif(
-    bool(_MISSING),
-    reason=f"LibreOffice / poppler-utils not installed ({', '.join(_MISSING)}): {INSTALL_COMMAND}",
-)
-
-
-@pytest.fixture(scope="module")
-def report():
-    checked = check_book(example_book(), load_settings())
-    assert checked.ok, [f.code for f in checked.errors]
-    return checked.report
+pytestmark = needs_libreoffice
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +51,7 @@ def rendered(report, tmp_path_factory):
             "pdf": pdf_path,
             "pages": libreoffice.pdf_pages(pdf_path),
             # raw: each cell's text whole, in the order LibreOffice drew it
-            "raw": libreoffice.pdf_text(pdf_path, mode="raw"),
+            "raw": pdf_text(pdf_path, mode="raw"),
             "mismatches": mismatches.result(),
         }
 

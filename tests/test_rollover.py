@@ -1,8 +1,6 @@
 """`rollover`: next year's input workbook from the example (R6 → R7)."""
 
 import json
-import subprocess
-import sys
 
 import openpyxl
 import pytest
@@ -14,10 +12,7 @@ from chosho_xlsx.domain.settings import load_settings
 from chosho_xlsx.intake.marks import ROLLOVER_AUTHOR
 from chosho_xlsx.writers.example import write_example
 
-
-def run(*args):
-    return subprocess.run([sys.executable, "-m", "chosho_xlsx.cli", *args], capture_output=True, text=True,
-                          encoding="utf-8")
+from support.commands import cli as run
 
 
 @pytest.fixture(scope="module")
@@ -313,7 +308,7 @@ def test_a_figure_never_confirmed_stays_marked_in_the_next_rollover(tmp_path):
 
 @pytest.mark.parametrize("program", ["libreoffice", "gnumeric"])
 def test_libreoffice_and_gnumeric_open_the_rolled_workbook(rolled, program, tmp_path):
-    from chosho_xlsx.render import recalc
+    from support import recalc
 
     if recalc.missing(program):
         pytest.skip(f"{program} not installed: {recalc.install_hint(program)}")

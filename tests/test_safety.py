@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import os
 import re
-import sys
 import zipfile
 from pathlib import Path
 
@@ -19,35 +18,10 @@ from hypothesis import strategies as st
 from chosho_xlsx.contract.findings import ERROR, UnreadableFile, catalogue
 from chosho_xlsx.intake import safety
 
-sys.path.insert(0, str(Path(__file__).parent))
-import hostile  # noqa: E402
+from support import hostile
+from support.hostile import CASES
 
 BLANK = re.compile(r"\{[^{}]*\}")
-
-CASES = [
-    (hostile.directory, "E-FILE-DIRECTORY"),
-    (hostile.empty_file, "E-FILE-EMPTY"),
-    (hostile.text_file, "E-FILE-NOT-XLSX"),
-    (hostile.pdf_file, "E-FILE-NOT-XLSX"),
-    (hostile.png_file, "E-FILE-NOT-XLSX"),
-    (hostile.xls_file, "E-FILE-XLS"),
-    (hostile.encrypted_xlsx, "E-FILE-ENCRYPTED"),
-    (hostile.zip_encrypted_member_xlsx, "E-FILE-ENCRYPTED"),
-    (hostile.docx_zip, "E-FILE-NOT-WORKBOOK"),
-    (hostile.plain_zip, "E-FILE-NOT-WORKBOOK"),
-    (hostile.empty_zip, "E-FILE-NOT-WORKBOOK"),
-    (hostile.truncated_xlsx, "E-FILE-CORRUPT"),
-    (hostile.corrupt_member_xlsx, "E-FILE-CORRUPT"),
-    (hostile.crc_mismatch_xlsx, "E-FILE-CORRUPT"),
-    (hostile.declared_bomb, "E-FILE-ZIPBOMB"),
-    (hostile.ratio_bomb, "E-FILE-ZIPBOMB"),
-    (hostile.lying_bomb, "E-FILE-ZIPBOMB"),
-    (hostile.many_members, "E-FILE-TOO-MANY-PARTS"),
-    (hostile.xml_bomb, "E-FILE-XMLBOMB"),
-    (hostile.xxe, "E-FILE-XMLBOMB"),
-    (hostile.encoded_doctype, "E-FILE-XMLBOMB"),
-    (lambda folder: hostile.split_doctype(folder, safety.CHUNK), "E-FILE-XMLBOMB"),
-]
 
 
 def refusal(path: Path) -> UnreadableFile:

@@ -4,8 +4,6 @@ sees, in one linear pass, whatever the part holds."""
 from __future__ import annotations
 
 import subprocess
-import sys
-from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -13,11 +11,10 @@ from hypothesis import strategies as st
 from chosho_xlsx.contract.loader import col_letter
 from chosho_xlsx.intake.scan import scan_cells
 
-sys.path.insert(0, str(Path(__file__).parent))
-import hostile  # noqa: E402
+from support import hostile
+from support.commands import CLI
 
 SHEET = ("指標",)
-CLI = [sys.executable, "-m", "chosho_xlsx.cli"]
 
 
 def test_markup_inside_a_comment_is_not_a_cell(tmp_path):

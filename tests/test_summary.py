@@ -15,8 +15,6 @@ import pytest
 
 from chosho_xlsx.batch.pipeline import check_file
 from chosho_xlsx.domain.settings import load_settings
-from chosho_xlsx.render import recalc
-from chosho_xlsx.render.recalc import PROGRAMS
 from chosho_xlsx.writers.summary import (
     CHART_SHEET,
     FILE_NAME,
@@ -29,7 +27,8 @@ from chosho_xlsx.writers.summary import (
     review_columns,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
+from support import ROOT, recalc
+from support.recalc import PROGRAMS
 
 
 @pytest.fixture(scope="module")
@@ -213,7 +212,7 @@ def test_example_summary_counts_a_parent_once(tmp_path):
     """The bundled example: 5-1 … 5-5 are the breakdown of project 5 (R6 67,313 千円).
     一覧's 事業群① 当年度計画 is 144,912 (not 212,225) and 事業数 5 (not 10), and both equal
     the sums read back from the built 調書 with sub-projects left out."""
-    import corpus
+    from support import corpus
 
     src = corpus.example_workbook(tmp_path)
     out = tmp_path / "out"

@@ -9,7 +9,6 @@ import urllib.parse
 import zipfile
 from pathlib import Path
 
-import corpus
 import openpyxl
 import pytest
 
@@ -18,13 +17,13 @@ from chosho_xlsx.domain.settings import load_settings
 from chosho_xlsx.render import libreoffice
 from chosho_xlsx.writers.summary import FILE_NAME, LINK_HEAD, LINK_TEXT, SHEET
 
+from support import corpus
+from support.pdf import pdf_text
+from support.skips import needs_libreoffice
+
 # '#' (XlsxWriter cut links there), '%' and a literal escape (「%41」 read as 「A」), spaces,
 # 全角 space, kanji
 NAMES = ("観光#1 振興", "100% 達成の町", "a%41b 計画", "空白 と\u3000全角")
-_MISSING = libreoffice.missing_tools(("pdftotext", "pdfinfo"))
-needs_libreoffice = pytest.mark.skipif(
-    bool(_MISSING), reason=f"LibreOffice / poppler-utils not installed ({', '.join(_MISSING)}): "
-    f"{libreoffice.INSTALL_COMMAND}")
 
 
 @pytest.fixture(scope="module")
@@ -210,7 +209,7 @@ def test_printed_nothing_is_clipped_or_runs_past_the_table(mixed, tmp_path):
         for b in body[i + 1:]:
             overlap = min(a[2], b[2]) - max(a[0], b[0]) > tol and min(a[3], b[3]) - max(a[1], b[1]) > tol
             assert not overlap, (a, b)
-    flat = re.sub(r"\s+", "", libreoffice.pdf_text(pdf, mode="raw"))
+    flat = re.sub(r"\s+", "", pdf_text(pdf, mode="raw"))
     for text in (STRATEGY, POLICY_OK, POLICY_BAD, POLICY_TWICE, GROUP):
         assert re.sub(r"\s+", "", text) in flat
 

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import openpyxl
@@ -26,11 +24,9 @@ from chosho_xlsx.contract.parsers import (
 )
 from chosho_xlsx.domain.settings import Limits, load_settings
 
-sys.path.insert(0, str(Path(__file__).parent))
-import big  # noqa: E402
-import corpus  # noqa: E402
+from support import big, corpus
+from support.commands import cli
 
-CLI = [sys.executable, "-m", "chosho_xlsx.cli"]
 EMOJI = "\U0001f600"  # 😀: one character, two UTF-16 code units
 WHERE = corpus.cell("事業", "事業内容", 0)
 
@@ -38,10 +34,6 @@ WHERE = corpus.cell("事業", "事業内容", 0)
 def with_text(folder: Path, text: str) -> Path:
     """The example with `text` in 事業内容 of the first project."""
     return big.long_text(folder, "事業", "事業内容", text)
-
-
-def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([*CLI, *args], capture_output=True, text=True, encoding="utf-8", timeout=300)
 
 
 def test_a_40000_character_cell_is_a_finding_and_nothing_is_built(tmp_path):

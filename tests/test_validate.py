@@ -1,4 +1,4 @@
-"""`chosho-xlsx validate` on real workbooks: each case of the corpus (tests/corpus.py)
+"""`chosho-xlsx validate` on real workbooks: each case of the corpus (tests/support/corpus.py)
 gives the exact exit code, the finding's code and the cell (or sheet and column) it names.
 
 The workbooks are the bundled example with one thing changed, written as a department
@@ -10,12 +10,13 @@ import json
 from datetime import date, datetime
 from pathlib import Path
 
-import corpus
 import pytest
 from typer.testing import CliRunner
 
 from chosho_xlsx.cli import app
 from chosho_xlsx.contract.findings import CELL_RE, catalogue
+
+from support import corpus
 
 runner = CliRunner()
 
@@ -36,11 +37,6 @@ def codes(doc: dict, file: int = 0) -> list[str]:
 
 
 # ---- the bundled example ---------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def example(tmp_path_factory) -> Path:
-    return corpus.example_workbook(tmp_path_factory.mktemp("example"))
 
 
 def test_example_validates_with_only_the_seed_warning(example):

@@ -11,8 +11,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import corpus
-import hostile
 import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
@@ -21,6 +19,8 @@ from chosho_xlsx.cli import app
 from chosho_xlsx.contract.findings import UnreadableFile
 from chosho_xlsx.intake.safety import check_workbook
 from chosho_xlsx.writers.annotate import ERROR_FILL, WARNING_FILL
+
+from support import corpus, hostile
 
 runner = CliRunner()
 WIDE = {"COLUMNS": "1000"}  # rich wraps at the console width; keep each sentence on one line
@@ -310,7 +310,7 @@ def test_annotate_keeps_the_values_saved_with_formulas(tmp_path):
     """openpyxl drops a formula's saved value: the copy gets the original's back, whatever
     its kind (number, text, truth value, error), so a viewer that does not recalculate
     shows the same as in the original."""
-    from chosho_xlsx.render.recalc import _read
+    from support.recalc import _read
 
     rows = corpus.example_rows()
     i = corpus.index_of(rows, "事業", 事業番号="1")

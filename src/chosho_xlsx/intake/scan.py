@@ -277,9 +277,3 @@ def scan_open(zf: zipfile.ZipFile, sheet_names: tuple[str, ...], limits: Limits 
         with zf.open(member) as stream:
             _feed(reader.parser, stream)
     return scan, members
-
-
-def formula_cells(path: str | Path, sheet_names: tuple[str, ...]) -> dict[Key, bool]:
-    """(sheet, row, col) → has a cached value, for every formula cell of the named sheets."""
-    return scan_cells(path, sheet_names).formulas
-

@@ -1,4 +1,4 @@
-"""LibreOffice (headless) and poppler-utils: .xlsx to PDF, recalculation, PDF to PNG/text.
+"""LibreOffice (headless) and poppler-utils: .xlsx to PDF (recalculated), PDF to PNG, page sizes.
 
 Every run of soffice gets a private, throwaway user profile (`-env:UserInstallation=`
 pointing into a TemporaryDirectory), so that parallel runs do not fight over one profile
@@ -309,22 +309,6 @@ def to_pdf(
     return convert(xlsx, "pdf", outdir, recalc=True, timeout=timeout)
 
 
-def recalculated(
-    xlsx: str | os.PathLike,
-    outdir: str | os.PathLike,
-    fmt: str = "xlsx",
-    *,
-    timeout: float = DEFAULT_TIMEOUT,
-) -> Path:
-    """The workbook after LibreOffice recalculated every formula, saved as xlsx/ods/csv.
-
-    `outdir` must not be the folder of `xlsx` when fmt is xlsx (the name would clash)."""
-    source = Path(xlsx).resolve()
-    if fmt == source.suffix.lstrip(".").lower() and Path(outdir).resolve() == source.parent:
-        raise ValueError("outdir would overwrite the source workbook")
-    return convert(source, fmt, outdir, recalc=True, timeout=timeout)
-
-
 # ---- poppler-utils ----------------------------------------------------------------------
 
 
@@ -367,29 +351,6 @@ def pdf_to_png(
 def _page_number(path: Path) -> int:
     match = re.search(r"-(\d+)\.png$", path.name)
     return int(match.group(1)) if match else 0
-
-
-_TEXT_MODES = {"layout": ["-layout"], "raw": ["-raw"], "reading": []}
-
-
-def pdf_text(pdf: str | os.PathLike, *, mode: str = "layout", timeout: float = 60.0) -> str:
-    """The text of the PDF by pdftotext; pages separated by form feeds.
-
-    mode "layout" keeps the physical layout (columns side by side on one line), "raw"
-    keeps the order of the content stream, in which LibreOffice writes each cell's text
-    whole, so a name wrapped over several lines in its cell stays together once
-    whitespace is removed; "reading" is pdftotext's default reading order."""
-    if mode not in _TEXT_MODES:
-        raise ValueError(f"mode is one of {sorted(_TEXT_MODES)}, not {mode!r}")
-    tool = find_tool("pdftotext")
-    argv = [tool, "-enc", "UTF-8", *_TEXT_MODES[mode], str(pdf), "-"]
-    result = _run(argv, timeout, ("PDF の文字の取り出し", "pdftotext"))
-    if result.returncode != 0:
-        raise LibreOfficeError(
-            f"PDF の文字を取り出せませんでした / pdftotext failed: "
-            f"{result.stderr.decode('utf-8', 'replace').strip()}"
-        )
-    return result.stdout.decode("utf-8", "replace")
 
 
 @dataclass(frozen=True)

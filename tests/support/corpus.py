@@ -94,6 +94,22 @@ def mutated(folder: Path, sheet: str, index: int, header: str, value: object,
     return write(folder, rows, name)
 
 
+def rows_with(policy: str, year: str = "R6") -> dict:
+    """The example under another 施策 name; for R7 its project years move on by one."""
+    rows = load_example_rows()
+    for r in rows["調書"]:
+        if r["項目"] == "施策名":
+            r["値"] = policy
+        if r["項目"] == "実施年度":
+            r["値"] = year
+    if year == "R7":
+        shift = {"R6": "R7", "R5": "R6", "R4": "R5"}
+        for sheet in ("事業", "事業指標"):
+            rows[sheet] = [{(shift[k[:2]] + k[2:] if k[:2] in shift else k): v for k, v in r.items()}
+                           for r in rows[sheet]]
+    return rows
+
+
 def example_workbook(folder: Path, name: str = "example.xlsx") -> Path:
     return write(folder, example_rows(), name)
 

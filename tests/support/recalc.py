@@ -5,7 +5,7 @@ Excel shows cached values until it recalculates, and viewers that never recalcul
 value (XlsxWriter caches 0 unless told otherwise) therefore prints a wrong 調書 in some
 places and a right one in others. `compare_cached_with_recalculated` lets a spreadsheet
 program recalculate every formula and lists the cells where the cached value differs:
-LibreOffice (recalculation forced on load, see libreoffice.py) or Gnumeric
+LibreOffice (recalculation forced on load, see chosho_xlsx/render/libreoffice.py) or Gnumeric
 (`ssconvert --recalc`), whose functions differ in places (SUBTOTAL(109, …) is #NUM! there).
 
 Volatile functions (TODAY, NOW, RAND...) naturally differ and will be reported."""
@@ -58,6 +58,22 @@ def install_hint(program: str) -> str:
     return libreoffice.INSTALL_COMMAND if program == LIBREOFFICE else GNUMERIC_INSTALL
 
 
+def libreoffice_recalculated(
+    xlsx: str | os.PathLike,
+    outdir: str | os.PathLike,
+    fmt: str = "xlsx",
+    *,
+    timeout: float = libreoffice.DEFAULT_TIMEOUT,
+) -> Path:
+    """The workbook after LibreOffice recalculated every formula, saved as xlsx/ods/csv.
+
+    `outdir` must not be the folder of `xlsx` when fmt is xlsx (the name would clash)."""
+    source = Path(xlsx).resolve()
+    if fmt == source.suffix.lstrip(".").lower() and Path(outdir).resolve() == source.parent:
+        raise ValueError("outdir would overwrite the source workbook")
+    return libreoffice.convert(source, fmt, outdir, recalc=True, timeout=timeout)
+
+
 def gnumeric_recalculated(
     xlsx: str | os.PathLike, outdir: str | os.PathLike, *, timeout: float = libreoffice.DEFAULT_TIMEOUT
 ) -> Path:
@@ -103,7 +119,7 @@ def recalculated(
         raise ValueError(f"program is one of {PROGRAMS}, not {program!r}")
     if program == GNUMERIC:
         return gnumeric_recalculated(xlsx, outdir, timeout=timeout)
-    return libreoffice.recalculated(xlsx, outdir, "xlsx", timeout=timeout)
+    return libreoffice_recalculated(xlsx, outdir, "xlsx", timeout=timeout)
 
 
 def compare_cached_with_recalculated(

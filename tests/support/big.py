@@ -6,8 +6,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
-import corpus  # noqa: E402
+if __name__ == "__main__":  # run as a script: tests/ on the path, as pytest puts it
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from support import corpus  # noqa: E402
 
 
 def many_indicators(folder: Path, count: int, name: str = "big.xlsx", plain: bool = False) -> Path:
@@ -50,6 +51,6 @@ def long_text(folder: Path, sheet: str, header: str, text: str, index: int = 0,
     return path
 
 
-if __name__ == "__main__":  # python tests/big.py OUT.xlsx COUNT [plain]: files for bench/README
+if __name__ == "__main__":  # python tests/support/big.py OUT.xlsx COUNT [plain]: files for bench/README
     out = Path(sys.argv[1])
     print(many_indicators(out.parent, int(sys.argv[2]), out.name, plain=sys.argv[3:] == ["plain"]))

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import xlsxwriter
 
+from chosho_xlsx.intake.safety import CHUNK
+
 OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
 _FREE, _END, _FAT, _DIFAT = 0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFD, 0xFFFFFFFC
 _NO_ENTRY = 0xFFFFFFFF
@@ -463,3 +465,30 @@ def sheet_with_cells(folder: Path, cells: str, name: str = "cells.xlsx", prefix:
         f"<{prefix}sheetData>{cells}</{prefix}sheetData></{prefix}worksheet>"
     )
     return _write(path, replace={"xl/worksheets/sheet1.xml": xml.encode()})
+
+
+# Every hostile or broken file with the code check_workbook refuses it with.
+CASES = [
+    (directory, "E-FILE-DIRECTORY"),
+    (empty_file, "E-FILE-EMPTY"),
+    (text_file, "E-FILE-NOT-XLSX"),
+    (pdf_file, "E-FILE-NOT-XLSX"),
+    (png_file, "E-FILE-NOT-XLSX"),
+    (xls_file, "E-FILE-XLS"),
+    (encrypted_xlsx, "E-FILE-ENCRYPTED"),
+    (zip_encrypted_member_xlsx, "E-FILE-ENCRYPTED"),
+    (docx_zip, "E-FILE-NOT-WORKBOOK"),
+    (plain_zip, "E-FILE-NOT-WORKBOOK"),
+    (empty_zip, "E-FILE-NOT-WORKBOOK"),
+    (truncated_xlsx, "E-FILE-CORRUPT"),
+    (corrupt_member_xlsx, "E-FILE-CORRUPT"),
+    (crc_mismatch_xlsx, "E-FILE-CORRUPT"),
+    (declared_bomb, "E-FILE-ZIPBOMB"),
+    (ratio_bomb, "E-FILE-ZIPBOMB"),
+    (lying_bomb, "E-FILE-ZIPBOMB"),
+    (many_members, "E-FILE-TOO-MANY-PARTS"),
+    (xml_bomb, "E-FILE-XMLBOMB"),
+    (xxe, "E-FILE-XMLBOMB"),
+    (encoded_doctype, "E-FILE-XMLBOMB"),
+    (lambda folder: split_doctype(folder, CHUNK), "E-FILE-XMLBOMB"),
+]

@@ -13,12 +13,13 @@ import time
 import urllib.request
 from pathlib import Path
 
-import corpus
 import pytest
+
+from support import corpus
 
 pytest.importorskip("django", reason="the portal extra is not installed: pip install -e '.[test]'")
 
-TESTS = Path(__file__).resolve().parent
+TESTS = Path(__file__).resolve().parents[1]
 PASSWORD = "Portal-test-pass-2024"
 DIGITAL, SMART, OTHER = "デジタル戦略課", "スマート県庁推進課", "土木総務課"
 POLICY = "ICTを活用した地域活性化と行政運営の効率化"
@@ -48,7 +49,7 @@ def database_url(data: Path) -> str:
 
 def portal_env(data: Path) -> dict:
     env = dict(os.environ)
-    env.update(CHOSHO_DATA=str(data), DJANGO_SETTINGS_MODULE="portal_settings",
+    env.update(CHOSHO_DATA=str(data), DJANGO_SETTINGS_MODULE="support.portal_settings",
                PYTHONPATH=os.pathsep.join(filter(None, [str(TESTS), env.get("PYTHONPATH", "")])),
                CHOSHO_PASSWORD=PASSWORD)
     env.pop("CHOSHO_DATABASE_URL", None)
@@ -64,7 +65,7 @@ def django_portal(tmp_path_factory):
     os.environ["CHOSHO_DATA"] = str(data)
     if POSTGRES:
         os.environ["CHOSHO_DATABASE_URL"] = database_url(data)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "portal_settings"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "support.portal_settings"
     import django
     from django.core.management import call_command
     from django.test.utils import setup_test_environment
