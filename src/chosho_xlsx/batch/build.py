@@ -22,12 +22,12 @@ import contextlib
 import os
 import sys
 import time
-import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from chosho_xlsx.batch import leftovers
+from chosho_xlsx.common.text import squeezed
 from chosho_xlsx.contract.findings import Finding, Verdict
 from chosho_xlsx.contract.parsers import TextTooLong
 from chosho_xlsx.domain.settings import Settings
@@ -126,8 +126,7 @@ def _init(settings: Settings, parent: int | None = None) -> None:
 
 def policy_key(fiscal_year: int, policy: str) -> tuple[int, str]:
     """Two 施策 names are the same 施策 when they differ only in width or spaces."""
-    text = unicodedata.normalize("NFKC", policy)
-    return fiscal_year, "".join(text.split())
+    return fiscal_year, squeezed(policy)
 
 
 def work(task: tuple[int, str, str, bool]) -> Outcome:

@@ -3,18 +3,19 @@ and the warnings a careful reviewer would raise. Column-local checks are in sche
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterator
 from decimal import Decimal
 
+from chosho_xlsx.common.text import folded
 from chosho_xlsx.contract.findings import Finding
 from chosho_xlsx.contract.loader import Loaded, col_letter
 from chosho_xlsx.contract.parsers import is_blank, shown
 from chosho_xlsx.domain import fiscal
 from chosho_xlsx.domain.model import Origin, Rate, Report, item_mark
-from chosho_xlsx.domain.quantity import NO_VALUE, Quantity, units_agree
+from chosho_xlsx.domain.quantity import Quantity, units_agree
 from chosho_xlsx.domain.rules import parent_number, review_conflicts, typed_units
 from chosho_xlsx.domain.settings import Settings
+from chosho_xlsx.domain.vocabulary import DASH, NO_VALUE, Direction
 from chosho_xlsx.intake.reader import RawBook
 from chosho_xlsx.intake.scan import col_index
 
@@ -90,7 +91,7 @@ def cross_checks(loaded: Loaded, report: Report, settings: Settings) -> list[Fin
         if ind.base_value.value is not None and not units_agree(ind.base_value.unit, ind.unit):
             out.append(_f("E-UNIT", ind.origin.cell("基準値"), ind.base_value.text(),
                           unit=ind.unit, found=ind.base_value.unit))
-        if ind.direction == "減少":
+        if ind.direction == Direction.DOWN:
             out.append(_f("W-DECREASING", ind.origin.cell("目標の向き"), ind.direction))
 
     for p in c.projects:
@@ -158,8 +159,8 @@ def _rate_agrees(given: Quantity, computed: Rate) -> bool:
 
 
 def _status_text(raw: object) -> str:
-    text = unicodedata.normalize("NFKC", str(raw)).strip()
-    return "―" if text in NO_VALUE else text
+    text = folded(str(raw))
+    return DASH if text in NO_VALUE else text
 
 
 def _supplied(rows: list, values: dict, origin: Origin) -> Iterator[Finding]:
@@ -217,7 +218,7 @@ def _subproject_sums(projects: list, years: list[int]) -> Iterator[Finding]:
                 if own != total:
                     column = f"{fiscal.label(year)}{family}"
                     yield _f("W-SUBPROJECT-SUM", _at(p.origin, column), own, number=p.number,
-                             column=column, own="―" if own is None else f"{own:,}",
+                             column=column, own=DASH if own is None else f"{own:,}",
                              children=names, sum=f"{total:,}")
 
 

@@ -25,6 +25,7 @@ from chosho_xlsx.domain.model import (
 )
 from chosho_xlsx.domain.quantity import EMPTY, QuantityError
 from chosho_xlsx.domain.settings import Settings
+from chosho_xlsx.domain.vocabulary import Direction
 from chosho_xlsx.intake import numformat
 from chosho_xlsx.intake.reader import RawBook, RawSheet
 from chosho_xlsx.intake.scan import col_index
@@ -427,7 +428,7 @@ def load(book: RawBook, settings: Settings) -> Loaded:
             group=v(r, "事業群番号"),
             name=_s(v(r, "指標名")),
             unit=_s(v(r, "単位")),
-            direction=v(r, "目標の向き") or "増加",
+            direction=v(r, "目標の向き") or Direction.UP,
             base_year=v(r, "基準年度"),
             base_value=v(r, "基準値") or EMPTY,
             targets=_q(_years(r, ind_sheet, "目標")),

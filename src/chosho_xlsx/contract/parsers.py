@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from decimal import Decimal
 
+from chosho_xlsx.common.text import folded, squeezed
 from chosho_xlsx.domain import fiscal
 from chosho_xlsx.domain.model import GROUP_MARKS, ITEM_MARKS
 from chosho_xlsx.domain.quantity import Quantity, QuantityError, parse_money, parse_quantity
+from chosho_xlsx.domain.vocabulary import DASH, REVIEW_DASHES
 
 
 class CellError(ValueError):
@@ -54,7 +55,7 @@ def shown(raw: object) -> str:
 def name_key(value: object) -> str:
     """A header or sheet name as compared with the contract's: NFKC (full-width letters,
     compatibility ideographs) and without any space (「R5 実績」, 「指標 」)."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", shown(value)))
+    return squeezed(shown(value))
 
 
 def _clock(t: dt.time) -> str:
@@ -115,7 +116,7 @@ def to_int(raw: object) -> int | None:
         if raw.is_integer():
             return int(raw)
         raise CellError("E-NOT-INT")
-    text = unicodedata.normalize("NFKC", str(raw)).strip()
+    text = folded(str(raw))
     if text in GROUP_MARKS:
         return GROUP_MARKS.index(text) + 1
     if re.fullmatch(r"[+-]?\d+", text):
@@ -180,9 +181,9 @@ def to_mark(raw: object, marks: tuple[str, ...]) -> bool:
 def to_enum(raw: object, values: tuple[str, ...]) -> str | None:
     if is_blank(raw):
         return None
-    text = unicodedata.normalize("NFKC", str(raw)).strip()
+    text = folded(str(raw))
     for v in values:
-        if text == unicodedata.normalize("NFKC", v):
+        if text == folded(v):
             return v
     raise CellError("E-ENUM", allowed="、".join(values))
 
@@ -203,7 +204,8 @@ def _numbered_list(raw: object, marks: str, limit: int) -> list[int] | None:
         if all(ch in marks for ch in part):
             out.extend(marks.index(ch) + 1 for ch in part)
             continue
-        norm = re.sub(r"^[(（]|[)）]$", "", unicodedata.normalize("NFKC", part))
+        # (parts hold no space: folding only strips what NFKC makes of a spacing accent)
+        norm = re.sub(r"^[(（]|[)）]$", "", folded(part))
         if norm.isdigit():
             out.append(int(norm))
             continue
@@ -231,7 +233,7 @@ def to_viewpoints(raw: object) -> list[int] | None:
 def to_project(raw: object) -> str | None:
     if is_blank(raw):
         return None
-    text = unicodedata.normalize("NFKC", shown(raw)).strip().replace("ー", "-").replace("－", "-")
+    text = folded(shown(raw)).replace("ー", "-").replace("－", "-")
     if re.fullmatch(r"\d+(?:-\d+)*", text):
         return text
     raise CellError("E-PROJECT-NUMBER")
@@ -241,8 +243,8 @@ def to_review(raw: object, allowed: tuple[str, ...]) -> str | None:
     if is_blank(raw):
         return None
     text = str(raw).strip()
-    if text in ("-", "－", "—", "–"):
-        text = "―"
+    if text in REVIEW_DASHES:
+        text = DASH
     if text in allowed:
         return text
     raise CellError("E-REVIEW", allowed="、".join(allowed))

@@ -35,6 +35,7 @@ from chosho_xlsx.domain import fiscal
 from chosho_xlsx.domain.model import Chosho
 from chosho_xlsx.domain.rules import in_section4
 from chosho_xlsx.domain.settings import Settings
+from chosho_xlsx.domain.vocabulary import DASH
 from chosho_xlsx.intake.marks import ROLLOVER_AUTHOR
 from chosho_xlsx.intake.reader import RawBook
 
@@ -283,7 +284,7 @@ def _note_lines(result: Rollover) -> list[tuple[str, ...]]:
         (text("note.left-out", "ja"),),
         ("事業番号", "事務事業名", "事業期間", "元のセル"),
     ]
-    lines += [(p.number, p.name, p.period, p.source_cell) for p in result.left_out] or [("―",)]
+    lines += [(p.number, p.name, p.period, p.source_cell) for p in result.left_out] or [(DASH,)]
     lines += [(), (text("note.to-fill", "ja"),), ("シート", "セル", "列", "行", "内容", "仮の値")]
     for t in result.to_fill:
         prefilled = "" if t.prefilled is None else str(t.prefilled)

@@ -5,8 +5,9 @@ Internally a fiscal year is the western year it starts in (R6 = 2024)."""
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
+
+from chosho_xlsx.common.text import folded, zenkaku_digits
 
 # (era letter, era name, western year of era year 1), newest first.
 ERAS: tuple[tuple[str, str, int], ...] = (
@@ -16,8 +17,6 @@ ERAS: tuple[tuple[str, str, int], ...] = (
 )
 _BY_LETTER = {letter: first for letter, _, first in ERAS}
 _BY_NAME = {name: first for _, name, first in ERAS}
-
-_ZENKAKU = str.maketrans("0123456789", "０１２３４５６７８９")
 
 _YEAR_RE = re.compile(
     r"^(?:(?P<era>[RHS]|令和|平成|昭和)\s*(?P<n>\d{1,3}|元)|(?P<west>\d{4}))\s*(?:年度|年)?$"
@@ -33,7 +32,7 @@ class PeriodOrderError(YearError):
 
 
 def _norm(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).strip().upper()
+    return folded(text).upper()
 
 
 def parse_year(value: object) -> int | None:
@@ -81,8 +80,24 @@ def label(year: int) -> str:
 def full_label(year: int) -> str:
     """Title label with 全角 digits: 2024 → 令和６年度, 2019 → 令和元年度."""
     _, name, n = _era_of(year)
-    num = "元" if n == 1 else str(n).translate(_ZENKAKU)
+    num = "元" if n == 1 else zenkaku_digits(str(n))
     return f"{name}{num}年度"
+
+
+def year_placeholders(year: int) -> dict[str, str]:
+    """The year placeholders of the texts in templates/ (the form's labels, the input
+    book's guide), for 実施年度 `year` (R6): {year} R6, {year_zen} R６, {year_full}
+    令和６年度; {prev} R5, {prev_full}, {prev2} R4; {next} R7, {next_full}."""
+    return {
+        "year": label(year),
+        "year_zen": zenkaku_digits(label(year)),
+        "year_full": full_label(year),
+        "prev": label(year - 1),
+        "prev_full": full_label(year - 1),
+        "prev2": label(year - 2),
+        "next": label(year + 1),
+        "next_full": full_label(year + 1),
+    }
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from chosho_xlsx.domain.quantity import EMPTY, Quantity
+from chosho_xlsx.domain.vocabulary import DASH, Direction, Status
 
 GROUP_MARKS = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 ITEM_MARKS = "ⅰⅱⅲⅳⅴⅵⅶⅷⅸⅹⅺⅻ"
@@ -68,7 +69,7 @@ class Indicator:
     group: int
     name: str
     unit: str
-    direction: str = "増加"  # 増加 or 減少
+    direction: str = Direction.UP  # 増加 or 減少, as typed
     base_year: int | None = None
     base_value: Quantity = EMPTY
     targets: dict[int, Quantity] = field(default_factory=dict)  # plan year → 目標
@@ -185,7 +186,7 @@ class Rate:
 
     @property
     def text(self) -> str:
-        return "―" if self.percent is None else f"{self.percent}%"
+        return DASH if self.percent is None else f"{self.percent}%"
 
 
 NO_RATE = Rate(None)
@@ -207,7 +208,7 @@ class ComputedIndicator:
     years: list[YearRow]
     final_year: int
     final_target: Quantity
-    status: str  # 達成, 順調, やや遅れ, 遅れ, ―
+    status: Status
     status_year: int | None  # the year the status was judged on
 
     @property

@@ -6,12 +6,12 @@ that 「3845件」 and 「３，８４５件」 both print 「3,845件」."""
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-# Alone in a cell these mean "no value". 「ー」 (katakana long vowel) is text, not a dash.
-NO_VALUE = frozenset({"―", "-", "－", "—", "–", "‐", "−", "ｰ"})
+from chosho_xlsx.common.text import folded
+from chosho_xlsx.domain.vocabulary import DASH, NO_VALUE
+
 BOUNDS = ("以上", "以下")
 
 _NUM_RE = re.compile(
@@ -38,7 +38,7 @@ class Quantity:
     def text(self, unit: str | None = None) -> str:
         """As printed on the form: 「3,845件」, 「65.6%」, 「90%以上」, 「―」."""
         if self.value is None:
-            return "―"
+            return DASH
         u = self.unit if unit is None else unit
         return f"{format_decimal(self.value)}{u}{self.bound}"
 
@@ -58,7 +58,7 @@ def _is_blank(raw: object) -> bool:
 
 
 def normalize(raw: str) -> str:
-    text = unicodedata.normalize("NFKC", raw).strip()
+    text = folded(raw)
     # NFKC keeps these as they are; clerks type them as separators and signs.
     return text.replace("、", ",").replace("−", "-")
 

@@ -23,12 +23,13 @@ from chosho_xlsx.domain.model import (
 )
 from chosho_xlsx.domain.quantity import EMPTY, Quantity
 from chosho_xlsx.domain.settings import Settings
+from chosho_xlsx.domain.vocabulary import DASH, Direction, Review, Status
 
 HUNDRED = Decimal(100)
 
 
 def achievement_rate(
-    target: Quantity, actual: Quantity | None, settings: Settings, direction: str = "増加"
+    target: Quantity, actual: Quantity | None, settings: Settings, direction: str = Direction.UP
 ) -> Rate:
     """達成率 = 実績 ÷ 目標 (減少: 目標 ÷ 実績), a whole percent rounded as set.
 
@@ -36,7 +37,7 @@ def achievement_rate(
     0% for 0/0; the spec takes ―)."""
     if actual is None or target.value is None or actual.value is None:
         return NO_RATE
-    decreasing = direction == "減少" and settings.decreasing == "target_over_actual"
+    decreasing = direction == Direction.DOWN and settings.decreasing == "target_over_actual"
     num, den = (target.value, actual.value) if decreasing else (actual.value, target.value)
     if den == 0:
         return NO_RATE
@@ -49,7 +50,7 @@ def achievement_rate(
 def reached(actual: Quantity, final: Quantity, direction: str) -> bool:
     if actual.value is None or final.value is None:
         return False
-    return actual.value <= final.value if direction == "減少" else actual.value >= final.value
+    return actual.value <= final.value if direction == Direction.DOWN else actual.value >= final.value
 
 
 def progress_status(
@@ -58,17 +59,17 @@ def progress_status(
     """進捗状況, judged on the latest year that has an actual; and that year."""
     latest = next((r for r in reversed(rows) if r.actual is not None and not r.actual.empty), None)
     if latest is None:
-        return "―", None
+        return Status.NONE, None
     if reached(latest.actual, final, indicator.direction):
-        return "達成", latest.year
+        return Status.ACHIEVED, latest.year
     rate = latest.rate.percent
     if rate is None:
-        return "―", latest.year
+        return Status.NONE, latest.year
     if rate >= settings.on_track_from:
-        return "順調", latest.year
+        return Status.ON_TRACK, latest.year
     if rate >= settings.slightly_behind_from:
-        return "やや遅れ", latest.year
-    return "遅れ", latest.year
+        return Status.SLIGHTLY_BEHIND, latest.year
+    return Status.BEHIND, latest.year
 
 
 def compute_indicator(ind: Indicator, chosho: Chosho, settings: Settings) -> ComputedIndicator:
@@ -95,7 +96,7 @@ def ended_before(project: Project, fiscal_year: int) -> bool:
 def period_label(project: Project, fiscal_year: int) -> str:
     """事業期間 as the seed prints it: 「R2-7」, 「(R6新規)R6-8」, 「（R5終了）R3-5」."""
     if project.start is None:
-        return "―"
+        return DASH
     base = fiscal.period_label(project.start, project.end)
     if is_new(project, fiscal_year):
         return f"({fiscal.label(fiscal_year)}新規){base}"
@@ -154,7 +155,7 @@ def propose_review(metrics: dict[str, Decimal | None], settings: Settings) -> st
     for rule in settings.proposals:
         if rule.matches(metrics):
             return rule.propose
-    return "―"
+    return Review.NONE
 
 
 def review_conflicts(review: str, change: Decimal | None, settings: Settings) -> bool:
@@ -179,7 +180,7 @@ def compute_project(project: Project, fiscal_year: int, settings: Settings) -> C
     review, proposed = project.review.strip(), False
     section4 = in_section4(project, fiscal_year)
     if new and not review:
-        review = settings.new_label.format(year=fiscal.label(fiscal_year))
+        review = settings.new_review(fiscal_year)
     elif not review and section4:
         metrics = {
             "budget_change": change,

@@ -9,6 +9,8 @@ from pathlib import Path
 
 from chosho_xlsx.common.resources import read_yaml_mapping, schema_file
 from chosho_xlsx.contract.parsers import EXCEL_TEXT_MAX
+from chosho_xlsx.domain import fiscal
+from chosho_xlsx.domain.vocabulary import Review
 
 ROUNDINGS = {"down": ROUND_DOWN, "half_up": ROUND_HALF_UP, "up": ROUND_CEILING}
 OPS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt, "==": operator.eq}
@@ -52,13 +54,17 @@ class Settings:
     decreasing: str = "target_over_actual"
     on_track_from: int = 100
     slightly_behind_from: int = 80
-    allowed_reviews: tuple[str, ...] = ("拡充", "改善", "統合", "縮小", "廃止", "―")
+    allowed_reviews: tuple[str, ...] = tuple(Review)
     new_label: str = "{year}新規"
     proposals: tuple[Proposal, ...] = ()
-    expands: tuple[str, ...] = ("拡充",)
-    shrinks: tuple[str, ...] = ("縮小", "廃止")
+    expands: tuple[str, ...] = (Review.EXPAND,)
+    shrinks: tuple[str, ...] = (Review.SHRINK, Review.ABOLISH)
     limits: Limits = Limits()
     source: str = ""
+
+    def new_review(self, fiscal_year: int) -> str:
+        """The 見直し区分 the engine gives a project that starts in `fiscal_year`: 「R6新規」."""
+        return self.new_label.format(year=fiscal.label(fiscal_year))
 
 
 def _get(d: dict, key: str, kind: type, default):
@@ -124,10 +130,10 @@ def load_settings(path: str | Path | None = None) -> Settings:
             on_track_from=int(_get(status, "on_track_from", int, 100)),
             slightly_behind_from=int(_get(status, "slightly_behind_from", int, 80)),
             allowed_reviews=tuple(str(v) for v in _get(review, "allowed", list, [])),
-            new_label=str(_get(review, "new_label", str, "{year}新規")),
+            new_label=str(_get(review, "new_label", str, Settings.new_label)),
             proposals=tuple(proposals),
-            expands=tuple(str(v) for v in _get(review, "expands", list, ["拡充"])),
-            shrinks=tuple(str(v) for v in _get(review, "shrinks", list, ["縮小", "廃止"])),
+            expands=tuple(str(v) for v in _get(review, "expands", list, list(Settings.expands))),
+            shrinks=tuple(str(v) for v in _get(review, "shrinks", list, list(Settings.shrinks))),
             limits=_limits(raw),
             source=str(path),
         )

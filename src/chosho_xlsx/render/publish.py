@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import re
 import tempfile
-import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from chosho_xlsx.common.text import folded, squeezed
 from chosho_xlsx.domain.settings import Settings
 from chosho_xlsx.render import libreoffice
 
@@ -79,10 +79,6 @@ def _first_sheet(path: Path) -> tuple[list[str], list[list[object]]]:
     return names, rows
 
 
-def _squeeze(value: object) -> str:
-    return "".join(unicodedata.normalize("NFKC", str(value)).split())
-
-
 def classify(path: Path) -> Source:
     """A department input, a built 調書 (with its 実施年度, 基本戦略, 施策 read from its
     header) or a 一覧; PublishError for any other workbook."""
@@ -117,7 +113,7 @@ def _chosho_header(rows: list[list[object]]) -> tuple[int, str, str] | None:
         cells = [c for c in row if str(c).strip()]
         if not cells:
             continue
-        head = _squeeze(cells[0])
+        head = squeezed(str(cells[0]))
         m = re.match(r"^事業群評価調書[(（](.+?)実施[)）]$", head)
         if m and year is None:
             year = fiscal.parse_year(m[1])
@@ -135,7 +131,7 @@ _NUMBER = re.compile(r"^[(（]?\s*(\d+(?:\s*[-‐ー－の]\s*\d+)*)")
 
 def leading_numbers(text: str) -> tuple[int, ...]:
     """「3-1 人口減少に…」 → (3, 1); 「(2) …」 → (2,); no number → ()."""
-    m = _NUMBER.match(unicodedata.normalize("NFKC", text).strip())
+    m = _NUMBER.match(folded(text))
     return tuple(int(n) for n in re.findall(r"\d+", m[1])) if m else ()
 
 

@@ -24,6 +24,7 @@ from xml.etree import ElementTree
 from chosho_xlsx.domain import fiscal
 from chosho_xlsx.domain.model import GROUP_MARKS, Chosho
 from chosho_xlsx.domain.quantity import Quantity
+from chosho_xlsx.domain.vocabulary import DASH
 
 PREFIX = "chosho-xlsx input"
 PIECE = 255
@@ -43,7 +44,7 @@ def _q(q: Quantity) -> str | None:
 def _actual(q: Quantity | None) -> str:
     """An 実績 of a year that has ended: the 調書 prints 「―」 for none, whether the cell
     was blank or 「―」; written as 「―」 it reads back as typed, not as not yet filled."""
-    return "―" if q is None or q.value is None else q.text()
+    return DASH if q is None or q.value is None else q.text()
 
 
 def _t(text: str) -> str | None:

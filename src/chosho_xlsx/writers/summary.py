@@ -24,11 +24,12 @@ from chosho_xlsx.domain import fiscal
 from chosho_xlsx.domain.model import Report, group_mark
 from chosho_xlsx.domain.rules import group_project_counts, group_totals
 from chosho_xlsx.domain.settings import Settings
+from chosho_xlsx.domain.vocabulary import Status
 from chosho_xlsx.writers.quoting import needs_quote
 
-STATUSES = ("達成", "順調", "やや遅れ", "遅れ", "―")
+STATUSES = tuple(Status)
 # as column headers: 「―」 is also a 見直し区分, so the status one says what it means
-STATUS_HEADS = ("達成", "順調", "やや遅れ", "遅れ", "―（判定なし）")
+STATUS_HEADS = tuple(f"{s}（判定なし）" if s is Status.NONE else s for s in STATUSES)
 STATUS_COLORS = ("#2E7D32", "#1565C0", "#F9A825", "#C62828", "#9E9E9E")
 NEW = "新規"
 OTHER = "その他"
@@ -74,7 +75,7 @@ def figures(report: Report, settings: Settings) -> ChoshoFigures:
     c = report.chosho
     y = c.fiscal_year
     columns = review_columns(settings)
-    new_label = settings.new_label.format(year=fiscal.label(y))
+    new_label = settings.new_review(y)
     plan = group_totals(c, y)
     counts = group_project_counts(c)
     groups = []

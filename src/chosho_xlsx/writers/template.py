@@ -112,15 +112,11 @@ def _list_literal(values: list[str] | tuple[str, ...]) -> str:
 def _labels(fiscal_year: int, plan_start: int, plan_end: int) -> dict[str, str]:
     settings = load_settings()
     return {
-        "year": fiscal.label(fiscal_year),
-        "year_full": fiscal.full_label(fiscal_year),
-        "prev": fiscal.label(fiscal_year - 1),
-        "prev2": fiscal.label(fiscal_year - 2),
-        "next": fiscal.label(fiscal_year + 1),
+        **fiscal.year_placeholders(fiscal_year),
         "plan": f"{fiscal.label(plan_start)}-{fiscal.label(plan_end)}",
         "plan_start": fiscal.label(plan_start),
         "plan_end": fiscal.label(plan_end),
-        "new_label": settings.new_label.format(year=fiscal.label(fiscal_year)),
+        "new_label": settings.new_review(fiscal_year),
         "reviews": "・".join(settings.allowed_reviews),
     }
 

@@ -14,8 +14,8 @@ from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_HALF_UP, Decimal
 from chosho_xlsx.domain.model import Rate
 from chosho_xlsx.domain.quantity import Quantity
 from chosho_xlsx.domain.settings import Settings
+from chosho_xlsx.domain.vocabulary import DASH, Direction, Status
 
-NO_VALUE = "―"
 RATE_FORMAT = "0%"
 MONEY_FORMAT = "#,##0"
 
@@ -53,7 +53,7 @@ def quantity_number(q: Quantity) -> float | int:
 
 def rate_value(rate: Rate) -> float | str:
     """A 達成率 as the cell holds it: 1.2 for 120%, 「―」 for none."""
-    return NO_VALUE if rate.percent is None else rate.percent / 100
+    return DASH if rate.percent is None else rate.percent / 100
 
 
 def _num(d: Decimal | int | float) -> str:
@@ -63,10 +63,10 @@ def _num(d: Decimal | int | float) -> str:
 
 
 def rate_formula(target: str, actual: str, settings: Settings, bound: bool = False,
-                 direction: str = "増加") -> str:
+                 direction: str = Direction.UP) -> str:
     """達成率 of one year: 実績 ÷ 目標 (減少: 目標 ÷ 実績), a whole percent, 「―」 when a
     value is missing or the divisor is 0 (rules.achievement_rate)."""
-    decreasing = direction == "減少" and settings.decreasing == "target_over_actual"
+    decreasing = direction == Direction.DOWN and settings.decreasing == "target_over_actual"
     num, den = (target, actual) if decreasing else (actual, target)
     fn = ROUND_FUNCTIONS[settings.rounding]
     # ROUND(…, 6) first: binary floating point gives 28.999999999999996 for 0.29×100.
@@ -75,24 +75,24 @@ def rate_formula(target: str, actual: str, settings: Settings, bound: bool = Fal
         percent = f"MIN({percent},{settings.bound_cap})"
     return (
         f'=IF(AND(ISNUMBER({target}),ISNUMBER({actual}),{den}<>0),'
-        f'{percent}/100,"{NO_VALUE}")'
+        f'{percent}/100,"{DASH}")'
     )
 
 
 def status_formula(years: list[tuple[str, str]], final: str, settings: Settings,
-                   direction: str = "増加") -> str:
+                   direction: str = Direction.UP) -> str:
     """進捗状況 (rules.progress_status): judged on the latest year whose 実績 is a
     number; 達成 when it reaches the final target, else by that year's 達成率.
     `years` are (実績 cell, 達成率 cell) in year order."""
-    cmp = "<=" if direction == "減少" else ">="
+    cmp = "<=" if direction == Direction.DOWN else ">="
     on_track = _num(Decimal(settings.on_track_from) / 100)
     behind = _num(Decimal(settings.slightly_behind_from) / 100)
-    result = f'"{NO_VALUE}"'
+    result = f'"{Status.NONE}"'
     for actual, rate in years:
         judge = (
-            f'IF(AND(ISNUMBER({final}),ISNUMBER({actual}),{actual}{cmp}{final}),"達成",'
-            f'IF(ISNUMBER({rate}),IF({rate}>={on_track},"順調",'
-            f'IF({rate}>={behind},"やや遅れ","遅れ")),"{NO_VALUE}"))'
+            f'IF(AND(ISNUMBER({final}),ISNUMBER({actual}),{actual}{cmp}{final}),"{Status.ACHIEVED}",'
+            f'IF(ISNUMBER({rate}),IF({rate}>={on_track},"{Status.ON_TRACK}",'
+            f'IF({rate}>={behind},"{Status.SLIGHTLY_BEHIND}","{Status.BEHIND}")),"{Status.NONE}"))'
         )
         result = f"IF(ISNUMBER({actual}),{judge},{result})"
     return "=" + result
@@ -101,7 +101,7 @@ def status_formula(years: list[tuple[str, str]], final: str, settings: Settings,
 def final_formula(target: str, year_label: str) -> str:
     """最終目標（年度）: the last plan year's target; its unit and year are in the
     number format, so the cell stays a number."""
-    return f'=IF(ISNUMBER({target}),{target},"{NO_VALUE} ({year_label})")'
+    return f'=IF(ISNUMBER({target}),{target},"{DASH} ({year_label})")'
 
 
 def sum_formula(refs: list[str]) -> str:

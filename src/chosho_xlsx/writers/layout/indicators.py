@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from chosho_xlsx.domain import fiscal
 from chosho_xlsx.domain.model import ComputedIndicator, group_mark
+from chosho_xlsx.domain.vocabulary import DASH
 from chosho_xlsx.writers.layout import derived, values
 from chosho_xlsx.writers.layout.context import Context, ref
 from chosho_xlsx.writers.layout.grid import SheetPlan
@@ -82,7 +83,7 @@ def build_indicator(plan: SheetPlan, ctx: Context, cols: OverviewColumns,
     final_label = fiscal.label(ci.final_year)
     final = ci.final_target
     if final_ref is None or final.value is None:
-        cached = f"{derived.NO_VALUE} ({final_label})"
+        cached = f"{DASH} ({final_label})"
         plan.formula(t, cols.final, derived.final_formula(final_ref or '""', final_label),
                      cached, None, cached, "center")
     else:

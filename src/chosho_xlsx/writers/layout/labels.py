@@ -10,8 +10,6 @@ from pathlib import Path
 from chosho_xlsx.common.resources import read_yaml_mapping, template_file
 from chosho_xlsx.domain import fiscal
 
-_ZENKAKU = str.maketrans("0123456789", "０１２３４５６７８９")
-
 
 class LayoutError(ValueError):
     """templates/layout.yaml is missing or malformed."""
@@ -23,18 +21,7 @@ def _raw(path: str) -> dict:
 
 
 def year_vars(fiscal_year: int, plan_name: str = "") -> dict[str, str]:
-    y = fiscal_year
-    return {
-        "year": fiscal.label(y),
-        "year_zen": fiscal.label(y).translate(_ZENKAKU),
-        "year_full": fiscal.full_label(y),
-        "prev": fiscal.label(y - 1),
-        "prev_full": fiscal.full_label(y - 1),
-        "prev2": fiscal.label(y - 2),
-        "next": fiscal.label(y + 1),
-        "next_full": fiscal.full_label(y + 1),
-        "plan": plan_name,
-    }
+    return {**fiscal.year_placeholders(fiscal_year), "plan": plan_name}
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from chosho_xlsx.domain.model import Rate
 from chosho_xlsx.domain.quantity import Quantity
 from chosho_xlsx.domain.settings import Settings
+from chosho_xlsx.domain.vocabulary import DASH, Direction
 from chosho_xlsx.writers.layout import derived
 from chosho_xlsx.writers.layout.context import ref
 from chosho_xlsx.writers.layout.grid import SheetPlan
@@ -16,7 +17,7 @@ def quantity(plan: SheetPlan, r: int, c: int, q: Quantity | None, unit: str | No
     """A value with its unit: 24 shown 「24件」; none shown 「―」. `unit` None: the unit
     the value was typed with (as export prints it)."""
     if q is None or q.value is None:
-        plan.text(r, c, derived.NO_VALUE, "center", **kw)
+        plan.text(r, c, DASH, "center", **kw)
         return
     u = q.unit if unit is None else unit
     fmt = derived.number_format(q.value, u, q.bound, suffix)
@@ -25,13 +26,13 @@ def quantity(plan: SheetPlan, r: int, c: int, q: Quantity | None, unit: str | No
 
 def money(plan: SheetPlan, r: int, c: int, amount: int | None, **kw) -> None:
     if amount is None:
-        plan.text(r, c, derived.NO_VALUE, "center", **kw)
+        plan.text(r, c, DASH, "center", **kw)
     else:
         plan.number(r, c, amount, derived.MONEY_FORMAT, f"{amount:,}", **kw)
 
 
 def rate(plan: SheetPlan, r: int, c: int, target: tuple[int, int], actual: tuple[int, int],
-         value: Rate, target_q: Quantity, settings: Settings, direction: str = "増加", **kw) -> None:
+         value: Rate, target_q: Quantity, settings: Settings, direction: str = Direction.UP, **kw) -> None:
     formula = derived.rate_formula(ref(*target), ref(*actual), settings, bool(target_q.bound),
                                    direction)
     plan.formula(r, c, formula, derived.rate_value(value), derived.RATE_FORMAT, value.text,

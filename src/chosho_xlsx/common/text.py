@@ -1,0 +1,27 @@
+"""How a typed text is compared: the one home of the NFKC folding every stage applies
+to what a clerk typed (全角 digits and letters, 「％」, the ideographic space), and of
+the 全角 digits the form prints its years with.
+
+NFKC is for comparing and parsing only; department text is written as it was typed."""
+
+from __future__ import annotations
+
+import unicodedata
+
+_ZENKAKU = str.maketrans("0123456789", "０１２３４５６７８９")
+
+
+def folded(text: str) -> str:
+    """`text` after NFKC, without the spaces around it: 「　Ｒ６ 」 → 「R6」."""
+    return unicodedata.normalize("NFKC", text).strip()
+
+
+def squeezed(text: str) -> str:
+    """`text` after NFKC and without any space at all, for names that must match
+    whatever spacing was typed: 「R5 実績」 and 「Ｒ５実績」 → 「R5実績」."""
+    return "".join(unicodedata.normalize("NFKC", text).split())
+
+
+def zenkaku_digits(text: str) -> str:
+    """The ASCII digits of `text` as 全角 ones, as the form prints years: 「R6」 → 「R６」."""
+    return text.translate(_ZENKAKU)
