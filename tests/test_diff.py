@@ -133,8 +133,7 @@ def test_libreoffice_and_gnumeric_open_the_change_list(books, program, tmp_path)
 
     from support import recalc
 
-    if recalc.missing(program):
-        pytest.skip(f"{program} not installed: {recalc.install_hint(program)}")
+    recalc.skip_if_missing(program)
     _, old, new = books
     path = tmp_path / "changes.xlsx"
     path.write_bytes(changes_xlsx_bytes(diff_files(old, new, load_settings())))

@@ -551,8 +551,7 @@ def _edge_chosho(report):
 def test_edge_cases_recalculate_to_the_cached_values(report, tmp_path, rounding, program):
     from support import recalc
 
-    if recalc.missing(program):
-        pytest.skip(f"{program} not installed: {recalc.install_hint(program)}")
+    recalc.skip_if_missing(program)
     rules = tmp_path / "rules.yaml"
     rules.write_text(f"rate: {{rounding: {rounding}}}\nstatus: {{slightly_behind_from: 80}}\n",
                      encoding="utf-8")

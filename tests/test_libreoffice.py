@@ -32,9 +32,9 @@ from support.recalc import (
     libreoffice_recalculated,
     same_value,
 )
-from support.skips import office_mark
+from support.skips import missing_tools, office_mark
 
-_MISSING = libreoffice.missing_tools()
+_MISSING = missing_tools()
 needs_libreoffice = office_mark(("pdftoppm", "pdftotext", "pdfinfo"))
 
 

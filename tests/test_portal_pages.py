@@ -209,7 +209,7 @@ def test_serve_and_users_commands(tmp_path):
 
 
 def test_preview_pdf_of_a_version(people, tmp_path):
-    from chosho_xlsx.render.libreoffice import missing_tools
+    from support.skips import missing_tools
 
     missing = missing_tools(())
     if missing:

@@ -46,8 +46,7 @@ def books(tmp_path_factory) -> dict[str, Path]:
 @pytest.mark.parametrize("program", recalc.PROGRAMS)
 @pytest.mark.parametrize("kind", WORKBOOKS)
 def test_every_formula_recalculates_to_its_cached_value(books, kind, program, tmp_path):
-    if recalc.missing(program):
-        pytest.skip(f"{program} not installed: {recalc.install_hint(program)}")
+    recalc.skip_if_missing(program)
     path = books[kind]
     formulas, _ = recalc._read(path)
     if kind in ("調書", "一覧", "annotated"):

@@ -310,8 +310,7 @@ def test_a_figure_never_confirmed_stays_marked_in_the_next_rollover(tmp_path):
 def test_libreoffice_and_gnumeric_open_the_rolled_workbook(rolled, program, tmp_path):
     from support import recalc
 
-    if recalc.missing(program):
-        pytest.skip(f"{program} not installed: {recalc.install_hint(program)}")
+    recalc.skip_if_missing(program)
     _, _, out = rolled
     saved = recalc.recalculated(out, tmp_path, program)
     assert openpyxl.load_workbook(saved).sheetnames == openpyxl.load_workbook(out).sheetnames

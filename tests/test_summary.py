@@ -187,8 +187,7 @@ def test_empty_batch_summary(tmp_path):
 def test_cached_totals_are_what_every_spreadsheet_computes(built, program):
     """LibreOffice and Gnumeric both recalculate the totals to the cached values (Gnumeric
     gives #NUM! for SUBTOTAL(109, …))."""
-    if recalc.missing(program):
-        pytest.skip(f"{program} not installed: {recalc.install_hint(program)}")
+    recalc.skip_if_missing(program)
     _, out = built
     assert recalc.compare_cached_with_recalculated(out / FILE_NAME, program=program) == []
 

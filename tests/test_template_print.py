@@ -99,7 +99,7 @@ def test_data_sheets_print_landscape_one_page_wide(wb):
 def test_blank_template_prints_on_few_pages(path, tmp_path):
     """Printed through LibreOffice it was 23 portrait pages; now the guide and one page
     per sheet."""
-    from chosho_xlsx.render.libreoffice import missing_tools
+    from support.skips import missing_tools
 
     why = missing_tools()
     if why:

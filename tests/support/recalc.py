@@ -20,7 +20,11 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 from chosho_xlsx.render import libreoffice
+
+from support.skips import missing_tools
 
 REL_TOL = 1e-9
 ABS_TOL = 1e-9
@@ -50,12 +54,18 @@ def missing(program: str) -> list[str]:
     """The tools `program`'s recalculation needs that this machine lacks ([] when all are
     there): tests skip with this list as their reason."""
     if program == LIBREOFFICE:
-        return libreoffice.missing_tools(())
+        return missing_tools(())
     return [] if shutil.which("ssconvert") else ["ssconvert"]
 
 
 def install_hint(program: str) -> str:
     return libreoffice.INSTALL_COMMAND if program == LIBREOFFICE else GNUMERIC_INSTALL
+
+
+def skip_if_missing(program: str) -> None:
+    """Skip the calling test, with the line that installs `program`, when it is missing."""
+    if missing(program):
+        pytest.skip(f"{program} not installed: {install_hint(program)}")
 
 
 def libreoffice_recalculated(

@@ -3,14 +3,27 @@ command that installs them as the reason."""
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 from chosho_xlsx.render import libreoffice
 
 
+def missing_tools(tools: tuple[str, ...] = ("pdftoppm", "pdftotext", "pdfinfo")) -> list[str]:
+    """Which of soffice and the named poppler tools this machine lacks ([] when all are
+    there): the tests that need them skip with this list as their reason."""
+    missing = []
+    try:
+        libreoffice.find_soffice()
+    except libreoffice.LibreOfficeMissing:
+        missing.append("soffice")
+    return missing + [t for t in tools if shutil.which(t) is None]
+
+
 def office_mark(tools: tuple[str, ...]) -> pytest.MarkDecorator:
     """Skip unless soffice and the poppler-utils `tools` are installed."""
-    missing = libreoffice.missing_tools(tools)
+    missing = missing_tools(tools)
     return pytest.mark.skipif(
         bool(missing),
         reason=f"LibreOffice / poppler-utils not installed ({', '.join(missing)}): "

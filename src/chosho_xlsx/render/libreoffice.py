@@ -121,17 +121,6 @@ def find_tool(name: str) -> str:
     raise LibreOfficeMissing(name)
 
 
-def missing_tools(tools: tuple[str, ...] = ("pdftoppm", "pdftotext", "pdfinfo")) -> list[str]:
-    """Which of soffice and the named poppler tools this machine lacks ([] when all are
-    there): the rendering tests skip with this list as their reason."""
-    missing = []
-    try:
-        find_soffice()
-    except LibreOfficeMissing:
-        missing.append("soffice")
-    return missing + [t for t in tools if shutil.which(t) is None]
-
-
 @contextlib.contextmanager
 def private_profile(recalc: bool = True) -> Iterator[Path]:
     """A throwaway LibreOffice user installation (removed afterwards)."""
