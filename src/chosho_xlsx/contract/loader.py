@@ -25,7 +25,6 @@ from chosho_xlsx.domain.model import (
 )
 from chosho_xlsx.domain.quantity import EMPTY, QuantityError
 from chosho_xlsx.domain.settings import Settings
-from chosho_xlsx.domain.vocabulary import Direction
 from chosho_xlsx.intake import numformat
 from chosho_xlsx.intake.reader import RawBook, RawSheet
 from chosho_xlsx.intake.scan import col_index
@@ -222,8 +221,15 @@ def _read_keyvalue(book: RawBook, out: _Collector, settings: Settings) -> dict[s
     return values
 
 
-# Year families that only exist for years that have ended (before 実施年度).
-_PAST_FAMILIES = ("実績", "達成率")
+@dataclass
+class _Table:
+    """One table sheet being read: what each step of _read_table needs."""
+
+    book: RawBook
+    sheet: Sheet
+    raw: RawSheet
+    out: _Collector
+    positions: dict[str, int] = field(default_factory=dict)  # header → column index
 
 
 def _read_table(
@@ -237,104 +243,147 @@ def _read_table(
     """The records of one table sheet, or None when they cannot be read (sheet or key
     column missing). `optional` are columns the department may add (contract.optional_columns):
     read when present, never required."""
-    from chosho_xlsx.contract.schema import can_fail, checked_headers
-
     raw: RawSheet | None = book.sheets.get(sheet.name)
     if raw is None:
         _missing_sheet(book, sheet.name, out)
         return None
-    header_row = raw.rows[0] if raw.rows else []
-    positions: dict[str, int] = {}
-    for i, h in enumerate(header_row):
-        name = _norm_header(h)
-        if not name:
-            continue
-        if name in positions:
-            out.add("E-COLUMN-DUPLICATE", f"{sheet.name}!{col_letter(i)}1", h, column=name)
-            continue
-        positions[name] = i
-    expected = {c.header for c in (*sheet.columns, *optional)}
-    missing = [c for c in sheet.columns if c.header not in positions]
+    t = _Table(book, sheet, raw, out)
+    _find_headers(t)
+    missing = [c for c in sheet.columns if c.header not in t.positions]
     for c in missing:
         # The place names the sheet and the column: 「指標!R7目標」.
         out.add("E-COLUMN-MISSING", f"{sheet.name}!{c.header}", "", column=c.header, sheet=sheet.name)
-    for name, i in positions.items():
-        if name in expected:
-            continue
-        year = fiscal.header_year(name)
-        if not year:
-            continue
-        if year[1] in _PAST_FAMILIES and year[0] >= fiscal_year:
-            out.add("E-ACTUAL-FUTURE", f"{sheet.name}!{col_letter(i)}1", name, column=name,
-                    year=fiscal.label(year[0]), family=year[1])
-        else:
-            out.add("E-COLUMN-YEAR", f"{sheet.name}!{col_letter(i)}1", name, column=name)
+    _unknown_year_columns(t, {c.header for c in (*sheet.columns, *optional)}, fiscal_year)
     if missing and any(c.required for c in missing):
         return None  # the rows cannot be read without their key columns
-    read = [c for c in (*sheet.columns, *optional) if c.header in positions]
-    columns = {c.header: col_letter(positions[c.header]) for c in read}
+    read = [c for c in (*sheet.columns, *optional) if c.header in t.positions]
+    records = _read_rows(t, read, settings)
+    _schema_findings(t, records)
+    return records
+
+
+def _find_headers(t: _Table) -> None:
+    """Row 1's headers into t.positions; E-COLUMN-DUPLICATE for a header seen before."""
+    for i, h in enumerate(t.raw.rows[0] if t.raw.rows else []):
+        name = _norm_header(h)
+        if not name:
+            continue
+        if name in t.positions:
+            t.out.add("E-COLUMN-DUPLICATE", f"{t.sheet.name}!{col_letter(i)}1", h, column=name)
+            continue
+        t.positions[name] = i
+
+
+def _unknown_year_columns(t: _Table, expected: set[str], fiscal_year: int) -> None:
+    """A year-labelled header the contract has no column for this 実施年度: an actual of a
+    year that has not ended (E-ACTUAL-FUTURE), any other (E-COLUMN-YEAR)."""
+    past = contract.past_families()
+    for name, i in t.positions.items():
+        year = fiscal.header_year(name) if name not in expected else None
+        if not year:
+            continue
+        place = f"{t.sheet.name}!{col_letter(i)}1"
+        if year[1] in past and year[0] >= fiscal_year:
+            t.out.add("E-ACTUAL-FUTURE", place, name, column=name, year=fiscal.label(year[0]), family=year[1])
+        else:
+            t.out.add("E-COLUMN-YEAR", place, name, column=name)
+
+
+def _read_rows(t: _Table, read: list[Column], settings: Settings) -> list[Record]:
+    """Every filled row below the headers as a Record of the `read` columns."""
+    columns = {c.header: col_letter(t.positions[c.header]) for c in read}
     records: list[Record] = []
-    required = sum(1 for c in sheet.columns if c.required)
-    for r in range(2, len(raw.rows) + 1):
-        row = raw.rows[r - 1]
+    required = sum(1 for c in t.sheet.columns if c.required)
+    for r, row in enumerate(t.raw.rows[1:], start=2):
         filled = [i for i, v in enumerate(row) if not cells.is_blank(v)]
         if not filled:
             continue
         if len(filled) == 1 and required > 1:
             # A note typed under the table (「※R5は速報値」) or a row begun and left: one
             # finding at the cell, not one per blank required cell.
-            out.add("E-NOTE-ROW", f"{sheet.name}!{col_letter(filled[0])}{r}", row[filled[0]])
+            t.out.add("E-NOTE-ROW", f"{t.sheet.name}!{col_letter(filled[0])}{r}", row[filled[0]])
             continue
-        values: dict[str, object] = {}
-        for c in read:
-            if c.header not in positions:
-                continue
-            i = positions[c.header]
-            place = f"{sheet.name}!{col_letter(i)}{r}"
-            value = _as_seen(book, sheet.name, r, i, c, row[i] if i < len(row) else "")
-            if not _check_formula(book, sheet.name, r, i, place, out, value):
-                values[c.header] = None
-                continue
-            try:
-                values[c.header] = _convert(c, value, settings)
-            except CellError as exc:
-                out.add(exc.code, place, value, **exc.params)
-                values[c.header] = None
+        values = {c.header: _read_cell(t, r, row, c, settings) for c in read}
         for c in read:
             if c.required_unless and values.get(c.header) is None and not values.get(c.required_unless):
-                out.add("E-REQUIRED", f"{sheet.name}!{columns[c.header]}{r}", "", column=c.header)
-        records.append(Record(values, Origin(sheet.name, r, columns)))
-    checked = [h for h in checked_headers(sheet) if h in positions]
-    if records and can_fail(sheet, checked, [rec.values for rec in records]):
-        import pandas as pd
-
-        from chosho_xlsx.contract.schema import run_schema
-
-        frame = pd.DataFrame(
-            [rec.values for rec in records],
-            index=[rec.origin.row for rec in records],
-            columns=checked,
-        )
-        for row_no, header, code in run_schema(sheet, frame):
-            value = raw.value(row_no, positions[header])
-            out.add(code, f"{sheet.name}!{columns[header]}{row_no}", value, column=header)
+                t.out.add("E-REQUIRED", f"{t.sheet.name}!{columns[c.header]}{r}", "", column=c.header)
+        records.append(Record(values, Origin(t.sheet.name, r, columns)))
     return records
 
 
-def _years(rec: Record, sheet: Sheet, family: str) -> dict[int, object]:
-    return {
-        c.year: rec.values.get(c.header)
-        for c in sheet.columns
-        if c.family == family and c.year is not None and c.header in rec.values
-    }
+def _read_cell(t: _Table, r: int, row: list, c: Column, settings: Settings) -> object:
+    """One cell's typed value, or None with its finding."""
+    i = t.positions[c.header]
+    place = f"{t.sheet.name}!{col_letter(i)}{r}"
+    value = _as_seen(t.book, t.sheet.name, r, i, c, row[i] if i < len(row) else "")
+    if not _check_formula(t.book, t.sheet.name, r, i, place, t.out, value):
+        return None
+    try:
+        return _convert(c, value, settings)
+    except CellError as exc:
+        t.out.add(exc.code, place, value, **exc.params)
+        return None
 
 
-def _q(d: dict[int, object]) -> dict:
-    return {y: (v if v is not None else EMPTY) for y, v in d.items()}
+def _schema_findings(t: _Table, records: list[Record]) -> None:
+    """The column-local checks of schema.py (required, unique, range), through pandera
+    only when one of them can fail."""
+    from chosho_xlsx.contract.schema import can_fail, checked_headers
+
+    checked = [h for h in checked_headers(t.sheet) if h in t.positions]
+    if not records or not can_fail(t.sheet, checked, [rec.values for rec in records]):
+        return
+    import pandas as pd
+
+    from chosho_xlsx.contract.schema import run_schema
+
+    frame = pd.DataFrame(
+        [rec.values for rec in records],
+        index=[rec.origin.row for rec in records],
+        columns=checked,
+    )
+    for row_no, header, code in run_schema(t.sheet, frame):
+        value = t.raw.value(row_no, t.positions[header])
+        t.out.add(code, f"{t.sheet.name}!{col_letter(t.positions[header])}{row_no}", value, column=header)
 
 
 def _s(v: object) -> str:
     return "" if v is None else str(v)
+
+
+def _bound(col: Column, value: object) -> object:
+    """A cell's value as the model holds it: text never None, a mark a bool, a list
+    never None, a choice its default, a quantity EMPTY when blank."""
+    if col.type in ("text", "review", "project"):
+        return _s(value)
+    if col.type == "mark":
+        return bool(value)
+    if col.type in ("items", "viewpoints"):
+        return value or []
+    if col.type == "enum":
+        return value or col.default or ""
+    if col.type == "quantity":
+        return EMPTY if value is None else value
+    return value
+
+
+def _fields(rec: Record, sheet: Sheet) -> dict[str, object]:
+    """The record's values by the contract's field names, which are the model's: a year
+    family as {year: value} (the years the sheet has), 「budgets.total」 as
+    {year: {"total": value}}. Optional columns are not part of the model."""
+    out: dict[str, object] = {}
+    for c in sheet.columns:
+        value = rec.values.get(c.header)
+        if c.year is None:
+            out[c.field] = _bound(c, value)
+            continue
+        name, _, part = c.field.partition(".")
+        years = out.setdefault(name, {})
+        if part:
+            years.setdefault(c.year, {})[part] = value
+        elif c.header in rec.values:
+            years[c.year] = _bound(c, value)
+    return out
 
 
 def _read_tables(book: RawBook, out: _Collector, settings: Settings, fy: int, period: fiscal.Period
@@ -378,6 +427,29 @@ def _year_of_columns(book: RawBook, fy: int, period: fiscal.Period) -> int:
     return best if matched(best) > matched(fy) else fy
 
 
+def _years_fit(book: RawBook, kv: dict[str, object], out: _Collector, settings: Settings) -> bool:
+    """実施年度 inside the plan, and the year columns made for it. When they were made for
+    another year: one finding at 実施年度 instead of one per year column (which would tell
+    the clerk to remove real 実績); the sheets are still read with the columns they have,
+    so that their other findings show in the same run."""
+    fy, period = kv["fiscal_year"], kv["plan_period"]
+    if not period.evaluable(fy):
+        code = "E-PLAN-OPEN" if period.end is None else "E-YEAR-OUTSIDE-PLAN"
+        out.add(code, str(kv["@plan_period"]), fiscal.period_label(period.start, period.end))
+        return False
+    columns_year = _year_of_columns(book, fy, period)
+    if columns_year == fy:
+        return True
+    wrong = _year_columns(columns_year, period) - _year_columns(fy, period)
+    present = _headers_in(book)
+    header = min((h for h in wrong if h in present), key=_by_family)
+    out.add("E-YEAR-COLUMNS", str(kv["@fiscal_year"]), kv["#fiscal_year"],
+            item=contract.header(contract.KEYVALUE_SHEET, "fiscal_year"),
+            found=fiscal.label(columns_year), header=header)
+    _read_tables(book, out, settings, columns_year, period)
+    return False
+
+
 def load(book: RawBook, settings: Settings) -> Loaded:
     """Parse a whole department workbook. Returns the model (None when the workbook is
     too broken to build one) and every finding at its place."""
@@ -387,129 +459,45 @@ def load(book: RawBook, settings: Settings) -> Loaded:
     kv = _read_keyvalue(book, out, settings)
     if not kv or "fiscal_year" not in kv or "plan_period" not in kv:
         return Loaded(None, out.items)
-    fy = kv["fiscal_year"]
-    period = kv["plan_period"]
-    if not period.evaluable(fy):
-        code = "E-PLAN-OPEN" if period.end is None else "E-YEAR-OUTSIDE-PLAN"
-        out.add(code, str(kv["@plan_period"]), fiscal.period_label(period.start, period.end))
+    if not _years_fit(book, kv, out, settings):
         return Loaded(None, out.items)
-    columns_year = _year_of_columns(book, fy, period)
-    if columns_year != fy:
-        # One finding at 実施年度 instead of one per year column (which would tell the
-        # clerk to remove real 実績); the sheets are still read with the columns they
-        # have, so that their other findings show in the same run.
-        wrong = _year_columns(columns_year, period) - _year_columns(fy, period)
-        present = _headers_in(book)
-        header = min((h for h in wrong if h in present), key=_by_family)
-        out.add("E-YEAR-COLUMNS", str(kv["@fiscal_year"]), kv["#fiscal_year"],
-                item="実施年度", found=fiscal.label(columns_year), header=header)
-        _read_tables(book, out, settings, columns_year, period)
-        return Loaded(None, out.items)
-    sheets, records = _read_tables(book, out, settings, fy, period)
+    sheets, records = _read_tables(book, out, settings, kv["fiscal_year"], kv["plan_period"])
     if any(name not in records for name in sheets):
         return Loaded(None, out.items, records)
+    return Loaded(_chosho(kv, sheets, records, book.source), out.items, records)
 
-    def v(rec: Record, header: str):
-        return rec.values.get(header)
 
-    groups = [
-        Group(v(r, "事業群番号"), _s(v(r, "事業群名")), _s(v(r, "主管部")), _s(v(r, "主管課")),
-              _s(v(r, "課長名")), _s(v(r, "総合計画本文")), r.origin)
-        for r in records["事業群"]
-    ]
-    items = [
-        Item(v(r, "取組項目番号"), _s(v(r, "取組項目名")), v(r, "事業群番号"), r.origin)
-        for r in records["取組項目"]
-    ]
-    ind_sheet = sheets["指標"]
-    indicators = [
-        Indicator(
-            number=v(r, "指標番号"),
-            group=v(r, "事業群番号"),
-            name=_s(v(r, "指標名")),
-            unit=_s(v(r, "単位")),
-            direction=v(r, "目標の向き") or Direction.UP,
-            base_year=v(r, "基準年度"),
-            base_value=v(r, "基準値") or EMPTY,
-            targets=_q(_years(r, ind_sheet, "目標")),
-            actuals=_q(_years(r, ind_sheet, "実績")),
-            analysis=_s(v(r, "進捗状況の分析")),
-            origin=r.origin,
-        )
-        for r in records["指標"]
-    ]
-    pi_sheet = sheets["事業指標"]
+def _chosho(kv: dict[str, object], sheets: dict[str, Sheet], records: dict[str, list[Record]],
+            source: str) -> Chosho:
+    """The model from the records: each field of the contract is the attribute of the
+    same name (model.py)."""
+
+    def bound(sheet: str, cls: type) -> list:
+        return [cls(**_fields(r, sheets[sheet]), origin=r.origin) for r in records[sheet]]
+
     by_project: dict[str, list[ProjectIndicator]] = {}
-    for r in records["事業指標"]:
-        pi = ProjectIndicator(
-            project=_s(v(r, "事業番号")),
-            kind=v(r, "区分") or "",
-            name=_s(v(r, "指標名")),
-            unit=_s(v(r, "単位")),
-            targets=_q(_years(r, pi_sheet, "目標")),
-            actuals=_q(_years(r, pi_sheet, "実績")),
-            origin=r.origin,
-        )
+    for pi in bound("事業指標", ProjectIndicator):
         by_project.setdefault(pi.project, []).append(pi)
-    p_sheet = sheets["事業"]
     projects = []
     for r in records["事業"]:
-        number = _s(v(r, "事業番号"))
-        budgets = {}
-        for y in (fy - 2, fy - 1, fy):
-            col = {c.family: c.header for c in p_sheet.columns if c.year == y}
-            budgets[y] = Budget(v(r, col["事業費"]), v(r, col["一般財源"]), v(r, col["人件費"]))
-        pis = sorted(by_project.get(number, []), key=lambda p: 0 if p.kind == "活動" else 1)
-        projects.append(
-            Project(
-                number=number,
-                group=v(r, "事業群番号"),
-                items=v(r, "取組項目") or [],
-                name=_s(v(r, "事務事業名")),
-                core=bool(v(r, "中核事業")),
-                reference=bool(v(r, "参考")),
-                start=v(r, "開始年度"),
-                end=v(r, "終了年度"),
-                section=_s(v(r, "所管課")),
-                target=_s(v(r, "事業対象")),
-                content=_s(v(r, "事業内容")),
-                progress=_s(v(r, "実施状況")),
-                results=_s(v(r, "事業の成果")),
-                contribution=_s(v(r, "目標達成への寄与")),
-                budgets=budgets,
-                law=_s(v(r, "根拠法令")),
-                obligatory=bool(v(r, "義務付け")),
-                no_discretion=bool(v(r, "裁量なし")),
-                other_evaluation=_s(v(r, "他の評価対象")),
-                review=_s(v(r, "見直し区分")),
-                viewpoints=v(r, "事業構築の視点") or [],
-                review_text=_s(v(r, "見直し内容")),
-                next_direction=_s(v(r, "次年度の方向性")),
-                indicators=pis,
-                origin=r.origin,
-            )
-        )
-    issues = [
-        Issue(v(r, "取組項目") or [], _s(v(r, "実績の検証及び解決すべき課題")),
-              _s(v(r, "課題解決に向けた方向性")), r.origin)
-        for r in records["課題"]
-    ]
-    chosho = Chosho(
-        fiscal_year=fy,
-        strategy=_s(kv.get("strategy")),
-        policy=_s(kv.get("policy")),
-        plan_name=_s(kv.get("plan_name")),
+        values = _fields(r, sheets["事業"])
+        values["budgets"] = {y: Budget(**parts) for y, parts in values["budgets"].items()}
+        pis = sorted(by_project.get(values["number"], []), key=lambda p: 0 if p.kind == "活動" else 1)
+        projects.append(Project(**values, indicators=pis, origin=r.origin))
+    period = kv["plan_period"]
+    texts = {k["field"]: _s(kv.get(k["field"])) for k in contract.keyvalue_keys() if k["type"] == "text"}
+    return Chosho(
+        fiscal_year=kv["fiscal_year"],
         plan_start=period.start,
         plan_end=period.end,
-        related_sections=_s(kv.get("related_sections")),
-        groups=groups,
-        items=items,
-        indicators=indicators,
+        **texts,
+        groups=bound("事業群", Group),
+        items=bound("取組項目", Item),
+        indicators=bound("指標", Indicator),
         projects=projects,
-        issues=issues,
-        source=book.source,
+        issues=bound("課題", Issue),
+        source=source,
     )
-    return Loaded(chosho, out.items, records)
 
 
 def headers_for(fiscal_year: int, plan_start: int, plan_end: int) -> dict[str, list[str]]:

@@ -76,29 +76,41 @@ def _help(raw: dict, **params: str) -> dict[str, str]:
     return {lang: text.format(**params) for lang, text in (raw or {}).items()}
 
 
+def _families(spec: dict) -> list[tuple[str, str, str]]:
+    """A year-family entry's (family, years, field) triples; an entry of `families` may
+    give its own years and field, else the entry's."""
+    if "families" in spec:
+        return [(f["family"], f.get("years", spec.get("years")), f.get("field", spec.get("field")))
+                for f in spec["families"]]
+    fam = spec["family"]
+    return [(f, spec["years"], spec["field"]) for f in (fam if isinstance(fam, list) else [fam])]
+
+
+def year_header(year: int, family: str) -> str:
+    """「R5実績」: the header of a year family's column for one year."""
+    return f"{fiscal.label(year)}{family}"
+
+
 def _expand(spec: dict, order: str, fy: int, start: int, end: int) -> list[Column]:
     """A year family as its year-labelled columns, in the sheet's order."""
-    if "families" in spec:
-        families = [(f["family"], f["years"]) for f in spec["families"]]
-    else:
-        fam = spec["family"]
-        families = [(f, spec["years"]) for f in (fam if isinstance(fam, list) else [fam])]
     per_family = [
-        (family, year) for family, kind in families for year in year_set(kind, fy, start, end)
+        (family, year, name)
+        for family, kind, name in _families(spec)
+        for year in year_set(kind, fy, start, end)
     ]
     if order == "by_year":
         per_family.sort(key=lambda fy_: fy_[1])  # stable: keeps family order within a year
     return [
         Column(
-            header=f"{fiscal.label(year)}{family}",
-            field=spec["field"],
+            header=year_header(year, family),
+            field=name,
             type=spec["type"],
             width=spec.get("width", 10),
             year=year,
             family=family,
             help=_help(spec.get("help"), year=fiscal.label(year), family=family),
         )
-        for family, year in per_family
+        for family, year, name in per_family
     ]
 
 
@@ -175,3 +187,48 @@ def keyvalue_keys() -> list[dict]:
 
 
 SHEET_NAMES = tuple(s["name"] for s in raw_contract()["sheets"])
+KEYVALUE_SHEET = next(s["name"] for s in raw_contract()["sheets"] if s.get("kind") == KEYVALUE)
+
+
+@cache
+def _fields() -> dict[tuple[str, str], tuple[str, bool]]:
+    """(sheet, field) → (header, False) for a column or a 調書 item, (family, True) for
+    a year family; optional columns included."""
+    out: dict[tuple[str, str], tuple[str, bool]] = {}
+    for s in raw_contract()["sheets"]:
+        for spec in s.get("keys") or ():
+            out[(s["name"], spec["field"])] = (spec["key"], False)
+        if s.get("kind") == KEYVALUE:
+            continue
+        for spec in (*(s.get("columns") or ()), *(s.get("optional") or ())):
+            if "name" in spec:
+                out[(s["name"], spec["field"])] = (spec["name"], False)
+            else:
+                out.update(((s["name"], name), (family, True)) for family, _years, name in _families(spec))
+    return out
+
+
+def header(sheet: str, field: str, year: int | None = None) -> str:
+    """The header of a field of a sheet, so that code names a column by its field and the
+    contract alone writes headers: ("事業", "group") → 「事業群番号」, ("指標", "actuals",
+    2023) → 「R5実績」, ("調書", "fiscal_year") → 「実施年度」."""
+    name, family = _fields()[(sheet, field)]
+    if not family:
+        return name
+    if year is None:
+        raise ValueError(f"{sheet}.{field} is a year family: a year is needed")
+    return year_header(year, name)
+
+
+def past_families() -> frozenset[str]:
+    """The year families that exist only for years that have ended (実績, 達成率): their
+    `years` are one of the *_actual sets."""
+    return frozenset(
+        family
+        for s in raw_contract()["sheets"]
+        for spec in (*(s.get("columns") or ()), *(s.get("optional") or ()))
+        if isinstance(spec, dict) and "name" not in spec
+        for family, years, _name in _families(spec)
+        if years.endswith("_actual")
+    )
+
