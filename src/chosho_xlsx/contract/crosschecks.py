@@ -4,14 +4,16 @@ and the warnings a careful reviewer would raise. Column-local checks are in sche
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import fields as dataclass_fields
 from decimal import Decimal
 
 from chosho_xlsx.common.text import folded
+from chosho_xlsx.contract import spec as contract
 from chosho_xlsx.contract.findings import Finding
 from chosho_xlsx.contract.loader import Loaded, col_letter
 from chosho_xlsx.contract.parsers import is_blank, shown
 from chosho_xlsx.domain import fiscal
-from chosho_xlsx.domain.model import Origin, Rate, Report, item_mark
+from chosho_xlsx.domain.model import Budget, Chosho, Issue, Origin, Project, Rate, Report, item_mark
 from chosho_xlsx.domain.quantity import Quantity, units_agree
 from chosho_xlsx.domain.rules import parent_number, review_conflicts, typed_units
 from chosho_xlsx.domain.settings import Settings
@@ -29,71 +31,113 @@ def _f(code: str, place: str, value: object = "", **params: object) -> Finding:
     return Finding(code, place, "" if value is None else str(value), params)
 
 
-def _at(origin: Origin, header: str) -> str:
-    """The cell of `header` in the record's row; the row's first column when the sheet
+def _header(origin: Origin, field: str, year: int | None = None) -> str:
+    """The header of a field (schemas/input.yaml) in the record's sheet."""
+    return contract.header(origin.sheet, field, year)
+
+
+def _cell(origin: Origin, field: str, year: int | None = None) -> str:
+    """The cell of a field in the record's row (the row when the column is missing)."""
+    return origin.cell(_header(origin, field, year))
+
+
+def _at(origin: Origin, field: str, year: int | None = None) -> str:
+    """The cell of a field in the record's row; the row's first column when the sheet
     lacks that (optional) column, so every finding names a real cell."""
+    header = _header(origin, field, year)
     if header in origin.columns:
         return origin.cell(header)
     first = min(origin.columns.values(), key=lambda c: (len(c), c), default="A")
     return f"{origin.sheet}!{first}{origin.row}"
 
 
-def _unit_findings(values: dict[int, Quantity], unit: str, origin, family: str) -> Iterator[Finding]:
+def _unit_findings(values: dict[int, Quantity], unit: str, origin, field: str) -> Iterator[Finding]:
+    """E-UNIT for each value of a year family (targets, actuals) in a unit other than `unit`."""
     for year, q in values.items():
         if q.value is not None and not units_agree(q.unit, unit):
-            header = f"{fiscal.label(year)}{family}"
-            yield _f("E-UNIT", _at(origin, header), q.text(), unit=unit, found=q.unit)
+            yield _f("E-UNIT", _at(origin, field, year), q.text(), unit=unit, found=q.unit)
 
 
 def cross_checks(loaded: Loaded, report: Report, settings: Settings) -> list[Finding]:
+    """Every check across rows and sheets, in the order the report lists them."""
     c = loaded.chosho
     assert c is not None
-    out: list[Finding] = []
-    groups = {g.number for g in c.groups}
-    item_groups = {i.number: i.group for i in c.items}
-    projects = {p.number for p in c.projects}
-    y = c.fiscal_year
+    return [
+        *_group_refs(c),
+        *_project_checks(c),
+        *_issue_refs(c),
+        *_indicator_checks(c),
+        *_project_indicator_units(c),
+        *_project_refs(loaded, c),
+        *_review_checks(report, settings),
+        *reviewer_warnings(loaded, report),
+        *joined_text_findings(c),
+    ]
 
+
+def _group_refs(c: Chosho) -> Iterator[Finding]:
+    """E-REF-GROUP: a 取組項目, 指標 or 事業 of a group the 事業群 sheet does not have."""
+    groups = {g.number for g in c.groups}
     for rec in [*c.items, *c.indicators, *c.projects]:
         if rec.group is not None and rec.group not in groups:
-            out.append(_f("E-REF-GROUP", rec.origin.cell("事業群番号"), rec.group))
+            yield _f("E-REF-GROUP", _cell(rec.origin, "group"), rec.group)
 
+
+def _item_refs(rec: Project | Issue, item_groups: dict) -> Iterator[Finding]:
+    """E-REF-ITEM: 取組項目 numbers the 取組項目 sheet does not have."""
+    bad = [n for n in rec.items if n not in item_groups]
+    if bad:
+        yield _f("E-REF-ITEM", _cell(rec.origin, "items"), ",".join(map(str, rec.items)),
+                 missing="、".join(item_mark(n) for n in bad))
+
+
+def _project_checks(c: Chosho) -> Iterator[Finding]:
+    """Each project's references, period and budgets, project by project."""
+    groups = {g.number for g in c.groups}
+    item_groups = {i.number: i.group for i in c.items}
     for p in c.projects:
-        bad = [n for n in p.items if n not in item_groups]
-        if bad:
-            out.append(_f("E-REF-ITEM", p.origin.cell("取組項目"), ",".join(map(str, p.items)),
-                          missing="、".join(item_mark(n) for n in bad)))
-        elif p.items and p.group in groups and p.group not in {item_groups[n] for n in p.items}:
-            out.append(_f("E-ITEM-GROUP", p.origin.cell("事業群番号"), p.group,
-                          items="、".join(item_mark(n) for n in p.items)))
+        refs = list(_item_refs(p, item_groups))
+        yield from refs
+        if not refs and p.items and p.group in groups and p.group not in {item_groups[n] for n in p.items}:
+            yield _f("E-ITEM-GROUP", _cell(p.origin, "group"), p.group,
+                     items="、".join(item_mark(n) for n in p.items))
         if p.start is not None and p.end is not None and p.end < p.start:
-            out.append(_f("E-PERIOD-ORDER", p.origin.cell("終了年度"), fiscal.label(p.end),
-                          start=fiscal.label(p.start)))
-        for year, b in p.budgets.items():
-            if b.total is not None and b.general is not None and b.general > b.total:
-                out.append(_f("E-GENERAL-OVER-TOTAL", p.origin.cell(f"{fiscal.label(year)}一般財源"),
-                              b.general, total=b.total))
-        if p.start == y:
-            for year in (y - 2, y - 1):
-                b = p.budgets.get(year)
-                if b and b.total:
-                    out.append(_f("W-NEW-HAS-HISTORY", p.origin.cell(f"{fiscal.label(year)}事業費"), b.total))
+            yield _f("E-PERIOD-ORDER", _cell(p.origin, "end"), fiscal.label(p.end), start=fiscal.label(p.start))
+        yield from _budget_checks(p, c.fiscal_year)
 
+
+def _budget_checks(p: Project, y: int) -> Iterator[Finding]:
+    """一般財源 above 事業費; a project new in `y` with 事業費 in the years before."""
+    for year, b in p.budgets.items():
+        if b.total is not None and b.general is not None and b.general > b.total:
+            yield _f("E-GENERAL-OVER-TOTAL", _cell(p.origin, "budgets.general", year), b.general, total=b.total)
+    if p.start == y:
+        for year in (y - 2, y - 1):
+            b = p.budgets.get(year)
+            if b and b.total:
+                yield _f("W-NEW-HAS-HISTORY", _cell(p.origin, "budgets.total", year), b.total)
+
+
+def _issue_refs(c: Chosho) -> Iterator[Finding]:
+    item_groups = {i.number: i.group for i in c.items}
     for i in c.issues:
-        bad = [n for n in i.items if n not in item_groups]
-        if bad:
-            out.append(_f("E-REF-ITEM", i.origin.cell("取組項目"), ",".join(map(str, i.items)),
-                          missing="、".join(item_mark(n) for n in bad)))
+        yield from _item_refs(i, item_groups)
 
+
+def _indicator_checks(c: Chosho) -> Iterator[Finding]:
+    """Units of the 指標 sheet's values, and W-DECREASING for an indicator that should fall."""
     for ind in c.indicators:
-        out.extend(_unit_findings(ind.targets, ind.unit, ind.origin, "目標"))
-        out.extend(_unit_findings(ind.actuals, ind.unit, ind.origin, "実績"))
+        yield from _unit_findings(ind.targets, ind.unit, ind.origin, "targets")
+        yield from _unit_findings(ind.actuals, ind.unit, ind.origin, "actuals")
         if ind.base_value.value is not None and not units_agree(ind.base_value.unit, ind.unit):
-            out.append(_f("E-UNIT", ind.origin.cell("基準値"), ind.base_value.text(),
-                          unit=ind.unit, found=ind.base_value.unit))
+            yield _f("E-UNIT", _cell(ind.origin, "base_value"), ind.base_value.text(),
+                     unit=ind.unit, found=ind.base_value.unit)
         if ind.direction == Direction.DOWN:
-            out.append(_f("W-DECREASING", ind.origin.cell("目標の向き"), ind.direction))
+            yield _f("W-DECREASING", _cell(ind.origin, "direction"), ind.direction)
 
+
+def _project_indicator_units(c: Chosho) -> Iterator[Finding]:
+    projects = {p.number for p in c.projects}
     for p in c.projects:
         for pi in p.indicators:
             if pi.project not in projects:
@@ -101,24 +145,29 @@ def cross_checks(loaded: Loaded, report: Report, settings: Settings) -> list[Fin
             # 単位 may be blank: then the first unit typed is the one the others must have
             unit = pi.unit or next(iter(typed_units(pi)), "")
             if unit:
-                out.extend(_unit_findings(pi.targets, unit, pi.origin, "目標"))
-                out.extend(_unit_findings(pi.actuals, unit, pi.origin, "実績"))
-    for rec in loaded.records.get("事業指標", []):
-        number = rec.values.get("事業番号")
-        if number is not None and number not in projects:
-            out.append(_f("E-REF-PROJECT", rec.origin.cell("事業番号"), number))
+                yield from _unit_findings(pi.targets, unit, pi.origin, "targets")
+                yield from _unit_findings(pi.actuals, unit, pi.origin, "actuals")
 
+
+def _project_refs(loaded: Loaded, c: Chosho) -> Iterator[Finding]:
+    """E-REF-PROJECT: a 事業指標 row of a project the 事業 sheet does not have."""
+    projects = {p.number for p in c.projects}
+    for rec in loaded.records.get("事業指標", []):
+        header = _header(rec.origin, "project")
+        number = rec.values.get(header)
+        if number is not None and number not in projects:
+            yield _f("E-REF-PROJECT", rec.origin.cell(header), number)
+
+
+def _review_checks(report: Report, settings: Settings) -> Iterator[Finding]:
+    """見直し区分 proposed by the engine, or typed against the change of 事業費."""
     for cp in report.projects:
         p = cp.project
         if cp.review_proposed:
-            out.append(_f("W-REVIEW-PROPOSED", _at(p.origin, "見直し区分"), "", proposed=cp.review))
+            yield _f("W-REVIEW-PROPOSED", _at(p.origin, "review"), "", proposed=cp.review)
         elif p.review and review_conflicts(p.review, cp.budget_change, settings):
             change = f"{cp.budget_change * 100:+.0f}%" if cp.budget_change is not None else ""
-            out.append(_f("W-REVIEW-CONFLICT", _at(p.origin, "見直し区分"), p.review, change=change))
-
-    out.extend(reviewer_warnings(loaded, report))
-    out.extend(joined_text_findings(c))
-    return out
+            yield _f("W-REVIEW-CONFLICT", _at(p.origin, "review"), p.review, change=change)
 
 
 def joined_text_findings(c) -> Iterator[Finding]:
@@ -134,17 +183,18 @@ def joined_text_findings(c) -> Iterator[Finding]:
     # numbers that could not be read are findings already; their marks cannot be printed
     groups = [g for g in c.groups if g.number is not None]
     items = [i for i in c.items if i.number is not None and i.group is not None]
-    joined = [(plan_texts(groups), [(g.origin, "総合計画本文") for g in groups]),
-              (item_lines(labels, items), [(i.origin, "取組項目名") for i in items])]
+    joined = [(plan_texts(groups), [(g.origin, "plan_text") for g in groups]),
+              (item_lines(labels, items), [(i.origin, "name") for i in items])]
     for p in c.projects:
-        joined.append((overview_text(labels, p), [(p.origin, "事業内容"), (p.origin, "実施状況")]))
-        joined.append((outcome_text(labels, p), [(p.origin, "事業の成果"), (p.origin, "目標達成への寄与")]))
+        joined.append((overview_text(labels, p), [(p.origin, "content"), (p.origin, "progress")]))
+        joined.append((outcome_text(labels, p), [(p.origin, "results"), (p.origin, "contribution")]))
     for text, parts in joined:
         length = excel_length(text)
         if length > EXCEL_TEXT_MAX and parts:
-            origin, header = parts[0]
-            yield _f("E-TEXT-JOINED-TOO-LONG", _at(origin, header), "", length=f"{length:,}",
-                     limit=f"{EXCEL_TEXT_MAX:,}", parts="・".join(dict.fromkeys(h for _, h in parts)))
+            origin, field = parts[0]
+            headers = (_header(o, f) for o, f in parts)
+            yield _f("E-TEXT-JOINED-TOO-LONG", _at(origin, field), "", length=f"{length:,}",
+                     limit=f"{EXCEL_TEXT_MAX:,}", parts="・".join(dict.fromkeys(headers)))
 
 
 def _rate_agrees(given: Quantity, computed: Rate) -> bool:
@@ -166,7 +216,7 @@ def _status_text(raw: object) -> str:
 def _supplied(rows: list, values: dict, origin: Origin) -> Iterator[Finding]:
     """W-RATE-MISMATCH for each optional 「R5達成率」 cell that disagrees with the engine."""
     for row in rows:
-        header = f"{fiscal.label(row.year)}達成率"
+        header = _header(origin, "rates", row.year)
         given = values.get(header)
         if not isinstance(given, Quantity) or given.value is None or header not in origin.columns:
             continue
@@ -181,17 +231,18 @@ def _magnitude(rows: list, origin: Origin) -> Iterator[Finding]:
             continue
         year = fiscal.label(row.year)
         if row.target.value is None:
-            yield _f("W-ACTUAL-NO-TARGET", _at(origin, f"{year}目標"), "",
+            yield _f("W-ACTUAL-NO-TARGET", _at(origin, "targets", row.year), "",
                      year=year, actual=row.actual.text())
         elif row.target.value > 0 and row.actual.value >= FAR_ABOVE * row.target.value:
-            yield _f("W-ACTUAL-FAR-ABOVE", _at(origin, f"{year}実績"), row.actual.text(),
+            yield _f("W-ACTUAL-FAR-ABOVE", _at(origin, "actuals", row.year), row.actual.text(),
                      target=row.target.text(), factor=FAR_ABOVE)
         elif row.target.value > 0 and row.actual.value * FAR_BELOW < row.target.value:
-            yield _f("W-ACTUAL-FAR-BELOW", _at(origin, f"{year}実績"), row.actual.text(),
+            yield _f("W-ACTUAL-FAR-BELOW", _at(origin, "actuals", row.year), row.actual.text(),
                      target=row.target.text(), factor=FAR_BELOW)
 
 
-_BUDGET_FAMILIES = (("事業費", "total"), ("一般財源", "general"), ("人件費", "personnel"))
+# the parts of a year's Budget, each the field 「budgets.<part>」 of the 事業 sheet
+_BUDGET_PARTS = tuple(f.name for f in dataclass_fields(Budget))
 
 
 def _subproject_sums(projects: list, years: list[int]) -> Iterator[Finding]:
@@ -209,15 +260,15 @@ def _subproject_sums(projects: list, years: list[int]) -> Iterator[Finding]:
             continue
         names = subs[0].number if len(subs) == 1 else f"{subs[0].number}～{subs[-1].number}"
         for year in years:
-            for family, attr in _BUDGET_FAMILIES:
+            for attr in _BUDGET_PARTS:
                 figures = [getattr(s.budgets[year], attr) for s in subs if year in s.budgets]
                 if all(v is None for v in figures):
                     continue
                 total = sum(v for v in figures if v is not None)
                 own = getattr(p.budgets[year], attr) if year in p.budgets else None
                 if own != total:
-                    column = f"{fiscal.label(year)}{family}"
-                    yield _f("W-SUBPROJECT-SUM", _at(p.origin, column), own, number=p.number,
+                    column = _header(p.origin, f"budgets.{attr}", year)
+                    yield _f("W-SUBPROJECT-SUM", _at(p.origin, f"budgets.{attr}", year), own, number=p.number,
                              column=column, own=DASH if own is None else f"{own:,}",
                              children=names, sum=f"{total:,}")
 
@@ -230,27 +281,27 @@ def reviewer_warnings(loaded: Loaded, report: Report) -> list[Finding]:
     c = report.chosho
     out: list[Finding] = []
     records = {(r.origin.sheet, r.origin.row): r.values for recs in loaded.records.values() for r in recs}
-    final = fiscal.label(c.plan_end)
-
     for ci in report.indicators:
         ind = ci.indicator
         values = records.get((ind.origin.sheet, ind.origin.row), {})
-        if f"{final}目標" in ind.origin.columns and ci.final_target.value is None:
-            out.append(_f("W-NO-FINAL-TARGET", ind.origin.cell(f"{final}目標"), "", year=final))
+        final = _header(ind.origin, "targets", c.plan_end)
+        if final in ind.origin.columns and ci.final_target.value is None:
+            out.append(_f("W-NO-FINAL-TARGET", ind.origin.cell(final), "", year=fiscal.label(c.plan_end)))
         out.extend(_magnitude(ci.years, ind.origin))
         out.extend(_supplied(ci.years, values, ind.origin))
-        given = values.get("進捗状況")
-        if given is not None and "進捗状況" in ind.origin.columns and _status_text(given) != ci.status:
-            out.append(_f("W-STATUS-MISMATCH", ind.origin.cell("進捗状況"), given, computed=ci.status))
+        status = _header(ind.origin, "status")
+        given = values.get(status)
+        if given is not None and status in ind.origin.columns and _status_text(given) != ci.status:
+            out.append(_f("W-STATUS-MISMATCH", ind.origin.cell(status), given, computed=ci.status))
 
     numbers = {p.number for p in c.projects}
     for cp in report.projects:
         p = cp.project
         if not p.indicators:
-            out.append(_f("W-PROJECT-NO-INDICATOR", _at(p.origin, "事業番号"), p.number))
+            out.append(_f("W-PROJECT-NO-INDICATOR", _at(p.origin, "number"), p.number))
         parent = parent_number(p.number)
         if parent is not None and parent not in numbers:
-            out.append(_f("W-SUBPROJECT-NO-PARENT", _at(p.origin, "事業番号"), p.number, parent=parent))
+            out.append(_f("W-SUBPROJECT-NO-PARENT", _at(p.origin, "number"), p.number, parent=parent))
         for cpi in cp.indicators:
             pi = cpi.indicator
             out.extend(_magnitude(cpi.years, pi.origin))
@@ -261,7 +312,7 @@ def reviewer_warnings(loaded: Loaded, report: Report) -> list[Finding]:
     with_indicator = {i.group for i in c.indicators}
     for g in c.groups:
         if g.number is not None and g.number not in with_indicator:
-            out.append(_f("W-GROUP-NO-INDICATOR", _at(g.origin, "事業群番号"), g.number))
+            out.append(_f("W-GROUP-NO-INDICATOR", _at(g.origin, "number"), g.number))
     return out
 
 
@@ -271,18 +322,18 @@ def left_to_fill(book: RawBook, report: Report) -> list[Finding]:
     starts so; 「―」 typed means "no value" and is not blank), and cells a tool pre-filled
     and marked with a comment (marks.py), as long as the comment is there."""
     c = report.chosho
-    header = f"{fiscal.label(c.fiscal_year - 1)}実績"
     rows = [(i.origin, i.targets) for i in c.indicators]
     rows += [(pi.origin, pi.targets) for p in c.projects for pi in p.indicators]
     out: list[Finding] = []
     for origin, targets in rows:
+        header = _header(origin, "actuals", c.fiscal_year - 1)
         target = targets.get(c.fiscal_year - 1)
         sheet = book.sheets.get(origin.sheet)
         if header not in origin.columns or sheet is None or target is None or target.value is None:
             continue
         key = (origin.sheet, origin.row, col_index(origin.columns[header]))
         if is_blank(sheet.value(key[1], key[2])) and key not in book.formulas and key not in book.errors:
-            out.append(_f("W-ACTUAL-MISSING", origin.cell(header), "", year=header[:-2], target=target.text()))
+            out.append(_f("W-ACTUAL-MISSING", origin.cell(header), "", year=fiscal.label(c.fiscal_year - 1), target=target.text()))
     for (name, row, col), _text in sorted(book.marked.items()):
         if name in book.sheets:
             out.append(_f("W-PREFILLED", f"{name}!{col_letter(col)}{row}", shown(book.sheets[name].value(row, col))))
