@@ -444,7 +444,7 @@ def _years_fit(book: RawBook, kv: dict[str, object], out: _Collector, settings: 
     present = _headers_in(book)
     header = min((h for h in wrong if h in present), key=_by_family)
     out.add("E-YEAR-COLUMNS", str(kv["@fiscal_year"]), kv["#fiscal_year"],
-            item=contract.header(contract.KEYVALUE_SHEET, "fiscal_year"),
+            item=contract.header(contract.keyvalue_sheet()[0], "fiscal_year"),
             found=fiscal.label(columns_year), header=header)
     _read_tables(book, out, settings, columns_year, period)
     return False

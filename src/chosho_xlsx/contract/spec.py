@@ -178,6 +178,15 @@ def optional_columns(fiscal_year: int, plan_start: int, plan_end: int) -> dict[s
     }
 
 
+def keyvalue_sheet() -> tuple[str, str, str]:
+    """The 調書 sheet's name and its two headers (項目, 値)."""
+    for s in raw_contract()["sheets"]:
+        if s.get("kind") == KEYVALUE:
+            item, val = s["columns"]
+            return s["name"], item, val
+    raise KeyError(KEYVALUE)
+
+
 def keyvalue_keys() -> list[dict]:
     """The 調書 sheet's items (実施年度, 施策名 …) with their types and help."""
     for s in raw_contract()["sheets"]:
@@ -187,7 +196,6 @@ def keyvalue_keys() -> list[dict]:
 
 
 SHEET_NAMES = tuple(s["name"] for s in raw_contract()["sheets"])
-KEYVALUE_SHEET = next(s["name"] for s in raw_contract()["sheets"] if s.get("kind") == KEYVALUE)
 
 
 @cache

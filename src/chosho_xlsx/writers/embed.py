@@ -21,6 +21,8 @@ import zlib
 from pathlib import Path
 from xml.etree import ElementTree
 
+from chosho_xlsx.contract import spec as contract
+from chosho_xlsx.contract.spec import Column
 from chosho_xlsx.domain import fiscal
 from chosho_xlsx.domain.model import GROUP_MARKS, Chosho
 from chosho_xlsx.domain.quantity import Quantity
@@ -55,53 +57,58 @@ def _year(y: int | None) -> str | None:
     return None if y is None else fiscal.label(y)
 
 
+def _cell(col: Column, value: object) -> object:
+    """A model value (not a year family's) as the input cell that reads back as it."""
+    if col.type == "year":
+        return _year(value)
+    if col.type == "mark":
+        return "○" if value else None
+    if col.type == "items":
+        return ",".join(map(str, value)) or None
+    if col.type == "viewpoints":
+        return "".join(GROUP_MARKS[v - 1] for v in value) or None
+    if col.type == "quantity":
+        return _q(value)
+    if col.type in ("text", "review"):
+        return _t(value)
+    return value  # int, project, enum
+
+
+def _column(record: object, col: Column, past: frozenset[str]) -> object:
+    """The input cell of one column for a record of the model: the attribute the
+    contract's field names (loader._fields does the reverse); a year family's value of
+    the column's year, 「budgets.total」 the part of that year's Budget."""
+    name, _, part = col.field.partition(".")
+    value = getattr(record, name)
+    if col.year is None:
+        return _cell(col, value)
+    if part:
+        budget = value.get(col.year)
+        return getattr(budget, part) if budget else None
+    if col.family in past:
+        return _actual(value.get(col.year))
+    return _q(value.get(col.year, Quantity(None)))
+
+
+def _keyvalue(c: Chosho, spec: dict) -> str | None:
+    if spec["type"] == "year":
+        return fiscal.label(c.fiscal_year)
+    if spec["type"] == "period":
+        return f"{fiscal.label(c.plan_start)}-{fiscal.label(c.plan_end)}"
+    return _t(getattr(c, spec["field"]))
+
+
 def rows_from_model(c: Chosho) -> dict[str, list[dict]]:
     """The input rows (sheet → [{header: value}]) that read back as this model: numbers
     and quantities as the 調書 prints them, marks 「○」, lists 「1,2,3」, years 「R2」."""
-    y = c.fiscal_year
-    kv = {"実施年度": fiscal.label(y), "基本戦略名": _t(c.strategy), "施策名": _t(c.policy),
-          "総合計画名": _t(c.plan_name), "計画期間": f"{fiscal.label(c.plan_start)}-{fiscal.label(c.plan_end)}",
-          "関係課": _t(c.related_sections)}
-    rows: dict[str, list[dict]] = {"調書": [{"項目": k, "値": v} for k, v in kv.items()]}
-    rows["事業群"] = [{"事業群番号": g.number, "事業群名": _t(g.name), "主管部": _t(g.department),
-                     "主管課": _t(g.section), "課長名": _t(g.manager), "総合計画本文": _t(g.plan_text)}
-                    for g in c.groups]
-    rows["取組項目"] = [{"取組項目番号": i.number, "取組項目名": _t(i.name), "事業群番号": i.group} for i in c.items]
-    rows["指標"] = []
-    for ind in c.indicators:
-        row = {"指標番号": ind.number, "事業群番号": ind.group, "指標名": _t(ind.name), "単位": _t(ind.unit),
-               "目標の向き": ind.direction, "基準年度": _year(ind.base_year), "基準値": _q(ind.base_value)}
-        row.update({f"{fiscal.label(yr)}目標": _q(ind.targets.get(yr, Quantity(None))) for yr in c.plan_years})
-        row.update({f"{fiscal.label(yr)}実績": _actual(ind.actuals.get(yr)) for yr in c.actual_years})
-        row["進捗状況の分析"] = _t(ind.analysis)
-        rows["指標"].append(row)
-    rows["事業"], rows["事業指標"] = [], []
-    for p in c.projects:
-        row = {"事業番号": p.number, "事業群番号": p.group, "取組項目": ",".join(map(str, p.items)) or None,
-               "中核事業": "○" if p.core else None, "参考": "○" if p.reference else None,
-               "事務事業名": _t(p.name), "開始年度": _year(p.start), "終了年度": _year(p.end),
-               "所管課": _t(p.section), "事業対象": _t(p.target), "事業内容": _t(p.content),
-               "実施状況": _t(p.progress), "事業の成果": _t(p.results), "目標達成への寄与": _t(p.contribution)}
-        for yr in (y - 2, y - 1, y):
-            b = p.budgets.get(yr)
-            label = fiscal.label(yr)
-            row.update({f"{label}事業費": b.total if b else None, f"{label}一般財源": b.general if b else None,
-                        f"{label}人件費": b.personnel if b else None})
-        row.update({"根拠法令": _t(p.law), "義務付け": "○" if p.obligatory else None,
-                    "裁量なし": "○" if p.no_discretion else None, "他の評価対象": _t(p.other_evaluation),
-                    "見直し区分": _t(p.review),
-                    "事業構築の視点": "".join(GROUP_MARKS[v - 1] for v in p.viewpoints) or None,
-                    "見直し内容": _t(p.review_text), "次年度の方向性": _t(p.next_direction)})
-        rows["事業"].append(row)
-        for pi in p.indicators:
-            prow = {"事業番号": p.number, "区分": pi.kind, "指標名": _t(pi.name), "単位": _t(pi.unit)}
-            for yr in (y - 2, y - 1, y):
-                prow[f"{fiscal.label(yr)}目標"] = _q(pi.targets.get(yr, Quantity(None)))
-                if yr < y:
-                    prow[f"{fiscal.label(yr)}実績"] = _actual(pi.actuals.get(yr))
-            rows["事業指標"].append(prow)
-    rows["課題"] = [{"取組項目": ",".join(map(str, i.items)), "実績の検証及び解決すべき課題": _t(i.verification),
-                   "課題解決に向けた方向性": _t(i.direction)} for i in c.issues]
+    kv_name, item, val = contract.keyvalue_sheet()
+    rows: dict[str, list[dict]] = {kv_name: [{item: k["key"], val: _keyvalue(c, k)} for k in contract.keyvalue_keys()]}
+    records = {"事業群": c.groups, "取組項目": c.items, "指標": c.indicators, "事業": c.projects,
+               "事業指標": [pi for p in c.projects for pi in p.indicators], "課題": c.issues}
+    past = contract.past_families()
+    for sheet in contract.sheets(c.fiscal_year, c.plan_start, c.plan_end):
+        if sheet.kind != contract.KEYVALUE:
+            rows[sheet.name] = [{col.header: _column(r, col, past) for col in sheet.columns} for r in records[sheet.name]]
     return rows
 
 

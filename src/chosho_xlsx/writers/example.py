@@ -15,22 +15,13 @@ from chosho_xlsx.domain import fiscal
 from chosho_xlsx.writers.template import TemplateError, write_template
 
 
-def _keyvalue_sheet() -> tuple[str, str, str]:
-    """The 調書 sheet's name and its two headers (項目, 値)."""
-    for s in contract.raw_contract()["sheets"]:
-        if s.get("kind") == contract.KEYVALUE:
-            item, val = s["columns"]
-            return s["name"], item, val
-    raise KeyError(contract.KEYVALUE)
-
-
 def rows_from_yaml(raw: object, source: str = "example") -> dict[str, list[dict]]:
     """Sheet rows from the example's YAML document (see the module doc)."""
     if not isinstance(raw, dict):
         raise TemplateError(f"{source}: expected a mapping of sheet name → rows")
     if isinstance(raw.get("sheets"), dict):
         raw = raw["sheets"]
-    kv_name, item, val = _keyvalue_sheet()
+    kv_name, item, val = contract.keyvalue_sheet()
     rows: dict[str, list[dict]] = {}
     for name, value in raw.items():
         if name not in contract.SHEET_NAMES:
@@ -55,7 +46,7 @@ def load_example_rows() -> dict[str, list[dict]]:
 
 def keyvalue(rows: dict[str, list[dict]], key: str) -> object:
     """A value of the 調書 sheet (実施年度, 計画期間 …), or None."""
-    kv_name, item, val = _keyvalue_sheet()
+    kv_name, item, val = contract.keyvalue_sheet()
     for row in rows.get(kv_name, []):
         if row.get(item) == key:
             return row.get(val)
