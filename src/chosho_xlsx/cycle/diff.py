@@ -16,11 +16,14 @@ from __future__ import annotations
 import difflib
 import os
 from dataclasses import asdict, dataclass, field
+from dataclasses import fields as dataclass_fields
 from decimal import Decimal
 from pathlib import Path
 
+from chosho_xlsx.contract.spec import header as _h
+from chosho_xlsx.contract.spec import keyvalue_keys, keyvalue_sheet
 from chosho_xlsx.domain import fiscal
-from chosho_xlsx.domain.model import Chosho, Origin, Project, Report
+from chosho_xlsx.domain.model import Budget, Chosho, Origin, Project, Report
 from chosho_xlsx.domain.quantity import Quantity
 
 WARNING, INFO = "warning", "info"
@@ -185,29 +188,31 @@ class _Collect:
 
     # -- year series -------------------------------------------------------------------
 
-    def series(self, subject: str, family: str, old: dict[int, Quantity], new: dict[int, Quantity],
+    def series(self, subject: str, sheet: str, name: str, old: dict[int, Quantity], new: dict[int, Quantity],
                oo: Origin, no: Origin, new_actual_years: set[int]) -> None:
-        """Targets or actuals year by year. A value only NEW has is new; only OLD has,
-        removed (when NEW has the column); both, compared."""
+        """Targets or actuals (field `name` of `sheet`: "targets" or "actuals") year by
+        year. A value only NEW has is new; only OLD has, removed (when NEW has the
+        column); both, compared."""
+        actual = name == "actuals"
         for year in sorted(set(old) | set(new)):
-            header = f"{fiscal.label(year)}{family}"
+            header = _h(sheet, name, year)
             a, b = old.get(year), new.get(year)
             in_old = header in oo.columns
             in_new = header in no.columns
             if not (in_old and in_new):
-                if in_new and b is not None and b.value is not None and family == "実績" and year in new_actual_years:
+                if in_new and b is not None and b.value is not None and actual and year in new_actual_years:
                     self.add("actual-new", subject, header, "", _shown(b), "", None, no)
-                elif in_new and b is not None and b.value is not None and family == "目標":
+                elif in_new and b is not None and b.value is not None and not actual:
                     self.add("target-new", subject, header, "", _shown(b), "", None, no)
                 continue
             if _same(a, b):
                 continue
             if _shown(a) == "":
-                kind = "actual-new" if family == "実績" else "target-new"
+                kind = "actual-new" if actual else "target-new"
             elif _shown(b) == "":
-                kind = "actual-removed" if family == "実績" else "target-removed"
+                kind = "actual-removed" if actual else "target-removed"
             else:
-                kind = "actual-revised" if family == "実績" else "target-changed"
+                kind = "actual-revised" if actual else "target-changed"
             detail = ""
             if a is not None and b is not None and a.value is not None and b.value is not None:
                 detail = _percent(a.value, b.value)
@@ -216,66 +221,71 @@ class _Collect:
     # -- records -------------------------------------------------------------------------
 
     def keyvalue(self, old_cells: dict[str, str], new_cells: dict[str, str]) -> None:
-        for header, attr in (("基本戦略名", "strategy"), ("施策名", "policy"), ("総合計画名", "plan_name"),
-                             ("関係課", "related_sections")):
-            a, b = getattr(self.old, attr), getattr(self.new, attr)
+        sheet = keyvalue_sheet()[0]
+        for key in keyvalue_keys():
+            if key["type"] != "text":
+                continue
+            header = key["key"]
+            a, b = getattr(self.old, key["field"]), getattr(self.new, key["field"])
             if a.strip() != b.strip():
-                self.changes.append(Change("text-changed", "調書", header, a, b, "", old_cells.get(header, ""),
+                self.changes.append(Change("text-changed", sheet, header, a, b, "", old_cells.get(header, ""),
                                            new_cells.get(header, ""), text_lines(a, b)))
         a = fiscal.period_label(self.old.plan_start, self.old.plan_end)
         b = fiscal.period_label(self.new.plan_start, self.new.plan_end)
+        header = _h(sheet, "plan_period")
         if a != b:
-            self.changes.append(Change("value-changed", "調書", "計画期間", a, b, "", old_cells.get("計画期間", ""),
-                                       new_cells.get("計画期間", "")))
+            self.changes.append(Change("value-changed", sheet, header, a, b, "", old_cells.get(header, ""),
+                                       new_cells.get(header, "")))
 
     def groups_and_items(self) -> None:
-        group_texts = (("事業群名", "name"), ("主管部", "department"), ("主管課", "section"),
-                       ("課長名", "manager"), ("総合計画本文", "plan_text"))
+        name = _h("事業群", "name")
         pairs, removed = matched(self.old.groups, self.new.groups, lambda g: g.number)
         for o, g in pairs:
             if o is None:
-                self.add("value-changed", f"事業群 {g.number}", "事業群名", "", g.name, "", None, g.origin)
+                self.add("value-changed", f"事業群 {g.number}", name, "", g.name, "", None, g.origin)
                 continue
-            for header, attr in group_texts:
-                self.text(f"事業群 {g.number}", header, getattr(o, attr), getattr(g, attr), o.origin, g.origin)
+            for attr in ("name", "department", "section", "manager", "plan_text"):
+                self.text(f"事業群 {g.number}", _h("事業群", attr), getattr(o, attr), getattr(g, attr),
+                          o.origin, g.origin)
         for o in removed:
-            self.add("value-changed", f"事業群 {o.number}", "事業群名", o.name, "", "", o.origin, None)
+            self.add("value-changed", f"事業群 {o.number}", name, o.name, "", "", o.origin, None)
+        name = _h("取組項目", "name")
         pairs, removed = matched(self.old.items, self.new.items, lambda i: i.number)
         for o, i in pairs:
-            self.text(f"取組項目 {i.number}", "取組項目名", o.name if o else "", i.name, o.origin if o else None,
-                      i.origin)
+            self.text(f"取組項目 {i.number}", name, o.name if o else "", i.name, o.origin if o else None, i.origin)
         for o in removed:
-            self.text(f"取組項目 {o.number}", "取組項目名", o.name, "", o.origin, None)
+            self.text(f"取組項目 {o.number}", name, o.name, "", o.origin, None)
 
     def indicators(self) -> None:
         actual_years = set(self.new.actual_years)
         pairs, removed = matched(self.old.indicators, self.new.indicators, lambda i: i.number)
+        s = "指標"
         for o, ind in pairs:
             subject = f"指標 {ind.number} {ind.name}"
             if o is None:
-                self.add("indicator-added", subject, "指標名", "", ind.name, "", None, ind.origin)
+                self.add("indicator-added", subject, _h(s, "name"), "", ind.name, "", None, ind.origin)
                 continue
-            self.text(subject, "指標名", o.name, ind.name, o.origin, ind.origin)
+            self.text(subject, _h(s, "name"), o.name, ind.name, o.origin, ind.origin)
             if o.unit != ind.unit:
-                self.add("value-changed", subject, "単位", o.unit, ind.unit, "", o.origin, ind.origin)
+                self.add("value-changed", subject, _h(s, "unit"), o.unit, ind.unit, "", o.origin, ind.origin)
             if o.direction != ind.direction:
-                self.add("value-changed", subject, "目標の向き", o.direction, ind.direction, "", o.origin, ind.origin)
-            if not _same(o.base_value, ind.base_value) or o.base_year != ind.base_year:
-                self.add("value-changed", subject, "基準値", _shown(o.base_value), _shown(ind.base_value), "",
+                self.add("value-changed", subject, _h(s, "direction"), o.direction, ind.direction, "",
                          o.origin, ind.origin)
-            self.series(subject, "目標", o.targets, ind.targets, o.origin, ind.origin, actual_years)
-            self.series(subject, "実績", o.actuals, ind.actuals, o.origin, ind.origin, actual_years)
-            self.text(subject, "進捗状況の分析", o.analysis, ind.analysis, o.origin, ind.origin)
+            if not _same(o.base_value, ind.base_value) or o.base_year != ind.base_year:
+                self.add("value-changed", subject, _h(s, "base_value"), _shown(o.base_value),
+                         _shown(ind.base_value), "", o.origin, ind.origin)
+            self.series(subject, s, "targets", o.targets, ind.targets, o.origin, ind.origin, actual_years)
+            self.series(subject, s, "actuals", o.actuals, ind.actuals, o.origin, ind.origin, actual_years)
+            self.text(subject, _h(s, "analysis"), o.analysis, ind.analysis, o.origin, ind.origin)
         for o in removed:
-            self.add("indicator-removed", f"指標 {o.number} {o.name}", "指標名", o.name, "", "", o.origin, None)
+            self.add("indicator-removed", f"指標 {o.number} {o.name}", _h(s, "name"), o.name, "", "", o.origin, None)
 
     def budgets(self, subject: str, o: Project, p: Project) -> None:
         """事業費, 一般財源, 人件費 of every year both show: like for like a change with its
         %; OLD's 計画 becoming NEW's 実績 (across a rollover) planned vs actual."""
         for year in sorted(set(o.budgets) | set(p.budgets)):
-            label = fiscal.label(year)
-            for family, attr in (("事業費", "total"), ("一般財源", "general"), ("人件費", "personnel")):
-                header = f"{label}{family}"
+            for attr in _BUDGET_PARTS:
+                header = _h("事業", f"budgets.{attr}", year)
                 a = getattr(o.budgets[year], attr) if year in o.budgets else None
                 b = getattr(p.budgets[year], attr) if year in p.budgets else None
                 if year not in o.budgets:
@@ -301,31 +311,36 @@ class _Collect:
         for o, p in pairs:
             subject = f"事業 {p.number} {p.name}"
             if o is None:
-                self.add("project-added", subject, "事業番号", "", p.number, "", None, p.origin)
+                self.add("project-added", subject, _h("事業", "number"), "", p.number, "", None, p.origin)
                 continue
-            self.text(subject, "事務事業名", o.name, p.name, o.origin, p.origin)
-            for header, attr in (("事業内容", "content"), ("実施状況", "progress"), ("事業の成果", "results"),
-                                 ("目標達成への寄与", "contribution")):
-                self.text(subject, header, getattr(o, attr), getattr(p, attr), o.origin, p.origin)
+            for attr in ("name", "content", "progress", "results", "contribution"):
+                self.text(subject, _h("事業", attr), getattr(o, attr), getattr(p, attr), o.origin, p.origin)
             if (o.start, o.end) != (p.start, p.end):
                 a = fiscal.period_label(o.start, o.end) if o.start else ""
                 b = fiscal.period_label(p.start, p.end) if p.start else ""
-                self.add("value-changed", subject, "終了年度", a, b, "", o.origin, p.origin)
+                self.add("value-changed", subject, _h("事業", "end"), a, b, "", o.origin, p.origin)
             self.budgets(subject, o, p)
-            # across a rollover a blank review is next year's, not yet written: no change
-            if o.review.strip() != p.review.strip() and (p.review.strip() or not rollover):
-                self.add("review-changed", subject, "見直し区分", o.review, p.review, "", o.origin, p.origin)
-            if rollover:  # NEW's review of its year against what OLD promised for it
-                self.text(subject, "見直し内容", o.next_direction, p.review_text, o.origin, p.origin, "次年度の方向性")
-            else:
-                self.text(subject, "見直し内容", o.review_text, p.review_text, o.origin, p.origin)
-                self.text(subject, "次年度の方向性", o.next_direction, p.next_direction, o.origin, p.origin)
+            self.reviews(subject, o, p, rollover)
             self.project_indicators(subject, o, p)
         for o in removed:
             # across a rollover a project whose period ended is left out: say so
             ended = o.end is not None and o.end < self.new.fiscal_year - 1
-            self.add("project-ended" if ended else "project-removed", f"事業 {o.number} {o.name}", "事業番号",
-                     o.number, "", fiscal.period_label(o.start, o.end) if ended and o.start else "", o.origin, None)
+            self.add("project-ended" if ended else "project-removed", f"事業 {o.number} {o.name}",
+                     _h("事業", "number"), o.number, "",
+                     fiscal.period_label(o.start, o.end) if ended and o.start else "", o.origin, None)
+
+    def reviews(self, subject: str, o: Project, p: Project, rollover: bool) -> None:
+        """見直し区分 and its texts; across a rollover NEW's 見直し内容 against what OLD
+        promised for its year (次年度の方向性), and a blank review (next year's, not yet
+        written) is no change."""
+        review, text, promised = (_h("事業", f) for f in ("review", "review_text", "next_direction"))
+        if o.review.strip() != p.review.strip() and (p.review.strip() or not rollover):
+            self.add("review-changed", subject, review, o.review, p.review, "", o.origin, p.origin)
+        if rollover:
+            self.text(subject, text, o.next_direction, p.review_text, o.origin, p.origin, promised)
+        else:
+            self.text(subject, text, o.review_text, p.review_text, o.origin, p.origin)
+            self.text(subject, promised, o.next_direction, p.next_direction, o.origin, p.origin)
 
     def project_indicators(self, subject: str, o: Project, p: Project) -> None:
         actual_years = {self.new.fiscal_year - 2, self.new.fiscal_year - 1}
@@ -333,16 +348,16 @@ class _Collect:
         for opi, pi in pairs:
             sub = f"{subject} / {pi.kind}: {pi.name}"
             if opi is None:
-                self.add("indicator-added", sub, "指標名", "", pi.name, "", None, pi.origin)
+                self.add("indicator-added", sub, _h("事業指標", "name"), "", pi.name, "", None, pi.origin)
                 continue
-            self.series(sub, "目標", opi.targets, pi.targets, opi.origin, pi.origin, actual_years)
-            self.series(sub, "実績", opi.actuals, pi.actuals, opi.origin, pi.origin, actual_years)
+            self.series(sub, "事業指標", "targets", opi.targets, pi.targets, opi.origin, pi.origin, actual_years)
+            self.series(sub, "事業指標", "actuals", opi.actuals, pi.actuals, opi.origin, pi.origin, actual_years)
         for opi in removed:
-            self.add("indicator-removed", f"{subject} / {opi.kind}: {opi.name}", "指標名", opi.name, "", "",
-                     opi.origin, None)
+            self.add("indicator-removed", f"{subject} / {opi.kind}: {opi.name}", _h("事業指標", "name"), opi.name,
+                     "", "", opi.origin, None)
 
     def issues(self) -> None:
-        texts = (("実績の検証及び解決すべき課題", "verification"), ("課題解決に向けた方向性", "direction"))
+        texts = [(_h("課題", attr), attr) for attr in ("verification", "direction")]
         pairs, removed = matched(self.old.issues, self.new.issues, lambda i: ",".join(map(str, i.items)))
         for o, i in pairs:
             for header, attr in texts:
@@ -351,6 +366,10 @@ class _Collect:
         for o in removed:
             for header, attr in texts:
                 self.text(f"課題 {','.join(map(str, o.items))}", header, getattr(o, attr), "", o.origin, None)
+
+
+# the parts of a year's Budget, each the field 「budgets.<part>」 of the 事業 sheet
+_BUDGET_PARTS = tuple(f.name for f in dataclass_fields(Budget))
 
 
 def _money(v: int | None) -> str:
