@@ -178,6 +178,11 @@ def optional_columns(fiscal_year: int, plan_start: int, plan_end: int) -> dict[s
     }
 
 
+def sheet_key(sheet: str) -> str | None:
+    """The header that numbers a sheet's rows (事業群番号 …), None for a sheet without."""
+    return next((s.get("key") for s in raw_contract()["sheets"] if s["name"] == sheet), None)
+
+
 def keyvalue_sheet() -> tuple[str, str, str]:
     """The 調書 sheet's name and its two headers (項目, 値)."""
     for s in raw_contract()["sheets"]:

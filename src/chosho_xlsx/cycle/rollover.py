@@ -30,7 +30,14 @@ from chosho_xlsx.batch.pipeline import Checked, check_book
 from chosho_xlsx.contract import spec as contract
 from chosho_xlsx.contract.loader import col_letter
 from chosho_xlsx.contract.parsers import is_blank
-from chosho_xlsx.cycle.sources import KV_SHEET, SourceRow, open_checked, source_rows
+from chosho_xlsx.cycle.sources import (
+    KV_ITEM,
+    KV_SHEET,
+    KV_VALUE,
+    SourceRow,
+    open_checked,
+    source_rows,
+)
 from chosho_xlsx.domain import fiscal
 from chosho_xlsx.domain.model import Chosho
 from chosho_xlsx.domain.rules import in_section4
@@ -41,10 +48,11 @@ from chosho_xlsx.intake.reader import RawBook
 
 NOTE_SHEET = "繰越メモ"
 
-# 事業 columns that hold one year's review: blank in the new workbook.
-REVIEW_COLUMNS = ("見直し区分", "事業構築の視点", "次年度の方向性")
+# 事業 columns that hold one year's review (見直し区分, 事業構築の視点, 次年度の方向性):
+# blank in the new workbook.
+REVIEW_COLUMNS = tuple(contract.header("事業", f) for f in ("review", "viewpoints", "next_direction"))
 # The new 見直し内容 starts from last year's 次年度の方向性.
-FROM_COLUMN = {"見直し内容": "次年度の方向性"}
+FROM_COLUMN = {contract.header("事業", "review_text"): contract.header("事業", "next_direction")}
 EMPTY_SHEETS = ("課題",)
 
 
@@ -150,10 +158,12 @@ def target_year(chosho: Chosho, to: int | None) -> int:
 
 
 def _row_label(sheet: str, values: dict) -> str:
-    key = {"指標": "指標番号", "事業": "事業番号", "事業指標": "事業番号", "事業群": "事業群番号",
-           "取組項目": "取組項目番号"}.get(sheet)
+    """A row as the note names it: the sheet and its key column (「指標 3」); a 事業指標
+    row, which has no key of its own, by its project and name."""
     if sheet == "事業指標":
-        return f"事業指標 {values.get('事業番号', '')} {values.get('指標名', '')}".strip()
+        project, name = (values.get(contract.header(sheet, f), "") for f in ("project", "name"))
+        return f"{sheet} {project} {name}".strip()
+    key = contract.sheet_key(sheet)
     return f"{sheet} {values.get(key, '')}".strip() if key else sheet
 
 
@@ -188,19 +198,20 @@ def roll(rows: dict[str, list[SourceRow]], chosho: Chosho, source: str = "", to:
     for p in chosho.projects:
         if p.number in ended:
             result.left_out.append(LeftOut(p.number, p.name, fiscal.period_label(p.start, p.end),
-                                           p.origin.cell("事業番号")))
+                                           p.origin.cell(contract.header("事業", "number"))))
 
     kv_keys = [k["key"] for k in contract.keyvalue_keys()]
+    year = contract.header(KV_SHEET, "fiscal_year")
     kv_out = []
     for src in rows.get(KV_SHEET, []):
-        key = src.values["項目"]
+        key = src.values[KV_ITEM]
         if key not in kv_keys:
             continue
-        value = fiscal.label(n) if key == "実施年度" else src.values["値"]
+        value = fiscal.label(n) if key == year else src.values[KV_VALUE]
         r = 2 + kv_keys.index(key)
-        kv_out.append({"項目": key, "値": value})
-        if key != "実施年度" and not is_blank(value):
-            result.carried.append(Carried(KV_SHEET, f"B{r}", src.cells["値"], key, value))
+        kv_out.append({KV_ITEM: key, KV_VALUE: value})
+        if key != year and not is_blank(value):
+            result.carried.append(Carried(KV_SHEET, f"B{r}", src.cells[KV_VALUE], key, value))
     result.rows[KV_SHEET] = kv_out
 
     for name, sheet in sheets.items():
@@ -282,7 +293,7 @@ def _note_lines(result: Rollover) -> list[tuple[str, ...]]:
               next=fiscal.label(result.to_year)),),
         (),
         (text("note.left-out", "ja"),),
-        ("事業番号", "事務事業名", "事業期間", "元のセル"),
+        (contract.header("事業", "number"), contract.header("事業", "name"), "事業期間", "元のセル"),
     ]
     lines += [(p.number, p.name, p.period, p.source_cell) for p in result.left_out] or [(DASH,)]
     lines += [(), (text("note.to-fill", "ja"),), ("シート", "セル", "列", "行", "内容", "仮の値")]

@@ -11,12 +11,14 @@ from pathlib import Path
 
 from chosho_xlsx.batch.pipeline import Checked, read_input
 from chosho_xlsx.contract.parsers import is_blank
-from chosho_xlsx.contract.spec import Column
+from chosho_xlsx.contract.spec import Column, keyvalue_sheet
+from chosho_xlsx.contract.spec import header as field_header
 from chosho_xlsx.domain.model import Chosho
 from chosho_xlsx.intake.reader import RawBook
 from chosho_xlsx.intake.scan import col_index
 
-KV_SHEET = "調書"
+# the 調書 sheet and its two columns (項目, 値), as the contract names them
+KV_SHEET, KV_ITEM, KV_VALUE = keyvalue_sheet()
 
 
 def read_source(source: str | os.PathLike | bytes, name: str | None = None,
@@ -56,12 +58,13 @@ def _book_from_embedded(rows: dict, label: str) -> RawBook:
     from chosho_xlsx.domain import fiscal
     from chosho_xlsx.intake.reader import book_from_rows
 
-    kv = {r.get("項目"): r.get("値") for r in rows.get(KV_SHEET, []) if isinstance(r, dict)}
+    kv = {r.get(KV_ITEM): r.get(KV_VALUE) for r in rows.get(KV_SHEET, []) if isinstance(r, dict)}
+    year = kv.get(field_header(KV_SHEET, "fiscal_year"))
     try:
-        fy = fiscal.parse_year(kv.get("実施年度"))
-        period = fiscal.parse_period(kv.get("計画期間"))
+        fy = fiscal.parse_year(year)
+        period = fiscal.parse_period(kv.get(field_header(KV_SHEET, "plan_period")))
         if fy is None or period.end is None:
-            raise fiscal.YearError(str(kv.get("実施年度")))
+            raise fiscal.YearError(str(year))
     except fiscal.YearError as exc:
         raise UnreadableFile("E-FILE-CHOSHO-DAMAGED", label, reason=str(exc)) from None
     return book_from_rows(rows, headers_for(fy, period.start, period.end), label)
@@ -88,7 +91,7 @@ def open_checked(source: str | os.PathLike | bytes, settings, name: str | None =
 
 def keyvalue_cells(book: RawBook) -> dict[str, str]:
     """The 調書 sheet's items → the cell of their value: 「施策名」 → 「調書!B4」."""
-    return {row.values["項目"]: f"{KV_SHEET}!{row.cells['値']}" for row in _keyvalue_rows(book)}
+    return {row.values[KV_ITEM]: f"{KV_SHEET}!{row.cells[KV_VALUE]}" for row in _keyvalue_rows(book)}
 
 
 def _keyvalue_rows(book: RawBook) -> list[SourceRow]:
@@ -97,8 +100,8 @@ def _keyvalue_rows(book: RawBook) -> list[SourceRow]:
     items: list[SourceRow] = []
     for r, row in enumerate(kv.rows[1:] if kv else [], start=2):
         if row and not is_blank(row[0]):
-            items.append(SourceRow({"項目": str(row[0]).strip(), "値": _plain(row[1] if len(row) > 1 else "")},
-                                   {"項目": f"A{r}", "値": f"B{r}"}))
+            items.append(SourceRow({KV_ITEM: str(row[0]).strip(), KV_VALUE: _plain(row[1] if len(row) > 1 else "")},
+                                   {KV_ITEM: f"A{r}", KV_VALUE: f"B{r}"}))
     return items
 
 
