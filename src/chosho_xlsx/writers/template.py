@@ -382,8 +382,8 @@ def _keyvalue_rows(
     item, value = sheet.headers
     if rows is None:
         given = {
-            "実施年度": fiscal.label(fiscal_year),
-            "計画期間": f"{fiscal.label(plan_start)}-{fiscal.label(plan_end)}",
+            contract.header(sheet.name, "fiscal_year"): fiscal.label(fiscal_year),
+            contract.header(sheet.name, "plan_period"): f"{fiscal.label(plan_start)}-{fiscal.label(plan_end)}",
         }
     else:
         given = {}
