@@ -1,4 +1,5 @@
-"""The contract file itself: every column type it uses has a converter."""
+"""The contract file itself: every column type it uses has a converter, every field binds
+an attribute of the model, and a field names its header."""
 
 from chosho_xlsx.contract import loader
 from chosho_xlsx.contract import spec as contract
@@ -14,3 +15,53 @@ def test_year_columns_follow_the_fiscal_year():
     sheets = {s.name: s for s in contract.sheets(2025, 2021, 2025)}
     assert [c.header for c in sheets["事業"].columns if c.family == "事業費"] == ["R5事業費", "R6事業費", "R7事業費"]
     assert [c.header for c in sheets["指標"].columns if c.family == "実績"] == ["R3実績", "R4実績", "R5実績", "R6実績"]
+
+
+def test_every_field_is_an_attribute_of_the_model():
+    """The loader binds a column to the model attribute its field names (loader._fields)
+    and embed writes it back by the same name: each field must be one."""
+    from dataclasses import fields
+
+    from chosho_xlsx.domain.model import (
+        Budget,
+        Chosho,
+        Group,
+        Indicator,
+        Issue,
+        Item,
+        Project,
+        ProjectIndicator,
+    )
+
+    def names(cls) -> set[str]:
+        return {f.name for f in fields(cls)}
+
+    models = {"事業群": Group, "取組項目": Item, "指標": Indicator, "事業": Project, "事業指標": ProjectIndicator,
+              "課題": Issue}
+    bound = 0
+    for s in contract.sheets(2024, 2021, 2025):
+        if s.kind == contract.KEYVALUE:
+            continue
+        for c in s.columns:
+            name, _, part = c.field.partition(".")
+            assert name in names(models[s.name]), (s.name, c.header, c.field)
+            assert not part or part in names(Budget), (s.name, c.header, c.field)
+            bound += 1
+    # R6 in R3-R7: 事業群 6, 取組項目 3, 指標 8 + 目標 R3-R7 + 実績 R3-R5, 事業 22 + 3 families × R4-R6,
+    # 事業指標 4 + 目標 R4-R6 + 実績 R4-R5, 課題 3
+    assert bound == 6 + 3 + (8 + 5 + 3) + (22 + 9) + (4 + 3 + 2) + 3
+    for k in contract.keyvalue_keys():
+        assert k["field"] in names(Chosho) | {"plan_period"}, k["key"]
+    optional = contract.optional_columns(2024, 2021, 2025)
+    assert {c.field for cols in optional.values() for c in cols} == {"rates", "status"}
+
+
+def test_a_field_names_its_header():
+    assert contract.header("事業", "group") == "事業群番号"
+    assert contract.header("取組項目", "name") == "取組項目名"
+    assert contract.header("指標", "actuals", 2023) == "R5実績"
+    assert contract.header("事業指標", "targets", 2024) == "R6目標"
+    assert contract.header("事業", "budgets.general", 2022) == "R4一般財源"
+    assert contract.header("指標", "rates", 2023) == "R5達成率"  # an optional column
+    assert contract.header("調書", "fiscal_year") == "実施年度"
+    assert contract.past_families() == {"実績", "達成率"}
