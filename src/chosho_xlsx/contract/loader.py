@@ -1,6 +1,7 @@
 """From a RawBook (cell values at their positions) to the input model, with a finding at
 every cell that breaks the contract. Column-local checks run through pandera (schema.py);
-checks across sheets are in checks.py."""
+checks across sheets are in crosschecks.py. Records are bound to the model by the
+contract's field names (_fields), so no header is written here."""
 
 from __future__ import annotations
 

@@ -233,6 +233,7 @@ def header(sheet: str, field: str, year: int | None = None) -> str:
     return year_header(year, name)
 
 
+@cache
 def past_families() -> frozenset[str]:
     """The year families that exist only for years that have ended (実績, 達成率): their
     `years` are one of the *_actual sets."""
