@@ -28,20 +28,10 @@ from chosho_xlsx.writers.summary import (
     UNREADABLE,
 )
 
-from support import ROOT
-from support.commands import chosho_files, cli
+from support.commands import chosho_files, cli, generate
 from support.corpus import rows_with
 
-GENERATE = ROOT / "bench" / "generate.py"
 BROKEN = "dept_0101.xlsx"  # generate.py --broken 1 of 200 breaks the middle one (index 100)
-
-
-def generate(out: Path, n: int, broken: int = 0, seed: int = 1) -> list[Path]:
-    proc = subprocess.run([sys.executable, str(GENERATE), str(out), "-n", str(n), "--broken", str(broken),
-                           "--seed", str(seed)], capture_output=True, text=True, encoding="utf-8",
-                          timeout=600)
-    assert proc.returncode == 0, proc.stderr
-    return sorted(out.glob("*.xlsx"))
 
 
 # ---- the case: 200 workbooks, one broken ------------------------------------------

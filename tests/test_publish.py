@@ -27,16 +27,12 @@ from chosho_xlsx.render.libreoffice import INSTALL_COMMAND
 from chosho_xlsx.render.publish import book_order, leading_numbers, without_footer
 
 from support import ROOT
+from support.commands import cli
 from support.pdf import pdf_text
 from support.skips import needs_libreoffice
 
 # The four sheets of a 調書 and the heading their first page starts with.
 SECTION_HEADINGS = ("１．計画等概要", "２．", "３．実績の検証及び解決すべき課題", "４．")
-
-
-def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "chosho_xlsx.cli", *args],
-                          capture_output=True, text=True, encoding="utf-8")
 
 
 def flat(text: str) -> str:

@@ -4,8 +4,6 @@ them); totals, autofilter, frozen headers and the chart are there; same batch, s
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import zipfile
 from collections import Counter
 from pathlib import Path
@@ -27,19 +25,17 @@ from chosho_xlsx.writers.summary import (
     review_columns,
 )
 
-from support import ROOT, recalc
+from support import recalc
+from support.commands import cli, generate
 from support.recalc import PROGRAMS
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     base = tmp_path_factory.mktemp("summary")
-    gen = subprocess.run([sys.executable, str(ROOT / "bench" / "generate.py"), str(base / "in"), "-n", "12",
-                          "--broken", "1", "--seed", "3"], capture_output=True, text=True)
-    assert gen.returncode == 0, gen.stderr
+    generate(base / "in", 12, broken=1, seed=3)
     out = base / "out"
-    proc = subprocess.run([sys.executable, "-m", "chosho_xlsx.cli", "build", str(base / "in"), "-o", str(out)],
-                          capture_output=True, text=True, encoding="utf-8")
+    proc = cli("build", base / "in", "-o", out)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     return base / "in", out
 
@@ -169,8 +165,7 @@ def test_totals_are_formulas_filter_freeze_and_chart(built):
 def test_summary_is_deterministic(built, tmp_path):
     inputs, out = built
     again = tmp_path / "again"
-    subprocess.run([sys.executable, "-m", "chosho_xlsx.cli", "build", str(inputs), "-o", str(again)],
-                   capture_output=True)
+    cli("build", inputs, "-o", again)
     assert (again / FILE_NAME).read_bytes() == (out / FILE_NAME).read_bytes()
 
 
@@ -215,8 +210,7 @@ def test_example_summary_counts_a_parent_once(tmp_path):
 
     src = corpus.example_workbook(tmp_path)
     out = tmp_path / "out"
-    proc = subprocess.run([sys.executable, "-m", "chosho_xlsx.cli", "build", str(src), "-o", str(out)],
-                          capture_output=True, text=True, encoding="utf-8")
+    proc = cli("build", src, "-o", out)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     heads, data, total, _ = table(out)
     col = {h: i for i, h in enumerate(heads)}

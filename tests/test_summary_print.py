@@ -18,6 +18,7 @@ from chosho_xlsx.render import libreoffice
 from chosho_xlsx.writers.summary import FILE_NAME, LINK_HEAD, LINK_TEXT, SHEET
 
 from support import corpus
+from support.commands import cli
 from support.pdf import pdf_text
 from support.skips import needs_libreoffice
 
@@ -217,15 +218,11 @@ def test_printed_nothing_is_clipped_or_runs_past_the_table(mixed, tmp_path):
 @pytest.mark.parametrize("lang", ["ja", "en"])
 def test_reasons_in_the_language_asked_for(tmp_path, lang):
     """`build --lang en` writes the 一覧's 理由 in English (it stayed Japanese), through the CLI."""
-    import subprocess
-    import sys
 
     from chosho_xlsx.batch.pipeline import check_file
 
     paths = _inputs(tmp_path / "in")
-    proc = subprocess.run([sys.executable, "-m", "chosho_xlsx.cli", "build", *map(str, paths[1:]),
-                           "-o", str(tmp_path / "out"), "--lang", lang],
-                          capture_output=True, text=True, encoding="utf-8")
+    proc = cli("build", *paths[1:], "-o", tmp_path / "out", "--lang", lang)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     _, rows = _table(tmp_path / "out" / FILE_NAME)
     reasons = {Path(r["入力ファイル"]).name: r["理由"] for r in rows}

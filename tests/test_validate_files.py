@@ -7,8 +7,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -21,6 +19,7 @@ from chosho_xlsx.intake.safety import check_workbook
 from chosho_xlsx.writers.annotate import ERROR_FILL, WARNING_FILL
 
 from support import corpus, hostile
+from support.commands import cli
 
 runner = CliRunner()
 WIDE = {"COLUMNS": "1000"}  # rich wraps at the console width; keep each sentence on one line
@@ -88,8 +87,7 @@ def test_unreadable_file_is_exit_2_with_one_sentence(tmp_path, build, code, lang
 @pytest.mark.parametrize("build", [hostile.xxe, hostile.truncated_xlsx, hostile.encrypted_xlsx, hostile.empty_file])
 def test_unreadable_in_a_real_process_has_no_traceback(tmp_path, build):
     path = build(tmp_path)
-    proc = subprocess.run([sys.executable, "-m", "chosho_xlsx.cli", "validate", str(path)],
-                          capture_output=True, text=True, encoding="utf-8", env={**os.environ, **WIDE})
+    proc = cli("validate", path, env={**os.environ, **WIDE})
     assert proc.returncode == 2
     assert "Traceback" not in proc.stdout + proc.stderr
     assert proc.stdout.startswith("✘ ") and str(path) in proc.stdout

@@ -9,6 +9,8 @@ from pathlib import Path
 
 from chosho_xlsx.writers.summary import FILE_NAME
 
+from support import ROOT
+
 CLI = [sys.executable, "-m", "chosho_xlsx.cli"]
 
 
@@ -18,6 +20,15 @@ def cli(*args: object, prefix: tuple[str, ...] = (), timeout: float = 600,
     kwargs go to subprocess.run (env, cwd …)."""
     return subprocess.run([*prefix, *CLI, *map(str, args)], capture_output=True, text=True,
                           encoding="utf-8", timeout=timeout, **kwargs)
+
+
+def generate(out: Path, n: int, broken: int = 0, seed: int = 1) -> list[Path]:
+    """`n` synthetic department workbooks (bench/generate.py), `broken` of them broken."""
+    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "generate.py"), str(out), "-n", str(n),
+                           "--broken", str(broken), "--seed", str(seed)], capture_output=True, text=True,
+                          encoding="utf-8", timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    return sorted(out.glob("*.xlsx"))
 
 
 def chosho_files(out: Path) -> list[Path]:
