@@ -189,68 +189,72 @@ def roll(rows: dict[str, list[SourceRow]], chosho: Chosho, source: str = "", to:
     """Next year's rows from this year's (see the module doc). Raises RolloverError."""
     y = chosho.fiscal_year
     n = target_year(chosho, to)
-    sheets = {s.name: s for s in contract.sheets(n, chosho.plan_start, chosho.plan_end)}
-    old_sheets = {s.name: s for s in contract.sheets(y, chosho.plan_start, chosho.plan_end)}
     result = Rollover(source, y, n, chosho.plan_start, chosho.plan_end, {})
-
     ended = {p.number for p in chosho.projects if p.end is not None and p.end < y}
     section4 = {p.number for p in chosho.projects if in_section4(p, n) and p.number not in ended}
-    for p in chosho.projects:
-        if p.number in ended:
-            result.left_out.append(LeftOut(p.number, p.name, fiscal.period_label(p.start, p.end),
-                                           p.origin.cell(contract.header("事業", "number"))))
+    number = contract.header("事業", "number")
+    result.left_out = [LeftOut(p.number, p.name, fiscal.period_label(p.start, p.end), p.origin.cell(number))
+                       for p in chosho.projects if p.number in ended]
+    result.rows[KV_SHEET] = _roll_keyvalues(rows.get(KV_SHEET, []), n, result)
+    old_sheets = {s.name: s for s in contract.sheets(y, chosho.plan_start, chosho.plan_end)}
+    for sheet in contract.sheets(n, chosho.plan_start, chosho.plan_end):
+        if sheet.kind == contract.KEYVALUE:
+            continue
+        sources, headers = rows.get(sheet.name, []), sheet.headers
+        seen = dict.fromkeys(h for src in sources for h in src.values)
+        result.dropped_columns.extend(f"{sheet.name}!{h}" for h in seen if h not in headers)
+        if sheet.name in EMPTY_SHEETS:
+            result.rows[sheet.name] = []
+            continue
+        old_headers = set(old_sheets[sheet.name].headers)
+        kept = [src for src in sources if src.project not in ended]
+        result.rows[sheet.name] = [_roll_row(sheet, old_headers, src, 2 + i, src.project in section4, result)
+                                   for i, src in enumerate(kept)]
+    return result
 
+
+def _roll_keyvalues(sources: list[SourceRow], n: int, result: Rollover) -> list[dict]:
+    """The 調書 sheet's items for year `n`: 実施年度 moves on, the others are carried."""
     kv_keys = [k["key"] for k in contract.keyvalue_keys()]
     year = contract.header(KV_SHEET, "fiscal_year")
-    kv_out = []
-    for src in rows.get(KV_SHEET, []):
+    out = []
+    for src in sources:
         key = src.values[KV_ITEM]
         if key not in kv_keys:
             continue
         value = fiscal.label(n) if key == year else src.values[KV_VALUE]
-        r = 2 + kv_keys.index(key)
-        kv_out.append({KV_ITEM: key, KV_VALUE: value})
+        out.append({KV_ITEM: key, KV_VALUE: value})
         if key != year and not is_blank(value):
-            result.carried.append(Carried(KV_SHEET, f"B{r}", src.cells[KV_VALUE], key, value))
-    result.rows[KV_SHEET] = kv_out
+            result.carried.append(Carried(KV_SHEET, f"B{2 + kv_keys.index(key)}", src.cells[KV_VALUE], key, value))
+    return out
 
-    for name, sheet in sheets.items():
-        if sheet.kind == contract.KEYVALUE:
+
+def _roll_row(sheet: contract.Sheet, old_headers: set[str], src: SourceRow, r: int, in_section4: bool,
+              result: Rollover) -> dict[str, object]:
+    """Row `r` of `sheet` in the new workbook from its source row; what was carried and
+    what the department has to fill go into `result`."""
+    name, y = sheet.name, result.from_year
+    label = _row_label(name, src.values)
+    new: dict[str, object] = {}
+    for i, h in enumerate(sheet.headers):
+        cell = f"{col_letter(i)}{r}"
+        origin = FROM_COLUMN.get(h, h) if name == "事業" else h
+        blank_here = name == "事業" and h in REVIEW_COLUMNS
+        # a header new this year (R6実績, R7事業費 …) has no value to carry
+        carry = origin in src.values and not blank_here and (origin in old_headers)
+        value = src.values.get(origin) if carry else None
+        if carry and not is_blank(value):
+            new[h] = value
+            result.carried.append(Carried(name, cell, src.cells[origin], h, value))
+            if name == "事業" and _fill_kind(name, h, y, True, False) == "budget_actual":
+                result.to_fill.append(ToFill(name, cell, h, "budget_actual", label, value))
+            elif h in src.marked:  # pre-filled in an earlier rollover and never confirmed
+                result.to_fill.append(ToFill(name, cell, h, "unconfirmed", label, value))
             continue
-        headers = sheet.headers
-        old_headers = set(old_sheets[name].headers)
-        seen = dict.fromkeys(h for src in rows.get(name, []) for h in src.values)
-        result.dropped_columns.extend(f"{name}!{h}" for h in seen if h not in headers)
-        if name in EMPTY_SHEETS:
-            result.rows[name] = []
-            continue
-        out_rows = []
-        for src in rows.get(name, []):
-            if src.project in ended:
-                continue
-            r = 2 + len(out_rows)
-            new: dict[str, object] = {}
-            for i, h in enumerate(headers):
-                cell = f"{col_letter(i)}{r}"
-                origin = FROM_COLUMN.get(h, h) if name == "事業" else h
-                blank_here = name == "事業" and h in REVIEW_COLUMNS
-                # a header new this year (R6実績, R7事業費 …) has no value to carry
-                carry = origin in src.values and not blank_here and (origin in old_headers)
-                value = src.values.get(origin) if carry else None
-                if carry and not is_blank(value):
-                    new[h] = value
-                    result.carried.append(Carried(name, cell, src.cells[origin], h, value))
-                    if name == "事業" and _fill_kind(name, h, y, True, False) == "budget_actual":
-                        result.to_fill.append(ToFill(name, cell, h, "budget_actual", _row_label(name, src.values), value))
-                    elif h in src.marked:  # pre-filled in an earlier rollover and never confirmed
-                        result.to_fill.append(ToFill(name, cell, h, "unconfirmed", _row_label(name, src.values), value))
-                    continue
-                kind = _fill_kind(name, h, y, h in old_headers, src.project in section4)
-                if kind:
-                    result.to_fill.append(ToFill(name, cell, h, kind, _row_label(name, src.values)))
-            out_rows.append(new)
-        result.rows[name] = out_rows
-    return result
+        kind = _fill_kind(name, h, y, h in old_headers, in_section4)
+        if kind:
+            result.to_fill.append(ToFill(name, cell, h, kind, label))
+    return new
 
 
 # ---------------------------------------------------------------------------- files

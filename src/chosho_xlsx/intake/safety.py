@@ -185,13 +185,13 @@ class _BadOle(Exception):
     pass
 
 
-def _ole_stream_names(f: BinaryIO, size: int) -> set[str] | None:
-    """Case-folded names of the directory entries, or None if the directory can't be read.
+class _Sectors:
+    """The sectors of an OLE2 file and the chain through its FAT (and DIFAT), read as far
+    as needed. Raises _BadOle for a header or a chain that does not hold together."""
 
-    Follows the directory sector chain through the FAT (and DIFAT), so the directory is
-    found wherever it lies: a writer may put it after megabytes of encrypted package."""
-    names: set[str] = set()
-    try:
+    END = 0xFFFFFFFA  # this id and above: end of chain, free, FAT or DIFAT sector
+
+    def __init__(self, f: BinaryIO, size: int):
         f.seek(0)
         header = f.read(512)
         if len(header) < 512:
@@ -199,54 +199,67 @@ def _ole_stream_names(f: BinaryIO, size: int) -> set[str] | None:
         shift = struct.unpack_from("<H", header, 30)[0]
         if shift not in (9, 12):
             raise _BadOle
-        sector_size = 1 << shift
-        per_sector = sector_size // 4
-        sector_count = max(0, (size + sector_size - 1) // sector_size - 1)
-        first_dir = struct.unpack_from("<I", header, 48)[0]
-        difat_next, difat_seen = struct.unpack_from("<I", header, 68)[0], 0
-        fat_ids = list(struct.unpack_from("<109I", header, 76))
+        self.f = f
+        self.size = 1 << shift
+        self.per_sector = self.size // 4
+        self.count = max(0, (size + self.size - 1) // self.size - 1)
+        self.first_dir = struct.unpack_from("<I", header, 48)[0]
+        self.difat_next, self.difat_seen = struct.unpack_from("<I", header, 68)[0], 0
+        self.fat_ids = list(struct.unpack_from("<109I", header, 76))
+        self.fat_cache: dict[int, bytes] = {}
 
-        def sector(number: int) -> bytes:
-            if number >= sector_count:
+    def sector(self, number: int) -> bytes:
+        if number >= self.count:
+            raise _BadOle
+        self.f.seek((number + 1) * self.size)
+        data = self.f.read(self.size)
+        if len(data) < self.size:
+            data += bytes(self.size - len(data))
+        return data
+
+    def _fat_sector_id(self, index: int) -> int:
+        while index >= len(self.fat_ids):
+            if self.difat_next >= self.END or self.difat_seen >= self.count:
                 raise _BadOle
-            f.seek((number + 1) * sector_size)
-            data = f.read(sector_size)
-            if len(data) < sector_size:
-                data += bytes(sector_size - len(data))
-            return data
+            data = self.sector(self.difat_next)
+            self.fat_ids.extend(struct.unpack_from(f"<{self.per_sector - 1}I", data))
+            self.difat_next = struct.unpack_from("<I", data, self.size - 4)[0]
+            self.difat_seen += 1
+        return self.fat_ids[index]
 
-        def fat_sector_id(index: int) -> int:
-            nonlocal difat_next, difat_seen
-            while index >= len(fat_ids):
-                if difat_next >= 0xFFFFFFFA or difat_seen >= sector_count:
-                    raise _BadOle
-                data = sector(difat_next)
-                fat_ids.extend(struct.unpack_from(f"<{per_sector - 1}I", data))
-                difat_next = struct.unpack_from("<I", data, sector_size - 4)[0]
-                difat_seen += 1
-            return fat_ids[index]
+    def next_sector(self, number: int) -> int:
+        fat_sector = self._fat_sector_id(number // self.per_sector)
+        if fat_sector not in self.fat_cache:
+            self.fat_cache[fat_sector] = self.sector(fat_sector)
+        return struct.unpack_from("<I", self.fat_cache[fat_sector], (number % self.per_sector) * 4)[0]
 
-        fat_cache: dict[int, bytes] = {}
 
-        def next_sector(number: int) -> int:
-            fat_sector = fat_sector_id(number // per_sector)
-            if fat_sector not in fat_cache:
-                fat_cache[fat_sector] = sector(fat_sector)
-            return struct.unpack_from("<I", fat_cache[fat_sector], (number % per_sector) * 4)[0]
+def _entry_names(data: bytes) -> set[str]:
+    """Case-folded names of the storages and streams in one directory sector."""
+    names = set()
+    for offset in range(0, len(data), 128):
+        entry = data[offset : offset + 128]
+        name_length, kind = struct.unpack_from("<HB", entry, 64)
+        if kind in (1, 2, 5) and 2 <= name_length <= 64:
+            names.add(entry[: name_length - 2].decode("utf-16-le", "replace").casefold())
+    return names
 
-        current, visited = first_dir, set()
-        while current < 0xFFFFFFFA and len(visited) < MAX_OLE_DIRECTORY_SECTORS:
+
+def _ole_stream_names(f: BinaryIO, size: int) -> set[str] | None:
+    """Case-folded names of the directory entries, or None if the directory can't be read.
+
+    Follows the directory sector chain through the FAT (and DIFAT), so the directory is
+    found wherever it lies: a writer may put it after megabytes of encrypted package."""
+    names: set[str] = set()
+    try:
+        sectors = _Sectors(f, size)
+        current, visited = sectors.first_dir, set()
+        while current < _Sectors.END and len(visited) < MAX_OLE_DIRECTORY_SECTORS:
             if current in visited:
                 raise _BadOle
             visited.add(current)
-            data = sector(current)
-            for offset in range(0, sector_size, 128):
-                entry = data[offset : offset + 128]
-                name_length, kind = struct.unpack_from("<HB", entry, 64)
-                if kind in (1, 2, 5) and 2 <= name_length <= 64:
-                    raw = entry[: name_length - 2]
-                    names.add(raw.decode("utf-16-le", "replace").casefold())
-            current = next_sector(current)
+            names |= _entry_names(sectors.sector(current))
+            current = sectors.next_sector(current)
     except (_BadOle, struct.error):
         return names or None
     return names

@@ -208,153 +208,211 @@ def created(lines: list[Line]) -> dt.datetime:
     return dt.datetime(max(years) if years else 2000, 4, 1)
 
 
+@dataclass(frozen=True)
+class _Grid:
+    """Where everything of the 一覧 sheet goes: its columns and the rows of `rows`."""
+
+    cols: list[tuple[str, str, float]]  # (group header, column header, width)
+    rows: list[tuple[Line, GroupFigures | None]]
+    top: int = 0  # group header row
+    head: int = 1  # column header row
+
+    @property
+    def heads(self) -> list[str]:
+        return [c[1] for c in self.cols]
+
+    @property
+    def widths(self) -> list[float]:
+        return [c[2] for c in self.cols]
+
+    @property
+    def first_num(self) -> int:  # the first counted column (the first status)
+        return self.heads.index(STATUS_HEADS[0])
+
+    @property
+    def last_num(self) -> int:  # the last counted column
+        return self.heads.index("事業数")
+
+    @property
+    def first(self) -> int:
+        return self.head + 1
+
+    @property
+    def last(self) -> int:
+        return self.head + len(self.rows)
+
+    @property
+    def total_row(self) -> int:
+        return self.last + 1
+
+
+class _Book:
+    """The workbook being written with its formats; department text written as text."""
+
+    def __init__(self, wb):
+        self.wb = wb
+        self.F = {name: wb.add_format(props) for name, props in _STYLES.items()}
+        self._quoted: dict[str, object] = {}
+
+    def text(self, ws, r: int, c: int, value: str, style: str = "text") -> None:
+        """Department text as text; with the quote prefix where it needs one."""
+        from xlsxwriter.utility import xl_rowcol_to_cell
+
+        fmt = self.F[style]
+        if needs_quote(value):
+            if style not in self._quoted:
+                self._quoted[style] = self.wb.add_format({**_STYLES[style], "quote_prefix": True})
+            fmt = self._quoted[style]
+        ws.write_string(r, c, cell_text(value, f"{SHEET}!{xl_rowcol_to_cell(r, c)}"), fmt)
+
+
 def write_summary(lines: list[Line], path: str | Path, settings: Settings) -> None:
     """Write the 一覧 workbook to `path`, atomically."""
     from xlsxwriter import Workbook
-    from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
     from chosho_xlsx.writers import outputs
     from chosho_xlsx.writers.atomic import atomic_path
 
-    cols = _columns(settings)
-    heads = [c[1] for c in cols]
-    rows = _rows(lines)
-    first_num = heads.index(STATUS_HEADS[0])
-    last_num = heads.index("事業数")
-    status_col = first_num
-    top, head = 0, 1  # group header row, column header row
-    first, last = head + 1, head + len(rows)
-    total_row = last + 1
-
+    grid = _Grid(_columns(settings), _rows(lines))
     with atomic_path(Path(path)) as tmp:
         buffer = io.BytesIO()  # see layout.workbook.write_chosho: a full disk is an OSError
         wb = Workbook(buffer, outputs.WORKBOOK_OPTIONS)
         try:
             wb.set_properties({"title": "事業群評価調書 一覧", "created": created(lines)})
             outputs.mark(wb, outputs.SUMMARY)
-            F = {name: wb.add_format(props) for name, props in _STYLES.items()}
-            quoted: dict[str, object] = {}
-
-            def text(r: int, c: int, value: str, style: str = "text") -> None:
-                """Department text as text; with the quote prefix where it needs one."""
-                fmt = F[style]
-                if needs_quote(value):
-                    if style not in quoted:
-                        quoted[style] = wb.add_format({**_STYLES[style], "quote_prefix": True})
-                    fmt = quoted[style]
-                ws.write_string(r, c, cell_text(value, f"{SHEET}!{xl_rowcol_to_cell(r, c)}"), fmt)
-
+            book = _Book(wb)
             ws = wb.add_worksheet(SHEET)
-            widths = [c[2] for c in cols]
-            for c, width in enumerate(widths):
-                ws.set_column(c, c, width)
-            ws.set_row(head, _height(list(zip(heads, widths, strict=True))))
-            # group headers: merged over the columns that share one
-            c = 0
-            while c < len(cols):
-                end = c
-                while end + 1 < len(cols) and cols[end + 1][0] == cols[c][0]:
-                    end += 1
-                label = cols[c][0]
-                if label and end > c:
-                    ws.merge_range(top, c, top, end, label, F["group"])
-                else:
-                    for k in range(c, end + 1):
-                        ws.write_blank(top, k, None, F["group"])
-                c = end + 1
-            for c, h in enumerate(heads):  # every column's name in one row, for filters and readers
-                ws.write_string(head, c, h, F["head"])
-
-            sums = [0] * (last_num - first_num + 1)
-            for i, (line, g) in enumerate(rows):
-                r = first + i
-                f = line.figures
-                values: list[object] = [
-                    fiscal.label(f.fiscal_year) if f else "", f.strategy if f else "",
-                    f.policy if f else "", g.name if g else "", g.section if g else "",
-                ]
-                # what was not built is listed with what could be read of it, never counted
-                numbers: list[int | None] = (
-                    [*g.statuses, g.budget_prev, g.budget_cur, *g.reviews, g.proposed, g.projects]
-                    if g and line.outcome == PASSED else [None] * len(sums)
-                )
-                t = last_num + 1  # 検証, エラー, 警告, 調書ファイル, リンク, 入力ファイル, 理由
-                ws.set_row(r, _height([*((str(v), widths[k]) for k, v in enumerate(values)),
-                                       (line.outcome, widths[t]), (line.output, widths[t + 3]),
-                                       (line.source, widths[t + 5]), (line.reason, widths[t + 6])]))
-                for c, v in enumerate(values):
-                    text(r, c, str(v))
-                for k, v in enumerate(numbers):
-                    if v is None:
-                        ws.write_blank(r, first_num + k, None, F["num"])
-                    else:
-                        ws.write_number(r, first_num + k, v, F["num"])
-                        sums[k] += v
-                text(r, t, line.outcome, "text" if line.outcome == PASSED else "bad")
-                ws.write_number(r, t + 1, line.errors, F["num"])
-                ws.write_number(r, t + 2, line.warnings, F["num"])
-                if line.output:
-                    text(r, t + 3, line.output)
-                    ws.write_url(r, t + 4, file_link(line.output), F["link"], LINK_TEXT,
-                                 line.output)
-                else:
-                    ws.write_blank(r, t + 3, None, F["text"])
-                    ws.write_blank(r, t + 4, None, F["text"])
-                text(r, t + 5, line.source)
-                text(r, t + 6, line.reason)
-
-            ws.write_string(total_row, 0, "合計", F["total_label"])
-            for c in range(1, first_num):
-                ws.write_blank(total_row, c, None, F["total_label"])
-            for k, value in enumerate(sums):
-                c = first_num + k
-                col = xl_col_to_name(c)
-                if rows:
-                    ws.write_formula(total_row, c, f"=SUBTOTAL(9,{col}{first + 1}:{col}{last + 1})",
-                                     F["total"], value)
-                else:
-                    ws.write_number(total_row, c, 0, F["total"])
-            for c in range(last_num + 1, len(cols)):
-                ws.write_blank(total_row, c, None, F["total_label"])
-
-            ws.autofilter(head, 0, max(last, head), len(cols) - 1)
-            ws.freeze_panes(first, 4)
-            ws.set_landscape()
-            ws.set_paper(8)  # A3
-            ws.fit_to_pages(1, 0)
-            ws.repeat_rows(top, head)
-
-            # the chart: indicators per 進捗状況, over the whole batch
-            cs = wb.add_worksheet(CHART_SHEET)
-            cs.set_column(0, 0, 12)
-            cs.set_column(1, 1, 10)
-            cs.write_string(0, 0, "進捗状況", F["head"])
-            cs.write_string(0, 1, "指標数", F["head"])
-            for k, status in enumerate(STATUS_HEADS):
-                cs.write_string(k + 1, 0, status, F["text"])
-                src = xl_rowcol_to_cell(total_row, status_col + k, row_abs=True, col_abs=True)
-                cs.write_formula(k + 1, 1, f"='{SHEET}'!{src}", F["num"], sums[k])
-            chart = wb.add_chart({"type": "column"})
-            n = len(STATUSES)
-            chart.add_series({
-                "name": "指標数",
-                "categories": [CHART_SHEET, 1, 0, n, 0],
-                "values": [CHART_SHEET, 1, 1, n, 1],
-                "points": [{"fill": {"color": color}} for color in STATUS_COLORS],
-                "data_labels": {"value": True},
-            })
-            chart.set_title({"name": "指標の進捗状況（全調書）", "name_font": {"name": _FONT["font_name"], "size": 12}})
-            chart.set_legend({"none": True})
-            chart.set_x_axis({"num_font": {"name": _FONT["font_name"]}})
-            chart.set_y_axis({"name": "指標数", "name_font": {"name": _FONT["font_name"]},
-                              "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
-            chart.set_size({"width": 640, "height": 380})
-            cs.insert_chart(0, 3, chart)
-            cs.set_landscape()
-            cs.set_paper(9)  # A4
-            cs.fit_to_pages(1, 1)
+            _write_heads(ws, book.F, grid)
+            sums = [0] * (grid.last_num - grid.first_num + 1)
+            for i, (line, g) in enumerate(grid.rows):
+                _write_line(book, ws, grid, grid.first + i, line, g, sums)
+            _write_totals(ws, book.F, grid, sums)
+            _write_chart(wb, book.F, grid, sums)
             wb.close()
             tmp.write_bytes(buffer.getvalue())
         except BaseException:
             wb.fileclosed = True
             raise
+
+
+def _write_heads(ws, F: dict, grid: _Grid) -> None:
+    """Column widths, the group headers (merged over the columns that share one) and
+    every column's name in one row, for filters and readers."""
+    cols, heads, widths = grid.cols, grid.heads, grid.widths
+    for c, width in enumerate(widths):
+        ws.set_column(c, c, width)
+    ws.set_row(grid.head, _height(list(zip(heads, widths, strict=True))))
+    c = 0
+    while c < len(cols):
+        end = c
+        while end + 1 < len(cols) and cols[end + 1][0] == cols[c][0]:
+            end += 1
+        label = cols[c][0]
+        if label and end > c:
+            ws.merge_range(grid.top, c, grid.top, end, label, F["group"])
+        else:
+            for k in range(c, end + 1):
+                ws.write_blank(grid.top, k, None, F["group"])
+        c = end + 1
+    for c, h in enumerate(heads):
+        ws.write_string(grid.head, c, h, F["head"])
+
+
+def _write_line(book: _Book, ws, grid: _Grid, r: int, line: Line, g: GroupFigures | None,
+                sums: list[int]) -> None:
+    """Row `r`: one 事業群 of one input (or the input alone); its figures added to `sums`."""
+    F, widths, first_num = book.F, grid.widths, grid.first_num
+    f = line.figures
+    values: list[object] = [
+        fiscal.label(f.fiscal_year) if f else "", f.strategy if f else "",
+        f.policy if f else "", g.name if g else "", g.section if g else "",
+    ]
+    # what was not built is listed with what could be read of it, never counted
+    numbers: list[int | None] = (
+        [*g.statuses, g.budget_prev, g.budget_cur, *g.reviews, g.proposed, g.projects]
+        if g and line.outcome == PASSED else [None] * len(sums)
+    )
+    t = grid.last_num + 1  # 検証, エラー, 警告, 調書ファイル, リンク, 入力ファイル, 理由
+    ws.set_row(r, _height([*((str(v), widths[k]) for k, v in enumerate(values)),
+                           (line.outcome, widths[t]), (line.output, widths[t + 3]),
+                           (line.source, widths[t + 5]), (line.reason, widths[t + 6])]))
+    for c, v in enumerate(values):
+        book.text(ws, r, c, str(v))
+    for k, v in enumerate(numbers):
+        if v is None:
+            ws.write_blank(r, first_num + k, None, F["num"])
+        else:
+            ws.write_number(r, first_num + k, v, F["num"])
+            sums[k] += v
+    book.text(ws, r, t, line.outcome, "text" if line.outcome == PASSED else "bad")
+    ws.write_number(r, t + 1, line.errors, F["num"])
+    ws.write_number(r, t + 2, line.warnings, F["num"])
+    if line.output:
+        book.text(ws, r, t + 3, line.output)
+        ws.write_url(r, t + 4, file_link(line.output), F["link"], LINK_TEXT, line.output)
+    else:
+        ws.write_blank(r, t + 3, None, F["text"])
+        ws.write_blank(r, t + 4, None, F["text"])
+    book.text(ws, r, t + 5, line.source)
+    book.text(ws, r, t + 6, line.reason)
+
+
+def _write_totals(ws, F: dict, grid: _Grid, sums: list[int]) -> None:
+    """The 合計 row (SUBTOTAL formulas, their values cached) and the sheet's page setup."""
+    from xlsxwriter.utility import xl_col_to_name
+
+    total_row, first_num = grid.total_row, grid.first_num
+    ws.write_string(total_row, 0, "合計", F["total_label"])
+    for c in range(1, first_num):
+        ws.write_blank(total_row, c, None, F["total_label"])
+    for k, value in enumerate(sums):
+        c = first_num + k
+        col = xl_col_to_name(c)
+        if grid.rows:
+            ws.write_formula(total_row, c, f"=SUBTOTAL(9,{col}{grid.first + 1}:{col}{grid.last + 1})",
+                             F["total"], value)
+        else:
+            ws.write_number(total_row, c, 0, F["total"])
+    for c in range(grid.last_num + 1, len(grid.cols)):
+        ws.write_blank(total_row, c, None, F["total_label"])
+
+    ws.autofilter(grid.head, 0, max(grid.last, grid.head), len(grid.cols) - 1)
+    ws.freeze_panes(grid.first, 4)
+    ws.set_landscape()
+    ws.set_paper(8)  # A3
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(grid.top, grid.head)
+
+
+def _write_chart(wb, F: dict, grid: _Grid, sums: list[int]) -> None:
+    """The chart sheet: indicators per 進捗状況 over the whole batch, from the totals."""
+    from xlsxwriter.utility import xl_rowcol_to_cell
+
+    cs = wb.add_worksheet(CHART_SHEET)
+    cs.set_column(0, 0, 12)
+    cs.set_column(1, 1, 10)
+    cs.write_string(0, 0, "進捗状況", F["head"])
+    cs.write_string(0, 1, "指標数", F["head"])
+    for k, status in enumerate(STATUS_HEADS):
+        cs.write_string(k + 1, 0, status, F["text"])
+        src = xl_rowcol_to_cell(grid.total_row, grid.first_num + k, row_abs=True, col_abs=True)
+        cs.write_formula(k + 1, 1, f"='{SHEET}'!{src}", F["num"], sums[k])
+    chart = wb.add_chart({"type": "column"})
+    n = len(STATUSES)
+    chart.add_series({
+        "name": "指標数",
+        "categories": [CHART_SHEET, 1, 0, n, 0],
+        "values": [CHART_SHEET, 1, 1, n, 1],
+        "points": [{"fill": {"color": color}} for color in STATUS_COLORS],
+        "data_labels": {"value": True},
+    })
+    chart.set_title({"name": "指標の進捗状況（全調書）", "name_font": {"name": _FONT["font_name"], "size": 12}})
+    chart.set_legend({"none": True})
+    chart.set_x_axis({"num_font": {"name": _FONT["font_name"]}})
+    chart.set_y_axis({"name": "指標数", "name_font": {"name": _FONT["font_name"]},
+                      "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
+    chart.set_size({"width": 640, "height": 380})
+    cs.insert_chart(0, 3, chart)
+    cs.set_landscape()
+    cs.set_paper(9)  # A4
+    cs.fit_to_pages(1, 1)
