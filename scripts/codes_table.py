@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """The README's table of finding codes, generated from src/chosho_xlsx/data/messages.yaml
-so that it cannot go stale (tests/test_codes_doc.py compares the two).
+so that it cannot go stale (tests/test_contract_findings.py compares the two).
 
     python3 scripts/codes_table.py            # print the table
     python3 scripts/codes_table.py --write    # replace it in README.md

@@ -343,7 +343,7 @@ def test_template_does_not_write_the_optional_columns(tmp_path):
 
 
 def test_year_columns_follow_the_fiscal_year(tmp_path):
-    """A R6 workbook whose 調書 says R7: one finding at 実施年度 (tests/test_places.py),
+    """A R6 workbook whose 調書 says R7: one finding at 実施年度 (tests/test_contract_places.py),
     not one per year column."""
     rows = corpus.set_key(corpus.example_rows(), "実施年度", "R7")
     code, doc = run(corpus.write(tmp_path, rows))

@@ -243,7 +243,7 @@ def test_inputs_leave_out_what_a_batch_wrote(tmp_path):
     touch(tmp_path / "in" / "out" / f"{batch.TEMP_PREFIX}1" / "0.xlsx")
     assert batch.inputs([tmp_path / "in"], tmp_path / "in" / "out") == [a]
     # the output folder is the input folder itself: leftovers are ours, and what carries
-    # our mark (tests/test_outputs.py); an empty file named like the 一覧 is not ours
+    # our mark (tests/test_writers_outputs.py); an empty file named like the 一覧 is not ours
     b = touch(tmp_path / "same" / "b.xlsx")
     c = touch(tmp_path / "same" / FILE_NAME)
     touch(tmp_path / "same" / f"{batch.TEMP_PREFIX}2" / "1.xlsx")

@@ -177,7 +177,7 @@ def test_freeze_header_style_widths(r6):
             assert head.font.b, (sheet.name, col.header)
             assert head.fill.fill_type == "solid"
             dim = ws.column_dimensions[letter]
-            # at least the contract's width; wider where the header needs it (tests/test_template_print.py)
+            # at least the contract's width; wider where the header needs it (tests/test_writers_template_print.py)
             assert dim.width >= col.width, (sheet.name, col.header)
             assert bool(dim.alignment.wrap_text) == col.wrap, (sheet.name, col.header)
 
