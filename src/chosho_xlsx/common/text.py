@@ -1,6 +1,6 @@
-"""How a typed text is compared: the one home of the NFKC folding every stage applies
-to what a clerk typed (全角 digits and letters, 「％」, the ideographic space), and of
-the 全角 digits the form prints its years with.
+"""How a typed text is compared, each rule in one place: what counts as a blank cell,
+the NFKC folding every stage applies to what a clerk typed (全角 digits and letters,
+「％」, the ideographic space), and the 全角 digits the form prints its years with.
 
 NFKC is for comparing and parsing only; department text is written as it was typed."""
 
@@ -9,6 +9,11 @@ from __future__ import annotations
 import unicodedata
 
 _ZENKAKU = str.maketrans("0123456789", "０１２３４５６７８９")
+
+
+def is_blank(raw: object) -> bool:
+    """A cell with nothing in it, or only spaces."""
+    return raw is None or (isinstance(raw, str) and not raw.strip())
 
 
 def folded(text: str) -> str:

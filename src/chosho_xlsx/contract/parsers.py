@@ -7,7 +7,7 @@ import datetime as dt
 import re
 from decimal import Decimal
 
-from chosho_xlsx.common.text import folded, squeezed
+from chosho_xlsx.common.text import folded, is_blank, squeezed
 from chosho_xlsx.domain import fiscal
 from chosho_xlsx.domain.model import GROUP_MARKS, ITEM_MARKS
 from chosho_xlsx.domain.quantity import Quantity, QuantityError, parse_money, parse_quantity
@@ -24,10 +24,6 @@ class CellError(ValueError):
 # What calamine gives for a cell Excel shows as a date or time: 「3-1」 typed into a
 # General cell becomes 2024-03-01. No column of the contract holds one.
 DATE_TYPES = (dt.date, dt.datetime, dt.time, dt.timedelta)
-
-
-def is_blank(raw: object) -> bool:
-    return raw is None or (isinstance(raw, str) and not raw.strip())
 
 
 def shown(raw: object) -> str:

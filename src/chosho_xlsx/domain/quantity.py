@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from chosho_xlsx.common.text import folded
+from chosho_xlsx.common.text import folded, is_blank
 from chosho_xlsx.domain.vocabulary import DASH, NO_VALUE
 
 BOUNDS = ("以上", "以下")
@@ -53,10 +53,6 @@ def format_decimal(d: Decimal) -> str:
     return f"{d:,f}"
 
 
-def _is_blank(raw: object) -> bool:
-    return raw is None or (isinstance(raw, str) and not raw.strip())
-
-
 def normalize(raw: str) -> str:
     text = folded(raw)
     # NFKC keeps these as they are; clerks type them as separators and signs.
@@ -67,7 +63,7 @@ def parse_quantity(raw: object) -> Quantity:
     """Parse one cell. Blank and 「―」 give EMPTY; anything else not a number raises."""
     if isinstance(raw, Quantity):  # already read (a number with its number format)
         return raw
-    if _is_blank(raw):
+    if is_blank(raw):
         return EMPTY
     if isinstance(raw, bool):
         raise QuantityError(str(raw))

@@ -11,7 +11,7 @@ nothing the reader sees, so the rule errs on that side."""
 
 from __future__ import annotations
 
-import unicodedata
+from chosho_xlsx.common.text import folded
 
 FORMULA_STARTS = ("=", "+", "-", "@")
 
@@ -19,4 +19,4 @@ FORMULA_STARTS = ("=", "+", "-", "@")
 def needs_quote(text: str) -> bool:
     """Whether `text`, written as text, needs the quote prefix to stay text when edited."""
     head = text.lstrip()[:8]  # the first visible characters decide; NFKC only on those
-    return unicodedata.normalize("NFKC", head).lstrip().startswith(FORMULA_STARTS)
+    return folded(head).startswith(FORMULA_STARTS)
