@@ -59,3 +59,12 @@ def test_period_parser_never_crashes(text):
 def test_year_labels_round_trip(year):
     assert fiscal.parse_year(fiscal.label(year)) == year
     assert fiscal.parse_year(fiscal.full_label(year)) == year
+
+
+def test_one_year_placeholder_map():
+    assert fiscal.year_placeholders(2024) == {
+        "year": "R6", "year_zen": "R６", "year_full": "令和６年度",
+        "prev": "R5", "prev_full": "令和５年度", "prev2": "R4",
+        "next": "R7", "next_full": "令和７年度",
+    }
+    assert fiscal.year_placeholders(2020)["prev"] == "R元"

@@ -1,6 +1,5 @@
 """The vocabulary (domain/vocabulary.py) against the files that state it (docs/rules.md,
-schemas/rules.yaml, schemas/input.yaml), the dashes each parser takes for "no value",
-and the shared text folding (common/text.py)."""
+schemas/rules.yaml, schemas/input.yaml), and the dashes each parser takes for "no value"."""
 
 import re
 import unicodedata
@@ -8,11 +7,9 @@ import unicodedata
 import pytest
 
 from chosho_xlsx.common.resources import load_yaml, schema_file
-from chosho_xlsx.common.text import folded, squeezed, zenkaku_digits
 from chosho_xlsx.contract import spec
 from chosho_xlsx.contract.crosschecks import _status_text
-from chosho_xlsx.contract.parsers import CellError, name_key, to_review
-from chosho_xlsx.domain import fiscal
+from chosho_xlsx.contract.parsers import CellError, to_review
 from chosho_xlsx.domain.quantity import EMPTY, QuantityError, parse_quantity
 from chosho_xlsx.domain.settings import Settings, load_settings
 from chosho_xlsx.domain.vocabulary import DASH, NO_VALUE, REVIEW_DASHES, Direction, Review, Status
@@ -115,20 +112,3 @@ def test_the_dashes_a_review_cell_takes_for_none():
     assert REVIEW_DASHES < NO_VALUE
     with pytest.raises(CellError):
         to_review("‐", allowed)
-
-
-def test_text_folding():
-    assert folded("　Ｒ６ ") == "R6"
-    assert folded("９０％以上") == "90%以上"
-    assert squeezed("Ｒ５　実 績\n") == "R5実績"
-    assert name_key(" 指標 ") == "指標"
-    assert zenkaku_digits("R16") == "R１６"
-
-
-def test_one_year_placeholder_map():
-    assert fiscal.year_placeholders(2024) == {
-        "year": "R6", "year_zen": "R６", "year_full": "令和６年度",
-        "prev": "R5", "prev_full": "令和５年度", "prev2": "R4",
-        "next": "R7", "next_full": "令和７年度",
-    }
-    assert fiscal.year_placeholders(2020)["prev"] == "R元"
