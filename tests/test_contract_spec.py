@@ -56,3 +56,24 @@ def test_a_field_names_its_header():
     assert contract.header("指標", "rates", 2023) == "R5達成率"  # an optional column
     assert contract.header("調書", "fiscal_year") == "実施年度"
     assert contract.past_families() == {"実績", "達成率"}
+
+
+def test_code_that_binds_the_contract_writes_no_header():
+    """schemas/input.yaml is the only place a header is written: the loader, the
+    cross-checks, the embedded input, the template's 調書 sheet and the yearly cycle name
+    columns by field (spec.header). Sheet names are not headers (取組項目 is both)."""
+    from pathlib import Path
+
+    raw = contract.raw_contract()
+    headers = {k["key"] for s in raw["sheets"] for k in s.get("keys", ())}
+    headers |= {c["name"] for s in raw["sheets"] for c in (*(s.get("columns") or ()), *(s.get("optional") or ()))
+                if isinstance(c, dict) and "name" in c}
+    headers -= set(contract.SHEET_NAMES)
+    assert {"事業群番号", "R5実績"} & headers == {"事業群番号"}
+    src = Path(contract.__file__).resolve().parent.parent
+    # (cycle/diff.py too, but its change list has a heading 「区分」 of its own)
+    modules = ["contract/loader.py", "contract/crosschecks.py", "writers/embed.py", "writers/template.py",
+               "cycle/rollover.py", "cycle/sources.py"]
+    for module in modules:
+        text = (src / module).read_text(encoding="utf-8")
+        assert [h for h in sorted(headers) if f'"{h}"' in text or f"'{h}'" in text] == [], module
