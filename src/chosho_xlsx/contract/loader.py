@@ -405,15 +405,18 @@ def _headers_in(book: RawBook) -> set[str]:
     return {_norm_header(h) for sheet in book.sheets.values() if sheet.rows for h in sheet.rows[0]}
 
 
-def _year_columns(fy: int, period: fiscal.Period) -> set[str]:
-    """The year-labelled headers (R5実績, R6事業費 …) of the workbook for 実施年度 `fy`."""
-    return {c.header for s in contract.sheets(fy, period.start, period.end) for c in s.columns if c.year}
+def _year_columns(fy: int, period: fiscal.Period) -> dict[str, Column]:
+    """The year-labelled columns (R5実績, R6事業費 …) of the workbook for 実施年度 `fy`, by header."""
+    return {c.header: c for s in contract.sheets(fy, period.start, period.end) for c in s.columns if c.year}
 
 
-def _by_family(header: str) -> tuple:
-    """実績 before 事業費 before the rest, then by year: the most telling columns first."""
-    year, family = fiscal.header_year(header) or (0, header)
-    return (("実績", "事業費").index(family) if family in ("実績", "事業費") else 2, year, header)
+# The most telling year columns first: 実績, then 事業費.
+_TELLING = ("actuals", "budgets.total")
+
+
+def _by_field(col: Column) -> tuple:
+    """The most telling columns first (_TELLING, then the rest), then by year."""
+    return (_TELLING.index(col.field) if col.field in _TELLING else len(_TELLING), col.year, col.header)
 
 
 def _year_of_columns(book: RawBook, fy: int, period: fiscal.Period) -> int:
@@ -422,7 +425,7 @@ def _year_of_columns(book: RawBook, fy: int, period: fiscal.Period) -> int:
     found = _headers_in(book)
 
     def matched(year: int) -> int:
-        return len(_year_columns(year, period) & found)
+        return len(_year_columns(year, period).keys() & found)
 
     best = max(range(period.start, period.end + 2), key=lambda y: (matched(y), y == fy))
     return best if matched(best) > matched(fy) else fy
@@ -441,9 +444,10 @@ def _years_fit(book: RawBook, kv: dict[str, object], out: _Collector, settings: 
     columns_year = _year_of_columns(book, fy, period)
     if columns_year == fy:
         return True
-    wrong = _year_columns(columns_year, period) - _year_columns(fy, period)
+    expected = _year_columns(fy, period)
+    wrong = [c for h, c in _year_columns(columns_year, period).items() if h not in expected]
     present = _headers_in(book)
-    header = min((h for h in wrong if h in present), key=_by_family)
+    header = min((c for c in wrong if c.header in present), key=_by_field).header
     out.add("E-YEAR-COLUMNS", str(kv["@fiscal_year"]), kv["#fiscal_year"],
             item=contract.header(contract.keyvalue_sheet()[0], "fiscal_year"),
             found=fiscal.label(columns_year), header=header)
