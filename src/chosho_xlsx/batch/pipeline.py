@@ -103,10 +103,10 @@ def check_file(path: str | Path, settings: Settings) -> Checked:
 def example_book() -> RawBook:
     """The bundled example (the seed 調書) as a RawBook, as if read from its workbook."""
     from chosho_xlsx.domain import fiscal
-    from chosho_xlsx.writers.example import load_example_rows
+    from chosho_xlsx.writers.example import load_example_rows, plan_of
 
     rows = load_example_rows()
-    kv = {r["項目"]: r["値"] for r in rows["調書"]}
-    fy = fiscal.parse_year(kv["実施年度"])
-    period = fiscal.parse_period(kv["計画期間"])
+    year, plan = plan_of(rows)
+    fy = fiscal.parse_year(year)
+    period = fiscal.parse_period(plan)
     return book_from_rows(rows, headers_for(fy, period.start, period.end), "example")

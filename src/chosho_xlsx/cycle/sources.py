@@ -12,7 +12,6 @@ from pathlib import Path
 from chosho_xlsx.batch.pipeline import Checked, read_input
 from chosho_xlsx.contract.parsers import is_blank
 from chosho_xlsx.contract.spec import Column, keyvalue_sheet
-from chosho_xlsx.contract.spec import header as field_header
 from chosho_xlsx.domain.model import Chosho
 from chosho_xlsx.intake.reader import RawBook
 from chosho_xlsx.intake.scan import col_index
@@ -57,12 +56,12 @@ def _book_from_embedded(rows: dict, label: str) -> RawBook:
     from chosho_xlsx.contract.loader import headers_for
     from chosho_xlsx.domain import fiscal
     from chosho_xlsx.intake.reader import book_from_rows
+    from chosho_xlsx.writers.example import plan_of
 
-    kv = {r.get(KV_ITEM): r.get(KV_VALUE) for r in rows.get(KV_SHEET, []) if isinstance(r, dict)}
-    year = kv.get(field_header(KV_SHEET, "fiscal_year"))
+    year, plan = plan_of(rows)
     try:
         fy = fiscal.parse_year(year)
-        period = fiscal.parse_period(kv.get(field_header(KV_SHEET, "plan_period")))
+        period = fiscal.parse_period(plan)
         if fy is None or period.end is None:
             raise fiscal.YearError(str(year))
     except fiscal.YearError as exc:

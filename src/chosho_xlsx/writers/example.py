@@ -48,16 +48,24 @@ def keyvalue(rows: dict[str, list[dict]], key: str) -> object:
     """A value of the 調書 sheet (実施年度, 計画期間 …), or None."""
     kv_name, item, val = contract.keyvalue_sheet()
     for row in rows.get(kv_name, []):
-        if row.get(item) == key:
+        if isinstance(row, dict) and row.get(item) == key:
             return row.get(val)
     return None
 
 
+def plan_of(rows: dict[str, list[dict]]) -> tuple[object, object]:
+    """The 実施年度 and 計画期間 of rows' 調書 sheet, as given (None when absent)."""
+    kv_name = contract.keyvalue_sheet()[0]
+    year, period = (keyvalue(rows, contract.header(kv_name, f)) for f in ("fiscal_year", "plan_period"))
+    return year, period
+
+
 def write_rows(path: str | os.PathLike, rows: dict[str, list[dict]]) -> None:
     """Write an input workbook for rows whose 調書 gives 実施年度 and 計画期間."""
+    year, plan = plan_of(rows)
     try:
-        fy = fiscal.parse_year(keyvalue(rows, "実施年度"))
-        period = fiscal.parse_period(keyvalue(rows, "計画期間"))
+        fy = fiscal.parse_year(year)
+        period = fiscal.parse_period(plan)
     except fiscal.YearError as exc:
         raise TemplateError(f"調書: 実施年度/計画期間 cannot be read: {exc}") from None
     if fy is None:
