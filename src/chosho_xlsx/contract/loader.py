@@ -304,7 +304,7 @@ def _read_rows(t: _Table, read: list[Column], settings: Settings) -> list[Record
             # finding at the cell, not one per blank required cell.
             t.out.add("E-NOTE-ROW", f"{t.sheet.name}!{col_letter(filled[0])}{r}", row[filled[0]])
             continue
-        values = {c.header: _read_cell(t, r, row, c, settings) for c in read}
+        values = _read_row(t, r, row, read, settings)
         for c in read:
             if c.required_unless and values.get(c.header) is None and not values.get(c.required_unless):
                 t.out.add("E-REQUIRED", f"{t.sheet.name}!{columns[c.header]}{r}", "", column=c.header)
@@ -312,18 +312,21 @@ def _read_rows(t: _Table, read: list[Column], settings: Settings) -> list[Record
     return records
 
 
-def _read_cell(t: _Table, r: int, row: list, c: Column, settings: Settings) -> object:
-    """One cell's typed value, or None with its finding."""
-    i = t.positions[c.header]
-    place = f"{t.sheet.name}!{col_letter(i)}{r}"
-    value = _as_seen(t.book, t.sheet.name, r, i, c, row[i] if i < len(row) else "")
-    if not _check_formula(t.book, t.sheet.name, r, i, place, t.out, value):
-        return None
-    try:
-        return _convert(c, value, settings)
-    except CellError as exc:
-        t.out.add(exc.code, place, value, **exc.params)
-        return None
+def _read_row(t: _Table, r: int, row: list, read: list[Column], settings: Settings) -> dict[str, object]:
+    """One row's typed values by header; None with its finding where a cell cannot be read."""
+    values: dict[str, object] = {}
+    for c in read:
+        i = t.positions[c.header]
+        place = f"{t.sheet.name}!{col_letter(i)}{r}"
+        value = _as_seen(t.book, t.sheet.name, r, i, c, row[i] if i < len(row) else "")
+        values[c.header] = None
+        if not _check_formula(t.book, t.sheet.name, r, i, place, t.out, value):
+            continue
+        try:
+            values[c.header] = _convert(c, value, settings)
+        except CellError as exc:
+            t.out.add(exc.code, place, value, **exc.params)
+    return values
 
 
 def _schema_findings(t: _Table, records: list[Record]) -> None:
@@ -352,38 +355,51 @@ def _s(v: object) -> str:
     return "" if v is None else str(v)
 
 
-def _bound(col: Column, value: object) -> object:
-    """A cell's value as the model holds it: text never None, a mark a bool, a list
-    never None, a choice its default, a quantity EMPTY when blank."""
-    if col.type in ("text", "review", "project"):
-        return _s(value)
-    if col.type == "mark":
-        return bool(value)
-    if col.type in ("items", "viewpoints"):
-        return value or []
+def _as_is(v: object) -> object:
+    return v
+
+
+# Column type → the value as the model holds it: text never None, a mark a bool, a list
+# never None, a quantity EMPTY when blank (a choice: its default, _binder).
+_BIND = {
+    "text": _s,
+    "review": _s,
+    "project": _s,
+    "mark": bool,
+    "items": lambda v: v or [],
+    "viewpoints": lambda v: v or [],
+    "quantity": lambda v: EMPTY if v is None else v,
+}
+
+
+def _binder(col: Column):
     if col.type == "enum":
-        return value or col.default or ""
-    if col.type == "quantity":
-        return EMPTY if value is None else value
-    return value
+        default = col.default or ""
+        return lambda v: v or default
+    return _BIND.get(col.type, _as_is)
 
 
-def _fields(rec: Record, sheet: Sheet) -> dict[str, object]:
+def _binding(sheet: Sheet) -> tuple[tuple[str, str, str, int | None, object], ...]:
+    """(header, attribute, part, year, binder) of each column: how _fields binds a row
+    of the sheet, worked out once per sheet."""
+    return tuple((c.header, *c.field.partition(".")[::2], c.year, _binder(c)) for c in sheet.columns)
+
+
+def _fields(rec: Record, binding: tuple) -> dict[str, object]:
     """The record's values by the contract's field names, which are the model's: a year
     family as {year: value} (the years the sheet has), 「budgets.total」 as
     {year: {"total": value}}. Optional columns are not part of the model."""
     out: dict[str, object] = {}
-    for c in sheet.columns:
-        value = rec.values.get(c.header)
-        if c.year is None:
-            out[c.field] = _bound(c, value)
-            continue
-        name, _, part = c.field.partition(".")
-        years = out.setdefault(name, {})
-        if part:
-            years.setdefault(c.year, {})[part] = value
-        elif c.header in rec.values:
-            years[c.year] = _bound(c, value)
+    values = rec.values
+    for header, name, part, year, bind in binding:
+        if year is None:
+            out[name] = bind(values.get(header))
+        elif part:
+            out.setdefault(name, {}).setdefault(year, {})[part] = values.get(header)
+        else:
+            years = out.setdefault(name, {})
+            if header in values:
+                years[year] = bind(values[header])
     return out
 
 
@@ -478,14 +494,16 @@ def _chosho(kv: dict[str, object], sheets: dict[str, Sheet], records: dict[str, 
     same name (model.py)."""
 
     def bound(sheet: str, cls: type) -> list:
-        return [cls(**_fields(r, sheets[sheet]), origin=r.origin) for r in records[sheet]]
+        binding = _binding(sheets[sheet])
+        return [cls(**_fields(r, binding), origin=r.origin) for r in records[sheet]]
 
     by_project: dict[str, list[ProjectIndicator]] = {}
     for pi in bound("事業指標", ProjectIndicator):
         by_project.setdefault(pi.project, []).append(pi)
     projects = []
+    binding = _binding(sheets["事業"])
     for r in records["事業"]:
-        values = _fields(r, sheets["事業"])
+        values = _fields(r, binding)
         values["budgets"] = {y: Budget(**parts) for y, parts in values["budgets"].items()}
         pis = sorted(by_project.get(values["number"], []), key=lambda p: 0 if p.kind == "活動" else 1)
         projects.append(Project(**values, indicators=pis, origin=r.origin))

@@ -221,6 +221,7 @@ def _fields() -> dict[tuple[str, str], tuple[str, bool]]:
     return out
 
 
+@cache
 def header(sheet: str, field: str, year: int | None = None) -> str:
     """The header of a field of a sheet, so that code names a column by its field and the
     contract alone writes headers: ("事業", "group") → 「事業群番号」, ("指標", "actuals",

@@ -18,11 +18,13 @@ import hashlib
 import json
 import zipfile
 import zlib
+from functools import cache
+from operator import attrgetter
 from pathlib import Path
 from xml.etree import ElementTree
 
 from chosho_xlsx.contract import spec as contract
-from chosho_xlsx.contract.spec import Column
+from chosho_xlsx.contract.spec import Column, Sheet
 from chosho_xlsx.domain import fiscal
 from chosho_xlsx.domain.model import GROUP_MARKS, Chosho
 from chosho_xlsx.domain.quantity import Quantity
@@ -57,37 +59,41 @@ def _year(y: int | None) -> str | None:
     return None if y is None else fiscal.label(y)
 
 
-def _cell(col: Column, value: object) -> object:
-    """A model value (not a year family's) as the input cell that reads back as it."""
-    if col.type == "year":
-        return _year(value)
-    if col.type == "mark":
-        return "○" if value else None
-    if col.type == "items":
-        return ",".join(map(str, value)) or None
-    if col.type == "viewpoints":
-        return "".join(GROUP_MARKS[v - 1] for v in value) or None
-    if col.type == "quantity":
-        return _q(value)
-    if col.type in ("text", "review"):
-        return _t(value)
-    return value  # int, project, enum
+# Column type → the input cell that reads back as the model's value (int, project and
+# enum as they are).
+_CELL = {
+    "year": _year,
+    "mark": lambda v: "○" if v else None,
+    "items": lambda v: ",".join(map(str, v)) or None,
+    "viewpoints": lambda v: "".join(GROUP_MARKS[n - 1] for n in v) or None,
+    "quantity": _q,
+    "text": _t,
+    "review": _t,
+}
+_NO_QUANTITY = Quantity(None)
 
 
-def _column(record: object, col: Column, past: frozenset[str]) -> object:
+def _column(col: Column, past: frozenset[str]):
     """The input cell of one column for a record of the model: the attribute the
     contract's field names (loader._fields does the reverse); a year family's value of
     the column's year, 「budgets.total」 the part of that year's Budget."""
     name, _, part = col.field.partition(".")
-    value = getattr(record, name)
-    if col.year is None:
-        return _cell(col, value)
+    get, year = attrgetter(name), col.year
+    if year is None:
+        cell = _CELL.get(col.type)
+        return (lambda r: cell(get(r))) if cell else get
     if part:
-        budget = value.get(col.year)
-        return getattr(budget, part) if budget else None
+        return lambda r: getattr(get(r).get(year), part, None)
     if col.family in past:
-        return _actual(value.get(col.year))
-    return _q(value.get(col.year, Quantity(None)))
+        return lambda r: _actual(get(r).get(year))
+    return lambda r: _q(get(r).get(year, _NO_QUANTITY))
+
+
+@cache
+def _plan(sheet: Sheet) -> tuple[tuple[str, object], ...]:
+    """(header, the record's cell) of each column of the sheet, worked out once."""
+    past = contract.past_families()
+    return tuple((col.header, _column(col, past)) for col in sheet.columns)
 
 
 def _keyvalue(c: Chosho, spec: dict) -> str | None:
@@ -105,10 +111,10 @@ def rows_from_model(c: Chosho) -> dict[str, list[dict]]:
     rows: dict[str, list[dict]] = {kv_name: [{item: k["key"], val: _keyvalue(c, k)} for k in contract.keyvalue_keys()]}
     records = {"事業群": c.groups, "取組項目": c.items, "指標": c.indicators, "事業": c.projects,
                "事業指標": [pi for p in c.projects for pi in p.indicators], "課題": c.issues}
-    past = contract.past_families()
     for sheet in contract.sheets(c.fiscal_year, c.plan_start, c.plan_end):
         if sheet.kind != contract.KEYVALUE:
-            rows[sheet.name] = [{col.header: _column(r, col, past) for col in sheet.columns} for r in records[sheet.name]]
+            plan = _plan(sheet)
+            rows[sheet.name] = [{header: cell(r) for header, cell in plan} for r in records[sheet.name]]
     return rows
 
 
