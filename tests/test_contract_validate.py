@@ -14,7 +14,8 @@ import pytest
 from typer.testing import CliRunner
 
 from chosho_xlsx.cli import app
-from chosho_xlsx.contract.findings import CELL_RE, catalogue
+from chosho_xlsx.common.addresses import CELL_RE
+from chosho_xlsx.contract.findings import catalogue
 
 from support import corpus
 

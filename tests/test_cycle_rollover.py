@@ -7,6 +7,7 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from chosho_xlsx.batch.pipeline import check_file
+from chosho_xlsx.common.addresses import parse_ref
 from chosho_xlsx.cycle.rollover import RolloverError, rollover_file, write_rollover
 from chosho_xlsx.domain.settings import load_settings
 from chosho_xlsx.intake.marks import ROLLOVER_AUTHOR
@@ -32,13 +33,10 @@ def _sheets(path):
 
 
 def _at(sheets, sheet, cell):
-    letters = cell.rstrip("0123456789")
-    col = 0
-    for ch in letters:
-        col = col * 26 + ord(ch) - 64
+    r, col = parse_ref(cell)
+    r -= 1
     rows = sheets[sheet]
-    r = int(cell[len(letters):]) - 1
-    v = rows[r][col - 1] if r < len(rows) and col - 1 < len(rows[r]) else ""
+    v = rows[r][col] if r < len(rows) and col < len(rows[r]) else ""
     return int(v) if isinstance(v, float) and v.is_integer() else v
 
 

@@ -8,7 +8,7 @@ import subprocess
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chosho_xlsx.contract.loader import col_letter
+from chosho_xlsx.common.addresses import col_letter
 from chosho_xlsx.intake.scan import scan_cells
 
 from support import hostile

@@ -32,9 +32,9 @@ class Checked(Verdict):
             return f.params["item"]
         if f.column or not f.cell:
             return f.column
-        from chosho_xlsx.intake.scan import col_index
+        from chosho_xlsx.common.addresses import parse_ref
 
-        i = col_index(f.cell.rstrip("0123456789"))
+        _row, i = parse_ref(f.cell)
         names = self.headers.get(f.sheet, [])
         return names[i] if i < len(names) else ""
 
@@ -57,14 +57,13 @@ def check_book(book: RawBook, settings: Settings) -> Checked:
 def _reading_order(f: Finding) -> tuple:
     """Sheets in the contract's order; in a sheet, what concerns the sheet or a column
     first, then the cells row by row, left to right."""
+    from chosho_xlsx.common.addresses import parse_ref
     from chosho_xlsx.contract.spec import SHEET_NAMES
-    from chosho_xlsx.intake.scan import col_index
 
     sheet = SHEET_NAMES.index(f.sheet) if f.sheet in SHEET_NAMES else len(SHEET_NAMES)
     if not f.cell:
         return (sheet, 0, 0, 0)
-    letters = f.cell.rstrip("0123456789")
-    return (sheet, 1, int(f.cell[len(letters):]), col_index(letters))
+    return (sheet, 1, *parse_ref(f.cell))
 
 
 def read_input(path: str | Path, limits: Limits | None = None) -> RawBook:

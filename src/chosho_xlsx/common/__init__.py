@@ -1,2 +1,2 @@
 """Small things every stage shares, each in one place: where the data files are
-(resources)."""
+(resources), and cell addresses — column letters, 「H7」, 「指標!H7」 (addresses)."""

@@ -7,10 +7,11 @@ from collections.abc import Iterator
 from dataclasses import fields as dataclass_fields
 from decimal import Decimal
 
+from chosho_xlsx.common.addresses import col_index, col_letter
 from chosho_xlsx.common.text import folded
 from chosho_xlsx.contract import spec as contract
 from chosho_xlsx.contract.findings import Finding
-from chosho_xlsx.contract.loader import Loaded, col_letter
+from chosho_xlsx.contract.loader import Loaded
 from chosho_xlsx.contract.parsers import is_blank, shown
 from chosho_xlsx.domain import fiscal
 from chosho_xlsx.domain.model import Budget, Chosho, Issue, Origin, Project, Rate, Report, item_mark
@@ -19,7 +20,6 @@ from chosho_xlsx.domain.rules import parent_number, review_conflicts, typed_unit
 from chosho_xlsx.domain.settings import Settings
 from chosho_xlsx.domain.vocabulary import DASH, NO_VALUE, Direction
 from chosho_xlsx.intake.reader import RawBook
-from chosho_xlsx.intake.scan import col_index
 
 # 実績 this many times the target (or more), or below this fraction of it, looks like a
 # unit slip (千円/円, %/割合, a percent-formatted cell read as a fraction).

@@ -5,18 +5,14 @@ only fills in the blanks."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from functools import cache
 
+from chosho_xlsx.common.addresses import CELL_RE
 from chosho_xlsx.common.resources import data_file, load_yaml
 
 ERROR = "error"
 WARNING = "warning"
-
-# 「A1」 … 「XFD1048576」: the part after 「!」 of a cell place (anything else is a column
-# header or a 調書 item: 「指標!R7目標」).
-CELL_RE = re.compile(r"^[A-Z]{1,3}[1-9][0-9]*$")
 
 
 @cache

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from chosho_xlsx.common.addresses import col_letter
 from chosho_xlsx.contract import parsers as cells
 from chosho_xlsx.contract import spec as contract
 from chosho_xlsx.contract.findings import ERROR, Finding
@@ -28,18 +29,6 @@ from chosho_xlsx.domain.quantity import EMPTY, QuantityError
 from chosho_xlsx.domain.settings import Settings
 from chosho_xlsx.intake import numformat
 from chosho_xlsx.intake.reader import RawBook, RawSheet
-from chosho_xlsx.intake.scan import col_index
-
-
-def col_letter(index: int) -> str:
-    """0 → A, 26 → AA."""
-    s = ""
-    index += 1
-    while index:
-        index, r = divmod(index - 1, 26)
-        s = chr(65 + r) + s
-    return s
-
 
 _norm_header = cells.name_key
 
@@ -527,4 +516,4 @@ def headers_for(fiscal_year: int, plan_start: int, plan_end: int) -> dict[str, l
     return {s.name: s.headers for s in contract.sheets(fiscal_year, plan_start, plan_end)}
 
 
-__all__ = ["Loaded", "Record", "col_index", "col_letter", "headers_for", "load"]
+__all__ = ["Loaded", "Record", "headers_for", "load"]

@@ -27,8 +27,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from chosho_xlsx.batch.pipeline import Checked, check_book
+from chosho_xlsx.common.addresses import cell_ref
 from chosho_xlsx.contract import spec as contract
-from chosho_xlsx.contract.loader import col_letter
 from chosho_xlsx.contract.parsers import is_blank
 from chosho_xlsx.cycle.sources import (
     KV_ITEM,
@@ -237,7 +237,7 @@ def _roll_row(sheet: contract.Sheet, old_headers: set[str], src: SourceRow, r: i
     label = _row_label(name, src.values)
     new: dict[str, object] = {}
     for i, h in enumerate(sheet.headers):
-        cell = f"{col_letter(i)}{r}"
+        cell = cell_ref(r, i)
         origin = FROM_COLUMN.get(h, h) if name == "事業" else h
         blank_here = name == "事業" and h in REVIEW_COLUMNS
         # a header new this year (R6実績, R7事業費 …) has no value to carry

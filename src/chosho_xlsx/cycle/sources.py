@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from chosho_xlsx.batch.pipeline import Checked, read_input
+from chosho_xlsx.common.addresses import col_index
 from chosho_xlsx.contract.parsers import is_blank
 from chosho_xlsx.contract.spec import Column, keyvalue_sheet
 from chosho_xlsx.domain.model import Chosho
 from chosho_xlsx.intake.reader import RawBook
-from chosho_xlsx.intake.scan import col_index
 
 # the 調書 sheet and its two columns (項目, 値), as the contract names them
 KV_SHEET, KV_ITEM, KV_VALUE = keyvalue_sheet()

@@ -12,7 +12,8 @@ import posixpath
 import zipfile
 from xml.etree import ElementTree
 
-from chosho_xlsx.intake.scan import _REF_RE, Key, _elements, col_index
+from chosho_xlsx.common.addresses import parse_ref
+from chosho_xlsx.intake.scan import Key, _elements
 
 ROLLOVER_AUTHOR = "chosho-xlsx rollover"
 
@@ -48,8 +49,8 @@ def marked_cells(zf: zipfile.ZipFile, members: list[tuple[str, str]],
         authors = [a.text or "" for a in root.iter(f"{_NS}author")]
         for c in root.iter(f"{_NS}comment"):
             i = int(c.get("authorId", "-1"))
-            m = _REF_RE.fullmatch(c.get("ref", ""))
-            if m and 0 <= i < len(authors) and authors[i] == author:
+            at = parse_ref(c.get("ref", ""))
+            if at and 0 <= i < len(authors) and authors[i] == author:
                 text = "".join(t.text or "" for t in c.iter(f"{_NS}t"))
-                out[(sheet, int(m[2]), col_index(m[1]))] = text
+                out[(sheet, *at)] = text
     return out

@@ -16,17 +16,16 @@ validation for half an hour), and they saw markup inside comments that no parser
 
 from __future__ import annotations
 
-import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.parsers import expat
 
+from chosho_xlsx.common.addresses import cell_ref, parse_ref
 from chosho_xlsx.contract.findings import UnreadableFile
 from chosho_xlsx.domain.settings import Limits
 from chosho_xlsx.intake.numformat import BUILTIN, NumberFormat, classify
 
-_REF_RE = re.compile(r"([A-Z]{1,3})([0-9]{1,7})")
 # Streamed in pieces this big, so memory stays flat however large the part is.
 _CHUNK = 64 * 1024
 
@@ -105,13 +104,6 @@ def _sheet_members(zf: zipfile.ZipFile, names: set[str], sheet_names: tuple[str,
         if member in names:
             out.append((name, member))
     return out
-
-
-def col_index(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n - 1
 
 
 @dataclass
@@ -193,22 +185,20 @@ class _SheetReader:
         limits = self.limits
         if limits is None:
             return
-        from chosho_xlsx.contract.loader import col_letter
-
         if row > limits.rows_per_sheet:
             raise UnreadableFile("E-FILE-TOO-MANY-ROWS", self.where, sheet=self.sheet,
-                                 cell=f"{col_letter(col)}{row}", limit=f"{limits.rows_per_sheet:,}")
+                                 cell=cell_ref(row, col), limit=f"{limits.rows_per_sheet:,}")
         if self.rows * self.cols > limits.cells_per_sheet:
             raise UnreadableFile("E-FILE-TOO-MANY-CELLS", self.where, sheet=self.sheet,
-                                 area=f"A1:{col_letter(self.cols - 1)}{self.rows}",
+                                 area=f"A1:{cell_ref(self.rows, self.cols - 1)}",
                                  cells=f"{self.rows * self.cols:,}", limit=f"{limits.cells_per_sheet:,}")
 
     def start(self, tag: str, attrs: dict[str, str]) -> None:
         name = _local(tag)
         if name == "c":
-            m = _REF_RE.fullmatch(attrs.get("r", ""))
-            if m:
-                self.row, self.col = int(m[2]), col_index(m[1])
+            at = parse_ref(attrs.get("r", ""))
+            if at:
+                self.row, self.col = at
             else:
                 self.col += 1
             self.key = (self.sheet, self.row, self.col)

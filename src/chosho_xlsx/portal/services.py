@@ -417,11 +417,10 @@ class GridSheet:
 def grid(upload: Upload) -> list[GridSheet]:
     """Each sheet of a readable version as a grid, the faulty cells marked as in the
     annotated copy (red: error, yellow: warning; the message on hover)."""
-    from chosho_xlsx.contract.loader import col_letter
+    from chosho_xlsx.common.addresses import col_letter, parse_ref
     from chosho_xlsx.contract.parsers import shown
     from chosho_xlsx.contract.spec import SHEET_NAMES
     from chosho_xlsx.intake.reader import read_book
-    from chosho_xlsx.intake.scan import col_index
 
     if not upload.readable:
         return []
@@ -435,8 +434,7 @@ def grid(upload: Upload) -> list[GridSheet]:
             notes.setdefault(f["sheet"], []).append(f)
     out = []
     for name, sheet in book.sheets.items():
-        marks = [(int(c[len(c.rstrip("0123456789")):]), col_index(c.rstrip("0123456789")))
-                 for (s, c) in at if s == name]
+        marks = [parse_ref(c) for (s, c) in at if s == name]
         n_rows = max([min(len(sheet.rows), MAX_ROWS)] + [r for r, _ in marks])
         width = max([len(r) for r in sheet.rows[:n_rows]] + [0])
         n_cols = max([min(width, MAX_COLS)] + [c + 1 for _, c in marks])

@@ -58,36 +58,47 @@ def _places(findings: Iterable[Finding], sheet_names: list[str]) -> dict[tuple[s
 def annotate(source: str | os.PathLike, findings: list[Finding], target: str | os.PathLike,
              lang: str = "ja") -> Path:
     """Write `target`: `source` with its findings marked. `source` is never written."""
-    from openpyxl import load_workbook
-    from openpyxl.comments import Comment
-    from openpyxl.styles import PatternFill
-
-    from chosho_xlsx.writers.atomic import atomic_path
-
     src, out = Path(source), Path(target)
     if same_file(src, out):
         raise AnnotateError(
             f"注記付きの写しを元のファイルと同じ名前で保存することはできません / "
             f"the annotated copy cannot overwrite the original: {out}"
         )
+    wb = _open(src)
+    worksheets = [ws.title for ws in wb.worksheets]  # not chartsheets: they have no cells
+    if not worksheets:
+        raise AnnotateError(f"注記を付けるシートがありません / the workbook has no worksheet: {src}")
+    _quote_formula_like_text(wb)
+    _mark(wb, _places(findings, worksheets), lang)
+    _save(src, wb, out)
+    return out
+
+
+def _open(src: Path):
+    from openpyxl import load_workbook
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl's notes on unsupported extensions
-            wb = load_workbook(src, keep_vba=src.suffix.lower() == ".xlsm", rich_text=True)
+            return load_workbook(src, keep_vba=src.suffix.lower() == ".xlsm", rich_text=True)
     except Exception as exc:  # the values were read; openpyxl still may not cope
         raise AnnotateError(
             f"注記付きの写しを作れません（{type(exc).__name__}） / "
             f"cannot make the annotated copy ({type(exc).__name__}): {src}"
         ) from None
+
+
+def _mark(wb, places: dict[tuple[str, str], list[Finding]], lang: str) -> None:
+    """Each place's fill (its worst finding's colour) and comment; a comment the cell
+    already had is kept under ours, so nothing the department wrote is lost."""
+    from openpyxl.comments import Comment
+    from openpyxl.styles import PatternFill
+
     fills = {
         sev: PatternFill(fill_type="solid", start_color=color, end_color=color)
         for sev, color in ((ERROR, ERROR_FILL), ("warning", WARNING_FILL))
     }
-    worksheets = [ws.title for ws in wb.worksheets]  # not chartsheets: they have no cells
-    if not worksheets:
-        raise AnnotateError(f"注記を付けるシートがありません / the workbook has no worksheet: {src}")
-    _quote_formula_like_text(wb)
-    for (sheet, ref), items in _places(findings, worksheets).items():
+    for (sheet, ref), items in places.items():
         cell = wb[sheet][ref]
         if type(cell).__name__ == "MergedCell":  # inside a merged range: its top-left
             for rng in wb[sheet].merged_cells.ranges:
@@ -102,6 +113,11 @@ def annotate(source: str | os.PathLike, findings: list[Finding], target: str | o
         comment.height = LINE_HEIGHT * min(40, 2 + sum(1 + len(line) // 24 for line in text.splitlines()))
         cell.comment = comment
         cell.fill = fills[items[0].severity]
+
+
+def _save(src: Path, wb, out: Path) -> None:
+    from chosho_xlsx.writers.atomic import atomic_path
+
     try:
         cached = _cached_values(src, wb)
         # Saved in memory first: openpyxl saving to a file leaves, on a full disk, a
@@ -119,7 +135,6 @@ def annotate(source: str | os.PathLike, findings: list[Finding], target: str | o
             f"注記付きの写しを保存できません（{exc.strerror or exc}） / "
             f"cannot save the annotated copy ({exc.strerror or exc}): {out}"
         ) from None
-    return out
 
 
 def _quote_formula_like_text(wb) -> None:
