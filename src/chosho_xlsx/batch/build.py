@@ -251,7 +251,7 @@ def _serve(conn, parent: int) -> None:
 
 
 def _timed_out(task: tuple[int, str, str, bool], seconds: float) -> Outcome:
-    finding = Finding("E-FILE-TIMEOUT", task[1], params={"path": task[1], "seconds": f"{seconds:g}"})
+    finding = Finding.about("E-FILE-TIMEOUT", task[1], seconds=f"{seconds:g}")
     return Outcome(task[0], task[1], [finding], unreadable=True, seconds=seconds)
 
 

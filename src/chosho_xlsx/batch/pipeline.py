@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from chosho_xlsx.contract.findings import Finding, Verdict, one_per_cell
+from chosho_xlsx.contract.findings import Finding, Findings, Verdict
 from chosho_xlsx.contract.loader import Loaded, headers_for, load
 from chosho_xlsx.contract.parsers import shown
 from chosho_xlsx.domain.model import Report
@@ -30,13 +30,10 @@ class Checked(Verdict):
         row-1 header above a cell, the item of a 調書 cell ('' for a sheet or a file)."""
         if f.params.get("item"):
             return f.params["item"]
-        if f.column or not f.cell:
+        if not f.at.is_cell:
             return f.column
-        from chosho_xlsx.common.addresses import parse_ref
-
-        _row, i = parse_ref(f.cell)
         names = self.headers.get(f.sheet, [])
-        return names[i] if i < len(names) else ""
+        return names[f.at.col] if f.at.col < len(names) else ""
 
 
 def check_book(book: RawBook, settings: Settings) -> Checked:
@@ -44,26 +41,25 @@ def check_book(book: RawBook, settings: Settings) -> Checked:
     from chosho_xlsx.domain.rules import compute
 
     loaded: Loaded = load(book, settings)
-    findings = list(loaded.findings)
+    findings = Findings(loaded.findings)
     report = None
     if loaded.chosho is not None:
         report = compute(loaded.chosho, settings)
         findings.extend(cross_checks(loaded, report, settings))
         findings.extend(left_to_fill(book, report))
     headers = {name: [shown(h) for h in sheet.rows[0]] if sheet.rows else [] for name, sheet in book.sheets.items()}
-    return Checked(book.source, sorted(one_per_cell(findings), key=_reading_order), report, headers=headers)
+    return Checked(book.source, sorted(findings.items, key=_reading_order), report, headers=headers)
 
 
 def _reading_order(f: Finding) -> tuple:
     """Sheets in the contract's order; in a sheet, what concerns the sheet or a column
     first, then the cells row by row, left to right."""
-    from chosho_xlsx.common.addresses import parse_ref
     from chosho_xlsx.contract.spec import SHEET_NAMES
 
     sheet = SHEET_NAMES.index(f.sheet) if f.sheet in SHEET_NAMES else len(SHEET_NAMES)
-    if not f.cell:
+    if not f.at.is_cell:
         return (sheet, 0, 0, 0)
-    return (sheet, 1, *parse_ref(f.cell))
+    return (sheet, 1, f.at.row, f.at.col)
 
 
 def read_input(path: str | Path, limits: Limits | None = None) -> RawBook:

@@ -7,10 +7,9 @@ from collections.abc import Iterator
 from dataclasses import fields as dataclass_fields
 from decimal import Decimal
 
-from chosho_xlsx.common.addresses import col_index, col_letter
 from chosho_xlsx.common.text import folded
 from chosho_xlsx.contract import spec as contract
-from chosho_xlsx.contract.findings import Finding
+from chosho_xlsx.contract.findings import Finding, Location
 from chosho_xlsx.contract.loader import Loaded
 from chosho_xlsx.contract.parsers import is_blank, shown
 from chosho_xlsx.domain import fiscal
@@ -27,8 +26,8 @@ FAR_ABOVE = 10
 FAR_BELOW = 10
 
 
-def _f(code: str, place: str, value: object = "", **params: object) -> Finding:
-    return Finding(code, place, "" if value is None else str(value), params)
+def _f(code: str, at: Location, value: object = "", **params: object) -> Finding:
+    return Finding(code, at, "" if value is None else str(value), params)
 
 
 def _header(origin: Origin, field: str, year: int | None = None) -> str:
@@ -36,19 +35,18 @@ def _header(origin: Origin, field: str, year: int | None = None) -> str:
     return contract.header(origin.sheet, field, year)
 
 
-def _cell(origin: Origin, field: str, year: int | None = None) -> str:
-    """The cell of a field in the record's row (the row when the column is missing)."""
-    return origin.cell(_header(origin, field, year))
-
-
-def _at(origin: Origin, field: str, year: int | None = None) -> str:
-    """The cell of a field in the record's row; the row's first column when the sheet
+def _in_row(origin: Origin, header: str) -> Location:
+    """The cell of `header` in the record's row; the row's first column when the sheet
     lacks that (optional) column, so every finding names a real cell."""
-    header = _header(origin, field, year)
-    if header in origin.columns:
-        return origin.cell(header)
-    first = min(origin.columns.values(), key=lambda c: (len(c), c), default="A")
-    return f"{origin.sheet}!{first}{origin.row}"
+    col = origin.columns.get(header)
+    if col is None:
+        col = min(origin.columns.values(), default=0)
+    return Location(origin.sheet, origin.row, col)
+
+
+def _at(origin: Origin, field: str, year: int | None = None) -> Location:
+    """The cell of a field (schemas/input.yaml) in the record's row, as _in_row."""
+    return _in_row(origin, _header(origin, field, year))
 
 
 def _unit_findings(values: dict[int, Quantity], unit: str, origin, field: str) -> Iterator[Finding]:
@@ -80,14 +78,14 @@ def _group_refs(c: Chosho) -> Iterator[Finding]:
     groups = {g.number for g in c.groups}
     for rec in [*c.items, *c.indicators, *c.projects]:
         if rec.group is not None and rec.group not in groups:
-            yield _f("E-REF-GROUP", _cell(rec.origin, "group"), rec.group)
+            yield _f("E-REF-GROUP", _at(rec.origin, "group"), rec.group)
 
 
 def _item_refs(rec: Project | Issue, item_groups: dict) -> Iterator[Finding]:
     """E-REF-ITEM: 取組項目 numbers the 取組項目 sheet does not have."""
     bad = [n for n in rec.items if n not in item_groups]
     if bad:
-        yield _f("E-REF-ITEM", _cell(rec.origin, "items"), ",".join(map(str, rec.items)),
+        yield _f("E-REF-ITEM", _at(rec.origin, "items"), ",".join(map(str, rec.items)),
                  missing="、".join(item_mark(n) for n in bad))
 
 
@@ -99,10 +97,10 @@ def _project_checks(c: Chosho) -> Iterator[Finding]:
         refs = list(_item_refs(p, item_groups))
         yield from refs
         if not refs and p.items and p.group in groups and p.group not in {item_groups[n] for n in p.items}:
-            yield _f("E-ITEM-GROUP", _cell(p.origin, "group"), p.group,
+            yield _f("E-ITEM-GROUP", _at(p.origin, "group"), p.group,
                      items="、".join(item_mark(n) for n in p.items))
         if p.start is not None and p.end is not None and p.end < p.start:
-            yield _f("E-PERIOD-ORDER", _cell(p.origin, "end"), fiscal.label(p.end), start=fiscal.label(p.start))
+            yield _f("E-PERIOD-ORDER", _at(p.origin, "end"), fiscal.label(p.end), start=fiscal.label(p.start))
         yield from _budget_checks(p, c.fiscal_year)
 
 
@@ -110,12 +108,12 @@ def _budget_checks(p: Project, y: int) -> Iterator[Finding]:
     """一般財源 above 事業費; a project new in `y` with 事業費 in the years before."""
     for year, b in p.budgets.items():
         if b.total is not None and b.general is not None and b.general > b.total:
-            yield _f("E-GENERAL-OVER-TOTAL", _cell(p.origin, "budgets.general", year), b.general, total=b.total)
+            yield _f("E-GENERAL-OVER-TOTAL", _at(p.origin, "budgets.general", year), b.general, total=b.total)
     if p.start == y:
         for year in (y - 2, y - 1):
             b = p.budgets.get(year)
             if b and b.total:
-                yield _f("W-NEW-HAS-HISTORY", _cell(p.origin, "budgets.total", year), b.total)
+                yield _f("W-NEW-HAS-HISTORY", _at(p.origin, "budgets.total", year), b.total)
 
 
 def _issue_refs(c: Chosho) -> Iterator[Finding]:
@@ -130,10 +128,10 @@ def _indicator_checks(c: Chosho) -> Iterator[Finding]:
         yield from _unit_findings(ind.targets, ind.unit, ind.origin, "targets")
         yield from _unit_findings(ind.actuals, ind.unit, ind.origin, "actuals")
         if ind.base_value.value is not None and not units_agree(ind.base_value.unit, ind.unit):
-            yield _f("E-UNIT", _cell(ind.origin, "base_value"), ind.base_value.text(),
+            yield _f("E-UNIT", _at(ind.origin, "base_value"), ind.base_value.text(),
                      unit=ind.unit, found=ind.base_value.unit)
         if ind.direction == Direction.DOWN:
-            yield _f("W-DECREASING", _cell(ind.origin, "direction"), ind.direction)
+            yield _f("W-DECREASING", _at(ind.origin, "direction"), ind.direction)
 
 
 def _project_indicator_units(c: Chosho) -> Iterator[Finding]:
@@ -156,7 +154,7 @@ def _project_refs(loaded: Loaded, c: Chosho) -> Iterator[Finding]:
         header = _header(rec.origin, "project")
         number = rec.values.get(header)
         if number is not None and number not in projects:
-            yield _f("E-REF-PROJECT", rec.origin.cell(header), number)
+            yield _f("E-REF-PROJECT", _in_row(rec.origin, header), number)
 
 
 def _review_checks(report: Report, settings: Settings) -> Iterator[Finding]:
@@ -221,7 +219,7 @@ def _supplied(rows: list, values: dict, origin: Origin) -> Iterator[Finding]:
         if not isinstance(given, Quantity) or given.value is None or header not in origin.columns:
             continue
         if not _rate_agrees(given, row.rate):
-            yield _f("W-RATE-MISMATCH", origin.cell(header), given.text(), computed=row.rate.text)
+            yield _f("W-RATE-MISMATCH", _in_row(origin, header), given.text(), computed=row.rate.text)
 
 
 def _magnitude(rows: list, origin: Origin) -> Iterator[Finding]:
@@ -286,13 +284,13 @@ def reviewer_warnings(loaded: Loaded, report: Report) -> list[Finding]:
         values = records.get((ind.origin.sheet, ind.origin.row), {})
         final = _header(ind.origin, "targets", c.plan_end)
         if final in ind.origin.columns and ci.final_target.value is None:
-            out.append(_f("W-NO-FINAL-TARGET", ind.origin.cell(final), "", year=fiscal.label(c.plan_end)))
+            out.append(_f("W-NO-FINAL-TARGET", _in_row(ind.origin, final), "", year=fiscal.label(c.plan_end)))
         out.extend(_magnitude(ci.years, ind.origin))
         out.extend(_supplied(ci.years, values, ind.origin))
         status = _header(ind.origin, "status")
         given = values.get(status)
         if given is not None and status in ind.origin.columns and _status_text(given) != ci.status:
-            out.append(_f("W-STATUS-MISMATCH", ind.origin.cell(status), given, computed=ci.status))
+            out.append(_f("W-STATUS-MISMATCH", _in_row(ind.origin, status), given, computed=ci.status))
 
     numbers = {p.number for p in c.projects}
     for cp in report.projects:
@@ -331,10 +329,10 @@ def left_to_fill(book: RawBook, report: Report) -> list[Finding]:
         sheet = book.sheets.get(origin.sheet)
         if header not in origin.columns or sheet is None or target is None or target.value is None:
             continue
-        key = (origin.sheet, origin.row, col_index(origin.columns[header]))
+        key = (origin.sheet, origin.row, origin.columns[header])
         if is_blank(sheet.value(key[1], key[2])) and key not in book.formulas and key not in book.errors:
-            out.append(_f("W-ACTUAL-MISSING", origin.cell(header), "", year=fiscal.label(c.fiscal_year - 1), target=target.text()))
+            out.append(_f("W-ACTUAL-MISSING", _in_row(origin, header), "", year=fiscal.label(c.fiscal_year - 1), target=target.text()))
     for (name, row, col), _text in sorted(book.marked.items()):
         if name in book.sheets:
-            out.append(_f("W-PREFILLED", f"{name}!{col_letter(col)}{row}", shown(book.sheets[name].value(row, col))))
+            out.append(_f("W-PREFILLED", Location(name, row, col), shown(book.sheets[name].value(row, col))))
     return out

@@ -1,14 +1,18 @@
 """Findings: what validation reports, each at its place, in Japanese and English.
 
 Every kind of finding has a stable code and its texts in data/messages.yaml; code here
-only fills in the blanks."""
+only fills in the blanks. Where a finding is travels as data (Location: sheet, row,
+column, header, or the file), so that nothing parses a place string back; and every
+stage adds its findings to one collector (Findings), the one home of the rule "one
+finding per cell"."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from functools import cache
 
-from chosho_xlsx.common.addresses import CELL_RE
+from chosho_xlsx.common import addresses
 from chosho_xlsx.common.resources import data_file, load_yaml
 
 ERROR = "error"
@@ -37,18 +41,67 @@ def render(code: str, part: str, lang: str, **params: object) -> str:
 ITEM_PREFIX = {"ja": "{item}：", "en": "{item}: "}
 
 
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where a finding is, as data: the place string (「指標!H7」) is derived from it,
+    never parsed back.
+
+    - a cell: `sheet`, `row` (1-based, as Excel shows it) and `col` (0-based, the index
+      in a row as read; common/addresses turns it into letters);
+    - a column or 調書 item that has no cell (a missing column, a missing item):
+      `sheet` and `header` (「指標!R7目標」, 「調書!実施年度」);
+    - a sheet: `sheet` alone (「指標」);
+    - the file as a whole (the codes E-FILE-*): `file`, the name the user knows it by."""
+
+    sheet: str = ""
+    row: int | None = None
+    col: int | None = None
+    header: str = ""
+    file: str = ""
+
+    @property
+    def is_cell(self) -> bool:
+        return self.row is not None and self.col is not None
+
+    @property
+    def ref(self) -> str:
+        """「H7」 for a cell, else ''."""
+        return addresses.cell_ref(self.row, self.col) if self.is_cell else ""
+
+    @property
+    def place(self) -> str:
+        if self.file:
+            return self.file
+        if self.is_cell:
+            return addresses.place(self.sheet, self.row, self.col)
+        return f"{self.sheet}!{self.header}" if self.header else self.sheet
+
+
 @dataclass(frozen=True)
 class Finding:
-    """One thing wrong (or worth a look) at one place.
-
-    `place` is 「指標!H7」 for a cell, 「指標!R7目標」 (sheet and header) for a column or a
-    調書 item, 「指標」 for a sheet, or the file name for the file as a whole (the codes
-    E-FILE-*)."""
+    """One thing wrong (or worth a look) at one place (`at`)."""
 
     code: str
-    place: str
+    at: Location
     value: str = ""
     params: dict = field(default_factory=dict, compare=False, hash=False)
+
+    @classmethod
+    def about(cls, code: str, path: str, **params: object) -> Finding:
+        """A finding about the file as a whole (E-FILE-*), named `path` in its place and
+        in its message."""
+        return cls(code, Location(file=path), params={"path": path, **params})
+
+    def named(self, name: str) -> Finding:
+        """The same finding about a file, under the name the user knows the file by (a
+        worker reads a temporary copy; the server's path is nobody's business)."""
+        return replace(self, at=Location(file=name), params={**self.params, "path": name})
+
+    @property
+    def place(self) -> str:
+        """「指標!H7」 for a cell, 「指標!R7目標」 (sheet and header) for a column or a
+        調書 item, 「指標」 for a sheet, or the file name for the file as a whole."""
+        return self.at.place
 
     @property
     def severity(self) -> str:
@@ -67,25 +120,21 @@ class Finding:
     @property
     def about_file(self) -> bool:
         """The file as a whole (cannot be read): no sheet, no cell."""
-        return self.code.startswith("E-FILE-")
+        return bool(self.at.file)
 
     @property
     def sheet(self) -> str:
-        if self.about_file:
-            return ""
-        return self.place.split("!", 1)[0] if "!" in self.place else self.place
+        return self.at.sheet
 
     @property
     def cell(self) -> str:
         """「H7」 for a cell finding, else ''."""
-        rest = self.place.split("!", 1)[1] if "!" in self.place and not self.about_file else ""
-        return rest if CELL_RE.match(rest) else ""
+        return self.at.ref
 
     @property
     def column(self) -> str:
         """The header (or 調書 item) a finding without a cell names, else ''."""
-        rest = self.place.split("!", 1)[1] if "!" in self.place and not self.about_file else ""
-        return "" if CELL_RE.match(rest) else rest
+        return self.at.header
 
     def as_dict(self, lang: str = "ja") -> dict:
         return {
@@ -101,26 +150,36 @@ class Finding:
         }
 
 
-def one_per_cell(findings: list[Finding]) -> list[Finding]:
-    """At most one finding per cell (an error wins over a warning, else the first one
-    found), and no finding twice; order kept."""
-    out: list[Finding | None] = []
-    at: dict[str, int] = {}
-    seen: set[tuple[str, str, str]] = set()
-    for f in findings:
-        if f.cell:
-            i = at.get(f.place)
-            if i is None:
-                at[f.place] = len(out)
-                out.append(f)
-            elif f.severity == ERROR and out[i].severity != ERROR:
-                out[i] = f
-            continue
-        key = (f.code, f.place, f.value)
-        if key not in seen:
-            seen.add(key)
-            out.append(f)
-    return [f for f in out if f is not None]
+class Findings:
+    """Findings collected in the order found, at most one per cell: the first problem at
+    a cell is the one to fix, except that an error replaces a warning (a formula's cached
+    value that cannot be read is an error, not just W-FORMULA). A finding without a cell
+    (a sheet, a column, the file) is kept once per code, place and value. Every stage
+    adds to one of these, so the rule is applied in one place."""
+
+    def __init__(self, findings: Iterable[Finding] = ()) -> None:
+        self.items: list[Finding] = []
+        self._cells: dict[Location, int] = {}
+        self._seen: set[tuple[str, Location, str]] = set()
+        self.extend(findings)
+
+    def add(self, finding: Finding) -> None:
+        if finding.at.is_cell:
+            at = self._cells.get(finding.at)
+            if at is None:
+                self._cells[finding.at] = len(self.items)
+                self.items.append(finding)
+            elif finding.severity == ERROR and self.items[at].severity != ERROR:
+                self.items[at] = finding
+            return
+        key = (finding.code, finding.at, finding.value)
+        if key not in self._seen:
+            self._seen.add(key)
+            self.items.append(finding)
+
+    def extend(self, findings: Iterable[Finding]) -> None:
+        for f in findings:
+            self.add(f)
 
 
 class Verdict:
@@ -144,4 +203,4 @@ class UnreadableFile(Exception):
 
     def __init__(self, code: str, path: str, **params: object):
         super().__init__(code)
-        self.finding = Finding(code, path, params={"path": path, **params})
+        self.finding = Finding.about(code, path, **params)

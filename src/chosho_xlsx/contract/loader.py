@@ -7,10 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from chosho_xlsx.common.addresses import col_letter
 from chosho_xlsx.contract import parsers as cells
 from chosho_xlsx.contract import spec as contract
-from chosho_xlsx.contract.findings import ERROR, Finding
+from chosho_xlsx.contract.findings import Finding, Findings, Location
 from chosho_xlsx.contract.parsers import CellError
 from chosho_xlsx.contract.spec import KEYVALUE, Column, Sheet
 from chosho_xlsx.domain import fiscal
@@ -49,24 +48,11 @@ class Loaded:
     records: dict[str, list[Record]] = field(default_factory=dict)
 
 
-class _Collector:
-    """Findings, at most one per place: the first problem at a cell is the one to fix,
-    except that an error replaces a warning (a formula's cached value that cannot be read
-    is an error, not just W-FORMULA)."""
+class _Collector(Findings):
+    """The loader's findings show a value as the clerk typed it, cut to a preview."""
 
-    def __init__(self) -> None:
-        self.items: list[Finding] = []
-        self._seen: dict[str, int] = {}
-
-    def add(self, code: str, place: str, value: object = "", **params: object) -> None:
-        key = place if "!" in place and place[-1].isdigit() else f"{place}:{code}"
-        finding = Finding(code, place, cells.preview(cells.shown(value)), params)
-        at = self._seen.get(key)
-        if at is None:
-            self._seen[key] = len(self.items)
-            self.items.append(finding)
-        elif finding.severity == ERROR and self.items[at].severity != ERROR:
-            self.items[at] = finding
+    def found(self, code: str, at: Location, value: object = "", **params: object) -> None:
+        self.add(Finding(code, at, cells.preview(cells.shown(value)), params))
 
 
 # Column type (schemas/input.yaml) → converter. Types that need the column or the
@@ -122,21 +108,21 @@ def _as_seen(book: RawBook, sheet: str, row: int, col: int, column: Column, valu
         return value
 
 
-def _check_formula(book: RawBook, sheet: str, row: int, col: int, place: str, out: _Collector,
+def _check_formula(book: RawBook, sheet: str, row: int, col: int, out: _Collector,
                    cached_value: object, **params: object) -> bool:
     """A formula cell: its cached value is used (warning, showing that value); without
     one, an error. Returns False when the cell has no usable value."""
     error = book.errors.get((sheet, row, col))
     if error is not None:  # 「#N/A」 typed, pasted or computed: not a blank cell
-        out.add("E-CELL-ERROR", place, error, **params)
+        out.found("E-CELL-ERROR", Location(sheet, row, col), error, **params)
         return False
     cached = book.formulas.get((sheet, row, col))
     if cached is None:
         return True
     if cached:
-        out.add("W-FORMULA", place, cached_value, **params)
+        out.found("W-FORMULA", Location(sheet, row, col), cached_value, **params)
     else:
-        out.add("E-FORMULA", place, **params)
+        out.found("E-FORMULA", Location(sheet, row, col), **params)
     return cached
 
 
@@ -159,9 +145,9 @@ def _missing_sheet(book: RawBook, name: str, out: _Collector) -> None:
     ]
     ratio, near = max(scored, default=(0.0, ""), key=lambda x: x[0])
     if ratio >= NEAR_NAME:
-        out.add("E-SHEET-NAME", name, near, sheet=name, found=near)
+        out.found("E-SHEET-NAME", Location(name), near, sheet=name, found=near)
     else:
-        out.add("E-SHEET-MISSING", name, sheet=name)
+        out.found("E-SHEET-MISSING", Location(name), sheet=name)
 
 
 def _read_keyvalue(book: RawBook, out: _Collector, settings: Settings) -> dict[str, object] | None:
@@ -179,10 +165,10 @@ def _read_keyvalue(book: RawBook, out: _Collector, settings: Settings) -> dict[s
         if key not in known:
             # a note, or an item whose name was changed: said, never silently dropped
             i = filled[0]
-            out.add("W-KEY-UNKNOWN", f"調書!{col_letter(i)}{r}", row[i])
+            out.found("W-KEY-UNKNOWN", Location("調書", r, i), row[i])
             continue
         if key in found:
-            out.add("E-DUPLICATE", f"調書!A{r}", row[0])
+            out.found("E-DUPLICATE", Location("調書", r, 0), row[0])
             continue
         found[key] = (r, row[1] if len(row) > 1 else "")
     values: dict[str, object] = {}
@@ -190,23 +176,23 @@ def _read_keyvalue(book: RawBook, out: _Collector, settings: Settings) -> dict[s
         key = spec["key"]
         if key not in found:
             if spec.get("required"):
-                out.add("E-KEY-MISSING", f"調書!{key}", "", key=key)
+                out.found("E-KEY-MISSING", Location("調書", header=key), "", key=key)
             continue
         r, raw = found[key]
-        place = f"調書!B{r}"
-        if not _check_formula(book, "調書", r, 1, place, out, raw, item=key):
+        at = Location("調書", r, 1)
+        if not _check_formula(book, "調書", r, 1, out, raw, item=key):
             continue
         col = Column(header=key, field=spec["field"], type=spec["type"], required=spec.get("required", False))
         try:
             v = _convert(col, raw, settings)
         except CellError as exc:
-            out.add(exc.code, place, raw, item=key, **exc.params)
+            out.found(exc.code, at, raw, item=key, **exc.params)
             continue
         if v is None and col.required:
-            out.add("E-REQUIRED", place, raw, item=key)
+            out.found("E-REQUIRED", at, raw, item=key)
             continue
         values[spec["field"]] = v
-        values[f"@{spec['field']}"] = place
+        values[f"@{spec['field']}"] = at
         values[f"#{spec['field']}"] = raw
     return values
 
@@ -242,7 +228,7 @@ def _read_table(
     missing = [c for c in sheet.columns if c.header not in t.positions]
     for c in missing:
         # The place names the sheet and the column: 「指標!R7目標」.
-        out.add("E-COLUMN-MISSING", f"{sheet.name}!{c.header}", "", column=c.header, sheet=sheet.name)
+        out.found("E-COLUMN-MISSING", Location(sheet.name, header=c.header), "", column=c.header, sheet=sheet.name)
     _unknown_year_columns(t, {c.header for c in (*sheet.columns, *optional)}, fiscal_year)
     if missing and any(c.required for c in missing):
         return None  # the rows cannot be read without their key columns
@@ -259,7 +245,7 @@ def _find_headers(t: _Table) -> None:
         if not name:
             continue
         if name in t.positions:
-            t.out.add("E-COLUMN-DUPLICATE", f"{t.sheet.name}!{col_letter(i)}1", h, column=name)
+            t.out.found("E-COLUMN-DUPLICATE", Location(t.sheet.name, 1, i), h, column=name)
             continue
         t.positions[name] = i
 
@@ -272,16 +258,16 @@ def _unknown_year_columns(t: _Table, expected: set[str], fiscal_year: int) -> No
         year = fiscal.header_year(name) if name not in expected else None
         if not year:
             continue
-        place = f"{t.sheet.name}!{col_letter(i)}1"
+        at = Location(t.sheet.name, 1, i)
         if year[1] in past and year[0] >= fiscal_year:
-            t.out.add("E-ACTUAL-FUTURE", place, name, column=name, year=fiscal.label(year[0]), family=year[1])
+            t.out.found("E-ACTUAL-FUTURE", at, name, column=name, year=fiscal.label(year[0]), family=year[1])
         else:
-            t.out.add("E-COLUMN-YEAR", place, name, column=name)
+            t.out.found("E-COLUMN-YEAR", at, name, column=name)
 
 
 def _read_rows(t: _Table, read: list[Column], settings: Settings) -> list[Record]:
     """Every filled row below the headers as a Record of the `read` columns."""
-    columns = {c.header: col_letter(t.positions[c.header]) for c in read}
+    columns = {c.header: t.positions[c.header] for c in read}
     records: list[Record] = []
     required = sum(1 for c in t.sheet.columns if c.required)
     for r, row in enumerate(t.raw.rows[1:], start=2):
@@ -291,12 +277,12 @@ def _read_rows(t: _Table, read: list[Column], settings: Settings) -> list[Record
         if len(filled) == 1 and required > 1:
             # A note typed under the table (「※R5は速報値」) or a row begun and left: one
             # finding at the cell, not one per blank required cell.
-            t.out.add("E-NOTE-ROW", f"{t.sheet.name}!{col_letter(filled[0])}{r}", row[filled[0]])
+            t.out.found("E-NOTE-ROW", Location(t.sheet.name, r, filled[0]), row[filled[0]])
             continue
         values = _read_row(t, r, row, read, settings)
         for c in read:
             if c.required_unless and values.get(c.header) is None and not values.get(c.required_unless):
-                t.out.add("E-REQUIRED", f"{t.sheet.name}!{columns[c.header]}{r}", "", column=c.header)
+                t.out.found("E-REQUIRED", Location(t.sheet.name, r, columns[c.header]), "", column=c.header)
         records.append(Record(values, Origin(t.sheet.name, r, columns)))
     return records
 
@@ -306,15 +292,14 @@ def _read_row(t: _Table, r: int, row: list, read: list[Column], settings: Settin
     values: dict[str, object] = {}
     for c in read:
         i = t.positions[c.header]
-        place = f"{t.sheet.name}!{col_letter(i)}{r}"
         value = _as_seen(t.book, t.sheet.name, r, i, c, row[i] if i < len(row) else "")
         values[c.header] = None
-        if not _check_formula(t.book, t.sheet.name, r, i, place, t.out, value):
+        if not _check_formula(t.book, t.sheet.name, r, i, t.out, value):
             continue
         try:
             values[c.header] = _convert(c, value, settings)
         except CellError as exc:
-            t.out.add(exc.code, place, value, **exc.params)
+            t.out.found(exc.code, Location(t.sheet.name, r, i), value, **exc.params)
     return values
 
 
@@ -337,7 +322,7 @@ def _schema_findings(t: _Table, records: list[Record]) -> None:
     )
     for row_no, header, code in run_schema(t.sheet, frame):
         value = t.raw.value(row_no, t.positions[header])
-        t.out.add(code, f"{t.sheet.name}!{col_letter(t.positions[header])}{row_no}", value, column=header)
+        t.out.found(code, Location(t.sheet.name, row_no, t.positions[header]), value, column=header)
 
 
 def _s(v: object) -> str:
@@ -444,7 +429,7 @@ def _years_fit(book: RawBook, kv: dict[str, object], out: _Collector, settings: 
     fy, period = kv["fiscal_year"], kv["plan_period"]
     if not period.evaluable(fy):
         code = "E-PLAN-OPEN" if period.end is None else "E-YEAR-OUTSIDE-PLAN"
-        out.add(code, str(kv["@plan_period"]), fiscal.period_label(period.start, period.end))
+        out.found(code, kv["@plan_period"], fiscal.period_label(period.start, period.end))
         return False
     columns_year = _year_of_columns(book, fy, period)
     if columns_year == fy:
@@ -453,7 +438,7 @@ def _years_fit(book: RawBook, kv: dict[str, object], out: _Collector, settings: 
     wrong = [c for h, c in _year_columns(columns_year, period).items() if h not in expected]
     present = _headers_in(book)
     header = min((c for c in wrong if c.header in present), key=_by_field).header
-    out.add("E-YEAR-COLUMNS", str(kv["@fiscal_year"]), kv["#fiscal_year"],
+    out.found("E-YEAR-COLUMNS", kv["@fiscal_year"], kv["#fiscal_year"],
             item=contract.header(contract.keyvalue_sheet()[0], "fiscal_year"),
             found=fiscal.label(columns_year), header=header)
     _read_tables(book, out, settings, columns_year, period)
@@ -465,7 +450,7 @@ def load(book: RawBook, settings: Settings) -> Loaded:
     too broken to build one) and every finding at its place."""
     out = _Collector()
     for name, real in book.renamed.items():
-        out.add("W-SHEET-NAME", name, real, sheet=name, found=real)
+        out.found("W-SHEET-NAME", Location(name), real, sheet=name, found=real)
     kv = _read_keyvalue(book, out, settings)
     if not kv or "fiscal_year" not in kv or "plan_period" not in kv:
         return Loaded(None, out.items)

@@ -1,8 +1,8 @@
 """pandera schemas for the input sheets, built from the contract (schemas/input.yaml).
 
 The contract is the data; this module only says how each of its column properties maps
-onto a pandera check, and how pandera's failure cases map back onto one finding per cell.
-Checks that look across rows of other sheets live in checks.py."""
+onto a pandera check, and how pandera's failure cases map back onto findings at cells.
+Checks that look across rows of other sheets live in crosschecks.py."""
 
 from __future__ import annotations
 
@@ -96,7 +96,8 @@ def _build_schema(sheet: Sheet) -> pa.DataFrameSchema:
 
 
 def run_schema(sheet: Sheet, frame: pd.DataFrame) -> list[tuple[int, str, str]]:
-    """(Excel row, header, code) for every failing cell, one entry per cell."""
+    """(Excel row, header, code) for every failure pandera reports, in its order; a cell
+    may fail more than one check (the loader's Findings keep the first)."""
     import pandas as pd
     import pandera.pandas as pa
 
@@ -105,12 +106,11 @@ def run_schema(sheet: Sheet, frame: pd.DataFrame) -> list[tuple[int, str, str]]:
     try:
         build_schema(sheet).validate(frame, lazy=True)
     except pa.errors.SchemaErrors as exc:
-        out: dict[tuple[int, str], str] = {}
-        cases = exc.failure_cases
-        for rec in cases.itertuples(index=False):
+        out: list[tuple[int, str, str]] = []
+        for rec in exc.failure_cases.itertuples(index=False):
             code = next((c for k, c in _CODES.items() if str(rec.check).startswith(k)), None)
             if code is None or rec.index is None or pd.isna(rec.index):
                 continue
-            out.setdefault((int(rec.index), str(rec.column)), code)
-        return [(row, header, code) for (row, header), code in out.items()]
+            out.append((int(rec.index), str(rec.column), code))
+        return out
     return []

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from chosho_xlsx.batch.pipeline import Checked, read_input
-from chosho_xlsx.common.addresses import col_index
+from chosho_xlsx.common.addresses import cell_ref
 from chosho_xlsx.contract.parsers import is_blank
 from chosho_xlsx.contract.spec import Column, keyvalue_sheet
 from chosho_xlsx.domain.model import Chosho
@@ -76,15 +76,13 @@ def open_checked(source: str | os.PathLike | bytes, settings, name: str | None =
     by the temporary file bytes are read from). Returns the validation, the book and
     whether it was a 調書 (see read_source)."""
     from chosho_xlsx.batch.pipeline import check_book
-    from chosho_xlsx.contract.findings import Finding, UnreadableFile
+    from chosho_xlsx.contract.findings import UnreadableFile
 
     label = name or ("input.xlsx" if isinstance(source, bytes | bytearray) else str(source))
     try:
         book, built = read_source(source, label, chosho)
     except UnreadableFile as exc:
-        f = exc.finding
-        return Checked(label, [Finding(f.code, label, f.value, {**f.params, "path": label})], None,
-                       unreadable=True), None, False
+        return Checked(label, [exc.finding.named(label)], None, unreadable=True), None, False
     return check_book(book, settings), book, built
 
 
@@ -159,11 +157,11 @@ def source_rows(book: RawBook, chosho: Chosho) -> dict[str, list[SourceRow]]:
     columns = _columns(chosho)
     for origin, number in sorted(records, key=lambda r: (r[0].sheet, r[0].row)):
         sheet = book.sheets[origin.sheet]
-        cols = {h: col_index(c) for h, c in origin.columns.items()}
+        cols = origin.columns
         out.setdefault(origin.sheet, []).append(SourceRow(
             {h: _seen(book, origin.sheet, origin.row, i, columns[origin.sheet].get(h), sheet.value(origin.row, i))
              for h, i in cols.items()},
-            {h: f"{c}{origin.row}" for h, c in origin.columns.items()},
+            {h: cell_ref(origin.row, i) for h, i in cols.items()},
             number,
             frozenset(h for h, i in cols.items() if (origin.sheet, origin.row, i) in book.marked),
         ))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from chosho_xlsx.common.addresses import place
 from chosho_xlsx.domain.quantity import EMPTY, Quantity
 from chosho_xlsx.domain.vocabulary import DASH, Direction, Status
 
@@ -23,16 +24,17 @@ def item_mark(n: int) -> str:
 
 @dataclass(frozen=True)
 class Origin:
-    """Where a record was read: its sheet, its row, and the column letter of each field."""
+    """Where a record was read: its sheet, its row (1-based) and the column index of each
+    field (0-based, common/addresses)."""
 
     sheet: str
     row: int
-    columns: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+    columns: dict[str, int] = field(default_factory=dict, compare=False, hash=False)
 
     def cell(self, field_name: str | None = None) -> str:
         """「指標!H7」 for a field, 「指標!7」 (the row) when the field has no column."""
-        col = self.columns.get(field_name or "", "")
-        return f"{self.sheet}!{col}{self.row}" if col else f"{self.sheet}!{self.row}"
+        col = self.columns.get(field_name or "")
+        return f"{self.sheet}!{self.row}" if col is None else place(self.sheet, self.row, col)
 
 
 NOWHERE = Origin("", 0)

@@ -60,7 +60,7 @@ def examine(path: str, name: str) -> Examined:
     findings = []
     for f in checked.findings:
         if f.about_file:
-            f = Finding(f.code, name, f.value, {**f.params, "path": name})
+            f = f.named(name)
         findings.append(finding_dict(checked, f, "ja"))
     named = None
     if checked.report is not None:
@@ -103,5 +103,5 @@ def examine_upload(path: os.PathLike, name: str) -> Examined:
         with _lock:
             if _pool is pool:
                 _pool = _new_pool()
-        finding = Finding("E-FILE-CORRUPT", name, params={"path": name, "reason": "worker died"})
+        finding = Finding.about("E-FILE-CORRUPT", name, reason="worker died")
         return Examined([finding.as_dict("ja")], unreadable=True)
