@@ -225,7 +225,7 @@ def _roll_keyvalues(sources: list[SourceRow], n: int, result: Rollover) -> list[
         value = fiscal.label(n) if key == year else src.values[KV_VALUE]
         out.append({KV_ITEM: key, KV_VALUE: value})
         if key != year and not is_blank(value):
-            result.carried.append(Carried(KV_SHEET, f"B{2 + kv_keys.index(key)}", src.cells[KV_VALUE], key, value))
+            result.carried.append(Carried(KV_SHEET, cell_ref(2 + kv_keys.index(key), 1), src.cells[KV_VALUE], key, value))
     return out
 
 

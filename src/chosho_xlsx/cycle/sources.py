@@ -98,7 +98,7 @@ def _keyvalue_rows(book: RawBook) -> list[SourceRow]:
     for r, row in enumerate(kv.rows[1:] if kv else [], start=2):
         if row and not is_blank(row[0]):
             items.append(SourceRow({KV_ITEM: str(row[0]).strip(), KV_VALUE: _plain(row[1] if len(row) > 1 else "")},
-                                   {KV_ITEM: f"A{r}", KV_VALUE: f"B{r}"}))
+                                   {KV_ITEM: cell_ref(r, 0), KV_VALUE: cell_ref(r, 1)}))
     return items
 
 
