@@ -1,2 +1,3 @@
 """Small things every stage shares, each in one place: where the data files are
-(resources), and cell addresses — column letters, 「H7」, 「指標!H7」 (addresses)."""
+(resources), how typed text is folded for comparing (text), and cell addresses —
+column letters, 「H7」, 「指標!H7」 (addresses)."""
