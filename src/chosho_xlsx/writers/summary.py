@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from chosho_xlsx.contract.parsers import cell_text
@@ -217,31 +218,31 @@ class _Grid:
     top: int = 0  # group header row
     head: int = 1  # column header row
 
-    @property
+    @cached_property
     def heads(self) -> list[str]:
         return [c[1] for c in self.cols]
 
-    @property
+    @cached_property
     def widths(self) -> list[float]:
         return [c[2] for c in self.cols]
 
-    @property
+    @cached_property
     def first_num(self) -> int:  # the first counted column (the first status)
         return self.heads.index(STATUS_HEADS[0])
 
-    @property
+    @cached_property
     def last_num(self) -> int:  # the last counted column
         return self.heads.index("事業数")
 
-    @property
+    @cached_property
     def first(self) -> int:
         return self.head + 1
 
-    @property
+    @cached_property
     def last(self) -> int:
         return self.head + len(self.rows)
 
-    @property
+    @cached_property
     def total_row(self) -> int:
         return self.last + 1
 
@@ -250,20 +251,21 @@ class _Book:
     """The workbook being written with its formats; department text written as text."""
 
     def __init__(self, wb):
+        from xlsxwriter.utility import xl_rowcol_to_cell  # imported here, once per workbook
+
         self.wb = wb
         self.F = {name: wb.add_format(props) for name, props in _STYLES.items()}
         self._quoted: dict[str, object] = {}
+        self._cell = xl_rowcol_to_cell
 
     def text(self, ws, r: int, c: int, value: str, style: str = "text") -> None:
         """Department text as text; with the quote prefix where it needs one."""
-        from xlsxwriter.utility import xl_rowcol_to_cell
-
         fmt = self.F[style]
         if needs_quote(value):
             if style not in self._quoted:
                 self._quoted[style] = self.wb.add_format({**_STYLES[style], "quote_prefix": True})
             fmt = self._quoted[style]
-        ws.write_string(r, c, cell_text(value, f"{SHEET}!{xl_rowcol_to_cell(r, c)}"), fmt)
+        ws.write_string(r, c, cell_text(value, f"{SHEET}!{self._cell(r, c)}"), fmt)
 
 
 def write_summary(lines: list[Line], path: str | Path, settings: Settings) -> None:
