@@ -8,15 +8,49 @@ from __future__ import annotations
 
 import contextlib
 import sys
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from typer.core import TyperGroup
 
-EXIT_OK, EXIT_CONTENT, EXIT_UNREADABLE = 0, 1, 2
+from chosho_xlsx.common.errors import (
+    EXIT_CONTENT,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_UNREADABLE,
+    ChoshoError,
+)
+
+_LANG: ContextVar[str] = ContextVar("lang")  # the command's --lang, for _Commands
+
+
+class _Commands(TyperGroup):
+    """Every command's ChoshoError is caught here, once: the findings of the validation
+    result it carries, its one sentence, its exit code; never a traceback."""
+
+    def invoke(self, ctx):
+        token = _LANG.set("ja")
+        try:
+            return super().invoke(ctx)
+        except ChoshoError as exc:
+            lang = _LANG.get()
+            if exc.checked is not None:
+                from chosho_xlsx.batch.display import print_findings
+
+                print_findings([exc.checked], lang)
+            message = exc.message(lang)
+            if message:
+                raise fail(message, exc.exit_code) from None
+            raise typer.Exit(exc.exit_code) from None
+        finally:
+            _LANG.reset(token)
+
 
 app = typer.Typer(
     name="chosho-xlsx",
+    cls=_Commands,
     help="事業群評価調書を部局の入力ブックから作成します。 / Build 事業群評価調書 from department workbooks.",
     no_args_is_help=True,
     add_completion=False,
@@ -31,7 +65,7 @@ def _version(value: bool) -> None:
         from importlib.metadata import version
 
         typer.echo(f"chosho-xlsx {version('chosho-xlsx')}")
-        raise typer.Exit(0)
+        raise typer.Exit(EXIT_OK)
 
 
 @app.callback()
@@ -62,14 +96,10 @@ def fail(message: str, code: int = EXIT_UNREADABLE) -> typer.Exit:
     return typer.Exit(code)
 
 
-def load_settings_or_exit(rules: Path | None, lang: str):
-    from chosho_xlsx.domain.settings import SettingsError, load_settings
+def _settings(rules: Path | None):
+    from chosho_xlsx.domain.settings import load_settings
 
-    try:
-        return load_settings(rules)
-    except SettingsError as exc:
-        prefix = "規則設定ファイルを読めません" if lang == "ja" else "Cannot read the rules file"
-        raise fail(f"{prefix}: {exc}") from None
+    return load_settings(rules)  # a SettingsError is one sentence (_Commands)
 
 
 def year_and_plan_or_exit(year_text: str, plan_text: str):
@@ -164,6 +194,7 @@ def example(
 def _lang_or_exit(lang: str) -> str:
     if lang not in ("ja", "en"):
         raise fail(f"--lang は ja か en です / --lang takes ja or en: {lang!r}")
+    _LANG.set(lang)
     return lang
 
 
@@ -212,7 +243,7 @@ def validate(
     lang = _lang_or_exit(lang)
     if fmt not in ("text", "json"):
         raise fail(f"--format は text か json です / --format takes text or json: {fmt!r}")
-    settings = load_settings_or_exit(rules, lang)
+    settings = _settings(rules)
     results = _check_inputs(files, settings)
     from chosho_xlsx.batch.display import findings_json, print_findings
 
@@ -300,9 +331,9 @@ def build(
     some not built (contract broken, duplicate 施策), 2 読めない入力・書き出せない出力 / unreadable
     input or unwritable output."""
     lang = _lang_or_exit(lang)
-    settings = load_settings_or_exit(rules, lang)
+    settings = _settings(rules)
     if files:
-        from chosho_xlsx.batch.build import build_command
+        from chosho_xlsx.batch.console import build_command
 
         raise typer.Exit(build_command(files, output, settings, jobs, json_path, lang))
     results = _check_inputs([], settings, use_example=True)
@@ -352,8 +383,7 @@ def preview(
     paths = expand(files)
     if not paths:
         raise fail("入力ファイルがありません / no input workbooks found")
-    with _rendering(lang):
-        results = preview_many(paths, output, png=png, dpi=dpi)
+    results = preview_many(paths, output, png=png, dpi=dpi)
     for result in results:
         for path in result.paths:
             typer.echo(visible(str(path)))
@@ -384,41 +414,21 @@ def publish(
     an input breaks the contract or a 施策 is there twice, 2 読めない入力・LibreOffice が
     ない・書き出せない / unreadable input, no LibreOffice, cannot write."""
     lang = _lang_or_exit(lang)
-    settings = load_settings_or_exit(rules, lang)
+    settings = _settings(rules)
     from chosho_xlsx.batch.display import visible
-    from chosho_xlsx.render.publish import PublishError
     from chosho_xlsx.render.publish import publish as make_book
 
-    try:
-        with _rendering(lang), _writing(output):
-            result = make_book(files, output, settings, pdfa=pdfa, jobs=jobs)
-    except PublishError as exc:
-        raise fail(exc.message(lang), exc.code) from None
+    with _writing(output):
+        result = make_book(files, output, settings, pdfa=pdfa, jobs=jobs)
     if result.book is None:
         from rich.console import Console
 
-        from chosho_xlsx.batch.build import print_table
+        from chosho_xlsx.batch.console import print_table
 
         print_table(result.batch, lang, Console(stderr=True, highlight=False, width=1000))
         raise fail("作成できない入力があるため PDF は書きませんでした / no book written: "
                    "some inputs could not be built", result.batch.exit_code)
     typer.echo(visible(str(result.book)))
-
-
-@contextlib.contextmanager
-def _rendering(lang: str):
-    """What LibreOffice or an input can go wrong with is one sentence and exit 2."""
-    from chosho_xlsx.contract.findings import UnreadableFile
-    from chosho_xlsx.render.libreoffice import LibreOfficeError, LibreOfficeMissing
-
-    try:
-        yield
-    except UnreadableFile as exc:
-        raise fail(exc.finding.message(lang)) from None
-    except LibreOfficeMissing as exc:
-        raise fail(exc.message(lang)) from None
-    except LibreOfficeError as exc:
-        raise fail(str(exc)) from None
 
 
 def _refuse_output(output: Path, inputs: list[Path], force: bool, lang: str) -> None:
@@ -449,7 +459,7 @@ def rollover(
     breaks the contract or its year is the plan's last, 2 読めない・使い方の誤り・出力が既にある /
     unreadable, misuse, output exists."""
     lang = _lang_or_exit(lang)
-    settings = load_settings_or_exit(rules, lang)
+    settings = _settings(rules)
     to_year = None
     if to is not None:
         from chosho_xlsx.domain import fiscal
@@ -461,24 +471,10 @@ def rollover(
         if to_year is None:
             raise fail(f"--to: 年度を読めません（例: R7） / not a fiscal year (e.g. R7): {to!r}")
     _refuse_output(output, [last], force, lang)
-    from chosho_xlsx.batch.display import print_findings
-    from chosho_xlsx.cycle.rollover import (
-        RolloverError,
-        RolloverRefused,
-        rollover_file,
-        write_rollover,
-    )
+    from chosho_xlsx.cycle.rollover import rollover_file, write_rollover
     from chosho_xlsx.cycle.text import text
 
-    try:
-        result = rollover_file(last, settings, to_year)
-    except RolloverRefused as exc:
-        print_findings([exc.checked], lang)
-        if not exc.checked.unreadable:
-            typer.echo(text("rollover.refused", lang, path=last), err=True)
-        raise typer.Exit(exc.exit) from None
-    except RolloverError as exc:
-        raise fail(exc.message(lang), exc.exit) from None
+    result = rollover_file(last, settings, to_year)  # RolloverRefused, RolloverError: _Commands
     with _writing(output):
         write_rollover(result, output)
     if as_json:
@@ -512,28 +508,13 @@ def diff(
     lang = _lang_or_exit(lang)
     if fmt not in ("text", "json"):
         raise fail(f"--format は text か json です / --format takes text or json: {fmt!r}")
-    settings = load_settings_or_exit(rules, lang)
+    settings = _settings(rules)
     if xlsx is not None:
         _refuse_output(xlsx, [old, new], force, lang)
-    from chosho_xlsx.batch.display import print_findings
-    from chosho_xlsx.cycle.diff import (
-        DiffRefused,
-        diff_reports,
-        open_report,
-        print_changes,
-        write_changes_xlsx,
-    )
+    from chosho_xlsx.cycle.diff import diff_reports, open_report, print_changes, write_changes_xlsx
     from chosho_xlsx.cycle.text import text
 
-    opened = []
-    for path in (old, new):
-        try:
-            opened.append(open_report(path, settings))
-        except DiffRefused as exc:
-            print_findings([exc.checked], lang)
-            if not exc.checked.unreadable:
-                typer.echo(text("diff.refused", lang, path=path), err=True)
-            raise typer.Exit(exc.exit) from None
+    opened = [open_report(path, settings) for path in (old, new)]  # DiffRefused: _Commands
     for _, _, checked in opened:
         if checked.errors:
             typer.echo(text("diff.has-errors", lang, path=checked.source, errors=len(checked.errors)), err=True)
@@ -562,7 +543,7 @@ def main() -> None:
     try:
         app()
     except KeyboardInterrupt:
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from chosho_xlsx.batch import leftovers
+from chosho_xlsx.common.errors import EXIT_CONTENT, EXIT_OK, EXIT_UNREADABLE
 from chosho_xlsx.common.text import squeezed
 from chosho_xlsx.contract.findings import Finding, Verdict
 from chosho_xlsx.contract.parsers import TextTooLong
@@ -34,7 +35,6 @@ from chosho_xlsx.domain.settings import Settings
 from chosho_xlsx.writers.outputs import (
     MANIFEST,
     file_ids,
-    json_refusal,
     read_manifest,
     refusal,
     retire,
@@ -108,8 +108,8 @@ class Batch:
         """0 all built; 2 an input could not be read or an output written; else 1."""
         if (any(e.status in (UNREADABLE, NOT_WRITTEN) for e in self.entries) or self.summary_error
                 or self.manifest_error):
-            return 2
-        return 1 if self.failed else 0
+            return EXIT_UNREADABLE
+        return EXIT_CONTENT if self.failed else EXIT_OK
 
 
 # ---- the worker -------------------------------------------------------------------------
@@ -272,6 +272,69 @@ class _Worker:
         self.conn.close()
 
 
+class _Forked:
+    """The workers of _run_forked: idle ones, busy ones (by their end of the pipe), and
+    the Outcomes so far. A worker that dies or runs out of time is replaced while inputs
+    are left in `queue`."""
+
+    def __init__(self, ctx, jobs: int, limit: float, on_done) -> None:
+        self.ctx, self.limit, self.on_done = ctx, limit, on_done
+        self.idle = [_Worker(ctx) for _ in range(jobs)]
+        self.busy: dict = {}
+        self.results: dict[int, Outcome] = {}
+
+    def _finish(self, w: _Worker, outcome: Outcome) -> None:
+        self.results[outcome.index] = outcome
+        w.task = None
+        self.on_done(outcome)
+
+    def _replace(self, w: _Worker, queue: list) -> None:
+        w.stop()
+        if queue:
+            self.idle.append(_Worker(self.ctx))
+
+    def feed(self, queue: list) -> None:
+        while queue and self.idle:
+            w = self.idle.pop()
+            w.task, w.deadline = queue.pop(0), time.monotonic() + self.limit
+            w.conn.send(w.task)
+            self.busy[w.conn] = w
+
+    def receive(self, queue: list) -> None:
+        """The Outcomes that arrive before the soonest deadline."""
+        from multiprocessing.connection import wait
+
+        soonest = min(w.deadline for w in self.busy.values())
+        for conn in wait(list(self.busy), timeout=max(0.0, soonest - time.monotonic())):
+            w = self.busy.pop(conn)
+            task = w.task
+            try:
+                self._finish(w, conn.recv())
+                self.idle.append(w)
+            except (EOFError, OSError):  # it died without a word
+                w.process.join()
+                self._finish(w, _crashed(task[0], task[1], ChildProcessError(
+                    f"the worker stopped (exit code {w.process.exitcode})")))
+                self._replace(w, queue)
+
+    def expire(self, queue: list) -> None:
+        now = time.monotonic()
+        for conn, w in list(self.busy.items()):
+            if now >= w.deadline:
+                del self.busy[conn]
+                self._finish(w, _timed_out(w.task, self.limit))
+                self._replace(w, queue)
+
+    def close(self) -> None:
+        """Done, or an interrupt: no worker outlives the batch."""
+        for w in self.idle:
+            with contextlib.suppress(OSError):
+                w.conn.send(None)
+        for w in [*self.idle, *self.busy.values()]:
+            w.process.join(timeout=5)
+            w.stop()
+
+
 def _run_forked(order: list[tuple[int, str, str, bool]], settings: Settings, jobs: int,
                 on_done, on_start) -> dict[int, Outcome]:
     """`jobs` forked worker processes, each input's work limited to
@@ -281,65 +344,26 @@ def _run_forked(order: list[tuple[int, str, str, bool]], settings: Settings, job
     Forked from this process with the modules a worker needs already imported, each
     starts warm; workers are reused, so an input costs a message, not a fork."""
     import multiprocessing
-    from multiprocessing.connection import wait
 
     from chosho_xlsx.writers import (
         summary,  # noqa: F401  (warm for fork)
     )
     from chosho_xlsx.writers.layout import workbook  # noqa: F401  (layout's package imports it lazily)
 
-    ctx = multiprocessing.get_context("fork")
     _init(settings)
-    limit = settings.limits.seconds_per_file
     queue = list(order)
-    idle = [_Worker(ctx) for _ in range(min(jobs, len(queue)))]
-    busy: dict = {}  # a worker's end of the pipe → the worker
-    results: dict[int, Outcome] = {}
-
-    def finish(w: _Worker, outcome: Outcome) -> None:
-        results[outcome.index] = outcome
-        w.task = None
-        on_done(outcome)
-
+    workers = _Forked(multiprocessing.get_context("fork"), min(jobs, len(queue)),
+                      settings.limits.seconds_per_file, on_done)
     try:
         if on_start:
             on_start()
-        while queue or busy:
-            while queue and idle:
-                w = idle.pop()
-                w.task, w.deadline = queue.pop(0), time.monotonic() + limit
-                w.conn.send(w.task)
-                busy[w.conn] = w
-            soonest = min(w.deadline for w in busy.values())
-            for conn in wait(list(busy), timeout=max(0.0, soonest - time.monotonic())):
-                w = busy.pop(conn)
-                task = w.task
-                try:
-                    finish(w, conn.recv())
-                    idle.append(w)
-                except (EOFError, OSError):  # it died without a word
-                    w.process.join()
-                    finish(w, _crashed(task[0], task[1], ChildProcessError(
-                        f"the worker stopped (exit code {w.process.exitcode})")))
-                    w.stop()
-                    if queue:
-                        idle.append(_Worker(ctx))
-            now = time.monotonic()
-            for conn, w in list(busy.items()):
-                if now >= w.deadline:
-                    del busy[conn]
-                    w.stop()
-                    finish(w, _timed_out(w.task, limit))
-                    if queue:
-                        idle.append(_Worker(ctx))
-    finally:  # done, or an interrupt: no worker outlives the batch
-        for w in idle:
-            with contextlib.suppress(OSError):
-                w.conn.send(None)
-        for w in [*idle, *busy.values()]:
-            w.process.join(timeout=5)
-            w.stop()
-    return results
+        while queue or workers.busy:
+            workers.feed(queue)
+            workers.receive(queue)
+            workers.expire(queue)
+    finally:
+        workers.close()
+    return workers.results
 
 
 def _decide(outcomes: list[Outcome]) -> list[Entry]:
@@ -501,133 +525,3 @@ def inputs(files: list[Path], out: Path | None = None) -> list[Path]:
 
     named = {real(f) for f in files if not f.is_dir()}
     return [p for p in expand(files) if real(p) in named or not ours(p)]
-
-
-# ---- the terminal -----------------------------------------------------------------------
-
-_TEXT = {
-    "ja": {
-        "progress": "調書を作成中",
-        "input": "入力", "result": "結果", "detail": "調書 / 理由",
-        "done": "{built}件の調書を作成、{failed}件は作成できませんでした（{seconds:.1f}秒）。",
-        "summary": "一覧: {path}",
-        "summary_error": "一覧を書き出せません: {error}",
-        "retired": "前回作成され、今回は作成されなかった調書を削除しました: {names}",
-        "manifest_error": "作成したファイルの一覧（{manifest}）を書き出せません: {error}",
-    },
-    "en": {
-        "progress": "building",
-        "input": "Input", "result": "Result", "detail": "調書 / reason",
-        "done": "{built} 調書 built, {failed} not built ({seconds:.1f} s).",
-        "summary": "summary: {path}",
-        "summary_error": "cannot write the summary: {error}",
-        "retired": "removed what the earlier run wrote and this one did not: {names}",
-        "manifest_error": "cannot write the list of files written ({manifest}): {error}",
-    },
-}
-_STATUS_EN = {PASSED: "built", FAILED: "invalid", UNREADABLE: "unreadable",
-              DUPLICATE: "duplicate", NOT_WRITTEN: "not written"}
-
-
-def status_text(entry: Entry, lang: str) -> str:
-    if lang == "ja":
-        return "作成" if entry.built else entry.status
-    return _STATUS_EN[entry.status]
-
-
-def print_table(batch: Batch, lang: str, console) -> None:
-    from rich.table import Table
-    from rich.text import Text
-
-    from chosho_xlsx.batch.display import visible
-
-    t = _TEXT[lang]
-    table = Table(show_lines=False, expand=False)
-    table.add_column(t["input"], overflow="fold")
-    table.add_column(t["result"], no_wrap=True)
-    table.add_column(t["detail"], overflow="fold")
-    for e in batch.entries:
-        style = "green" if e.built else "red"
-        detail = e.path.name if e.path else reason(e, lang)
-        table.add_row(Text(visible(e.outcome.source)), Text(status_text(e, lang), style), Text(visible(detail)))
-    console.print(table)
-    console.print(Text(t["done"].format(built=len(batch.built), failed=len(batch.failed),
-                                        seconds=batch.seconds)))
-    if batch.summary:
-        console.print(Text(visible(t["summary"].format(path=batch.summary))))
-    if batch.summary_error:
-        console.print(Text(visible(t["summary_error"].format(error=batch.summary_error)), "red"))
-    if batch.retired:
-        console.print(Text(visible(t["retired"].format(names=", ".join(p.name for p in batch.retired)))))
-    if batch.manifest_error:
-        console.print(Text(visible(t["manifest_error"].format(manifest=MANIFEST, error=batch.manifest_error)),
-                           "red"))
-
-
-def build_command(files: list[Path], out: Path, settings: Settings, jobs: int | None,
-                  json_path: str | None, lang: str) -> int:
-    """`chosho-xlsx build FILE… -o OUT`: the batch, its progress, its table; the exit code."""
-    from rich.console import Console
-
-    from chosho_xlsx.batch.display import cannot_write
-
-    paths = inputs(files, out)
-    if not paths:
-        print("入力ファイルがありません / no input workbooks found", file=sys.stderr)
-        return 2
-    why = json_refusal(json_path, file_ids(paths))
-    if why:
-        print(why, file=sys.stderr)
-        return 2
-    to_stdout = json_path != "-"
-    console = Console(highlight=False, stderr=not to_stdout)
-    if not console.is_terminal:  # piped or saved: one line per input, nothing folded
-        console = Console(highlight=False, stderr=not to_stdout, width=1000)
-    err = Console(stderr=True, highlight=False)
-    progress = None
-    if len(paths) > 1 and err.is_terminal:
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeRemainingColumn,
-        )
-
-        # No refresh thread: workers are forked while the bar shows (see _run_all).
-        progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                            TimeRemainingColumn(), console=err, transient=True, auto_refresh=False)
-    try:
-        if progress is not None:
-            task = progress.add_task(_TEXT[lang]["progress"], total=len(paths))
-            try:
-                batch = run(paths, out, settings, jobs, want_data=bool(json_path),
-                            on_done=lambda o: progress.update(task, advance=1, refresh=True),
-                            on_start=progress.start, lang=lang)
-            finally:
-                progress.stop()
-        else:
-            batch = run(paths, out, settings, jobs, want_data=bool(json_path), lang=lang)
-    except OSError as exc:
-        print(cannot_write(out, exc), file=sys.stderr)
-        return 2
-
-    bad = [e for e in batch.entries if e.outcome.unreadable or e.outcome.errors]  # duplicates too
-    if bad:
-        from chosho_xlsx.batch.display import print_findings
-        from chosho_xlsx.batch.pipeline import Checked
-
-        checked = [Checked(e.outcome.source, e.outcome.findings, None, e.outcome.unreadable) for e in bad]
-        with contextlib.redirect_stdout(sys.stdout if to_stdout else sys.stderr):
-            print_findings(checked, lang)
-    print_table(batch, lang, console)
-
-    if json_path:
-        from chosho_xlsx.writers.export import emit
-
-        try:  # one shape always: no report built is an empty list
-            emit([e.outcome.data for e in batch.built if e.outcome.data is not None], json_path)
-        except OSError as exc:
-            print(cannot_write(json_path, exc), file=sys.stderr)
-            return 2
-    return batch.exit_code

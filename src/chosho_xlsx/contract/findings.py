@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 
 from chosho_xlsx.common import addresses
+from chosho_xlsx.common.errors import IntakeError
 from chosho_xlsx.common.resources import data_file, load_yaml
 
 ERROR = "error"
@@ -198,9 +199,12 @@ class Verdict:
         return not self.unreadable and not self.errors
 
 
-class UnreadableFile(Exception):
+class UnreadableFile(IntakeError):
     """The file cannot be read safely: exit 2, one clear sentence, no traceback."""
 
     def __init__(self, code: str, path: str, **params: object):
         super().__init__(code)
         self.finding = Finding.about(code, path, **params)
+
+    def message(self, lang: str = "ja") -> str:
+        return self.finding.message(lang)

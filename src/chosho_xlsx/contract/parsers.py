@@ -7,6 +7,7 @@ import datetime as dt
 import re
 from decimal import Decimal
 
+from chosho_xlsx.common.errors import WriterError
 from chosho_xlsx.common.text import folded, is_blank, squeezed
 from chosho_xlsx.domain import fiscal
 from chosho_xlsx.domain.model import GROUP_MARKS, ITEM_MARKS
@@ -74,7 +75,7 @@ def preview(text: str, length: int = 100) -> str:
     return text if len(text) <= length else text[:length] + "…"
 
 
-class TextTooLong(ValueError):
+class TextTooLong(WriterError, ValueError):
     """A text for a cell we write is longer than a cell holds."""
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from chosho_xlsx.contract.spec import header as _h
 from chosho_xlsx.contract.spec import keyvalue_keys, keyvalue_sheet
+from chosho_xlsx.cycle.sources import InputRefused
 from chosho_xlsx.domain import fiscal
 from chosho_xlsx.domain.model import Budget, Chosho, Origin, Project, Report
 from chosho_xlsx.domain.quantity import Quantity
@@ -391,14 +392,11 @@ def diff_reports(old: Report, new: Report, old_cells: dict[str, str] | None = No
 # ---------------------------------------------------------------------------- files
 
 
-class DiffRefused(Exception):
+class DiffRefused(InputRefused):
     """An input cannot be compared: unreadable (exit 2) or too broken to read its
     content (exit 1). `checked` says where."""
 
-    def __init__(self, checked):
-        super().__init__(checked.source)
-        self.checked = checked
-        self.exit = 2 if checked.unreadable else 1
+    sentence = "diff.refused"
 
 
 def open_report(source: str | os.PathLike | bytes, settings, name: str | None = None):

@@ -28,12 +28,14 @@ from pathlib import Path
 
 from chosho_xlsx.batch.pipeline import Checked, check_book
 from chosho_xlsx.common.addresses import cell_ref
+from chosho_xlsx.common.errors import CycleError
 from chosho_xlsx.contract import spec as contract
 from chosho_xlsx.contract.parsers import is_blank
 from chosho_xlsx.cycle.sources import (
     KV_ITEM,
     KV_SHEET,
     KV_VALUE,
+    InputRefused,
     SourceRow,
     open_checked,
     source_rows,
@@ -56,14 +58,14 @@ FROM_COLUMN = {contract.header("事業", "review_text"): contract.header("事業
 EMPTY_SHEETS = ("課題",)
 
 
-class RolloverError(Exception):
-    """The rollover cannot be made. `code` names the text in data/cycle.yaml; `exit`
-    is the CLI's exit code (1: the content does not allow it, 2: the command is misused)."""
+class RolloverError(CycleError):
+    """The rollover cannot be made. `code` names the text in data/cycle.yaml; `exit_code`
+    is the CLI's (1: the content does not allow it, 2: the command is misused)."""
 
     def __init__(self, code: str, exit_code: int, **params: object):
         super().__init__(code)
         self.code = code
-        self.exit = exit_code
+        self.exit_code = exit_code
         self.params = params
 
     def message(self, lang: str = "ja") -> str:
@@ -72,14 +74,11 @@ class RolloverError(Exception):
         return text(self.code, lang, **self.params)
 
 
-class RolloverRefused(Exception):
+class RolloverRefused(InputRefused):
     """The source workbook is unreadable (exit 2) or breaks the contract (exit 1): its
     validation result says where."""
 
-    def __init__(self, checked: Checked):
-        super().__init__(checked.source)
-        self.checked = checked
-        self.exit = 2 if checked.unreadable else 1
+    sentence = "rollover.refused"
 
 
 @dataclass(frozen=True)

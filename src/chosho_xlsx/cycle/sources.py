@@ -11,6 +11,7 @@ from pathlib import Path
 
 from chosho_xlsx.batch.pipeline import Checked, read_input
 from chosho_xlsx.common.addresses import cell_ref
+from chosho_xlsx.common.errors import EXIT_CONTENT, EXIT_UNREADABLE, CycleError
 from chosho_xlsx.contract.parsers import is_blank
 from chosho_xlsx.contract.spec import Column, keyvalue_sheet
 from chosho_xlsx.domain.model import Chosho
@@ -18,6 +19,24 @@ from chosho_xlsx.intake.reader import RawBook
 
 # the 調書 sheet and its two columns (項目, 値), as the contract names them
 KV_SHEET, KV_ITEM, KV_VALUE = keyvalue_sheet()
+
+
+class InputRefused(CycleError):
+    """An input rollover or diff cannot work from: unreadable (exit 2) or breaking the
+    contract (exit 1). `checked` says where (its findings are shown first); the sentence
+    after them, `sentence` in data/cycle.yaml, only when the file itself could be read."""
+
+    sentence = ""
+
+    def __init__(self, checked: Checked):
+        super().__init__(checked.source)
+        self.checked = checked
+        self.exit_code = EXIT_UNREADABLE if checked.unreadable else EXIT_CONTENT
+
+    def message(self, lang: str = "ja") -> str:
+        from chosho_xlsx.cycle.text import text
+
+        return "" if self.checked.unreadable else text(self.sentence, lang, path=self.checked.source)
 
 
 def read_source(source: str | os.PathLike | bytes, name: str | None = None,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_HALF_UP, Decimal
 from pathlib import Path
 
+from chosho_xlsx.common.errors import DomainError
 from chosho_xlsx.common.resources import read_yaml_mapping, schema_file
 from chosho_xlsx.contract.parsers import EXCEL_TEXT_MAX
 from chosho_xlsx.domain import fiscal
@@ -17,8 +18,12 @@ OPS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt,
 METRICS = ("budget_change", "lowest_rate")
 
 
-class SettingsError(ValueError):
+class SettingsError(DomainError, ValueError):
     """The rules file is missing or malformed."""
+
+    def message(self, lang: str = "ja") -> str:
+        prefix = "規則設定ファイルを読めません" if lang == "ja" else "Cannot read the rules file"
+        return f"{prefix}: {self}"
 
 
 @dataclass(frozen=True)

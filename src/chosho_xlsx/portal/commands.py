@@ -10,6 +10,8 @@ from typing import Annotated
 
 import typer
 
+from chosho_xlsx.common.errors import EXIT_CONTENT, EXIT_UNREADABLE
+
 DataOpt = Annotated[Path, typer.Option("--data", help="データフォルダ（既定: ./chosho-data） / data folder")]
 DEFAULT_DATA = Path("chosho-data")
 
@@ -25,12 +27,12 @@ def setup(data: Path) -> None:
     except ImportError:
         typer.echo("ポータルには追加の部品が必要です / the portal needs its extra: "
                    "pip install 'chosho-xlsx[portal]'", err=True)
-        raise typer.Exit(2) from None
+        raise typer.Exit(EXIT_UNREADABLE) from None
     try:
         data.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         typer.echo(f"データフォルダを作れません / cannot create {data}: {exc.strerror}", err=True)
-        raise typer.Exit(2) from None
+        raise typer.Exit(EXIT_UNREADABLE) from None
     django.setup()
     from django.core.management import call_command
 
@@ -77,7 +79,7 @@ def _password() -> str:
         return password
     if not sys.stdin.isatty():
         typer.echo("パスワードを CHOSHO_PASSWORD で渡してください / set CHOSHO_PASSWORD", err=True)
-        raise typer.Exit(2)
+        raise typer.Exit(EXIT_UNREADABLE)
     password = typer.prompt("パスワード / password", hide_input=True, confirmation_prompt=True)
     return password
 
@@ -92,10 +94,10 @@ def users_add(
     """利用者を追加します。パスワードは CHOSHO_PASSWORD か入力で。 / Add a user."""
     if role not in ("department", "planning"):
         typer.echo(f"--role は department か planning です / --role takes department or planning: {role!r}", err=True)
-        raise typer.Exit(2)
+        raise typer.Exit(EXIT_UNREADABLE)
     if role == "department" and not dept.strip():
         typer.echo("部局の利用者には --dept 課名 が必要です / a department user needs --dept", err=True)
-        raise typer.Exit(2)
+        raise typer.Exit(EXIT_UNREADABLE)
     setup(data)
     from django.contrib.auth import get_user_model
     from django.contrib.auth.password_validation import validate_password
@@ -107,13 +109,13 @@ def users_add(
     User = get_user_model()
     if User.objects.filter(username=name).exists():
         typer.echo(f"利用者 {name} はすでにいます / user {name} exists", err=True)
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_CONTENT)
     password = _password()
     try:
         validate_password(password, User(username=name))
     except ValidationError as exc:
         typer.echo("パスワードが弱すぎます / weak password: " + " ".join(exc.messages), err=True)
-        raise typer.Exit(1) from None
+        raise typer.Exit(EXIT_CONTENT) from None
     with transaction.atomic():
         user = User.objects.create_user(name, password=password)
         Profile.objects.create(user=user, role=role, section=dept.strip() if role == "department" else "")
@@ -144,7 +146,7 @@ def users_token(name: Annotated[str, typer.Argument(help="ログイン名 / logi
     profile = Profile.objects.filter(user__username=name).first()
     if profile is None:
         typer.echo(f"利用者 {name} はいません / no user {name}", err=True)
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_CONTENT)
     typer.echo(new_token(profile))
 
 
@@ -176,7 +178,7 @@ def backup(
         manifest = make_backup(portal, output)
     except OSError as exc:
         typer.echo(f"書き出せません / cannot write {output}: {exc.strerror or exc}", err=True)
-        raise typer.Exit(2) from None
+        raise typer.Exit(EXIT_UNREADABLE) from None
     typer.echo(f"{output}（版 {manifest['uploads']} 件）")
 
 
@@ -193,7 +195,7 @@ def restore(
         manifest = put_back(portal, archive)
     except RestoreError as exc:
         typer.echo(str(exc), err=True)
-        raise typer.Exit(2) from None
+        raise typer.Exit(EXIT_UNREADABLE) from None
     typer.echo(f"戻しました / restored: 版 {manifest['uploads']} 件 → {portal.root}")
 
 

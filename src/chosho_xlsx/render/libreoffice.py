@@ -26,6 +26,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from chosho_xlsx.common.errors import RenderError
+
 DEFAULT_TIMEOUT = 180.0  # seconds; one conversion of a 調書 takes a few seconds
 
 INSTALL_COMMAND = "sudo apt-get install libreoffice-calc-nogui fonts-ipaexfont poppler-utils"
@@ -66,7 +68,7 @@ _REGISTRY = """<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
-class LibreOfficeMissing(Exception):
+class LibreOfficeMissing(RenderError):
     """soffice (or a poppler tool) is not installed; the message says how to install it."""
 
     def __init__(self, program: str = "soffice", install: str = INSTALL_COMMAND):
@@ -93,7 +95,7 @@ class LibreOfficeMissing(Exception):
         return f"{self.message('ja')} / {self.message('en')}"
 
 
-class LibreOfficeError(Exception):
+class LibreOfficeError(RenderError):
     """A conversion failed or timed out; the message is one sentence, Japanese / English."""
 
 

@@ -22,6 +22,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from chosho_xlsx.common.errors import EXIT_CONTENT, EXIT_UNREADABLE, RenderError
 from chosho_xlsx.common.text import folded, squeezed
 from chosho_xlsx.domain.settings import Settings
 from chosho_xlsx.render import libreoffice
@@ -30,13 +31,13 @@ INPUT, CHOSHO, SUMMARY = "input", "chosho", "summary"
 TITLE = "事業群評価調書（{years}実施）"
 
 
-class PublishError(Exception):
-    """The inputs cannot make a book; one sentence, Japanese / English. `code` is the
-    exit code (1 content, 2 a file or the command)."""
+class PublishError(RenderError):
+    """The inputs cannot make a book; one sentence, Japanese / English, and the exit
+    code (1 content, 2 a file or the command)."""
 
-    def __init__(self, ja: str, en: str, code: int = 2):
+    def __init__(self, ja: str, en: str, code: int = EXIT_UNREADABLE):
         super().__init__(f"{ja} / {en}")
-        self.ja, self.en, self.code = ja, en, code
+        self.ja, self.en, self.exit_code = ja, en, code
 
     def message(self, lang: str = "ja") -> str:
         return self.en if lang == "en" else self.ja
@@ -187,7 +188,7 @@ def _check_duplicates(choshos: list[Source]) -> None:
             raise PublishError(
                 f"同じ施策・実施年度の調書が2つあります: {seen[key].path}, {s.path}",
                 f"two 調書 of the same 施策 and 実施年度: {seen[key].path}, {s.path}",
-                code=1,
+                code=EXIT_CONTENT,
             )
         seen[key] = s
 

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from chosho_xlsx.common.errors import WriterError
 from chosho_xlsx.contract.findings import ERROR, Finding
 from chosho_xlsx.intake.reader import match_sheet
 from chosho_xlsx.writers.outputs import same_file
@@ -29,7 +30,7 @@ COMMENT_WIDTH = 360  # points; wide enough for a Japanese message and hint
 LINE_HEIGHT = 16
 
 
-class AnnotateError(Exception):
+class AnnotateError(WriterError):
     """The copy cannot be written; the message is one sentence for the user."""
 
 

@@ -23,6 +23,7 @@ from operator import attrgetter
 from pathlib import Path
 from xml.etree import ElementTree
 
+from chosho_xlsx.common.errors import WriterError
 from chosho_xlsx.contract import spec as contract
 from chosho_xlsx.contract.spec import Column, Sheet
 from chosho_xlsx.domain import fiscal
@@ -37,7 +38,7 @@ VERSION = "1"
 _NS = "{http://schemas.openxmlformats.org/officeDocument/2006/custom-properties}"
 
 
-class EmbeddedError(ValueError):
+class EmbeddedError(WriterError, ValueError):
     """The properties are there but damaged (a piece missing or altered)."""
 
 

@@ -22,6 +22,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
+from chosho_xlsx.common.errors import WriterError
 from chosho_xlsx.common.resources import read_yaml_mapping, template_file
 from chosho_xlsx.contract import spec as contract
 from chosho_xlsx.domain import fiscal
@@ -72,7 +73,7 @@ NUMBER_ERROR_TITLE = "数値の確認"
 NUMBER_ERROR = "範囲外の値か、整数ではありません。このまま入力する場合は「はい」を選んでください（提出前に chosho-xlsx validate で確認されます）。"
 
 
-class TemplateError(ValueError):
+class TemplateError(WriterError, ValueError):
     """The rows or the guide file cannot be written into the workbook."""
 
 

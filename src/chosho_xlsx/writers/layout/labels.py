@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from chosho_xlsx.common.errors import WriterError
 from chosho_xlsx.common.resources import read_yaml_mapping, template_file
 from chosho_xlsx.domain import fiscal
 
 
-class LayoutError(ValueError):
+class LayoutError(WriterError, ValueError):
     """templates/layout.yaml is missing or malformed."""
 
 

@@ -1,0 +1,164 @@
+"""`chosho-xlsx build` on the terminal: the progress bar while the batch runs, the
+findings of the inputs that failed, the table of what was built and the sentences under
+it. The batch itself (batch.build) prints nothing.
+
+With `--json -` stdout carries the JSON alone: everything else goes to stderr."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from pathlib import Path
+
+from chosho_xlsx.batch.build import Batch, Entry, inputs, reason, run
+from chosho_xlsx.common.errors import EXIT_UNREADABLE
+from chosho_xlsx.domain.settings import Settings
+from chosho_xlsx.writers.outputs import MANIFEST, file_ids, json_refusal
+from chosho_xlsx.writers.summary import DUPLICATE, FAILED, NOT_WRITTEN, PASSED, UNREADABLE
+
+_TEXT = {
+    "ja": {
+        "progress": "調書を作成中",
+        "input": "入力", "result": "結果", "detail": "調書 / 理由",
+        "done": "{built}件の調書を作成、{failed}件は作成できませんでした（{seconds:.1f}秒）。",
+        "summary": "一覧: {path}",
+        "summary_error": "一覧を書き出せません: {error}",
+        "retired": "前回作成され、今回は作成されなかった調書を削除しました: {names}",
+        "manifest_error": "作成したファイルの一覧（{manifest}）を書き出せません: {error}",
+    },
+    "en": {
+        "progress": "building",
+        "input": "Input", "result": "Result", "detail": "調書 / reason",
+        "done": "{built} 調書 built, {failed} not built ({seconds:.1f} s).",
+        "summary": "summary: {path}",
+        "summary_error": "cannot write the summary: {error}",
+        "retired": "removed what the earlier run wrote and this one did not: {names}",
+        "manifest_error": "cannot write the list of files written ({manifest}): {error}",
+    },
+}
+_STATUS_EN = {PASSED: "built", FAILED: "invalid", UNREADABLE: "unreadable",
+              DUPLICATE: "duplicate", NOT_WRITTEN: "not written"}
+
+
+def status_text(entry: Entry, lang: str) -> str:
+    if lang == "ja":
+        return "作成" if entry.built else entry.status
+    return _STATUS_EN[entry.status]
+
+
+def print_table(batch: Batch, lang: str, console) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    from chosho_xlsx.batch.display import visible
+
+    t = _TEXT[lang]
+    table = Table(show_lines=False, expand=False)
+    table.add_column(t["input"], overflow="fold")
+    table.add_column(t["result"], no_wrap=True)
+    table.add_column(t["detail"], overflow="fold")
+    for e in batch.entries:
+        style = "green" if e.built else "red"
+        detail = e.path.name if e.path else reason(e, lang)
+        table.add_row(Text(visible(e.outcome.source)), Text(status_text(e, lang), style), Text(visible(detail)))
+    console.print(table)
+    console.print(Text(t["done"].format(built=len(batch.built), failed=len(batch.failed),
+                                        seconds=batch.seconds)))
+    if batch.summary:
+        console.print(Text(visible(t["summary"].format(path=batch.summary))))
+    if batch.summary_error:
+        console.print(Text(visible(t["summary_error"].format(error=batch.summary_error)), "red"))
+    if batch.retired:
+        console.print(Text(visible(t["retired"].format(names=", ".join(p.name for p in batch.retired)))))
+    if batch.manifest_error:
+        console.print(Text(visible(t["manifest_error"].format(manifest=MANIFEST, error=batch.manifest_error)),
+                           "red"))
+
+
+def _progress(count: int, lang: str):
+    """A progress bar on stderr for several inputs when stderr is a terminal, else None."""
+    from rich.console import Console
+
+    err = Console(stderr=True, highlight=False)
+    if count <= 1 or not err.is_terminal:
+        return None
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    # No refresh thread: workers are forked while the bar shows (build._run_all).
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeRemainingColumn(), console=err, transient=True, auto_refresh=False)
+
+
+def _run(paths: list[Path], out: Path, settings: Settings, jobs: int | None, want_data: bool,
+         lang: str) -> Batch:
+    """build.run, with a progress bar where there is one to show."""
+    progress = _progress(len(paths), lang)
+    if progress is None:
+        return run(paths, out, settings, jobs, want_data=want_data, lang=lang)
+    task = progress.add_task(_TEXT[lang]["progress"], total=len(paths))
+    try:
+        return run(paths, out, settings, jobs, want_data=want_data,
+                   on_done=lambda o: progress.update(task, advance=1, refresh=True),
+                   on_start=progress.start, lang=lang)
+    finally:
+        progress.stop()
+
+
+def _print_failed(batch: Batch, lang: str, to_stdout: bool) -> None:
+    """The findings of each input that was not built for its content (duplicates too)."""
+    bad = [e for e in batch.entries if e.outcome.unreadable or e.outcome.errors]
+    if bad:
+        from chosho_xlsx.batch.display import print_findings
+        from chosho_xlsx.batch.pipeline import Checked
+
+        checked = [Checked(e.outcome.source, e.outcome.findings, None, e.outcome.unreadable) for e in bad]
+        with contextlib.redirect_stdout(sys.stdout if to_stdout else sys.stderr):
+            print_findings(checked, lang)
+
+
+def _table_console(to_stdout: bool):
+    from rich.console import Console
+
+    console = Console(highlight=False, stderr=not to_stdout)
+    if not console.is_terminal:  # piped or saved: one line per input, nothing folded
+        console = Console(highlight=False, stderr=not to_stdout, width=1000)
+    return console
+
+
+def build_command(files: list[Path], out: Path, settings: Settings, jobs: int | None,
+                  json_path: str | None, lang: str) -> int:
+    """`chosho-xlsx build FILE… -o OUT`: the batch, its progress, its table; the exit code."""
+    from chosho_xlsx.batch.display import cannot_write
+
+    paths = inputs(files, out)
+    if not paths:
+        print("入力ファイルがありません / no input workbooks found", file=sys.stderr)
+        return EXIT_UNREADABLE
+    why = json_refusal(json_path, file_ids(paths))
+    if why:
+        print(why, file=sys.stderr)
+        return EXIT_UNREADABLE
+    to_stdout = json_path != "-"
+    console = _table_console(to_stdout)
+    try:
+        batch = _run(paths, out, settings, jobs, bool(json_path), lang)
+    except OSError as exc:
+        print(cannot_write(out, exc), file=sys.stderr)
+        return EXIT_UNREADABLE
+    _print_failed(batch, lang, to_stdout)
+    print_table(batch, lang, console)
+    if json_path:
+        from chosho_xlsx.writers.export import emit
+
+        try:  # one shape always: no report built is an empty list
+            emit([e.outcome.data for e in batch.built if e.outcome.data is not None], json_path)
+        except OSError as exc:
+            print(cannot_write(json_path, exc), file=sys.stderr)
+            return EXIT_UNREADABLE
+    return batch.exit_code
