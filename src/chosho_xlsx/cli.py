@@ -198,12 +198,10 @@ def _lang_or_exit(lang: str) -> str:
     return lang
 
 
-def _check_inputs(files: list[Path], settings, use_example: bool = False) -> list:
+def _check_inputs(files: list[Path], settings) -> list:
     from chosho_xlsx.batch.build import inputs
-    from chosho_xlsx.batch.pipeline import check_book, check_file, example_book
+    from chosho_xlsx.batch.pipeline import check_file
 
-    if use_example:
-        return [check_book(example_book(), settings)]
     paths = inputs(files)  # a folder's 調書 and 一覧 of ours are not inputs
     if not paths:
         raise fail("入力ファイルがありません / no input workbooks found")
@@ -332,38 +330,9 @@ def build(
     input or unwritable output."""
     lang = _lang_or_exit(lang)
     settings = _settings(rules)
-    if files:
-        from chosho_xlsx.batch.console import build_command
+    from chosho_xlsx.batch.console import build_command
 
-        raise typer.Exit(build_command(files, output, settings, jobs, json_path, lang))
-    results = _check_inputs([], settings, use_example=True)
-    from chosho_xlsx.batch.display import print_findings
-
-    bad = [r for r in results if not r.ok]
-    if bad:
-        print_findings(bad, lang)
-    reports = [r.report for r in results if r.ok and r.report is not None]
-    from chosho_xlsx.writers.naming import chosho_name, unique_names
-    from chosho_xlsx.writers.outputs import json_refusal, refusal
-
-    targets = [output / name for name in unique_names([chosho_name(r) for r in reports])]
-    why = json_refusal(json_path, set()) or next(filter(None, (refusal(t, set()) for t in targets)), None)
-    if why:
-        raise fail(why)
-    if json_path:
-        from chosho_xlsx.writers.export import emit, report_dict
-
-        with _writing(Path(json_path)):
-            emit([report_dict(r) for r in reports], json_path)
-    if reports:
-        from chosho_xlsx.batch.display import visible
-        from chosho_xlsx.writers.layout import write_chosho
-
-        for report, target in zip(reports, targets, strict=True):
-            with _writing(target):
-                write_chosho(report, target, settings)
-            typer.echo(visible(str(target)), err=json_path == "-")  # stdout stays pure JSON with --json -
-    raise typer.Exit(_exit_code(results, strict=False))
+    raise typer.Exit(build_command(files or [], output, settings, jobs, json_path, lang))
 
 
 @app.command()

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from chosho_xlsx.batch import leftovers
+from chosho_xlsx.batch.pipeline import Bundled
 from chosho_xlsx.common.errors import EXIT_CONTENT, EXIT_OK, EXIT_UNREADABLE
 from chosho_xlsx.common.text import squeezed
 from chosho_xlsx.contract.findings import Finding, Verdict
@@ -53,6 +54,8 @@ from chosho_xlsx.writers.summary import (
 )
 
 TEMP_PREFIX = leftovers.PREFIX
+
+Task = tuple[int, "str | Bundled", str, bool]  # (index, input, where to write its 調書, want JSON)
 
 
 @dataclass
@@ -129,16 +132,16 @@ def policy_key(fiscal_year: int, policy: str) -> tuple[int, str]:
     return fiscal_year, squeezed(policy)
 
 
-def work(task: tuple[int, str, str, bool]) -> Outcome:
+def work(task: Task) -> Outcome:
     """Validate one input and, if it passes, write its 調書 to `temp`."""
     index, source, temp, want_data = task
     settings = _settings
     assert settings is not None, "work() needs _init(settings) first"
-    from chosho_xlsx.batch.pipeline import check_file
+    from chosho_xlsx.batch.pipeline import check_input
 
     start = time.perf_counter()
-    checked = check_file(source, settings)
-    out = Outcome(index, source, checked.findings, checked.unreadable)
+    checked = check_input(source, settings)
+    out = Outcome(index, str(source), checked.findings, checked.unreadable)
     report = checked.report
     if report is not None:
         from chosho_xlsx.writers.naming import chosho_name
@@ -164,8 +167,8 @@ def work(task: tuple[int, str, str, bool]) -> Outcome:
     return out
 
 
-def _crashed(index: int, source: str, exc: BaseException) -> Outcome:
-    return Outcome(index, source, error=f"{type(exc).__name__}: {exc}")
+def _crashed(index: int, source: str | Bundled, exc: BaseException) -> Outcome:
+    return Outcome(index, str(source), error=f"{type(exc).__name__}: {exc}")
 
 
 # ---- the parent ---------------------------------------------------------------------------
@@ -186,7 +189,7 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
-def _run_all(tasks: list[tuple[int, str, str, bool]], settings: Settings, jobs: int,
+def _run_all(tasks: list[Task], settings: Settings, jobs: int,
              on_done, on_start=None) -> list[Outcome]:
     """Every task's Outcome, in task order. `on_start` is called once the first workers
     exist; no thread may run in this process while they are forked (a lock it held at
@@ -195,7 +198,7 @@ def _run_all(tasks: list[tuple[int, str, str, bool]], settings: Settings, jobs: 
     # Largest inputs first: the batch ends when the last worker does, so leave the
     # small ones for the end.
     def size(t):
-        with contextlib.suppress(OSError):
+        with contextlib.suppress(OSError, TypeError):  # TypeError: the bundled example
             return -os.path.getsize(t[1])
         return 0
 
@@ -250,9 +253,10 @@ def _serve(conn, parent: int) -> None:
         conn.send(outcome)
 
 
-def _timed_out(task: tuple[int, str, str, bool], seconds: float) -> Outcome:
-    finding = Finding.about("E-FILE-TIMEOUT", task[1], seconds=f"{seconds:g}")
-    return Outcome(task[0], task[1], [finding], unreadable=True, seconds=seconds)
+def _timed_out(task: Task, seconds: float) -> Outcome:
+    source = str(task[1])
+    finding = Finding.about("E-FILE-TIMEOUT", source, seconds=f"{seconds:g}")
+    return Outcome(task[0], source, [finding], unreadable=True, seconds=seconds)
 
 
 class _Worker:
@@ -263,7 +267,7 @@ class _Worker:
         self.process = ctx.Process(target=_serve, args=(theirs, os.getpid()), daemon=True)
         self.process.start()
         theirs.close()
-        self.task: tuple[int, str, str, bool] | None = None
+        self.task: Task | None = None
         self.deadline = 0.0
 
     def stop(self) -> None:
@@ -335,7 +339,7 @@ class _Forked:
             w.stop()
 
 
-def _run_forked(order: list[tuple[int, str, str, bool]], settings: Settings, jobs: int,
+def _run_forked(order: list[Task], settings: Settings, jobs: int,
                 on_done, on_start) -> dict[int, Outcome]:
     """`jobs` forked worker processes, each input's work limited to
     settings.limits.seconds_per_file: past it, that worker is killed and replaced, the
@@ -449,12 +453,14 @@ def lines(batch: Batch, lang: str = "ja", labels: dict[str, str] | None = None) 
     return out
 
 
-def run(paths: list[Path], out: Path, settings: Settings, jobs: int | None = None,
+def run(paths: list[Path | Bundled], out: Path, settings: Settings, jobs: int | None = None,
         want_data: bool = False, on_done=None, summary: bool = True, on_start=None,
-        lang: str = "ja", labels: list[str] | None = None) -> Batch:
-    """Validate and build every input into `out`; write the 一覧 there. `labels`, one per
-    path, stand for the paths in the 一覧's 入力 column (the portal builds from copies in
-    a temporary folder whose name is nobody's business, and would change every build)."""
+        lang: str = "ja", labels: list[str] | None = None, record: bool = True) -> Batch:
+    """Validate and build every input into `out`; write the 一覧 there (unless not
+    `summary`), and the manifest, removing what the earlier batch wrote and this one did
+    not (unless not `record`). `labels`, one per path, stand for the paths in the 一覧's
+    入力 column (the portal builds from copies in a temporary folder whose name is
+    nobody's business, and would change every build)."""
     start = time.perf_counter()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -463,11 +469,12 @@ def run(paths: list[Path], out: Path, settings: Settings, jobs: int | None = Non
     held = leftovers.Held(out)
     tmpdir = held.path
     try:
-        tasks = [(i, str(p), str(tmpdir / f"{i}.xlsx"), want_data) for i, p in enumerate(paths)]
+        tasks = [(i, p if isinstance(p, Bundled) else str(p), str(tmpdir / f"{i}.xlsx"), want_data)
+                 for i, p in enumerate(paths)]
         jobs = max(1, min(jobs or default_jobs(), len(tasks)))
         outcomes = _run_all(tasks, settings, jobs, on_done or (lambda o: None), on_start)
         entries = _decide(outcomes)
-        sources = file_ids(paths)
+        sources = file_ids(p for p in paths if not isinstance(p, Bundled))
         _place(entries, out, sources)
     finally:
         held.remove()
@@ -486,7 +493,8 @@ def run(paths: list[Path], out: Path, settings: Settings, jobs: int | None = Non
                 batch.summary_error = f"{exc.strerror or type(exc).__name__}: {target}"
             except TextTooLong as exc:  # never cut short: no 一覧 rather than a wrong one
                 batch.summary_error = f"{exc}: {target}"
-    _record(batch, out, previous, sources)
+    if record:
+        _record(batch, out, previous, sources)
     batch.seconds = time.perf_counter() - start
     return batch
 

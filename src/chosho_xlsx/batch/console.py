@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 
 from chosho_xlsx.batch.build import Batch, Entry, inputs, reason, run
+from chosho_xlsx.batch.display import visible
+from chosho_xlsx.batch.pipeline import Bundled
 from chosho_xlsx.common.errors import EXIT_UNREADABLE
 from chosho_xlsx.domain.settings import Settings
 from chosho_xlsx.writers.outputs import MANIFEST, file_ids, json_refusal
@@ -49,8 +51,6 @@ def status_text(entry: Entry, lang: str) -> str:
 def print_table(batch: Batch, lang: str, console) -> None:
     from rich.table import Table
     from rich.text import Text
-
-    from chosho_xlsx.batch.display import visible
 
     t = _TEXT[lang]
     table = Table(show_lines=False, expand=False)
@@ -95,17 +95,18 @@ def _progress(count: int, lang: str):
                     TimeRemainingColumn(), console=err, transient=True, auto_refresh=False)
 
 
-def _run(paths: list[Path], out: Path, settings: Settings, jobs: int | None, want_data: bool,
-         lang: str) -> Batch:
-    """build.run, with a progress bar where there is one to show."""
+def _run(paths: list, out: Path, settings: Settings, jobs: int | None, want_data: bool,
+         lang: str, example: bool) -> Batch:
+    """build.run, with a progress bar where there is one to show. The bundled example
+    adds its 調書 to OUT and nothing else: no 一覧, and what a batch wrote there stays."""
     progress = _progress(len(paths), lang)
+    options = {"want_data": want_data, "lang": lang, "summary": not example, "record": not example}
     if progress is None:
-        return run(paths, out, settings, jobs, want_data=want_data, lang=lang)
+        return run(paths, out, settings, jobs, **options)
     task = progress.add_task(_TEXT[lang]["progress"], total=len(paths))
     try:
-        return run(paths, out, settings, jobs, want_data=want_data,
-                   on_done=lambda o: progress.update(task, advance=1, refresh=True),
-                   on_start=progress.start, lang=lang)
+        return run(paths, out, settings, jobs, on_start=progress.start,
+                   on_done=lambda o: progress.update(task, advance=1, refresh=True), **options)
     finally:
         progress.stop()
 
@@ -133,26 +134,34 @@ def _table_console(to_stdout: bool):
 
 def build_command(files: list[Path], out: Path, settings: Settings, jobs: int | None,
                   json_path: str | None, lang: str) -> int:
-    """`chosho-xlsx build FILE… -o OUT`: the batch, its progress, its table; the exit code."""
+    """`chosho-xlsx build [FILE…] -o OUT`: the batch, its progress, its table (for the
+    bundled example, when no FILE is given: the path of its 調書); the exit code."""
     from chosho_xlsx.batch.display import cannot_write
 
-    paths = inputs(files, out)
+    example = not files
+    paths = [Bundled()] if example else inputs(files, out)
     if not paths:
         print("入力ファイルがありません / no input workbooks found", file=sys.stderr)
         return EXIT_UNREADABLE
-    why = json_refusal(json_path, file_ids(paths))
+    why = json_refusal(json_path, file_ids([] if example else paths))
     if why:
         print(why, file=sys.stderr)
         return EXIT_UNREADABLE
     to_stdout = json_path != "-"
     console = _table_console(to_stdout)
     try:
-        batch = _run(paths, out, settings, jobs, bool(json_path), lang)
+        batch = _run(paths, out, settings, jobs, bool(json_path), lang, example)
     except OSError as exc:
         print(cannot_write(out, exc), file=sys.stderr)
         return EXIT_UNREADABLE
     _print_failed(batch, lang, to_stdout)
-    print_table(batch, lang, console)
+    if example:
+        unwritten = [e for e in batch.entries if e.status == NOT_WRITTEN]
+        if unwritten:  # one sentence, and no JSON of a 調書 that is not there
+            print(visible(reason(unwritten[0], lang)), file=sys.stderr)
+            return batch.exit_code
+    else:
+        print_table(batch, lang, console)
     if json_path:
         from chosho_xlsx.writers.export import emit
 
@@ -161,4 +170,7 @@ def build_command(files: list[Path], out: Path, settings: Settings, jobs: int | 
         except OSError as exc:
             print(cannot_write(json_path, exc), file=sys.stderr)
             return EXIT_UNREADABLE
+    if example:
+        for e in batch.built:  # stdout stays pure JSON with --json -
+            print(visible(str(e.path)), file=sys.stdout if to_stdout else sys.stderr)
     return batch.exit_code

@@ -95,6 +95,24 @@ def check_file(path: str | Path, settings: Settings) -> Checked:
     return check_book(book, settings)
 
 
+@dataclass(frozen=True)
+class Bundled:
+    """The bundled example as an input of the batch, like any workbook: `chosho-xlsx
+    build` with no input builds it (batch.console). Messages name it 「example」."""
+
+    name: str = "example"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def check_input(source: str | Path | Bundled, settings: Settings) -> Checked:
+    """check_file, or check_book of the bundled example."""
+    if isinstance(source, Bundled):
+        return check_book(example_book(), settings)
+    return check_file(source, settings)
+
+
 def example_book() -> RawBook:
     """The bundled example (the seed 調書) as a RawBook, as if read from its workbook."""
     from chosho_xlsx.domain import fiscal
