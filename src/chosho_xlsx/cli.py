@@ -22,6 +22,7 @@ from chosho_xlsx.common.errors import (
     EXIT_UNREADABLE,
     ChoshoError,
 )
+from chosho_xlsx.common.texts import both
 
 _LANG: ContextVar[str] = ContextVar("lang")  # the command's --lang, for _Commands
 
@@ -204,7 +205,7 @@ def _check_inputs(files: list[Path], settings) -> list:
 
     paths = inputs(files)  # a folder's 調書 and 一覧 of ours are not inputs
     if not paths:
-        raise fail("入力ファイルがありません / no input workbooks found")
+        raise fail(both("inputs.none"))
     return [check_file(p, settings) for p in paths]
 
 
@@ -351,7 +352,7 @@ def preview(
 
     paths = expand(files)
     if not paths:
-        raise fail("入力ファイルがありません / no input workbooks found")
+        raise fail(both("inputs.none"))
     results = preview_many(paths, output, png=png, dpi=dpi)
     for result in results:
         for path in result.paths:

@@ -416,21 +416,20 @@ def _place(entries: list[Entry], out: Path, inputs: set[tuple[int, int]]) -> Non
 
 def reason(entry: Entry, lang: str = "ja") -> str:
     """Why an input was not built, in one line."""
+    from chosho_xlsx.common.texts import text
+
     o = entry.outcome
-    ja = lang == "ja"
     if entry.status == DUPLICATE:
-        names = ", ".join(entry.others)
-        return (f"同じ施策・実施年度の入力が他にもあります（どちらも作成しません）: {names}" if ja
-                else f"another input has the same 施策 and 実施年度 (neither is built): {names}")
+        return text("build.duplicate", lang, names=", ".join(entry.others))
     if entry.status == NOT_WRITTEN:
-        return ("書き出せません: " if ja else "cannot write: ") + o.error
+        return text("build.not-written", lang, error=o.error)
     if o.unreadable and o.findings:
         return o.findings[0].message(lang)
     errors = o.errors
     if errors:
         f = errors[0]
         more = len(errors) - 1
-        tail = (f"（ほか{more}件）" if ja else f" (and {more} more)") if more else ""
+        tail = text("build.more", lang, more=more) if more else ""
         return f"{f.place}: {f.message(lang)} [{f.code}]{tail}"
     return ""
 

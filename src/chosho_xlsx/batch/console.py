@@ -14,65 +14,41 @@ from chosho_xlsx.batch.build import Batch, Entry, inputs, reason, run
 from chosho_xlsx.batch.display import visible
 from chosho_xlsx.batch.pipeline import Bundled
 from chosho_xlsx.common.errors import EXIT_UNREADABLE
+from chosho_xlsx.common.texts import both, text
 from chosho_xlsx.domain.settings import Settings
 from chosho_xlsx.writers.outputs import MANIFEST, file_ids, json_refusal
-from chosho_xlsx.writers.summary import DUPLICATE, FAILED, NOT_WRITTEN, PASSED, UNREADABLE
-
-_TEXT = {
-    "ja": {
-        "progress": "調書を作成中",
-        "input": "入力", "result": "結果", "detail": "調書 / 理由",
-        "done": "{built}件の調書を作成、{failed}件は作成できませんでした（{seconds:.1f}秒）。",
-        "summary": "一覧: {path}",
-        "summary_error": "一覧を書き出せません: {error}",
-        "retired": "前回作成され、今回は作成されなかった調書を削除しました: {names}",
-        "manifest_error": "作成したファイルの一覧（{manifest}）を書き出せません: {error}",
-    },
-    "en": {
-        "progress": "building",
-        "input": "Input", "result": "Result", "detail": "調書 / reason",
-        "done": "{built} 調書 built, {failed} not built ({seconds:.1f} s).",
-        "summary": "summary: {path}",
-        "summary_error": "cannot write the summary: {error}",
-        "retired": "removed what the earlier run wrote and this one did not: {names}",
-        "manifest_error": "cannot write the list of files written ({manifest}): {error}",
-    },
-}
-_STATUS_EN = {PASSED: "built", FAILED: "invalid", UNREADABLE: "unreadable",
-              DUPLICATE: "duplicate", NOT_WRITTEN: "not written"}
+from chosho_xlsx.writers.summary import NOT_WRITTEN
 
 
 def status_text(entry: Entry, lang: str) -> str:
-    if lang == "ja":
-        return "作成" if entry.built else entry.status
-    return _STATUS_EN[entry.status]
+    return text(f"build.status.{entry.status}", lang)
 
 
 def print_table(batch: Batch, lang: str, console) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    t = _TEXT[lang]
     table = Table(show_lines=False, expand=False)
-    table.add_column(t["input"], overflow="fold")
-    table.add_column(t["result"], no_wrap=True)
-    table.add_column(t["detail"], overflow="fold")
+    table.add_column(text("build.head-input", lang), overflow="fold")
+    table.add_column(text("build.head-result", lang), no_wrap=True)
+    table.add_column(text("build.head-detail", lang), overflow="fold")
     for e in batch.entries:
         style = "green" if e.built else "red"
         detail = e.path.name if e.path else reason(e, lang)
         table.add_row(Text(visible(e.outcome.source)), Text(status_text(e, lang), style), Text(visible(detail)))
     console.print(table)
-    console.print(Text(t["done"].format(built=len(batch.built), failed=len(batch.failed),
-                                        seconds=batch.seconds)))
+    console.print(Text(text("build.done", lang, built=len(batch.built), failed=len(batch.failed),
+                            seconds=batch.seconds)))
     if batch.summary:
-        console.print(Text(visible(t["summary"].format(path=batch.summary))))
+        console.print(Text(visible(text("build.summary", lang, path=batch.summary))))
     if batch.summary_error:
-        console.print(Text(visible(t["summary_error"].format(error=batch.summary_error)), "red"))
+        console.print(Text(visible(text("build.summary-error", lang, error=batch.summary_error)), "red"))
     if batch.retired:
-        console.print(Text(visible(t["retired"].format(names=", ".join(p.name for p in batch.retired)))))
+        names = ", ".join(p.name for p in batch.retired)
+        console.print(Text(visible(text("build.retired", lang, names=names))))
     if batch.manifest_error:
-        console.print(Text(visible(t["manifest_error"].format(manifest=MANIFEST, error=batch.manifest_error)),
-                           "red"))
+        console.print(Text(visible(text("build.manifest-error", lang, manifest=MANIFEST,
+                                        error=batch.manifest_error)), "red"))
 
 
 def _progress(count: int, lang: str):
@@ -103,7 +79,7 @@ def _run(paths: list, out: Path, settings: Settings, jobs: int | None, want_data
     options = {"want_data": want_data, "lang": lang, "summary": not example, "record": not example}
     if progress is None:
         return run(paths, out, settings, jobs, **options)
-    task = progress.add_task(_TEXT[lang]["progress"], total=len(paths))
+    task = progress.add_task(text("build.progress", lang), total=len(paths))
     try:
         return run(paths, out, settings, jobs, on_start=progress.start,
                    on_done=lambda o: progress.update(task, advance=1, refresh=True), **options)
@@ -141,7 +117,7 @@ def build_command(files: list[Path], out: Path, settings: Settings, jobs: int | 
     example = not files
     paths = [Bundled()] if example else inputs(files, out)
     if not paths:
-        print("入力ファイルがありません / no input workbooks found", file=sys.stderr)
+        print(both("inputs.none"), file=sys.stderr)
         return EXIT_UNREADABLE
     why = json_refusal(json_path, file_ids([] if example else paths))
     if why:

@@ -16,12 +16,14 @@ the book (a publication with a 施策 silently missing is worse than none)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from chosho_xlsx.common import texts
 from chosho_xlsx.common.errors import EXIT_CONTENT, EXIT_UNREADABLE, RenderError
 from chosho_xlsx.common.text import folded, squeezed
 from chosho_xlsx.domain.settings import Settings
@@ -32,15 +34,15 @@ TITLE = "事業群評価調書（{years}実施）"
 
 
 class PublishError(RenderError):
-    """The inputs cannot make a book; one sentence, Japanese / English, and the exit
+    """The inputs cannot make a book: the sentence `key` of data/texts.yaml and the exit
     code (1 content, 2 a file or the command)."""
 
-    def __init__(self, ja: str, en: str, code: int = EXIT_UNREADABLE):
-        super().__init__(f"{ja} / {en}")
-        self.ja, self.en, self.exit_code = ja, en, code
+    def __init__(self, key: str, code: int = EXIT_UNREADABLE, **params: object):
+        super().__init__(texts.both(key, **params))
+        self.key, self.params, self.exit_code = key, params, code
 
     def message(self, lang: str = "ja") -> str:
-        return self.en if lang == "en" else self.ja
+        return texts.text(self.key, lang, **self.params)
 
 
 @dataclass
@@ -95,10 +97,7 @@ def classify(path: Path) -> Source:
         return Source(path, SUMMARY)
     found = _chosho_header(rows)
     if found is None:
-        raise PublishError(
-            f"調書・部局の入力ブック・一覧のどれでもありません: {path}",
-            f"neither a 調書, a department workbook nor a 一覧: {path}",
-        )
+        raise PublishError("publish.not-a-source", path=path)
     year, strategy, policy = found
     return Source(path, CHOSHO, year, strategy, policy)
 
@@ -185,11 +184,7 @@ def _check_duplicates(choshos: list[Source]) -> None:
     for s in choshos:
         key = policy_key(s.fiscal_year, s.policy)
         if key in seen:
-            raise PublishError(
-                f"同じ施策・実施年度の調書が2つあります: {seen[key].path}, {s.path}",
-                f"two 調書 of the same 施策 and 実施年度: {seen[key].path}, {s.path}",
-                code=EXIT_CONTENT,
-            )
+            raise PublishError("publish.duplicate", EXIT_CONTENT, first=seen[key].path, second=s.path)
         seen[key] = s
 
 
@@ -233,86 +228,120 @@ def publish(files: list[Path], target: Path, settings: Settings, *, pdfa: bool =
     """Write the book to `target`. Raises PublishError, UnreadableFile,
     libreoffice.LibreOfficeMissing / LibreOfficeError; returns with book None when a
     department input could not be built (see .batch)."""
-    import datetime as dt
     import time
 
     from chosho_xlsx.batch.build import default_jobs
     from chosho_xlsx.intake.files import expand
-    from chosho_xlsx.render import bookfront, bookpdf
+    from chosho_xlsx.render import bookpdf
     from chosho_xlsx.writers.atomic import atomic_path
-    from chosho_xlsx.writers.layout.labels import load_labels
-    from chosho_xlsx.writers.layout.workbook import page_setup
 
     libreoffice.find_soffice()  # refuse before building anything
     paths = expand(files)
     if not paths:
-        raise PublishError("入力ファイルがありません", "no input workbooks found")
+        raise PublishError("inputs.none")
     sources = [classify(p) for p in paths]
     result = Published(sources=sources)
     jobs = jobs or default_jobs()
     clock = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="chosho-publish-") as tmp:
         work = Path(tmp)
-        choshos = [s for s in sources if s.kind == CHOSHO]
-        summaries = []
-        inputs = [s for s in sources if s.kind == INPUT]
-        if inputs:
-            run, built, built_summary = _build(inputs, work / "built", settings, jobs)
-            result.batch = run
-            if run.failed:
-                return result
-            choshos += built
-            summaries += built_summary
-        summaries += [s for s in sources if s.kind == SUMMARY]
-        if not choshos:
-            raise PublishError("調書がありません", "no 調書 to publish")
-        _check_duplicates(choshos)
-        choshos.sort(key=book_order)
-        ordered = choshos + summaries
+        gathered = _gather(sources, work, settings, jobs, result)
+        if gathered is None:
+            return result
+        choshos, summaries = gathered
         result.seconds["build"] = time.perf_counter() - clock
 
         clock = time.perf_counter()
-        copies = work / "parts"
-        copies.mkdir()
-        xlsx = []
-        for k, s in enumerate(ordered):
-            copy = copies / f"{k + 1:04d}.xlsx"
-            without_footer(s.path, copy)
-            xlsx.append(copy)
         filter_arg = libreoffice.pdf_filter(tagged=True, pdfa=pdfa, notes=False)
-        pdfs = libreoffice.convert_many(xlsx, "pdf", work / "pdf", jobs=jobs, filter_arg=filter_arg)
+        pdfs = _print_parts(choshos + summaries, work, jobs, filter_arg)
         result.seconds["parts"] = time.perf_counter() - clock
 
         clock = time.perf_counter()
-        parts = [bookpdf.Part(pdf, s.policy if s.kind == CHOSHO else "一覧", s.footer, (s.path.name,))
-                 for pdf, s in zip(pdfs, ordered, strict=True)]
-        for part in parts:
-            bookpdf.inspect(part)
-        lines = _contents(choshos, summaries)
-        n_front = bookfront.front_pages(len(lines))
-        firsts, at = [], n_front + 1
-        for part in parts:
-            firsts.append(at)
-            at += part.pages
-        total = at - 1
-        entries = [bookfront.Entry(text, None if k is None else firsts[k]) for text, k in lines]
-        years = {s.fiscal_year for s in choshos}
-        title = book_title(years)
-        created = dt.datetime(max(years), 4, 1)
-        setup = page_setup(load_labels(max(years)))
-        subtitle = f"施策 {len(choshos)}件"
-        front, footers = work / "front" / "front.xlsx", work / "front" / "footers.xlsx"
-        bookfront.write_front(front, title, subtitle, entries, total, setup, created)
-        bookfront.write_footers(footers, _footer_runs(parts), n_front + 1, total, setup, created)
-        front_pdf, footers_pdf = libreoffice.convert_many(
-            [front, footers], "pdf", work / "front-pdf", jobs=1, filter_arg=filter_arg)
+        parts, front = _front_matter(choshos, summaries, pdfs, work, filter_arg)
         result.seconds["front"] = time.perf_counter() - clock
 
         clock = time.perf_counter()
-        meta = bookpdf.Book(title=title, pdfa=pdfa, created=created)
+        meta = bookpdf.Book(title=front.title, pdfa=pdfa, created=front.created)
         target = Path(target)
         with atomic_path(target) as out:
-            result.pages = bookpdf.assemble(front_pdf, n_front, footers_pdf, parts, meta, out)
+            result.pages = bookpdf.assemble(front.pdf, front.pages, front.footers_pdf, parts, meta, out)
         result.book = target
         result.seconds["assemble"] = time.perf_counter() - clock
     return result
+
+
+def _gather(sources: list[Source], work: Path, settings: Settings, jobs: int,
+            result: Published) -> tuple[list[Source], list[Source]] | None:
+    """The book's 調書 in book order and its 一覧: those given, and those the batch builds
+    from the department inputs (None when one of those cannot be built: result.batch)."""
+    choshos = [s for s in sources if s.kind == CHOSHO]
+    summaries = []
+    inputs = [s for s in sources if s.kind == INPUT]
+    if inputs:
+        run, built, built_summary = _build(inputs, work / "built", settings, jobs)
+        result.batch = run
+        if run.failed:
+            return None
+        choshos += built
+        summaries += built_summary
+    summaries += [s for s in sources if s.kind == SUMMARY]
+    if not choshos:
+        raise PublishError("publish.no-chosho")
+    _check_duplicates(choshos)
+    choshos.sort(key=book_order)
+    return choshos, summaries
+
+
+def _print_parts(ordered: list[Source], work: Path, jobs: int, filter_arg: str) -> list[Path]:
+    """Each part printed to PDF, from a copy without its own footers."""
+    copies = work / "parts"
+    copies.mkdir()
+    xlsx = []
+    for k, s in enumerate(ordered):
+        copy = copies / f"{k + 1:04d}.xlsx"
+        without_footer(s.path, copy)
+        xlsx.append(copy)
+    return libreoffice.convert_many(xlsx, "pdf", work / "pdf", jobs=jobs, filter_arg=filter_arg)
+
+
+@dataclass
+class _Front:
+    """The front matter (cover and contents) and the footer pages, printed."""
+
+    pdf: Path
+    pages: int
+    footers_pdf: Path
+    title: str
+    created: dt.datetime  # the book's date: 1 April of its last 実施年度
+
+
+def _front_matter(choshos: list[Source], summaries: list[Source], pdfs: list[Path], work: Path,
+                  filter_arg: str) -> tuple[list, _Front]:
+    """The parts with their page counts, and the front matter and footers planned on them."""
+    from chosho_xlsx.render import bookfront, bookpdf
+    from chosho_xlsx.writers.layout.labels import load_labels
+    from chosho_xlsx.writers.layout.workbook import page_setup
+
+    parts = [bookpdf.Part(pdf, s.policy if s.kind == CHOSHO else "一覧", s.footer, (s.path.name,))
+             for pdf, s in zip(pdfs, choshos + summaries, strict=True)]
+    for part in parts:
+        bookpdf.inspect(part)
+    lines = _contents(choshos, summaries)
+    n_front = bookfront.front_pages(len(lines))
+    firsts, at = [], n_front + 1
+    for part in parts:
+        firsts.append(at)
+        at += part.pages
+    total = at - 1
+    entries = [bookfront.Entry(text, None if k is None else firsts[k]) for text, k in lines]
+    years = {s.fiscal_year for s in choshos}
+    title = book_title(years)
+    created = dt.datetime(max(years), 4, 1)
+    setup = page_setup(load_labels(max(years)))
+    subtitle = f"施策 {len(choshos)}件"
+    front, footers = work / "front" / "front.xlsx", work / "front" / "footers.xlsx"
+    bookfront.write_front(front, title, subtitle, entries, total, setup, created)
+    bookfront.write_footers(footers, _footer_runs(parts), n_front + 1, total, setup, created)
+    front_pdf, footers_pdf = libreoffice.convert_many(
+        [front, footers], "pdf", work / "front-pdf", jobs=1, filter_arg=filter_arg)
+    return parts, _Front(front_pdf, n_front, footers_pdf, title, created)
