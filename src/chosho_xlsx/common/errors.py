@@ -18,6 +18,7 @@ from __future__ import annotations
 EXIT_OK = 0
 EXIT_CONTENT = 1
 EXIT_UNREADABLE = 2
+EXIT_MISUSE = EXIT_UNREADABLE  # one code for both (README): nothing was done
 EXIT_INTERRUPTED = 130  # the shell's code for Ctrl-C (128 + SIGINT)
 
 

@@ -16,6 +16,9 @@ from chosho_xlsx.domain.vocabulary import DASH, REVIEW_DASHES
 
 
 class CellError(ValueError):
+    """A value breaks its column's rule; `code` names the finding the loader makes of it
+    at that cell. It never leaves the contract stage, so it is no common.errors.ChoshoError."""
+
     def __init__(self, code: str, **params: object):
         super().__init__(code)
         self.code = code

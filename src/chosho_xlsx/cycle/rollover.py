@@ -28,7 +28,7 @@ from pathlib import Path
 
 from chosho_xlsx.batch.pipeline import Checked, check_book
 from chosho_xlsx.common.addresses import cell_ref
-from chosho_xlsx.common.errors import CycleError
+from chosho_xlsx.common.errors import EXIT_CONTENT, EXIT_MISUSE, CycleError
 from chosho_xlsx.contract import spec as contract
 from chosho_xlsx.contract.parsers import is_blank
 from chosho_xlsx.cycle.sources import (
@@ -148,10 +148,10 @@ def target_year(chosho: Chosho, to: int | None) -> int:
     """The year to roll to: Y+1, refused past the plan's last year or when `to` is not Y+1."""
     nxt = chosho.fiscal_year + 1
     if to is not None and to != nxt:
-        raise RolloverError("rollover.to-not-next", 2, to=fiscal.label(to),
+        raise RolloverError("rollover.to-not-next", EXIT_MISUSE, to=fiscal.label(to),
                             year=fiscal.label(chosho.fiscal_year), next=fiscal.label(nxt))
     if nxt > chosho.plan_end:
-        raise RolloverError("rollover.plan-ended", 1, year=fiscal.label(chosho.fiscal_year),
+        raise RolloverError("rollover.plan-ended", EXIT_CONTENT, year=fiscal.label(chosho.fiscal_year),
                             plan=fiscal.period_label(chosho.plan_start, chosho.plan_end), next=fiscal.label(nxt))
     return nxt
 
@@ -279,7 +279,7 @@ def rollover_file(source: str | os.PathLike | bytes, settings: Settings, to: int
     no source cell (the 調書's layout is not the input's)."""
     checked, book, built = open_checked(source, settings, name, chosho=True)
     if book is not None and not book.sheets:  # none of the input's sheets, no stored input
-        raise RolloverError("rollover.not-input", 1, path=checked.source)
+        raise RolloverError("rollover.not-input", EXIT_CONTENT, path=checked.source)
     result = _roll_checked(checked, book, to)
     if built:
         result.from_chosho = True

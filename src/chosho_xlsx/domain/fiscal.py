@@ -24,7 +24,8 @@ _YEAR_RE = re.compile(
 
 
 class YearError(ValueError):
-    """A text that is not a fiscal year."""
+    """A text that is not a fiscal year: a parser's answer, made a finding at the cell
+    (or the command line's own sentence for --year), so no common.errors.ChoshoError."""
 
 
 class PeriodOrderError(YearError):

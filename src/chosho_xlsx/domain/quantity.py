@@ -20,7 +20,8 @@ _NUM_RE = re.compile(
 
 
 class QuantityError(ValueError):
-    """Not a number (with optional unit and bound)."""
+    """Not a number (with optional unit and bound). The parsers make it a finding at the
+    cell; it never reaches the command line, so it is no common.errors.ChoshoError."""
 
 
 @dataclass(frozen=True)
