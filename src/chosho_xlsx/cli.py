@@ -22,7 +22,7 @@ from chosho_xlsx.common.errors import (
     EXIT_UNREADABLE,
     ChoshoError,
 )
-from chosho_xlsx.common.texts import both
+from chosho_xlsx.common.sentences import both
 
 _LANG: ContextVar[str] = ContextVar("lang")  # the command's --lang, for _Commands
 

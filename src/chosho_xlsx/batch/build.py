@@ -416,7 +416,7 @@ def _place(entries: list[Entry], out: Path, inputs: set[tuple[int, int]]) -> Non
 
 def reason(entry: Entry, lang: str = "ja") -> str:
     """Why an input was not built, in one line."""
-    from chosho_xlsx.common.texts import text
+    from chosho_xlsx.common.sentences import text
 
     o = entry.outcome
     if entry.status == DUPLICATE:

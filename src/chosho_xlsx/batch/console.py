@@ -14,7 +14,7 @@ from chosho_xlsx.batch.build import Batch, Entry, inputs, reason, run
 from chosho_xlsx.batch.display import visible
 from chosho_xlsx.batch.pipeline import Bundled
 from chosho_xlsx.common.errors import EXIT_UNREADABLE
-from chosho_xlsx.common.texts import both, text
+from chosho_xlsx.common.sentences import both, text
 from chosho_xlsx.domain.settings import Settings
 from chosho_xlsx.writers.outputs import MANIFEST, file_ids, json_refusal
 from chosho_xlsx.writers.summary import NOT_WRITTEN

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chosho_xlsx.common.texts import lookup
+from chosho_xlsx.common.sentences import lookup
 
 
 def text(key: str, lang: str = "ja", **params: object) -> str:

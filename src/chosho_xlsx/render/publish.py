@@ -23,7 +23,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from chosho_xlsx.common import texts
+from chosho_xlsx.common import sentences
 from chosho_xlsx.common.errors import EXIT_CONTENT, EXIT_UNREADABLE, RenderError
 from chosho_xlsx.common.text import folded, squeezed
 from chosho_xlsx.domain.settings import Settings
@@ -34,15 +34,15 @@ TITLE = "事業群評価調書（{years}実施）"
 
 
 class PublishError(RenderError):
-    """The inputs cannot make a book: the sentence `key` of data/texts.yaml and the exit
+    """The inputs cannot make a book: the sentence `key` of data/sentences.yaml and the exit
     code (1 content, 2 a file or the command)."""
 
     def __init__(self, key: str, code: int = EXIT_UNREADABLE, **params: object):
-        super().__init__(texts.both(key, **params))
+        super().__init__(sentences.both(key, **params))
         self.key, self.params, self.exit_code = key, params, code
 
     def message(self, lang: str = "ja") -> str:
-        return texts.text(self.key, lang, **self.params)
+        return sentences.text(self.key, lang, **self.params)
 
 
 @dataclass

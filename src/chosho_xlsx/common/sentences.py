@@ -1,4 +1,4 @@
-"""Sentences kept as data, Japanese first (English with --lang en): data/texts.yaml for
+"""Sentences kept as data, Japanese first (English with --lang en): data/sentences.yaml for
 build and publish, data/cycle.yaml for rollover and diff. The catalogue of validation
 findings, with its hints and codes, is messages.yaml (contract.findings)."""
 
@@ -8,7 +8,7 @@ from functools import cache
 
 from chosho_xlsx.common.resources import data_file, load_yaml
 
-TEXTS = "texts.yaml"
+SENTENCES = "sentences.yaml"
 
 
 @cache
@@ -24,7 +24,7 @@ def lookup(name: str, key: str, lang: str, params: dict) -> str:
 
 
 def text(key: str, lang: str = "ja", **params: object) -> str:
-    return lookup(TEXTS, key, lang, params)
+    return lookup(SENTENCES, key, lang, params)
 
 
 def both(key: str, **params: object) -> str:
