@@ -114,20 +114,18 @@ def year_and_plan_or_exit(year_text: str, plan_text: str):
         if fy is None:
             raise fiscal.YearError(year_text)
     except fiscal.YearError:
-        raise fail(f"実施年度を読めません（例: R6） / not a fiscal year (e.g. R6): {year_text!r}") from None
+        raise fail(both("cli.year", year=year_text)) from None
     try:
         period = fiscal.parse_period(plan_text)
     except fiscal.PeriodOrderError:
-        raise fail(f"計画期間 {plan_text} は終了年度が開始年度より前です / "
-                   f"the plan period {plan_text} ends before it starts") from None
+        raise fail(both("cli.plan-order", plan=plan_text)) from None
     except fiscal.YearError:
-        raise fail(f"計画期間を読めません（例: R3-R7） / not a plan period (e.g. R3-R7): {plan_text!r}") from None
+        raise fail(both("cli.plan", plan=plan_text)) from None
     if period.end is None:
-        raise fail(f"計画期間 {plan_text} には終了年度が必要です / the plan period {plan_text} needs an end year")
+        raise fail(both("cli.plan-open", plan=plan_text))
     if not period.evaluable(fy):
         first, last = fiscal.label(period.start), fiscal.label(period.end + 1)
-        raise fail(f"実施年度 {year_text} は計画期間 {plan_text} に合いません（実施年度は {first}～{last} のいずれかです） / "
-                   f"the fiscal year {year_text} does not fit the plan period {plan_text} (it must be one of {first}…{last})")
+        raise fail(both("cli.year-outside-plan", year=year_text, plan=plan_text, first=first, last=last))
     return fy, period
 
 
@@ -137,8 +135,7 @@ def refuse_overwrite(target: Path, force: bool) -> None:
     the writer (it cannot write there: 「書き出せません」)."""
     if force or not (target.is_symlink() or (target.exists() and not target.is_dir())):
         return
-    raise fail(f"{target} はすでにあります。上書きする場合は --force を付けてください / "
-               f"{target} already exists; add --force to overwrite it")
+    raise fail(both("cli.exists", target=target))
 
 
 @contextlib.contextmanager
@@ -186,7 +183,7 @@ def example(
         rows = load_example_rows()
     except (OSError, TemplateError) as exc:
         # a broken installation, not the user's doing: still one sentence, no traceback
-        raise fail(f"記入例を読めません / cannot read the bundled example: {exc}") from None
+        raise fail(both("cli.example-broken", error=exc)) from None
     with _writing(output):
         write_rows(output, rows)
     typer.echo(visible(str(output)))
@@ -194,7 +191,7 @@ def example(
 
 def _lang_or_exit(lang: str) -> str:
     if lang not in ("ja", "en"):
-        raise fail(f"--lang は ja か en です / --lang takes ja or en: {lang!r}")
+        raise fail(both("cli.lang", lang=lang))
     _LANG.set(lang)
     return lang
 
@@ -241,7 +238,7 @@ def validate(
     2 読めないファイル・使い方の誤り / unreadable file or misuse."""
     lang = _lang_or_exit(lang)
     if fmt not in ("text", "json"):
-        raise fail(f"--format は text か json です / --format takes text or json: {fmt!r}")
+        raise fail(both("cli.format", fmt=fmt))
     settings = _settings(rules)
     results = _check_inputs(files, settings)
     from chosho_xlsx.batch.display import findings_json, print_findings
@@ -260,6 +257,7 @@ def _annotate(results: list, target: Path, lang: str, quiet: bool) -> bool:
     """Write the annotated copies: `target` itself for one input, else one file per
     input in the folder `target`. Unreadable inputs get none. False if one failed."""
     from chosho_xlsx.batch.display import visible
+    from chosho_xlsx.common import sentences
     from chosho_xlsx.writers.annotate import AnnotateError, annotate
 
     readable = [r for r in results if not r.unreadable]
@@ -267,8 +265,7 @@ def _annotate(results: list, target: Path, lang: str, quiet: bool) -> bool:
         plan = [(r, target) for r in readable]
     else:
         if target.exists() and not target.is_dir():
-            typer.echo(f"--annotate には複数の入力のためフォルダを指定してください / "
-                       f"--annotate needs a folder for several inputs: {target}", err=True)
+            typer.echo(both("cli.annotate-folder", target=target), err=True)
             return False
         from chosho_xlsx.writers.naming import fit
 
@@ -299,7 +296,7 @@ def _annotate(results: list, target: Path, lang: str, quiet: bool) -> bool:
             ok = False
             continue
         if not quiet:
-            typer.echo(visible(("注記付きの写し: " if lang == "ja" else "annotated copy: ") + str(out)), err=True)
+            typer.echo(visible(sentences.text("cli.annotated", lang, path=out)), err=True)
     return ok
 
 
@@ -396,8 +393,7 @@ def publish(
         from chosho_xlsx.batch.console import print_table
 
         print_table(result.batch, lang, Console(stderr=True, highlight=False, width=1000))
-        raise fail("作成できない入力があるため PDF は書きませんでした / no book written: "
-                   "some inputs could not be built", result.batch.exit_code)
+        raise fail(both("cli.no-book"), result.batch.exit_code)
     typer.echo(visible(str(result.book)))
 
 
@@ -439,7 +435,7 @@ def rollover(
         except fiscal.YearError:
             to_year = None
         if to_year is None:
-            raise fail(f"--to: 年度を読めません（例: R7） / not a fiscal year (e.g. R7): {to!r}")
+            raise fail(both("cli.to-year", year=to))
     _refuse_output(output, [last], force, lang)
     from chosho_xlsx.cycle.rollover import rollover_file, write_rollover
     from chosho_xlsx.cycle.text import text
@@ -477,7 +473,7 @@ def diff(
     使い方の誤り / unreadable file or misuse."""
     lang = _lang_or_exit(lang)
     if fmt not in ("text", "json"):
-        raise fail(f"--format は text か json です / --format takes text or json: {fmt!r}")
+        raise fail(both("cli.format", fmt=fmt))
     settings = _settings(rules)
     if xlsx is not None:
         _refuse_output(xlsx, [old, new], force, lang)

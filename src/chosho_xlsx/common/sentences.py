@@ -23,11 +23,11 @@ def lookup(name: str, key: str, lang: str, params: dict) -> str:
     return (entry.get(lang) or entry["ja"]).format(**params)
 
 
-def text(key: str, lang: str = "ja", **params: object) -> str:
+def text(key: str, lang: str = "ja", /, **params: object) -> str:
     return lookup(SENTENCES, key, lang, params)
 
 
-def both(key: str, **params: object) -> str:
+def both(key: str, /, **params: object) -> str:
     """「ja / en」: the sentence for a moment the language is not known yet, or for a
     command that speaks both."""
     return f"{text(key, 'ja', **params)} / {text(key, 'en', **params)}"

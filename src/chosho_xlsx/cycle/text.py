@@ -5,5 +5,5 @@ from __future__ import annotations
 from chosho_xlsx.common.sentences import lookup
 
 
-def text(key: str, lang: str = "ja", **params: object) -> str:
+def text(key: str, lang: str = "ja", /, **params: object) -> str:
     return lookup("cycle.yaml", key, lang, params)

@@ -22,8 +22,9 @@ class SettingsError(DomainError, ValueError):
     """The rules file is missing or malformed."""
 
     def message(self, lang: str = "ja") -> str:
-        prefix = "規則設定ファイルを読めません" if lang == "ja" else "Cannot read the rules file"
-        return f"{prefix}: {self}"
+        from chosho_xlsx.common.sentences import text
+
+        return text("settings.unreadable", lang, error=self)
 
 
 @dataclass(frozen=True)
