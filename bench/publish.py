@@ -43,9 +43,9 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     from chosho_xlsx.batch import build as batch
+    from chosho_xlsx.book.publish import publish
     from chosho_xlsx.domain.settings import load_settings
     from chosho_xlsx.render import libreoffice
-    from chosho_xlsx.render.publish import publish
 
     settings = load_settings()
     with tempfile.TemporaryDirectory(prefix="bench-publish-") as tmp:

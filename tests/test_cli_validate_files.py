@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from chosho_xlsx.cli import app
-from chosho_xlsx.contract.findings import UnreadableFile
+from chosho_xlsx.common.findings import UnreadableFile
 from chosho_xlsx.intake.safety import check_workbook
 from chosho_xlsx.writers.annotate import ERROR_FILL, WARNING_FILL
 

@@ -4,6 +4,7 @@ and its sentence, caught once by the command line (cli._Commands)."""
 import pytest
 from typer.testing import CliRunner
 
+from chosho_xlsx.book.publish import PublishError
 from chosho_xlsx.cli import app
 from chosho_xlsx.common.errors import (
     EXIT_CONTENT,
@@ -15,8 +16,8 @@ from chosho_xlsx.common.errors import (
     RenderError,
     WriterError,
 )
+from chosho_xlsx.common.findings import UnreadableFile
 from chosho_xlsx.common.sentences import both, text
-from chosho_xlsx.contract.findings import UnreadableFile
 from chosho_xlsx.contract.parsers import CellError, TextTooLong
 from chosho_xlsx.cycle.diff import DiffRefused
 from chosho_xlsx.cycle.rollover import RolloverError, RolloverRefused
@@ -24,7 +25,6 @@ from chosho_xlsx.domain.fiscal import YearError
 from chosho_xlsx.domain.quantity import QuantityError
 from chosho_xlsx.domain.settings import SettingsError
 from chosho_xlsx.render.libreoffice import LibreOfficeError, LibreOfficeMissing
-from chosho_xlsx.render.publish import PublishError
 from chosho_xlsx.writers.annotate import AnnotateError
 from chosho_xlsx.writers.embed import EmbeddedError
 from chosho_xlsx.writers.layout.labels import LayoutError

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from chosho_xlsx.cli import app
-from chosho_xlsx.contract.findings import catalogue
+from chosho_xlsx.common.findings import catalogue
 
 from support import corpus
 

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from chosho_xlsx.cli import app
 from chosho_xlsx.common.addresses import CELL_RE
-from chosho_xlsx.contract.findings import catalogue
+from chosho_xlsx.common.findings import catalogue
 
 from support import corpus
 

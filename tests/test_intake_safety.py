@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chosho_xlsx.contract.findings import ERROR, UnreadableFile, catalogue
+from chosho_xlsx.common.findings import ERROR, UnreadableFile, catalogue
 from chosho_xlsx.intake import safety
 
 from support import hostile

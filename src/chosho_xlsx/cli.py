@@ -383,7 +383,7 @@ def publish(
     lang = _lang_or_exit(lang)
     settings = _settings(rules)
     from chosho_xlsx.batch.display import visible
-    from chosho_xlsx.render.publish import publish as make_book
+    from chosho_xlsx.book.publish import publish as make_book
 
     with _writing(output):
         result = make_book(files, output, settings, pdfa=pdfa, jobs=jobs)

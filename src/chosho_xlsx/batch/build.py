@@ -29,8 +29,9 @@ from pathlib import Path
 from chosho_xlsx.batch import leftovers
 from chosho_xlsx.batch.pipeline import Bundled
 from chosho_xlsx.common.errors import EXIT_CONTENT, EXIT_OK, EXIT_UNREADABLE
+from chosho_xlsx.common.findings import Finding, Verdict
+from chosho_xlsx.common.machine import default_jobs
 from chosho_xlsx.common.text import squeezed
-from chosho_xlsx.contract.findings import Finding, Verdict
 from chosho_xlsx.contract.parsers import TextTooLong
 from chosho_xlsx.domain.settings import Settings
 from chosho_xlsx.writers.outputs import (
@@ -180,13 +181,6 @@ def _pool(jobs: int, settings: Settings):
     from concurrent.futures import ProcessPoolExecutor
 
     return ProcessPoolExecutor(jobs, initializer=_init, initargs=(settings, os.getpid()))
-
-
-def default_jobs() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
 
 
 def _run_all(tasks: list[Task], settings: Settings, jobs: int,

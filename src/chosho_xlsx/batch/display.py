@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from chosho_xlsx.contract.findings import ERROR
+from chosho_xlsx.common.findings import ERROR
 
 if TYPE_CHECKING:
     from chosho_xlsx.batch.pipeline import Checked

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from chosho_xlsx.contract.findings import Finding, Findings, Verdict
+from chosho_xlsx.common.findings import Finding, Findings, Verdict
 from chosho_xlsx.contract.loader import Loaded, headers_for, load
 from chosho_xlsx.contract.parsers import shown
 from chosho_xlsx.domain.model import Report
@@ -66,7 +66,7 @@ def read_input(path: str | Path, limits: Limits | None = None) -> RawBook:
     """The contract sheets of one department workbook, read only after the safety check
     and within the size limits (the defaults when None); raises UnreadableFile (one
     sentence, exit 2) for anything that cannot be read."""
-    from chosho_xlsx.contract.findings import UnreadableFile
+    from chosho_xlsx.common.findings import UnreadableFile
     from chosho_xlsx.contract.spec import SHEET_NAMES
     from chosho_xlsx.intake.reader import read_book
     from chosho_xlsx.intake.safety import check_workbook
@@ -82,7 +82,7 @@ def read_input(path: str | Path, limits: Limits | None = None) -> RawBook:
 
 def check_file(path: str | Path, settings: Settings) -> Checked:
     """Validate one department workbook; never raises for a bad file."""
-    from chosho_xlsx.contract.findings import UnreadableFile
+    from chosho_xlsx.common.findings import UnreadableFile
     from chosho_xlsx.writers.outputs import written_by_us
 
     try:

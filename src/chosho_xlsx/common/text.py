@@ -30,3 +30,13 @@ def squeezed(text: str) -> str:
 def zenkaku_digits(text: str) -> str:
     """The ASCII digits of `text` as 全角 ones, as the form prints years: 「R6」 → 「R６」."""
     return text.translate(_ZENKAKU)
+
+
+# Excel's limit on the text of one cell, in UTF-16 code units.
+EXCEL_TEXT_MAX = 32_767
+
+
+def excel_length(text: str) -> int:
+    """The length of `text` as Excel counts it: UTF-16 code units, so a character
+    outside the Basic Multilingual Plane (an emoji, some rare kanji) counts 2."""
+    return len(text.encode("utf-16-le")) // 2

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from dataclasses import fields as dataclass_fields
 from decimal import Decimal
 
+from chosho_xlsx.common.findings import Finding, Location
 from chosho_xlsx.common.text import folded
 from chosho_xlsx.contract import spec as contract
-from chosho_xlsx.contract.findings import Finding, Location
 from chosho_xlsx.contract.loader import Loaded
 from chosho_xlsx.contract.parsers import is_blank, shown
 from chosho_xlsx.domain import fiscal
@@ -172,7 +172,10 @@ def joined_text_findings(c) -> Iterator[Finding]:
     """Texts the 調書 prints together in one cell (layout's own joining, with its
     headings) may each fit a cell and together not: an error at the first of them,
     since XlsxWriter would cut the joined text short in the official report."""
-    from chosho_xlsx.contract.parsers import EXCEL_TEXT_MAX, excel_length
+    # The one place the contract stage looks ahead into the writers: the joined text must
+    # be the layout's own, not a second copy of its joining that could drift from it.
+    # Imported here, not at the top, so validation without this check never loads them.
+    from chosho_xlsx.common.text import EXCEL_TEXT_MAX, excel_length
     from chosho_xlsx.writers.layout.header import item_lines, plan_texts
     from chosho_xlsx.writers.layout.labels import load_labels
     from chosho_xlsx.writers.layout.projects import outcome_text, overview_text

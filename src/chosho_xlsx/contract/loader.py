@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from chosho_xlsx.common.findings import Finding, Findings, Location
 from chosho_xlsx.contract import parsers as cells
 from chosho_xlsx.contract import spec as contract
-from chosho_xlsx.contract.findings import Finding, Findings, Location
 from chosho_xlsx.contract.parsers import CellError
 from chosho_xlsx.contract.spec import KEYVALUE, Column, Sheet
 from chosho_xlsx.domain import fiscal

@@ -8,7 +8,7 @@ import re
 from decimal import Decimal
 
 from chosho_xlsx.common.errors import WriterError
-from chosho_xlsx.common.text import folded, is_blank, squeezed
+from chosho_xlsx.common.text import EXCEL_TEXT_MAX, excel_length, folded, is_blank, squeezed
 from chosho_xlsx.domain import fiscal
 from chosho_xlsx.domain.model import GROUP_MARKS, ITEM_MARKS
 from chosho_xlsx.domain.quantity import Quantity, QuantityError, parse_money, parse_quantity
@@ -60,16 +60,6 @@ def name_key(value: object) -> str:
 
 def _clock(t: dt.time) -> str:
     return f"{t.hour}:{t.minute:02d}" + (f":{t.second:02d}" if t.second else "")
-
-
-# Excel's limit on the text of one cell, in UTF-16 code units.
-EXCEL_TEXT_MAX = 32_767
-
-
-def excel_length(text: str) -> int:
-    """The length of `text` as Excel counts it: UTF-16 code units, so a character
-    outside the Basic Multilingual Plane (an emoji, some rare kanji) counts 2."""
-    return len(text.encode("utf-16-le")) // 2
 
 
 def preview(text: str, length: int = 100) -> str:

@@ -52,7 +52,7 @@ def read_source(source: str | os.PathLike | bytes, name: str | None = None,
         return book, built
     label = name or str(source)
     if chosho:
-        from chosho_xlsx.contract.findings import UnreadableFile
+        from chosho_xlsx.common.findings import UnreadableFile
         from chosho_xlsx.intake.safety import check_workbook
         from chosho_xlsx.writers.embed import EmbeddedError, read_embedded
 
@@ -71,7 +71,7 @@ def read_source(source: str | os.PathLike | bytes, name: str | None = None,
 
 
 def _book_from_embedded(rows: dict, label: str) -> RawBook:
-    from chosho_xlsx.contract.findings import UnreadableFile
+    from chosho_xlsx.common.findings import UnreadableFile
     from chosho_xlsx.contract.loader import headers_for
     from chosho_xlsx.domain import fiscal
     from chosho_xlsx.intake.reader import book_from_rows
@@ -95,7 +95,7 @@ def open_checked(source: str | os.PathLike | bytes, settings, name: str | None =
     by the temporary file bytes are read from). Returns the validation, the book and
     whether it was a 調書 (see read_source)."""
     from chosho_xlsx.batch.pipeline import check_book
-    from chosho_xlsx.contract.findings import UnreadableFile
+    from chosho_xlsx.common.findings import UnreadableFile
 
     label = name or ("input.xlsx" if isinstance(source, bytes | bytearray) else str(source))
     try:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from chosho_xlsx.common.errors import DomainError
 from chosho_xlsx.common.resources import read_yaml_mapping, schema_file
-from chosho_xlsx.contract.parsers import EXCEL_TEXT_MAX
+from chosho_xlsx.common.text import EXCEL_TEXT_MAX
 from chosho_xlsx.domain import fiscal
 from chosho_xlsx.domain.vocabulary import Review
 

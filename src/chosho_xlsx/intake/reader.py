@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from chosho_xlsx.intake.numformat import NumberFormat
 
+from chosho_xlsx.common.text import squeezed
 from chosho_xlsx.domain.settings import Limits
 
 
@@ -48,14 +49,12 @@ class RawBook:
 
 def match_sheet(wanted: str, names: list[str]) -> str | None:
     """The sheet of `names` that is `wanted`: the same name, else the first whose name is
-    the same once spaces and character width are set aside (cells.name_key), as headers
-    are read. None when there is none."""
-    from chosho_xlsx.contract.parsers import name_key
-
+    the same once spaces and character width are set aside (text.squeezed, as headers
+    are read). None when there is none."""
     if wanted in names:
         return wanted
-    key = name_key(wanted)
-    return next((n for n in names if name_key(n) == key), None)
+    key = squeezed(wanted)
+    return next((n for n in names if squeezed(n) == key), None)
 
 
 def read_book(path: str | Path, sheet_names: tuple[str, ...] | None = None,

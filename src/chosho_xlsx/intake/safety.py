@@ -20,7 +20,7 @@ import zlib
 from collections.abc import Iterable, Iterator
 from typing import BinaryIO, NoReturn
 
-from chosho_xlsx.contract.findings import UnreadableFile
+from chosho_xlsx.common.findings import UnreadableFile
 
 KiB = 1024
 MiB = 1024 * KiB

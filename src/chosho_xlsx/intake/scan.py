@@ -22,7 +22,7 @@ from pathlib import Path
 from xml.parsers import expat
 
 from chosho_xlsx.common.addresses import cell_ref, parse_ref
-from chosho_xlsx.contract.findings import UnreadableFile
+from chosho_xlsx.common.findings import UnreadableFile
 from chosho_xlsx.domain.settings import Limits
 from chosho_xlsx.intake.numformat import BUILTIN, NumberFormat, classify
 

@@ -61,7 +61,7 @@ def serve(
     from django.core.wsgi import get_wsgi_application
     from waitress import serve as waitress_serve
 
-    from chosho_xlsx.batch.build import default_jobs
+    from chosho_xlsx.common.machine import default_jobs
     from chosho_xlsx.portal.examine import use_workers
 
     use_workers(default_jobs() if workers is None else workers)

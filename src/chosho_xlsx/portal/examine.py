@@ -18,7 +18,7 @@ from functools import cache
 
 from chosho_xlsx.batch.display import finding_dict
 from chosho_xlsx.batch.leftovers import die_with_process
-from chosho_xlsx.contract.findings import Finding
+from chosho_xlsx.common.findings import Finding
 
 
 @dataclass(frozen=True)

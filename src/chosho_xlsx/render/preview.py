@@ -59,7 +59,7 @@ def preview_many(
     side, each converting its share; default: one per core). Every input is checked
     before anything is converted. Two inputs with the same name (from different
     folders) get 「_2」, 「_3」 … on their outputs, in input order."""
-    from chosho_xlsx.batch.build import default_jobs
+    from chosho_xlsx.common.machine import default_jobs
     from chosho_xlsx.intake.safety import check_workbook
     from chosho_xlsx.writers.naming import unique_names
 

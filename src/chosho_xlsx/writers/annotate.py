@@ -19,7 +19,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from chosho_xlsx.common.errors import WriterError
-from chosho_xlsx.contract.findings import ERROR, Finding
+from chosho_xlsx.common.findings import ERROR, Finding
 from chosho_xlsx.intake.reader import match_sheet
 from chosho_xlsx.writers.outputs import same_file
 

@@ -8,7 +8,7 @@ the very page copied into the book), and pikepdf exposes number trees, XMP metad
 (with the PDF/A identification) and outlines on top of it. pypdf's merger drops the
 structure tree.
 
-Pages are appended whole; each part page gets its footer page (bookfront) drawn over it
+Pages are appended whole; each part page gets its footer page (frontmatter) drawn over it
 as a form XObject marked as a pagination artifact, so assistive technology skips it."""
 
 from __future__ import annotations
@@ -266,7 +266,7 @@ def _relink(book: pikepdf.Pdf, parts: list[Part]) -> None:
 
 
 def _outline(book: pikepdf.Pdf, n_front: int, parts: list[Part]) -> None:
-    from chosho_xlsx.render.bookfront import CONTENTS_TITLE
+    from chosho_xlsx.book.frontmatter import CONTENTS_TITLE
 
     with book.open_outline() as outline:
         outline.root.append(pikepdf.OutlineItem(CONTENTS_TITLE.replace("　", ""), 1))

@@ -8,7 +8,7 @@ footer names its 施策.
 
 LibreOffice prints in two runs: all the parts (one process per core, each converting its
 share; their own footers taken out of copies of the workbooks), then, once the page
-counts are known, the front matter and the footer pages (bookfront). bookpdf puts the
+counts are known, the front matter and the footer pages (frontmatter). binding puts the
 book together. Nothing is written at the target until the book is complete.
 
 An input that cannot be read, or a department workbook that breaks the contract, stops
@@ -210,7 +210,7 @@ def _contents(choshos: list[Source], summaries: list[Source]) -> list:
 
 def _footer_runs(parts) -> list:
     """Each part's pages, cut where the page size changes."""
-    from chosho_xlsx.render.bookfront import FooterRun
+    from chosho_xlsx.book.frontmatter import FooterRun
 
     runs = []
     for part in parts:
@@ -230,9 +230,9 @@ def publish(files: list[Path], target: Path, settings: Settings, *, pdfa: bool =
     department input could not be built (see .batch)."""
     import time
 
-    from chosho_xlsx.batch.build import default_jobs
+    from chosho_xlsx.book import binding
+    from chosho_xlsx.common.machine import default_jobs
     from chosho_xlsx.intake.files import expand
-    from chosho_xlsx.render import bookpdf
     from chosho_xlsx.writers.atomic import atomic_path
 
     libreoffice.find_soffice()  # refuse before building anything
@@ -261,10 +261,10 @@ def publish(files: list[Path], target: Path, settings: Settings, *, pdfa: bool =
         result.seconds["front"] = time.perf_counter() - clock
 
         clock = time.perf_counter()
-        meta = bookpdf.Book(title=front.title, pdfa=pdfa, created=front.created)
+        meta = binding.Book(title=front.title, pdfa=pdfa, created=front.created)
         target = Path(target)
         with atomic_path(target) as out:
-            result.pages = bookpdf.assemble(front.pdf, front.pages, front.footers_pdf, parts, meta, out)
+            result.pages = binding.assemble(front.pdf, front.pages, front.footers_pdf, parts, meta, out)
         result.book = target
         result.seconds["assemble"] = time.perf_counter() - clock
     return result
@@ -318,30 +318,30 @@ class _Front:
 def _front_matter(choshos: list[Source], summaries: list[Source], pdfs: list[Path], work: Path,
                   filter_arg: str) -> tuple[list, _Front]:
     """The parts with their page counts, and the front matter and footers planned on them."""
-    from chosho_xlsx.render import bookfront, bookpdf
+    from chosho_xlsx.book import binding, frontmatter
     from chosho_xlsx.writers.layout.labels import load_labels
     from chosho_xlsx.writers.layout.workbook import page_setup
 
-    parts = [bookpdf.Part(pdf, s.policy if s.kind == CHOSHO else "一覧", s.footer, (s.path.name,))
+    parts = [binding.Part(pdf, s.policy if s.kind == CHOSHO else "一覧", s.footer, (s.path.name,))
              for pdf, s in zip(pdfs, choshos + summaries, strict=True)]
     for part in parts:
-        bookpdf.inspect(part)
+        binding.inspect(part)
     lines = _contents(choshos, summaries)
-    n_front = bookfront.front_pages(len(lines))
+    n_front = frontmatter.front_pages(len(lines))
     firsts, at = [], n_front + 1
     for part in parts:
         firsts.append(at)
         at += part.pages
     total = at - 1
-    entries = [bookfront.Entry(text, None if k is None else firsts[k]) for text, k in lines]
+    entries = [frontmatter.Entry(text, None if k is None else firsts[k]) for text, k in lines]
     years = {s.fiscal_year for s in choshos}
     title = book_title(years)
     created = dt.datetime(max(years), 4, 1)
     setup = page_setup(load_labels(max(years)))
     subtitle = f"施策 {len(choshos)}件"
     front, footers = work / "front" / "front.xlsx", work / "front" / "footers.xlsx"
-    bookfront.write_front(front, title, subtitle, entries, total, setup, created)
-    bookfront.write_footers(footers, _footer_runs(parts), n_front + 1, total, setup, created)
+    frontmatter.write_front(front, title, subtitle, entries, total, setup, created)
+    frontmatter.write_footers(footers, _footer_runs(parts), n_front + 1, total, setup, created)
     front_pdf, footers_pdf = libreoffice.convert_many(
         [front, footers], "pdf", work / "front-pdf", jobs=1, filter_arg=filter_arg)
     return parts, _Front(front_pdf, n_front, footers_pdf, title, created)

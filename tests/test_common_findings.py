@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from chosho_xlsx.common.addresses import MAX_COLS, MAX_ROWS
-from chosho_xlsx.contract.findings import Finding, Findings, Location, UnreadableFile, catalogue
+from chosho_xlsx.common.findings import Finding, Findings, Location, UnreadableFile, catalogue
 
 from support import ROOT
 

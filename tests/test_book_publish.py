@@ -20,11 +20,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from chosho_xlsx.book.frontmatter import ROWS_PER_PAGE, contents_pages, footer_code
+from chosho_xlsx.book.publish import book_order, leading_numbers, without_footer
 from chosho_xlsx.cli import app
 from chosho_xlsx.render import libreoffice
-from chosho_xlsx.render.bookfront import ROWS_PER_PAGE, contents_pages, footer_code
 from chosho_xlsx.render.libreoffice import INSTALL_COMMAND
-from chosho_xlsx.render.publish import book_order, leading_numbers, without_footer
 
 from support import ROOT
 from support.commands import cli
@@ -64,7 +64,7 @@ def book(tmp_path_factory):
 
 def _built_policies(root: Path) -> list[tuple[str, str]]:
     """(基本戦略, 施策) of every built 調書, read from its header as publish reads it."""
-    from chosho_xlsx.render.publish import classify
+    from chosho_xlsx.book.publish import classify
 
     out = []
     for f in sorted((root / "built").glob("R*.xlsx")):
@@ -159,8 +159,8 @@ def test_book_is_tagged_titled_in_japanese(book):
         assert p.Root.MarkInfo.Marked is True
         assert str(p.Root.Lang) == "ja"
         assert p.Root.ViewerPreferences.DisplayDocTitle is True
+        from chosho_xlsx.book.publish import classify
         from chosho_xlsx.domain.fiscal import full_label
-        from chosho_xlsx.render.publish import classify
 
         years = sorted({classify(f).fiscal_year for f in (book["root"] / "built").glob("R*.xlsx")})
         assert 2024 in years
@@ -379,7 +379,7 @@ def test_leading_numbers():
 @given(st.lists(st.tuples(st.integers(1, 12), st.integers(1, 12), st.text(min_size=1, max_size=8)),
                 min_size=1, max_size=12))
 def test_book_order_follows_the_strategy_numbers(items):
-    from chosho_xlsx.render.publish import CHOSHO, Source
+    from chosho_xlsx.book.publish import CHOSHO, Source
 
     sources = [Source(Path(f"{k}.xlsx"), CHOSHO, 2024, f"{a}-{b} 戦略", name)
                for k, (a, b, name) in enumerate(items)]
@@ -418,14 +418,14 @@ def test_contents_pages_and_footer_code():
 
 
 def test_a_pdf_that_cannot_be_read_is_one_sentence(tmp_path):
-    from chosho_xlsx.render import bookpdf
+    from chosho_xlsx.book import binding
     from chosho_xlsx.render.libreoffice import LibreOfficeError
 
     broken = tmp_path / "0001.pdf"
     broken.write_bytes(b"%PDF-1.6\ncut short")
     with pytest.raises(LibreOfficeError, match="PDF を読めませんでした.*cannot read LibreOffice's PDF 0001.pdf"):
-        bookpdf.inspect(bookpdf.Part(broken, "x"))
-    plan = bookpdf.PlanError("表紙・目次", 3, 2)
+        binding.inspect(binding.Part(broken, "x"))
+    plan = binding.PlanError("表紙・目次", 3, 2)
     assert isinstance(plan, LibreOfficeError)
     assert "予定の 2 ページではなく 3 ページ" in str(plan)
 
@@ -434,8 +434,8 @@ def test_icc_profile_dated_and_its_id_computed_again():
     import datetime as dt
     import hashlib
 
-    from chosho_xlsx.render.bookfront import paper_of
-    from chosho_xlsx.render.bookpdf import icc_dated
+    from chosho_xlsx.book.binding import icc_dated
+    from chosho_xlsx.book.frontmatter import paper_of
 
     header = bytearray(128)
     header[36:40] = b"acsp"
