@@ -6,6 +6,7 @@ import json
 from typing import TYPE_CHECKING
 
 from chosho_xlsx.common.findings import ERROR
+from chosho_xlsx.common.sentences import both
 
 if TYPE_CHECKING:
     from chosho_xlsx.batch.pipeline import Checked
@@ -38,7 +39,7 @@ def visible(text: str) -> str:
 def cannot_write(target, exc: OSError) -> str:
     """The one sentence for an output the OS refused (the user's folder or disk, not a
     bug), shown visibly."""
-    return visible(f"書き出せません / cannot write {target}: {exc.strerror or type(exc).__name__}")
+    return visible(f"{both('write.cannot')} {target}: {exc.strerror or type(exc).__name__}")
 
 
 def finding_dict(r: Checked, f, lang: str) -> dict:

@@ -21,6 +21,7 @@ from pathlib import Path
 import pikepdf
 from pikepdf import Array, Dictionary, Name
 
+from chosho_xlsx.common.sentences import both
 from chosho_xlsx.render.libreoffice import LibreOfficeError
 
 ARTIFACT = b"/Artifact <</Type /Pagination /Subtype /Footer>> BDC"
@@ -32,11 +33,7 @@ class PlanError(LibreOfficeError):
     the page numbers would be wrong: no book rather than a wrong one."""
 
     def __init__(self, what: str, found: int, planned: int):
-        super().__init__(
-            f"LibreOffice が{what}を予定の {planned} ページではなく {found} ページに印刷したため、"
-            f"ページ番号が合いません / LibreOffice printed the {what} on {found} pages, not the "
-            f"{planned} planned, so the page numbers would be wrong"
-        )
+        super().__init__(both("book.pages-off", what=what, found=found, planned=planned))
 
 
 @dataclass
@@ -61,8 +58,7 @@ def _readable(path: Path):
         yield
     except pikepdf.PdfError as exc:
         raise LibreOfficeError(
-            f"LibreOffice の PDF を読めませんでした / cannot read LibreOffice's PDF "
-            f"{Path(path).name}: {exc}"
+            f"{both('book.pdf-unreadable')} {Path(path).name}: {exc}"
         ) from None
 
 

@@ -1,6 +1,6 @@
 """Sentences kept as data, Japanese first (English with --lang en): data/sentences.yaml for
 build and publish, data/cycle.yaml for rollover and diff. The catalogue of validation
-findings, with its hints and codes, is messages.yaml (contract.findings)."""
+findings, with its hints and codes, is messages.yaml (common.findings)."""
 
 from __future__ import annotations
 

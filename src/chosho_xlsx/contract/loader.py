@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from chosho_xlsx.common.findings import Finding, Findings, Location
-from chosho_xlsx.contract import parsers as cells
+from chosho_xlsx.contract import parsers
 from chosho_xlsx.contract import spec as contract
 from chosho_xlsx.contract.parsers import CellError
 from chosho_xlsx.contract.spec import KEYVALUE, Column, Sheet
@@ -29,7 +29,7 @@ from chosho_xlsx.domain.settings import Settings
 from chosho_xlsx.intake import numformat
 from chosho_xlsx.intake.reader import RawBook, RawSheet
 
-_norm_header = cells.name_key
+_norm_header = parsers.name_key
 
 
 @dataclass
@@ -44,7 +44,7 @@ class Record:
 class Loaded:
     chosho: Chosho | None
     findings: list[Finding] = field(default_factory=list)
-    # sheet → records, for checks.py
+    # sheet → records, for crosschecks.py
     records: dict[str, list[Record]] = field(default_factory=dict)
 
 
@@ -52,24 +52,24 @@ class _Collector(Findings):
     """The loader's findings show a value as the clerk typed it, cut to a preview."""
 
     def found(self, code: str, at: Location, value: object = "", **params: object) -> None:
-        self.add(Finding(code, at, cells.preview(cells.shown(value)), params))
+        self.add(Finding(code, at, parsers.preview(parsers.shown(value)), params))
 
 
 # Column type (schemas/input.yaml) → converter. Types that need the column or the
 # settings (allowed values) get them; the others take the raw value alone.
 _CONVERTERS = {
-    "text": lambda raw, col, settings: cells.to_text(raw, settings.limits.text_length),
-    "int": lambda raw, col, settings: cells.to_int(raw),
-    "year": lambda raw, col, settings: cells.to_year(raw),
-    "period": lambda raw, col, settings: cells.to_period(raw),
-    "quantity": lambda raw, col, settings: cells.to_quantity(raw),
-    "money": lambda raw, col, settings: cells.to_money(raw),
-    "mark": lambda raw, col, settings: cells.to_mark(raw, contract.marks()),
-    "enum": lambda raw, col, settings: cells.to_enum(raw, col.values),
-    "items": lambda raw, col, settings: cells.to_items(raw),
-    "viewpoints": lambda raw, col, settings: cells.to_viewpoints(raw),
-    "project": lambda raw, col, settings: cells.to_project(raw),
-    "review": lambda raw, col, settings: cells.to_review(raw, settings.allowed_reviews),
+    "text": lambda raw, col, settings: parsers.to_text(raw, settings.limits.text_length),
+    "int": lambda raw, col, settings: parsers.to_int(raw),
+    "year": lambda raw, col, settings: parsers.to_year(raw),
+    "period": lambda raw, col, settings: parsers.to_period(raw),
+    "quantity": lambda raw, col, settings: parsers.to_quantity(raw),
+    "money": lambda raw, col, settings: parsers.to_money(raw),
+    "mark": lambda raw, col, settings: parsers.to_mark(raw, contract.marks()),
+    "enum": lambda raw, col, settings: parsers.to_enum(raw, col.values),
+    "items": lambda raw, col, settings: parsers.to_items(raw),
+    "viewpoints": lambda raw, col, settings: parsers.to_viewpoints(raw),
+    "project": lambda raw, col, settings: parsers.to_project(raw),
+    "review": lambda raw, col, settings: parsers.to_review(raw, settings.allowed_reviews),
 }
 
 
@@ -84,7 +84,7 @@ def _convert(col: Column, raw: object, settings: Settings) -> object:
         convert = _CONVERTERS[col.type]
     except KeyError:
         raise ValueError(f"unknown column type {col.type!r}") from None  # a contract error, not a user's
-    if isinstance(raw, cells.DATE_TYPES):
+    if isinstance(raw, parsers.DATE_TYPES):
         raise CellError(_DATE_CODES.get(col.type, "E-TEXT-DATE"))
     return convert(raw, col, settings)
 
@@ -136,12 +136,12 @@ def _missing_sheet(book: RawBook, name: str, out: _Collector) -> None:
     is near it (and is no other contract sheet's), else E-SHEET-MISSING."""
     from difflib import SequenceMatcher
 
-    key = cells.name_key(name)
-    others = {cells.name_key(n) for n in contract.SHEET_NAMES}
+    key = parsers.name_key(name)
+    others = {parsers.name_key(n) for n in contract.SHEET_NAMES}
     scored = [
-        (SequenceMatcher(None, key, cells.name_key(n)).ratio(), n)
+        (SequenceMatcher(None, key, parsers.name_key(n)).ratio(), n)
         for n in book.names
-        if cells.name_key(n) not in others
+        if parsers.name_key(n) not in others
     ]
     ratio, near = max(scored, default=(0.0, ""), key=lambda x: x[0])
     if ratio >= NEAR_NAME:
@@ -158,7 +158,7 @@ def _read_keyvalue(book: RawBook, out: _Collector, settings: Settings) -> dict[s
     found: dict[str, tuple[int, object]] = {}
     known = {spec["key"] for spec in contract.keyvalue_keys()}
     for r, row in enumerate(sheet.rows[1:], start=2):
-        filled = [i for i, v in enumerate(row) if not cells.is_blank(v)]
+        filled = [i for i, v in enumerate(row) if not parsers.is_blank(v)]
         if not filled:
             continue
         key = _norm_header(row[0])
@@ -271,7 +271,7 @@ def _read_rows(t: _Table, read: list[Column], settings: Settings) -> list[Record
     records: list[Record] = []
     required = sum(1 for c in t.sheet.columns if c.required)
     for r, row in enumerate(t.raw.rows[1:], start=2):
-        filled = [i for i, v in enumerate(row) if not cells.is_blank(v)]
+        filled = [i for i, v in enumerate(row) if not parsers.is_blank(v)]
         if not filled:
             continue
         if len(filled) == 1 and required > 1:

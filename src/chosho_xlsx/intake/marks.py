@@ -37,7 +37,7 @@ def _comments_member(zf: zipfile.ZipFile, names: set[str], sheet_member: str) ->
 def marked_cells(zf: zipfile.ZipFile, members: list[tuple[str, str]],
                  author: str = ROLLOVER_AUTHOR) -> dict[Key, str]:
     """(sheet, 1-based row, 0-based column) → comment text, for every comment by `author`
-    in the sheets `members` names ((sheet name, zip member), formulas.scan_open). Call
+    in the sheets `members` names ((sheet name, zip member), scan.scan_open). Call
     after safety.check_workbook (no DTD, sane sizes)."""
     out: dict[Key, str] = {}
     names = set(zf.namelist())

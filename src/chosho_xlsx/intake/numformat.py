@@ -2,7 +2,7 @@
 
 A clerk who types 「48.5%」 gets 0.485 in a percent-formatted cell; 67,313,000 in a cell
 formatted `#,##0,` shows 「67,313」; 24 formatted `#,##0"件"` shows 「24件」. calamine
-gives the bare value, so the cell scan (formulas.scan_cells) records the format of every
+gives the bare value, so the cell scan (scan.scan_cells) records the format of every
 number whose format does one of these, and `seen` turns value and format into the
 Quantity the clerk reads. Formats that only round, group digits or colour a number
 (`0.0`, `#,##0`, `[Red]0`) leave it as it is; date formats come from calamine as dates."""

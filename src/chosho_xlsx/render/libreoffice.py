@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from chosho_xlsx.common.errors import RenderError
+from chosho_xlsx.common.sentences import both
 
 DEFAULT_TIMEOUT = 180.0  # seconds; one conversion of a 調書 takes a few seconds
 
@@ -329,7 +330,7 @@ def pdf_to_png(
         if result.returncode != 0 or not pages:
             detail = result.stderr.decode("utf-8", "replace").strip()
             raise LibreOfficeError(
-                f"PDF を PNG にできませんでした / pdftoppm failed on {pdf.name}: {detail}"
+                f"{both('render.png-failed')} {pdf.name}: {detail}"
             )
         moved = []
         for page in pages:
@@ -369,7 +370,7 @@ def pdf_pages(pdf: str | os.PathLike, *, timeout: float = 60.0) -> list[Page]:
     match = re.search(r"^Pages:\s+(\d+)", first.stdout.decode("utf-8", "replace"), re.M)
     if first.returncode != 0 or not match:
         raise LibreOfficeError(
-            f"PDF の情報を読めませんでした / pdfinfo failed: "
+            f"{both('render.pdfinfo-failed')} "
             f"{first.stderr.decode('utf-8', 'replace').strip()}"
         )
     count = int(match.group(1))

@@ -20,6 +20,7 @@ from xml.sax.saxutils import escape
 
 from chosho_xlsx.common.errors import WriterError
 from chosho_xlsx.common.findings import ERROR, Finding
+from chosho_xlsx.common.sentences import both
 from chosho_xlsx.intake.reader import match_sheet
 from chosho_xlsx.writers.outputs import same_file
 
@@ -68,7 +69,7 @@ def annotate(source: str | os.PathLike, findings: list[Finding], target: str | o
     wb = _open(src)
     worksheets = [ws.title for ws in wb.worksheets]  # not chartsheets: they have no cells
     if not worksheets:
-        raise AnnotateError(f"注記を付けるシートがありません / the workbook has no worksheet: {src}")
+        raise AnnotateError(f"{both('annotate.no-worksheet')}: {src}")
     _quote_formula_like_text(wb)
     _mark(wb, _places(findings, worksheets), lang)
     _save(src, wb, out)

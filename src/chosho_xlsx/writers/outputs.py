@@ -22,6 +22,8 @@ import stat
 import zipfile
 from pathlib import Path
 
+from chosho_xlsx.common.sentences import both
+
 MARKER = "chosho-xlsx"  # the custom property's name
 CHOSHO = "調書"
 SUMMARY = "一覧"
@@ -136,7 +138,7 @@ def refusal(target: str | os.PathLike, inputs: set[tuple[int, int]]) -> str | No
     except FileNotFoundError:
         return None
     except OSError as exc:
-        return f"確認できません / cannot check ({exc.strerror or type(exc).__name__}): {target}"
+        return f"{both('write.cannot-check')} ({exc.strerror or type(exc).__name__}): {target}"
     if (st.st_dev, st.st_ino) in inputs:
         return _OVER_INPUT.format(target=target)
     kind, untouched = _stamp(target) if stat.S_ISREG(st.st_mode) else (None, False)

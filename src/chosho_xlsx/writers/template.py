@@ -24,6 +24,7 @@ from openpyxl.writer.excel import ExcelWriter
 
 from chosho_xlsx.common.errors import WriterError
 from chosho_xlsx.common.resources import read_yaml_mapping, template_file
+from chosho_xlsx.common.sentences import both
 from chosho_xlsx.contract import spec as contract
 from chosho_xlsx.domain import fiscal
 from chosho_xlsx.domain.settings import load_settings
@@ -467,7 +468,7 @@ def build_workbook(
 ) -> Workbook:
     """The input workbook in memory (write_template saves it)."""
     if plan_end < plan_start:
-        raise TemplateError("計画期間の終了年度が開始年度より前です / plan ends before it starts")
+        raise TemplateError(both("template.plan-order"))
     sheets = contract.sheets(fiscal_year, plan_start, plan_end)
     by_name = {s.name: s for s in sheets}
     if rows is not None:
