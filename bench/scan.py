@@ -1,4 +1,4 @@
-"""The cost of the streamed XML pass (formulas.scan_cells) and of check_file, per
+"""The cost of the streamed XML pass (intake.scan.scan_cells) and of check_file, per
 workbook, warm, best of 5 passes over a folder of inputs (bench/generate.py).
 
     python bench/scan.py DIR
@@ -6,7 +6,7 @@ workbook, warm, best of 5 passes over a folder of inputs (bench/generate.py).
 
 from __future__ import annotations
 
-import sys
+import argparse
 import time
 from pathlib import Path
 
@@ -26,8 +26,12 @@ def best_ms(files: list[Path], fn, passes: int = 5) -> float:
     return min(runs)
 
 
-def main() -> None:
-    files = sorted(Path(sys.argv[1]).glob("*.xlsx"))
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("inputs", type=Path, help="a folder of department workbooks (generate.py)")
+    files = sorted(ap.parse_args(argv).inputs.glob("*.xlsx"))
+    if not files:
+        ap.error("no .xlsx in that folder")
     settings = load_settings()
     for f in files:  # warm: imports, caches
         check_file(f, settings)

@@ -81,3 +81,20 @@ def test_run_against_another_checkout_times_both(tmp_path):
     assert ag["src"] == str((ROOT / "src").resolve())
     assert ag["build"]["built"] == 2 and ag["build_ratio"] > 0 and ag["cpu_ratio"] > 0
     assert ag["validate_ms"]["before"] > 0 and ag["validate_ms"]["after"] > 0
+
+
+def test_scan_and_profiler_scripts_run(tmp_path):
+    # bench/profile.py once shadowed the standard library's `profile`, which cProfile
+    # imports, so --cprofile died before profiling anything
+    subprocess.run([sys.executable, str(BENCH / "generate.py"), str(tmp_path), "-n", "2", "--jobs", "1"],
+                   check=True, capture_output=True)
+    scan = subprocess.run([sys.executable, str(BENCH / "scan.py"), str(tmp_path)],
+                          capture_output=True, text=True, encoding="utf-8", timeout=300)
+    assert scan.returncode == 0, scan.stderr
+    assert scan.stdout.startswith("2 workbooks: scan_cells ")
+    prof = subprocess.run([sys.executable, str(BENCH / "profiler.py"), str(tmp_path), "-n", "1", "--cprofile"],
+                          capture_output=True, text=True, encoding="utf-8", timeout=300)
+    assert prof.returncode == 0, prof.stderr
+    assert "function calls" in prof.stdout and "chosho_xlsx" in prof.stdout
+    bare = subprocess.run([sys.executable, str(BENCH / "scan.py")], capture_output=True, text=True)
+    assert bare.returncode == 2 and "Traceback" not in bare.stderr

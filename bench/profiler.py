@@ -1,7 +1,7 @@
 """Where a workbook's time goes: check_file and write_chosho over some inputs, warm,
 under pyinstrument (pip install pyinstrument, or '.[bench]') or, without it, cProfile.
 
-    python bench/profile.py DIR [-n 20] [--cprofile]
+    python bench/profiler.py DIR [-n 20] [--cprofile]
 
 DIR holds department workbooks (bench/generate.py writes some). The first input is
 processed once before profiling, so imports and first-call caches are left out; the
