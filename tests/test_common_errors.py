@@ -18,7 +18,8 @@ from chosho_xlsx.common.errors import (
 )
 from chosho_xlsx.common.findings import UnreadableFile
 from chosho_xlsx.common.sentences import both, text
-from chosho_xlsx.contract.parsers import CellError, TextTooLong
+from chosho_xlsx.common.text import TextTooLong
+from chosho_xlsx.contract.parsers import CellError
 from chosho_xlsx.cycle.diff import DiffRefused
 from chosho_xlsx.cycle.rollover import RolloverError, RolloverRefused
 from chosho_xlsx.domain.fiscal import YearError

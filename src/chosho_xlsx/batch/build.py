@@ -31,8 +31,7 @@ from chosho_xlsx.batch.pipeline import Bundled
 from chosho_xlsx.common.errors import EXIT_CONTENT, EXIT_OK, EXIT_UNREADABLE
 from chosho_xlsx.common.findings import Finding, Verdict
 from chosho_xlsx.common.machine import default_jobs
-from chosho_xlsx.common.text import squeezed
-from chosho_xlsx.contract.parsers import TextTooLong
+from chosho_xlsx.common.text import TextTooLong, squeezed
 from chosho_xlsx.domain.settings import Settings
 from chosho_xlsx.writers.outputs import (
     MANIFEST,

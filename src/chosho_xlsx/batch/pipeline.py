@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from chosho_xlsx.common.findings import Finding, Findings, Verdict
+from chosho_xlsx.common.limits import Limits
 from chosho_xlsx.contract.loader import Loaded, headers_for, load
 from chosho_xlsx.contract.parsers import shown
 from chosho_xlsx.domain.model import Report
-from chosho_xlsx.domain.settings import Limits, Settings
+from chosho_xlsx.domain.settings import Settings
 from chosho_xlsx.intake.reader import RawBook, book_from_rows
 
 

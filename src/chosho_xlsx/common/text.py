@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import unicodedata
 
+from chosho_xlsx.common.errors import WriterError
+
 _ZENKAKU = str.maketrans("0123456789", "０１２３４５６７８９")
 
 
@@ -40,3 +42,18 @@ def excel_length(text: str) -> int:
     """The length of `text` as Excel counts it: UTF-16 code units, so a character
     outside the Basic Multilingual Plane (an emoji, some rare kanji) counts 2."""
     return len(text.encode("utf-16-le")) // 2
+
+
+class TextTooLong(WriterError, ValueError):
+    """A text for a cell we write is longer than a cell holds."""
+
+
+def cell_text(text: str, where: str) -> str:
+    """`text` to be written into cell `where` of a workbook we write. XlsxWriter cuts a
+    longer text at 32,767 characters without a word (and counts an emoji as one);
+    validation refuses such input cells, and this stops a text put together from
+    several of them from being cut short in an official report."""
+    length = excel_length(text)
+    if length > EXCEL_TEXT_MAX:
+        raise TextTooLong(f"{where}: {length:,} characters, more than a cell holds ({EXCEL_TEXT_MAX:,})")
+    return text

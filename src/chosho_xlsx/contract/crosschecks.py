@@ -321,7 +321,7 @@ def left_to_fill(book: RawBook, report: Report) -> list[Finding]:
     """What a person still has to fill or confirm, each at its cell: a 実績 left blank for
     the year that has just ended although that year has a target (a rolled-over workbook
     starts so; 「―」 typed means "no value" and is not blank), and cells a tool pre-filled
-    and marked with a comment (marks.py), as long as the comment is there."""
+    and marked with a comment (intake/marks.py), as long as the comment is there."""
     c = report.chosho
     rows = [(i.origin, i.targets) for i in c.indicators]
     rows += [(pi.origin, pi.targets) for p in c.projects for pi in p.indicators]

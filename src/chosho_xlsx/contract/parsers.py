@@ -7,7 +7,6 @@ import datetime as dt
 import re
 from decimal import Decimal
 
-from chosho_xlsx.common.errors import WriterError
 from chosho_xlsx.common.text import EXCEL_TEXT_MAX, excel_length, folded, is_blank, squeezed
 from chosho_xlsx.domain import fiscal
 from chosho_xlsx.domain.model import GROUP_MARKS, ITEM_MARKS
@@ -66,21 +65,6 @@ def preview(text: str, length: int = 100) -> str:
     """The start of a long text, for a finding's value: a whole page pasted into a cell
     would flood the table of findings (and the 一覧's reason column)."""
     return text if len(text) <= length else text[:length] + "…"
-
-
-class TextTooLong(WriterError, ValueError):
-    """A text for a cell we write is longer than a cell holds."""
-
-
-def cell_text(text: str, where: str) -> str:
-    """`text` to be written into cell `where` of a workbook we write. XlsxWriter cuts a
-    longer text at 32,767 characters without a word (and counts an emoji as one);
-    validation refuses such input cells, and this stops a text put together from
-    several of them from being cut short in an official report."""
-    length = excel_length(text)
-    if length > EXCEL_TEXT_MAX:
-        raise TextTooLong(f"{where}: {length:,} characters, more than a cell holds ({EXCEL_TEXT_MAX:,})")
-    return text
 
 
 def to_text(raw: object, limit: int = EXCEL_TEXT_MAX) -> str | None:

@@ -4,7 +4,7 @@ Pure: `roll` takes the source's rows (header → the cell's value, as read) and 
 and returns the new rows with a record of what was carried, what is left to fill and
 which projects were left out. `rollover_file` reads and validates a workbook (path or
 bytes); `write_rollover` writes the result with the input template writer, adding the
-comments that mark pre-filled figures (marks.py) and a note sheet.
+comments that mark pre-filled figures (intake/marks.py) and a note sheet.
 
 Year Y → N = Y+1, same 計画期間:
 - 指標: targets and every 実績 carried; the 実績 of Y (the year just ended) left blank.

@@ -161,7 +161,7 @@ class SourceRow:
     values: dict[str, object]
     cells: dict[str, str]
     project: str = ""
-    marked: frozenset[str] = frozenset()  # headers whose cell still carries a tool's mark (marks.py)
+    marked: frozenset[str] = frozenset()  # headers whose cell still carries a tool's mark (intake/marks.py)
 
 
 def source_rows(book: RawBook, chosho: Chosho) -> dict[str, list[SourceRow]]:

@@ -8,6 +8,7 @@ from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from chosho_xlsx.common.errors import DomainError
+from chosho_xlsx.common.limits import Limits
 from chosho_xlsx.common.resources import read_yaml_mapping, schema_file
 from chosho_xlsx.common.text import EXCEL_TEXT_MAX
 from chosho_xlsx.domain import fiscal
@@ -39,18 +40,6 @@ class Proposal:
             return True
         found = metrics.get(self.metric)
         return found is not None and OPS[self.op](found, self.value)
-
-
-@dataclass(frozen=True)
-class Limits:
-    """How much of a workbook we read, and how long one input may take in a batch: far
-    above any real 調書 (under a hundred rows per sheet), far below what exhausts a
-    machine. Past them: one finding, nothing read further (README「Limits」)."""
-
-    rows_per_sheet: int = 2_000
-    cells_per_sheet: int = 200_000  # rows × columns of the sheet's used area
-    text_length: int = EXCEL_TEXT_MAX  # per cell, UTF-16 code units, at most Excel's
-    seconds_per_file: float = 120.0  # per input of a batch build
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from chosho_xlsx.intake.numformat import NumberFormat
 
+from chosho_xlsx.common.limits import Limits
 from chosho_xlsx.common.text import squeezed
-from chosho_xlsx.domain.settings import Limits
 
 
 @dataclass

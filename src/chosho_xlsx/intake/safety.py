@@ -283,7 +283,7 @@ def _contains(f: BinaryIO, needle: bytes, limit: int) -> bool:
 
 def _check_zip(f: BinaryIO, size: int, where: str) -> None:
     try:
-        count = _central_directory_count(f, size)
+        count = central_directory_count(f, size)
     except _Damaged as error:
         raise UnreadableFile("E-FILE-CORRUPT", where, detail=str(error)) from None
     if count > MAX_MEMBERS:
@@ -320,7 +320,7 @@ def _check_zip(f: BinaryIO, size: int, where: str) -> None:
             ) from None
 
 
-def _central_directory_count(f: BinaryIO, size: int) -> int:
+def central_directory_count(f: BinaryIO, size: int) -> int:
     """How many entries zipfile would build, counted without building them (up to one
     past the limit): a crafted central directory of millions of entries takes zipfile
     seconds and gigabytes, and the end record's own count may lie.

@@ -23,7 +23,7 @@ from xml.parsers import expat
 
 from chosho_xlsx.common.addresses import cell_ref, parse_ref
 from chosho_xlsx.common.findings import UnreadableFile
-from chosho_xlsx.domain.settings import Limits
+from chosho_xlsx.common.limits import Limits
 from chosho_xlsx.intake.numformat import BUILTIN, NumberFormat, classify
 
 # Streamed in pieces this big, so memory stays flat however large the part is.

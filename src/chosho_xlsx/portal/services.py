@@ -1,6 +1,6 @@
 """What the portal does, without HTTP: the web pages (views.py) and the JSON API (api.py)
 both call these. Validation, the annotated copy, the 調書 and the preview all come from
-the pipeline (check_file, annotate, batch.run, preview); nothing is re-implemented here."""
+the pipeline (check_file, annotate, batch.build.run, preview); nothing is re-implemented here."""
 
 from __future__ import annotations
 
@@ -325,7 +325,7 @@ def annotated(upload: Upload) -> Path:
 
 
 def _batch(uploads: list[tuple[str, Upload]], out: Path, summary: bool):
-    """batch.run over copies of the stored files named for people (the 一覧 lists them)."""
+    """batch.build.run over copies of the stored files named for people (the 一覧 lists them)."""
     from chosho_xlsx.batch.build import run
 
     inputs = out / "提出"

@@ -63,10 +63,10 @@ def _part(archive: zipfile.ZipFile, name: str) -> str:
 def _few_parts(fh) -> bool:
     """Whether the zip's central directory is of a workbook's size, counted without
     building it (this runs on every file of a folder, before the safety check)."""
-    from chosho_xlsx.intake.safety import MAX_MEMBERS, _central_directory_count
+    from chosho_xlsx.intake.safety import MAX_MEMBERS, central_directory_count
 
     try:
-        return _central_directory_count(fh, os.fstat(fh.fileno()).st_size) <= MAX_MEMBERS
+        return central_directory_count(fh, os.fstat(fh.fileno()).st_size) <= MAX_MEMBERS
     except Exception:  # not a zip, damaged, unreadable: not ours either way
         return False
 

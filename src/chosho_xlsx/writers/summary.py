@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from chosho_xlsx.contract.parsers import cell_text
+from chosho_xlsx.common.text import cell_text
 from chosho_xlsx.domain import fiscal
 from chosho_xlsx.domain.model import Report, group_mark
 from chosho_xlsx.domain.rules import group_project_counts, group_totals

@@ -1,7 +1,7 @@
 """The derived cells as live formulas over the cells they come from, and the number
 formats that keep values numeric with their unit.
 
-Every formula here mirrors one rule of rules.py (the single source of the values): the
+Every formula here mirrors one rule of domain/rules.py (the single source of the values): the
 writer stores the engine's result as each formula's cached value, and a spreadsheet that
 recalculates must arrive at the same value. Rates are whole percents: the formula
 computes the percent, rounds it as settings.rounding says, caps it for bound targets

@@ -16,7 +16,7 @@ from pathlib import Path
 from xlsxwriter import Workbook
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-from chosho_xlsx.contract.parsers import cell_text
+from chosho_xlsx.common.text import cell_text
 from chosho_xlsx.domain.model import Report
 from chosho_xlsx.domain.settings import Settings
 from chosho_xlsx.writers import embed
