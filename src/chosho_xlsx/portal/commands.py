@@ -177,7 +177,9 @@ def backup(
     try:
         manifest = make_backup(portal, output)
     except OSError as exc:
-        typer.echo(f"書き出せません / cannot write {output}: {exc.strerror or exc}", err=True)
+        from chosho_xlsx.batch.display import cannot_write
+
+        typer.echo(cannot_write(output, exc), err=True)
         raise typer.Exit(EXIT_UNREADABLE) from None
     typer.echo(f"{output}（版 {manifest['uploads']} 件）")
 
