@@ -63,17 +63,18 @@ def _reading_order(f: Finding) -> tuple:
     return (sheet, 1, f.at.row, f.at.col)
 
 
-def read_input(path: str | Path, limits: Limits | None = None) -> RawBook:
+def read_input(path: str | Path, limits: Limits | None = None, *, safe: bool = False) -> RawBook:
     """The contract sheets of one department workbook, read only after the safety check
-    and within the size limits (the defaults when None); raises UnreadableFile (one
-    sentence, exit 2) for anything that cannot be read."""
+    (`safe`: the caller has just made it) and within the size limits (the defaults when
+    None); raises UnreadableFile (one sentence, exit 2) for anything that cannot be read."""
     from chosho_xlsx.common.findings import UnreadableFile
     from chosho_xlsx.contract.spec import SHEET_NAMES
     from chosho_xlsx.intake.reader import read_book
     from chosho_xlsx.intake.safety import check_workbook
 
     try:
-        check_workbook(path)
+        if not safe:
+            check_workbook(path)
         return read_book(path, SHEET_NAMES, limits or Limits())
     except UnreadableFile:
         raise

@@ -12,7 +12,7 @@ from pathlib import Path
 from chosho_xlsx.batch.pipeline import Checked, read_input
 from chosho_xlsx.common.addresses import cell_ref
 from chosho_xlsx.common.errors import EXIT_CONTENT, EXIT_UNREADABLE, CycleError
-from chosho_xlsx.contract.parsers import is_blank
+from chosho_xlsx.common.text import is_blank
 from chosho_xlsx.contract.spec import Column, keyvalue_sheet
 from chosho_xlsx.domain.model import Chosho
 from chosho_xlsx.intake.reader import RawBook
@@ -65,7 +65,9 @@ def read_source(source: str | os.PathLike | bytes, name: str | None = None,
             raise UnreadableFile("E-FILE-CORRUPT", label, reason=type(exc).__name__) from None
         if rows is not None:
             return _book_from_embedded(rows, label), True
-    book = read_input(source)
+    # a 調書 without its input (chosho) has been through the safety check above already;
+    # the check reads every member, so it is not made twice
+    book = read_input(source, safe=chosho)
     book.source = label
     return book, False
 
