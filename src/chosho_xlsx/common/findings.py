@@ -10,19 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from functools import cache
 
 from chosho_xlsx.common import addresses
 from chosho_xlsx.common.errors import IntakeError
-from chosho_xlsx.common.resources import data_file, load_yaml
 
 ERROR = "error"
 WARNING = "warning"
 
 
-@cache
 def catalogue() -> dict[str, dict]:
-    return load_yaml(data_file("messages.yaml").read_text(encoding="utf-8"))
+    """data/messages.yaml, read once (through the loader of every sentence file)."""
+    from chosho_xlsx.common.sentences import catalogue as data_catalogue
+
+    return data_catalogue("messages.yaml")
 
 
 class _Blank(dict):

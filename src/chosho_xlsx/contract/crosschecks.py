@@ -8,10 +8,10 @@ from dataclasses import fields as dataclass_fields
 from decimal import Decimal
 
 from chosho_xlsx.common.findings import Finding, Location
-from chosho_xlsx.common.text import folded
+from chosho_xlsx.common.text import folded, is_blank
 from chosho_xlsx.contract import spec as contract
 from chosho_xlsx.contract.loader import Loaded
-from chosho_xlsx.contract.parsers import is_blank, shown
+from chosho_xlsx.contract.parsers import shown
 from chosho_xlsx.domain import fiscal
 from chosho_xlsx.domain.model import Budget, Chosho, Issue, Origin, Project, Rate, Report, item_mark
 from chosho_xlsx.domain.quantity import Quantity, units_agree

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from chosho_xlsx.common.findings import Finding, Findings, Location
+from chosho_xlsx.common.text import is_blank
 from chosho_xlsx.contract import parsers
 from chosho_xlsx.contract import spec as contract
 from chosho_xlsx.contract.parsers import CellError
@@ -158,7 +159,7 @@ def _read_keyvalue(book: RawBook, out: _Collector, settings: Settings) -> dict[s
     found: dict[str, tuple[int, object]] = {}
     known = {spec["key"] for spec in contract.keyvalue_keys()}
     for r, row in enumerate(sheet.rows[1:], start=2):
-        filled = [i for i, v in enumerate(row) if not parsers.is_blank(v)]
+        filled = [i for i, v in enumerate(row) if not is_blank(v)]
         if not filled:
             continue
         key = _norm_header(row[0])
@@ -271,7 +272,7 @@ def _read_rows(t: _Table, read: list[Column], settings: Settings) -> list[Record
     records: list[Record] = []
     required = sum(1 for c in t.sheet.columns if c.required)
     for r, row in enumerate(t.raw.rows[1:], start=2):
-        filled = [i for i, v in enumerate(row) if not parsers.is_blank(v)]
+        filled = [i for i, v in enumerate(row) if not is_blank(v)]
         if not filled:
             continue
         if len(filled) == 1 and required > 1:

@@ -29,8 +29,8 @@ from pathlib import Path
 from chosho_xlsx.batch.pipeline import Checked, check_book
 from chosho_xlsx.common.addresses import cell_ref
 from chosho_xlsx.common.errors import EXIT_CONTENT, EXIT_MISUSE, CycleError
+from chosho_xlsx.common.text import is_blank
 from chosho_xlsx.contract import spec as contract
-from chosho_xlsx.contract.parsers import is_blank
 from chosho_xlsx.cycle.sources import (
     KV_ITEM,
     KV_SHEET,

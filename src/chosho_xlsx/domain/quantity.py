@@ -15,7 +15,8 @@ from chosho_xlsx.domain.vocabulary import DASH, NO_VALUE
 BOUNDS = ("以上", "以下")
 
 _NUM_RE = re.compile(
-    r"^(?P<num>[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)\s*(?P<unit>[^\d\s,.].*?)??\s*(?P<bound>以上|以下)?$"
+    r"^(?P<num>[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)\s*(?P<unit>[^\d\s,.].*?)??\s*"
+    rf"(?P<bound>{'|'.join(BOUNDS)})?$"
 )
 
 

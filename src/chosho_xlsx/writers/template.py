@@ -25,6 +25,7 @@ from openpyxl.writer.excel import ExcelWriter
 from chosho_xlsx.common.errors import WriterError
 from chosho_xlsx.common.resources import read_yaml_mapping, template_file
 from chosho_xlsx.common.sentences import both
+from chosho_xlsx.common.text import excel_length
 from chosho_xlsx.contract import spec as contract
 from chosho_xlsx.domain import fiscal
 from chosho_xlsx.domain.settings import load_settings
@@ -81,18 +82,14 @@ class TemplateError(WriterError, ValueError):
 # --------------------------------------------------------------------------- helpers
 
 
-def _utf16_len(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
-
-
 def clip(text: str, limit: int) -> str:
     """`text` cut to at most `limit` UTF-16 code units (Excel's unit), ending in 「…」
     when cut; never splits a character."""
-    if _utf16_len(text) <= limit:
+    if excel_length(text) <= limit:
         return text
     out, used = [], 0
     for ch in text:
-        n = _utf16_len(ch)
+        n = excel_length(ch)
         if used + n > limit - 1:
             break
         out.append(ch)
@@ -106,7 +103,7 @@ def _list_literal(values: list[str] | tuple[str, ...]) -> str:
         if "," in v or '"' in v:
             raise TemplateError(f"list value {v!r} cannot contain ',' or '\"'")
     literal = '"' + ",".join(values) + '"'
-    if _utf16_len(literal) > PROMPT_MAX:
+    if excel_length(literal) > PROMPT_MAX:
         raise TemplateError(f"list {literal} is longer than Excel allows (255)")
     return literal
 
