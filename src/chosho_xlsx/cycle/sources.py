@@ -4,6 +4,7 @@ cell each came from."""
 
 from __future__ import annotations
 
+import math
 import os
 import tempfile
 from dataclasses import dataclass
@@ -12,6 +13,8 @@ from pathlib import Path
 from chosho_xlsx.batch.pipeline import Checked, read_input
 from chosho_xlsx.common.addresses import cell_ref
 from chosho_xlsx.common.errors import EXIT_CONTENT, EXIT_UNREADABLE, CycleError
+from chosho_xlsx.common.findings import UnreadableFile
+from chosho_xlsx.common.limits import Limits
 from chosho_xlsx.common.text import is_blank
 from chosho_xlsx.contract.spec import Column, keyvalue_sheet
 from chosho_xlsx.domain.model import Chosho
@@ -40,40 +43,74 @@ class InputRefused(CycleError):
 
 
 def read_source(source: str | os.PathLike | bytes, name: str | None = None,
-                chosho: bool = False) -> tuple[RawBook, bool]:
+                chosho: bool = False) -> tuple[RawBook, RawBook | None]:
     """A workbook given as a path or as its bytes (the portal's upload), read after the
-    safety check, and whether it was a 調書 this tool built (with `chosho`: its embedded
-    input, embed.py, read as the input workbook it came from). Raises UnreadableFile."""
+    safety check; with `chosho`, a 調書 this tool built is read as the input workbook
+    stored inside it (embed.py). Returns the book and, for a 調書, its visible sheets as
+    read (open_checked holds the stored input up to them). Raises UnreadableFile."""
     if isinstance(source, bytes | bytearray):
         with tempfile.TemporaryDirectory(prefix="chosho-") as tmp:
             path = Path(tmp) / "input.xlsx"
             path.write_bytes(source)
-            book, built = read_source(path, name or "input.xlsx", chosho)
-        return book, built
+            return read_source(path, name or "input.xlsx", chosho)
     label = name or str(source)
     if chosho:
-        from chosho_xlsx.common.findings import UnreadableFile
         from chosho_xlsx.intake.safety import check_workbook
-        from chosho_xlsx.writers.embed import EmbeddedError, read_embedded
 
         check_workbook(source)
-        try:
-            rows = read_embedded(source)
-        except EmbeddedError as exc:
-            raise UnreadableFile("E-FILE-CHOSHO-DAMAGED", label, reason=str(exc)) from None
-        except Exception as exc:  # a custom.xml a parser chokes on
-            raise UnreadableFile("E-FILE-CORRUPT", label, reason=type(exc).__name__) from None
-        if rows is not None:
-            return _book_from_embedded(rows, label), True
+        embedded = _embedded_book(source, label)
+        if embedded is not None:
+            return embedded
     # a 調書 without its input (chosho) has been through the safety check above already;
-    # the check reads every member, so it is not made twice
+    # the check reads every zip member, so it is not made twice
     book = read_input(source, safe=chosho)
     book.source = label
-    return book, False
+    return book, None
+
+
+def _damaged(label: str, reason: str):
+    from chosho_xlsx.common.findings import UnreadableFile
+
+    return UnreadableFile("E-FILE-CHOSHO-DAMAGED", label, reason=reason)
+
+
+def _embedded_book(source: str | os.PathLike, label: str) -> tuple[RawBook, RawBook] | None:
+    """(the stored input as a book, the visible sheets) of a 調書 of ours; None for a
+    workbook without stored input. Stored input in a workbook without our mark is
+    refused (anyone can write the properties into any workbook), as is input past the
+    limits an input workbook is read with."""
+    from chosho_xlsx.writers.embed import EmbeddedError, read_embedded
+    from chosho_xlsx.writers.outputs import CHOSHO, written_by_us
+
+    limits = Limits()
+    try:
+        rows = read_embedded(source, limits)
+    except EmbeddedError as exc:
+        raise _damaged(label, str(exc)) from None
+    except Exception as exc:  # a custom.xml a parser chokes on
+        raise UnreadableFile("E-FILE-CORRUPT", label, reason=type(exc).__name__) from None
+    if rows is None:
+        return None
+    if written_by_us(source) != CHOSHO:
+        raise _damaged(label, "no chosho-xlsx mark")
+    shown = _visible_sheets(source, limits)
+    shown.source = label
+    return _book_from_embedded(rows, label), shown
+
+
+def _visible_sheets(source: str | os.PathLike, limits: Limits) -> RawBook:
+    """Every sheet of a checked workbook, within `limits`."""
+    from chosho_xlsx.intake.reader import read_book
+
+    try:
+        return read_book(source, None, limits)
+    except UnreadableFile:
+        raise
+    except Exception as exc:  # a parser choking on a file the safety check let through
+        raise UnreadableFile("E-FILE-CORRUPT", str(source), reason=type(exc).__name__) from None
 
 
 def _book_from_embedded(rows: dict, label: str) -> RawBook:
-    from chosho_xlsx.common.findings import UnreadableFile
     from chosho_xlsx.contract.loader import headers_for
     from chosho_xlsx.domain import fiscal
     from chosho_xlsx.intake.reader import book_from_rows
@@ -86,8 +123,30 @@ def _book_from_embedded(rows: dict, label: str) -> RawBook:
         if fy is None or period.end is None:
             raise fiscal.YearError(str(year))
     except fiscal.YearError as exc:
-        raise UnreadableFile("E-FILE-CHOSHO-DAMAGED", label, reason=str(exc)) from None
+        raise _damaged(label, str(exc)) from None
     return book_from_rows(rows, headers_for(fy, period.start, period.end), label)
+
+
+def disagreement(report, settings, shown: RawBook) -> str | None:
+    """The first visible cell of a 調書 that differs from what its stored input prints
+    (「施策一覧!C5」), None when every printed text and number is there as written."""
+    from chosho_xlsx.writers.layout.workbook import printed
+
+    for sheet, cells in printed(report, settings).items():
+        found = shown.sheets.get(sheet)
+        if found is None:
+            return f"no sheet {sheet}"
+        for (row, col), value in cells.items():
+            if not _same(value, found.value(row, col)):
+                return f"not as shown: {sheet}!{cell_ref(row, col)}"
+    return None
+
+
+def _same(printed: object, read: object) -> bool:
+    if isinstance(printed, str):
+        return isinstance(read, str) and read == printed
+    return isinstance(read, int | float) and not isinstance(read, bool) and math.isclose(
+        float(read), float(printed), rel_tol=1e-12, abs_tol=1e-9)
 
 
 def open_checked(source: str | os.PathLike | bytes, settings, name: str | None = None,
@@ -95,16 +154,22 @@ def open_checked(source: str | os.PathLike | bytes, settings, name: str | None =
     """Read and validate a workbook (path or bytes); never raises for a bad file: an
     unreadable one is a Checked with its one finding, named as the caller knows it (not
     by the temporary file bytes are read from). Returns the validation, the book and
-    whether it was a 調書 (see read_source)."""
+    whether it was a 調書 (see read_source): the input stored in a 調書 is validated as
+    any input workbook, and a 調書 whose visible cells are not what it prints is
+    E-FILE-CHOSHO-DAMAGED."""
     from chosho_xlsx.batch.pipeline import check_book
-    from chosho_xlsx.common.findings import UnreadableFile
 
     label = name or ("input.xlsx" if isinstance(source, bytes | bytearray) else str(source))
     try:
-        book, built = read_source(source, label, chosho)
+        book, shown = read_source(source, label, chosho)
+        checked = check_book(book, settings)
+        if shown is not None and checked.report is not None and not checked.errors:
+            wrong = disagreement(checked.report, settings, shown)
+            if wrong:
+                raise _damaged(label, wrong)
     except UnreadableFile as exc:
         return Checked(label, [exc.finding.named(label)], None, unreadable=True), None, False
-    return check_book(book, settings), book, built
+    return checked, book, shown is not None
 
 
 def keyvalue_cells(book: RawBook) -> dict[str, str]:

@@ -9,7 +9,13 @@ the input contract's terms) as custom document properties — invisible on every
 and on paper, shown in Excel under ファイル › 情報 › プロパティ — compressed (zlib,
 fixed level) and cut into pieces of 255 characters (what Excel's property dialog holds),
 with a SHA-256 over the whole so that a piece lost or edited is refused, not guessed.
-Same model, same properties, same bytes."""
+Same model, same properties, same bytes.
+
+The properties are input like any cell: anyone can write them (and their SHA-256) into
+any workbook. So they are read only from a workbook marked as our 調書 (outputs.py),
+shaped as rows of plain values, within the limits a workbook's sheets are read with
+(rows per sheet, cells, text length: common.limits); and cycle.sources then checks them
+against the contract and against the 調書's visible cells."""
 
 from __future__ import annotations
 
@@ -24,6 +30,8 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 from chosho_xlsx.common.errors import WriterError
+from chosho_xlsx.common.limits import Limits
+from chosho_xlsx.common.text import excel_length
 from chosho_xlsx.contract import spec as contract
 from chosho_xlsx.contract.spec import Column, Sheet
 from chosho_xlsx.domain import fiscal
@@ -121,20 +129,28 @@ def rows_from_model(c: Chosho) -> dict[str, list[dict]]:
 
 def properties(c: Chosho) -> list[tuple[str, str]]:
     """The custom properties (name, value) that carry the model's input rows."""
-    data = json.dumps(rows_from_model(c), ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+    return packed_properties(rows_from_model(c))
+
+
+def packed_properties(rows: object) -> list[tuple[str, str]]:
+    """The custom properties (name, value) that carry `rows`, checksummed."""
+    data = json.dumps(rows, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
     packed = base64.b64encode(zlib.compress(data, 6)).decode("ascii")
     pieces = [packed[i:i + PIECE] for i in range(0, len(packed), PIECE)]
     head = f"{VERSION};{len(pieces)};{hashlib.sha256(data).hexdigest()}"
     return [(PREFIX, head)] + [(f"{PREFIX} {n:03d}", piece) for n, piece in enumerate(pieces, start=1)]
 
 
-def read_embedded(path: str | Path) -> dict[str, list[dict]] | None:
+def read_embedded(path: str | Path, limits: Limits | None = None) -> dict[str, list[dict]] | None:
     """The input rows stored in a 調書 this tool built; None when the file has none (an
-    input workbook, or a 調書 from elsewhere). Raises EmbeddedError when they are damaged.
-    Call after safety.check_workbook."""
+    input workbook, or a 調書 from elsewhere). Raises EmbeddedError when they are damaged,
+    not shaped as rows or past `limits` (the defaults when None). Call after
+    safety.check_workbook."""
     with zipfile.ZipFile(path) as zf:
         if "docProps/custom.xml" not in zf.namelist():
             return None
+        if zf.getinfo("docProps/custom.xml").file_size > 2 * LIMIT:  # base64 of at most LIMIT
+            raise EmbeddedError("too large")
         root = ElementTree.fromstring(zf.read("docProps/custom.xml"))
     props = {p.get("name", ""): "".join(p.itertext()) for p in root.iter(f"{_NS}property")}
     head = props.get(PREFIX)
@@ -153,7 +169,38 @@ def read_embedded(path: str | Path) -> dict[str, list[dict]] | None:
         raise EmbeddedError(str(exc)) from None
     if hashlib.sha256(data).hexdigest() != digest:
         raise EmbeddedError("checksum")
-    rows = json.loads(data)
+    try:
+        rows = json.loads(data)
+    except ValueError as exc:
+        raise EmbeddedError(f"JSON: {exc}") from None
+    return plain_rows(rows, limits or Limits())
+
+
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def plain_rows(rows: object, limits: Limits) -> dict[str, list[dict]]:
+    """`rows` when they are what rows_from_model writes: the contract's sheets, each a
+    list of {header: plain value}, within the limits an input workbook is read with
+    (rows per sheet, cells per sheet, text length); else EmbeddedError naming the first
+    thing wrong. Checked before anything is built from them: 60,000 rows are refused
+    here, in the time it takes to count them."""
     if not isinstance(rows, dict):
-        raise EmbeddedError("not a mapping")
+        raise EmbeddedError("not a mapping of sheets")
+    for sheet, records in rows.items():
+        if sheet not in contract.SHEET_NAMES:
+            raise EmbeddedError(f"unknown sheet {str(sheet)[:40]!r}")
+        if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+            raise EmbeddedError(f"{sheet}: not a list of rows")
+        if len(records) > limits.rows_per_sheet:
+            raise EmbeddedError(f"{sheet}: {len(records):,} rows, limit {limits.rows_per_sheet:,}")
+        cells = sum(len(r) for r in records)
+        if cells > limits.cells_per_sheet:
+            raise EmbeddedError(f"{sheet}: {cells:,} cells, limit {limits.cells_per_sheet:,}")
+        for n, record in enumerate(records, start=1):
+            for header, value in record.items():
+                if not isinstance(header, str) or not isinstance(value, _SCALARS):
+                    raise EmbeddedError(f"{sheet}: row {n}: not a plain value")
+                if isinstance(value, str) and excel_length(value) > limits.text_length:
+                    raise EmbeddedError(f"{sheet}: row {n}: {header[:40]}: text longer than {limits.text_length:,}")
     return rows

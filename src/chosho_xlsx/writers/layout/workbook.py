@@ -106,6 +106,23 @@ def created(report: Report) -> dt.datetime:
     return dt.datetime(report.chosho.fiscal_year, 4, 1, 0, 0, 0)
 
 
+def printed(report: Report, settings: Settings,
+            layout: str | Path | None = None) -> dict[str, dict[tuple[int, int], object]]:
+    """What the 調書 of `report` shows, as write_chosho would write it: sheet → (1-based
+    row, 0-based column) → its text or number. Formula cells are left out (their value
+    is whatever the spreadsheet computed last). cycle.sources checks a 調書's embedded
+    input against it."""
+    c = report.chosho
+    ctx = Context(report, settings, load_labels(c.fiscal_year, c.plan_name, layout))
+    out: dict[str, dict[tuple[int, int], object]] = {}
+    for plan in plan_sheets(ctx):
+        cells = out.setdefault(plan.name, {})
+        for cell in plan.cells:
+            if (cell.kind == TEXT and cell.value) or cell.kind == NUMBER:
+                cells[(cell.r1 + 1, cell.c1)] = cell.value
+    return out
+
+
 def write_chosho(report: Report, path: str | Path, settings: Settings,
                  layout: str | Path | None = None) -> None:
     """Write the 調書 of `report` to `path` (.xlsx). Nothing is left at `path` if
