@@ -43,6 +43,8 @@ def check_book(book: RawBook, settings: Settings) -> Checked:
 
     loaded: Loaded = load(book, settings)
     findings = Findings(loaded.findings)
+    if book.macros:  # never run, and dropped from every copy we write (annotate, rollover)
+        findings.add(Finding.about("W-MACROS", book.source))
     report = None
     if loaded.chosho is not None:
         report = compute(loaded.chosho, settings)

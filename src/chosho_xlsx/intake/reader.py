@@ -45,6 +45,19 @@ class RawBook:
     formats: dict[tuple[str, int, int], NumberFormat] = field(default_factory=dict)
     # cells a tool marked for a person to confirm (marks.py) → the comment's text
     marked: dict[tuple[str, int, int], str] = field(default_factory=dict)
+    macros: bool = False  # the file carries a VBA project (an .xlsm): W-MACROS, never run or copied
+
+
+def has_macros(zf) -> bool:
+    """Whether a workbook's package carries macros: a VBA project part (Excel keeps it
+    at xl/vbaProject.bin), or a macro-enabled workbook part (what makes an .xlsm)."""
+    if any(name.rsplit("/", 1)[-1].lower() == "vbaproject.bin" for name in zf.namelist()):
+        return True
+    try:
+        types = zf.read("[Content_Types].xml")
+    except KeyError:
+        return False
+    return b"macroEnabled" in types
 
 
 def match_sheet(wanted: str, names: list[str]) -> str | None:
@@ -83,6 +96,7 @@ def read_book(path: str | Path, sheet_names: tuple[str, ...] | None = None,
         with zipfile.ZipFile(path) as zf:
             scan, members = scan_open(zf, tuple(actual.values()), limits, str(path))
             marks = marked_cells(zf, members)
+            macros = has_macros(zf)
         sheets = {
             name: RawSheet(name, wb.get_sheet_by_name(real).to_python(skip_empty_area=False))
             for name, real in actual.items()
@@ -97,7 +111,7 @@ def read_book(path: str | Path, sheet_names: tuple[str, ...] | None = None,
     renamed = {name: real for name, real in actual.items() if name != real}
     marked = by_name(marks)
     return RawBook(str(path), sheets, by_name(scan.formulas), by_name(scan.errors), renamed, names,
-                   by_name(scan.formats), marked)
+                   by_name(scan.formats), marked, macros)
 
 
 def book_from_rows(rows: dict[str, list[dict]], headers: dict[str, list[str]], source: str) -> RawBook:

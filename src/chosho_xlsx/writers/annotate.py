@@ -82,7 +82,7 @@ def _open(src: Path):
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl's notes on unsupported extensions
-            return load_workbook(src, keep_vba=src.suffix.lower() == ".xlsm", rich_text=True)
+            return load_workbook(src, keep_vba=False, rich_text=True)  # macros never copied (W-MACROS)
     except Exception as exc:  # the values were read; openpyxl still may not cope
         raise AnnotateError(
             f"注記付きの写しを作れません（{type(exc).__name__}） / "
