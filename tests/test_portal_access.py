@@ -80,11 +80,12 @@ def world(people, tmp_path):
     """A's R6 施策 with two versions (the first with an error), its R7 施策, a build of R6 on disk."""
     from chosho_xlsx.portal import services
     from chosho_xlsx.portal.models import Build
+    from chosho_xlsx.portal.services import files, registry
 
     path, _ = wrong_cell_workbook(tmp_path)
-    up, _ = services.receive(people["a"], path.read_bytes(), path.name)
-    services.receive(people["a"], good_workbook(tmp_path).read_bytes(), "good.xlsx")
-    nxt = services.register(people["planning"], up.policy.fiscal_year + 1, up.policy.plan_start, up.policy.plan_end,
+    up, _ = files.receive(people["a"], path.read_bytes(), path.name)
+    files.receive(people["a"], good_workbook(tmp_path).read_bytes(), "good.xlsx")
+    nxt = registry.register(people["planning"], up.policy.fiscal_year + 1, up.policy.plan_start, up.policy.plan_end,
                             up.policy.name, up.policy.section)
     build = Build.objects.create(user=people["planning"], fiscal_year=up.policy.fiscal_year, policies=0, sha256="")
     target = services.data().build(build.pk)
@@ -245,6 +246,7 @@ def test_the_name_a_browser_sends_is_never_a_path_and_files_are_never_shown_inli
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from chosho_xlsx.portal import services
+    from chosho_xlsx.portal.services import files
 
     a = client_for(people["a"])
     content = good_workbook(tmp_path).read_bytes()
@@ -255,7 +257,7 @@ def test_the_name_a_browser_sends_is_never_a_path_and_files_are_never_shown_inli
 
     up = Upload.objects.get()
     assert up.filename == "_script_x.xlsx"
-    assert services.blob(up).parent.parent == services.data().root / "files"
+    assert files.blob(up).parent.parent == services.data().root / "files"
     served = a.get(f"/uploads/{up.pk}/file")
     assert served["Content-Disposition"].startswith("attachment")
     assert served["X-Content-Type-Options"] == "nosniff"

@@ -102,10 +102,10 @@ def test_dashboard_and_builds_are_for_the_planning_division(people, tmp_path):
     assert [(p["policy"], p["status"], p["latest_id"]) for p in dash["policies"]] == [(POLICY, "警告あり", up["id"])]
     assert api(None, "post", "/api/v1/builds", planning).status_code == 409  # nothing submitted yet
 
-    from chosho_xlsx.portal import services
     from chosho_xlsx.portal.models import Upload
+    from chosho_xlsx.portal.services import review
 
-    services.submit(people["a"], Upload.objects.get(pk=up["id"]), "見直し区分は確認済み")
+    review.submit(people["a"], Upload.objects.get(pk=up["id"]), "見直し区分は確認済み")
     assert api(None, "get", "/api/v1/dashboard", planning).json()["counts"]["提出済"] == 1
     r = api(None, "post", "/api/v1/builds", planning)
     assert r.status_code == 200 and r["Content-Type"] == "application/zip"

@@ -97,14 +97,14 @@ def test_next_years_template_is_last_years_submission_rolled_over(people, tmp_pa
 
     from chosho_xlsx.cycle.rollover import rollover_bytes, rollover_file
     from chosho_xlsx.domain.settings import load_settings
-    from chosho_xlsx.portal import services
     from chosho_xlsx.portal.models import Policy
+    from chosho_xlsx.portal.services import files, registry
 
     a, b, planning = (client_for(people[k]) for k in ("a", "b", "planning"))
     upload(a, lowered_target_workbook(tmp_path / "v1"))
     upload(a, wrong_cell_workbook(tmp_path / "v2")[0])
     r6 = Policy.objects.get()
-    r7 = services.register(people["planning"], 2025, 2021, 2025, r6.name, r6.section)
+    r7 = registry.register(people["planning"], 2025, 2021, 2025, r6.name, r6.section)
     # before R6 is submitted: its newest version without errors (version 1, 40件; version 2 has an error)
     page = text(a.get(f"/policies/{r7.pk}/"))
     assert f'<a href="/policies/{r7.pk}/rollover.xlsx">昨年度の提出から作成（繰越）</a>（R6 第1版から）' in page
@@ -117,7 +117,7 @@ def test_next_years_template_is_last_years_submission_rolled_over(people, tmp_pa
                   {"comment": "確認しました"}).status_code == 302
     r6.refresh_from_db()
     assert r6.state == Policy.SUBMITTED and r6.submitted.version == 3
-    expected = rollover_bytes(rollover_file(services.blob(r6.submitted), load_settings(), to=2025,
+    expected = rollover_bytes(rollover_file(files.blob(r6.submitted), load_settings(), to=2025,
                                            name=r6.submitted.filename))
     for client in (a, planning):
         got = client.get(f"/policies/{r7.pk}/rollover.xlsx")

@@ -35,8 +35,8 @@ def test_concurrent_writers_lose_and_duplicate_nothing(people, tmp_path):
     """12 threads upload at once for one 施策: 10 distinct files and one sent by 3 threads."""
     from django.db import connection
 
-    from chosho_xlsx.portal import services
     from chosho_xlsx.portal.models import Upload
+    from chosho_xlsx.portal.services.files import receive
 
     files = []
     for i in range(10):
@@ -50,7 +50,7 @@ def test_concurrent_writers_lose_and_duplicate_nothing(people, tmp_path):
     def upload(content: bytes) -> None:
         try:
             start.wait()
-            answers.append(services.receive(people["a"], content, "x.xlsx"))
+            answers.append(receive(people["a"], content, "x.xlsx"))
         except Exception as exc:  # "database is locked" would land here
             failures.append(repr(exc))
         finally:
@@ -82,7 +82,8 @@ def test_load_script_finds_every_upload_exactly_once(tmp_path):
 
 def test_worker_processes_give_the_findings_of_this_process(people, tmp_path):
     """serve validates in a forkserver pool (one process per core); same findings."""
-    from chosho_xlsx.portal import examine, services
+    from chosho_xlsx.portal import examine
+    from chosho_xlsx.portal.services import files
 
     from support.portal import wrong_cell_workbook
 
@@ -90,7 +91,7 @@ def test_worker_processes_give_the_findings_of_this_process(people, tmp_path):
     here = examine.examine(str(path), path.name)
     examine.use_workers(2)
     try:
-        up, created = services.receive(people["a"], path.read_bytes(), path.name)
+        up, created = files.receive(people["a"], path.read_bytes(), path.name)
     finally:
         examine.use_workers(0)
     assert created and up.findings == here.findings

@@ -35,19 +35,19 @@ def get(server: Server, path: str, token: str):
 
 
 def test_backup_and_restore_keep_the_dashboard_and_every_version(people, django_portal, tmp_path):
-    from chosho_xlsx.portal import services
+    from chosho_xlsx.portal.services import builds, files, review
 
     from support.portal import token_for
 
     a, b, planning = people["a"], people["b"], people["planning"]
     bad, _ = wrong_cell_workbook(tmp_path)
-    services.receive(a, bad.read_bytes(), bad.name)
+    files.receive(a, bad.read_bytes(), bad.name)
     good = good_workbook(tmp_path)
-    up, _ = services.receive(a, good.read_bytes(), good.name)
-    services.submit(a, up, "確認済み")
+    up, _ = files.receive(a, good.read_bytes(), good.name)
+    review.submit(a, up, "確認済み")
     other = other_department_workbook(tmp_path)
-    services.receive(b, other.read_bytes(), other.name)
-    services.build_zip(planning, up.policy.fiscal_year)
+    files.receive(b, other.read_bytes(), other.name)
+    builds.build_zip(planning, up.policy.fiscal_year)
     token = token_for(planning)
 
     archive = tmp_path / "backup.tar.gz"
@@ -71,11 +71,11 @@ def test_backup_and_restore_keep_the_dashboard_and_every_version(people, django_
 
 
 def test_doctor_says_which_file_is_damaged_or_missing(people, django_portal, tmp_path):
-    from chosho_xlsx.portal import services
+    from chosho_xlsx.portal.services import files
 
     path = corpus.mutated(tmp_path, "事業", 0, "事務事業名", "ドクター試験用の事業")
-    up, _ = services.receive(people["a"], path.read_bytes(), path.name)
-    blob = services.blob(up)
+    up, _ = files.receive(people["a"], path.read_bytes(), path.name)
+    blob = files.blob(up)
     original = blob.read_bytes()
     try:
         assert cli(django_portal, "doctor").returncode == 0

@@ -94,8 +94,8 @@ def test_department_story(people, tmp_path):
 
 
 def test_planning_story(people, tmp_path):
-    from chosho_xlsx.portal import services
     from chosho_xlsx.portal.models import Policy
+    from chosho_xlsx.portal.services import review
 
     a, b, planning = (client_for(people[k]) for k in ("a", "b", "planning"))
     up_a = post_file(a, good_workbook(tmp_path / "a"))["Location"]
@@ -115,7 +115,7 @@ def test_planning_story(people, tmp_path):
     assert planning.post(f"/policies/{p_a.pk}/lock").status_code == 302
     p_a.refresh_from_db()
     p_b.refresh_from_db()
-    assert [r.status for r in services.rows([p_a, p_b])] == ["確定", "警告あり"]
+    assert [r.status for r in review.rows([p_a, p_b])] == ["確定", "警告あり"]
     theirs = text(b.get("/mine/"))
     assert "差し戻し: 成果指標の出典を追記してください" in theirs
     history = text(planning.get(f"/policies/{p_b.pk}/"))
@@ -157,7 +157,7 @@ HOSTILE = [(build, code) for build, code in CASES if code != "E-FILE-DIRECTORY"]
 
 @pytest.mark.parametrize(("build", "code"), HOSTILE, ids=[code for _, code in HOSTILE])
 def test_hostile_files_get_the_clis_finding_and_never_a_500(people, tmp_path, build, code):
-    from chosho_xlsx.portal.services import register
+    from chosho_xlsx.portal.services.registry import register
 
     register(people["planning"], 2024, 2021, 2025, POLICY, DIGITAL)
     path = build(tmp_path)

@@ -13,6 +13,7 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import render
 
 from chosho_xlsx.portal.models import Profile
+from chosho_xlsx.portal.words import say
 
 
 def _role_required(planning: bool):
@@ -23,8 +24,7 @@ def _role_required(planning: bool):
             profile = getattr(request.user, "profile", None)
             if profile is None or (planning and not profile.planning):
                 return render(request, "portal/message.html",
-                              {"title": "この画面は使えません",
-                               "message": "この画面は企画課の利用者だけが使えます。"}, status=403)
+                              {"title": say("planning-only-title"), "message": say("planning-only")}, status=403)
             return view(request, *args, **kwargs)
         return wrapper
     return decorator
@@ -74,10 +74,9 @@ def token_required(planning: bool = False):
                 profile = (Profile.objects.select_related("user")
                            .filter(token_hash=token_hash(token.strip()), user__is_active=True).first())
             if profile is None:
-                return api_error(401, "認証が必要です。Authorization: Bearer <トークン> を付けてください"
-                                      "（トークンは chosho-xlsx users token NAME で発行します）。")
+                return api_error(401, say("token-needed"))
             if planning and not profile.planning:
-                return api_error(403, "企画課の利用者だけが使えます。")
+                return api_error(403, say("api-planning-only"))
             request.user = profile.user
             return view(request, *args, **kwargs)
         return wrapper

@@ -8,11 +8,14 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from chosho_xlsx.domain import fiscal
-from chosho_xlsx.portal import services
 from chosho_xlsx.portal.access import api_error, token_required
+from chosho_xlsx.portal.downloads import build_download
+from chosho_xlsx.portal.errors import Conflict, PortalError, status_of
 from chosho_xlsx.portal.models import Upload
-from chosho_xlsx.portal.services import Refused
-from chosho_xlsx.portal.views import build_download
+from chosho_xlsx.portal.services import files, review
+from chosho_xlsx.portal.services.builds import build_zip
+from chosho_xlsx.portal.services.visibility import visible_policies, visible_uploads
+from chosho_xlsx.portal.words import say
 
 
 def _json(data, status: int = 200) -> JsonResponse:
@@ -45,8 +48,8 @@ def upload_dict(u: Upload, findings: bool = True) -> dict:
     return d
 
 
-def _refused(exc: Refused):
-    return api_error(exc.status, exc.message, findings=exc.findings)
+def _refused(exc: PortalError):
+    return api_error(status_of(exc), exc.message, findings=exc.findings)
 
 
 @csrf_exempt
@@ -54,19 +57,19 @@ def _refused(exc: Refused):
 @token_required()
 def submissions(request):
     if request.method == "GET":
-        uploads = services.visible_uploads(request.user).select_related("policy", "user").defer("findings")
+        uploads = visible_uploads(request.user).select_related("policy", "user").defer("findings")
         return _json({"submissions": [upload_dict(u, findings=False) for u in uploads.order_by("id")]})
     file = request.FILES.get("file")
     if file is None:
-        return api_error(400, "multipart の file 欄にブックを入れて送ってください。")
+        return api_error(400, say("api-file-needed"))
     hint = None
     if request.POST.get("policy_id"):
-        hint = services.visible_policies(request.user).filter(pk=request.POST["policy_id"]).first()
+        hint = visible_policies(request.user).filter(pk=request.POST["policy_id"]).first()
         if hint is None:
-            return api_error(404, "その施策はありません。")
+            return api_error(404, say("no-such-policy"))
     try:
-        up, created = services.receive(request.user, file.read(), file.name or "", hint)
-    except Refused as exc:
+        up, created = files.receive(request.user, file.read(), file.name or "", hint)
+    except PortalError as exc:
         return _refused(exc)
     return _json(upload_dict(up), status=201 if created else 200)
 
@@ -75,9 +78,9 @@ def submissions(request):
 @require_GET
 @token_required()
 def submission(request, pk: int):
-    up = services.visible_uploads(request.user).select_related("policy", "user").filter(pk=pk).first()
+    up = visible_uploads(request.user).select_related("policy", "user").filter(pk=pk).first()
     if up is None:
-        return api_error(404, "その提出はありません。")
+        return api_error(404, say("no-such-submission"))
     return _json(upload_dict(up))
 
 
@@ -86,8 +89,8 @@ def submission(request, pk: int):
 @token_required(planning=True)
 def dashboard(request):
     try:
-        board = services.dashboard(services.year_asked(request.GET.get("year")))
-    except Refused as exc:
+        board = review.dashboard(review.year_asked(request.GET.get("year")))
+    except PortalError as exc:
         return _refused(exc)
     return _json({
         "fiscal_year": fiscal.label(board.year) if board.year else None,
@@ -106,11 +109,11 @@ def dashboard(request):
 @token_required(planning=True)
 def builds(request):
     try:
-        year = services.year_asked(request.POST.get("year"))
+        year = review.year_asked(request.POST.get("year"))
         if year is None:
-            raise Refused(409, "施策がまだありません。")
-        made = services.build_zip(request.user, year)
-    except Refused as exc:
+            raise Conflict(say("no-policies"))
+        made = build_zip(request.user, year)
+    except PortalError as exc:
         return _refused(exc)
     response = build_download(made)
     response["X-Build-Id"] = str(made.pk)

@@ -1,5 +1,7 @@
-"""Uploads above the limit are refused from their Content-Length, before the body is read:
-413 and one sentence, not a hang while 2 GB arrive."""
+"""The portal's two middlewares: uploads above the limit refused from their
+Content-Length before the body is read (413 and one sentence, not a hang while 2 GB
+arrive), and the one place where a service's refusal (portal/errors.py) becomes an
+answer: a page for people, JSON under /api/, at the status errors.STATUS gives."""
 
 from __future__ import annotations
 
@@ -7,10 +9,25 @@ from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import render
 
+from chosho_xlsx.portal.errors import PortalError, TooLarge, status_of
+from chosho_xlsx.portal.words import say
+
 
 def too_large_message() -> str:
-    mb = settings.CHOSHO_MAX_UPLOAD_BYTES // (1024 * 1024)
-    return f"ファイルが大きすぎます（上限 {mb} MB）。入力ブックに画像などが貼られていないか確かめてください。"
+    return say("too-large", mb=settings.CHOSHO_MAX_UPLOAD_BYTES // (1024 * 1024))
+
+
+def refusal_response(request, exc: PortalError, title: str | None = None):
+    """A refusal as the answer to this request: JSON for the API, else the message page."""
+    status = status_of(exc)
+    if request.path.startswith("/api/"):
+        body: dict = {"error": exc.message}
+        if exc.findings:
+            body["findings"] = exc.findings
+        return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
+    return render(request, "portal/message.html",
+                  {"title": title or say("refused-title"), "message": exc.message, "findings": exc.findings},
+                  status=status)
 
 
 class UploadLimitMiddleware:
@@ -23,9 +40,20 @@ class UploadLimitMiddleware:
         except ValueError:
             length = 0
         if length > settings.CHOSHO_MAX_UPLOAD_BYTES:
-            message = too_large_message()
-            if request.path.startswith("/api/"):
-                return JsonResponse({"error": message}, status=413, json_dumps_params={"ensure_ascii": False})
-            return render(request, "portal/message.html",
-                          {"title": "ファイルが大きすぎます", "message": message}, status=413)
+            return refusal_response(request, TooLarge(too_large_message()), title=say("too-large-title"))
         return self.get_response(request)
+
+
+class RefusalMiddleware:
+    """A PortalError no view caught: its page (or JSON), never a 500."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exc):
+        if isinstance(exc, PortalError):
+            return refusal_response(request, exc)
+        return None

@@ -41,6 +41,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    "chosho_xlsx.portal.middleware.RefusalMiddleware",  # a service's refusal → its page or JSON
 ]
 
 AUTHENTICATION_BACKENDS = [

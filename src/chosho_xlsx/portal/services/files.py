@@ -1,0 +1,176 @@
+"""Receiving a workbook as a version of its 施策 (kept by its hash, with its findings),
+and the files made from a version: the annotated copy, the PDF preview, the sheets drawn
+as a grid with the faulty cells marked, the blank workbook's period."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path, PureWindowsPath
+
+from django.db import transaction
+from django.db.models import Max
+
+from chosho_xlsx.domain import fiscal
+from chosho_xlsx.portal.errors import Conflict, Forbidden
+from chosho_xlsx.portal.examine import examine_upload, rules
+from chosho_xlsx.portal.models import Event, Policy, Upload
+from chosho_xlsx.portal.services import data
+from chosho_xlsx.portal.services.builds import batch, blob
+from chosho_xlsx.portal.services.registry import policy_for
+from chosho_xlsx.portal.services.review import status_of
+from chosho_xlsx.portal.words import say
+from chosho_xlsx.writers.atomic import atomic_path
+from chosho_xlsx.writers.naming import safe_stem
+
+__all__ = ["annotated", "blob", "default_period", "display_name", "grid", "preview_pdf", "receive"]
+
+
+def display_name(name: str) -> str:
+    """The name the browser sent, for showing only: its last part, made harmless."""
+    base = PureWindowsPath(name.replace("/", "\\")).name
+    return safe_stem(base, 150) if base else "upload.xlsx"
+
+
+def receive(user, content: bytes, filename: str, hint: Policy | None = None) -> tuple[Upload, bool]:
+    """Keep an uploaded workbook as a new version of its 施策, with its findings.
+    (upload, True) when new; (the existing upload, False) for bytes already uploaded."""
+    if user.profile.planning:
+        raise Forbidden(say("departments-submit"))
+    name = display_name(filename)
+    suffix = ".xlsm" if name.lower().endswith(".xlsm") else ".xlsx"
+    sha, path = data().store(content, suffix)
+    examined = examine_upload(path, name)
+    findings, errors = examined.findings, examined.errors
+    with transaction.atomic():
+        policy = policy_for(examined.named, user, hint, findings)
+        policy = Policy.objects.select_for_update().get(pk=policy.pk)  # one version number at a time
+        existing = policy.uploads.filter(sha256=sha).first()
+        if existing is not None:
+            return existing, False
+        if policy.state != Policy.OPEN:
+            raise Conflict(say("closed-for-uploads", policy=policy.name, status=status_of(policy, None)),
+                           findings=findings)
+        version = (policy.uploads.aggregate(n=Max("version"))["n"] or 0) + 1
+        upload = Upload.objects.create(
+            policy=policy, version=version, sha256=sha, suffix=suffix, filename=name, size=len(content),
+            user=user, readable=not examined.unreadable, errors=errors,
+            warnings=len(findings) - errors, findings=findings,
+        )
+        Event.objects.create(user=user, action=Event.UPLOAD, policy=policy, upload=upload,
+                             comment=say("event.uploaded", version=version, errors=errors,
+                                         warnings=upload.warnings))
+    return upload, True
+
+
+def annotated(upload: Upload) -> Path:
+    """The annotated copy (validate --annotate) of a version, made once."""
+    from chosho_xlsx.batch.pipeline import check_file
+    from chosho_xlsx.writers.annotate import annotate
+
+    target = data().derived(f"{upload.sha256}.annotated{upload.suffix}")
+    if not target.exists():
+        source = blob(upload)
+        annotate(source, check_file(source, rules()).findings, target, "ja")
+    return target
+
+
+@dataclass
+class Pdf:
+    path: Path | None = None
+    missing: str = ""  # why there is none: LibreOffice is not installed …
+    unavailable: bool = False  # the tool is missing or failed (not the version's fault)
+
+
+def preview_pdf(upload: Upload) -> Pdf:
+    """The 調書 of a version printed to PDF by LibreOffice (made once per version)."""
+    from chosho_xlsx.render.libreoffice import LibreOfficeError, LibreOfficeMissing
+    from chosho_xlsx.render.preview import preview
+
+    target = data().derived(f"{upload.sha256}.pdf")
+    if target.exists():
+        return Pdf(target)
+    with tempfile.TemporaryDirectory(prefix="chosho-portal-") as tmp:
+        built = batch([("input", upload)], Path(tmp), summary=False)
+        if not built.built:
+            return Pdf(missing=say("no-chosho-from-errors"))
+        try:
+            pdf = preview(built.built[0].path, Path(tmp) / "pdf").pdf
+        except LibreOfficeMissing as exc:
+            return Pdf(missing=exc.message("ja"), unavailable=True)
+        except LibreOfficeError as exc:
+            return Pdf(missing=say("preview-failed", error=exc), unavailable=True)
+        with atomic_path(target) as out:
+            shutil.copyfile(pdf, out)
+    return Pdf(target)
+
+
+# ---- the sheet drawn as a grid ------------------------------------------------------------------
+
+MAX_ROWS, MAX_COLS = 200, 40
+
+
+@dataclass
+class GridSheet:
+    name: str
+    columns: list[str]
+    rows: list[tuple[int, list[tuple[str, str, str, str]]]]  # (row, [(text, class, title, cell)])
+    notes: list[dict] = field(default_factory=list)  # findings about the sheet or a column
+    marked: int = 0
+    clipped: bool = False
+
+    @property
+    def problems(self) -> int:
+        return self.marked + len(self.notes)
+
+
+def grid(upload: Upload) -> list[GridSheet]:
+    """Each sheet of a readable version as a grid, the faulty cells marked as in the
+    annotated copy (red: error, yellow: warning; the message on hover)."""
+    from chosho_xlsx.contract.spec import SHEET_NAMES
+    from chosho_xlsx.intake.reader import read_book
+
+    if not upload.readable:
+        return []
+    book = read_book(blob(upload), SHEET_NAMES)
+    at: dict[tuple[str, str], dict] = {}
+    notes: dict[str, list[dict]] = {}
+    for f in upload.findings:
+        if f["cell"]:
+            at[(f["sheet"], f["cell"])] = f
+        else:
+            notes.setdefault(f["sheet"], []).append(f)
+    return [_sheet_grid(name, sheet, at, notes.get(name, [])) for name, sheet in book.sheets.items()]
+
+
+def _sheet_grid(name: str, sheet, at: dict[tuple[str, str], dict], notes: list[dict]) -> GridSheet:
+    from chosho_xlsx.common.addresses import col_letter, parse_ref
+    from chosho_xlsx.contract.parsers import shown
+
+    marks = [parse_ref(c) for (s, c) in at if s == name]
+    n_rows = max([min(len(sheet.rows), MAX_ROWS)] + [r for r, _ in marks])
+    width = max([len(r) for r in sheet.rows[:n_rows]] + [0])
+    n_cols = max([min(width, MAX_COLS)] + [c + 1 for _, c in marks])
+    letters = [col_letter(i) for i in range(n_cols)]
+    grid_rows = []
+    for r in range(1, n_rows + 1):
+        cells = []
+        for i, letter in enumerate(letters):
+            f = at.get((name, f"{letter}{r}"))
+            text = shown(sheet.value(r, i))
+            if f is None:
+                cells.append((text, "h" if r == 1 else "", "", ""))
+            else:
+                cells.append((text, f["severity"], f"{f['place']} {f['message']} → {f['hint']}", f["cell"]))
+        grid_rows.append((r, cells))
+    return GridSheet(name, letters, grid_rows, notes, len(marks), len(sheet.rows) > n_rows or width > n_cols)
+
+
+def default_period() -> tuple[int, int, int]:
+    """実施年度 and 計画期間 of a blank template when no 施策 says which (CHOSHO_YEAR,
+    CHOSHO_PLAN; R6 and R3-R7 by default)."""
+    year = fiscal.parse_year(os.environ.get("CHOSHO_YEAR", "R6"))
+    period = fiscal.parse_period(os.environ.get("CHOSHO_PLAN", "R3-R7"))
+    return year, period.start, period.end

@@ -1,0 +1,77 @@
+"""Which 施策 exist in a 実施年度 and which 課 may submit them: registered by the planning
+division, or by a department's first upload of a workbook its 事業群 names it in."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from chosho_xlsx.batch.build import policy_key
+from chosho_xlsx.portal.errors import Conflict, Forbidden, Invalid, Unprocessable
+from chosho_xlsx.portal.examine import Named
+from chosho_xlsx.portal.models import Assignment, Event, Policy
+from chosho_xlsx.portal.services.visibility import sections_of, visible_policies
+from chosho_xlsx.portal.words import say
+
+
+def policy_for(named: Named | None, user, hint: Policy | None, findings: list[dict]) -> Policy:
+    """The 施策 a workbook is for: the one it names (registered on the first upload of a
+    課 that is among its 事業群's 主管課), else the one the upload page was for."""
+    section = user.profile.section
+    if named is None:
+        if hint is not None:
+            return hint
+        mine = list(visible_policies(user).filter(state=Policy.OPEN))
+        if len(mine) == 1:
+            return mine[0]
+        raise Unprocessable(say("no-policy-named"), findings=findings)
+    year, key = policy_key(named.fiscal_year, named.policy)
+    policy = Policy.objects.filter(fiscal_year=year, key=key).first()
+    if policy is not None:
+        if section not in sections_of(policy):
+            raise Forbidden(say("not-your-policy", policy=policy.name, owner=policy.section, section=section),
+                            findings=findings)
+        return policy
+    owners = named.sections
+    if section not in owners:
+        raise Forbidden(say("not-your-group", owners="、".join(owners) or say("blank"), section=section),
+                        findings=findings)
+    policy, created = Policy.objects.get_or_create(
+        fiscal_year=year, key=key,
+        defaults={"name": named.policy, "section": section, "plan_start": named.plan_start,
+                  "plan_end": named.plan_end},
+    )
+    if created:
+        for other in owners:
+            if other != section:
+                Assignment.objects.get_or_create(policy=policy, section=other)
+        Event.objects.create(user=user, action=Event.REGISTER, policy=policy,
+                             comment=say("event.registered", section=section))
+    return policy
+
+
+def assign(user, policy: Policy, section: str) -> None:
+    """Let a further 課 submit the 施策."""
+    section = section.strip()
+    if not section:
+        raise Invalid(say("section-needed"))
+    with transaction.atomic():
+        _, created = Assignment.objects.get_or_create(policy=policy, section=section)
+        if created:
+            Event.objects.create(user=user, action=Event.ASSIGN, policy=policy, comment=section)
+
+
+def register(user, fiscal_year: int, plan_start: int, plan_end: int, name: str, section: str) -> Policy:
+    """The planning division lists a 施策 before anything is uploaded (so it shows 未提出)."""
+    name, section = name.strip(), section.strip()
+    if not name or not section:
+        raise Invalid(say("name-and-section-needed"))
+    year, key = policy_key(fiscal_year, name)
+    with transaction.atomic():
+        policy, created = Policy.objects.get_or_create(
+            fiscal_year=year, key=key,
+            defaults={"name": name, "section": section, "plan_start": plan_start, "plan_end": plan_end})
+        if not created:
+            raise Conflict(say("already-registered", policy=policy.name))
+        Event.objects.create(user=user, action=Event.REGISTER, policy=policy,
+                             comment=say("event.registered", section=section))
+    return policy
