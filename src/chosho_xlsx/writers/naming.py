@@ -6,7 +6,13 @@ everywhere: at most 100 characters (Windows counts a whole path against 260, whi
 leaves 160 for the folder) and at most 240 bytes in UTF-8 (Linux and macOS allow 255
 per name; 83 kanji are already 249, and the atomic writer's temporary name needs a few
 more). A name cut to fit ends in 「~」 and 8 hex digits of a hash of the whole name, so
-two long 施策 that begin alike keep distinct names that do not depend on input order."""
+two long 施策 that begin alike keep distinct names that do not depend on input order.
+
+Every file name we send or write comes through here (safe_stem, file_name), whatever it
+is made from (a 施策名, an uploaded file's name): control characters (Unicode Cc, CR and
+LF included) and path separators become 「_」, and format characters (Cf: the
+right-to-left override U+202E, zero-width spaces …) are removed, so that the name shown
+is the name it is (「invoice\u202excod.hta」 cannot pass for 「invoice.doc…」)."""
 
 from __future__ import annotations
 
@@ -21,7 +27,7 @@ MAX_CHARS = 100
 MAX_BYTES = 240
 EXTENSION = ".xlsx"
 _HASH_CHARS = 8
-_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')
+_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f-\x9f]')  # Windows' and Cc
 _RESERVED = {"CON", "PRN", "AUX", "NUL"} | {f"{p}{i}" for p in ("COM", "LPT") for i in range(1, 10)}
 
 
@@ -52,13 +58,24 @@ def safe_stem(text: str, limit: int = MAX_CHARS - len(EXTENSION)) -> str:
     """`text` made usable as a file name on Windows (without the extension): at most
     `limit` characters, and short enough in bytes that the extension still fits."""
     text = unicodedata.normalize("NFC", text)
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
     text = _UNSAFE.sub("_", text)
-    text = re.sub(r"\s+", " ", text).strip().rstrip(". ")
+    text = re.sub(r"\s+", " ", text).strip().rstrip(". ").lstrip(".")  # no hidden file
     if not text:
         text = "chosho"
     if text.split(".")[0].upper() in _RESERVED:
         text = "_" + text
     return fit(text, "", limit, MAX_BYTES - len(EXTENSION))
+
+
+def file_name(name: str) -> str:
+    """A name to send or write a file under, from any text (what a browser said an
+    upload was called, a 施策名 with an extension): its extension, when it looks like
+    one (「.xlsx」, 「.pdf」), kept; the rest made safe as safe_stem does."""
+    stem, dot, ext = name.rpartition(".")
+    if dot and stem and 1 <= len(ext) <= 5 and ext.isascii() and ext.isalnum():
+        return safe_stem(stem, MAX_CHARS - len(ext) - 1) + "." + ext
+    return safe_stem(name)
 
 
 def chosho_name(report: Report) -> str:
