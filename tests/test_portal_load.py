@@ -96,3 +96,33 @@ def test_worker_processes_give_the_findings_of_this_process(people, tmp_path):
         examine.use_workers(0)
     assert created and up.findings == here.findings
     assert up.findings[0]["place"] == place and here.named.sections == (DIGITAL, "スマート県庁推進課")
+
+
+@pytest.mark.parametrize(("stand_in", "code"), [("forever", "E-FILE-TIMEOUT"), ("dies", "E-FILE-CORRUPT")])
+def test_an_examination_has_the_batch_time_limit(tmp_path, monkeypatch, stand_in, code):
+    """issue 21.9: an upload whose examination runs past the rules' seconds_per_file has
+    its worker killed and gets E-FILE-TIMEOUT (a worker that dies: E-FILE-CORRUPT); the
+    next upload is examined as usual."""
+    import dataclasses
+
+    from chosho_xlsx.common.limits import Limits
+    from chosho_xlsx.portal import examine
+
+    from support import stall
+    from support.portal import good_workbook
+
+    settings = dataclasses.replace(examine.rules(), limits=Limits(seconds_per_file=2))
+    monkeypatch.setattr(examine, "rules", lambda: settings)
+    path = good_workbook(tmp_path)
+    examine.use_workers(1)
+    try:
+        monkeypatch.setattr(examine, "examine", getattr(stall, stand_in))
+        stopped = examine.examine_upload(path, "遅い.xlsx")
+        monkeypatch.undo()
+        after = examine.examine_upload(path, path.name)
+    finally:
+        examine.use_workers(0)
+    assert stopped.unreadable and [f["code"] for f in stopped.findings] == [code]
+    if code == "E-FILE-TIMEOUT":
+        assert stopped.findings[0]["message"] == "2 秒たっても処理が終わらないため打ち切りました: 遅い.xlsx"
+    assert not after.unreadable and after.errors == 0 and after.named.policy

@@ -124,7 +124,9 @@ def _init(settings: Settings, parent: int | None = None) -> None:
     global _settings
     _settings = settings
     if parent is not None:  # a pool worker: it ends when the batch does (kill -9 included)
-        leftovers.die_with_parent(parent)
+        from chosho_xlsx.common.workers import die_with_parent
+
+        die_with_parent(parent)
 
 
 def policy_key(fiscal_year: int, policy: str) -> tuple[int, str]:
@@ -174,20 +176,35 @@ def _crashed(index: int, source: str | Bundled, exc: BaseException) -> Outcome:
 # ---- the parent ---------------------------------------------------------------------------
 
 
-def _pool(jobs: int, settings: Settings):
-    """Worker processes where fork is not available (Windows, macOS): started cold,
-    without the per-file time limit of _run_forked."""
-    from concurrent.futures import ProcessPoolExecutor
+def _context():
+    """fork on Linux: each worker starts warm, with the modules it needs already imported
+    here (and a test's monkeypatch seen); elsewhere the platform's default (spawn)."""
+    import multiprocessing
 
-    return ProcessPoolExecutor(jobs, initializer=_init, initargs=(settings, os.getpid()))
+    if sys.platform.startswith("linux"):
+        from chosho_xlsx.writers import summary  # noqa: F401  (warm for fork)
+        from chosho_xlsx.writers.layout import workbook  # noqa: F401  (layout's package imports it lazily)
+
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context()
 
 
 def _run_all(tasks: list[Task], settings: Settings, jobs: int,
              on_done, on_start=None) -> list[Outcome]:
-    """Every task's Outcome, in task order. `on_start` is called once the first workers
-    exist; no thread may run in this process while they are forked (a lock it held at
-    that moment, such as stderr's, would stay held in the children), so a progress bar
-    must refresh from `on_done`, not from a thread of its own."""
+    """Every task's Outcome, in task order, from `jobs` worker processes (common.workers),
+    each input's work limited to settings.limits.seconds_per_file: past it, that worker
+    is killed and replaced, the input becomes a row of the table (E-FILE-TIMEOUT) and the
+    batch goes on. A worker that dies (killed, out of memory, a parser aborting) costs
+    its own input only. Workers are reused: an input costs a message, not a process.
+
+    `on_start` is called once the first workers exist; no thread of ours may run while
+    they are forked (a lock it held at that moment, such as stderr's, would stay held in
+    the children), so a progress bar must refresh from `on_done`, not from a thread of
+    its own."""
+    from concurrent.futures import as_completed
+
+    from chosho_xlsx.common.workers import TimedOut, Workers
+
     # Largest inputs first: the batch ends when the last worker does, so leave the
     # small ones for the end.
     def size(t):
@@ -196,171 +213,29 @@ def _run_all(tasks: list[Task], settings: Settings, jobs: int,
         return 0
 
     order = sorted(tasks, key=lambda t: (size(t), t[0]))
-    if sys.platform.startswith("linux"):
-        results = _run_forked(order, settings, jobs, on_done, on_start)
-        return [results[t[0]] for t in tasks]
-
     results: dict[int, Outcome] = {}
-    if jobs <= 1 or len(tasks) <= 1:
-        if on_start:
-            on_start()
-        _init(settings)
-        for t in tasks:
-            try:
-                results[t[0]] = work(t)
-            except Exception as exc:
-                results[t[0]] = _crashed(t[0], t[1], exc)
-            on_done(results[t[0]])
-        return [results[t[0]] for t in tasks]
-
-    from concurrent.futures import as_completed
-
-    with _pool(jobs, settings) as pool:
-        futures = {pool.submit(work, t): t for t in order}  # the first submit forks them all
+    limit = settings.limits.seconds_per_file
+    with Workers(jobs, limit, context=_context(), initializer=_init,
+                 initargs=(settings, os.getpid())) as pool:
+        futures = {pool.submit(work, t): t for t in order}  # the first submit starts them all
         if on_start:
             on_start()
         for fut in as_completed(futures):
             t = futures[fut]
             try:
-                results[t[0]] = fut.result()
-            except Exception as exc:  # the worker died (BrokenProcessPool): report, go on
+                results[t[0]] = pool.result(fut)
+            except TimedOut:
+                results[t[0]] = _timed_out(t, limit)
+            except Exception as exc:  # WorkerDied, or a bug in work(): its own input only
                 results[t[0]] = _crashed(t[0], t[1], exc)
             on_done(results[t[0]])
     return [results[t[0]] for t in tasks]
-
-
-def _serve(conn, parent: int) -> None:
-    """A worker: inputs in, Outcomes out, until the parent sends None or goes away."""
-    leftovers.die_with_parent(parent)  # no worker outlives its batch (kill -9 included)
-    while True:
-        try:
-            task = conn.recv()
-        except (EOFError, OSError):
-            return
-        if task is None:
-            return
-        try:
-            outcome = work(task)
-        except BaseException as exc:
-            outcome = _crashed(task[0], task[1], exc)
-        conn.send(outcome)
 
 
 def _timed_out(task: Task, seconds: float) -> Outcome:
     source = str(task[1])
     finding = Finding.about("E-FILE-TIMEOUT", source, seconds=f"{seconds:g}")
     return Outcome(task[0], source, [finding], unreadable=True, seconds=seconds)
-
-
-class _Worker:
-    """One forked worker process and the pipe to it; `task` is what it works on."""
-
-    def __init__(self, ctx) -> None:
-        self.conn, theirs = ctx.Pipe()
-        self.process = ctx.Process(target=_serve, args=(theirs, os.getpid()), daemon=True)
-        self.process.start()
-        theirs.close()
-        self.task: Task | None = None
-        self.deadline = 0.0
-
-    def stop(self) -> None:
-        self.process.kill()
-        self.process.join()
-        self.conn.close()
-
-
-class _Forked:
-    """The workers of _run_forked: idle ones, busy ones (by their end of the pipe), and
-    the Outcomes so far. A worker that dies or runs out of time is replaced while inputs
-    are left in `queue`."""
-
-    def __init__(self, ctx, jobs: int, limit: float, on_done) -> None:
-        self.ctx, self.limit, self.on_done = ctx, limit, on_done
-        self.idle = [_Worker(ctx) for _ in range(jobs)]
-        self.busy: dict = {}
-        self.results: dict[int, Outcome] = {}
-
-    def _finish(self, w: _Worker, outcome: Outcome) -> None:
-        self.results[outcome.index] = outcome
-        w.task = None
-        self.on_done(outcome)
-
-    def _replace(self, w: _Worker, queue: list) -> None:
-        w.stop()
-        if queue:
-            self.idle.append(_Worker(self.ctx))
-
-    def feed(self, queue: list) -> None:
-        while queue and self.idle:
-            w = self.idle.pop()
-            w.task, w.deadline = queue.pop(0), time.monotonic() + self.limit
-            w.conn.send(w.task)
-            self.busy[w.conn] = w
-
-    def receive(self, queue: list) -> None:
-        """The Outcomes that arrive before the soonest deadline."""
-        from multiprocessing.connection import wait
-
-        soonest = min(w.deadline for w in self.busy.values())
-        for conn in wait(list(self.busy), timeout=max(0.0, soonest - time.monotonic())):
-            w = self.busy.pop(conn)
-            task = w.task
-            try:
-                self._finish(w, conn.recv())
-                self.idle.append(w)
-            except (EOFError, OSError):  # it died without a word
-                w.process.join()
-                self._finish(w, _crashed(task[0], task[1], ChildProcessError(
-                    f"the worker stopped (exit code {w.process.exitcode})")))
-                self._replace(w, queue)
-
-    def expire(self, queue: list) -> None:
-        now = time.monotonic()
-        for conn, w in list(self.busy.items()):
-            if now >= w.deadline:
-                del self.busy[conn]
-                self._finish(w, _timed_out(w.task, self.limit))
-                self._replace(w, queue)
-
-    def close(self) -> None:
-        """Done, or an interrupt: no worker outlives the batch."""
-        for w in self.idle:
-            with contextlib.suppress(OSError):
-                w.conn.send(None)
-        for w in [*self.idle, *self.busy.values()]:
-            w.process.join(timeout=5)
-            w.stop()
-
-
-def _run_forked(order: list[Task], settings: Settings, jobs: int,
-                on_done, on_start) -> dict[int, Outcome]:
-    """`jobs` forked worker processes, each input's work limited to
-    settings.limits.seconds_per_file: past it, that worker is killed and replaced, the
-    input becomes a row of the table (E-FILE-TIMEOUT) and the batch goes on. A worker
-    that dies (killed, out of memory, a parser aborting) costs its own input only.
-    Forked from this process with the modules a worker needs already imported, each
-    starts warm; workers are reused, so an input costs a message, not a fork."""
-    import multiprocessing
-
-    from chosho_xlsx.writers import (
-        summary,  # noqa: F401  (warm for fork)
-    )
-    from chosho_xlsx.writers.layout import workbook  # noqa: F401  (layout's package imports it lazily)
-
-    _init(settings)
-    queue = list(order)
-    workers = _Forked(multiprocessing.get_context("fork"), min(jobs, len(queue)),
-                      settings.limits.seconds_per_file, on_done)
-    try:
-        if on_start:
-            on_start()
-        while queue or workers.busy:
-            workers.feed(queue)
-            workers.receive(queue)
-            workers.expire(queue)
-    finally:
-        workers.close()
-    return workers.results
 
 
 def _decide(outcomes: list[Outcome]) -> list[Entry]:

@@ -1,6 +1,6 @@
 """A batch's hidden temporary folder in OUT: held while the batch runs, removed by a
 later batch when the one that made it is gone (killed with kill -9, the machine lost
-power), and worker processes that end with their parent.
+power). (Its worker processes end with it: common.workers.die_with_parent.)
 
 The folder is made under a name no sweeper looks at, locked (flock on the folder
 itself), and only then renamed to 「.chosho-build-…」: every such folder is locked for as
@@ -15,15 +15,10 @@ proved stale, and nothing is swept."""
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import os
 import re
 import shutil
-import signal
-import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -115,72 +110,3 @@ def sweep(out: Path, names: tuple[str, ...] = ()) -> list[Path]:
             if fd is not None:
                 os.close(fd)
     return removed
-
-
-# ---- workers end with their parent --------------------------------------------------------
-
-_PR_SET_PDEATHSIG = 1
-
-
-def die_with_parent(parent: int) -> None:
-    """Make this (worker) process end when `parent` does, however the parent ends.
-
-    Linux: prctl(PR_SET_PDEATHSIG, SIGKILL): the kernel kills the worker the moment its
-    parent exits, kill -9 included, with no thread and no polling in the worker. The
-    signal follows the thread that forked the worker: the batch forks each worker from
-    its main thread, which lives as long as the process. `parent` is the pid the batch
-    passed, so a parent that died before the call is seen (getppid() no longer names
-    it). Elsewhere (the ProcessPoolExecutor of batch._pool): a daemon thread that checks
-    getppid() once a second."""
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):
-            libc = ctypes.CDLL(None, use_errno=True)
-            if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0:
-                if os.getppid() != parent:
-                    os._exit(1)
-                return
-    threading.Thread(target=_watch, args=(parent,), daemon=True, name="parent-watch").start()
-
-
-def _watch(parent: int) -> None:
-    while os.getppid() == parent:
-        time.sleep(1.0)
-    os._exit(1)
-
-
-def die_with_process(pid: int) -> None:
-    """Make this (worker) process end when process `pid` does, though `pid` is not its
-    parent: the portal's workers are children of multiprocessing's fork server, and each
-    holds the write end of that server's 'alive' pipe, so when `serve` is killed neither
-    the fork server nor its workers would ever see it (PR_SET_PDEATHSIG only follows the
-    direct parent). Linux: a pidfd of `pid`, polled by a daemon thread, becomes readable
-    the moment `pid` exits, and cannot be fooled by a reused pid. Elsewhere: a daemon
-    thread that checks once a second that `pid` still exists."""
-    pidfd = None
-    with contextlib.suppress(OSError, AttributeError):
-        pidfd = os.pidfd_open(pid)
-    if pidfd is None and not _exists(pid):
-        os._exit(1)
-    threading.Thread(target=_watch_process, args=(pid, pidfd), daemon=True,
-                     name="process-watch").start()
-
-
-def _exists(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True  # exists, owned by someone else
-    return True
-
-
-def _watch_process(pid: int, pidfd: int | None) -> None:
-    if pidfd is not None:
-        import select
-
-        select.select([pidfd], [], [])  # readable once the process has exited
-    else:
-        while _exists(pid):
-            time.sleep(1.0)
-    os._exit(1)

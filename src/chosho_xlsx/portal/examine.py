@@ -3,22 +3,22 @@ holds the GIL, so in the server's threads two uploads would share one core. `ser
 one worker per core (forkserver: never a fork of the threaded server); the tests and the
 commands call examine() in their own process. No Django here: a worker does not set it up.
 
-A worker that dies on a file (a parser crashing, memory) costs that upload only: it gets
-E-FILE-CORRUPT, and the pool is made again for the next one."""
+Each examination has the batch's time limit (the rules' seconds_per_file, common.workers):
+past it the worker is killed and the upload gets E-FILE-TIMEOUT. A worker that dies on a
+file (a parser crashing, memory) costs that upload only: it gets E-FILE-CORRUPT, and
+another worker takes its place."""
 
 from __future__ import annotations
 
 import multiprocessing
 import os
 import threading
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from functools import cache
 
 from chosho_xlsx.batch.display import finding_dict
-from chosho_xlsx.batch.leftovers import die_with_process
 from chosho_xlsx.common.findings import Finding
+from chosho_xlsx.common.workers import TimedOut, WorkerDied, Workers, die_with_process
 
 
 @dataclass(frozen=True)
@@ -70,38 +70,39 @@ def examine(path: str, name: str) -> Examined:
     return Examined(findings, checked.unreadable, named)
 
 
-_pool: ProcessPoolExecutor | None = None
-_workers = 0
+_pool: Workers | None = None
 _lock = threading.Lock()
 
 
 def use_workers(n: int) -> None:
-    """Validate in `n` worker processes from now on (0: in this process)."""
-    global _pool, _workers
+    """Validate in `n` worker processes from now on (0: in this process, with no time
+    limit: the tests and the commands)."""
+    global _pool
     with _lock:
-        _workers = n
-        _pool = _new_pool() if n > 0 else None
+        old, _pool = _pool, (_new_pool(n) if n > 0 else None)
+    if old is not None:
+        old.close(now=True)
 
 
-def _new_pool() -> ProcessPoolExecutor:
+def _new_pool(n: int) -> Workers:
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["chosho_xlsx.portal.examine", "chosho_xlsx.batch.pipeline"])
     # A worker ends with the server, however the server ends (kill -9 included); with
     # the workers gone the fork server sees its pipe close and ends too.
-    return ProcessPoolExecutor(_workers, mp_context=ctx, initializer=die_with_process,
-                               initargs=(os.getpid(),))
+    return Workers(n, rules().limits.seconds_per_file, context=ctx,
+                   initializer=die_with_process, initargs=(os.getpid(),))
 
 
 def examine_upload(path: os.PathLike, name: str) -> Examined:
-    global _pool
+    """examine() in a worker, within the rules' seconds_per_file: past it the worker is
+    killed and the upload gets E-FILE-TIMEOUT, as an input of a batch build does."""
     pool = _pool
     if pool is None:
         return examine(str(path), name)
     try:
-        return pool.submit(examine, str(path), name).result()
-    except BrokenProcessPool:
-        with _lock:
-            if _pool is pool:
-                _pool = _new_pool()
+        return pool.run(examine, str(path), name)
+    except TimedOut as exc:
+        finding = Finding.about("E-FILE-TIMEOUT", name, seconds=f"{exc.seconds:g}")
+    except WorkerDied:
         finding = Finding.about("E-FILE-CORRUPT", name, reason="worker died")
-        return Examined([finding.as_dict("ja")], unreadable=True)
+    return Examined([finding.as_dict("ja")], unreadable=True)
