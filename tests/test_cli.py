@@ -1,20 +1,55 @@
 """The command line as a user meets it: help everywhere, fast start, exit codes."""
 
+import pkgutil
 import subprocess
 import sys
 
 import pytest
+import typer
+from typer.testing import CliRunner
+
+from chosho_xlsx import cli
 
 from support.commands import cli as run
 
-COMMANDS = ["template", "example", "validate", "build", "preview", "publish"]
+
+def _command_paths(command, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """Every command and group under `command` (typer's click objects), as the words a
+    user types to reach it."""
+    paths = [path]
+    if isinstance(command, typer.core.TyperGroup):
+        for name, sub in command.commands.items():
+            paths += _command_paths(sub, (*path, name))
+    return paths
 
 
-@pytest.mark.parametrize("command", COMMANDS)
-def test_every_command_has_help(command):
-    proc = run(command, "--help")
+COMMAND_PATHS = _command_paths(typer.main.get_command(cli.app))
+
+
+def test_the_walk_finds_every_group():
+    # a guard on the walk itself: a command added anywhere is in COMMAND_PATHS
+    assert {("validate",), ("build",), ("rollover",), ("serve",), ("users", "add")} <= set(COMMAND_PATHS)
+
+
+@pytest.mark.parametrize("path", COMMAND_PATHS, ids=lambda p: " ".join(p) or "chosho-xlsx")
+def test_every_command_has_help(path):
+    result = CliRunner().invoke(cli.app, [*path, "--help"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Usage: ")
+    assert " / " in result.output  # each help is in Japanese and English
+
+
+def test_every_command_module_is_registered():
+    """A module of cli/ that is not imported would leave its commands out silently."""
+    helpers = {"app", "display", "__main__"}
+    modules = {m.name for m in pkgutil.iter_modules(cli.__path__)} - helpers
+    assert modules == set(cli.COMMANDS)
+
+
+def test_help_runs_as_a_user_runs_it():
+    proc = run("--help")
     assert proc.returncode == 0, proc.stderr
-    assert "Usage" in proc.stdout
+    assert "validate" in proc.stdout and "users" in proc.stdout
 
 
 def test_help_does_not_import_heavy_libraries():

@@ -180,7 +180,7 @@ def test_dates_show_as_excel_shows_them(tmp_path, sheet, match, header, value, c
 
 
 def test_visible_shows_every_control_character():
-    from chosho_xlsx.batch.display import visible
+    from chosho_xlsx.cli.display import visible
 
     assert visible("a\x1b[2Jb") == "a␛[2Jb"
     assert visible("x\ty\nz\rw\x00\x7f") == "x␉y␊z␍w␀␡"

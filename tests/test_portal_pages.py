@@ -9,8 +9,7 @@ import urllib.request
 
 import pytest
 
-from chosho_xlsx.batch.display import finding_dict
-from chosho_xlsx.batch.pipeline import check_file
+from chosho_xlsx.batch.pipeline import check_file, finding_dict
 from chosho_xlsx.domain.settings import load_settings
 
 from support.hostile import CASES

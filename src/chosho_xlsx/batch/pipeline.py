@@ -3,6 +3,7 @@ its values, parse them against the contract, check across sheets, compute."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +36,35 @@ class Checked(Verdict):
             return f.column
         names = self.headers.get(f.sheet, [])
         return names[f.at.col] if f.at.col < len(names) else ""
+
+
+JSON_VERSION = 1
+
+
+def finding_dict(r: Checked, f: Finding, lang: str) -> dict:
+    """One finding as JSON: Finding.as_dict, with `column` naming the header above a
+    cell too (事業!B5 → 事業群番号)."""
+    d = f.as_dict(lang)
+    d["column"] = r.header_of(f)
+    return d
+
+
+def findings_json(results: list[Checked], lang: str) -> str:
+    """The documented shape (README「validate --format json」): stable keys, one object
+    per file, findings in reading order (sheet by sheet, row by row)."""
+    files = []
+    for r in results:
+        files.append(
+            {
+                "file": r.source,
+                "readable": not r.unreadable,
+                "valid": r.ok,
+                "errors": len(r.errors),
+                "warnings": len(r.findings) - len(r.errors),
+                "findings": [finding_dict(r, f, lang) for f in r.findings],
+            }
+        )
+    return json.dumps({"version": JSON_VERSION, "files": files}, ensure_ascii=False, indent=2) + "\n"
 
 
 def check_book(book: RawBook, settings: Settings) -> Checked:
@@ -102,7 +132,7 @@ def check_file(path: str | Path, settings: Settings) -> Checked:
 @dataclass(frozen=True)
 class Bundled:
     """The bundled example as an input of the batch, like any workbook: `chosho-xlsx
-    build` with no input builds it (batch.console). Messages name it 「example」."""
+    build` with no input builds it (cli.build). Messages name it 「example」."""
 
     name: str = "example"
 

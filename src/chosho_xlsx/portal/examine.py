@@ -16,7 +16,7 @@ import threading
 from dataclasses import dataclass, field
 from functools import cache
 
-from chosho_xlsx.batch.display import finding_dict
+from chosho_xlsx.batch.pipeline import finding_dict
 from chosho_xlsx.common.findings import Finding
 from chosho_xlsx.common.workers import TimedOut, WorkerDied, Workers, die_with_process
 

@@ -3,7 +3,7 @@ agree, and the whole portal (database + files + secret key) in one archive and b
 
 The archive is a .tar.gz holding the database as Django's JSON dump (the same for SQLite
 and PostgreSQL, so a backup of one restores into the other), every stored upload, every
-built ZIP and the secret key. Django is set up before these run (commands.setup)."""
+built ZIP and the secret key. Django is set up before these run (cli.portal.setup)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""`chosho-xlsx serve` and `chosho-xlsx users …`. Django is imported inside the commands,
-so `chosho-xlsx --help` stays fast and the CLI works without the portal extra."""
+"""The portal's administration: `serve`, `users …`, `doctor`, `backup` and `restore`.
+Django is imported inside the commands, so `chosho-xlsx --help` stays fast and the CLI
+works without the portal extra."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from typing import Annotated
 
 import typer
 
+from chosho_xlsx.cli.app import app
+from chosho_xlsx.cli.display import cannot_write
 from chosho_xlsx.common.errors import EXIT_CONTENT, EXIT_UNREADABLE
 
 DataOpt = Annotated[Path, typer.Option("--data", help="データフォルダ（既定: ./chosho-data） / data folder")]
@@ -47,6 +50,7 @@ def ready(data: Path):
     return settings.DATA
 
 
+@app.command()
 def serve(
     data: DataOpt = DEFAULT_DATA,
     host: Annotated[str, typer.Option("--host", help="待ち受けるアドレス / address to listen on")] = "127.0.0.1",
@@ -150,6 +154,7 @@ def users_token(name: Annotated[str, typer.Argument(help="ログイン名 / logi
     typer.echo(new_token(profile))
 
 
+@app.command()
 def doctor(data: DataOpt = DEFAULT_DATA) -> None:
     """データベースと保存ファイルが合っているか確かめます。 / Check the database against the stored files.
 
@@ -166,6 +171,7 @@ def doctor(data: DataOpt = DEFAULT_DATA) -> None:
     raise typer.Exit(1 if health.problems else 0)
 
 
+@app.command()
 def backup(
     output: Annotated[Path, typer.Option("-o", "--output", help="書き出すファイル (.tar.gz) / archive to write")],
     data: DataOpt = DEFAULT_DATA,
@@ -177,13 +183,12 @@ def backup(
     try:
         manifest = make_backup(portal, output)
     except OSError as exc:
-        from chosho_xlsx.batch.display import cannot_write
-
         typer.echo(cannot_write(output, exc), err=True)
         raise typer.Exit(EXIT_UNREADABLE) from None
     typer.echo(f"{output}（版 {manifest['uploads']} 件）")
 
 
+@app.command()
 def restore(
     archive: Annotated[Path, typer.Argument(help="backup で作ったファイル / archive made by backup")],
     data: DataOpt = DEFAULT_DATA,
@@ -201,7 +206,4 @@ def restore(
     typer.echo(f"戻しました / restored: 版 {manifest['uploads']} 件 → {portal.root}")
 
 
-def add_commands(app: typer.Typer) -> None:
-    for command in (serve, doctor, backup, restore):
-        app.command()(command)
-    app.add_typer(users_app, name="users")
+app.add_typer(users_app, name="users")

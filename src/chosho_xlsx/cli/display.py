@@ -1,8 +1,10 @@
-"""Findings for people (a rich table on the terminal) and for programs (JSON)."""
+"""What the command line shows people: findings as a rich table (or one block per finding
+on a narrow terminal), any outside text with its control characters made visible, and the
+one sentence for an output the OS refused. The JSON for programs is the pipeline's
+(pipeline.findings_json)."""
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING
 
 from chosho_xlsx.common.findings import ERROR
@@ -10,8 +12,6 @@ from chosho_xlsx.common.sentences import both
 
 if TYPE_CHECKING:
     from chosho_xlsx.batch.pipeline import Checked
-
-JSON_VERSION = 1
 
 _HEAD = {
     "ja": ("場所", "種別", "コード", "値", "内容", "直し方", "エラー", "警告", "問題ありません"),
@@ -40,32 +40,6 @@ def cannot_write(target, exc: OSError) -> str:
     """The one sentence for an output the OS refused (the user's folder or disk, not a
     bug), shown visibly."""
     return visible(f"{both('write.cannot')} {target}: {exc.strerror or type(exc).__name__}")
-
-
-def finding_dict(r: Checked, f, lang: str) -> dict:
-    """One finding as JSON: Finding.as_dict, with `column` naming the header above a
-    cell too (事業!B5 → 事業群番号)."""
-    d = f.as_dict(lang)
-    d["column"] = r.header_of(f)
-    return d
-
-
-def findings_json(results: list[Checked], lang: str) -> str:
-    """The documented shape (README「validate --format json」): stable keys, one object
-    per file, findings in reading order (sheet by sheet, row by row)."""
-    files = []
-    for r in results:
-        files.append(
-            {
-                "file": r.source,
-                "readable": not r.unreadable,
-                "valid": r.ok,
-                "errors": len(r.errors),
-                "warnings": len(r.findings) - len(r.errors),
-                "findings": [finding_dict(r, f, lang) for f in r.findings],
-            }
-        )
-    return json.dumps({"version": JSON_VERSION, "files": files}, ensure_ascii=False, indent=2) + "\n"
 
 
 def print_findings(results: list[Checked], lang: str) -> None:

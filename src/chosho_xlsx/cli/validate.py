@@ -1,0 +1,117 @@
+"""`validate`: department workbooks checked cell by cell, the findings shown as a table or
+JSON, and on request a copy of each workbook with its faulty cells marked (--annotate)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from chosho_xlsx.cli.app import Lang, RulesOpt, app, fail, lang_or_exit, settings_from
+from chosho_xlsx.cli.display import print_findings, visible
+from chosho_xlsx.common.errors import EXIT_CONTENT, EXIT_OK, EXIT_UNREADABLE
+from chosho_xlsx.common.sentences import both
+
+
+def _check_inputs(files: list[Path], settings) -> list:
+    from chosho_xlsx.batch.build import inputs
+    from chosho_xlsx.batch.pipeline import check_file
+
+    paths = inputs(files)  # a folder's 調書 and 一覧 of ours are not inputs
+    if not paths:
+        raise fail(both("inputs.none"))
+    return [check_file(p, settings) for p in paths]
+
+
+def _exit_code(results: list, strict: bool) -> int:
+    if any(r.unreadable for r in results):
+        return EXIT_UNREADABLE
+    if any(r.errors for r in results):
+        return EXIT_CONTENT
+    if strict and any(r.findings for r in results):
+        return EXIT_CONTENT
+    return EXIT_OK
+
+
+@app.command()
+def validate(
+    files: Annotated[list[Path], typer.Argument(help="入力ブックまたはフォルダ / workbooks or folders")],
+    fmt: Annotated[str, typer.Option("--format", help="text | json")] = "text",
+    strict: Annotated[bool, typer.Option("--strict", help="警告も失敗扱い / warnings fail too")] = False,
+    lang: Lang = "ja",
+    rules: RulesOpt = None,
+    annotate_to: Annotated[
+        Path | None,
+        typer.Option(
+            "--annotate",
+            help="問題のセルに色とコメントを付けた写しを保存（複数ファイルのときはフォルダ） / "
+            "save a copy with the faulty cells marked (a folder for several files)",
+        ),
+    ] = None,
+) -> None:
+    """入力ブックを検査し、問題をセル単位で報告します。 / Check department workbooks cell by cell.
+
+    終了コード / exit: 0 問題なし / fine, 1 内容の誤り / content breaks the contract,
+    2 読めないファイル・使い方の誤り / unreadable file or misuse."""
+    lang = lang_or_exit(lang)
+    if fmt not in ("text", "json"):
+        raise fail(both("cli.format", fmt=fmt))
+    settings = settings_from(rules)
+    results = _check_inputs(files, settings)
+    from chosho_xlsx.batch.pipeline import findings_json
+    if fmt == "json":
+        sys.stdout.write(findings_json(results, lang))
+    else:
+        print_findings(results, lang)
+    code = _exit_code(results, strict)
+    if annotate_to is not None and not _annotate(results, annotate_to, lang, quiet=fmt == "json"):
+        code = EXIT_UNREADABLE
+    raise typer.Exit(code)
+
+
+def _annotate(results: list, target: Path, lang: str, quiet: bool) -> bool:
+    """Write the annotated copies: `target` itself for one input, else one file per
+    input in the folder `target`. Unreadable inputs get none. False if one failed."""
+    from chosho_xlsx.common import sentences
+    from chosho_xlsx.writers.annotate import AnnotateError, annotate
+
+    readable = [r for r in results if not r.unreadable]
+    if len(results) == 1 and target.suffix.lower() in (".xlsx", ".xlsm"):
+        plan = [(r, target) for r in readable]
+    else:
+        if target.exists() and not target.is_dir():
+            typer.echo(both("cli.annotate-folder", target=target), err=True)
+            return False
+        from chosho_xlsx.writers.naming import fit
+
+        used: set[str] = set()
+        plan = []
+        for r in readable:
+            src = Path(r.source)
+            name, n = fit(src.stem, f".annotated{src.suffix}"), 1
+            while name in used:
+                n += 1
+                name = fit(src.stem, f".annotated-{n}{src.suffix}")
+            used.add(name)
+            plan.append((r, target / name))
+    from chosho_xlsx.writers.outputs import file_ids, input_refusal
+
+    sources = file_ids(r.source for r in results)
+    ok = True
+    for r, out in plan:
+        why = input_refusal(out, sources)  # e.g. an earlier copy a clerk corrected, given too
+        if why:
+            typer.echo(why, err=True)
+            ok = False
+            continue
+        try:
+            annotate(r.source, r.findings, out, lang)
+        except AnnotateError as exc:
+            typer.echo(visible(str(exc)), err=True)
+            ok = False
+            continue
+        if not quiet:
+            typer.echo(visible(sentences.text("cli.annotated", lang, path=out)), err=True)
+    return ok
