@@ -20,7 +20,7 @@ from chosho_xlsx.common.findings import UnreadableFile
 from chosho_xlsx.common.sentences import both, text
 from chosho_xlsx.common.text import TextTooLong
 from chosho_xlsx.contract.parsers import CellError
-from chosho_xlsx.cycle.diff import DiffRefused
+from chosho_xlsx.cycle.diff import DiffRefused, NotInput
 from chosho_xlsx.cycle.rollover import RolloverError, RolloverRefused
 from chosho_xlsx.domain.fiscal import YearError
 from chosho_xlsx.domain.quantity import QuantityError
@@ -38,6 +38,7 @@ from chosho_xlsx.writers.template import TemplateError
     (EmbeddedError, WriterError), (TextTooLong, WriterError),
     (LibreOfficeMissing, RenderError), (LibreOfficeError, RenderError), (PublishError, RenderError),
     (RolloverError, CycleError), (RolloverRefused, CycleError), (DiffRefused, CycleError),
+    (NotInput, CycleError),
 ])
 def test_every_error_a_user_meets_is_a_chosho_error_of_its_stage(cls, stage):
     assert issubclass(cls, stage) and issubclass(stage, ChoshoError)

@@ -2,6 +2,7 @@
 
 import copy
 import json
+import os
 
 import openpyxl
 import pytest
@@ -140,3 +141,142 @@ def test_libreoffice_and_gnumeric_open_the_change_list(books, program, tmp_path)
     saved = recalc.recalculated(path, tmp_path / "out", program)
     ws = openpyxl.load_workbook(saved).active
     assert ws["D7"].value == "事業 7 スマート県庁プロジェクト" and ws["J7"].value == "事業!A13"
+
+
+# ---- a value as typed is never lost (issue 26) ---------------------------------------------------
+
+# the cells of the issue: version 1 typed them wrong, version 2 fixed them
+MISTAKES = {("事業", "O2"): "43,948円", ("事業", "AB2"): "廃止?", ("指標", "N4"): "48.5%", ("指標", "E2"): "増える",
+            ("事業指標", "F2"): "4件", ("事業指標", "E2"): "三つ", ("取組項目", "C2"): "1群"}
+
+
+@pytest.fixture(scope="module")
+def mistaken(tmp_path_factory):
+    d = tmp_path_factory.mktemp("typed")
+    fixed = d / "v2.xlsx"
+    write_rows(fixed, load_example_rows())
+    wb = openpyxl.load_workbook(fixed)
+    for (sheet, cell), value in MISTAKES.items():
+        wb[sheet][cell].value = value
+    wrong = d / "v1.xlsx"
+    wb.save(wrong)
+    return d, wrong, fixed
+
+
+def _typed(d):
+    return [(c.kind, c.field, c.old, c.new, c.old_readable, c.new_readable, c.old_code or c.new_code,
+             c.new_cell, c.detail, c.severity) for c in d.changes]
+
+
+def test_a_value_that_broke_the_contract_is_shown_as_typed(mistaken):
+    _, wrong, fixed = mistaken
+    d = diff_files(wrong, fixed, load_settings())
+    assert (d.old_errors, d.new_errors) == (7, 0)
+    assert _typed(d) == [
+        ("value-changed", "事業群番号", "1群", "1", False, True, "E-NOT-INT", "取組項目!C2", "", "warning"),
+        ("value-changed", "目標の向き", "増える", "増加", False, True, "E-ENUM", "指標!E2", "", "warning"),
+        ("unit-changed", "R4実績", "48.5%", "60所属", False, True, "E-UNIT", "指標!N4", "", "warning"),
+        ("budget-changed", "R4事業費", "43,948円", "43,948", False, True, "E-MONEY", "事業!O2", "", "warning"),
+        ("review-changed", "見直し区分", "廃止?", "改善", False, True, "E-REVIEW", "事業!AB2", "", "warning"),
+        ("target-changed", "R4目標", "三つ", "3", False, True, "E-NOT-NUMBER", "事業指標!E2", "", "warning"),
+        ("unit-changed", "R4実績", "4件", "4", False, True, "E-UNIT", "事業指標!F2", "", "warning"),
+    ]
+    back = diff_files(fixed, wrong, load_settings())  # the other way round: NEW is unreadable
+    assert [(c.old, c.new, c.old_readable, c.new_readable, c.new_code) for c in back.changes][3] == (
+        "43,948", "43,948円", True, False, "E-MONEY")
+
+
+def test_the_command_line_json_and_list_say_unreadable(mistaken):
+    d, wrong, fixed = mistaken
+    out = d / "changes.xlsx"
+    proc = run("diff", str(wrong), str(fixed), "--format", "json", "--xlsx", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert "注意: " in proc.stderr and "エラーが 7 件" in proc.stderr
+    data = json.loads(proc.stdout)
+    assert (data["old_errors"], data["new_errors"], data["warnings"]) == (7, 0, 7)
+    money = data["changes"][3]
+    assert {k: money[k] for k in ("kind", "old", "new", "old_readable", "new_readable", "old_code", "detail")} == {
+        "kind": "budget-changed", "old": "43,948円", "new": "43,948", "old_readable": False, "new_readable": True,
+        "old_code": "E-MONEY", "detail": ""}
+    assert data["changes"][2]["kind"] == "unit-changed" and data["changes"][2]["detail"] == ""
+    ws = openpyxl.load_workbook(out).active
+    assert [ws.cell(7, c).value for c in (3, 6, 7, 8, 9)] == [
+        "事業費の変更", "「43,948円」（読めない値）", "43,948", "E-MONEY", "事業!O2"]
+    assert ws["C6"].value == "単位の変更（比較できません）" and ws["H6"].value == "E-UNIT"
+    wide = {**os.environ, "COLUMNS": "300"}  # one line per change
+    table = run("diff", str(wrong), str(fixed), env=wide)
+    for shown in ("「43,948円」（読めない値） → 43,948 (E-MONEY)", "「廃止?」（読めない値） → 改善 (E-REVIEW)",
+                  "「48.5%」（読めない値） → 60所属 (E-UNIT)", "「増える」（読めない値） → 増加 (E-ENUM)",
+                  "「4件」（読めない値） → 4 (E-UNIT)", "「1群」（読めない値） → 1 (E-NOT-INT)"):
+        assert shown in table.stdout
+    assert "%)" not in table.stdout  # no percentage anywhere
+    assert table.stdout.splitlines()[-1] == "変更 7 件（うち確認が必要 7 件）"
+    en = run("diff", str(fixed), str(wrong), "--lang", "en", env=wide)
+    assert "43,948 → 「43,948円」 (unreadable) (E-MONEY)" in en.stdout
+
+
+def test_units_that_differ_are_never_compared(books, tmp_path):
+    _, old, _ = books
+    rows = load_example_rows()
+    rows["指標"][0]["単位"] = "%"
+    rows["指標"][0]["R7目標"] = "45%"
+    other = tmp_path / "unit.xlsx"
+    write_rows(other, rows)
+    d = diff_files(old, other, load_settings())
+    got = [(c.kind, c.field, c.old, c.new, c.detail) for c in d.changes]
+    assert ("value-changed", "単位", "件", "%", "") in got
+    assert ("unit-changed", "R7目標", "45件", "45%", "") in got
+    assert not [c for c in d.changes if c.kind in ("target-changed", "actual-revised")]
+
+
+# ---- a built 調書 on either side (issue 24) ------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def built(books, tmp_path_factory):
+    d, old, _ = books
+    out = tmp_path_factory.mktemp("built")
+    proc = run("build", str(old), "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    return next(p for p in out.glob("R6_*.xlsx"))
+
+
+def test_a_built_chosho_is_read_from_its_stored_input(books, built, mistaken):
+    _, old, new = books
+    assert diff_files(built, old, load_settings()).changes == []
+    d = diff_files(built, new, load_settings())
+    assert d.old_from_chosho and not d.new_from_chosho
+    assert [(c.kind, c.new_cell, c.old_cell) for c in d.changes] == [
+        ("target-changed", "指標!L2", ""), ("actual-revised", "指標!N2", ""), ("text-changed", "事業!AE2", ""),
+        ("project-removed", "", "")]
+    proc = run("diff", str(built), str(mistaken[1]), "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["old_from_chosho"] is True and data["new_errors"] == 7
+    assert [c["new_code"] for c in data["changes"]][:2] == ["E-NOT-INT", "E-ENUM"]
+    table = run("diff", str(built), str(new))
+    assert "（調書に保存された入力）" in "".join(table.stdout.split())
+
+
+def test_a_chosho_without_its_input_is_one_sentence(books, built, tmp_path):
+    import re
+    import zipfile
+
+    _, old, _ = books
+    bare = tmp_path / "bare.xlsx"
+    with zipfile.ZipFile(built) as zin, zipfile.ZipFile(bare, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename == "docProps/custom.xml":
+                data = re.sub(rb'<property [^>]*name="chosho-xlsx input[^"]*"><vt:lpwstr>[^<]*</vt:lpwstr></property>',
+                              b"", data)
+            zout.writestr(info, data)
+    proc = run("diff", str(bare), str(old))
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == (f"{bare} は chosho-xlsx で作成した調書ですが、入力データが保存されていないため"
+                                   "比較できません（入力データは、この版の chosho-xlsx build で作成した調書に保存されます）。"
+                                   "入力ブックか、chosho-xlsx build で作り直した調書を指定してください。")
+    assert "シート「調書」がありません" not in proc.stdout + proc.stderr
+    summary = built.parent / "一覧.xlsx"
+    proc = run("diff", str(old), str(summary), "--lang", "en")
+    assert proc.returncode == 1 and "is not a 調書 with its input stored" in proc.stderr

@@ -84,8 +84,8 @@ def rollover(
 
 @app.command()
 def diff(
-    old: Annotated[Path, typer.Argument(help="比較元の入力ブック / the earlier workbook")],
-    new: Annotated[Path, typer.Argument(help="比較先の入力ブック / the later workbook")],
+    old: Annotated[Path, typer.Argument(help="比較元の入力ブックまたは調書 / the earlier workbook or 調書")],
+    new: Annotated[Path, typer.Argument(help="比較先の入力ブックまたは調書 / the later workbook or 調書")],
     fmt: Annotated[str, typer.Option("--format", help="text | json")] = "text",
     xlsx: Annotated[
         Path | None, typer.Option("--xlsx", help="変更一覧の .xlsx（絞り込み・記入用） / the change list as .xlsx")
@@ -105,15 +105,20 @@ def diff(
     settings = settings_from(rules)
     if xlsx is not None:
         _refuse_output(xlsx, [old, new], force, lang)
-    from chosho_xlsx.cycle.diff import diff_reports, open_report, print_changes, write_changes_xlsx
+    from chosho_xlsx.cycle.diff import (
+        diff_versions,
+        open_version,
+        print_changes,
+        write_changes_xlsx,
+    )
     from chosho_xlsx.cycle.text import text
 
-    opened = [open_report(path, settings) for path in (old, new)]  # DiffRefused: Commands
-    for _, _, checked in opened:
-        if checked.errors:
-            typer.echo(text("diff.has-errors", lang, path=checked.source, errors=len(checked.errors)), err=True)
-    (a, a_cells, _), (b, b_cells, _) = opened
-    result = diff_reports(a, b, a_cells, b_cells)
+    opened = [open_version(path, settings) for path in (old, new)]  # DiffRefused, NotInput: Commands
+    for version in opened:
+        if version.checked.errors:
+            typer.echo(text("diff.has-errors", lang, path=version.checked.source,
+                            errors=len(version.checked.errors)), err=True)
+    result = diff_versions(*opened)
     if fmt == "json":
         import json
 

@@ -8,24 +8,40 @@ year's role may change: OLD's 計画 事業費 for its 実施年度 is NEW's 実
 compared with OLD's 次年度の方向性 (what was promised). Every change names its cell in
 NEW and in OLD.
 
-`diff_reports(old, new)` is pure (two computed models and the cells of their 調書 sheet);
-`diff_files` reads paths or bytes; `write_changes_xlsx` writes the reviewer's list."""
+A value as typed is never lost: where a cell broke the contract in either version (an
+error finding at the cell), the change shows that side as typed, marked unreadable
+(`old_readable`/`new_readable` false, with the finding's code) and never compared (no
+percentage); a unit that differs is its own kind (unit-changed); and such a cell that
+differs as typed is listed even when the model read both sides alike.
+
+`diff_reports(old, new)` is pure (two computed models, the cells of their 調書 sheet and,
+optionally, each version as typed); `open_version` reads one input workbook or a built
+調書 (its stored input) from a path or bytes; `diff_files` both; `write_changes_xlsx`
+writes the reviewer's list."""
 
 from __future__ import annotations
 
 import difflib
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from dataclasses import fields as dataclass_fields
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from chosho_xlsx.common.errors import EXIT_CONTENT, CycleError
+from chosho_xlsx.common.findings import ERROR, Finding
+from chosho_xlsx.common.text import is_blank
 from chosho_xlsx.contract.spec import header as _h
 from chosho_xlsx.contract.spec import keyvalue_keys, keyvalue_sheet
 from chosho_xlsx.cycle.sources import InputRefused
 from chosho_xlsx.domain import fiscal
 from chosho_xlsx.domain.model import Budget, Chosho, Origin, Project, Report
 from chosho_xlsx.domain.quantity import Quantity
+
+if TYPE_CHECKING:
+    from chosho_xlsx.batch.pipeline import Checked
+    from chosho_xlsx.intake.reader import RawBook
 
 WARNING, INFO = "warning", "info"
 
@@ -49,7 +65,15 @@ KINDS = {
     "review-changed": INFO,
     "text-changed": INFO,
     "value-changed": INFO,
+    "unit-changed": WARNING,
 }
+
+# the findings whose value is a number in the wrong unit: such a change is unit-changed
+UNIT_CODES = frozenset({"E-UNIT"})
+
+# a kind that says a side was absent, when that side was there but unreadable
+_PRESENT = {"actual-new": "actual-revised", "actual-removed": "actual-revised", "target-new": "target-changed",
+            "target-removed": "target-changed", "budget-new": "budget-changed"}
 
 
 @dataclass(frozen=True)
@@ -63,10 +87,20 @@ class Change:
     old_cell: str = ""  # 「指標!L2」
     new_cell: str = ""
     lines: tuple[str, ...] = ()  # 「- old line」, 「+ new line」
+    old_readable: bool = True  # False: OLD's cell broke the contract; `old` is its text as typed
+    new_readable: bool = True
+    old_code: str = ""  # the finding at OLD's cell when it is unreadable: 「E-MONEY」
+    new_code: str = ""
 
     @property
     def severity(self) -> str:
-        return KINDS[self.kind]
+        """The kind's; a change with an unreadable side always asks to be confirmed."""
+        return WARNING if not (self.old_readable and self.new_readable) else KINDS[self.kind]
+
+    @property
+    def codes(self) -> str:
+        """The findings' codes of its unreadable sides: 「E-MONEY」, 「E-UNIT / E-UNIT」."""
+        return " / ".join(dict.fromkeys(c for c in (self.old_code, self.new_code) if c))
 
     def as_dict(self) -> dict:
         return {**asdict(self), "lines": list(self.lines), "severity": self.severity}
@@ -79,6 +113,10 @@ class Diff:
     old_year: int
     new_year: int
     changes: list[Change] = field(default_factory=list)
+    old_errors: int = 0  # validation errors of each version (compared as far as it could be read)
+    new_errors: int = 0
+    old_from_chosho: bool = False  # read from a built 調書's stored input
+    new_from_chosho: bool = False
 
     @property
     def relation(self) -> str:
@@ -95,6 +133,10 @@ class Diff:
             "old_year": fiscal.label(self.old_year),
             "new_year": fiscal.label(self.new_year),
             "relation": self.relation,
+            "old_from_chosho": self.old_from_chosho,
+            "new_from_chosho": self.new_from_chosho,
+            "old_errors": self.old_errors,
+            "new_errors": self.new_errors,
             "warnings": sum(c.severity == WARNING for c in self.changes),
             "changes": [c.as_dict() for c in self.changes],
         }
@@ -169,16 +211,81 @@ def matched(old: list, new: list, key) -> tuple[list[tuple], list]:
     return pairs, list(by_key.values())
 
 
+class Typed:
+    """One version as the clerk typed it: the cells that broke the contract (place → the
+    error finding there, whose value is the cell as typed) and, for any other cell, its
+    text as read. Without a book (a pure diff of two models) nothing is broken."""
+
+    def __init__(self, findings: list[Finding] = (), book: RawBook | None = None, chosho: Chosho | None = None):
+        self.broken = {f.place: f for f in findings
+                       if f.severity == ERROR and f.at.is_cell and not is_blank(f.value)}
+        self.book, self.chosho = book, chosho
+
+    def text(self, origin: Origin, header: str) -> str:
+        from chosho_xlsx.cycle.sources import typed_text
+
+        f = self.broken.get(origin.cell(header))
+        if f is not None:
+            return f.value
+        if self.book is None or self.chosho is None:
+            return ""
+        return typed_text(self.book, self.chosho, origin.sheet, origin.row, origin.columns[header], header)
+
+    def keyvalues(self) -> dict[str, tuple[str, str]]:
+        """The 調書 sheet's items → (value as typed, its cell)."""
+        from chosho_xlsx.cycle.sources import KV_ITEM, KV_SHEET, KV_VALUE, _keyvalue_rows
+
+        if self.book is None:
+            return {}
+        return {str(r.values[KV_ITEM]): ("" if r.values[KV_VALUE] is None else str(r.values[KV_VALUE]),
+                                         f"{KV_SHEET}!{r.cells[KV_VALUE]}") for r in _keyvalue_rows(self.book)}
+
+
 class _Collect:
-    def __init__(self, old: Chosho, new: Chosho):
+    def __init__(self, old: Chosho, new: Chosho, old_typed: Typed | None = None, new_typed: Typed | None = None):
         self.old, self.new = old, new
+        self.old_typed, self.new_typed = old_typed or Typed(), new_typed or Typed()
         self.changes: list[Change] = []
+        self.named: set[str] = set()  # the cells a change names, in either version
 
     def add(self, kind: str, subject: str, header: str, old: str = "", new: str = "", detail: str = "",
             old_origin: Origin | None = None, new_origin: Origin | None = None,
             old_header: str | None = None, lines: tuple[str, ...] = ()) -> None:
-        self.changes.append(Change(kind, subject, header, old, new, detail,
-                                   _cell(old_origin, old_header or header), _cell(new_origin, header), lines))
+        self.put(kind, subject, header, old, new, detail, _cell(old_origin, old_header or header),
+                 _cell(new_origin, header), lines)
+
+    def put(self, kind: str, subject: str, header: str, old: str, new: str, detail: str, old_cell: str,
+            new_cell: str, lines: tuple[str, ...] = ()) -> None:
+        """One change; a side whose cell broke the contract shown as typed, never compared."""
+        a = self.old_typed.broken.get(old_cell) if old_cell else None
+        b = self.new_typed.broken.get(new_cell) if new_cell else None
+        if a is not None or b is not None:
+            if {f.code for f in (a, b) if f is not None} & UNIT_CODES:
+                kind = "unit-changed"
+            kind = _PRESENT.get(kind, kind)
+            if kind != "text-changed":  # a text is its text as typed already, lines and all
+                old, new, detail, lines = a.value if a else old, b.value if b else new, "", ()
+        self.named.update(c for c in (old_cell, new_cell) if c)
+        self.changes.append(Change(kind, subject, header, old, new, detail, old_cell, new_cell, lines,
+                                   a is None, b is None, a.code if a else "", b.code if b else ""))
+
+    def typed(self, subject: str, oo: Origin | None, no: Origin | None) -> None:
+        """Every cell of a record that broke the contract in either version and differs as
+        typed, when no change above names it (the model may have read both sides alike:
+        an unreadable 目標の向き as the default, 「48.5%」 and 「48.5所属」 as 48.5)."""
+        if oo is None or no is None:
+            return
+        for header in no.columns:
+            if header not in oo.columns:
+                continue
+            old_cell, new_cell = oo.cell(header), no.cell(header)
+            if old_cell in self.named or new_cell in self.named:
+                continue
+            if old_cell not in self.old_typed.broken and new_cell not in self.new_typed.broken:
+                continue
+            old, new = self.old_typed.text(oo, header), self.new_typed.text(no, header)
+            if old != new:
+                self.put("value-changed", subject, header, old, new, "", old_cell, new_cell)
 
     def text(self, subject: str, header: str, old: str, new: str, oo: Origin | None, no: Origin | None,
              old_header: str | None = None) -> None:
@@ -190,10 +297,12 @@ class _Collect:
     # -- year series -------------------------------------------------------------------
 
     def series(self, subject: str, sheet: str, name: str, old: dict[int, Quantity], new: dict[int, Quantity],
-               oo: Origin, no: Origin, new_actual_years: set[int]) -> None:
+               oo: Origin, no: Origin, new_actual_years: set[int], units: tuple[str, str] = ("", "")) -> None:
         """Targets or actuals (field `name` of `sheet`: "targets" or "actuals") year by
         year. A value only NEW has is new; only OLD has, removed (when NEW has the
-        column); both, compared."""
+        column); both, compared, unless their units differ (a value without one has its
+        record's, `units`): then unit-changed, without a percentage."""
+        old_unit, new_unit = units
         actual = name == "actuals"
         for year in sorted(set(old) | set(new)):
             header = _h(sheet, name, year)
@@ -206,16 +315,19 @@ class _Collect:
                 elif in_new and b is not None and b.value is not None and not actual:
                     self.add("target-new", subject, header, "", _shown(b), "", None, no)
                 continue
-            if _same(a, b):
+            units = (a.unit or old_unit, b.unit or new_unit) if a is not None and b is not None else ("", "")
+            if _same(a, b) and units[0] == units[1]:
                 continue
             if _shown(a) == "":
                 kind = "actual-new" if actual else "target-new"
             elif _shown(b) == "":
                 kind = "actual-removed" if actual else "target-removed"
+            elif units[0] != units[1]:  # 48.5% and 60所属 are not comparable
+                kind = "unit-changed"
             else:
                 kind = "actual-revised" if actual else "target-changed"
             detail = ""
-            if a is not None and b is not None and a.value is not None and b.value is not None:
+            if kind != "unit-changed" and _shown(a) and _shown(b):
                 detail = _percent(a.value, b.value)
             self.add(kind, subject, header, _shown(a), _shown(b), detail, oo, no)
 
@@ -229,14 +341,19 @@ class _Collect:
             header = key["key"]
             a, b = getattr(self.old, key["field"]), getattr(self.new, key["field"])
             if a.strip() != b.strip():
-                self.changes.append(Change("text-changed", sheet, header, a, b, "", old_cells.get(header, ""),
-                                           new_cells.get(header, ""), text_lines(a, b)))
+                self.put("text-changed", sheet, header, a, b, "", old_cells.get(header, ""),
+                         new_cells.get(header, ""), text_lines(a, b))
         a = fiscal.period_label(self.old.plan_start, self.old.plan_end)
         b = fiscal.period_label(self.new.plan_start, self.new.plan_end)
         header = _h(sheet, "plan_period")
         if a != b:
-            self.changes.append(Change("value-changed", sheet, header, a, b, "", old_cells.get(header, ""),
-                                       new_cells.get(header, "")))
+            self.put("value-changed", sheet, header, a, b, "", old_cells.get(header, ""), new_cells.get(header, ""))
+        old_items, new_items = self.old_typed.keyvalues(), self.new_typed.keyvalues()
+        for item, (b, new_cell) in new_items.items():  # an item that broke the contract, as typed
+            a, old_cell = old_items.get(item, ("", ""))
+            broken = old_cell in self.old_typed.broken or new_cell in self.new_typed.broken
+            if old_cell and broken and a != b and not {old_cell, new_cell} & self.named:
+                self.put("value-changed", sheet, item, a, b, "", old_cell, new_cell)
 
     def groups_and_items(self) -> None:
         name = _h("事業群", "name")
@@ -248,12 +365,14 @@ class _Collect:
             for attr in ("name", "department", "section", "manager", "plan_text"):
                 self.text(f"事業群 {g.number}", _h("事業群", attr), getattr(o, attr), getattr(g, attr),
                           o.origin, g.origin)
+            self.typed(f"事業群 {g.number}", o.origin, g.origin)
         for o in removed:
             self.add("value-changed", f"事業群 {o.number}", name, o.name, "", "", o.origin, None)
         name = _h("取組項目", "name")
         pairs, removed = matched(self.old.items, self.new.items, lambda i: i.number)
         for o, i in pairs:
             self.text(f"取組項目 {i.number}", name, o.name if o else "", i.name, o.origin if o else None, i.origin)
+            self.typed(f"取組項目 {i.number}", o.origin if o else None, i.origin)
         for o in removed:
             self.text(f"取組項目 {o.number}", name, o.name, "", o.origin, None)
 
@@ -275,9 +394,11 @@ class _Collect:
             if not _same(o.base_value, ind.base_value) or o.base_year != ind.base_year:
                 self.add("value-changed", subject, _h(s, "base_value"), _shown(o.base_value),
                          _shown(ind.base_value), "", o.origin, ind.origin)
-            self.series(subject, s, "targets", o.targets, ind.targets, o.origin, ind.origin, actual_years)
-            self.series(subject, s, "actuals", o.actuals, ind.actuals, o.origin, ind.origin, actual_years)
+            units = (o.unit, ind.unit)
+            self.series(subject, s, "targets", o.targets, ind.targets, o.origin, ind.origin, actual_years, units)
+            self.series(subject, s, "actuals", o.actuals, ind.actuals, o.origin, ind.origin, actual_years, units)
             self.text(subject, _h(s, "analysis"), o.analysis, ind.analysis, o.origin, ind.origin)
+            self.typed(subject, o.origin, ind.origin)
         for o in removed:
             self.add("indicator-removed", f"指標 {o.number} {o.name}", _h(s, "name"), o.name, "", "", o.origin, None)
 
@@ -322,6 +443,7 @@ class _Collect:
                 self.add("value-changed", subject, _h("事業", "end"), a, b, "", o.origin, p.origin)
             self.budgets(subject, o, p)
             self.reviews(subject, o, p, rollover)
+            self.typed(subject, o.origin, p.origin)
             self.project_indicators(subject, o, p)
         for o in removed:
             # across a rollover a project whose period ended is left out: say so
@@ -351,8 +473,10 @@ class _Collect:
             if opi is None:
                 self.add("indicator-added", sub, _h("事業指標", "name"), "", pi.name, "", None, pi.origin)
                 continue
-            self.series(sub, "事業指標", "targets", opi.targets, pi.targets, opi.origin, pi.origin, actual_years)
-            self.series(sub, "事業指標", "actuals", opi.actuals, pi.actuals, opi.origin, pi.origin, actual_years)
+            units = (opi.unit, pi.unit)
+            self.series(sub, "事業指標", "targets", opi.targets, pi.targets, opi.origin, pi.origin, actual_years, units)
+            self.series(sub, "事業指標", "actuals", opi.actuals, pi.actuals, opi.origin, pi.origin, actual_years, units)
+            self.typed(sub, opi.origin, pi.origin)
         for opi in removed:
             self.add("indicator-removed", f"{subject} / {opi.kind}: {opi.name}", _h("事業指標", "name"), opi.name,
                      "", "", opi.origin, None)
@@ -364,6 +488,7 @@ class _Collect:
             for header, attr in texts:
                 self.text(f"課題 {','.join(map(str, i.items))}", header, getattr(o, attr) if o else "",
                           getattr(i, attr), o.origin if o else None, i.origin)
+            self.typed(f"課題 {','.join(map(str, i.items))}", o.origin if o else None, i.origin)
         for o in removed:
             for header, attr in texts:
                 self.text(f"課題 {','.join(map(str, o.items))}", header, getattr(o, attr), "", o.origin, None)
@@ -378,9 +503,11 @@ def _money(v: int | None) -> str:
 
 
 def diff_reports(old: Report, new: Report, old_cells: dict[str, str] | None = None,
-                 new_cells: dict[str, str] | None = None) -> Diff:
-    """The changes from OLD to NEW. `*_cells` place the 調書 sheet's items (項目 → 「調書!B4」)."""
-    c = _Collect(old.chosho, new.chosho)
+                 new_cells: dict[str, str] | None = None, old_typed: Typed | None = None,
+                 new_typed: Typed | None = None) -> Diff:
+    """The changes from OLD to NEW. `*_cells` place the 調書 sheet's items (項目 → 「調書!B4」);
+    `*_typed` are the versions as typed (without them, no cell is taken as broken)."""
+    c = _Collect(old.chosho, new.chosho, old_typed, new_typed)
     c.keyvalue(old_cells or {}, new_cells or {})
     c.groups_and_items()
     c.indicators()
@@ -399,23 +526,71 @@ class DiffRefused(InputRefused):
     sentence = "diff.refused"
 
 
-def open_report(source: str | os.PathLike | bytes, settings, name: str | None = None):
-    """(report, 調書 item cells, the validation result) of one input workbook (path or
-    bytes); DiffRefused when it has no content to compare."""
-    from chosho_xlsx.cycle.sources import keyvalue_cells, open_checked
+class NotInput(CycleError):
+    """A workbook with none of the input's sheets: a 調書 built without its input
+    stored (or by another tool), a 一覧, anything else. One sentence, exit 1."""
 
-    checked, book, _ = open_checked(source, settings, name)
+    exit_code = EXIT_CONTENT
+
+    def __init__(self, path: str, what: str | None):
+        super().__init__(path)
+        self.source, self.what = path, what
+
+    def message(self, lang: str = "ja") -> str:
+        from chosho_xlsx.cycle.text import text
+        from chosho_xlsx.writers.outputs import CHOSHO
+
+        key = "diff.chosho-without-input" if self.what == CHOSHO else "diff.not-input"
+        return text(key, lang, path=self.source)
+
+
+@dataclass
+class Version:
+    """One side of a comparison, as read: its computed report, where its 調書 sheet's
+    items are, its validation (findings at their cells), the book, and whether it was
+    read from a built 調書 (then its cells are the stored input's, not the file's, and
+    are not named)."""
+
+    report: Report
+    cells: dict[str, str]
+    checked: Checked
+    book: RawBook
+    from_chosho: bool = False
+
+    @property
+    def typed(self) -> Typed:
+        return Typed(self.checked.findings, self.book, self.report.chosho)
+
+
+def open_version(source: str | os.PathLike | bytes, settings, name: str | None = None) -> Version:
+    """One input workbook, or a 調書 this tool built (its stored input, checked as for
+    rollover: the safety check, then the stored input's own checksum), from a path or
+    bytes. DiffRefused when it has no content to compare, NotInput when it is neither."""
+    from chosho_xlsx.cycle.sources import keyvalue_cells, open_checked, stamp
+
+    checked, book, built = open_checked(source, settings, name, chosho=True)
+    if book is not None and not book.sheets:  # none of the input's sheets, no stored input
+        raise NotInput(checked.source, stamp(source))
     if checked.report is None or book is None:
         raise DiffRefused(checked)
-    return checked.report, keyvalue_cells(book), checked
+    return Version(checked.report, {} if built else keyvalue_cells(book), checked, book, built)
+
+
+def diff_versions(old: Version, new: Version) -> Diff:
+    """The changes between two versions as read; a side read from a 調書 names no cells."""
+    d = diff_reports(old.report, new.report, old.cells, new.cells, old.typed, new.typed)
+    if old.from_chosho or new.from_chosho:
+        d.changes = [replace(c, old_cell="" if old.from_chosho else c.old_cell,
+                             new_cell="" if new.from_chosho else c.new_cell) for c in d.changes]
+    d.old_errors, d.new_errors = len(old.checked.errors), len(new.checked.errors)
+    d.old_from_chosho, d.new_from_chosho = old.from_chosho, new.from_chosho
+    return d
 
 
 def diff_files(old: str | os.PathLike | bytes, new: str | os.PathLike | bytes, settings,
                old_name: str | None = None, new_name: str | None = None) -> Diff:
-    """Read both workbooks (paths or bytes) and diff them. Raises DiffRefused."""
-    a, a_cells, _ = open_report(old, settings, old_name)
-    b, b_cells, _ = open_report(new, settings, new_name)
-    return diff_reports(a, b, a_cells, b_cells)
+    """Read both workbooks (paths or bytes) and diff them. Raises DiffRefused, NotInput."""
+    return diff_versions(open_version(old, settings, old_name), open_version(new, settings, new_name))
 
 
 # ---------------------------------------------------------------------------- output
@@ -440,7 +615,28 @@ def severity_text(severity: str, lang: str) -> str:
 
 
 def _change_text(c: Change) -> str:
-    return "\n".join(c.lines) if c.lines else c.detail
+    return "\n".join(c.lines) if c.lines else c.detail or c.codes
+
+
+def side_text(c: Change, side: str, lang: str = "ja", none: str = "") -> str:
+    """OLD's or NEW's value as shown: 「43,948円」（読めない値） for a cell that broke the
+    contract (its text as typed), `none` for nothing."""
+    from chosho_xlsx.cycle.text import text
+
+    value, readable = (c.old, c.old_readable) if side == "old" else (c.new, c.new_readable)
+    if readable:
+        return value or none
+    return f"「{value}」{text('diff.unreadable', lang)}"
+
+
+def caption(diff: Diff, lang: str = "ja") -> str:
+    """「旧: a.xlsx（R5年度） → 新: b.xlsx（R6年度）」, a side read from a 調書 said so."""
+    from chosho_xlsx.cycle.text import text
+
+    stored = text("diff.from-chosho", lang)
+    return text("diff.caption", lang, old=diff.old_source + (stored if diff.old_from_chosho else ""),
+                new=diff.new_source + (stored if diff.new_from_chosho else ""),
+                old_year=fiscal.label(diff.old_year), new_year=fiscal.label(diff.new_year))
 
 
 def write_changes_xlsx(diff: Diff, path: str | os.PathLike, lang: str = "ja") -> None:
@@ -474,14 +670,14 @@ def changes_xlsx_bytes(diff: Diff, lang: str = "ja") -> bytes:
                               "valign": "top"})
         wrap = wb.add_format({"text_wrap": True, "valign": "top", "num_format": "@"})
         warn = wb.add_format({"text_wrap": True, "valign": "top", "bg_color": "#FFEB9C", "num_format": "@"})
-        ws.write_string(0, 0, text("diff.caption", lang, old=diff.old_source, new=diff.new_source,
-                                   old_year=fiscal.label(diff.old_year), new_year=fiscal.label(diff.new_year)))
+        ws.write_string(0, 0, caption(diff, lang))
         for col, (h, width) in enumerate(zip(heads, (5, 8, 16, 36, 18, 24, 24, 40, 12, 12, 20), strict=True)):
             ws.write_string(2, col, h, head)
             ws.set_column(col, col, width)
         for r, c in enumerate(diff.changes, start=3):
             values = (str(r - 2), severity_text(c.severity, lang), kind_text(c.kind, lang), c.subject, c.field,
-                      c.old, c.new, _change_text(c), c.new_cell, c.old_cell, "")
+                      side_text(c, "old", lang), side_text(c, "new", lang), _change_text(c), c.new_cell,
+                      c.old_cell, "")
             for col, v in enumerate(values):
                 ws.write_string(r, col, v, warn if c.severity == WARNING and col == 1 else wrap)
         last = max(3, 2 + len(diff.changes))
@@ -497,12 +693,16 @@ def _cells(c: Change, lang: str) -> str:
     return "\n".join(f"{label} {cell}" for label, cell in ((new, c.new_cell), (old, c.old_cell)) if cell)
 
 
-def _values(c: Change, lang: str) -> str:
-    if c.kind == "text-changed":
+def values_text(c: Change, lang: str) -> str:
+    """Old → new in one line (or a text's changed lines), with the change (「+12.5%」)
+    or the codes of what could not be read: the terminal's and the page's column."""
+    if c.kind == "text-changed" and c.old_readable and c.new_readable:
         return c.detail or "\n".join(c.lines)
     none = "（なし）" if lang == "ja" else "(none)"
-    shown = f"{c.old or none} → {c.new or none}"
-    return f"{shown} ({c.detail})" if c.detail else shown
+    shown = f"{side_text(c, 'old', lang, none)} → {side_text(c, 'new', lang, none)}"
+    extra = c.detail if c.kind != "text-changed" else ""
+    extra = extra or c.codes
+    return f"{shown} ({extra})" if extra else shown
 
 
 def _short(subject: str, limit: int = 24) -> str:
@@ -520,8 +720,7 @@ def print_changes(diff: Diff, lang: str = "ja") -> None:
     from chosho_xlsx.cycle.text import text
 
     console = Console(highlight=False)
-    console.print(Text(text("diff.caption", lang, old=diff.old_source, new=diff.new_source,
-                            old_year=fiscal.label(diff.old_year), new_year=fiscal.label(diff.new_year))))
+    console.print(Text(caption(diff, lang)))
     if not diff.changes:
         console.print(Text(text("diff.none", lang)))
         return
@@ -531,7 +730,7 @@ def print_changes(diff: Diff, lang: str = "ja") -> None:
     for c in diff.changes:
         style = "yellow" if c.severity == WARNING else ""
         table.add_row(Text(severity_text(c.severity, lang), style), Text(kind_text(c.kind, lang)),
-                      Text(_short(c.subject)), Text(c.field), Text(_values(c, lang)), Text(_cells(c, lang)))
+                      Text(_short(c.subject)), Text(c.field), Text(values_text(c, lang)), Text(_cells(c, lang)))
     console.print(table)
     n_warn = sum(c.severity == WARNING for c in diff.changes)
     console.print(Text(text("diff.count", lang, changes=len(diff.changes), warnings=n_warn)))

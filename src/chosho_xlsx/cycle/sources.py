@@ -36,6 +36,11 @@ class InputRefused(CycleError):
         self.checked = checked
         self.exit_code = EXIT_UNREADABLE if checked.unreadable else EXIT_CONTENT
 
+    @property
+    def source(self) -> str:
+        """The input as the user knows it."""
+        return self.checked.source
+
     def message(self, lang: str = "ja") -> str:
         from chosho_xlsx.cycle.text import text
 
@@ -108,6 +113,19 @@ def _visible_sheets(source: str | os.PathLike, limits: Limits) -> RawBook:
         raise
     except Exception as exc:  # a parser choking on a file the safety check let through
         raise UnreadableFile("E-FILE-CORRUPT", str(source), reason=type(exc).__name__) from None
+
+
+def stamp(source: str | os.PathLike | bytes) -> str | None:
+    """What this tool wrote the file as (outputs.written_by_us: 調書 or 一覧), else None;
+    for a file that turned out to hold none of the input's sheets, to say what it is."""
+    from chosho_xlsx.writers.outputs import written_by_us
+
+    if isinstance(source, bytes | bytearray):
+        with tempfile.TemporaryDirectory(prefix="chosho-") as tmp:
+            path = Path(tmp) / "input.xlsx"
+            path.write_bytes(source)
+            return written_by_us(path)
+    return written_by_us(source)
 
 
 def _book_from_embedded(rows: dict, label: str) -> RawBook:
@@ -211,6 +229,14 @@ def _seen(book: RawBook, sheet: str, row: int, col: int, column: Column | None, 
             and seen.value == seen.value.to_integral_value():
         return int(seen.value)
     return seen.text()
+
+
+def typed_text(book: RawBook, chosho: Chosho, sheet: str, row: int, col: int, header: str) -> str:
+    """A cell's text as the clerk sees it in Excel (a number through its number format:
+    「65.6%」, an amount as its whole 千円): what `diff` shows of a cell it cannot compare."""
+    raw = book.sheets[sheet].value(row, col) if sheet in book.sheets else ""
+    seen = _seen(book, sheet, row, col, _columns(chosho).get(sheet, {}).get(header), raw)
+    return "" if seen is None else str(seen)
 
 
 def _plain(value: object) -> object:

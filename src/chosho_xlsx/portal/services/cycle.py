@@ -32,12 +32,12 @@ def versions_to_compare(policy: Policy, old: str | None, new: str | None) -> tup
 
 def diff_versions(old: Upload, new: Upload):
     """diff.diff_files on two stored versions; Unprocessable when one has no content to compare."""
-    from chosho_xlsx.cycle.diff import DiffRefused, diff_files
+    from chosho_xlsx.cycle.diff import DiffRefused, NotInput, diff_files
 
     try:
         return diff_files(blob(old), blob(new), rules(), old_name=version_label(old), new_name=version_label(new))
-    except DiffRefused as exc:
-        which = old if exc.checked.source == version_label(old) else new
+    except (DiffRefused, NotInput) as exc:
+        which = old if exc.source == version_label(old) else new
         raise Unprocessable(say("cannot-compare", version=version_label(which))) from None
 
 
