@@ -57,7 +57,7 @@ def test_backup_and_restore_keep_the_dashboard_and_every_version(people, django_
     assert "版 3 件" in done.stdout
     assert "問題ありません" in cli(restored, "doctor").stdout
     again = cli(restored, "restore", str(archive), check=False)
-    assert again.returncode == 2 and "すでに利用者がいます" in again.stderr
+    assert again.returncode == 2 and "すでに利用者かファイルがあります" in again.stderr
 
     before, after = Server(django_portal), Server(restored)
     try:

@@ -24,6 +24,7 @@ users_app = typer.Typer(help="ポータルの利用者を管理します。 / Ma
 def setup(data: Path) -> None:
     """Django set up on the data folder, the database created or migrated."""
     os.environ["CHOSHO_DATA"] = str(data)
+    os.umask(os.umask(0o077) | 0o077)  # whatever the portal creates is its user's only
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chosho_xlsx.portal.settings")
     try:
         import django
@@ -193,17 +194,32 @@ def restore(
     archive: Annotated[Path, typer.Argument(help="backup で作ったファイル / archive made by backup")],
     data: DataOpt = DEFAULT_DATA,
 ) -> None:
-    """バックアップを空のデータフォルダに戻します。 / Restore a backup into an empty portal."""
-    from chosho_xlsx.portal.maintenance import RestoreError
+    """バックアップを空のデータフォルダに戻します。 / Restore a backup into an empty portal.
+
+    アーカイブ全体を確かめてから新しいフォルダに書き、そろってから入れ替えます。 / The
+    whole archive is checked and written to a new folder, which replaces the data folder
+    only when complete."""
+    import shutil
+
+    from chosho_xlsx.portal.maintenance import RestoreError, staging_for, unused
     from chosho_xlsx.portal.maintenance import restore as put_back
 
-    portal = ready(data)
+    target = data.resolve()
+    staging = None
     try:
-        manifest = put_back(portal, archive)
+        unused(target)
+        staging = staging_for(target)
+        manifest = put_back(ready(staging), archive, target)
     except RestoreError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(EXIT_UNREADABLE) from None
-    typer.echo(f"戻しました / restored: 版 {manifest['uploads']} 件 → {portal.root}")
+    except OSError as exc:
+        typer.echo(f"バックアップを戻せません / cannot restore ({exc.strerror or exc}): {target}", err=True)
+        raise typer.Exit(EXIT_UNREADABLE) from None
+    finally:
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
+    typer.echo(f"戻しました / restored: 版 {manifest['uploads']} 件 → {target}")
 
 
 app.add_typer(users_app, name="users")

@@ -1,22 +1,45 @@
 """The data folder of a portal (`serve --data DIR`): where the database, the secret key
 and every uploaded file live. No Django here: the commands use it before setting up.
 
-    DIR/secret_key              generated on first start, readable by its owner only
+    DIR/secret_key              generated on first start
     DIR/db.sqlite3              the SQLite database (unless CHOSHO_DATABASE_URL is set)
     DIR/files/ab/ab12….xlsx     each uploaded file once, named by its SHA-256
     DIR/derived/                annotated copies and PDF previews (can be deleted)
     DIR/builds/N.zip            each ZIP the planning division built
-"""
+
+Only the portal's user may read any of it: the folder is 0700 and the database, the
+secret key, the uploads and the builds 0600, whatever the umask.
+
+A path here is never made from data: a stored file's from a 64-digit hex digest and a
+suffix of SUFFIXES, a build's from its number, a derived file's from a plain name; a
+database row that says anything else (a restored backup naming 「../../etc/passwd」) is
+refused where the path is made (StoredNameError), not only by `doctor`."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import re
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from chosho_xlsx.writers.atomic import atomic_path
+
+SUFFIXES = (".xlsx", ".xlsm")
+DIGEST = re.compile(r"[0-9a-f]{64}")
+_DERIVED = re.compile(r"[0-9A-Za-z][0-9A-Za-z_-]*(\.[0-9A-Za-z_-]+)*")
+FOLDER_MODE, FILE_MODE = 0o700, 0o600
+
+
+class StoredNameError(ValueError):
+    """A stored file named by something we did not make: never turned into a path."""
+
+
+def valid_blob_name(sha256: object, suffix: object) -> bool:
+    return isinstance(sha256, str) and DIGEST.fullmatch(sha256) is not None and suffix in SUFFIXES
 
 
 @dataclass(frozen=True)
@@ -30,18 +53,51 @@ class DataDir:
     def database(self) -> Path:
         return self.root / "db.sqlite3"
 
+    def prepare(self) -> None:
+        """The folder made (or kept) private."""
+        self.root.mkdir(parents=True, exist_ok=True, mode=FOLDER_MODE)
+        self.root.chmod(FOLDER_MODE)
+
+    def private_database(self) -> None:
+        """The SQLite database created private before SQLite creates it (its -wal and
+        -shm files take its permissions)."""
+        self.prepare()
+        fd = os.open(self.database, os.O_RDWR | os.O_CREAT, FILE_MODE)
+        os.close(fd)
+        for path in (self.database, self.root / "db.sqlite3-wal", self.root / "db.sqlite3-shm"):
+            with contextlib.suppress(FileNotFoundError):
+                path.chmod(FILE_MODE)
+
+    @contextlib.contextmanager
+    def writing(self, path: Path) -> Iterator[Path]:
+        """atomic_path for a file of the folder: its folders 0700, the file 0600."""
+        self._folders(path.parent)
+        with atomic_path(path, FILE_MODE) as tmp:
+            yield tmp
+
+    def _folders(self, folder: Path) -> None:
+        missing = []
+        while not folder.exists() and folder != self.root.parent:
+            missing.append(folder)
+            folder = folder.parent
+        for f in reversed(missing):
+            f.mkdir(mode=FOLDER_MODE, exist_ok=True)
+
     def secret_key(self) -> str:
         """The key Django signs sessions with: made once, kept in the folder."""
+        self.prepare()
         path = self.root / "secret_key"
         if not path.exists():
-            self.root.mkdir(parents=True, exist_ok=True)
-            with atomic_path(path) as tmp:
+            with self.writing(path) as tmp:
                 tmp.write_text(secrets.token_urlsafe(50), encoding="ascii")
-                tmp.chmod(0o600)
-            path.chmod(0o600)
+        path.chmod(FILE_MODE)
         return path.read_text(encoding="ascii").strip()
 
     def blob(self, sha256: str, suffix: str = ".xlsx") -> Path:
+        """Where the file of that digest is kept; StoredNameError for anything but a
+        64-digit lowercase hex digest and a suffix of SUFFIXES."""
+        if not valid_blob_name(sha256, suffix):
+            raise StoredNameError(f"{str(sha256)[:80]!r}{str(suffix)[:16]!r}")
         return self.root / "files" / sha256[:2] / f"{sha256}{suffix}"
 
     def store(self, data: bytes, suffix: str) -> tuple[str, Path]:
@@ -50,14 +106,19 @@ class DataDir:
         sha = hashlib.sha256(data).hexdigest()
         path = self.blob(sha, suffix)
         if not path.exists():
-            with atomic_path(path) as tmp:
+            with self.writing(path) as tmp:
                 tmp.write_bytes(data)
         return sha, path
 
     def derived(self, name: str) -> Path:
+        """A file made from stored ones; `name` a plain file name of ours."""
+        if not isinstance(name, str) or not _DERIVED.fullmatch(name):
+            raise StoredNameError(repr(name)[:80])
         return self.root / "derived" / name
 
     def build(self, number: int) -> Path:
+        if not isinstance(number, int) or isinstance(number, bool) or number < 1:
+            raise StoredNameError(repr(number)[:80])
         return self.root / "builds" / f"{number}.zip"
 
     def blobs(self) -> dict[Path, str]:

@@ -76,6 +76,7 @@ def _database() -> dict:
     url = os.environ.get("CHOSHO_DATABASE_URL")
     if url:
         return dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    DATA.private_database()  # made 0600 before SQLite makes it
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": DATA.database,

@@ -26,9 +26,10 @@ def _file_mode(target: Path) -> int:
 
 
 @contextlib.contextmanager
-def atomic_path(target: Path) -> Iterator[Path]:
+def atomic_path(target: Path, mode: int | None = None) -> Iterator[Path]:
     """Yield a temporary path beside `target`; on success it replaces `target`, on any
-    failure it is removed and `target` is left as it was."""
+    failure it is removed and `target` is left as it was. `mode`: the new file's
+    permissions (else an existing file's, or what open() would give)."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     # The target's name says what the temporary file is for, cut so that the temporary
@@ -41,7 +42,7 @@ def atomic_path(target: Path) -> Iterator[Path]:
         yield Path(tmp)
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
-        os.chmod(tmp, _file_mode(target))
+        os.chmod(tmp, _file_mode(target) if mode is None else mode)
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -12,18 +12,22 @@ from pathlib import Path
 
 from django.db import transaction
 
-from chosho_xlsx.portal.errors import Conflict
+from chosho_xlsx.portal.datadir import StoredNameError
+from chosho_xlsx.portal.errors import Conflict, NotFound
 from chosho_xlsx.portal.examine import rules
 from chosho_xlsx.portal.models import Build, Event, Policy, Upload
 from chosho_xlsx.portal.services import data
 from chosho_xlsx.portal.words import say
-from chosho_xlsx.writers.atomic import atomic_path
 from chosho_xlsx.writers.naming import safe_stem
 
 
 def blob(upload: Upload) -> Path:
-    """Where a version's bytes are kept (by their hash)."""
-    return data().blob(upload.sha256, upload.suffix)
+    """Where a version's bytes are kept (by their hash); a row naming its file by
+    anything but a digest (a forged backup) is refused, never made a path."""
+    try:
+        return data().blob(upload.sha256, upload.suffix)
+    except StoredNameError:
+        raise NotFound(say("stored-name-refused")) from None
 
 
 def batch(uploads: list[tuple[str, Upload]], out: Path, summary: bool):
@@ -62,7 +66,7 @@ def build_zip(user, fiscal_year: int) -> Build:
     with transaction.atomic():  # no Build row without its ZIP
         build = Build.objects.create(user=user, fiscal_year=fiscal_year, policies=len(built.built),
                                      sha256=hashlib.sha256(content).hexdigest())
-        with atomic_path(data().build(build.pk)) as tmp_zip:
+        with data().writing(data().build(build.pk)) as tmp_zip:
             tmp_zip.write_bytes(content)
         Event.objects.create(user=user, action=Event.BUILD, comment=say("event.built", count=len(built.built)))
     return build
