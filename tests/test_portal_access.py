@@ -55,24 +55,53 @@ MATRIX = {
     ("build_file", "get"): (302, 403, 403, 200),
     ("audit", "get"): (302, 403, 403, 200),
     ("admin:index", "get"): (302, 302, 302, 200),  # the admin sends anyone else to its login
-    ("api_submissions", "get"): (401, 200, 200, 200),
-    ("api_submissions", "post"): (401, 200, 403, 403),
-    ("api_submission", "get"): (401, 200, 404, 200),
-    ("api_dashboard", "get"): (401, 403, 403, 200),
-    ("api_builds", "post"): (401, 403, 403, 409),
+    # the API: each operation by its name (operationId); the schema and its page are public
+    ("api-v1:api-root", "get"): (404, 404, 404, 404),
+    ("api-v1:openapi-json", "get"): (200, 200, 200, 200),
+    ("api-v1:openapi-view", "get"): (200, 200, 200, 200),
+    ("api-v1:list_submissions", "get"): (401, 200, 200, 200),
+    ("api-v1:upload_workbook", "post"): (401, 200, 403, 403),
+    ("api-v1:get_submission", "get"): (401, 200, 404, 200),
+    ("api-v1:download_submission", "get"): (401, 200, 404, 200),
+    ("api-v1:download_annotated", "get"): (401, 200, 404, 200),
+    ("api-v1:download_preview", "get"): (401, 409, 404, 409),
+    ("api-v1:submit_submission", "post"): (401, 409, 404, 403),
+    ("api-v1:list_policies", "get"): (401, 200, 200, 200),
+    ("api-v1:get_policy", "get"): (401, 200, 404, 200),
+    ("api-v1:return_policy", "post"): (401, 403, 403, 409),
+    ("api-v1:lock_policy", "post"): (401, 403, 403, 409),
+    ("api-v1:diff_policy", "get"): (401, 200, 404, 200),
+    ("api-v1:rollover_policy", "get"): (401, 200, 404, 200),
+    ("api-v1:get_dashboard", "get"): (401, 403, 403, 200),
+    ("api-v1:list_builds", "get"): (401, 403, 403, 200),
+    ("api-v1:create_build", "post"): (401, 403, 403, 409),
+    ("api-v1:get_build", "get"): (401, 403, 403, 200),
 }
 
 
 # the object a route with <pk> is given (the others take A's 施策)
 OBJECT = {"upload": "upload", "upload_file": "upload", "upload_annotated": "upload", "upload_preview": "upload",
-          "submit": "upload", "api_submission": "upload", "build_file": "build", "policy_rollover": "next"}
+          "submit": "upload", "build_file": "build", "policy_rollover": "next",
+          "api-v1:get_submission": "upload", "api-v1:download_submission": "upload",
+          "api-v1:download_annotated": "upload", "api-v1:download_preview": "upload",
+          "api-v1:submit_submission": "upload", "api-v1:get_build": "build", "api-v1:rollover_policy": "next"}
+
+
+def route_patterns() -> dict:
+    """name → URL pattern of every page, and of every API operation (api-v1:NAME)."""
+    from chosho_xlsx.portal.urls import urlpatterns
+
+    out = {}
+    for p in urlpatterns:
+        if getattr(p, "namespace", None) == "api-v1":
+            out.update({f"api-v1:{q.name}": q for q in p.url_patterns})
+        else:
+            out[getattr(p, "name", None) or f"{p.namespace}:index"] = p
+    return out
 
 
 def test_every_route_is_in_the_matrix(django_portal):
-    from chosho_xlsx.portal.urls import urlpatterns
-
-    routes = {getattr(p, "name", None) or f"{p.namespace}:index" for p in urlpatterns}
-    assert routes == {name for name, _ in MATRIX}
+    assert set(route_patterns()) == {name for name, _ in MATRIX}
 
 
 @pytest.fixture
@@ -98,8 +127,9 @@ def _request(client, method: str, url: str, world, route: str, token: str | None
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     if method == "get":
         return client.get(url, headers=headers)
-    data = {"comment": "理由", "section": "監査課", "year": "R6", "plan": "R3-R7", "name": world["policy"].name}
-    if route in ("upload_new", "api_submissions"):
+    data = {"comment": "理由", "reason": "理由", "section": "監査課", "year": "R6", "plan": "R3-R7",
+            "name": world["policy"].name}
+    if route in ("upload_new", "api-v1:upload_workbook"):
         data["file"] = open(world["file"], "rb")  # noqa: SIM115  (closed below)
     try:
         return client.post(url, data, headers=headers)
@@ -113,17 +143,16 @@ def test_route_by_role(world, people, route, method):
     from django.test import Client
     from django.urls import reverse
 
-    from chosho_xlsx.portal.urls import urlpatterns
-
-    pattern = next((p for p in urlpatterns if getattr(p, "name", None) == route), None)
+    pattern = str(route_patterns()[route].pattern)
     kwargs = {}
-    if pattern is not None and "<int:pk>" in str(pattern.pattern):
-        kwargs["pk"] = world[OBJECT.get(route, "policy")].pk
+    for name in ("pk", "id"):
+        if f"<int:{name}>" in pattern or f"<{name}>" in pattern:
+            kwargs[name] = world[OBJECT.get(route, "policy")].pk
     url = reverse(route, kwargs=kwargs)
     got = []
     for who in (ANON, A, B, PLAN):
         user = people.get(who)
-        api = route.startswith("api_")
+        api = route.startswith("api-v1:")
         client = Client() if who == ANON or api else client_for(user)
         token = token_for(user) if api and user is not None else None
         got.append(_request(client, method, url, world, route, token).status_code)
@@ -198,7 +227,7 @@ def test_uploads_over_the_limit_get_413_with_a_message(people, tmp_path, setting
         with open(path, "rb") as fh:
             api = a.post("/api/v1/submissions", {"file": fh}, headers={"Authorization": f"Bearer {token_for(people['a'])}"})
     assert page.status_code == 413 and "ファイルが大きすぎます（上限 0 MB）" in page.content.decode()
-    assert api.status_code == 413 and api.json()["error"].startswith("ファイルが大きすぎます")
+    assert api.status_code == 413 and api.json()["error"]["message"].startswith("ファイルが大きすぎます")
     from chosho_xlsx.portal.models import Upload
 
     assert not Upload.objects.exists()

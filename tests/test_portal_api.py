@@ -35,7 +35,7 @@ def test_every_endpoint_refuses_without_a_token(people):
             r = api(None, method, path, token)
             assert r.status_code == 401, (method, path)
             assert r["WWW-Authenticate"].startswith("Bearer")
-            assert "Authorization: Bearer" in r.json()["error"]
+            assert "Authorization: Bearer" in r.json()["error"]["message"]
 
 
 def test_upload_gives_findings_in_the_validate_shape_and_the_same_bytes_are_one_version(people, tmp_path):
@@ -85,7 +85,7 @@ def test_a_department_cannot_see_another_departments_uploads(people, tmp_path):
     # and a 課 cannot file a version of a 施策 that is not its own
     stolen = upload(good_workbook(tmp_path / "c"), b)
     assert stolen.status_code == 403
-    assert "デジタル戦略課" in stolen.json()["error"]
+    assert "デジタル戦略課" in stolen.json()["error"]["message"]
     planning = token_for(people["planning"])
     assert len(api(None, "get", "/api/v1/submissions", planning).json()["submissions"]) == 2
 

@@ -1,4 +1,5 @@
-"""Who reaches a view: the two roles of the web pages, and the Bearer token of the API.
+"""Who reaches a view: the two roles of the web pages, and the API's tokens (kept as a
+hash; the API checks them in api/auth.py).
 A department never learns whether another department's upload exists: 404, as for
 anything that is not there."""
 
@@ -9,7 +10,7 @@ import secrets
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, JsonResponse
+from django.http import Http404
 from django.shortcuts import render
 
 from chosho_xlsx.portal.models import Profile
@@ -54,30 +55,3 @@ def new_token(profile: Profile) -> str:
     profile.token_hash = token_hash(token)
     profile.save(update_fields=["token_hash"])
     return token
-
-
-def api_error(status: int, message: str, **extra) -> JsonResponse:
-    response = JsonResponse({"error": message, **extra}, status=status, json_dumps_params={"ensure_ascii": False})
-    if status == 401:
-        response["WWW-Authenticate"] = 'Bearer realm="chosho-xlsx"'
-    return response
-
-
-def token_required(planning: bool = False):
-    def decorator(view):
-        @wraps(view)
-        def wrapper(request, *args, **kwargs):
-            header = request.headers.get("Authorization", "")
-            scheme, _, token = header.partition(" ")
-            profile = None
-            if scheme.lower() == "bearer" and token.strip():
-                profile = (Profile.objects.select_related("user")
-                           .filter(token_hash=token_hash(token.strip()), user__is_active=True).first())
-            if profile is None:
-                return api_error(401, say("token-needed"))
-            if planning and not profile.planning:
-                return api_error(403, say("api-planning-only"))
-            request.user = profile.user
-            return view(request, *args, **kwargs)
-        return wrapper
-    return decorator

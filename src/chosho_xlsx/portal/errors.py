@@ -52,6 +52,12 @@ class TooLarge(PortalError):
     code = "too-large"
 
 
+class UnsupportedMediaType(PortalError):
+    """The body is in a form this request does not take (JSON where a file is sent)."""
+
+    code = "unsupported-media-type"
+
+
 class Unprocessable(PortalError):
     """A file was read and cannot be used: its findings say why."""
 
@@ -71,6 +77,7 @@ STATUS: dict[type[PortalError], int] = {
     NotFound: 404,
     Conflict: 409,
     TooLarge: 413,
+    UnsupportedMediaType: 415,
     Unprocessable: 422,
     Unavailable: 503,
 }

@@ -1,14 +1,15 @@
 """The portal's two middlewares: uploads above the limit refused from their
 Content-Length before the body is read (413 and one sentence, not a hang while 2 GB
 arrive), and the one place where a service's refusal (portal/errors.py) becomes an
-answer: a page for people, JSON under /api/, at the status errors.STATUS gives."""
+answer: a page for people, the API's one JSON shape under /api/ (api/errors.py), at the
+status errors.STATUS gives."""
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import JsonResponse
 from django.shortcuts import render
 
+from chosho_xlsx.portal.api.errors import error_response, is_api
 from chosho_xlsx.portal.errors import PortalError, TooLarge, status_of
 from chosho_xlsx.portal.words import say
 
@@ -20,11 +21,8 @@ def too_large_message() -> str:
 def refusal_response(request, exc: PortalError, title: str | None = None):
     """A refusal as the answer to this request: JSON for the API, else the message page."""
     status = status_of(exc)
-    if request.path.startswith("/api/"):
-        body: dict = {"error": exc.message}
-        if exc.findings:
-            body["findings"] = exc.findings
-        return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
+    if is_api(request):
+        return error_response(request, status, exc.message, code=exc.code, findings=exc.findings)
     return render(request, "portal/message.html",
                   {"title": title or say("refused-title"), "message": exc.message, "findings": exc.findings},
                   status=status)

@@ -27,11 +27,13 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "axes",
+    "ninja",  # its templates and static files: /api/v1/docs from our own files, no CDN
     "chosho_xlsx.portal.apps.PortalConfig",
 ]
 
 MIDDLEWARE = [
     "chosho_xlsx.portal.middleware.UploadLimitMiddleware",
+    "chosho_xlsx.portal.api.errors.ApiErrorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -2,7 +2,8 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from chosho_xlsx.portal import admin, api, views
+from chosho_xlsx.portal import admin, views
+from chosho_xlsx.portal.api import api
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -32,8 +33,9 @@ urlpatterns = [
     path("builds/<int:pk>.zip", views.build_file, name="build_file"),
     path("audit/", views.audit, name="audit"),
     path("admin/", admin.site.urls),
-    path("api/v1/submissions", api.submissions, name="api_submissions"),
-    path("api/v1/submissions/<int:pk>", api.submission, name="api_submission"),
-    path("api/v1/dashboard", api.dashboard, name="api_dashboard"),
-    path("api/v1/builds", api.builds, name="api_builds"),
+    path("api/v1/", api.urls),
 ]
+
+# Under /api/ these answer in the API's JSON shape; elsewhere they are Django's pages.
+handler404 = "chosho_xlsx.portal.api.errors.page_not_found"
+handler500 = "chosho_xlsx.portal.api.errors.server_error"
