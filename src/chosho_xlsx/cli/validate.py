@@ -1,5 +1,6 @@
 """`validate`: department workbooks checked cell by cell, the findings shown as a table or
-JSON, and on request a copy of each workbook with its faulty cells marked (--annotate)."""
+JSON or written as a list to work through in Excel (--format xlsx -o FILE), and on request
+a copy of each workbook with its faulty cells marked (--annotate)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,17 @@ from typing import Annotated
 
 import typer
 
-from chosho_xlsx.cli.app import Lang, RulesOpt, app, fail, lang_or_exit, settings_from
+from chosho_xlsx.cli.app import (
+    Force,
+    Lang,
+    RulesOpt,
+    app,
+    fail,
+    lang_or_exit,
+    refuse_overwrite,
+    settings_from,
+    writing,
+)
 from chosho_xlsx.cli.display import print_findings, visible
 from chosho_xlsx.common.errors import EXIT_CONTENT, EXIT_OK, EXIT_UNREADABLE
 from chosho_xlsx.common.sentences import both
@@ -38,7 +49,11 @@ def _exit_code(results: list, strict: bool) -> int:
 @app.command()
 def validate(
     files: Annotated[list[Path], typer.Argument(help="入力ブックまたはフォルダ / workbooks or folders")],
-    fmt: Annotated[str, typer.Option("--format", help="text | json")] = "text",
+    fmt: Annotated[str, typer.Option("--format", help="text | json | xlsx（-o に問題の一覧 / the list of findings to -o）")] = "text",
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="--format xlsx の書き出し先 / where --format xlsx writes")
+    ] = None,
+    force: Force = False,
     strict: Annotated[bool, typer.Option("--strict", help="警告も失敗扱い / warnings fail too")] = False,
     lang: Lang = "ja",
     rules: RulesOpt = None,
@@ -56,19 +71,41 @@ def validate(
     終了コード / exit: 0 問題なし / fine, 1 内容の誤り / content breaks the contract,
     2 読めないファイル・使い方の誤り / unreadable file or misuse."""
     lang = lang_or_exit(lang)
-    if fmt not in ("text", "json"):
-        raise fail(both("cli.format", fmt=fmt))
+    if fmt not in ("text", "json", "xlsx"):
+        raise fail(both("cli.format-validate", fmt=fmt))
+    if (fmt == "xlsx") != (output is not None):
+        raise fail(both("cli.xlsx-output"))
+    if output is not None:
+        refuse_overwrite(output, force)
     settings = settings_from(rules)
     results = _check_inputs(files, settings)
     from chosho_xlsx.batch.pipeline import findings_json
     if fmt == "json":
         sys.stdout.write(findings_json(results, lang))
+    elif fmt == "xlsx":
+        _findings_list(results, output, lang)
     else:
         print_findings(results, lang)
     code = _exit_code(results, strict)
     if annotate_to is not None and not _annotate(results, annotate_to, lang, quiet=fmt == "json"):
         code = EXIT_UNREADABLE
     raise typer.Exit(code)
+
+
+def _findings_list(results: list, output: Path, lang: str) -> None:
+    """The findings as a list to work through in Excel (writers/findings_list), never
+    over an input; its path on stdout."""
+    from chosho_xlsx.batch.pipeline import finding_dict
+    from chosho_xlsx.writers.findings_list import write_findings_xlsx
+    from chosho_xlsx.writers.outputs import file_ids, input_refusal
+
+    why = input_refusal(output, file_ids(r.source for r in results))
+    if why:
+        raise fail(why)
+    files = [(r.source, [finding_dict(r, f, lang) for f in r.findings]) for r in results]
+    with writing(output):
+        write_findings_xlsx(files, output, lang)
+    typer.echo(visible(str(output)))
 
 
 def _annotate(results: list, target: Path, lang: str, quiet: bool) -> bool:
