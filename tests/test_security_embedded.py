@@ -5,9 +5,6 @@ the contract an uploaded workbook goes through; anything else is E-FILE-CHOSHO-D
 
 from __future__ import annotations
 
-import zipfile
-from xml.sax.saxutils import escape
-
 import pytest
 
 from chosho_xlsx.batch.pipeline import check_file
@@ -18,6 +15,7 @@ from chosho_xlsx.writers.example import load_example_rows, write_example
 from chosho_xlsx.writers.outputs import MARKER
 
 from support.commands import cli as run
+from support.forged import input_carrying, with_properties
 
 DAMAGED = "調書に保存された入力データが壊れているため読み込めません"
 HIDDEN = "HIDDEN CONTENT not validated"
@@ -35,26 +33,6 @@ def made(tmp_path_factory):
     chosho = d / "R6_調書.xlsx"
     write_chosho(checked.report, chosho, load_settings())
     return src, chosho, read_embedded(chosho)
-
-
-def _custom_xml(props: list[tuple[str, str]]) -> bytes:
-    items = "".join(
-        f'<property fmtid="{{D5CDD505-2E9C-101B-9397-08002B2CF9AE}}" pid="{i}" name="{escape(n)}">'
-        f"<vt:lpwstr>{escape(v)}</vt:lpwstr></property>" for i, (n, v) in enumerate(props, start=2))
-    return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Properties xmlns="http://schemas.'
-            'openxmlformats.org/officeDocument/2006/custom-properties" xmlns:vt="http://schemas.openxmlformats'
-            f'.org/officeDocument/2006/docPropsVTypes">{items}</Properties>').encode()
-
-
-def _with_properties(source, target, props):
-    """`source` (a workbook that has a custom-properties part) with those properties only."""
-    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout:
-        for item in zin.infolist():
-            data = zin.read(item.filename)
-            if item.filename == "docProps/custom.xml":
-                data = _custom_xml(props)
-            zout.writestr(item, data)
-    return target
 
 
 def _hidden(rows):
@@ -75,18 +53,7 @@ def _refused(path, tmp_path):
 def test_an_input_workbook_carrying_stored_input_is_refused(made, tmp_path):
     """The attack as reported: not a 調書 of ours (no mark), valid SHA-256, hidden rows."""
     src, chosho, rows = made
-    # an input workbook: give it a custom-properties part by copying the 調書's wiring
-    with zipfile.ZipFile(chosho) as z:
-        wiring = {n: z.read(n) for n in ("[Content_Types].xml", "_rels/.rels")}
-    plain = tmp_path / "plain.xlsx"
-    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(plain, "w", zipfile.ZIP_DEFLATED) as zout:
-        for item in zin.infolist():
-            if item.filename in ("[Content_Types].xml", "_rels/.rels"):
-                continue
-            zout.writestr(item, zin.read(item.filename))
-        zout.writestr("docProps/custom.xml", _custom_xml(packed_properties(_hidden(rows))))
-        for name, data in wiring.items():
-            zout.writestr(name, data)
+    plain = input_carrying(src, chosho, packed_properties(_hidden(rows)), tmp_path / "plain.xlsx")
     assert check_file(plain, load_settings()).errors == []  # validate sees a good input
     assert "no chosho-xlsx mark" in _refused(plain, tmp_path)
 
@@ -94,7 +61,7 @@ def test_an_input_workbook_carrying_stored_input_is_refused(made, tmp_path):
 def test_stored_input_that_is_not_what_the_chosho_shows_is_refused(made, tmp_path):
     """Our mark and a valid SHA-256, but the stored 事業内容 is not the one printed."""
     _, chosho, rows = made
-    forged = _with_properties(chosho, tmp_path / "forged.xlsx",
+    forged = with_properties(chosho, tmp_path / "forged.xlsx",
                               [(MARKER, "調書"), *packed_properties(_hidden(rows))])
     out = _refused(forged, tmp_path)
     assert "not as shown:" in out
@@ -105,7 +72,7 @@ def test_sixty_thousand_stored_rows_are_refused_by_counting_them(made, tmp_path)
     rows = dict(rows)
     row = rows["事業指標"][0]
     rows["事業指標"] = [row] * 60_000
-    big = _with_properties(chosho, tmp_path / "big.xlsx", [(MARKER, "調書"), *packed_properties(rows)])
+    big = with_properties(chosho, tmp_path / "big.xlsx", [(MARKER, "調書"), *packed_properties(rows)])
     assert big.stat().st_size < 200_000
     assert "事業指標: 60,000 rows, limit 2,000" in _refused(big, tmp_path)
 
@@ -120,7 +87,7 @@ def test_sixty_thousand_stored_rows_are_refused_by_counting_them(made, tmp_path)
 def test_stored_input_of_the_wrong_shape_is_refused(made, tmp_path, shape):
     _, chosho, rows = made
     bad_rows = {**rows, **shape} if isinstance(shape, dict) else shape
-    bad = _with_properties(chosho, tmp_path / "bad.xlsx", [(MARKER, "調書"), *packed_properties(bad_rows)])
+    bad = with_properties(chosho, tmp_path / "bad.xlsx", [(MARKER, "調書"), *packed_properties(bad_rows)])
     _refused(bad, tmp_path)
 
 
@@ -128,7 +95,7 @@ def test_a_stored_text_longer_than_a_cell_is_refused(made, tmp_path):
     _, chosho, rows = made
     long = _hidden(rows)
     long["事業"][0]["事業内容"] = "長" * 40_000
-    bad = _with_properties(chosho, tmp_path / "long.xlsx", [(MARKER, "調書"), *packed_properties(long)])
+    bad = with_properties(chosho, tmp_path / "long.xlsx", [(MARKER, "調書"), *packed_properties(long)])
     assert "text longer than 32,767" in _refused(bad, tmp_path)
 
 
@@ -140,7 +107,7 @@ def test_the_chosho_as_built_still_rolls_over(made):
 
 def test_an_unmarked_stored_input_is_refused_in_the_library_call(made, tmp_path):
     _, chosho, rows = made
-    unmarked = _with_properties(chosho, tmp_path / "u.xlsx", packed_properties(rows))
+    unmarked = with_properties(chosho, tmp_path / "u.xlsx", packed_properties(rows))
     with pytest.raises(RolloverRefused) as info:
         rollover_file(unmarked, load_settings())
     [finding] = info.value.checked.findings

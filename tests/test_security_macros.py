@@ -3,7 +3,6 @@ warned about (W-MACROS, 「マクロは使われません」), and no copy we wr
 
 from __future__ import annotations
 
-import re
 import zipfile
 
 import pytest
@@ -13,33 +12,7 @@ from chosho_xlsx.domain.settings import load_settings
 from chosho_xlsx.writers.example import write_example
 
 from support.commands import cli as run
-
-MACRO_TYPE = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
-VBA = b"\xd0\xcf\x11\xe0 Attribute VB_Name = \"Module1\"\r\nSub AutoOpen(): Shell \"calc\": End Sub"
-
-
-def xlsm(tmp_path, name="予算.xlsm"):
-    """The example saved as Excel saves a macro-enabled workbook: a VBA project part and
-    the macro-enabled content type."""
-    src = tmp_path / "plain.xlsx"
-    write_example(src)
-    target = tmp_path / name
-    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout:
-        for item in zin.infolist():
-            data = zin.read(item.filename)
-            if item.filename == "[Content_Types].xml":
-                text = data.decode()
-                text = re.sub(r'(PartName="/xl/workbook.xml" ContentType=")[^"]+"', rf'\g<1>{MACRO_TYPE}"', text)
-                text = text.replace("</Types>", '<Default Extension="bin" ContentType='
-                                    '"application/vnd.ms-office.vbaProject"/></Types>')
-                data = text.encode()
-            if item.filename == "xl/_rels/workbook.xml.rels":
-                data = data.replace(b"</Relationships>", b'<Relationship Id="rIdVba" Type="http://schemas.'
-                                    b'microsoft.com/office/2006/relationships/vbaProject" Target="vbaProject.bin"/>'
-                                    b"</Relationships>")
-            zout.writestr(item, data)
-        zout.writestr("xl/vbaProject.bin", VBA)
-    return target
+from support.forged import xlsm
 
 
 def test_a_workbook_with_macros_is_warned_about(tmp_path):

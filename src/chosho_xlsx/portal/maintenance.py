@@ -47,7 +47,8 @@ def doctor(data: DataDir) -> Health:
 
     health = Health()
     named: set[Path] = set()
-    for u in Upload.objects.only("pk", "sha256", "suffix", "version", "policy_id").iterator():
+    pruned = 0
+    for u in Upload.objects.only("pk", "sha256", "suffix", "version", "policy_id", "readable").iterator():
         health.uploads += 1
         try:
             path = data.blob(u.sha256, u.suffix)
@@ -55,7 +56,9 @@ def doctor(data: DataDir) -> Health:
             health.problems.append(f"版 id={u.pk} の保存名が不正です / upload {u.pk} names its file wrongly")
             continue
         named.add(path)
-        if not path.exists():
+        if not path.exists() and not u.readable:
+            pruned += 1  # refused evidence past the 課's quota (services.files.prune_refused)
+        elif not path.exists():
             health.problems.append(f"版 id={u.pk} のファイルがありません / file of upload {u.pk} missing: {path}")
         elif sha256_of(path) != u.sha256:
             health.problems.append(f"版 id={u.pk} のファイルが壊れています / file of upload {u.pk} damaged: {path}")
@@ -63,6 +66,9 @@ def doctor(data: DataDir) -> Health:
         health.builds += 1
         if not data.build(b.pk).exists():
             health.problems.append(f"一括作成 id={b.pk} の ZIP がありません / ZIP of build {b.pk} missing")
+    if pruned:
+        health.notes.append(f"上限を超えて削除した、受け付けなかったアップロードのファイル {pruned} 件（記録は残っています）"
+                            f" / {pruned} refused uploads' files removed past the quota (their records stay)")
     unnamed = [p for p in data.blobs() if p not in named]
     if unnamed:
         health.notes.append(f"どの版にも属さないファイル {len(unnamed)} 件（受け付けなかったアップロードなど。害はありません）"
@@ -288,9 +294,9 @@ def check_dump(staged: Staged, archive: Path) -> int:
                        f"{model}: unknown field {sorted(unknown)[0][:60]!r}", archive)
         if model == "portal.upload":
             uploads += 1
-            _check_named(f"files/{str(fields.get('sha256'))[:2]}/{fields.get('sha256')}{fields.get('suffix', '.xlsx')}",
-                         fields.get("sha256"), staged, archive, valid_blob_name(fields.get("sha256"),
-                                                                                fields.get("suffix", ".xlsx")))
+            sha, suffix = fields.get("sha256"), fields.get("suffix", ".xlsx")
+            _check_named(f"files/{str(sha)[:2]}/{sha}{suffix}", sha, staged, archive,
+                         valid_blob_name(sha, suffix), optional=fields.get("readable") is False)
         elif model == "portal.build":
             pk = obj.get("pk")
             ok = isinstance(pk, int) and not isinstance(pk, bool) and pk >= 1
@@ -298,9 +304,14 @@ def check_dump(staged: Staged, archive: Path) -> int:
     return uploads
 
 
-def _check_named(name: str, sha256: object, staged: Staged, archive: Path, valid: bool) -> None:
+def _check_named(name: str, sha256: object, staged: Staged, archive: Path, valid: bool,
+                 optional: bool = False) -> None:
+    """A row's file: named as we name files, in the archive with the SHA-256 the row says
+    (`optional`: a refused upload's evidence, which may have been pruned)."""
     if not valid:
         raise _bad(f"保存名が不正です {name[:120]!r}", f"a row names its file {name[:120]!r}", archive)
+    if optional and name not in staged.files:
+        return
     if staged.files.get(name) != sha256:
         raise _bad(f"{name} がないか、内容が記録と合いません",
                    f"{name} is missing or not what its row says", archive)

@@ -107,6 +107,9 @@ LOGIN_REDIRECT_URL = "/"
 
 # Uploads: refused above this size with 413 (middleware.UploadLimitMiddleware).
 CHOSHO_MAX_UPLOAD_BYTES = int(os.environ.get("CHOSHO_MAX_UPLOAD_MB", "20")) * 1024 * 1024
+# Refused uploads (not readable as a workbook) kept as evidence, per 課: past this many the
+# oldest files are removed (their rows and the audit log stay).
+CHOSHO_REFUSED_KEEP = int(os.environ.get("CHOSHO_REFUSED_KEEP", "50"))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Cookies and headers. `serve` speaks plain HTTP on 127.0.0.1; behind an HTTPS reverse

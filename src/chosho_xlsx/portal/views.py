@@ -15,7 +15,13 @@ from django.views.decorators.http import require_GET, require_POST
 from chosho_xlsx.domain import fiscal
 from chosho_xlsx.portal import forms
 from chosho_xlsx.portal.access import planning_only, signed_in, visible_or_404
-from chosho_xlsx.portal.downloads import attachment, build_download, download
+from chosho_xlsx.portal.downloads import (
+    attachment,
+    build_download,
+    download,
+    stem_of,
+    stored_upload,
+)
 from chosho_xlsx.portal.errors import Forbidden, Invalid
 from chosho_xlsx.portal.models import Build, Event, Policy
 from chosho_xlsx.portal.services import cycle, data, files, registry, review
@@ -81,7 +87,7 @@ def upload_page(request, pk: int):
 @signed_in
 def upload_file(request, pk: int):
     up = visible_or_404(visible_uploads(request.user), pk)
-    return download(files.blob(up), up.filename)
+    return stored_upload(up)
 
 
 @require_GET
@@ -90,8 +96,7 @@ def upload_annotated(request, pk: int):
     up = visible_or_404(visible_uploads(request.user), pk)
     if not up.readable:
         raise Http404
-    stem = up.filename.rsplit(".", 1)[0]
-    return download(files.annotated(up), f"{stem}_確認{up.suffix}")
+    return download(files.annotated(up), f"{stem_of(up)}_確認.xlsx")  # never with macros (W-MACROS)
 
 
 @require_GET

@@ -10,10 +10,12 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path, PureWindowsPath
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 
 from chosho_xlsx.domain import fiscal
+from chosho_xlsx.portal.datadir import StoredNameError
 from chosho_xlsx.portal.errors import Conflict, Forbidden
 from chosho_xlsx.portal.examine import examine_upload, rules
 from chosho_xlsx.portal.models import Event, Policy, Upload
@@ -62,7 +64,31 @@ def receive(user, content: bytes, filename: str, hint: Policy | None = None) -> 
         Event.objects.create(user=user, action=Event.UPLOAD, policy=policy, upload=upload,
                              comment=say("event.uploaded", version=version, errors=errors,
                                          warnings=upload.warnings))
+    if examined.unreadable:
+        prune_refused(user.profile.section, settings.CHOSHO_REFUSED_KEEP)
     return upload, True
+
+
+def prune_refused(section: str, keep: int) -> int:
+    """Remove the files of a 課's refused uploads (not readable as workbooks) past the
+    newest `keep`: what anyone can send costs bounded disk. The rows, their findings
+    and the audit log stay; the file of a version that is readable is never touched.
+    Returns how many files were removed."""
+    refused = list(Upload.objects.filter(readable=False, user__profile__section=section)
+                   .order_by("-created", "-id").only("sha256", "suffix"))
+    kept = {(u.sha256, u.suffix) for u in refused[:keep]}
+    removed = 0
+    for u in refused[keep:]:
+        if (u.sha256, u.suffix) in kept or Upload.objects.filter(sha256=u.sha256, readable=True).exists():
+            continue
+        try:
+            path = data().blob(u.sha256, u.suffix)
+        except StoredNameError:
+            continue
+        if path.exists():
+            path.unlink()
+            removed += 1
+    return removed
 
 
 def annotated(upload: Upload) -> Path:
@@ -70,7 +96,7 @@ def annotated(upload: Upload) -> Path:
     from chosho_xlsx.batch.pipeline import check_file
     from chosho_xlsx.writers.annotate import annotate
 
-    target = data().derived(f"{upload.sha256}.annotated{upload.suffix}")
+    target = data().derived(f"{upload.sha256}.annotated.xlsx")  # macros dropped: a plain workbook
     if not target.exists():
         source = blob(upload)
         annotate(source, check_file(source, rules()).findings, target, "ja")
