@@ -40,7 +40,7 @@ UNREADABLE = [
     ("not-xlsx-text", hostile.text_file, "E-FILE-NOT-XLSX"),
     ("not-xlsx-pdf", hostile.pdf_file, "E-FILE-NOT-XLSX"),
     ("not-a-workbook-zip", hostile.plain_zip, "E-FILE-NOT-WORKBOOK"),
-    ("not-a-workbook-docx", hostile.docx_zip, "E-FILE-NOT-WORKBOOK"),
+    ("not-a-workbook-docx", hostile.docx_zip, "E-FILE-OTHER-KIND"),
     ("empty", hostile.empty_file, "E-FILE-EMPTY"),
     ("truncated", hostile.truncated_xlsx, "E-FILE-CORRUPT"),
     ("corrupt-member", hostile.corrupt_member_xlsx, "E-FILE-CORRUPT"),

@@ -107,10 +107,12 @@ def test_unexpected_error_is_unreadable_not_a_traceback(tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("surprise")
 
-    monkeypatch.setattr(safety, "_check_zip", broken)
-    error = refusal(hostile.valid_xlsx(tmp_path))
-    assert error.finding.code == "E-FILE-UNREADABLE"
-    assert "surprise" in error.finding.message("en")
+    for stage in ("_zip_directory", "_check_parts"):  # opening the file, then its parts
+        with monkeypatch.context() as patched:
+            patched.setattr(safety, stage, broken)
+            error = refusal(hostile.valid_xlsx(tmp_path))
+        assert error.finding.code == "E-FILE-UNREADABLE"
+        assert "surprise" in error.finding.message("en")
 
 
 # ---- encryption: the OLE directory is parsed, not guessed at -------------------------

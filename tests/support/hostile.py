@@ -477,7 +477,7 @@ CASES = [
     (xls_file, "E-FILE-XLS"),
     (encrypted_xlsx, "E-FILE-ENCRYPTED"),
     (zip_encrypted_member_xlsx, "E-FILE-ENCRYPTED"),
-    (docx_zip, "E-FILE-NOT-WORKBOOK"),
+    (docx_zip, "E-FILE-OTHER-KIND"),
     (plain_zip, "E-FILE-NOT-WORKBOOK"),
     (empty_zip, "E-FILE-NOT-WORKBOOK"),
     (truncated_xlsx, "E-FILE-CORRUPT"),

@@ -99,31 +99,43 @@ def read_input(path: str | Path, limits: Limits | None = None, *, safe: bool = F
     """The contract sheets of one department workbook, read only after the safety check
     (`safe`: the caller has just made it) and within the size limits (the defaults when
     None); raises UnreadableFile (one sentence, exit 2) for anything that cannot be read."""
+    from chosho_xlsx.intake.package import unchecked
+    from chosho_xlsx.intake.safety import open_checked
+
+    with (unchecked(path) if safe else open_checked(path)) as pkg:
+        return _read_checked(pkg, limits)
+
+
+def _read_checked(pkg, limits: Limits | None) -> RawBook:
+    """read_book of a checked Package: a parser choking on a file the safety check let
+    through is E-FILE-CORRUPT, never a traceback."""
     from chosho_xlsx.common.findings import UnreadableFile
     from chosho_xlsx.contract.spec import SHEET_NAMES
     from chosho_xlsx.intake.reader import read_book
-    from chosho_xlsx.intake.safety import check_workbook
 
     try:
-        if not safe:
-            check_workbook(path)
-        return read_book(path, SHEET_NAMES, limits or Limits())
+        return read_book(pkg, SHEET_NAMES, limits or Limits())
     except UnreadableFile:
         raise
-    except Exception as exc:  # a parser choking on a file the safety check let through
-        raise UnreadableFile("E-FILE-CORRUPT", str(path), reason=type(exc).__name__) from None
+    except Exception as exc:
+        raise UnreadableFile("E-FILE-CORRUPT", pkg.where, reason=type(exc).__name__) from None
 
 
 def check_file(path: str | Path, settings: Settings) -> Checked:
-    """Validate one department workbook; never raises for a bad file."""
+    """Validate one department workbook; never raises for a bad file. The file is opened
+    once: the output marker, the safety check, the values and the cell scan all read
+    through the one Package (intake.package)."""
     from chosho_xlsx.common.findings import UnreadableFile
-    from chosho_xlsx.writers.outputs import written_by_us
+    from chosho_xlsx.intake.safety import check_package, open_input
+    from chosho_xlsx.writers.outputs import stamp_of
 
     try:
-        kind = written_by_us(path)
-        if kind:  # a 調書 or 一覧 of ours, however it was renamed, is never an input to check
-            raise UnreadableFile("E-FILE-OUTPUT", str(path), kind=kind)
-        book = read_input(path, settings.limits)
+        with open_input(path) as pkg:
+            kind, _untouched = stamp_of(pkg.zip)
+            if kind:  # a 調書 or 一覧 of ours, however it was renamed, is never an input to check
+                raise UnreadableFile("E-FILE-OUTPUT", str(path), kind=kind)
+            check_package(pkg)
+            book = _read_checked(pkg, settings.limits)
     except UnreadableFile as exc:
         return Checked(str(path), [exc.finding], None, unreadable=True)
     return check_book(book, settings)

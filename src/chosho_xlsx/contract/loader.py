@@ -56,22 +56,39 @@ class _Collector(Findings):
         self.add(Finding(code, at, parsers.preview(parsers.shown(value)), params))
 
 
-# Column type (schemas/input.yaml) → converter. Types that need the column or the
-# settings (allowed values) get them; the others take the raw value alone.
-_CONVERTERS = {
-    "text": lambda raw, col, settings: parsers.to_text(raw, settings.limits.text_length),
-    "int": lambda raw, col, settings: parsers.to_int(raw),
-    "year": lambda raw, col, settings: parsers.to_year(raw),
-    "period": lambda raw, col, settings: parsers.to_period(raw),
-    "quantity": lambda raw, col, settings: parsers.to_quantity(raw),
-    "money": lambda raw, col, settings: parsers.to_money(raw),
-    "mark": lambda raw, col, settings: parsers.to_mark(raw, contract.marks()),
-    "enum": lambda raw, col, settings: parsers.to_enum(raw, col.values),
-    "items": lambda raw, col, settings: parsers.to_items(raw),
-    "viewpoints": lambda raw, col, settings: parsers.to_viewpoints(raw),
-    "project": lambda raw, col, settings: parsers.to_project(raw),
-    "review": lambda raw, col, settings: parsers.to_review(raw, settings.allowed_reviews),
+# Column type (schemas/input.yaml) → converter of a raw value alone. The types that need
+# the column or the settings (allowed values, the text limit) are bound in _converter.
+_SIMPLE = {
+    "int": parsers.to_int,
+    "year": parsers.to_year,
+    "period": parsers.to_period,
+    "quantity": parsers.to_quantity,
+    "money": parsers.to_money,
+    "items": parsers.to_items,
+    "viewpoints": parsers.to_viewpoints,
+    "project": parsers.to_project,
 }
+
+
+def _converter(col: Column, settings: Settings):
+    """The function that converts one raw value of the column (raises CellError), with
+    what it needs from the column and the settings bound once, not looked up per cell."""
+    kind = col.type
+    if kind in _SIMPLE:
+        return _SIMPLE[kind]
+    if kind == "text":
+        limit = settings.limits.text_length
+        return lambda raw: parsers.to_text(raw, limit)
+    if kind == "mark":
+        marks = contract.marks()
+        return lambda raw: parsers.to_mark(raw, marks)
+    if kind == "enum":
+        values = col.values
+        return lambda raw: parsers.to_enum(raw, values)
+    if kind == "review":
+        allowed = settings.allowed_reviews
+        return lambda raw: parsers.to_review(raw, allowed)
+    raise ValueError(f"unknown column type {kind!r}")  # a contract error, not a user's
 
 
 # A date or time in a cell is never a value of the contract: the finding for the column
@@ -79,15 +96,45 @@ _CONVERTERS = {
 # codes, marks, choices and text alike: 事業番号 「3-1」 that Excel made 2024-03-01).
 _DATE_CODES = {"year": "E-NOT-YEAR", "period": "E-NOT-PERIOD", "quantity": "E-NOT-NUMBER", "money": "E-MONEY"}
 
+# What calamine gives for anything that is not a date or time: checked by type first,
+# so that the date check costs one set lookup for almost every cell.
+_PLAIN = frozenset({str, int, float, bool})
+
 
 def _convert(col: Column, raw: object, settings: Settings) -> object:
-    try:
-        convert = _CONVERTERS[col.type]
-    except KeyError:
-        raise ValueError(f"unknown column type {col.type!r}") from None  # a contract error, not a user's
-    if isinstance(raw, parsers.DATE_TYPES):
+    convert = _converter(col, settings)
+    if type(raw) not in _PLAIN and isinstance(raw, parsers.DATE_TYPES):
         raise CellError(_DATE_CODES.get(col.type, "E-TEXT-DATE"))
-    return convert(raw, col, settings)
+    return convert(raw)
+
+
+_NO_BLANK = object()  # a column whose converter refuses a blank cell (none does today)
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """How one column of a table is read, worked out once per sheet (not per cell)."""
+
+    header: str
+    index: int  # its position in the row
+    column: Column
+    convert: object  # _converter
+    blank: object  # what convert gives for an empty cell (immutable), or _NO_BLANK
+    number: bool  # a type whose numbers mean what their number format shows
+    date_code: str
+
+
+def _readings(read: list[Column], positions: dict[str, int], settings: Settings) -> list[_Reading]:
+    out = []
+    for c in read:
+        convert = _converter(c, settings)
+        try:
+            blank = convert("")
+        except CellError:
+            blank = _NO_BLANK
+        out.append(_Reading(c.header, positions[c.header], c, convert, blank, c.type in _NUMBER_TYPES,
+                            _DATE_CODES.get(c.type, "E-TEXT-DATE")))
+    return out
 
 
 # Column types whose numbers mean what their number format shows: 「48.5%」 is 0.485 in a
@@ -266,41 +313,63 @@ def _unknown_year_columns(t: _Table, expected: set[str], fiscal_year: int) -> No
             t.out.found("E-COLUMN-YEAR", at, name, column=name)
 
 
+def _filled(row: list) -> list[int]:
+    """The positions of the cells of `row` that are not blank (common.text.is_blank)."""
+    return [i for i, v in enumerate(row) if v != "" and v is not None and not (type(v) is str and v.isspace())]
+
+
 def _read_rows(t: _Table, read: list[Column], settings: Settings) -> list[Record]:
     """Every filled row below the headers as a Record of the `read` columns."""
     columns = {c.header: t.positions[c.header] for c in read}
+    readings = _readings(read, t.positions, settings)
     records: list[Record] = []
     required = sum(1 for c in t.sheet.columns if c.required)
+    sheet = t.sheet.name
+    # The cells the scan found a formula, an error value or a number format in: most
+    # sheets have none, and then no cell is looked up.
+    special = {(r, c) for (s, r, c) in (*t.book.formulas, *t.book.errors) if s == sheet}
+    formatted = {(r, c) for (s, r, c) in t.book.formats if s == sheet}
     for r, row in enumerate(t.raw.rows[1:], start=2):
-        filled = [i for i, v in enumerate(row) if not is_blank(v)]
+        filled = _filled(row)
         if not filled:
             continue
         if len(filled) == 1 and required > 1:
             # A note typed under the table (「※R5は速報値」) or a row begun and left: one
             # finding at the cell, not one per blank required cell.
-            t.out.found("E-NOTE-ROW", Location(t.sheet.name, r, filled[0]), row[filled[0]])
+            t.out.found("E-NOTE-ROW", Location(sheet, r, filled[0]), row[filled[0]])
             continue
-        values = _read_row(t, r, row, read, settings)
+        values = _read_row(t, r, row, readings, special, formatted)
         for c in read:
             if c.required_unless and values.get(c.header) is None and not values.get(c.required_unless):
-                t.out.found("E-REQUIRED", Location(t.sheet.name, r, columns[c.header]), "", column=c.header)
-        records.append(Record(values, Origin(t.sheet.name, r, columns)))
+                t.out.found("E-REQUIRED", Location(sheet, r, columns[c.header]), "", column=c.header)
+        records.append(Record(values, Origin(sheet, r, columns)))
     return records
 
 
-def _read_row(t: _Table, r: int, row: list, read: list[Column], settings: Settings) -> dict[str, object]:
+def _read_row(t: _Table, r: int, row: list, readings: list[_Reading], special: set, formatted: set
+              ) -> dict[str, object]:
     """One row's typed values by header; None with its finding where a cell cannot be read."""
     values: dict[str, object] = {}
-    for c in read:
-        i = t.positions[c.header]
-        value = _as_seen(t.book, t.sheet.name, r, i, c, row[i] if i < len(row) else "")
-        values[c.header] = None
-        if not _check_formula(t.book, t.sheet.name, r, i, t.out, value):
+    width = len(row)
+    sheet = t.sheet.name
+    for rd in readings:
+        i = rd.index
+        value = row[i] if i < width else ""
+        if formatted and rd.number and (r, i) in formatted:
+            value = _as_seen(t.book, sheet, r, i, rd.column, value)
+        if special and (r, i) in special and not _check_formula(t.book, sheet, r, i, t.out, value):
+            values[rd.header] = None
+            continue
+        if value == "" and rd.blank is not _NO_BLANK and type(value) is str:
+            values[rd.header] = rd.blank
             continue
         try:
-            values[c.header] = _convert(c, value, settings)
+            if type(value) not in _PLAIN and isinstance(value, parsers.DATE_TYPES):
+                raise CellError(rd.date_code)
+            values[rd.header] = rd.convert(value)
         except CellError as exc:
-            t.out.found(exc.code, Location(t.sheet.name, r, i), value, **exc.params)
+            values[rd.header] = None
+            t.out.found(exc.code, Location(sheet, r, i), value, **exc.params)
     return values
 
 

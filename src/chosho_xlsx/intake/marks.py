@@ -9,10 +9,10 @@ sheet's comments part is read here."""
 from __future__ import annotations
 
 import posixpath
-import zipfile
 from xml.etree import ElementTree
 
 from chosho_xlsx.common.addresses import parse_ref
+from chosho_xlsx.intake.package import Package
 from chosho_xlsx.intake.scan import Key, _elements
 
 ROLLOVER_AUTHOR = "chosho-xlsx rollover"
@@ -20,12 +20,13 @@ ROLLOVER_AUTHOR = "chosho-xlsx rollover"
 _NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 
 
-def _comments_member(zf: zipfile.ZipFile, names: set[str], sheet_member: str) -> str | None:
+def _comments_member(pkg: Package, sheet_member: str) -> str | None:
     folder, base = posixpath.split(sheet_member)
     rels = f"{folder}/_rels/{base}.rels"
+    names = pkg.names
     if rels not in names:
         return None
-    for attrs in _elements(zf, rels, "Relationship"):
+    for attrs in _elements(pkg, rels, "Relationship"):
         kind, target = attrs.get("Type", ""), attrs.get("Target", "")
         if not target or not kind.endswith("/comments"):
             continue
@@ -34,18 +35,17 @@ def _comments_member(zf: zipfile.ZipFile, names: set[str], sheet_member: str) ->
     return None
 
 
-def marked_cells(zf: zipfile.ZipFile, members: list[tuple[str, str]],
+def marked_cells(pkg: Package, members: list[tuple[str, str]],
                  author: str = ROLLOVER_AUTHOR) -> dict[Key, str]:
     """(sheet, 1-based row, 0-based column) → comment text, for every comment by `author`
     in the sheets `members` names ((sheet name, zip member), scan.scan_open). Call
     after safety.check_workbook (no DTD, sane sizes)."""
     out: dict[Key, str] = {}
-    names = set(zf.namelist())
     for sheet, member in members:
-        part = _comments_member(zf, names, member)
+        part = _comments_member(pkg, member)
         if part is None:
             continue
-        root = ElementTree.fromstring(zf.read(part))
+        root = ElementTree.fromstring(pkg.read(part))
         authors = [a.text or "" for a in root.iter(f"{_NS}author")]
         for c in root.iter(f"{_NS}comment"):
             i = int(c.get("authorId", "-1"))

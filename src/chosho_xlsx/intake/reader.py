@@ -13,6 +13,7 @@ if TYPE_CHECKING:
 
 from chosho_xlsx.common.limits import Limits
 from chosho_xlsx.common.text import squeezed
+from chosho_xlsx.intake.package import Package, unchecked
 
 
 @dataclass
@@ -48,16 +49,14 @@ class RawBook:
     macros: bool = False  # the file carries a VBA project (an .xlsm): W-MACROS, never run or copied
 
 
-def has_macros(zf) -> bool:
+def has_macros(pkg: Package) -> bool:
     """Whether a workbook's package carries macros: a VBA project part (Excel keeps it
     at xl/vbaProject.bin), or a macro-enabled workbook part (what makes an .xlsm)."""
-    if any(name.rsplit("/", 1)[-1].lower() == "vbaproject.bin" for name in zf.namelist()):
+    if any(name.rsplit("/", 1)[-1].lower() == "vbaproject.bin" for name in pkg.names):
         return True
-    try:
-        types = zf.read("[Content_Types].xml")
-    except KeyError:
+    if "[Content_Types].xml" not in pkg.names:
         return False
-    return b"macroEnabled" in types
+    return b"macroEnabled" in pkg.read("[Content_Types].xml")
 
 
 def match_sheet(wanted: str, names: list[str]) -> str | None:
@@ -70,33 +69,31 @@ def match_sheet(wanted: str, names: list[str]) -> str | None:
     return next((n for n in names if squeezed(n) == key), None)
 
 
-def read_book(path: str | Path, sheet_names: tuple[str, ...] | None = None,
+def read_book(source: str | Path | Package, sheet_names: tuple[str, ...] | None = None,
               limits: Limits | None = None) -> RawBook:
     """Read the values of the named sheets (all sheets when None).
 
-    Call safety.check_workbook first: this trusts the file to be a sane xlsx. With
-    `limits`, a sheet past them is refused (findings.UnreadableFile) before calamine
-    builds its grid of values."""
-    import zipfile
+    `source` is a Package the safety check has passed (safety.open_checked), or the path
+    of a file it has passed: this trusts the file to be a sane workbook. With `limits`, a
+    sheet past them is refused (findings.UnreadableFile) before calamine builds its grid
+    of values."""
+    if isinstance(source, Package):
+        return _read(source, sheet_names, limits)
+    with unchecked(source) as pkg:
+        return _read(pkg, sheet_names, limits)
 
+
+def _read(pkg: Package, sheet_names: tuple[str, ...] | None, limits: Limits | None) -> RawBook:
     from python_calamine import CalamineWorkbook
 
-    from chosho_xlsx.intake.marks import marked_cells
-    from chosho_xlsx.intake.scan import scan_open
-
-    wb = CalamineWorkbook.from_path(str(path))
+    wb = CalamineWorkbook.from_filelike(pkg.rewound())
     try:
         names = list(wb.sheet_names)
         if sheet_names is None:
             actual = {n: n for n in names}
         else:
             actual = {w: found for w in sheet_names if (found := match_sheet(w, names)) is not None}
-        # One open of the zip for the cell scan and the comments (marks): the workbook's
-        # parts that locate the sheets are parsed once for both.
-        with zipfile.ZipFile(path) as zf:
-            scan, members = scan_open(zf, tuple(actual.values()), limits, str(path))
-            marks = marked_cells(zf, members)
-            macros = has_macros(zf)
+        scan, marks, macros = _look(pkg, tuple(actual.values()), limits)
         sheets = {
             name: RawSheet(name, wb.get_sheet_by_name(real).to_python(skip_empty_area=False))
             for name, real in actual.items()
@@ -109,9 +106,18 @@ def read_book(path: str | Path, sheet_names: tuple[str, ...] | None = None,
         return {(canonical[s], r, c): v for (s, r, c), v in cells.items()}
 
     renamed = {name: real for name, real in actual.items() if name != real}
-    marked = by_name(marks)
-    return RawBook(str(path), sheets, by_name(scan.formulas), by_name(scan.errors), renamed, names,
-                   by_name(scan.formats), marked, macros)
+    return RawBook(str(pkg.path), sheets, by_name(scan.formulas), by_name(scan.errors), renamed, names,
+                   by_name(scan.formats), by_name(marks), macros)
+
+
+def _look(pkg: Package, sheets: tuple[str, ...], limits: Limits | None):
+    """What calamine does not read, from the sheets' XML: (scan.CellScan, marked cells,
+    whether the file carries macros)."""
+    from chosho_xlsx.intake.marks import marked_cells
+    from chosho_xlsx.intake.scan import scan_open
+
+    scan, members = scan_open(pkg, sheets, limits)
+    return scan, marked_cells(pkg, members), has_macros(pkg)
 
 
 def book_from_rows(rows: dict[str, list[dict]], headers: dict[str, list[str]], source: str) -> RawBook:

@@ -21,6 +21,8 @@ from collections.abc import Iterable, Iterator
 from typing import BinaryIO, NoReturn
 
 from chosho_xlsx.common.findings import UnreadableFile
+from chosho_xlsx.intake import kinds
+from chosho_xlsx.intake.package import KEEP_PART, KEEP_TOTAL, ODS, Package
 
 KiB = 1024
 MiB = 1024 * KiB
@@ -56,9 +58,6 @@ MAX_OLE_DIRECTORY_SECTORS = 1024
 
 OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
 ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
-# Every xlsx writer (Excel, LibreOffice, openpyxl, xlsxwriter) puts these two at these
-# names, and both parsers need them; a .docx, .xlsb or plain zip lacks one.
-REQUIRED_PARTS = ("[Content_Types].xml", "xl/workbook.xml")
 ENCRYPTION_STREAMS = frozenset({"encryptedpackage", "encryptioninfo"})
 
 # A DTD is the only way into entity expansion (billion laughs) and external entities
@@ -125,20 +124,54 @@ class _Damaged(Exception):
 
 def check_workbook(path: str | os.PathLike) -> None:
     """Raise findings.UnreadableFile(code, str(path), **params) if the file cannot be read safely."""
-    where = os.fsdecode(path)
+    with open_checked(path):
+        pass
+
+
+def open_checked(path: str | os.PathLike) -> Package:
+    """The file opened once and checked (open_input, then check_package): the caller
+    reads it through the Package and closes it."""
+    pkg = open_input(path)
     try:
-        _check(path, where)
+        check_package(pkg)
+    except BaseException:
+        pkg.close()
+        raise
+    return pkg
+
+
+def open_input(path: str | os.PathLike) -> Package:
+    """The file opened once, as far as its zip directory: refused here when it is missing,
+    a folder, not a regular file, empty, an old .xls or encrypted workbook, not a zip, or
+    a zip whose directory is damaged or too large. Its parts are not read yet
+    (check_package), so that a cheap look at one part (the output marker) may come first."""
+    where = os.fsdecode(path)
+    return _guarded(where, _open, path, where)
+
+
+def check_package(pkg: Package) -> None:
+    """The rest of the checks on an opened Package: the parts a workbook needs (which
+    name its kind, .xlsx or .ods), the declared sizes, then every part inflated (real
+    sizes, CRC, no DTD); the XML parts inflated are kept in pkg.parts for the reader."""
+    _guarded(pkg.where, _check_parts, pkg)
+
+
+def _guarded(where: str, check, *args):
+    """`check(*args)`, whose every failure is one sentence (the caller promises exit 2,
+    never a traceback)."""
+    try:
+        return check(*args)
     except UnreadableFile:
         raise
     except OSError as error:
         raise UnreadableFile("E-FILE-UNREADABLE", where, reason=_os_reason(error)) from error
-    except Exception as error:  # the caller promises exit 2 with a sentence, never a traceback
+    except Exception as error:
         raise UnreadableFile(
             "E-FILE-UNREADABLE", where, reason=f"{type(error).__name__}: {error}"
         ) from error
 
 
-def _check(path: str | os.PathLike, where: str) -> None:
+def _open(path: str | os.PathLike, where: str) -> Package:
     try:
         info = os.stat(path)
     except (FileNotFoundError, NotADirectoryError):
@@ -158,7 +191,8 @@ def _check(path: str | os.PathLike, where: str) -> None:
     if info.st_size == 0:
         raise UnreadableFile("E-FILE-EMPTY", where)
 
-    with open(path, "rb") as f:
+    f = open(path, "rb")  # noqa: SIM115 - the Package owns and closes it
+    try:
         # The size of what was opened, in case the file changed since the stat above.
         size = os.fstat(f.fileno()).st_size
         head = f.read(len(OLE_MAGIC))
@@ -166,7 +200,12 @@ def _check(path: str | os.PathLike, where: str) -> None:
             _refuse_ole(f, size, where)
         if not head.startswith(ZIP_MAGICS):
             raise UnreadableFile("E-FILE-NOT-XLSX", where)
-        _check_zip(f, size, where)
+        pkg = Package(path, where, f, size)
+        pkg.zip = _zip_directory(f, size, where)
+        return pkg
+    except BaseException:
+        f.close()
+        raise
 
 
 # ---- OLE2 compound files: old .xls, or an encrypted workbook -------------------------
@@ -281,7 +320,7 @@ def _contains(f: BinaryIO, needle: bytes, limit: int) -> bool:
 # ---- zip: structure, parts, declared sizes, then every member streamed ---------------
 
 
-def _check_zip(f: BinaryIO, size: int, where: str) -> None:
+def _zip_directory(f: BinaryIO, size: int, where: str) -> zipfile.ZipFile:
     try:
         count = central_directory_count(f, size)
     except _Damaged as error:
@@ -293,31 +332,58 @@ def _check_zip(f: BinaryIO, size: int, where: str) -> None:
 
     try:
         f.seek(0)
-        members = zipfile.ZipFile(f).infolist()
+        archive = zipfile.ZipFile(f)
     except _DAMAGE as error:
         raise UnreadableFile("E-FILE-CORRUPT", where, detail=str(error)) from None
-    if len(members) > MAX_MEMBERS:
+    if len(archive.infolist()) > MAX_MEMBERS:
         raise UnreadableFile(
-            "E-FILE-TOO-MANY-PARTS", where, count=f"{len(members):,}", limit=f"{MAX_MEMBERS:,}"
+            "E-FILE-TOO-MANY-PARTS", where, count=f"{len(archive.infolist()):,}", limit=f"{MAX_MEMBERS:,}"
         )
+    return archive
 
-    names = {member.filename for member in members}
-    if not all(part in names for part in REQUIRED_PARTS):
-        raise UnreadableFile("E-FILE-NOT-WORKBOOK", where)
 
+def _check_parts(pkg: Package) -> None:
+    f, size, where = pkg.file, pkg.size, pkg.where
+    members = pkg.zip.infolist()
+    pkg.kind = kinds.kind_of(pkg.names, where)
     _check_declared(members, size, where)
 
     seen = 0
-    for member in members:
-        if member.flag_bits & 0x1:
-            # Zip-level encryption: not what Excel writes, but equally unreadable.
-            raise UnreadableFile("E-FILE-ENCRYPTED", where)
-        try:
-            seen = _check_member(f, size, member, seen, where)
-        except (_Damaged, *_DAMAGE) as error:
-            raise UnreadableFile(
-                "E-FILE-CORRUPT", where, member=member.filename, detail=str(error)
-            ) from None
+    keep = KeptParts(pkg.parts)
+    first = [m for m in members if m.filename in kinds.FIRST_PARTS] if pkg.kind == ODS else []
+    for group in (first, [m for m in members if m not in first]):
+        for member in group:
+            seen = _checked_member(f, size, member, seen, where, keep)
+        if pkg.kind == ODS and group is first:
+            kinds.check_opendocument(pkg.parts, pkg.names, where)
+
+
+def _checked_member(f: BinaryIO, size: int, member: zipfile.ZipInfo, seen: int, where: str,
+                    keep: KeptParts) -> int:
+    if member.flag_bits & 0x1:
+        # Zip-level encryption: not what Excel writes, but equally unreadable.
+        raise UnreadableFile("E-FILE-ENCRYPTED", where)
+    try:
+        return _check_member(f, size, member, seen, where, keep)
+    except (_Damaged, *_DAMAGE) as error:
+        raise UnreadableFile(
+            "E-FILE-CORRUPT", where, member=member.filename, detail=str(error)
+        ) from None
+
+
+class KeptParts:
+    """The XML parts check_package inflates anyway, kept for the reader (package.KEEP_*)."""
+
+    def __init__(self, parts: dict[str, bytes]) -> None:
+        self.parts, self.total = parts, 0
+
+    def wants(self, member: zipfile.ZipInfo) -> bool:
+        return member.file_size <= KEEP_PART and self.total + member.file_size <= KEEP_TOTAL
+
+    def add(self, name: str, pieces: list[bytes]) -> None:
+        data = b"".join(pieces)
+        self.parts[name] = data
+        self.total += len(data)
 
 
 def central_directory_count(f: BinaryIO, size: int) -> int:
@@ -400,9 +466,11 @@ def _refuse_bomb(where: str, shown_size: str, ratio: float) -> NoReturn:
     )
 
 
-def _check_member(f: BinaryIO, size: int, member: zipfile.ZipInfo, seen: int, where: str) -> int:
+def _check_member(f: BinaryIO, size: int, member: zipfile.ZipInfo, seen: int, where: str,
+                  keep: KeptParts | None = None) -> int:
     """Inflate one member in chunks, checking its real size, its CRC and (for XML) that
-    it has no DTD. Returns the bytes inflated so far over the whole archive."""
+    it has no DTD; an XML part `keep` wants is kept. Returns the bytes inflated so far
+    over the whole archive."""
     if member.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
         # Excel only writes these two; others would widen what the parsers must survive.
         raise _Damaged(f"compression method {member.compress_type}")
@@ -410,6 +478,7 @@ def _check_member(f: BinaryIO, size: int, member: zipfile.ZipInfo, seen: int, wh
     scan = not name.lower().endswith(_NOT_XML_SUFFIXES) and not name.startswith(_NOT_XML_FOLDERS)
     real, crc = 0, 0
     scanner = _DtdScanner() if scan else None
+    pieces: list[bytes] | None = [] if scan and keep is not None and keep.wants(member) else None
     for piece, consumed in _inflate(_raw_chunks(f, size, member), member.compress_type):
         real += len(piece)
         seen += len(piece)
@@ -424,10 +493,14 @@ def _check_member(f: BinaryIO, size: int, member: zipfile.ZipInfo, seen: int, wh
         crc = zlib.crc32(piece, crc)
         if scanner and (marker := scanner.feed(piece)):
             raise UnreadableFile("E-FILE-XMLBOMB", where, member=name, marker=marker)
+        if pieces is not None:
+            pieces.append(piece)
     if real != member.file_size:
         raise _Damaged(f"{name}: {real} bytes, {member.file_size} declared")
     if crc != member.CRC:
         raise _Damaged(f"{name}: bad CRC-32")
+    if pieces is not None:
+        keep.add(name, pieces)
     return seen
 
 

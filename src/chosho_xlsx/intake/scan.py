@@ -16,15 +16,17 @@ validation for half an hour), and they saw markup inside comments that no parser
 
 from __future__ import annotations
 
-import zipfile
+import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from xml.parsers import expat
 
-from chosho_xlsx.common.addresses import cell_ref, parse_ref
+from chosho_xlsx.common.addresses import cell_ref, col_index, parse_ref
 from chosho_xlsx.common.findings import UnreadableFile
 from chosho_xlsx.common.limits import Limits
 from chosho_xlsx.intake.numformat import BUILTIN, NumberFormat, classify
+from chosho_xlsx.intake.package import Package, unchecked
 
 # Streamed in pieces this big, so memory stays flat however large the part is.
 _CHUNK = 64 * 1024
@@ -60,11 +62,22 @@ def _feed(parser: expat.XMLParserType, stream) -> None:
     parser.Parse(b"", True)
 
 
+def _parse(parser: expat.XMLParserType, pkg: Package, member: str) -> None:
+    """One part through `parser`: in one call when the safety check kept its bytes,
+    else streamed from the zip."""
+    kept = pkg.parts.get(member)
+    if kept is not None:
+        parser.Parse(kept, True)
+        return
+    with pkg.stream(member) as stream:
+        _feed(parser, stream)
+
+
 def _local(tag: str) -> str:
     return tag.rpartition(":")[2]
 
 
-def _elements(zf: zipfile.ZipFile, member: str, local_name: str) -> list[dict[str, str]]:
+def _elements(pkg: Package, member: str, local_name: str) -> list[dict[str, str]]:
     """The attributes of every element called `local_name` (any prefix) in one part."""
     found: list[dict[str, str]] = []
 
@@ -72,26 +85,26 @@ def _elements(zf: zipfile.ZipFile, member: str, local_name: str) -> list[dict[st
         if _local(tag) == local_name:
             found.append(attrs)
 
-    with zf.open(member) as stream:
-        _feed(_parser(start, None), stream)
+    _parse(_parser(start, None), pkg, member)
     return found
 
 
-def _workbook_rels(zf: zipfile.ZipFile, names: set[str]) -> list[dict[str, str]]:
+def _workbook_rels(pkg: Package) -> list[dict[str, str]]:
     rels = "xl/_rels/workbook.xml.rels"
-    return _elements(zf, rels, "Relationship") if rels in names else []
+    return _elements(pkg, rels, "Relationship") if rels in pkg.names else []
 
 
-def _sheet_members(zf: zipfile.ZipFile, names: set[str], sheet_names: tuple[str, ...],
+def _sheet_members(pkg: Package, sheet_names: tuple[str, ...],
                    rels: list[dict[str, str]] | None = None) -> list[tuple[str, str]]:
     """(sheet name, zip member of its XML) for the named sheets."""
+    names = pkg.names
     targets = {}
     # Attributes come in any order (Excel writes Id before Target, openpyxl Target before Id).
-    for attrs in _workbook_rels(zf, names) if rels is None else rels:
+    for attrs in _workbook_rels(pkg) if rels is None else rels:
         if "Id" in attrs and "Target" in attrs:
             targets[attrs["Id"]] = attrs["Target"]
     out = []
-    for attrs in _elements(zf, "xl/workbook.xml", "sheet"):
+    for attrs in _elements(pkg, "xl/workbook.xml", "sheet"):
         name = attrs.get("name")
         rid = next((v for k, v in attrs.items() if k.endswith(":id")), None)
         if name not in sheet_names or rid not in targets:
@@ -125,9 +138,24 @@ def _styles_member(names: set[str], rels: list[dict[str, str]]) -> str | None:
     return "xl/styles.xml" if "xl/styles.xml" in names else None
 
 
-def meaningful_styles(zf: zipfile.ZipFile, member: str) -> dict[int, NumberFormat]:
+def meaningful_styles(pkg: Package, member: str) -> dict[int, NumberFormat]:
     """Cell style index (the `s` of a cell) → what its number format does to a number,
     for the styles whose format changes the meaning (percent, scaling, a unit)."""
+    kept = pkg.parts.get(member)
+    if kept is not None:  # the same template's styles arrive with every input of a batch
+        return _styles_of(kept)
+    with pkg.stream(member) as stream:
+        return _styles_from(stream)
+
+
+@lru_cache(maxsize=16)
+def _styles_of(data: bytes) -> dict[int, NumberFormat]:
+    import io
+
+    return _styles_from(io.BytesIO(data))
+
+
+def _styles_from(stream) -> dict[int, NumberFormat]:
     codes: dict[int, str] = {}
     xfs: list[str] = []  # numFmtId of each cell style, in order
     inside = [False]
@@ -145,8 +173,7 @@ def meaningful_styles(zf: zipfile.ZipFile, member: str) -> dict[int, NumberForma
         if _local(tag) == "cellXfs":
             inside[0] = False
 
-    with zf.open(member) as stream:
-        _feed(_parser(start, end), stream)
+    _feed(_parser(start, end), stream)
     out: dict[int, NumberFormat] = {}
     for index, fid in enumerate(xfs):
         code = codes.get(int(fid), BUILTIN.get(int(fid))) if fid.isdigit() else None
@@ -246,24 +273,87 @@ def scan_cells(path: str | Path, sheet_names: tuple[str, ...], limits: Limits | 
     calamine; a department's 「#N/A」 must not pass for a blank, nor 「48.5%」 for 0.485.
     With `limits`, raises findings.UnreadableFile at the first cell of a sheet past them
     (E-FILE-TOO-MANY-ROWS, E-FILE-TOO-MANY-CELLS)."""
-    with zipfile.ZipFile(path) as zf:
-        return scan_open(zf, sheet_names, limits, str(path))[0]
+    with unchecked(path) as pkg:
+        return scan_open(pkg, sheet_names, limits)[0]
 
 
-def scan_open(zf: zipfile.ZipFile, sheet_names: tuple[str, ...], limits: Limits | None,
-              where: str) -> tuple[CellScan, list[tuple[str, str]]]:
-    """scan_cells on an open zip; also gives (sheet name, member) of the sheets scanned,
-    so that marks.py reads their comments without parsing the workbook's parts again."""
+def scan_open(pkg: Package, sheet_names: tuple[str, ...],
+              limits: Limits | None) -> tuple[CellScan, list[tuple[str, str]]]:
+    """scan_cells on an opened Package; also gives (sheet name, member) of the sheets
+    scanned, so that marks.py reads their comments without parsing the workbook's parts
+    again. A sheet whose kept bytes show that the pass could find nothing (nothing_to_find)
+    is not parsed."""
     scan = CellScan()
-    names = set(zf.namelist())
-    if "xl/workbook.xml" not in names:
+    if "xl/workbook.xml" not in pkg.names:
         return scan, []
-    rels = _workbook_rels(zf, names)
-    styles_member = _styles_member(names, rels)
-    styles = meaningful_styles(zf, styles_member) if styles_member else {}
-    members = _sheet_members(zf, names, sheet_names, rels)
+    rels = _workbook_rels(pkg)
+    styles_member = _styles_member(pkg.names, rels)
+    styles = meaningful_styles(pkg, styles_member) if styles_member else {}
+    members = _sheet_members(pkg, sheet_names, rels)
     for name, member in members:
-        reader = _SheetReader(name, scan, styles, limits, where)
-        with zf.open(member) as stream:
-            _feed(reader.parser, stream)
+        kept = pkg.parts.get(member)
+        if kept is not None and nothing_to_find(kept, styles, limits):
+            continue
+        reader = _SheetReader(name, scan, styles, limits, pkg.where)
+        _parse(reader.parser, pkg, member)
     return scan, members
+
+
+# ---- the sheets the pass cannot find anything in, told from their bytes ----------------
+#
+# Most sheets hold no formula, no error value and no number in a meaningful format, and
+# fit the limits many times over; parsing them (expat calling back into Python for every
+# element) cost more than the rest of validating the workbook. These byte searches run at
+# C speed and are conservative: each looks for anything that *might* be what the pass
+# finds (markup in a comment, text that looks like an attribute), and any doubt, or any
+# way of writing the XML they do not cover (prefixed elements, a cell without its
+# reference first, single quotes, UTF-16), sends the sheet to the full pass. They are
+# linear: no pattern can search past the next 「<」 or quote.
+
+# Each cell's start, with its reference when it is the first attribute as every writer
+# puts it (the row as parse_ref reads it: no leading zero, at most 7 digits).
+_CELL_START = re.compile(rb'<c(?:\sr="([A-Z]{1,3})([1-9][0-9]{0,6})"|[\s/>])')
+# An element the pass looks at, written with a namespace prefix.
+_PREFIXED = re.compile(rb":(?:c|f|v|is|row)[\s/>]")
+# A formula element.
+_FORMULA = re.compile(rb"<f[\s/>]")
+# An attribute t that is, or may be once a character reference is read, 「e」 (an error
+# value). The other searches also count a value that begins with 「&」 as a possible hit.
+_ERROR_TYPE = re.compile(rb"t\s*=\s*[\"'](?:e[\"']|&)")
+# A UTF-8 (or ASCII) part: what the searches read markup in.
+_UTF8_START = (b"<", b"\xef\xbb\xbf<")
+
+
+def nothing_to_find(data: bytes, styles: dict[int, NumberFormat], limits: Limits | None) -> bool:
+    """True only when the full pass over this sheet's XML would find no formula, no error
+    value and no number in a meaningful style (`styles`), and refuse nothing under
+    `limits`: every cell has its reference, and the area they span is within the limits
+    (the pass counts only cells with a value, which can only be fewer)."""
+    if not data.startswith(_UTF8_START):
+        return False
+    if _PREFIXED.search(data) or _FORMULA.search(data) or _ERROR_TYPE.search(data):
+        return False
+    if styles and _styled(data, tuple(sorted(styles))):
+        return False
+    refs = _CELL_START.findall(data)
+    if not refs:
+        return True
+    letters, rows = zip(*refs, strict=True)  # (C loops: a sheet has thousands of cells)
+    if b"" in letters:
+        return False  # a cell without its reference first: only the pass knows where it is
+    if limits is None:
+        return True
+    last_row = max(map(int, rows))
+    cols = max(col_index(col.decode()) for col in set(letters)) + 1
+    return last_row <= limits.rows_per_sheet and last_row * cols <= limits.cells_per_sheet
+
+
+def _styled(data: bytes, indexes: tuple[int, ...]) -> bool:
+    """Whether any attribute `s` of the part might be one of `indexes`."""
+    return _style_pattern(indexes).search(data) is not None
+
+
+@lru_cache(maxsize=16)
+def _style_pattern(indexes: tuple[int, ...]) -> re.Pattern:
+    wanted = b"|".join(str(i).encode() for i in indexes)
+    return re.compile(rb"s\s*=\s*[\"'](?:0*(?:" + wanted + rb")[\"']|[0-9]*&)")

@@ -87,12 +87,20 @@ def _stamp(path: str | os.PathLike) -> tuple[str | None, bool]:
             return None, False
         try:
             with zipfile.ZipFile(fh) as archive:
-                found = _CUSTOM.search(_part(archive, "docProps/custom.xml"))
-                if not found or found.group(1) not in _KINDS:
-                    return None, False
-                core = _part(archive, "docProps/core.xml")
+                return stamp_of(archive)
         except (OSError, zipfile.BadZipFile, ValueError, RuntimeError, NotImplementedError):
             return None, False
+
+
+def stamp_of(archive: zipfile.ZipFile) -> tuple[str | None, bool]:
+    """_stamp of a zip already open (intake's Package: its directory is of a sane size)."""
+    try:
+        found = _CUSTOM.search(_part(archive, "docProps/custom.xml"))
+        if not found or found.group(1) not in _KINDS:
+            return None, False
+        core = _part(archive, "docProps/core.xml")
+    except (OSError, zipfile.BadZipFile, ValueError, RuntimeError, NotImplementedError, EOFError):
+        return None, False
     created, modified = _CREATED.search(core), _MODIFIED.search(core)
     untouched = bool(created and modified and created.group(1) == modified.group(1))
     return found.group(1), untouched
