@@ -76,6 +76,16 @@ MATRIX = {
     ("api-v1:list_builds", "get"): (401, 403, 403, 200),
     ("api-v1:create_build", "post"): (401, 403, 403, 409),
     ("api-v1:get_build", "get"): (401, 403, 403, 200),
+    ("jobs", "get"): (302, 403, 403, 200),
+    ("job_start", "post"): (302, 403, 403, 400),  # no kind given
+    ("job", "get"): (302, 404, 404, 200),  # a department sees only the previews it asked for
+    ("job_status", "get"): (302, 404, 404, 200),
+    ("job_cancel", "post"): (302, 404, 404, 409),  # it has ended
+    ("job_result", "get"): (302, 404, 404, 200),
+    ("api-v1:create_job", "post"): (401, 403, 403, 400),  # no kind given
+    ("api-v1:get_job", "get"): (401, 403, 403, 200),
+    ("api-v1:download_job_result", "get"): (401, 403, 403, 200),
+    ("api-v1:cancel_job", "post"): (401, 403, 403, 409),
 }
 
 
@@ -84,7 +94,9 @@ OBJECT = {"upload": "upload", "upload_file": "upload", "upload_annotated": "uplo
           "submit": "upload", "build_file": "build", "policy_rollover": "next",
           "api-v1:get_submission": "upload", "api-v1:download_submission": "upload",
           "api-v1:download_annotated": "upload", "api-v1:download_preview": "upload",
-          "api-v1:submit_submission": "upload", "api-v1:get_build": "build", "api-v1:rollover_policy": "next"}
+          "api-v1:submit_submission": "upload", "api-v1:get_build": "build", "api-v1:rollover_policy": "next",
+          **{r: "job" for r in ("job", "job_status", "job_cancel", "job_result", "api-v1:get_job",
+                                "api-v1:download_job_result", "api-v1:cancel_job")}}
 
 
 def route_patterns() -> dict:
@@ -108,7 +120,7 @@ def test_every_route_is_in_the_matrix(django_portal):
 def world(people, tmp_path):
     """A's R6 施策 with two versions (the first with an error), its R7 施策, a build of R6 on disk."""
     from chosho_xlsx.portal import services
-    from chosho_xlsx.portal.models import Build
+    from chosho_xlsx.portal.models import Build, Job
     from chosho_xlsx.portal.services import files, registry
 
     path, _ = wrong_cell_workbook(tmp_path)
@@ -120,7 +132,14 @@ def world(people, tmp_path):
     target = services.data().build(build.pk)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(b"PK\x05\x06" + bytes(18))
-    return {"upload": up, "policy": up.policy, "build": build, "file": path, "next": nxt}
+    job = Job.objects.create(kind=Job.BUILD, fiscal_year=up.policy.fiscal_year, user=people["planning"],
+                             status=Job.DONE, download_name="R6.zip")
+    result = services.data().job(job.pk, ".zip")
+    job.result = result.name
+    job.save()
+    result.parent.mkdir(parents=True, exist_ok=True)
+    result.write_bytes(b"PK\x05\x06" + bytes(18))
+    return {"upload": up, "policy": up.policy, "build": build, "file": path, "next": nxt, "job": job}
 
 
 def _request(client, method: str, url: str, world, route: str, token: str | None):

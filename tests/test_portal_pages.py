@@ -24,6 +24,7 @@ from support.portal import (
     client_for,
     good_workbook,
     other_department_workbook,
+    run_jobs,
     wrong_cell_workbook,
 )
 
@@ -215,6 +216,12 @@ def test_preview_pdf_of_a_version(people, tmp_path):
         pytest.skip(f"not installed: {', '.join(missing)}")
     a = client_for(people["a"])
     page = post_file(a, good_workbook(tmp_path))["Location"]
+    waiting = a.get(page + "preview.pdf")  # a worker makes it: the department sees it being prepared
+    assert waiting.status_code == 302 and waiting["Location"].startswith("/jobs/")
+    prepared = a.get(waiting["Location"]).content.decode()
+    assert "印刷イメージ" in prepared and "<progress" in prepared and "portal/job.js" in prepared
+    run_jobs()
+    assert "印刷イメージを開く" in a.get(waiting["Location"]).content.decode()
     pdf = a.get(page + "preview.pdf")
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     assert b"".join(pdf.streaming_content).startswith(b"%PDF")

@@ -199,3 +199,15 @@ class Server:
             self.proc.kill() if kill else self.proc.terminate()
             self.proc.wait(timeout=30)
         self.log.close()
+
+
+# ---- the job queue -----------------------------------------------------------------------------
+
+
+def run_jobs() -> None:
+    """What a worker does (`chosho-xlsx worker --batch`), in this process: every queued job
+    run, then back."""
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    Worker(queue_names=["default"], interval=0, batch=True, backend_name="default", startup_delay=False,
+           max_tasks=None, worker_id="test", excluded_queue_names=[]).run()

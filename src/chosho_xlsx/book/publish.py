@@ -30,6 +30,12 @@ from chosho_xlsx.domain.settings import Settings
 from chosho_xlsx.render import libreoffice
 
 INPUT, CHOSHO, SUMMARY = "input", "chosho", "summary"
+# The stages publish() reports to its `progress` hook (sentences.yaml: jobs.stage.*), each
+# counted in 調書: building the department inputs, printing the parts, binding the book.
+BUILD, PRINT, BIND = "build", "print", "bind"
+# With a progress hook the parts are printed this many per LibreOffice process and round
+# (each round reports): a round costs one start of soffice, about 2 s.
+PRINT_ROUND = 10
 TITLE = "事業群評価調書（{years}実施）"
 
 
@@ -52,6 +58,7 @@ class Source:
     fiscal_year: int = 0
     strategy: str = ""
     policy: str = ""
+    label: str = ""  # what the 一覧's 入力 column names it by, when not its path
 
     @property
     def footer(self) -> str:
@@ -163,11 +170,19 @@ def without_footer(source: Path, target: Path) -> None:
             zout.writestr(info, data)
 
 
-def _build(inputs: list[Source], work: Path, settings: Settings, jobs: int | None):
+def _build(inputs: list[Source], work: Path, settings: Settings, jobs: int | None, progress=None):
     """Build the department inputs (and their 一覧) through the batch."""
     from chosho_xlsx.batch import build as batch
 
-    run = batch.run([s.path for s in inputs], work, settings, jobs)
+    done = 0
+
+    def on_done(outcome) -> None:
+        nonlocal done
+        done += 1
+        progress(BUILD, done, len(inputs))
+
+    run = batch.run([s.path for s in inputs], work, settings, jobs, on_done=on_done if progress else None,
+                    labels=[s.label or s.path.name for s in inputs] if any(s.label for s in inputs) else None)
     built = [
         Source(e.path, CHOSHO, e.outcome.figures.fiscal_year, e.outcome.figures.strategy,
                e.outcome.figures.policy)
@@ -224,10 +239,12 @@ def _footer_runs(parts) -> list:
 
 
 def publish(files: list[Path], target: Path, settings: Settings, *, pdfa: bool = False,
-            jobs: int | None = None) -> Published:
+            jobs: int | None = None, progress=None, labels: dict[Path, str] | None = None) -> Published:
     """Write the book to `target`. Raises PublishError, UnreadableFile,
     libreoffice.LibreOfficeMissing / LibreOfficeError; returns with book None when a
-    department input could not be built (see .batch)."""
+    department input could not be built (see .batch). `progress(stage, done, total)`
+    (BUILD, PRINT, BIND) is told each step; an exception it raises stops the book, and
+    nothing is written. `labels` name inputs in the 一覧 (the portal's copies)."""
     import time
 
     from chosho_xlsx.book import binding
@@ -240,12 +257,14 @@ def publish(files: list[Path], target: Path, settings: Settings, *, pdfa: bool =
     if not paths:
         raise PublishError("inputs.none")
     sources = [classify(p) for p in paths]
+    for s in sources:
+        s.label = (labels or {}).get(s.path, "")
     result = Published(sources=sources)
     jobs = jobs or default_jobs()
     clock = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="chosho-publish-") as tmp:
         work = Path(tmp)
-        gathered = _gather(sources, work, settings, jobs, result)
+        gathered = _gather(sources, work, settings, jobs, result, progress)
         if gathered is None:
             return result
         choshos, summaries = gathered
@@ -253,7 +272,7 @@ def publish(files: list[Path], target: Path, settings: Settings, *, pdfa: bool =
 
         clock = time.perf_counter()
         filter_arg = libreoffice.pdf_filter(tagged=True, pdfa=pdfa, notes=False)
-        pdfs = _print_parts(choshos + summaries, work, jobs, filter_arg)
+        pdfs = _print_parts(choshos + summaries, work, jobs, filter_arg, progress)
         result.seconds["parts"] = time.perf_counter() - clock
 
         clock = time.perf_counter()
@@ -261,24 +280,28 @@ def publish(files: list[Path], target: Path, settings: Settings, *, pdfa: bool =
         result.seconds["front"] = time.perf_counter() - clock
 
         clock = time.perf_counter()
+        if progress:
+            progress(BIND, 0, 1)
         meta = binding.Book(title=front.title, pdfa=pdfa, created=front.created)
         target = Path(target)
         with atomic_path(target) as out:
             result.pages = binding.assemble(front.pdf, front.pages, front.footers_pdf, parts, meta, out)
         result.book = target
         result.seconds["assemble"] = time.perf_counter() - clock
+    if progress:
+        progress(BIND, 1, 1)
     return result
 
 
 def _gather(sources: list[Source], work: Path, settings: Settings, jobs: int,
-            result: Published) -> tuple[list[Source], list[Source]] | None:
+            result: Published, progress=None) -> tuple[list[Source], list[Source]] | None:
     """The book's 調書 in book order and its 一覧: those given, and those the batch builds
     from the department inputs (None when one of those cannot be built: result.batch)."""
     choshos = [s for s in sources if s.kind == CHOSHO]
     summaries = []
     inputs = [s for s in sources if s.kind == INPUT]
     if inputs:
-        run, built, built_summary = _build(inputs, work / "built", settings, jobs)
+        run, built, built_summary = _build(inputs, work / "built", settings, jobs, progress)
         result.batch = run
         if run.failed:
             return None
@@ -292,8 +315,9 @@ def _gather(sources: list[Source], work: Path, settings: Settings, jobs: int,
     return choshos, summaries
 
 
-def _print_parts(ordered: list[Source], work: Path, jobs: int, filter_arg: str) -> list[Path]:
-    """Each part printed to PDF, from a copy without its own footers."""
+def _print_parts(ordered: list[Source], work: Path, jobs: int, filter_arg: str, progress=None) -> list[Path]:
+    """Each part printed to PDF, from a copy without its own footers: all at once, or
+    with a progress hook in rounds of PRINT_ROUND per process, each round reported."""
     copies = work / "parts"
     copies.mkdir()
     xlsx = []
@@ -301,7 +325,15 @@ def _print_parts(ordered: list[Source], work: Path, jobs: int, filter_arg: str) 
         copy = copies / f"{k + 1:04d}.xlsx"
         without_footer(s.path, copy)
         xlsx.append(copy)
-    return libreoffice.convert_many(xlsx, "pdf", work / "pdf", jobs=jobs, filter_arg=filter_arg)
+    if progress is None:
+        return libreoffice.convert_many(xlsx, "pdf", work / "pdf", jobs=jobs, filter_arg=filter_arg)
+    pdfs: list[Path] = []
+    step = PRINT_ROUND * max(1, jobs)
+    progress(PRINT, 0, len(xlsx))
+    for at in range(0, len(xlsx), step):
+        pdfs += libreoffice.convert_many(xlsx[at:at + step], "pdf", work / "pdf", jobs=jobs, filter_arg=filter_arg)
+        progress(PRINT, len(pdfs), len(xlsx))
+    return pdfs
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""The portal's administration: `serve`, `users …`, `doctor`, `backup` and `restore`.
+"""The portal's administration: `serve`, `worker`, `users …`, `doctor`, `backup` and `restore`.
 Django is imported inside the commands, so `chosho-xlsx --help` stays fast and the CLI
 works without the portal extra."""
 
@@ -59,9 +59,13 @@ def serve(
     threads: Annotated[int, typer.Option("--threads", min=1, help="同時に処理する要求の数 / worker threads")] = 8,
     workers: Annotated[int | None, typer.Option(
         "--workers", min=0, help="検査を行うプロセス数（既定: CPU数、0 は本体で） / validating processes (default: cores)")] = None,
+    job_workers: Annotated[int, typer.Option(
+        "--job-workers", min=0, help="冊子などの作業をするワーカーの数（0 は別に worker で） / job workers to start")] = 1,
 ) -> None:
     """提出ポータルを起動します（初回はデータベースを作成）。 / Run the submission portal."""
     setup(data)
+    for _ in range(job_workers):
+        _start_worker(data)
     from django.conf import settings
     from django.core.wsgi import get_wsgi_application
     from waitress import serve as waitress_serve
@@ -76,6 +80,43 @@ def serve(
                    # waitress refuses it itself (413) without reading it all
                    max_request_body_size=2 * settings.CHOSHO_MAX_UPLOAD_BYTES + 1024 * 1024,
                    ident="chosho-xlsx")
+
+
+def _start_worker(data: Path) -> None:
+    """A `chosho-xlsx worker` beside the web server, ending with it (kill -9 included)."""
+    import subprocess
+
+    subprocess.Popen([sys.executable, "-m", "chosho_xlsx.cli", "worker", "--data", str(data),
+                      "--parent", str(os.getpid())], stdin=subprocess.DEVNULL)
+
+
+@app.command()
+def worker(
+    data: DataOpt = DEFAULT_DATA,
+    batch: Annotated[bool, typer.Option("--batch", help="待っている作業を終えたら終了 / exit when the queue is empty")] = False,
+    interval: Annotated[float, typer.Option("--interval", min=0.1, help="作業を探す間隔（秒） / seconds between polls")] = 1.0,
+    parent: Annotated[int, typer.Option("--parent", hidden=True)] = 0,
+) -> None:
+    """冊子・一括作成・繰越・印刷イメージの作業をします。 / Run queued jobs (more workers: run more of these).
+
+    同じデータフォルダ（PostgreSQL なら他のマシンからも共有フォルダで）に何台でも。 /
+    Any number, on this machine or, with PostgreSQL and a shared data folder, on others."""
+    setup(data)
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    from chosho_xlsx.portal.services.jobs import recover_stale, worker_name
+
+    if parent:
+        from chosho_xlsx.common.workers import die_with_process
+
+        die_with_process(parent)
+    recover_stale()
+    runner = Worker(queue_names=["default"], interval=interval, batch=batch, backend_name="default",
+                    startup_delay=not batch, max_tasks=None, worker_id=worker_name()[:64], excluded_queue_names=[])
+    runner.configure_signals()
+    if not batch:
+        typer.echo(f"ワーカー {worker_name()} が作業を待っています（終了は Ctrl+C） / worker waiting for jobs", err=True)
+    runner.run()
 
 
 def _password() -> str:

@@ -6,6 +6,7 @@ and every uploaded file live. No Django here: the commands use it before setting
     DIR/files/ab/ab12….xlsx     each uploaded file once, named by its SHA-256
     DIR/derived/                annotated copies and PDF previews (can be deleted)
     DIR/builds/N.zip            each ZIP the planning division built
+    DIR/jobs/N.pdf|.zip         each job's result (book, build all, rollovers)
 
 Only the portal's user may read any of it: the folder is 0700 and the database, the
 secret key, the uploads and the builds 0600, whatever the umask.
@@ -120,6 +121,12 @@ class DataDir:
         if not isinstance(number, int) or isinstance(number, bool) or number < 1:
             raise StoredNameError(repr(number)[:80])
         return self.root / "builds" / f"{number}.zip"
+
+    def job(self, number: int, suffix: str) -> Path:
+        """A job's result: from its number and one of two suffixes, never from a stored name."""
+        if not isinstance(number, int) or isinstance(number, bool) or number < 1 or suffix not in (".pdf", ".zip"):
+            raise StoredNameError(repr((number, suffix))[:80])
+        return self.root / "jobs" / f"{number}{suffix}"
 
     def blobs(self) -> dict[Path, str]:
         """Every stored file → the hash its name claims (for doctor)."""

@@ -105,3 +105,74 @@ class Event(models.Model):
 
     class Meta:
         ordering = ["-created", "-id"]
+
+
+class Deadline(models.Model):
+    """The 提出期限 of a 実施年度, set by the planning division."""
+
+    fiscal_year = models.IntegerField("実施年度", unique=True)
+    date = models.DateField("提出期限")
+
+
+class Job(models.Model):
+    """Long work done by a worker (chosho-xlsx worker), not in a web request: what the
+    queue (django-tasks) does not keep — what, for whom, how far, whether to stop, whether
+    its worker is alive, the result file or the one sentence of why there is none."""
+
+    BOOK, BUILD, ROLLOVER, PREVIEW = "book", "build", "rollover", "preview"
+    KINDS = {BOOK: "冊子（PDF）", BUILD: "調書の一括作成", ROLLOVER: "次年度の入力ブック", PREVIEW: "印刷イメージ"}
+    QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
+    STATUSES = {QUEUED: "待機中", RUNNING: "実行中", DONE: "完了", FAILED: "失敗", CANCELLED: "取り消し"}
+
+    kind = models.CharField("種類", max_length=20)
+    fiscal_year = models.IntegerField("実施年度", null=True)
+    upload = models.ForeignKey(Upload, null=True, on_delete=models.PROTECT, related_name="+")  # a preview's version
+    options = models.JSONField("設定", default=dict)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT)
+    status = models.CharField("状態", max_length=20, default=QUEUED, db_index=True)
+    stage = models.CharField(max_length=20, blank=True)  # the body's stage (sentences: jobs.stage.*)
+    done = models.IntegerField(default=0)
+    total = models.IntegerField(default=0)
+    cancel_requested = models.BooleanField(default=False)
+    worker = models.CharField(max_length=100, blank=True)  # host:pid of the worker running it
+    heartbeat = models.DateTimeField(null=True)
+    attempts = models.IntegerField(default=0)
+    task_id = models.CharField(max_length=64, blank=True)  # the queue's own row (django_tasks_db)
+    created = models.DateTimeField(auto_now_add=True)
+    started = models.DateTimeField(null=True)
+    finished = models.DateTimeField(null=True)
+    result = models.CharField(max_length=200, blank=True)  # the file's name in the data folder
+    download_name = models.CharField(max_length=300, blank=True)
+    summary = models.JSONField(default=dict)
+    error = models.TextField(blank=True)  # one sentence when failed
+
+    class Meta:
+        ordering = ["-created", "-id"]
+
+    @property
+    def kind_text(self) -> str:
+        return self.KINDS.get(self.kind, self.kind)
+
+    @property
+    def status_text(self) -> str:
+        return self.STATUSES.get(self.status, self.status)
+
+    @property
+    def ended(self) -> bool:
+        return self.status in (self.DONE, self.FAILED, self.CANCELLED)
+
+
+class Mail(models.Model):
+    """A mail to send, kept until it has gone: a mail server that is down never fails
+    the action that wrote it, and the next `remind` (or the next mail) sends it."""
+
+    created = models.DateTimeField(auto_now_add=True)
+    to = models.JSONField()  # addresses
+    subject = models.CharField(max_length=300)
+    body = models.TextField()
+    sent = models.DateTimeField(null=True)
+    attempts = models.IntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["created", "id"]

@@ -28,8 +28,16 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "axes",
     "ninja",  # its templates and static files: /api/v1/docs from our own files, no CDN
+    "django_tasks",
+    "django_tasks_db",
     "chosho_xlsx.portal.apps.PortalConfig",
 ]
+
+# The job queue (README「ジョブとワーカー」): django-tasks with its database backend, the
+# portal's own database as the broker; `chosho-xlsx worker` (and the one `serve` starts)
+# takes the jobs. A job's worker that beats no heartbeat for this long is taken for dead.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+CHOSHO_JOB_STALE_SECONDS = float(os.environ.get("CHOSHO_JOB_STALE_SECONDS", "60"))
 
 MIDDLEWARE = [
     "chosho_xlsx.portal.middleware.UploadLimitMiddleware",

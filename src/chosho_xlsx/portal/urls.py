@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from chosho_xlsx.portal import admin, views
+from chosho_xlsx.portal import admin, jobviews, views
 from chosho_xlsx.portal.api import api
 
 urlpatterns = [
@@ -32,6 +32,12 @@ urlpatterns = [
     path("builds/", views.build, name="build"),
     path("builds/<int:pk>.zip", views.build_file, name="build_file"),
     path("audit/", views.audit, name="audit"),
+    path("jobs/", jobviews.jobs, name="jobs"),
+    path("jobs/new", jobviews.job_start, name="job_start"),
+    path("jobs/<int:pk>/", jobviews.job_page, name="job"),
+    path("jobs/<int:pk>/status.json", jobviews.job_status, name="job_status"),
+    path("jobs/<int:pk>/cancel", jobviews.job_cancel, name="job_cancel"),
+    path("jobs/<int:pk>/result", jobviews.job_result, name="job_result"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

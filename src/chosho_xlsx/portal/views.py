@@ -22,7 +22,8 @@ from chosho_xlsx.portal.downloads import (
     stem_of,
     stored_upload,
 )
-from chosho_xlsx.portal.errors import Forbidden, Invalid
+from chosho_xlsx.portal.errors import Forbidden, Invalid, PortalError
+from chosho_xlsx.portal.middleware import refusal_response
 from chosho_xlsx.portal.models import Build, Event, Policy
 from chosho_xlsx.portal.services import cycle, data, files, registry, review
 from chosho_xlsx.portal.services.builds import build_zip
@@ -102,12 +103,22 @@ def upload_annotated(request, pk: int):
 @require_GET
 @signed_in
 def upload_preview(request, pk: int):
-    up = visible_or_404(visible_uploads(request.user), pk)
-    pdf = files.preview_pdf(up)
-    if pdf.path is None:
-        return render(request, "portal/message.html", {"title": say("no-preview-title"), "message": pdf.missing},
-                      status=503 if pdf.unavailable else 409)
-    return download(pdf.path, f"{up.policy.name}_第{up.version}版.pdf", "application/pdf", inline=True)
+    """The version's PDF when made; else its preview job's page (a worker makes it: the
+    page says so and refreshes itself), or why it could not be made."""
+    from chosho_xlsx.portal.services import jobs
+
+    up = visible_or_404(visible_uploads(request.user).select_related("policy"), pk)
+    try:
+        job = jobs.preview(request.user, up, again=request.GET.get("again") == "1")
+    except PortalError as exc:
+        return refusal_response(request, exc, title=say("no-preview-title"))
+    if job is None:
+        return download(jobs.preview_path(up), f"{up.policy.name}_第{up.version}版.pdf", "application/pdf",
+                        inline=True)
+    if job.status == job.FAILED:
+        return render(request, "portal/message.html", {"title": say("no-preview-title"), "message": job.error},
+                      status=503 if "LibreOffice" in job.error else 409)
+    return redirect("job", job.pk)
 
 
 @require_POST

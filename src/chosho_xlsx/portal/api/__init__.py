@@ -16,7 +16,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from chosho_xlsx.portal.errors import PortalError, status_of
 
-from . import builds, dashboard, policies, submissions
+from . import builds, dashboard, jobs, policies, submissions
 from .common import _WHEN, FormParser, Renderer
 from .errors import error_response, internal_error, say, validation_message
 
@@ -50,6 +50,7 @@ api.add_router("/submissions", submissions.router)
 api.add_router("/policies", policies.router)
 api.add_router("/dashboard", dashboard.router)
 api.add_router("/builds", builds.router)
+api.add_router("/jobs", jobs.router)
 
 
 @api.exception_handler(PortalError)

@@ -13,12 +13,13 @@ from pydantic import BeforeValidator, Field
 
 from chosho_xlsx.domain import fiscal
 from chosho_xlsx.portal.errors import Conflict, NotFound, Unavailable
-from chosho_xlsx.portal.services import files, review, visibility
+from chosho_xlsx.portal.services import files, jobs, review, visibility
 from chosho_xlsx.portal.services.builds import blob
 from chosho_xlsx.portal.words import say
 
 from . import auth
 from .common import PDF, XLSM, XLSX, errors, file_answer, form_answer, send_file
+from .jobs import JobOut, job_out
 from .policies import policy_out
 from .schemas import Id, Policy, Upload, UploadList
 
@@ -116,17 +117,20 @@ def download_annotated(request, id: Id):
     return send_file(files.annotated(up), f"{stem}_確認{up.suffix}", XLSM if up.suffix == ".xlsm" else XLSX)
 
 
-@router.get("/{id}/preview", response={200: None, **errors(400, 404, 409, 503)}, auth=auth.anyone,
+@router.get("/{id}/preview", response={200: None, 202: JobOut, **errors(400, 404, 409, 503)}, auth=auth.anyone,
             operation_id="download_preview", summary="調書の印刷イメージ（PDF）",
-            description="この版から作る調書を LibreOffice で PDF にしたもの。"
-                        "409: エラーがあり調書を作れない。503: LibreOffice が使えない。",
+            description="この版から作る調書を LibreOffice で PDF にしたもの。ワーカーが作るので、"
+                        "まだのときは 202 と作業の状態（数秒後に同じ URL をもう一度）。"
+                        "409: エラーがあり調書を作れない。503: LibreOffice が使えない。again=true で失敗した作成をやり直す。",
             openapi_extra=file_answer("調書の PDF", PDF))
-def download_preview(request, id: Id):
+def download_preview(request, id: Id, again: bool = False):
     up = visible_upload(request, id)
-    pdf = files.preview_pdf(up)
-    if pdf.path is None:
-        raise (Unavailable if "LibreOffice" in pdf.missing else Conflict)(pdf.missing)
-    return send_file(pdf.path, f"{up.policy.name}_第{up.version}版.pdf", PDF)
+    job = jobs.preview(request.auth, up, again=again)
+    if job is None:
+        return send_file(jobs.preview_path(up), f"{up.policy.name}_第{up.version}版.pdf", PDF)
+    if job.status == job.FAILED:
+        raise (Unavailable if "LibreOffice" in job.error else Conflict)(job.error)
+    return 202, job_out(job)
 
 
 class SubmitForm(Schema):

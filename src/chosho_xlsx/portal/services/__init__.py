@@ -13,6 +13,8 @@ data, and refuses with the domain errors of portal/errors.py (never an HTTP stat
                  (submit, return, lock), the rules of which are portal/workflow.py
     builds       the ZIP of every submitted 調書 of a year
     cycle        two versions compared (diff) and last year's submission rolled over
+    jobs         long work on the queue (the year's book, build all, next year's
+                 workbooks, a PDF preview): start, cancel, run in a worker, recover
 """
 
 from __future__ import annotations

@@ -1,12 +1,11 @@
 """Receiving a workbook as a version of its 施策 (kept by its hash, with its findings),
-and the files made from a version: the annotated copy, the PDF preview, the sheets drawn
-as a grid with the faulty cells marked, the blank workbook's period."""
+and the files made from a version: the annotated copy, the sheets drawn as a grid with
+the faulty cells marked, the blank workbook's period. (The PDF preview is a job:
+services/jobs.)"""
 
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path, PureWindowsPath
 
@@ -20,14 +19,13 @@ from chosho_xlsx.portal.errors import Conflict, Forbidden
 from chosho_xlsx.portal.examine import examine_upload, rules
 from chosho_xlsx.portal.models import Event, Policy, Upload
 from chosho_xlsx.portal.services import data
-from chosho_xlsx.portal.services.builds import batch, blob
+from chosho_xlsx.portal.services.builds import blob
 from chosho_xlsx.portal.services.registry import policy_for
 from chosho_xlsx.portal.services.review import status_of
 from chosho_xlsx.portal.words import say
-from chosho_xlsx.writers.atomic import atomic_path
 from chosho_xlsx.writers.naming import safe_stem
 
-__all__ = ["annotated", "blob", "default_period", "display_name", "grid", "preview_pdf", "receive"]
+__all__ = ["annotated", "blob", "default_period", "display_name", "grid", "receive"]
 
 
 def display_name(name: str) -> str:
@@ -101,36 +99,6 @@ def annotated(upload: Upload) -> Path:
         source = blob(upload)
         annotate(source, check_file(source, rules()).findings, target, "ja")
     return target
-
-
-@dataclass
-class Pdf:
-    path: Path | None = None
-    missing: str = ""  # why there is none: LibreOffice is not installed …
-    unavailable: bool = False  # the tool is missing or failed (not the version's fault)
-
-
-def preview_pdf(upload: Upload) -> Pdf:
-    """The 調書 of a version printed to PDF by LibreOffice (made once per version)."""
-    from chosho_xlsx.render.libreoffice import LibreOfficeError, LibreOfficeMissing
-    from chosho_xlsx.render.preview import preview
-
-    target = data().derived(f"{upload.sha256}.pdf")
-    if target.exists():
-        return Pdf(target)
-    with tempfile.TemporaryDirectory(prefix="chosho-portal-") as tmp:
-        built = batch([("input", upload)], Path(tmp), summary=False)
-        if not built.built:
-            return Pdf(missing=say("no-chosho-from-errors"))
-        try:
-            pdf = preview(built.built[0].path, Path(tmp) / "pdf").pdf
-        except LibreOfficeMissing as exc:
-            return Pdf(missing=exc.message("ja"), unavailable=True)
-        except LibreOfficeError as exc:
-            return Pdf(missing=say("preview-failed", error=exc), unavailable=True)
-        with atomic_path(target) as out:
-            shutil.copyfile(pdf, out)
-    return Pdf(target)
 
 
 # ---- the sheet drawn as a grid ------------------------------------------------------------------
