@@ -42,7 +42,7 @@ PASSWORD = "Load-test-pass-2024"
 def workbooks(folder: Path, client: int, count: int) -> list[bytes]:
     """`count` uploads of client `client`: distinct bytes, invalid every other one, and
     every third the same bytes as the one before it."""
-    from chosho_xlsx.domain import fiscal
+    from chosho_xlsx.model import fiscal
     from chosho_xlsx.writers.example import keyvalue, load_example_rows
     from chosho_xlsx.writers.template import write_template
 

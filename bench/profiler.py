@@ -21,8 +21,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cprofile", action="store_true", help="cProfile (sorted by own time) instead")
     a = ap.parse_args(argv)
 
-    from chosho_xlsx.batch.pipeline import check_file
-    from chosho_xlsx.domain.settings import load_settings
+    from chosho_xlsx.model.settings import load_settings
+    from chosho_xlsx.pipeline import check_file
     from chosho_xlsx.writers.layout import write_chosho
 
     settings = load_settings()

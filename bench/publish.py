@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from chosho_xlsx.batch import build as batch
     from chosho_xlsx.book.publish import publish
-    from chosho_xlsx.domain.settings import load_settings
+    from chosho_xlsx.model.settings import load_settings
     from chosho_xlsx.render import libreoffice
 
     settings = load_settings()

@@ -108,8 +108,8 @@ def batch_build(inputs: Path, out: Path, jobs: int | None, repeat: int, src: Pat
 
 def record_all(paths: list[Path], scratch: Path) -> list[floor.Recording]:
     """Our writer's XlsxWriter calls for every input that builds (not timed)."""
-    from chosho_xlsx.batch.pipeline import check_file
-    from chosho_xlsx.domain.settings import load_settings
+    from chosho_xlsx.model.settings import load_settings
+    from chosho_xlsx.pipeline import check_file
 
     settings = load_settings()
     recs = []
@@ -146,8 +146,8 @@ def validate_vs_read(paths: list[Path], sample: int) -> dict:
     rules, cross checks) against python-calamine reading every sheet's values."""
     from python_calamine import CalamineWorkbook
 
-    from chosho_xlsx.batch.pipeline import check_file
-    from chosho_xlsx.domain.settings import load_settings
+    from chosho_xlsx.model.settings import load_settings
+    from chosho_xlsx.pipeline import check_file
 
     settings = load_settings()
     chosen = paths[:sample]
@@ -174,14 +174,21 @@ def validate_vs_read(paths: list[Path], sample: int) -> dict:
 
 
 # check_file, warm, in a process of its own: for --against, whose code cannot be imported
-# here beside ours (the same package name); the module moved in the restructure of issue 9.
+# here beside ours (the same package name); the modules moved in the restructures of
+# issue 9 (pipeline into batch/) and issue 25 (pipeline on its own, settings into model/).
 _VALIDATE_MS = """
 import statistics, sys, time
 try:
-    from chosho_xlsx.batch.pipeline import check_file
-except ImportError:
     from chosho_xlsx.pipeline import check_file
-from chosho_xlsx.domain.settings import load_settings
+except ImportError:
+    from chosho_xlsx.batch.pipeline import check_file
+try:
+    from chosho_xlsx.model.settings import load_settings
+except ImportError:
+    try:
+        from chosho_xlsx.domain.settings import load_settings
+    except ImportError:
+        from chosho_xlsx.settings import load_settings
 """ """
 paths = sys.argv[1:]
 settings = load_settings()
@@ -198,8 +205,6 @@ print(statistics.median(v) * 1000)
 
 def validate_ms(paths: list[Path], src: Path | None) -> float:
     code = _VALIDATE_MS
-    if src is not None and not (src / "chosho_xlsx" / "domain").is_dir():
-        code = code.replace("chosho_xlsx.domain.settings", "chosho_xlsx.settings")
     wait_for_quiet()
     proc = subprocess.run([sys.executable, "-c", code, *map(str, paths)], capture_output=True,
                           text=True, encoding="utf-8", env=_env(src))

@@ -10,10 +10,10 @@ import argparse
 import time
 from pathlib import Path
 
-from chosho_xlsx.batch.pipeline import check_file
 from chosho_xlsx.contract.spec import SHEET_NAMES
-from chosho_xlsx.domain.settings import load_settings
 from chosho_xlsx.intake.scan import scan_cells
+from chosho_xlsx.model.settings import load_settings
+from chosho_xlsx.pipeline import check_file
 
 
 def best_ms(files: list[Path], fn, passes: int = 5) -> float:

@@ -13,8 +13,8 @@ import chosho_xlsx  # noqa: F401
 @pytest.fixture(scope="module")
 def checked():
     """The bundled example (the seed 調書 transcribed) read and checked."""
-    from chosho_xlsx.batch.pipeline import check_book, example_book
-    from chosho_xlsx.domain.settings import load_settings
+    from chosho_xlsx.model.settings import load_settings
+    from chosho_xlsx.pipeline import check_book, example_book
 
     return check_book(example_book(), load_settings())
 

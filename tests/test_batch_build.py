@@ -16,7 +16,7 @@ import openpyxl
 import pytest
 
 from chosho_xlsx.batch import build as batch
-from chosho_xlsx.domain.settings import load_settings
+from chosho_xlsx.model.settings import load_settings
 from chosho_xlsx.writers.example import write_rows
 from chosho_xlsx.writers.summary import (
     DUPLICATE,

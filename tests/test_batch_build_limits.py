@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from chosho_xlsx import pipeline
 from chosho_xlsx.batch import build as batch
-from chosho_xlsx.batch import pipeline
 from chosho_xlsx.common.limits import Limits
-from chosho_xlsx.domain.settings import SettingsError, load_settings
+from chosho_xlsx.model.settings import SettingsError, load_settings
 from chosho_xlsx.writers.example import write_rows
 from chosho_xlsx.writers.summary import PASSED, UNREADABLE
 

@@ -42,8 +42,8 @@ def test_floor_replays_exactly_what_the_writer_writes(tmp_path):
         import floor
     finally:
         sys.path.remove(str(BENCH))
-    from chosho_xlsx.batch.pipeline import check_book, example_book
-    from chosho_xlsx.domain.settings import load_settings
+    from chosho_xlsx.model.settings import load_settings
+    from chosho_xlsx.pipeline import check_book, example_book
     from chosho_xlsx.writers.layout import write_chosho
 
     settings = load_settings()

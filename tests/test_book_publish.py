@@ -160,7 +160,7 @@ def test_book_is_tagged_titled_in_japanese(book):
         assert str(p.Root.Lang) == "ja"
         assert p.Root.ViewerPreferences.DisplayDocTitle is True
         from chosho_xlsx.book.publish import classify
-        from chosho_xlsx.domain.fiscal import full_label
+        from chosho_xlsx.model.fiscal import full_label
 
         years = sorted({classify(f).fiscal_year for f in (book["root"] / "built").glob("R*.xlsx")})
         assert 2024 in years

@@ -22,13 +22,13 @@ from chosho_xlsx.common.text import TextTooLong
 from chosho_xlsx.contract.parsers import CellError
 from chosho_xlsx.cycle.diff import DiffRefused, NotInput
 from chosho_xlsx.cycle.rollover import RolloverError, RolloverRefused
-from chosho_xlsx.domain.fiscal import YearError
-from chosho_xlsx.domain.quantity import QuantityError
-from chosho_xlsx.domain.settings import SettingsError
+from chosho_xlsx.model.fiscal import YearError
+from chosho_xlsx.model.form_texts import LayoutError
+from chosho_xlsx.model.quantity import QuantityError
+from chosho_xlsx.model.settings import SettingsError
 from chosho_xlsx.render.libreoffice import LibreOfficeError, LibreOfficeMissing
 from chosho_xlsx.writers.annotate import AnnotateError
 from chosho_xlsx.writers.embed import EmbeddedError
-from chosho_xlsx.writers.layout.labels import LayoutError
 from chosho_xlsx.writers.template import TemplateError
 
 
@@ -71,7 +71,7 @@ def test_sentences_are_data_in_both_languages():
 def test_the_command_line_catches_any_chosho_error_once(monkeypatch, tmp_path):
     """An error no command catches itself is still one sentence in the command's
     language and its exit code, never a traceback."""
-    from chosho_xlsx.domain import settings
+    from chosho_xlsx.model import settings
 
     def broken(path=None):
         raise PublishError("publish.no-chosho", EXIT_CONTENT)

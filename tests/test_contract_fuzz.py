@@ -12,12 +12,12 @@ import re
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from chosho_xlsx.batch import pipeline
+from chosho_xlsx import pipeline
 from chosho_xlsx.common.addresses import CELL_RE, col_index
 from chosho_xlsx.common.findings import catalogue
-from chosho_xlsx.domain.settings import load_settings
 from chosho_xlsx.intake.numformat import classify
 from chosho_xlsx.intake.reader import RawBook, RawSheet
+from chosho_xlsx.model.settings import load_settings
 
 SETTINGS = load_settings()
 BOOK = pipeline.example_book()

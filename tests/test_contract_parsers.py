@@ -13,11 +13,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chosho_xlsx.batch.pipeline import check_file
 from chosho_xlsx.common.limits import Limits
 from chosho_xlsx.common.text import EXCEL_TEXT_MAX, TextTooLong, cell_text, excel_length
 from chosho_xlsx.contract.parsers import CellError, to_text
-from chosho_xlsx.domain.settings import load_settings
+from chosho_xlsx.model.settings import load_settings
+from chosho_xlsx.pipeline import check_file
 
 from support import big, corpus
 from support.commands import cli

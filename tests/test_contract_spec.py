@@ -22,7 +22,7 @@ def test_every_field_is_an_attribute_of_the_model():
     and embed writes it back by the same name: each field must be one."""
     from dataclasses import fields
 
-    from chosho_xlsx.domain import model
+    from chosho_xlsx.model import chosho as model
 
     def names(cls) -> set[str]:
         return {f.name for f in fields(cls)}

@@ -9,7 +9,7 @@ import pytest
 
 from chosho_xlsx.cycle.diff import diff_files
 from chosho_xlsx.cycle.rollover import rollover_file, write_rollover
-from chosho_xlsx.domain.settings import load_settings
+from chosho_xlsx.model.settings import load_settings
 from chosho_xlsx.writers.example import load_example_rows, write_rows
 
 from support.commands import cli as run

@@ -6,11 +6,11 @@ import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
 
-from chosho_xlsx.batch.pipeline import check_file
 from chosho_xlsx.common.addresses import parse_ref
 from chosho_xlsx.cycle.rollover import RolloverError, rollover_file, write_rollover
-from chosho_xlsx.domain.settings import load_settings
 from chosho_xlsx.intake.marks import ROLLOVER_AUTHOR
+from chosho_xlsx.model.settings import load_settings
+from chosho_xlsx.pipeline import check_file
 from chosho_xlsx.writers.example import write_example
 
 from support.commands import cli as run
@@ -218,9 +218,9 @@ def _build(source, target):
 
 
 def test_chosho_round_trip_is_byte_identical(rolled, tmp_path):
-    from chosho_xlsx.batch.pipeline import check_book
     from chosho_xlsx.contract.loader import headers_for
     from chosho_xlsx.intake.reader import book_from_rows
+    from chosho_xlsx.pipeline import check_book
     from chosho_xlsx.writers.embed import read_embedded, rows_from_model
     from chosho_xlsx.writers.layout import write_chosho
 

@@ -169,8 +169,8 @@ def test_a_folder_whose_listing_fails_is_kept_in_place(tmp_path, monkeypatch):
 
     monkeypatch.setattr(os, "scandir", scandir)
     assert expand([folder]) == [a, secret]
-    from chosho_xlsx.batch.pipeline import check_file
-    from chosho_xlsx.domain.settings import load_settings
+    from chosho_xlsx.model.settings import load_settings
+    from chosho_xlsx.pipeline import check_file
 
     checked = check_file(secret, load_settings())
     assert checked.unreadable

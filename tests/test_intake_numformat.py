@@ -12,11 +12,11 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from chosho_xlsx.batch.pipeline import check_file
-from chosho_xlsx.domain.quantity import Quantity
-from chosho_xlsx.domain.rules import achievement_rate
-from chosho_xlsx.domain.settings import load_settings
 from chosho_xlsx.intake.numformat import NumberFormat, classify, seen
+from chosho_xlsx.model.quantity import Quantity
+from chosho_xlsx.model.settings import load_settings
+from chosho_xlsx.pipeline import check_file
+from chosho_xlsx.rules.engine import achievement_rate
 
 from support import corpus
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from chosho_xlsx.batch.pipeline import check_file
-from chosho_xlsx.domain.settings import load_settings
+from chosho_xlsx.model.settings import load_settings
+from chosho_xlsx.pipeline import check_file
 
 from support import big, hostile
 from support.commands import cli

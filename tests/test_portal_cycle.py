@@ -96,7 +96,7 @@ def test_next_years_template_is_last_years_submission_rolled_over(people, tmp_pa
     from openpyxl import load_workbook
 
     from chosho_xlsx.cycle.rollover import rollover_bytes, rollover_file
-    from chosho_xlsx.domain.settings import load_settings
+    from chosho_xlsx.model.settings import load_settings
     from chosho_xlsx.portal.models import Policy
     from chosho_xlsx.portal.services import files, registry
 

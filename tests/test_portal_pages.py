@@ -9,8 +9,8 @@ import urllib.request
 
 import pytest
 
-from chosho_xlsx.batch.pipeline import check_file, finding_dict
-from chosho_xlsx.domain.settings import load_settings
+from chosho_xlsx.model.settings import load_settings
+from chosho_xlsx.pipeline import check_file, finding_dict
 
 from support.hostile import CASES
 from support.portal import (

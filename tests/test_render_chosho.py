@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from chosho_xlsx.domain.settings import load_settings
+from chosho_xlsx.model.settings import load_settings
 from chosho_xlsx.render import libreoffice
 from chosho_xlsx.writers import layout
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from chosho_xlsx.batch.pipeline import check_file
 from chosho_xlsx.cycle.rollover import RolloverRefused, rollover_file
-from chosho_xlsx.domain.settings import load_settings
+from chosho_xlsx.model.settings import load_settings
+from chosho_xlsx.pipeline import check_file
 from chosho_xlsx.writers.embed import packed_properties, read_embedded
 from chosho_xlsx.writers.example import load_example_rows, write_example
 from chosho_xlsx.writers.outputs import MARKER

@@ -7,8 +7,8 @@ import zipfile
 
 import pytest
 
-from chosho_xlsx.batch.pipeline import check_file
-from chosho_xlsx.domain.settings import load_settings
+from chosho_xlsx.model.settings import load_settings
+from chosho_xlsx.pipeline import check_file
 from chosho_xlsx.writers.example import write_example
 
 from support.commands import cli as run

@@ -100,8 +100,8 @@ def test_refused_evidence_is_capped_per_section_and_the_record_stays(people):
 
 
 def test_a_forged_stored_input_is_a_422_in_the_portal(people, tmp_path):
-    from chosho_xlsx.batch.pipeline import check_file
-    from chosho_xlsx.domain.settings import load_settings
+    from chosho_xlsx.model.settings import load_settings
+    from chosho_xlsx.pipeline import check_file
     from chosho_xlsx.portal.services import files, registry
     from chosho_xlsx.writers.embed import packed_properties, read_embedded
     from chosho_xlsx.writers.layout import write_chosho

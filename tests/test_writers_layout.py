@@ -14,13 +14,13 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from chosho_xlsx.batch.pipeline import check_book, example_book
-from chosho_xlsx.domain.rules import compute
-from chosho_xlsx.domain.settings import load_settings
+from chosho_xlsx.model.form_texts import load_labels
+from chosho_xlsx.model.settings import load_settings
+from chosho_xlsx.pipeline import check_book, example_book
+from chosho_xlsx.rules.engine import compute
 from chosho_xlsx.writers import layout
 from chosho_xlsx.writers.export import report_dict as report_json
 from chosho_xlsx.writers.layout import measure, workbook
-from chosho_xlsx.writers.layout.labels import load_labels
 from chosho_xlsx.writers.naming import MAX_CHARS, chosho_name, safe_stem, unique_names
 
 from support.cells import formula_cells
@@ -530,7 +530,7 @@ def _edge_chosho(report):
     target, no actual in the latest year, no final target, 0.29/1 (binary float)."""
     from decimal import Decimal
 
-    from chosho_xlsx.domain.quantity import EMPTY, Quantity
+    from chosho_xlsx.model.quantity import EMPTY, Quantity
 
     c = copy.deepcopy(report.chosho)
     y = c.fiscal_year

@@ -15,8 +15,8 @@ import pytest
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
-from chosho_xlsx.batch.pipeline import check_book, example_book
-from chosho_xlsx.domain.settings import load_settings
+from chosho_xlsx.model.settings import load_settings
+from chosho_xlsx.pipeline import check_book, example_book
 from chosho_xlsx.writers import layout
 from chosho_xlsx.writers.annotate import annotate
 from chosho_xlsx.writers.quoting import needs_quote

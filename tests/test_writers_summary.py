@@ -11,8 +11,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from chosho_xlsx.batch.pipeline import check_file
-from chosho_xlsx.domain.settings import load_settings
+from chosho_xlsx.model.settings import load_settings
+from chosho_xlsx.pipeline import check_file
 from chosho_xlsx.writers.summary import (
     CHART_SHEET,
     FILE_NAME,

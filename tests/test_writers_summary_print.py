@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 
 from chosho_xlsx.batch import build as batch
-from chosho_xlsx.domain.settings import load_settings
+from chosho_xlsx.model.settings import load_settings
 from chosho_xlsx.render import libreoffice
 from chosho_xlsx.writers.summary import FILE_NAME, LINK_HEAD, LINK_TEXT, SHEET
 
@@ -219,7 +219,7 @@ def test_printed_nothing_is_clipped_or_runs_past_the_table(mixed, tmp_path):
 def test_reasons_in_the_language_asked_for(tmp_path, lang):
     """`build --lang en` writes the 一覧's 理由 in English (it stayed Japanese), through the CLI."""
 
-    from chosho_xlsx.batch.pipeline import check_file
+    from chosho_xlsx.pipeline import check_file
 
     paths = _inputs(tmp_path / "in")
     proc = cli("build", *paths[1:], "-o", tmp_path / "out", "--lang", lang)

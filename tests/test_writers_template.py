@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from openpyxl.utils import get_column_letter
 
 from chosho_xlsx.contract import spec as contract
-from chosho_xlsx.domain.settings import load_settings
+from chosho_xlsx.model.settings import load_settings
 from chosho_xlsx.writers import example, template
 from chosho_xlsx.writers.template import GUIDE_SHEET, MAX_ROWS, TemplateError, clip, write_template
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from chosho_xlsx.common.addresses import col_letter
 from chosho_xlsx.contract import spec as contract
-from chosho_xlsx.domain import fiscal
+from chosho_xlsx.model import fiscal
 from chosho_xlsx.writers.example import keyvalue, load_example_rows
 from chosho_xlsx.writers.template import write_template
 

@@ -1,5 +1,4 @@
-"""On top of the stages: one file through stages 1–3, from a path to the computed 調書, and
-its findings as JSON for programs (pipeline); many files at once in worker processes,
-writing their 調書 and 一覧 (build); the batch's temporary folder and workers' lifetime
-(leftovers). The cli, the book and the portal call these; what the terminal shows is the
-cli's."""
+"""Many files at once, above the pipeline: each input through pipeline.check_input in
+worker processes, their 調書 and the 一覧 written (build); the batch's temporary folder and
+workers' lifetime (leftovers). The cli, the book and the portal call these; what the
+terminal shows is the cli's."""

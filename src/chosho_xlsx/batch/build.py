@@ -27,12 +27,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from chosho_xlsx.batch import leftovers
-from chosho_xlsx.batch.pipeline import Bundled
 from chosho_xlsx.common.errors import EXIT_CONTENT, EXIT_OK, EXIT_UNREADABLE
 from chosho_xlsx.common.findings import Finding, Verdict
 from chosho_xlsx.common.machine import default_jobs
-from chosho_xlsx.common.text import TextTooLong, squeezed
-from chosho_xlsx.domain.settings import Settings
+from chosho_xlsx.common.text import TextTooLong
+from chosho_xlsx.model.chosho import policy_key
+from chosho_xlsx.model.settings import Settings
+from chosho_xlsx.pipeline import Bundled
 from chosho_xlsx.writers.outputs import (
     MANIFEST,
     file_ids,
@@ -129,17 +130,12 @@ def _init(settings: Settings, parent: int | None = None) -> None:
         die_with_parent(parent)
 
 
-def policy_key(fiscal_year: int, policy: str) -> tuple[int, str]:
-    """Two 施策 names are the same 施策 when they differ only in width or spaces."""
-    return fiscal_year, squeezed(policy)
-
-
 def work(task: Task) -> Outcome:
     """Validate one input and, if it passes, write its 調書 to `temp`."""
     index, source, temp, want_data = task
     settings = _settings
     assert settings is not None, "work() needs _init(settings) first"
-    from chosho_xlsx.batch.pipeline import check_input
+    from chosho_xlsx.pipeline import check_input
 
     start = time.perf_counter()
     checked = check_input(source, settings)

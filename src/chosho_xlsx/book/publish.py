@@ -26,7 +26,7 @@ from pathlib import Path
 from chosho_xlsx.common import sentences
 from chosho_xlsx.common.errors import EXIT_CONTENT, EXIT_UNREADABLE, RenderError
 from chosho_xlsx.common.text import folded, squeezed
-from chosho_xlsx.domain.settings import Settings
+from chosho_xlsx.model.settings import Settings
 from chosho_xlsx.render import libreoffice
 
 INPUT, CHOSHO, SUMMARY = "input", "chosho", "summary"
@@ -112,7 +112,7 @@ def classify(path: Path) -> Source:
 def _chosho_header(rows: list[list[object]]) -> tuple[int, str, str] | None:
     """(実施年度, 基本戦略名, 施策名) from the first sheet of a built 調書: the title
     「事業群評価調書（令和６年度実施）」 and the values right of the two header labels."""
-    from chosho_xlsx.domain import fiscal
+    from chosho_xlsx.model import fiscal
 
     wanted = {"基本戦略名": "", "施策名": ""}
     year = None
@@ -193,7 +193,7 @@ def _build(inputs: list[Source], work: Path, settings: Settings, jobs: int | Non
 
 
 def _check_duplicates(choshos: list[Source]) -> None:
-    from chosho_xlsx.batch.build import policy_key
+    from chosho_xlsx.model.chosho import policy_key
 
     seen: dict[tuple[int, str], Source] = {}
     for s in choshos:
@@ -204,7 +204,7 @@ def _check_duplicates(choshos: list[Source]) -> None:
 
 
 def book_title(years: set[int]) -> str:
-    from chosho_xlsx.domain import fiscal
+    from chosho_xlsx.model import fiscal
 
     return TITLE.format(years="・".join(fiscal.full_label(y) for y in sorted(years)))
 
@@ -351,7 +351,7 @@ def _front_matter(choshos: list[Source], summaries: list[Source], pdfs: list[Pat
                   filter_arg: str) -> tuple[list, _Front]:
     """The parts with their page counts, and the front matter and footers planned on them."""
     from chosho_xlsx.book import binding, frontmatter
-    from chosho_xlsx.writers.layout.labels import load_labels
+    from chosho_xlsx.model.form_texts import load_labels
     from chosho_xlsx.writers.layout.workbook import page_setup
 
     parts = [binding.Part(pdf, s.policy if s.kind == CHOSHO else "一覧", s.footer, (s.path.name,))

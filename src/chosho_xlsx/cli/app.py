@@ -95,7 +95,7 @@ def fail(message: str, code: int = EXIT_UNREADABLE) -> typer.Exit:
 
 def settings_from(rules: Path | None):
     """The rules settings of --rules (the default file when None)."""
-    from chosho_xlsx.domain.settings import load_settings
+    from chosho_xlsx.model.settings import load_settings
 
     return load_settings(rules)  # a SettingsError is one sentence (Commands)
 
@@ -104,7 +104,7 @@ def year_and_plan_or_exit(year_text: str, plan_text: str):
     """実施年度 and 計画期間 from the command line, refused (exit 2) unless they fit each
     other as validate requires (fiscal.Period.evaluable): a template that fails its own
     validation is no use to anyone."""
-    from chosho_xlsx.domain import fiscal
+    from chosho_xlsx.model import fiscal
 
     try:
         fy = fiscal.parse_year(year_text)

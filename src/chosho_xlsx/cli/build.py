@@ -24,7 +24,7 @@ from chosho_xlsx.common.sentences import both, text
 
 if TYPE_CHECKING:
     from chosho_xlsx.batch.build import Batch, Entry
-    from chosho_xlsx.domain.settings import Settings
+    from chosho_xlsx.model.settings import Settings
 
 
 def status_text(entry: Entry, lang: str) -> str:
@@ -103,7 +103,7 @@ def _print_failed(batch: Batch, lang: str, to_stdout: bool) -> None:
     """The findings of each input that was not built for its content (duplicates too)."""
     bad = [e for e in batch.entries if e.outcome.unreadable or e.outcome.errors]
     if bad:
-        from chosho_xlsx.batch.pipeline import Checked
+        from chosho_xlsx.pipeline import Checked
 
         checked = [Checked(e.outcome.source, e.outcome.findings, None, e.outcome.unreadable) for e in bad]
         with contextlib.redirect_stdout(sys.stdout if to_stdout else sys.stderr):
@@ -124,7 +124,7 @@ def build_command(files: list[Path], out: Path, settings: Settings, jobs: int | 
     """`chosho-xlsx build [FILE…] -o OUT`: the batch, its progress, its table (for the
     bundled example, when no FILE is given: the path of its 調書); the exit code."""
     from chosho_xlsx.batch.build import inputs, reason
-    from chosho_xlsx.batch.pipeline import Bundled
+    from chosho_xlsx.pipeline import Bundled
     from chosho_xlsx.writers.outputs import file_ids, json_refusal
     from chosho_xlsx.writers.summary import NOT_WRITTEN
 

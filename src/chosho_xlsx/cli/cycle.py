@@ -56,7 +56,7 @@ def rollover(
     settings = settings_from(rules)
     to_year = None
     if to is not None:
-        from chosho_xlsx.domain import fiscal
+        from chosho_xlsx.model import fiscal
 
         try:
             to_year = fiscal.parse_year(to)
@@ -75,7 +75,7 @@ def rollover(
         import json
 
         sys.stdout.write(json.dumps({**result.as_dict(), "output": str(output)}, ensure_ascii=False, indent=2) + "\n")
-    from chosho_xlsx.domain import fiscal
+    from chosho_xlsx.model import fiscal
 
     typer.echo(text("rollover.done", lang, path=output, year=fiscal.label(result.from_year),
                     next=fiscal.label(result.to_year), carried=len(result.carried),

@@ -11,7 +11,7 @@ from chosho_xlsx.common.findings import ERROR
 from chosho_xlsx.common.sentences import both
 
 if TYPE_CHECKING:
-    from chosho_xlsx.batch.pipeline import Checked
+    from chosho_xlsx.pipeline import Checked
 
 _HEAD = {
     "ja": ("場所", "種別", "コード", "値", "内容", "直し方", "エラー", "警告", "問題ありません"),

@@ -28,7 +28,7 @@ from chosho_xlsx.common.sentences import both
 
 def _check_inputs(files: list[Path], settings) -> list:
     from chosho_xlsx.batch.build import inputs
-    from chosho_xlsx.batch.pipeline import check_file
+    from chosho_xlsx.pipeline import check_file
 
     paths = inputs(files)  # a folder's 調書 and 一覧 of ours are not inputs
     if not paths:
@@ -79,7 +79,7 @@ def validate(
         refuse_overwrite(output, force)
     settings = settings_from(rules)
     results = _check_inputs(files, settings)
-    from chosho_xlsx.batch.pipeline import findings_json
+    from chosho_xlsx.pipeline import findings_json
     if fmt == "json":
         sys.stdout.write(findings_json(results, lang))
     elif fmt == "xlsx":
@@ -95,7 +95,7 @@ def validate(
 def _findings_list(results: list, output: Path, lang: str) -> None:
     """The findings as a list to work through in Excel (writers/findings_list), never
     over an input; its path on stdout."""
-    from chosho_xlsx.batch.pipeline import finding_dict
+    from chosho_xlsx.pipeline import finding_dict
     from chosho_xlsx.writers.findings_list import write_findings_xlsx
     from chosho_xlsx.writers.outputs import file_ids, input_refusal
 

@@ -9,8 +9,8 @@ that sentence, so no stage needs to know about the terminal. The stages each hav
 own branch, so a caller can catch a stage's errors without naming every class.
 
 Exceptions that steer control flow inside one stage and never leave it are not part of
-this tree (contract.parsers.CellError and domain.quantity.QuantityError become findings
-at the cell; domain.fiscal.YearError is the answer of a parser; intake.scan._Refused and
+this tree (contract.parsers.CellError and model.quantity.QuantityError become findings
+at the cell; model.fiscal.YearError is the answer of a parser; intake.scan._Refused and
 the safety check's own are turned into UnreadableFile before they leave)."""
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ class ChoshoError(Exception):
     findings are shown before the sentence)."""
 
     exit_code: int = EXIT_UNREADABLE
-    checked = None  # batch.pipeline.Checked
+    checked = None  # pipeline.Checked
 
     def message(self, lang: str = "ja") -> str:
         return str(self)
@@ -40,7 +40,7 @@ class IntakeError(ChoshoError):
 
 
 class DomainError(ChoshoError):
-    """The rules settings cannot be used (domain/)."""
+    """The rules settings cannot be used (model.settings)."""
 
 
 class WriterError(ChoshoError):

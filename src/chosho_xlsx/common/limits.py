@@ -1,6 +1,6 @@
 """The limits of what we read (rows, cells, text length, seconds per input): settings the
-planning division may change (schemas/rules.yaml `limits`, read by domain.settings), used
-from the first stage on, so they live below every stage."""
+planning division may change (schemas/rules.yaml `limits`, read by model.settings), used
+from intake on, so they live below every layer."""
 
 from __future__ import annotations
 

@@ -8,17 +8,24 @@ from dataclasses import fields as dataclass_fields
 from decimal import Decimal
 
 from chosho_xlsx.common.findings import Finding, Location
-from chosho_xlsx.common.text import folded, is_blank
+from chosho_xlsx.common.text import EXCEL_TEXT_MAX, excel_length, folded, is_blank
 from chosho_xlsx.contract import spec as contract
 from chosho_xlsx.contract.loader import Loaded
 from chosho_xlsx.contract.parsers import shown
-from chosho_xlsx.domain import fiscal
-from chosho_xlsx.domain.model import Budget, Chosho, Issue, Origin, Project, Rate, Report, item_mark
-from chosho_xlsx.domain.quantity import Quantity, units_agree
-from chosho_xlsx.domain.rules import parent_number, review_conflicts, typed_units
-from chosho_xlsx.domain.settings import Settings
-from chosho_xlsx.domain.vocabulary import DASH, NO_VALUE, Direction
 from chosho_xlsx.intake.reader import RawBook
+from chosho_xlsx.model import fiscal
+from chosho_xlsx.model.chosho import Budget, Chosho, Issue, Origin, Project, Rate, Report, item_mark
+from chosho_xlsx.model.form_texts import (
+    item_lines,
+    load_labels,
+    outcome_text,
+    overview_text,
+    plan_texts,
+)
+from chosho_xlsx.model.quantity import Quantity, units_agree
+from chosho_xlsx.model.settings import Settings
+from chosho_xlsx.model.vocabulary import DASH, NO_VALUE, Direction
+from chosho_xlsx.rules.engine import parent_number, review_conflicts, typed_units
 
 # 実績 this many times the target (or more), or below this fraction of it, looks like a
 # unit slip (千円/円, %/割合, a percent-formatted cell read as a fraction).
@@ -169,17 +176,10 @@ def _review_checks(report: Report, settings: Settings) -> Iterator[Finding]:
 
 
 def joined_text_findings(c) -> Iterator[Finding]:
-    """Texts the 調書 prints together in one cell (layout's own joining, with its
-    headings) may each fit a cell and together not: an error at the first of them,
-    since XlsxWriter would cut the joined text short in the official report."""
-    # The one place the contract stage looks ahead into the writers: the joined text must
-    # be the layout's own, not a second copy of its joining that could drift from it.
-    # Imported here, not at the top, so validation without this check never loads them.
-    from chosho_xlsx.common.text import EXCEL_TEXT_MAX, excel_length
-    from chosho_xlsx.writers.layout.header import item_lines, plan_texts
-    from chosho_xlsx.writers.layout.labels import load_labels
-    from chosho_xlsx.writers.layout.projects import outcome_text, overview_text
-
+    """Texts the 調書 prints together in one cell (the form's own joining with its
+    headings, model.form_texts, as the layout writes it) may each fit a cell and together
+    not: an error at the first of them, since XlsxWriter would cut the joined text short
+    in the official report."""
     labels = load_labels(c.fiscal_year, c.plan_name)
     # numbers that could not be read are findings already; their marks cannot be printed
     groups = [g for g in c.groups if g.number is not None]

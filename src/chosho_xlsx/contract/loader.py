@@ -13,8 +13,10 @@ from chosho_xlsx.contract import parsers
 from chosho_xlsx.contract import spec as contract
 from chosho_xlsx.contract.parsers import CellError
 from chosho_xlsx.contract.spec import KEYVALUE, Column, Sheet
-from chosho_xlsx.domain import fiscal
-from chosho_xlsx.domain.model import (
+from chosho_xlsx.intake import numformat
+from chosho_xlsx.intake.reader import RawBook, RawSheet
+from chosho_xlsx.model import fiscal
+from chosho_xlsx.model.chosho import (
     Budget,
     Chosho,
     Group,
@@ -25,10 +27,8 @@ from chosho_xlsx.domain.model import (
     Project,
     ProjectIndicator,
 )
-from chosho_xlsx.domain.quantity import EMPTY, QuantityError
-from chosho_xlsx.domain.settings import Settings
-from chosho_xlsx.intake import numformat
-from chosho_xlsx.intake.reader import RawBook, RawSheet
+from chosho_xlsx.model.quantity import EMPTY, QuantityError
+from chosho_xlsx.model.settings import Settings
 
 _norm_header = parsers.name_key
 

@@ -8,10 +8,10 @@ import re
 from decimal import Decimal
 
 from chosho_xlsx.common.text import EXCEL_TEXT_MAX, excel_length, folded, is_blank, squeezed
-from chosho_xlsx.domain import fiscal
-from chosho_xlsx.domain.model import GROUP_MARKS, ITEM_MARKS
-from chosho_xlsx.domain.quantity import Quantity, QuantityError, parse_money, parse_quantity
-from chosho_xlsx.domain.vocabulary import DASH, REVIEW_DASHES
+from chosho_xlsx.model import fiscal
+from chosho_xlsx.model.chosho import GROUP_MARKS, ITEM_MARKS
+from chosho_xlsx.model.quantity import Quantity, QuantityError, parse_money, parse_quantity
+from chosho_xlsx.model.vocabulary import DASH, REVIEW_DASHES
 
 
 class CellError(ValueError):

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from chosho_xlsx.common.resources import load_yaml, schema_file
-from chosho_xlsx.domain import fiscal
+from chosho_xlsx.model import fiscal
 
 KEYVALUE = "keyvalue"
 

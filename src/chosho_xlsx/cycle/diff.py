@@ -35,13 +35,13 @@ from chosho_xlsx.common.text import is_blank
 from chosho_xlsx.contract.spec import header as _h
 from chosho_xlsx.contract.spec import keyvalue_keys, keyvalue_sheet
 from chosho_xlsx.cycle.sources import InputRefused
-from chosho_xlsx.domain import fiscal
-from chosho_xlsx.domain.model import Budget, Chosho, Origin, Project, Report
-from chosho_xlsx.domain.quantity import Quantity
+from chosho_xlsx.model import fiscal
+from chosho_xlsx.model.chosho import Budget, Chosho, Origin, Project, Report
+from chosho_xlsx.model.quantity import Quantity
 
 if TYPE_CHECKING:
-    from chosho_xlsx.batch.pipeline import Checked
     from chosho_xlsx.intake.reader import RawBook
+    from chosho_xlsx.pipeline import Checked
 
 WARNING, INFO = "warning", "info"
 

@@ -26,7 +26,6 @@ import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from chosho_xlsx.batch.pipeline import Checked, check_book
 from chosho_xlsx.common.addresses import cell_ref
 from chosho_xlsx.common.errors import EXIT_CONTENT, EXIT_MISUSE, CycleError
 from chosho_xlsx.common.text import is_blank
@@ -40,13 +39,14 @@ from chosho_xlsx.cycle.sources import (
     open_checked,
     source_rows,
 )
-from chosho_xlsx.domain import fiscal
-from chosho_xlsx.domain.model import Chosho
-from chosho_xlsx.domain.rules import in_section4
-from chosho_xlsx.domain.settings import Settings
-from chosho_xlsx.domain.vocabulary import DASH
 from chosho_xlsx.intake.marks import ROLLOVER_AUTHOR
 from chosho_xlsx.intake.reader import RawBook
+from chosho_xlsx.model import fiscal
+from chosho_xlsx.model.chosho import Chosho
+from chosho_xlsx.model.settings import Settings
+from chosho_xlsx.model.vocabulary import DASH
+from chosho_xlsx.pipeline import Checked, check_book
+from chosho_xlsx.rules.engine import in_section4
 
 NOTE_SHEET = "繰越メモ"
 

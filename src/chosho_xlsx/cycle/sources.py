@@ -10,15 +10,15 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from chosho_xlsx.batch.pipeline import Checked, read_input
 from chosho_xlsx.common.addresses import cell_ref
 from chosho_xlsx.common.errors import EXIT_CONTENT, EXIT_UNREADABLE, CycleError
 from chosho_xlsx.common.findings import UnreadableFile
 from chosho_xlsx.common.limits import Limits
 from chosho_xlsx.common.text import is_blank
 from chosho_xlsx.contract.spec import Column, keyvalue_sheet
-from chosho_xlsx.domain.model import Chosho
 from chosho_xlsx.intake.reader import RawBook
+from chosho_xlsx.model.chosho import Chosho
+from chosho_xlsx.pipeline import Checked, read_input
 
 # the 調書 sheet and its two columns (項目, 値), as the contract names them
 KV_SHEET, KV_ITEM, KV_VALUE = keyvalue_sheet()
@@ -130,8 +130,8 @@ def stamp(source: str | os.PathLike | bytes) -> str | None:
 
 def _book_from_embedded(rows: dict, label: str) -> RawBook:
     from chosho_xlsx.contract.loader import headers_for
-    from chosho_xlsx.domain import fiscal
     from chosho_xlsx.intake.reader import book_from_rows
+    from chosho_xlsx.model import fiscal
     from chosho_xlsx.writers.example import plan_of
 
     year, plan = plan_of(rows)
@@ -175,7 +175,7 @@ def open_checked(source: str | os.PathLike | bytes, settings, name: str | None =
     whether it was a 調書 (see read_source): the input stored in a 調書 is validated as
     any input workbook, and a 調書 whose visible cells are not what it prints is
     E-FILE-CHOSHO-DAMAGED."""
-    from chosho_xlsx.batch.pipeline import check_book
+    from chosho_xlsx.pipeline import check_book
 
     label = name or ("input.xlsx" if isinstance(source, bytes | bytearray) else str(source))
     try:
@@ -220,7 +220,7 @@ def _seen(book: RawBook, sheet: str, row: int, col: int, column: Column | None, 
     format changes what it means (0.656 shown 「65.6%」) as the clerk sees it — 「65.6%」
     as text, an amount as its whole 千円 — anything else as it is."""
     from chosho_xlsx.contract.loader import _as_seen
-    from chosho_xlsx.domain.quantity import Quantity
+    from chosho_xlsx.model.quantity import Quantity
 
     seen = _as_seen(book, sheet, row, col, column, value) if column is not None else value
     if not isinstance(seen, Quantity):

@@ -1,4 +1,5 @@
-"""Stage 1, intake: a path (or uploaded bytes) in; a RawBook out, or UnreadableFile.
+"""Intake (above the model, below the contract): a path (or uploaded bytes) in; a RawBook
+out, or UnreadableFile.
 
 Which files a command was given (files), whether each is safe to open as an .xlsx
 (safety: zip and XML bombs, encryption, old .xls, size limits), one streamed pass over

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from chosho_xlsx.domain.quantity import Quantity, QuantityError, parse_quantity
+from chosho_xlsx.model.quantity import Quantity, QuantityError, parse_quantity
 
 # Currency symbols shown by a format, as the unit a clerk reads them as.
 _CURRENCY = {"¥": "円", "￥": "円", "\\": "円", "$": "$", "€": "€", "£": "£"}

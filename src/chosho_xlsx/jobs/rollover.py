@@ -17,7 +17,7 @@ def rollover_all(stored: list[Stored], target: Path, progress: Progress, *, to: 
     NOT_ROLLED naming those that could not be (with the reason), if any."""
     from chosho_xlsx.common.errors import ChoshoError
     from chosho_xlsx.cycle.rollover import rollover_bytes, rollover_file
-    from chosho_xlsx.domain import fiscal
+    from chosho_xlsx.model import fiscal
     from chosho_xlsx.writers.atomic import atomic_path
     from chosho_xlsx.writers.naming import safe_stem
 

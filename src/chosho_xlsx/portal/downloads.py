@@ -13,7 +13,7 @@ from __future__ import annotations
 from django.http import FileResponse, HttpResponse
 from django.utils.http import content_disposition_header
 
-from chosho_xlsx.domain import fiscal
+from chosho_xlsx.model import fiscal
 from chosho_xlsx.portal.errors import NotFound
 from chosho_xlsx.portal.models import Build, Upload
 from chosho_xlsx.portal.services.builds import blob, build_path

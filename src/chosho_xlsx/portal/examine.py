@@ -16,9 +16,9 @@ import threading
 from dataclasses import dataclass, field
 from functools import cache
 
-from chosho_xlsx.batch.pipeline import finding_dict
 from chosho_xlsx.common.findings import Finding
 from chosho_xlsx.common.workers import TimedOut, WorkerDied, Workers, die_with_process
+from chosho_xlsx.pipeline import finding_dict
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ class Examined:
 @cache
 def rules():
     """The rules settings (schemas/rules.yaml), read once per process."""
-    from chosho_xlsx.domain.settings import load_settings
+    from chosho_xlsx.model.settings import load_settings
 
     return load_settings()
 
@@ -54,7 +54,7 @@ def rules():
 def examine(path: str, name: str) -> Examined:
     """check_file on a stored upload; `name` (what the browser sent) stands where the CLI
     names the file: the server's path is nobody's business."""
-    from chosho_xlsx.batch.pipeline import check_file
+    from chosho_xlsx.pipeline import check_file
 
     checked = check_file(path, rules())
     findings = []
@@ -86,7 +86,7 @@ def use_workers(n: int) -> None:
 
 def _new_pool(n: int) -> Workers:
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["chosho_xlsx.portal.examine", "chosho_xlsx.batch.pipeline"])
+    ctx.set_forkserver_preload(["chosho_xlsx.portal.examine", "chosho_xlsx.pipeline"])
     # A worker ends with the server, however the server ends (kill -9 included); with
     # the workers gone the fork server sees its pipe close and ends too.
     return Workers(n, rules().limits.seconds_per_file, context=ctx,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django import forms
 
-from chosho_xlsx.domain import fiscal
+from chosho_xlsx.model import fiscal
 from chosho_xlsx.portal.words import say
 
 

@@ -31,7 +31,7 @@ class Policy(models.Model):
 
     fiscal_year = models.IntegerField("実施年度")  # western (R6 = 2024)
     name = models.CharField("施策名", max_length=300)
-    key = models.CharField(max_length=300)  # batch.policy_key: width and spaces ignored
+    key = models.CharField(max_length=300)  # model.chosho.policy_key: width and spaces ignored
     section = models.CharField("主管課", max_length=100)
     plan_start = models.IntegerField()
     plan_end = models.IntegerField()

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from chosho_xlsx.domain import fiscal
+from chosho_xlsx.model import fiscal
 from chosho_xlsx.portal import forms
 from chosho_xlsx.portal.access import planning_only, signed_in, visible_or_404
 from chosho_xlsx.portal.downloads import (

@@ -1,4 +1,4 @@
-"""Stage 4, writers: the computed model (or the department's rows and findings) in;
+"""Writers (above the contract, below render): the computed model (or the department's rows and findings) in;
 workbooks and JSON out, written atomically (docs/official-layout.md).
 
 layout writes the 調書 in the official layout, summary the batch's 一覧, template and

@@ -34,10 +34,10 @@ from chosho_xlsx.common.limits import Limits
 from chosho_xlsx.common.text import excel_length
 from chosho_xlsx.contract import spec as contract
 from chosho_xlsx.contract.spec import Column, Sheet
-from chosho_xlsx.domain import fiscal
-from chosho_xlsx.domain.model import GROUP_MARKS, Chosho
-from chosho_xlsx.domain.quantity import Quantity
-from chosho_xlsx.domain.vocabulary import DASH
+from chosho_xlsx.model import fiscal
+from chosho_xlsx.model.chosho import GROUP_MARKS, Chosho
+from chosho_xlsx.model.quantity import Quantity
+from chosho_xlsx.model.vocabulary import DASH
 
 PREFIX = "chosho-xlsx input"
 PIECE = 255

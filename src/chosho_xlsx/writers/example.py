@@ -11,7 +11,7 @@ from pathlib import Path
 
 from chosho_xlsx.common.resources import example_file, read_yaml_mapping
 from chosho_xlsx.contract import spec as contract
-from chosho_xlsx.domain import fiscal
+from chosho_xlsx.model import fiscal
 from chosho_xlsx.writers.template import TemplateError, write_template
 
 

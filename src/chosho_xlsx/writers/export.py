@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from chosho_xlsx.domain import fiscal
-from chosho_xlsx.domain.model import ComputedIndicator, ComputedProject, Report, YearRow, group_mark
-from chosho_xlsx.domain.rules import group_project_counts, group_totals, printed_unit
+from chosho_xlsx.model import fiscal
+from chosho_xlsx.model.chosho import ComputedIndicator, ComputedProject, Report, YearRow, group_mark
+from chosho_xlsx.rules.engine import group_project_counts, group_totals, printed_unit
 
 
 def _year(row: YearRow, unit: str) -> dict:

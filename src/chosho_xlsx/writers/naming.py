@@ -20,8 +20,8 @@ import hashlib
 import re
 import unicodedata
 
-from chosho_xlsx.domain import fiscal
-from chosho_xlsx.domain.model import Report
+from chosho_xlsx.model import fiscal
+from chosho_xlsx.model.chosho import Report
 
 MAX_CHARS = 100
 MAX_BYTES = 240

@@ -21,11 +21,11 @@ from functools import cached_property
 from pathlib import Path
 
 from chosho_xlsx.common.text import cell_text
-from chosho_xlsx.domain import fiscal
-from chosho_xlsx.domain.model import Report, group_mark
-from chosho_xlsx.domain.rules import group_project_counts, group_totals
-from chosho_xlsx.domain.settings import Settings
-from chosho_xlsx.domain.vocabulary import Status
+from chosho_xlsx.model import fiscal
+from chosho_xlsx.model.chosho import Report, group_mark
+from chosho_xlsx.model.settings import Settings
+from chosho_xlsx.model.vocabulary import Status
+from chosho_xlsx.rules.engine import group_project_counts, group_totals
 from chosho_xlsx.writers.quoting import needs_quote
 
 STATUSES = tuple(Status)

@@ -27,8 +27,8 @@ from chosho_xlsx.common.resources import read_yaml_mapping, template_file
 from chosho_xlsx.common.sentences import both
 from chosho_xlsx.common.text import excel_length
 from chosho_xlsx.contract import spec as contract
-from chosho_xlsx.domain import fiscal
-from chosho_xlsx.domain.settings import load_settings
+from chosho_xlsx.model import fiscal
+from chosho_xlsx.model.settings import load_settings
 from chosho_xlsx.writers.atomic import atomic_path
 from chosho_xlsx.writers.quoting import needs_quote
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ninja import Form, Router
 
-from chosho_xlsx.domain import fiscal
+from chosho_xlsx.model import fiscal
 from chosho_xlsx.portal.errors import Conflict, NotFound
 from chosho_xlsx.portal.models import Build
 from chosho_xlsx.portal.services import review

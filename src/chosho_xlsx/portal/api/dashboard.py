@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ninja import Query, Router
 
-from chosho_xlsx.domain import fiscal
+from chosho_xlsx.model import fiscal
 from chosho_xlsx.portal.services import review
 
 from . import auth

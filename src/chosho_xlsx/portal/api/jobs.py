@@ -9,7 +9,7 @@ from typing import Literal
 from django.urls import reverse
 from ninja import Field, Router, Schema
 
-from chosho_xlsx.domain import fiscal
+from chosho_xlsx.model import fiscal
 from chosho_xlsx.portal.models import Job as JobRow
 from chosho_xlsx.portal.services import jobs, review
 

@@ -10,7 +10,7 @@ from django.http import Http404
 from ninja import Form, Query, Router, Schema
 from pydantic import Field
 
-from chosho_xlsx.domain import fiscal
+from chosho_xlsx.model import fiscal
 from chosho_xlsx.portal.errors import NotFound
 from chosho_xlsx.portal.services import cycle, review, visibility
 from chosho_xlsx.portal.words import say

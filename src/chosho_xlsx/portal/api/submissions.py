@@ -11,7 +11,7 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import BeforeValidator, Field
 
-from chosho_xlsx.domain import fiscal
+from chosho_xlsx.model import fiscal
 from chosho_xlsx.portal.errors import Conflict, NotFound, Unavailable
 from chosho_xlsx.portal.services import files, jobs, review, visibility
 from chosho_xlsx.portal.services.builds import blob

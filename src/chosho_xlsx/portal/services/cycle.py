@@ -3,7 +3,7 @@ last year's submission rolled over to this year's workbook (cycle.rollover)."""
 
 from __future__ import annotations
 
-from chosho_xlsx.domain import fiscal
+from chosho_xlsx.model import fiscal
 from chosho_xlsx.portal.errors import Conflict, NotFound, Unprocessable
 from chosho_xlsx.portal.examine import rules
 from chosho_xlsx.portal.models import Policy, Upload

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 
-from chosho_xlsx.domain import fiscal
+from chosho_xlsx.model import fiscal
 from chosho_xlsx.portal.datadir import StoredNameError
 from chosho_xlsx.portal.errors import Conflict, Forbidden
 from chosho_xlsx.portal.examine import examine_upload, rules
@@ -91,7 +91,7 @@ def prune_refused(section: str, keep: int) -> int:
 
 def annotated(upload: Upload) -> Path:
     """The annotated copy (validate --annotate) of a version, made once."""
-    from chosho_xlsx.batch.pipeline import check_file
+    from chosho_xlsx.pipeline import check_file
     from chosho_xlsx.writers.annotate import annotate
 
     target = data().derived(f"{upload.sha256}.annotated.xlsx")  # macros dropped: a plain workbook

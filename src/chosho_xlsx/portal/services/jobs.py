@@ -23,8 +23,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from chosho_xlsx.domain import fiscal
 from chosho_xlsx.jobs.inputs import Stored
+from chosho_xlsx.model import fiscal
 from chosho_xlsx.portal.errors import Conflict, Forbidden, Invalid, NotFound
 from chosho_xlsx.portal.models import Job, Policy, Upload
 from chosho_xlsx.portal.services import data

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from chosho_xlsx.batch.build import policy_key
+from chosho_xlsx.model.chosho import policy_key
 from chosho_xlsx.portal.errors import Conflict, Forbidden, Invalid, Unprocessable
 from chosho_xlsx.portal.examine import Named
 from chosho_xlsx.portal.models import Assignment, Event, Policy

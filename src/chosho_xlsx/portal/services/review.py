@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from chosho_xlsx.domain import fiscal
+from chosho_xlsx.model import fiscal
 from chosho_xlsx.portal.errors import Conflict, Invalid
 from chosho_xlsx.portal.models import (
     HAS_ERRORS,

@@ -1,6 +1,6 @@
 from django import template
 
-from chosho_xlsx.domain import fiscal
+from chosho_xlsx.model import fiscal
 
 register = template.Library()
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from chosho_xlsx.domain.model import Report
-from chosho_xlsx.domain.settings import Settings
-from chosho_xlsx.writers.layout.labels import Labels
+from chosho_xlsx.model.chosho import Report
+from chosho_xlsx.model.form_texts import Labels
+from chosho_xlsx.model.settings import Settings
 
 
 def ref(row: int, col: int, sheet: str | None = None) -> str:

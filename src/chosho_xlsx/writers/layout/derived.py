@@ -1,7 +1,7 @@
 """The derived cells as live formulas over the cells they come from, and the number
 formats that keep values numeric with their unit.
 
-Every formula here mirrors one rule of domain/rules.py (the single source of the values): the
+Every formula here mirrors one rule of rules/engine.py (the single source of the values): the
 writer stores the engine's result as each formula's cached value, and a spreadsheet that
 recalculates must arrive at the same value. Rates are whole percents: the formula
 computes the percent, rounds it as settings.rounding says, caps it for bound targets
@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_HALF_UP, Decimal
 
-from chosho_xlsx.domain.model import Rate
-from chosho_xlsx.domain.quantity import Quantity
-from chosho_xlsx.domain.settings import Settings
-from chosho_xlsx.domain.vocabulary import DASH, Direction, Status
+from chosho_xlsx.model.chosho import Rate
+from chosho_xlsx.model.quantity import Quantity
+from chosho_xlsx.model.settings import Settings
+from chosho_xlsx.model.vocabulary import DASH, Direction, Status
 
 RATE_FORMAT = "0%"
 MONEY_FORMAT = "#,##0"

@@ -5,26 +5,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from chosho_xlsx.domain.model import Group, Item, group_mark, item_mark
-from chosho_xlsx.domain.rules import counted_projects
+from chosho_xlsx.model.chosho import group_mark
+from chosho_xlsx.model.form_texts import item_lines, plan_texts
+from chosho_xlsx.rules.engine import counted_projects
 from chosho_xlsx.writers.layout import derived
 from chosho_xlsx.writers.layout.context import Context, ref
 from chosho_xlsx.writers.layout.grid import SheetPlan
 from chosho_xlsx.writers.layout.indicators import OverviewColumns
-from chosho_xlsx.writers.layout.labels import Labels
-
-
-def plan_texts(groups: list[Group]) -> str:
-    """Every 事業群's 総合計画本文, marked ①②…, in one cell of section 1."""
-    return "\n".join(f"{group_mark(g.number)}{g.plan_text}" for g in groups if g.plan_text)
-
-
-def item_lines(L: Labels, items: list[Item]) -> str:
-    """Every 取組項目 with its 事業群, in one cell of section 1."""
-    return "\n".join(
-        L.text("overview.item_line", mark=item_mark(it.number), name=it.name, group=group_mark(it.group))
-        for it in items
-    )
 
 
 def owner_lines(ctx: Context) -> tuple[str, str]:

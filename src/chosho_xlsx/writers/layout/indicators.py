@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chosho_xlsx.domain import fiscal
-from chosho_xlsx.domain.model import ComputedIndicator, group_mark
-from chosho_xlsx.domain.vocabulary import DASH
+from chosho_xlsx.model import fiscal
+from chosho_xlsx.model.chosho import ComputedIndicator, group_mark
+from chosho_xlsx.model.vocabulary import DASH
 from chosho_xlsx.writers.layout import derived, values
 from chosho_xlsx.writers.layout.context import Context, ref
 from chosho_xlsx.writers.layout.grid import SheetPlan

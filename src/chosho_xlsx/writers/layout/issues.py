@@ -3,7 +3,7 @@ the numerals and names on the left, the two texts merged beside them."""
 
 from __future__ import annotations
 
-from chosho_xlsx.domain.model import Issue, item_mark
+from chosho_xlsx.model.chosho import Issue, item_mark
 from chosho_xlsx.writers.layout.context import Context
 from chosho_xlsx.writers.layout.grid import SheetPlan
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chosho_xlsx.domain.model import ComputedProject, Project, item_mark
-from chosho_xlsx.domain.rules import printed_unit
+from chosho_xlsx.model.chosho import ComputedProject, item_mark
+from chosho_xlsx.model.form_texts import outcome_text, overview_text
+from chosho_xlsx.rules.engine import printed_unit
 from chosho_xlsx.writers.layout import values
 from chosho_xlsx.writers.layout.context import Context
 from chosho_xlsx.writers.layout.grid import SheetPlan
-from chosho_xlsx.writers.layout.labels import Labels
 
 
 @dataclass(frozen=True)
@@ -55,22 +55,6 @@ def display_name(ctx: Context, cp: ComputedProject) -> str:
     p = cp.project
     suffix = ctx.labels.text("results.reference")
     return p.name + suffix if p.reference and not p.name.endswith(suffix) else p.name
-
-
-def _headed(head: str, body: str) -> str:
-    return f"{head}\n{body}" if body.strip() else ""
-
-
-def overview_text(L: Labels, p: Project) -> str:
-    """事業内容 and 実施状況, each under its heading, in one cell."""
-    return "\n".join(t for t in (_headed(L.text("results.content"), p.content),
-                                 _headed(L.text("results.progress"), p.progress)) if t)
-
-
-def outcome_text(L: Labels, p: Project) -> str:
-    """事業の成果 and 目標達成への寄与, each under its heading, in one cell."""
-    return "\n".join(t for t in (_headed(L.text("results.results_head"), p.results),
-                                 _headed(L.text("results.contribution"), p.contribution)) if t)
 
 
 def build_header(plan: SheetPlan, ctx: Context) -> None:

@@ -5,7 +5,7 @@ notes under the table."""
 
 from __future__ import annotations
 
-from chosho_xlsx.domain.model import ComputedProject, group_mark
+from chosho_xlsx.model.chosho import ComputedProject, group_mark
 from chosho_xlsx.writers.layout.context import Context
 from chosho_xlsx.writers.layout.grid import SheetPlan
 from chosho_xlsx.writers.layout.projects import display_name, item_cell

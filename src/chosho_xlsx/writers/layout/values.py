@@ -3,10 +3,10 @@ number format, money as #,##0, 達成率 as live formulas, 「―」 as text."""
 
 from __future__ import annotations
 
-from chosho_xlsx.domain.model import Rate
-from chosho_xlsx.domain.quantity import Quantity
-from chosho_xlsx.domain.settings import Settings
-from chosho_xlsx.domain.vocabulary import DASH, Direction
+from chosho_xlsx.model.chosho import Rate
+from chosho_xlsx.model.quantity import Quantity
+from chosho_xlsx.model.settings import Settings
+from chosho_xlsx.model.vocabulary import DASH, Direction
 from chosho_xlsx.writers.layout import derived
 from chosho_xlsx.writers.layout.context import ref
 from chosho_xlsx.writers.layout.grid import SheetPlan

@@ -17,8 +17,9 @@ from xlsxwriter import Workbook
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from chosho_xlsx.common.text import cell_text
-from chosho_xlsx.domain.model import Report
-from chosho_xlsx.domain.settings import Settings
+from chosho_xlsx.model.chosho import Report
+from chosho_xlsx.model.form_texts import Labels, load_labels
+from chosho_xlsx.model.settings import Settings
 from chosho_xlsx.writers import embed
 from chosho_xlsx.writers.atomic import atomic_path
 from chosho_xlsx.writers.layout import issues, page, review
@@ -26,7 +27,6 @@ from chosho_xlsx.writers.layout.context import Context
 from chosho_xlsx.writers.layout.grid import BLANK, FORMULA, NUMBER, TEXT, Cell, SheetPlan
 from chosho_xlsx.writers.layout.header import build_header
 from chosho_xlsx.writers.layout.indicators import OverviewColumns, build_indicators
-from chosho_xlsx.writers.layout.labels import Labels, load_labels
 from chosho_xlsx.writers.layout.projects import ResultColumns, build_projects
 from chosho_xlsx.writers.layout.styles import Styles
 from chosho_xlsx.writers.outputs import CHOSHO, WORKBOOK_OPTIONS, mark

@@ -1,5 +1,10 @@
-"""The form's label texts (templates/layout.yaml) with their year placeholders filled
-from 実施年度. No label text and no year is written in code."""
+"""The form's texts: its labels (templates/layout.yaml) with their year placeholders filled
+from 実施年度, and the cells where the 調書 joins several of a department's texts into one
+(section 1's 総合計画本文 and 取組項目, section 2's 事業概要 and 成果). No label text and no
+year is written in code.
+
+Below the contract and the writers alike: the layout writes these texts, and the contract
+checks that what it joins still fits in one Excel cell (crosschecks.joined_text_findings)."""
 
 from __future__ import annotations
 
@@ -9,7 +14,8 @@ from pathlib import Path
 
 from chosho_xlsx.common.errors import WriterError
 from chosho_xlsx.common.resources import read_yaml_mapping, template_file
-from chosho_xlsx.domain import fiscal
+from chosho_xlsx.model import fiscal
+from chosho_xlsx.model.chosho import Group, Item, Project, group_mark, item_mark
 
 
 class LayoutError(WriterError, ValueError):
@@ -69,3 +75,33 @@ class Labels:
 def load_labels(fiscal_year: int, plan_name: str = "", path: str | Path | None = None) -> Labels:
     data = _raw(str(path or template_file("layout.yaml")))
     return Labels(data, year_vars(fiscal_year, plan_name))
+
+
+def plan_texts(groups: list[Group]) -> str:
+    """Every 事業群's 総合計画本文, marked ①②…, in one cell of section 1."""
+    return "\n".join(f"{group_mark(g.number)}{g.plan_text}" for g in groups if g.plan_text)
+
+
+def item_lines(L: Labels, items: list[Item]) -> str:
+    """Every 取組項目 with its 事業群, in one cell of section 1."""
+    return "\n".join(
+        L.text("overview.item_line", mark=item_mark(it.number), name=it.name, group=group_mark(it.group))
+        for it in items
+    )
+
+
+def headed(head: str, body: str) -> str:
+    """`body` under its heading, or nothing when there is no body."""
+    return f"{head}\n{body}" if body.strip() else ""
+
+
+def overview_text(L: Labels, p: Project) -> str:
+    """事業内容 and 実施状況, each under its heading, in one cell."""
+    return "\n".join(t for t in (headed(L.text("results.content"), p.content),
+                                 headed(L.text("results.progress"), p.progress)) if t)
+
+
+def outcome_text(L: Labels, p: Project) -> str:
+    """事業の成果 and 目標達成への寄与, each under its heading, in one cell."""
+    return "\n".join(t for t in (headed(L.text("results.results_head"), p.results),
+                                 headed(L.text("results.contribution"), p.contribution)) if t)

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from chosho_xlsx.domain import fiscal
-from chosho_xlsx.domain.model import (
+from chosho_xlsx.model import fiscal
+from chosho_xlsx.model.chosho import (
     NO_RATE,
     Chosho,
     ComputedIndicator,
@@ -21,9 +21,9 @@ from chosho_xlsx.domain.model import (
     Report,
     YearRow,
 )
-from chosho_xlsx.domain.quantity import EMPTY, Quantity
-from chosho_xlsx.domain.settings import Settings
-from chosho_xlsx.domain.vocabulary import DASH, Direction, Review, Status
+from chosho_xlsx.model.quantity import EMPTY, Quantity
+from chosho_xlsx.model.settings import Settings
+from chosho_xlsx.model.vocabulary import DASH, Direction, Review, Status
 
 HUNDRED = Decimal(100)
 

@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from chosho_xlsx.common.addresses import place
-from chosho_xlsx.domain.quantity import EMPTY, Quantity
-from chosho_xlsx.domain.vocabulary import DASH, Direction, Status
+from chosho_xlsx.common.text import squeezed
+from chosho_xlsx.model.quantity import EMPTY, Quantity
+from chosho_xlsx.model.vocabulary import DASH, Direction, Status
 
 GROUP_MARKS = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 ITEM_MARKS = "ⅰⅱⅲⅳⅴⅵⅶⅷⅸⅹⅺⅻ"
@@ -16,6 +17,12 @@ ITEM_MARKS = "ⅰⅱⅲⅳⅴⅵⅶⅷⅸⅹⅺⅻ"
 
 def group_mark(n: int) -> str:
     return GROUP_MARKS[n - 1] if 1 <= n <= len(GROUP_MARKS) else f"({n})"
+
+
+def policy_key(fiscal_year: int, policy: str) -> tuple[int, str]:
+    """Two 施策 names are the same 施策 when they differ only in width or spaces: the batch
+    refuses a 施策 given twice, the portal files every version under it, the book orders by it."""
+    return fiscal_year, squeezed(policy)
 
 
 def item_mark(n: int) -> str:
@@ -215,7 +222,7 @@ class ComputedIndicator:
 
     @property
     def final_target_text(self) -> str:
-        from chosho_xlsx.domain.fiscal import label
+        from chosho_xlsx.model.fiscal import label
 
         return f"{self.final_target.text(self.indicator.unit)} ({label(self.final_year)})"
 

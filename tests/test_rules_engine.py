@@ -6,9 +6,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chosho_xlsx.domain.model import Budget, Chosho, Indicator, Project, ProjectIndicator
-from chosho_xlsx.domain.quantity import EMPTY, Quantity, parse_quantity
-from chosho_xlsx.domain.rules import (
+from chosho_xlsx.model.chosho import Budget, Chosho, Indicator, Project, ProjectIndicator
+from chosho_xlsx.model.quantity import EMPTY, Quantity, parse_quantity
+from chosho_xlsx.model.settings import load_settings
+from chosho_xlsx.rules.engine import (
     achievement_rate,
     compute,
     group_budgets,
@@ -18,7 +19,6 @@ from chosho_xlsx.domain.rules import (
     propose_review,
     review_conflicts,
 )
-from chosho_xlsx.domain.settings import load_settings
 
 S = load_settings()
 R6 = 2024
@@ -76,7 +76,7 @@ def _indicator(targets, actuals, unit="件"):
 
 
 def _chosho(indicators=(), projects=(), groups=(1, 2, 3)):
-    from chosho_xlsx.domain.model import Group
+    from chosho_xlsx.model.chosho import Group
 
     return Chosho(
         fiscal_year=R6, strategy="s", policy="p", plan_name="n", plan_start=2021, plan_end=2025,

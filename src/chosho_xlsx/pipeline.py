@@ -1,5 +1,11 @@
-"""The steps from a file to a computed 調書, in one place: check the file is safe, read
-its values, parse them against the contract, check across sheets, compute."""
+"""One file through the stages, in one place: a path (or the bundled example) in; a
+Checked out, its findings in reading order and its computed 調書 if it could be built.
+Check the file is safe, read its values (intake), parse them against the contract, check
+across sheets (contract), compute (rules). Never raises for a bad file. The findings as
+JSON for programs (findings_json: `validate --format json`, the portal) are here too.
+
+Above the writers (it recognises our own outputs and reads the bundled example), below
+everything that takes files through it: batch, cycle, book, portal and cli."""
 
 from __future__ import annotations
 
@@ -11,9 +17,9 @@ from chosho_xlsx.common.findings import Finding, Findings, Verdict
 from chosho_xlsx.common.limits import Limits
 from chosho_xlsx.contract.loader import Loaded, headers_for, load
 from chosho_xlsx.contract.parsers import shown
-from chosho_xlsx.domain.model import Report
-from chosho_xlsx.domain.settings import Settings
 from chosho_xlsx.intake.reader import RawBook, book_from_rows
+from chosho_xlsx.model.chosho import Report
+from chosho_xlsx.model.settings import Settings
 
 
 @dataclass
@@ -69,7 +75,7 @@ def findings_json(results: list[Checked], lang: str) -> str:
 
 def check_book(book: RawBook, settings: Settings) -> Checked:
     from chosho_xlsx.contract.crosschecks import cross_checks, left_to_fill
-    from chosho_xlsx.domain.rules import compute
+    from chosho_xlsx.rules.engine import compute
 
     loaded: Loaded = load(book, settings)
     findings = Findings(loaded.findings)
@@ -161,7 +167,7 @@ def check_input(source: str | Path | Bundled, settings: Settings) -> Checked:
 
 def example_book() -> RawBook:
     """The bundled example (the seed 調書) as a RawBook, as if read from its workbook."""
-    from chosho_xlsx.domain import fiscal
+    from chosho_xlsx.model import fiscal
     from chosho_xlsx.writers.example import load_example_rows, plan_of
 
     rows = load_example_rows()

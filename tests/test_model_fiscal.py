@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chosho_xlsx.domain import fiscal
+from chosho_xlsx.model import fiscal
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chosho_xlsx.domain.quantity import EMPTY, QuantityError, parse_money, parse_quantity
+from chosho_xlsx.model.quantity import EMPTY, QuantityError, parse_money, parse_quantity
 
 
 @pytest.mark.parametrize(

@@ -10,9 +10,9 @@ from chosho_xlsx.common.resources import load_yaml, schema_file
 from chosho_xlsx.contract import spec
 from chosho_xlsx.contract.crosschecks import _status_text
 from chosho_xlsx.contract.parsers import CellError, to_review
-from chosho_xlsx.domain.quantity import EMPTY, QuantityError, parse_quantity
-from chosho_xlsx.domain.settings import Settings, load_settings
-from chosho_xlsx.domain.vocabulary import DASH, NO_VALUE, REVIEW_DASHES, Direction, Review, Status
+from chosho_xlsx.model.quantity import EMPTY, QuantityError, parse_quantity
+from chosho_xlsx.model.settings import Settings, load_settings
+from chosho_xlsx.model.vocabulary import DASH, NO_VALUE, REVIEW_DASHES, Direction, Review, Status
 from chosho_xlsx.writers.summary import STATUS_HEADS, STATUSES
 
 from support import ROOT

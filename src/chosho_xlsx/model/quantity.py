@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from chosho_xlsx.common.text import folded, is_blank
-from chosho_xlsx.domain.vocabulary import DASH, NO_VALUE
+from chosho_xlsx.model.vocabulary import DASH, NO_VALUE
 
 BOUNDS = ("以上", "以下")
 

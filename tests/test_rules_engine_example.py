@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-from chosho_xlsx.batch.pipeline import check_book, example_book
-from chosho_xlsx.domain.settings import load_settings
+from chosho_xlsx.model.settings import load_settings
+from chosho_xlsx.pipeline import check_book, example_book
 from chosho_xlsx.writers.export import report_dict
 
 

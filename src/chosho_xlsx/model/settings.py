@@ -11,8 +11,8 @@ from chosho_xlsx.common.errors import DomainError
 from chosho_xlsx.common.limits import Limits
 from chosho_xlsx.common.resources import read_yaml_mapping, schema_file
 from chosho_xlsx.common.text import EXCEL_TEXT_MAX
-from chosho_xlsx.domain import fiscal
-from chosho_xlsx.domain.vocabulary import Review
+from chosho_xlsx.model import fiscal
+from chosho_xlsx.model.vocabulary import Review
 
 ROUNDINGS = {"down": ROUND_DOWN, "half_up": ROUND_HALF_UP, "up": ROUND_CEILING}
 OPS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt, "==": operator.eq}
