@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import Decimal
+from functools import lru_cache
 
 from chosho_xlsx.common.text import EXCEL_TEXT_MAX, excel_length, folded, is_blank, squeezed
 from chosho_xlsx.model import fiscal
@@ -54,7 +55,19 @@ def shown(raw: object) -> str:
 def name_key(value: object) -> str:
     """A header or sheet name as compared with the contract's: NFKC (full-width letters,
     compatibility ideographs) and without any space (「R5 実績」, 「指標 」)."""
+    if type(value) is str and len(value) <= _NAME_CACHED:
+        return _name_key(value)
     return squeezed(shown(value))
+
+
+# Headers and item names are short and the same in every workbook of a batch: their keys
+# are remembered (a long text, which no name is, is not).
+_NAME_CACHED = 64
+
+
+@lru_cache(maxsize=4096)
+def _name_key(text: str) -> str:
+    return squeezed(text)
 
 
 def _clock(t: dt.time) -> str:
@@ -70,9 +83,14 @@ def preview(text: str, length: int = 100) -> str:
 def to_text(raw: object, limit: int = EXCEL_TEXT_MAX) -> str | None:
     """The text of a cell; longer than `limit` (Excel's units) is an error at the cell,
     never a text cut short in the 調書 (XlsxWriter truncates silently)."""
-    if is_blank(raw):
+    if type(raw) is str:  # most cells: no conversion to show
+        if not raw or raw.isspace():
+            return None
+        text = raw
+    elif is_blank(raw):
         return None
-    text = shown(raw) if not isinstance(raw, str) else raw
+    else:
+        text = shown(raw)
     # at most 2 code units a character: most texts need no counting at all
     if len(text) * 2 > limit and (length := excel_length(text)) > limit:
         raise CellError("E-TEXT-TOO-LONG", length=f"{length:,}", limit=f"{limit:,}")
@@ -155,11 +173,19 @@ def to_mark(raw: object, marks: tuple[str, ...]) -> bool:
 def to_enum(raw: object, values: tuple[str, ...]) -> str | None:
     if is_blank(raw):
         return None
-    text = folded(str(raw))
+    found = _folded_choices(values).get(folded(str(raw)))
+    if found is None:
+        raise CellError("E-ENUM", allowed="、".join(values))
+    return found
+
+
+@lru_cache(maxsize=256)
+def _folded_choices(values: tuple[str, ...]) -> dict[str, str]:
+    """Each allowed value by its folded form (the first of two that fold alike)."""
+    out: dict[str, str] = {}
     for v in values:
-        if text == folded(v):
-            return v
-    raise CellError("E-ENUM", allowed="、".join(values))
+        out.setdefault(folded(v), v)
+    return out
 
 
 def _numbered_list(raw: object, marks: str, limit: int) -> list[int] | None:

@@ -63,6 +63,11 @@ def normalize(raw: str) -> str:
 
 def parse_quantity(raw: object) -> Quantity:
     """Parse one cell. Blank and 「―」 give EMPTY; anything else not a number raises."""
+    kind = type(raw)
+    if kind is int:  # the common cases first, by exact type (bool is no int here)
+        return Quantity(Decimal(raw))
+    if kind is str and raw and not raw.isspace():
+        return _parse_text(raw)
     if isinstance(raw, Quantity):  # already read (a number with its number format)
         return raw
     if is_blank(raw):
@@ -76,7 +81,10 @@ def parse_quantity(raw: object) -> Quantity:
             raise QuantityError(str(raw))
         # repr gives the shortest text that round-trips: 65.6, not 65.59999…
         return Quantity(Decimal(repr(raw)).normalize() if not raw.is_integer() else Decimal(int(raw)))
-    text = str(raw)
+    return _parse_text(str(raw))
+
+
+def _parse_text(text: str) -> Quantity:
     if text.strip() in NO_VALUE:
         return EMPTY
     norm = normalize(text)
