@@ -130,6 +130,22 @@ def test_cli_r7_year_labels(tmp_path):
     assert "令和７年度" in guide
 
 
+def test_cli_template_follows_the_rules_file(tmp_path):
+    """`template --rules`: the 見直し区分 a department may pick, and the guide's 新規 label,
+    are those of the planning division's rules file, as validate will judge them."""
+    rules = tmp_path / "rules.yaml"
+    default = (Path(__file__).resolve().parents[1] / "schemas" / "rules.yaml").read_text(encoding="utf-8")
+    rules.write_text(default.replace("allowed: [拡充, 改善, 統合, 縮小, 廃止, ―]", "allowed: [拡充, 改善, 廃止, ―]")
+                     .replace('new_label: "{year}新規"', 'new_label: "{year}から新規"'), encoding="utf-8")
+    out = tmp_path / "x.xlsx"
+    done = cli("template", "--rules", str(rules), "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    wb = openpyxl.load_workbook(out)
+    assert list_formula(wb["事業"], "見直し区分") == '"拡充,改善,廃止,―"'
+    guide = guide_text(wb)
+    assert "R6から新規" in guide and "拡充・改善・廃止・―" in guide
+
+
 # --------------------------------------------------------------------------- 説明
 
 

@@ -8,7 +8,16 @@ from typing import Annotated
 
 import typer
 
-from chosho_xlsx.cli.app import Force, app, fail, refuse_overwrite, writing, year_and_plan_or_exit
+from chosho_xlsx.cli.app import (
+    Force,
+    RulesOpt,
+    app,
+    fail,
+    refuse_overwrite,
+    settings_from,
+    writing,
+    year_and_plan_or_exit,
+)
 from chosho_xlsx.cli.display import visible
 from chosho_xlsx.common.sentences import both
 
@@ -19,14 +28,19 @@ def template(
     year: Annotated[str, typer.Option("--year", help="実施年度（例: R6） / fiscal year of the evaluation")] = "R6",
     plan: Annotated[str, typer.Option("--plan", help="計画期間（例: R3-R7） / plan period")] = "R3-R7",
     force: Force = False,
+    rules: RulesOpt = None,
 ) -> None:
-    """空の部局入力ブックを書き出します。 / Write a blank department input workbook."""
+    """空の部局入力ブックを書き出します。 / Write a blank department input workbook.
+
+    見直し区分の選択肢と説明シートは規則設定（--rules）に従います。 / The 見直し区分 offered
+    and the guide follow the rules settings (--rules)."""
     fy, period = year_and_plan_or_exit(year, plan)
+    settings = settings_from(rules)
     refuse_overwrite(output, force)
     from chosho_xlsx.writers.template import write_template
 
     with writing(output):
-        write_template(output, fy, period.start, period.end)
+        write_template(output, fy, period.start, period.end, settings=settings)
     typer.echo(visible(str(output)))
 
 

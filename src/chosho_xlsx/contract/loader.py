@@ -142,7 +142,7 @@ def _readings(read: list[Column], positions: dict[str, int], settings: Settings)
 _NUMBER_TYPES = ("quantity", "money")
 
 
-def _as_seen(book: RawBook, sheet: str, row: int, col: int, column: Column, value: object) -> object:
+def as_seen(book: RawBook, sheet: str, row: int, col: int, column: Column, value: object) -> object:
     """A number as the clerk sees it (value and number format together, numformat.seen);
     anything else as it is."""
     fmt = book.formats.get((sheet, row, col))
@@ -356,7 +356,7 @@ def _read_row(t: _Table, r: int, row: list, readings: list[_Reading], special: s
         i = rd.index
         value = row[i] if i < width else ""
         if formatted and rd.number and (r, i) in formatted:
-            value = _as_seen(t.book, sheet, r, i, rd.column, value)
+            value = as_seen(t.book, sheet, r, i, rd.column, value)
         if special and (r, i) in special and not _check_formula(t.book, sheet, r, i, t.out, value):
             values[rd.header] = None
             continue

@@ -233,12 +233,12 @@ class Typed:
 
     def keyvalues(self) -> dict[str, tuple[str, str]]:
         """The 調書 sheet's items → (value as typed, its cell)."""
-        from chosho_xlsx.cycle.sources import KV_ITEM, KV_SHEET, KV_VALUE, _keyvalue_rows
+        from chosho_xlsx.cycle.sources import KV_ITEM, KV_SHEET, KV_VALUE, keyvalue_rows
 
         if self.book is None:
             return {}
         return {str(r.values[KV_ITEM]): ("" if r.values[KV_VALUE] is None else str(r.values[KV_VALUE]),
-                                         f"{KV_SHEET}!{r.cells[KV_VALUE]}") for r in _keyvalue_rows(self.book)}
+                                         f"{KV_SHEET}!{r.cells[KV_VALUE]}") for r in keyvalue_rows(self.book)}
 
 
 class _Collect:

@@ -312,7 +312,7 @@ def build_rollover(result: Rollover):
     from openpyxl.comments import Comment
 
     from chosho_xlsx.cycle.text import text
-    from chosho_xlsx.writers.template import _put, build_workbook
+    from chosho_xlsx.writers.template import build_workbook, put_value
 
     wb = build_workbook(result.to_year, result.plan_start, result.plan_end, result.rows)
     for t in result.to_fill:
@@ -323,7 +323,7 @@ def build_rollover(result: Rollover):
     ws = wb.create_sheet(NOTE_SHEET)
     for r, line in enumerate(_note_lines(result), start=1):
         for c, value in enumerate(line, start=1):
-            _put(ws.cell(row=r, column=c), value)
+            put_value(ws.cell(row=r, column=c), value)
     for letter, width in zip("ABCDEF", (10, 34, 16, 24, 36, 12), strict=True):
         ws.column_dimensions[letter].width = width
     return wb

@@ -192,10 +192,10 @@ def open_checked(source: str | os.PathLike | bytes, settings, name: str | None =
 
 def keyvalue_cells(book: RawBook) -> dict[str, str]:
     """The 調書 sheet's items → the cell of their value: 「施策名」 → 「調書!B4」."""
-    return {row.values[KV_ITEM]: f"{KV_SHEET}!{row.cells[KV_VALUE]}" for row in _keyvalue_rows(book)}
+    return {row.values[KV_ITEM]: f"{KV_SHEET}!{row.cells[KV_VALUE]}" for row in keyvalue_rows(book)}
 
 
-def _keyvalue_rows(book: RawBook) -> list[SourceRow]:
+def keyvalue_rows(book: RawBook) -> list[SourceRow]:
     """The 調書 sheet: one row per item, {項目, 値} as read."""
     kv = book.sheets.get(KV_SHEET)
     items: list[SourceRow] = []
@@ -219,10 +219,10 @@ def _seen(book: RawBook, sheet: str, row: int, col: int, column: Column | None, 
     """A cell's value to write back so that it reads the same: a number whose number
     format changes what it means (0.656 shown 「65.6%」) as the clerk sees it — 「65.6%」
     as text, an amount as its whole 千円 — anything else as it is."""
-    from chosho_xlsx.contract.loader import _as_seen
+    from chosho_xlsx.contract.loader import as_seen
     from chosho_xlsx.model.quantity import Quantity
 
-    seen = _as_seen(book, sheet, row, col, column, value) if column is not None else value
+    seen = as_seen(book, sheet, row, col, column, value) if column is not None else value
     if not isinstance(seen, Quantity):
         return _plain(seen)
     if column is not None and column.type == "money" and seen.unit in ("", "千円") and seen.value is not None \
@@ -260,7 +260,7 @@ class SourceRow:
 def source_rows(book: RawBook, chosho: Chosho) -> dict[str, list[SourceRow]]:
     """The source's records with each cell's value as read (text as typed, numbers as
     numbers), by header, in the source's row order; the 調書 sheet as one row per item."""
-    out: dict[str, list[SourceRow]] = {KV_SHEET: _keyvalue_rows(book)}
+    out: dict[str, list[SourceRow]] = {KV_SHEET: keyvalue_rows(book)}
     records = [(g.origin, "") for g in chosho.groups] + [(i.origin, "") for i in chosho.items]
     records += [(i.origin, "") for i in chosho.indicators] + [(i.origin, "") for i in chosho.issues]
     for p in chosho.projects:

@@ -13,7 +13,7 @@ from xml.etree import ElementTree
 
 from chosho_xlsx.common.addresses import parse_ref
 from chosho_xlsx.intake.package import Package
-from chosho_xlsx.intake.scan import Key, _elements
+from chosho_xlsx.intake.scan import Key, elements
 
 ROLLOVER_AUTHOR = "chosho-xlsx rollover"
 
@@ -26,7 +26,7 @@ def _comments_member(pkg: Package, sheet_member: str) -> str | None:
     names = pkg.names
     if rels not in names:
         return None
-    for attrs in _elements(pkg, rels, "Relationship"):
+    for attrs in elements(pkg, rels, "Relationship"):
         kind, target = attrs.get("Type", ""), attrs.get("Target", "")
         if not target or not kind.endswith("/comments"):
             continue

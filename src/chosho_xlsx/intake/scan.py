@@ -77,7 +77,7 @@ def _local(tag: str) -> str:
     return tag.rpartition(":")[2]
 
 
-def _elements(pkg: Package, member: str, local_name: str) -> list[dict[str, str]]:
+def elements(pkg: Package, member: str, local_name: str) -> list[dict[str, str]]:
     """The attributes of every element called `local_name` (any prefix) in one part."""
     found: list[dict[str, str]] = []
 
@@ -91,7 +91,7 @@ def _elements(pkg: Package, member: str, local_name: str) -> list[dict[str, str]
 
 def _workbook_rels(pkg: Package) -> list[dict[str, str]]:
     rels = "xl/_rels/workbook.xml.rels"
-    return _elements(pkg, rels, "Relationship") if rels in pkg.names else []
+    return elements(pkg, rels, "Relationship") if rels in pkg.names else []
 
 
 def _sheet_members(pkg: Package, sheet_names: tuple[str, ...],
@@ -104,7 +104,7 @@ def _sheet_members(pkg: Package, sheet_names: tuple[str, ...],
         if "Id" in attrs and "Target" in attrs:
             targets[attrs["Id"]] = attrs["Target"]
     out = []
-    for attrs in _elements(pkg, "xl/workbook.xml", "sheet"):
+    for attrs in elements(pkg, "xl/workbook.xml", "sheet"):
         name = attrs.get("name")
         rid = next((v for k, v in attrs.items() if k.endswith(":id")), None)
         if name not in sheet_names or rid not in targets:

@@ -28,7 +28,7 @@ from chosho_xlsx.common.sentences import both
 from chosho_xlsx.common.text import excel_length
 from chosho_xlsx.contract import spec as contract
 from chosho_xlsx.model import fiscal
-from chosho_xlsx.model.settings import load_settings
+from chosho_xlsx.model.settings import Settings, load_settings
 from chosho_xlsx.writers.atomic import atomic_path
 from chosho_xlsx.writers.quoting import needs_quote
 
@@ -108,8 +108,7 @@ def _list_literal(values: list[str] | tuple[str, ...]) -> str:
     return literal
 
 
-def _labels(fiscal_year: int, plan_start: int, plan_end: int) -> dict[str, str]:
-    settings = load_settings()
+def _labels(fiscal_year: int, plan_start: int, plan_end: int, settings: Settings) -> dict[str, str]:
     return {
         **fiscal.year_placeholders(fiscal_year),
         "plan": f"{fiscal.label(plan_start)}-{fiscal.label(plan_end)}",
@@ -120,12 +119,14 @@ def _labels(fiscal_year: int, plan_start: int, plan_end: int) -> dict[str, str]:
     }
 
 
-def load_guide(fiscal_year: int, plan_start: int, plan_end: int) -> list[tuple[str, str]]:
+def load_guide(fiscal_year: int, plan_start: int, plan_end: int,
+               settings: Settings | None = None) -> list[tuple[str, str]]:
     """The 説明 sheet as (kind, text) lines, kind one of title/heading/text/blank, with
-    the placeholders filled for this year."""
+    the placeholders filled for this year and the rules settings (the default file when
+    None: its 見直し区分 are the ones the guide lists)."""
     path = template_file(GUIDE_FILE)
     raw = read_yaml_mapping(path, TemplateError)
-    labels = _labels(fiscal_year, plan_start, plan_end)
+    labels = _labels(fiscal_year, plan_start, plan_end, settings or load_settings())
 
     def fill(text: object) -> str:
         try:
@@ -162,7 +163,7 @@ def _write_guide(ws: Worksheet, lines: list[tuple[str, str]]) -> None:
         if kind == "blank":
             continue
         cell = ws.cell(row=row, column=1)
-        _put(cell, text)
+        put_value(cell, text)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         if kind in fonts:
             cell.font = fonts[kind]
@@ -194,7 +195,7 @@ def ooxml_text(text: str) -> str:
     return _NOT_XML.sub(lambda m: f"_x{ord(m[0]):04X}_", text)
 
 
-def _put(cell, value: object) -> None:
+def put_value(cell, value: object) -> None:
     """Write one value: strings as TEXT cells (never a formula or an error value, even
     when they begin with 「=」 or read 「#N/A」), numbers as numbers."""
     if value is None:
@@ -253,7 +254,7 @@ def _style_columns(ws: Worksheet, sheet: contract.Sheet) -> None:
             dim.number_format = "@"
         dim.alignment = Alignment(vertical="top", wrap_text=col.wrap or None)
         head = ws.cell(row=1, column=i)
-        _put(head, col.header)
+        put_value(head, col.header)
         head.font = HEADER_FONT
         head.fill = REQUIRED_FILL if _required(col) else HEADER_FILL
         head.alignment = HEADER_ALIGN
@@ -405,7 +406,7 @@ def _fill(ws: Worksheet, sheet: contract.Sheet, rows: list[dict]) -> None:
             c, col = index[header]
             cell = ws.cell(row=r, column=c)
             try:
-                _put(cell, value)
+                put_value(cell, value)
             except (TemplateError, ValueError) as exc:
                 raise TemplateError(f"{sheet.name} row {r} {header}: {exc}") from None
             _data_style(cell, col)
@@ -462,8 +463,11 @@ def build_workbook(
     plan_start: int,
     plan_end: int,
     rows: dict[str, list[dict]] | None = None,
+    settings: Settings | None = None,
 ) -> Workbook:
-    """The input workbook in memory (write_template saves it)."""
+    """The input workbook in memory (write_template saves it), its 見直し区分 those of
+    `settings` (the default rules file when None)."""
+    settings = settings or load_settings()
     if plan_end < plan_start:
         raise TemplateError(both("template.plan-order"))
     sheets = contract.sheets(fiscal_year, plan_start, plan_end)
@@ -475,14 +479,14 @@ def build_workbook(
         if unknown:
             raise TemplateError(f"unknown sheet(s): {', '.join(map(str, unknown))}")
     given = rows or {}
-    reviews = load_settings().allowed_reviews
+    reviews = settings.allowed_reviews
 
     last = max([MAX_ROWS] + [1 + len(v) for v in given.values() if isinstance(v, list)])
 
     wb = Workbook()
     guide = wb.active
     guide.title = GUIDE_SHEET
-    _write_guide(guide, load_guide(fiscal_year, plan_start, plan_end))
+    _write_guide(guide, load_guide(fiscal_year, plan_start, plan_end, settings))
 
     optional = _optional_columns(fiscal_year, plan_start, plan_end)
     for sheet in sheets:
@@ -544,8 +548,10 @@ def write_template(
     plan_start: int,
     plan_end: int,
     rows: dict[str, list[dict]] | None = None,
+    settings: Settings | None = None,
 ) -> None:
     """Write the department input workbook for this 実施年度 and 計画期間: 「説明」 first,
     then every contract sheet; with `rows` (sheet name → list of {header: value}) the
-    values are written under the headers."""
-    save_workbook(build_workbook(fiscal_year, plan_start, plan_end, rows), path)
+    values are written under the headers; the 見直し区分 offered are those of `settings`
+    (`--rules`; the default rules file when None)."""
+    save_workbook(build_workbook(fiscal_year, plan_start, plan_end, rows, settings), path)
