@@ -75,17 +75,17 @@ def backup(people, django_portal, tmp_path):
     from chosho_xlsx.portal.services import files
 
     good = good_workbook(tmp_path)
-    files.receive(people["a"], good.read_bytes(), good.name)
+    up, _ = files.receive(people["a"], good.read_bytes(), good.name)
     archive = tmp_path / "backup.tar.gz"
     cli(django_portal, "backup", "-o", str(archive))
-    return archive
+    return archive, f"files/{up.sha256[:2]}/{up.sha256}{up.suffix}"  # and the version's file in it
 
 
 def test_every_forged_archive_is_one_sentence_and_changes_nothing(backup, tmp_path):
+    backup, blob = backup
     members = _members(backup)
     unknown_model = lambda objs: objs.append({"model": "admin.logentry", "pk": 1, "fields": {}})  # noqa: E731
     unknown_field = lambda objs: objs[0]["fields"].__setitem__("is_root", True)  # noqa: E731
-    blob = next(n for n, _ in members if n.startswith("files/"))
     attacks = {
         "path in a row": _pack(tmp_path / "a1.tar.gz", _with_dump(members, _forge_upload)),
         "unknown model": _pack(tmp_path / "a2.tar.gz", _with_dump(members, unknown_model)),
@@ -137,6 +137,7 @@ def _snapshot(folder):
 
 
 def test_a_good_backup_restores_into_the_empty_folder_serve_made(backup, tmp_path):
+    backup, _ = backup
     empty = tmp_path / "empty-portal"
     cli(empty, "users", "list")
     done = cli(empty, "restore", str(backup))
