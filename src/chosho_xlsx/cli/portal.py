@@ -196,6 +196,20 @@ def users_token(name: Annotated[str, typer.Argument(help="ログイン名 / logi
     typer.echo(new_token(profile))
 
 
+@users_app.command("unlock")
+def users_unlock(name: Annotated[str, typer.Argument(help="ログイン名 / login name")],
+                 data: DataOpt = DEFAULT_DATA) -> None:
+    """ログインの一時停止を解除します（どの端末からのものも）。 / End a login lockout."""
+    setup(data)
+    from chosho_xlsx.portal.lockout import unlock
+    from chosho_xlsx.portal.models import Event
+
+    cleared = unlock(name)
+    if cleared:
+        Event.objects.create(action=Event.UNLOCK, comment=name)
+    typer.echo(f"解除しました / unlocked: {name}" if cleared else f"{name} は止められていません / {name} is not locked out")
+
+
 @app.command()
 def doctor(data: DataOpt = DEFAULT_DATA) -> None:
     """データベースと保存ファイルが合っているか確かめます。 / Check the database against the stored files.

@@ -95,6 +95,7 @@ class Event(models.Model):
 
     UPLOAD, SUBMIT, RETURN, LOCK, BUILD, ASSIGN, REGISTER, USER = (
         "アップロード", "提出", "差し戻し", "確定", "一括作成", "担当追加", "施策登録", "利用者追加")
+    LOCKOUT, UNLOCK = "ログイン制限", "ログイン制限解除"  # portal/lockout.py
 
     created = models.DateTimeField(auto_now_add=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT)

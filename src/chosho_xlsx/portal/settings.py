@@ -139,9 +139,15 @@ if HTTPS:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
-# Login lockout (django-axes): 5 failures of one user from one address lock them for an hour.
+# Login lockout (django-axes, portal/lockout.py): CHOSHO_LOCKOUT_FAILURES failures of one user
+# from one address lock that pair for CHOSHO_LOCKOUT_MINUTES, doubled by each further failure;
+# the address from X-Forwarded-For only behind CHOSHO_TRUSTED_PROXIES proxies.
 AXES_FAILURE_LIMIT = int(os.environ.get("CHOSHO_LOCKOUT_FAILURES", "5"))
-AXES_COOLOFF_TIME = 1  # hours
+CHOSHO_LOCKOUT_MINUTES = float(os.environ.get("CHOSHO_LOCKOUT_MINUTES", "5"))
+CHOSHO_TRUSTED_PROXIES = int(os.environ.get("CHOSHO_TRUSTED_PROXIES", "0") or 0)
+AXES_COOLOFF_TIME = "chosho_xlsx.portal.lockout.cool_off"
+AXES_CLIENT_IP_CALLABLE = "chosho_xlsx.portal.lockout.client_ip"
+AXES_USE_ATTEMPT_EXPIRATION = True  # each pair's attempts expire after its own wait
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "portal/locked.html"
 AXES_RESET_ON_SUCCESS = True
