@@ -61,9 +61,9 @@ app = typer.Typer(
 
 def _version(value: bool) -> None:
     if value:
-        from importlib.metadata import version
+        from chosho_xlsx import __version__
 
-        typer.echo(f"chosho-xlsx {version('chosho-xlsx')}")
+        typer.echo(f"chosho-xlsx {__version__}")
         raise typer.Exit(EXIT_OK)
 
 
