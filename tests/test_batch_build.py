@@ -192,7 +192,7 @@ def test_same_inputs_same_bytes_whatever_the_jobs(small_set, tmp_path):
     p2 = cli("build", str(small_set), "-o", str(two), "--jobs", "2")
     assert p1.returncode == p2.returncode == 1
     a, b = _bytes(one), _bytes(two)
-    assert len(a) == 6  # 5 調書 and the 一覧
+    assert len(a) == 7  # 5 調書, the 一覧 and the 評価結果概要
     assert a == b
 
 

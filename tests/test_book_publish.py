@@ -94,7 +94,7 @@ def test_page_count_is_the_parts_plus_cover_and_contents(book):
     alone = book["root"] / "alone"
     assert book["preview"].returncode == 0, book["preview"].stderr
     pdfs = sorted(alone.glob("*.pdf"))
-    assert len(pdfs) == 5  # 4 調書 + 一覧, printed by one preview command
+    assert len(pdfs) == 6  # 4 調書, 一覧 and 評価結果概要, printed by one preview command
     parts = sum(libreoffice.pdf_page_count(p) for p in pdfs)
     assert libreoffice.pdf_page_count(book["pdf"]) == 1 + 1 + parts
 
@@ -104,8 +104,12 @@ def test_outline_is_each_policy_with_its_four_sections(book):
     outline = _outline(book["pdf"])
     policies = _built_policies(book["root"])
     assert outline[0][:2] == ("目次", 1)
+    # the 評価結果概要 right after the contents, its three sheets beneath; the 一覧 last
+    assert outline[1][0] == "評価結果概要"
+    assert [t for t, _ in outline[1][2]] == ["概要", "基本戦略別", "主管課別"]
+    assert "評価結果概要（全体）" in flat(book["pages"][outline[1][1]])
     assert outline[-1][0] == "一覧"
-    entries = outline[1:-1]
+    entries = outline[2:-1]
     assert sorted(t for t, _, _ in entries) == sorted(p for _, p in policies)
     pages = book["pages"]
     for title, page, sections in entries:
@@ -120,7 +124,7 @@ def test_outline_is_each_policy_with_its_four_sections(book):
 
 @needs_libreoffice
 def test_policies_in_strategy_and_policy_order(book):
-    outline = _outline(book["pdf"])[1:-1]
+    outline = _outline(book["pdf"])[2:-1]
     by_name = dict((p, s) for s, p in _built_policies(book["root"]))
     strategies = [by_name[t] for t, _, _ in outline]
     keys = [leading_numbers(s) for s in strategies]

@@ -21,6 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chosho_xlsx.writers.example import write_rows
+from chosho_xlsx.writers.overview import FILE_NAME as OVERVIEW
 from chosho_xlsx.writers.summary import FILE_NAME
 
 from support.commands import cli
@@ -327,16 +328,16 @@ def test_a_failed_rebuild_removes_its_earlier_chosho_and_only_ours(tmp_path):
     assert cli("build", str(inp), "-o", str(out)).returncode == 0
     assert json.loads((out / outputs.MANIFEST).read_text(encoding="utf-8")) == {
         "tool": "chosho-xlsx", "version": 1,
-        "files": ["R6_港湾の整備.xlsx", "R6_観光の振興.xlsx", FILE_NAME]}
+        "files": ["R6_港湾の整備.xlsx", "R6_観光の振興.xlsx", FILE_NAME, OVERVIEW]}
     (out / "notes.xlsx").write_bytes(b"the division's own notes")  # never ours
     (inp / "b.xlsx").write_bytes(b"damaged in transit")  # b's rebuild fails
     proc = cli("build", str(inp), "-o", str(out))
     assert proc.returncode == 2
     assert sorted(p.name for p in out.iterdir()) == [
-        outputs.MANIFEST, "R6_観光の振興.xlsx", "notes.xlsx", FILE_NAME]
+        outputs.MANIFEST, "R6_観光の振興.xlsx", "notes.xlsx", FILE_NAME, OVERVIEW]
     assert "R6_港湾の整備.xlsx" in proc.stdout and "前回" in proc.stdout  # it says what it removed
     assert json.loads((out / outputs.MANIFEST).read_text(encoding="utf-8"))["files"] == [
-        "R6_観光の振興.xlsx", FILE_NAME]
+        "R6_観光の振興.xlsx", FILE_NAME, OVERVIEW]
 
 
 def test_the_manifest_never_removes_what_the_tool_did_not_write(tmp_path):

@@ -15,7 +15,7 @@ import pytest
 from support import corpus, recalc
 from support.commands import cli as _cli
 
-WORKBOOKS = ("調書", "一覧", "template", "example", "annotated")
+WORKBOOKS = ("調書", "一覧", "評価結果概要", "template", "example", "annotated")
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +39,8 @@ def books(tmp_path_factory) -> dict[str, Path]:
     assert _cli("example", "-o", root / "example.xlsx", cwd=root).returncode == 0
     annotated = root / "annotated.xlsx"
     assert _cli("validate", with_formula, "--annotate", annotated, cwd=root).returncode == 0
-    return {"調書": built[0], "一覧": root / "out" / "一覧.xlsx", "template": root / "template.xlsx",
+    return {"調書": built[0], "一覧": root / "out" / "一覧.xlsx",
+            "評価結果概要": root / "out" / "評価結果概要.xlsx", "template": root / "template.xlsx",
             "example": root / "example.xlsx", "annotated": annotated}
 
 
@@ -49,7 +50,7 @@ def test_every_formula_recalculates_to_its_cached_value(books, kind, program, tm
     recalc.skip_if_missing(program)
     path = books[kind]
     formulas, _ = recalc._read(path)
-    if kind in ("調書", "一覧", "annotated"):
+    if kind in ("調書", "一覧", "評価結果概要", "annotated"):
         assert formulas, f"the {kind} has formulas to check"
         mismatches = recalc.compare_cached_with_recalculated(path, program=program)
         assert mismatches == [], "\n".join(map(str, mismatches))

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from chosho_xlsx.writers.overview import FILE_NAME as OVERVIEW
 from chosho_xlsx.writers.summary import FILE_NAME
 
 from support import ROOT
@@ -32,5 +33,5 @@ def generate(out: Path, n: int, broken: int = 0, seed: int = 1) -> list[Path]:
 
 
 def chosho_files(out: Path) -> list[Path]:
-    """The 調書 a build wrote into `out` (every workbook but the 一覧)."""
-    return sorted(p for p in out.glob("*.xlsx") if p.name != FILE_NAME)
+    """The 調書 a build wrote into `out` (every workbook but the 一覧 and the 評価結果概要)."""
+    return sorted(p for p in out.glob("*.xlsx") if p.name not in (FILE_NAME, OVERVIEW))

@@ -43,6 +43,7 @@ from chosho_xlsx.writers.outputs import (
     write_manifest,
     written_by_us,
 )
+from chosho_xlsx.writers.overview import FILE_NAME as OVERVIEW_FILE
 from chosho_xlsx.writers.summary import (
     DUPLICATE,
     FAILED,
@@ -95,6 +96,7 @@ class Batch:
     entries: list[Entry]
     summary: Path | None
     seconds: float = 0.0
+    overview: Path | None = None  # 評価結果概要.xlsx
     summary_error: str = ""
     retired: list[Path] = field(default_factory=list)  # 調書 of the earlier batch removed
     manifest_error: str = ""
@@ -328,7 +330,7 @@ def run(paths: list[Path | Bundled], out: Path, settings: Settings, jobs: int | 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     previous = read_manifest(out)
-    leftovers.sweep(out, (FILE_NAME, MANIFEST))  # what a killed batch left here
+    leftovers.sweep(out, (FILE_NAME, OVERVIEW_FILE, MANIFEST))  # what a killed batch left here
     held = leftovers.Held(out)
     tmpdir = held.path
     try:
@@ -343,31 +345,41 @@ def run(paths: list[Path | Bundled], out: Path, settings: Settings, jobs: int | 
         held.remove()
     batch = Batch(entries, None)
     if summary:
-        from chosho_xlsx.writers.summary import write_summary
-
-        target = out / FILE_NAME
-        batch.summary_error = refusal(target, sources) or ""
-        if not batch.summary_error:
-            try:
-                named = dict(zip(map(str, paths), labels, strict=True)) if labels else {}
-                write_summary(lines(batch, lang, named), target, settings)
-                batch.summary = target
-            except OSError as exc:
-                batch.summary_error = f"{exc.strerror or type(exc).__name__}: {target}"
-            except TextTooLong as exc:  # never cut short: no 一覧 rather than a wrong one
-                batch.summary_error = f"{exc}: {target}"
+        named = dict(zip(map(str, paths), labels, strict=True)) if labels else {}
+        _write_lists(batch, lines(batch, lang, named), out, sources, settings)
     if record:
         _record(batch, out, previous, sources)
     batch.seconds = time.perf_counter() - start
     return batch
 
 
+def _write_lists(batch: Batch, listed: list, out: Path, sources: set[tuple[int, int]],
+                 settings: Settings) -> None:
+    """The 一覧 and the 評価結果概要 of the batch, beside its 調書 (a file there that is not
+    ours is never written over: batch.summary_error says why there is none)."""
+    from chosho_xlsx.writers import overview, summary
+
+    for name, write, attr in ((FILE_NAME, summary.write_summary, "summary"),
+                              (overview.FILE_NAME, overview.write_overview, "overview")):
+        target = out / name
+        error = refusal(target, sources) or ""
+        if not error:
+            try:
+                write(listed, target, settings)
+                setattr(batch, attr, target)
+            except OSError as exc:
+                error = f"{exc.strerror or type(exc).__name__}: {target}"
+            except TextTooLong as exc:  # never cut short: no list rather than a wrong one
+                error = f"{exc}: {target}"
+        if error and not batch.summary_error:
+            batch.summary_error = error
+
+
 def _record(batch: Batch, out: Path, previous: list[str], sources: set[tuple[int, int]]) -> None:
     """The manifest (outputs.MANIFEST) lists what this batch wrote; what the earlier batch
     wrote and this one did not is removed (outputs.retire), so no stale 調書 looks current."""
     written = [e.path.name for e in batch.entries if e.path]
-    if batch.summary:
-        written.append(batch.summary.name)
+    written += [p.name for p in (batch.summary, batch.overview) if p]
     try:
         write_manifest(out, written)
     except OSError as exc:

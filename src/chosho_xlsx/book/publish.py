@@ -29,7 +29,7 @@ from chosho_xlsx.common.text import folded, squeezed
 from chosho_xlsx.model.settings import Settings
 from chosho_xlsx.render import libreoffice
 
-INPUT, CHOSHO, SUMMARY = "input", "chosho", "summary"
+INPUT, CHOSHO, SUMMARY, OVERVIEW = "input", "chosho", "summary", "overview"
 # The stages publish() reports to its `progress` hook (sentences.yaml: jobs.stage.*), each
 # counted in 調書: building the department inputs, printing the parts, binding the book.
 BUILD, PRINT, BIND = "build", "print", "bind"
@@ -62,7 +62,7 @@ class Source:
 
     @property
     def footer(self) -> str:
-        return self.policy if self.kind == CHOSHO else "一覧"
+        return {CHOSHO: self.policy, OVERVIEW: "評価結果概要"}.get(self.kind, "一覧")
 
 
 @dataclass
@@ -94,6 +94,7 @@ def classify(path: Path) -> Source:
     header) or a 一覧; PublishError for any other workbook."""
     from chosho_xlsx.contract.spec import SHEET_NAMES
     from chosho_xlsx.intake.safety import check_workbook
+    from chosho_xlsx.writers import overview
     from chosho_xlsx.writers.summary import SHEET
 
     check_workbook(path)
@@ -102,6 +103,8 @@ def classify(path: Path) -> Source:
         return Source(path, INPUT)
     if SHEET in names:
         return Source(path, SUMMARY)
+    if overview.SHEET_TOTAL in names and overview.SHEET_STRATEGY in names:
+        return Source(path, OVERVIEW)
     found = _chosho_header(rows)
     if found is None:
         raise PublishError("publish.not-a-source", path=path)
@@ -188,8 +191,8 @@ def _build(inputs: list[Source], work: Path, settings: Settings, jobs: int | Non
                e.outcome.figures.policy)
         for e in run.built
     ]
-    summary = [Source(run.summary, SUMMARY)] if run.summary else []
-    return run, built, summary
+    lists = [Source(p, kind) for p, kind in ((run.overview, OVERVIEW), (run.summary, SUMMARY)) if p]
+    return run, built, lists
 
 
 def _check_duplicates(choshos: list[Source]) -> None:
@@ -209,17 +212,16 @@ def book_title(years: set[int]) -> str:
     return TITLE.format(years="・".join(fiscal.full_label(y) for y in sorted(years)))
 
 
-def _contents(choshos: list[Source], summaries: list[Source]) -> list:
-    """The contents' lines without pages yet: (text, index of the part or None)."""
+def _contents(parts: list[Source]) -> list:
+    """The contents' lines without pages yet: (text, index of the part or None); the
+    評価結果概要 first, then the 調書 under their 基本戦略, then the 一覧."""
     lines: list[tuple[str, int | None]] = []
     strategy = None
-    for k, s in enumerate(choshos):
-        if s.strategy != strategy:
+    for k, s in enumerate(parts):
+        if s.kind == CHOSHO and s.strategy != strategy:
             strategy = s.strategy
             lines.append((strategy, None))
-        lines.append((s.policy, k))
-    for k in range(len(summaries)):
-        lines.append(("一覧", len(choshos) + k))
+        lines.append((s.policy if s.kind == CHOSHO else s.footer, k))
     return lines
 
 
@@ -267,16 +269,16 @@ def publish(files: list[Path], target: Path, settings: Settings, *, pdfa: bool =
         gathered = _gather(sources, work, settings, jobs, result, progress)
         if gathered is None:
             return result
-        choshos, summaries = gathered
+        ordered = _book_order(*gathered)
         result.seconds["build"] = time.perf_counter() - clock
 
         clock = time.perf_counter()
         filter_arg = libreoffice.pdf_filter(tagged=True, pdfa=pdfa, notes=False)
-        pdfs = _print_parts(choshos + summaries, work, jobs, filter_arg, progress)
+        pdfs = _print_parts(ordered, work, jobs, filter_arg, progress)
         result.seconds["parts"] = time.perf_counter() - clock
 
         clock = time.perf_counter()
-        parts, front = _front_matter(choshos, summaries, pdfs, work, filter_arg)
+        parts, front = _front_matter(ordered, pdfs, work, filter_arg)
         result.seconds["front"] = time.perf_counter() - clock
 
         clock = time.perf_counter()
@@ -307,12 +309,18 @@ def _gather(sources: list[Source], work: Path, settings: Settings, jobs: int,
             return None
         choshos += built
         summaries += built_summary
-    summaries += [s for s in sources if s.kind == SUMMARY]
+    summaries += [s for s in sources if s.kind in (SUMMARY, OVERVIEW)]
     if not choshos:
         raise PublishError("publish.no-chosho")
     _check_duplicates(choshos)
     choshos.sort(key=book_order)
     return choshos, summaries
+
+
+def _book_order(choshos: list[Source], lists: list[Source]) -> list[Source]:
+    """The parts in the book's order: the 評価結果概要 right after the contents, the 調書,
+    then the 一覧."""
+    return ([s for s in lists if s.kind == OVERVIEW] + choshos + [s for s in lists if s.kind == SUMMARY])
 
 
 def _print_parts(ordered: list[Source], work: Path, jobs: int, filter_arg: str, progress=None) -> list[Path]:
@@ -347,18 +355,19 @@ class _Front:
     created: dt.datetime  # the book's date: 1 April of its last 実施年度
 
 
-def _front_matter(choshos: list[Source], summaries: list[Source], pdfs: list[Path], work: Path,
+def _front_matter(ordered: list[Source], pdfs: list[Path], work: Path,
                   filter_arg: str) -> tuple[list, _Front]:
     """The parts with their page counts, and the front matter and footers planned on them."""
     from chosho_xlsx.book import binding, frontmatter
     from chosho_xlsx.model.form_texts import load_labels
     from chosho_xlsx.writers.layout.workbook import page_setup
 
-    parts = [binding.Part(pdf, s.policy if s.kind == CHOSHO else "一覧", s.footer, (s.path.name,))
-             for pdf, s in zip(pdfs, choshos + summaries, strict=True)]
+    parts = [binding.Part(pdf, s.footer, s.footer, (s.path.name,))
+             for pdf, s in zip(pdfs, ordered, strict=True)]
     for part in parts:
         binding.inspect(part)
-    lines = _contents(choshos, summaries)
+    choshos = [s for s in ordered if s.kind == CHOSHO]
+    lines = _contents(ordered)
     n_front = frontmatter.front_pages(len(lines))
     firsts, at = [], n_front + 1
     for part in parts:

@@ -27,7 +27,8 @@ from chosho_xlsx.common.sentences import both
 MARKER = "chosho-xlsx"  # the custom property's name
 CHOSHO = "調書"
 SUMMARY = "一覧"
-_KINDS = (CHOSHO, SUMMARY)
+OVERVIEW = "評価結果概要"
+_KINDS = (CHOSHO, SUMMARY, OVERVIEW)
 _MAX_PART = 1 << 16  # how much of a property part is read, whatever its size
 
 _CUSTOM = re.compile(r'<property\b[^>]*\bname="' + re.escape(MARKER) + r'"[^>]*>\s*<vt:lpwstr>([^<]*)</vt:lpwstr>')
