@@ -196,7 +196,7 @@ def test_summary_links_lead_to_the_policies_in_the_book(book):
     """The 一覧's link on each line goes to that 施策's first page, not to a file (of a
     temporary folder); cell comments (notes for the clerk) are not in the book."""
     outline = _outline(book["pdf"])
-    firsts = {page for _, page, _ in outline[1:-1]}
+    firsts = {page for _, page, _ in outline[2:-1]}  # the 調書, after the 評価結果概要
     with pikepdf.open(book["pdf"]) as p:
         index = {pg.obj.objgen: i for i, pg in enumerate(p.pages)}
         links, kinds = [], set()
