@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from chosho_xlsx.common.text import cell_text
-from chosho_xlsx.domain import fiscal
-from chosho_xlsx.domain.settings import Settings
-from chosho_xlsx.domain.vocabulary import Review
+from chosho_xlsx.model import fiscal
+from chosho_xlsx.model.settings import Settings
+from chosho_xlsx.model.vocabulary import Review
 from chosho_xlsx.writers.quoting import needs_quote
 from chosho_xlsx.writers.summary import (
     NEW,
