@@ -139,16 +139,16 @@ def test_a_crash_in_one_input_does_not_stop_the_others(tmp_path, monkeypatch):
     inp = tmp_path / "in"
     write_rows(inp / "a.xlsx", rows_with("観光の振興"))
     write_rows(inp / "b.xlsx", rows_with("港湾の整備"))
-    import chosho_xlsx.writers.layout as layout
+    from chosho_xlsx.writers.layout import workbook
 
-    real = layout.write_chosho
+    real = workbook.chosho_bytes
 
-    def flaky(report, path, settings):
+    def flaky(report, settings):  # what the worker writes, failing as a full disk does
         if report.chosho.policy == "観光の振興":
             raise OSError(28, "No space left on device")
-        return real(report, path, settings)
+        return real(report, settings)
 
-    monkeypatch.setattr(layout, "write_chosho", flaky)
+    monkeypatch.setattr(workbook, "chosho_bytes", flaky)
     result = batch.run(sorted(inp.glob("*.xlsx")), tmp_path / "out", load_settings(), jobs=1)
     assert [e.status for e in result.entries] == [NOT_WRITTEN, PASSED]
     assert "No space left" in batch.reason(result.entries[0])
@@ -261,3 +261,23 @@ def test_progress_bar_on_a_terminal(small_set, tmp_path):
     assert "調書を作成中" in proc.stdout  # the bar (transient: redrawn, then cleared)
     assert "5件の調書を作成、1件は作成できませんでした" in proc.stdout
     assert proc.returncode == 1
+
+
+def test_a_written_chosho_that_cannot_be_made_durable_is_not_put_in_place(tmp_path, monkeypatch):
+    """The parent fsyncs each 調書 a worker wrote before renaming it into OUT; a disk that
+    fails then makes that input NOT_WRITTEN, never a file in OUT that may be incomplete."""
+    inp = tmp_path / "in"
+    write_rows(inp / "a.xlsx", rows_with("観光の振興"))
+    write_rows(inp / "b.xlsx", rows_with("港湾の整備"))
+    real = batch._fsync
+
+    def failing(path):
+        if path.endswith("0.xlsx"):
+            raise OSError(5, "Input/output error", path)
+        real(path)
+
+    monkeypatch.setattr(batch, "_fsync", failing)
+    result = batch.run(sorted(inp.glob("*.xlsx")), tmp_path / "out", load_settings(), jobs=2)
+    assert [e.status for e in result.entries] == [NOT_WRITTEN, PASSED]
+    assert "Input/output error" in batch.reason(result.entries[0])
+    assert [p.name for p in chosho_files(tmp_path / "out")] == ["R6_港湾の整備.xlsx"]

@@ -127,31 +127,39 @@ def write_chosho(report: Report, path: str | Path, settings: Settings,
                  layout: str | Path | None = None) -> None:
     """Write the 調書 of `report` to `path` (.xlsx). Nothing is left at `path` if
     anything fails; an existing file there is replaced only by a complete one."""
+    content = chosho_bytes(report, settings, layout)
+    with atomic_path(Path(path)) as tmp:
+        tmp.write_bytes(content)
+
+
+def chosho_bytes(report: Report, settings: Settings, layout: str | Path | None = None) -> bytes:
+    """The .xlsx of the 調書 of `report`, built in memory. (A batch's worker writes it to
+    the batch's hidden folder and the batch makes it durable and puts it in place;
+    write_chosho writes it atomically.)"""
     c = report.chosho
     labels = load_labels(c.fiscal_year, c.plan_name, layout)
     ctx = Context(report, settings, labels)
     plans = plan_sheets(ctx)
     setup = page_setup(labels)
-    with atomic_path(Path(path)) as tmp:
-        # Built in memory, then written with one plain write: XlsxWriter writing the file
-        # itself turns a full disk into its FileCreateError (not an OSError) and leaves
-        # a ZipFile whose destructor prints a traceback.
-        buffer = io.BytesIO()
-        wb = Workbook(buffer, WORKBOOK_OPTIONS)
-        try:
-            wb.set_properties({
-                "title": labels.text("title"),
-                "subject": c.policy,
-                "created": created(report),
-            })
-            mark(wb, CHOSHO)
-            for name, value in embed.properties(c):  # the input, for `rollover` from this 調書
-                wb.set_custom_property(name, value)
-            styles = Styles(wb, str(labels.raw("font.name")))
-            for plan in plans:
-                render(wb, plan, styles, setup)
-            wb.close()
-            tmp.write_bytes(buffer.getvalue())
-        except BaseException:
-            wb.fileclosed = True  # never write a half-built workbook from the destructor
-            raise
+    # Built in memory, then written with one plain write: XlsxWriter writing the file
+    # itself turns a full disk into its FileCreateError (not an OSError) and leaves a
+    # ZipFile whose destructor prints a traceback.
+    buffer = io.BytesIO()
+    wb = Workbook(buffer, WORKBOOK_OPTIONS)
+    try:
+        wb.set_properties({
+            "title": labels.text("title"),
+            "subject": c.policy,
+            "created": created(report),
+        })
+        mark(wb, CHOSHO)
+        for name, value in embed.properties(c):  # the input, for `rollover` from this 調書
+            wb.set_custom_property(name, value)
+        styles = Styles(wb, str(labels.raw("font.name")))
+        for plan in plans:
+            render(wb, plan, styles, setup)
+        wb.close()
+    except BaseException:
+        wb.fileclosed = True  # never write a half-built workbook from the destructor
+        raise
+    return buffer.getvalue()
