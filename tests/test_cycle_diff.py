@@ -12,6 +12,7 @@ from chosho_xlsx.cycle.rollover import rollover_file, write_rollover
 from chosho_xlsx.model.settings import load_settings
 from chosho_xlsx.writers.example import load_example_rows, write_rows
 
+from support import corpus
 from support.commands import cli as run
 
 
@@ -145,21 +146,15 @@ def test_libreoffice_and_gnumeric_open_the_change_list(books, program, tmp_path)
 
 # ---- a value as typed is never lost (issue 26) ---------------------------------------------------
 
-# the cells of the issue: version 1 typed them wrong, version 2 fixed them
-MISTAKES = {("事業", "O2"): "43,948円", ("事業", "AB2"): "廃止?", ("指標", "N4"): "48.5%", ("指標", "E2"): "増える",
-            ("事業指標", "F2"): "4件", ("事業指標", "E2"): "三つ", ("取組項目", "C2"): "1群"}
-
-
 @pytest.fixture(scope="module")
 def mistaken(tmp_path_factory):
+    """Version 1 typed the issue's cells wrong (corpus.MISTYPED), version 2 fixed them."""
     d = tmp_path_factory.mktemp("typed")
     fixed = d / "v2.xlsx"
     write_rows(fixed, load_example_rows())
-    wb = openpyxl.load_workbook(fixed)
-    for (sheet, cell), value in MISTAKES.items():
-        wb[sheet][cell].value = value
     wrong = d / "v1.xlsx"
-    wb.save(wrong)
+    write_rows(wrong, load_example_rows())
+    corpus.mistyped(wrong)
     return d, wrong, fixed
 
 

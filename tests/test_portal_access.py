@@ -39,6 +39,7 @@ MATRIX = {
     ("upload", "get"): (302, 200, 404, 200),
     ("upload_file", "get"): (302, 200, 404, 200),
     ("upload_annotated", "get"): (302, 200, 404, 200),
+    ("upload_findings", "get"): (302, 200, 404, 200),
     ("upload_preview", "get"): (302, 409, 404, 409),
     ("submit", "post"): (302, 409, 404, 403),
     ("policy", "get"): (302, 200, 404, 200),

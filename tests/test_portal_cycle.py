@@ -75,6 +75,93 @@ def test_history_compares_two_versions_on_the_page_and_as_xlsx(people, tmp_path)
     assert a.get(f"/policies/{policy.pk}/diff/", {"old": first}).status_code == 404
 
 
+def mistyped_workbook(folder):
+    """The example with the cells of issue 26 typed wrong (corpus.MISTYPED)."""
+    return corpus.mistyped(good_workbook(folder, "デジタル戦略課_施策_v1.xlsx"))
+
+
+def test_the_page_says_what_the_command_line_says(people, tmp_path):
+    """Issue 26: a value that broke the contract is shown as typed, marked unreadable,
+    with its code; the errors of either version are said, with a link to its findings."""
+    from openpyxl import load_workbook
+
+    from chosho_xlsx.portal.models import Policy
+
+    a = client_for(people["a"])
+    first = upload(a, mistyped_workbook(tmp_path / "1"))
+    second = upload(a, good_workbook(tmp_path / "2"))
+    policy = Policy.objects.get()
+    html = text(a.get(f"/policies/{policy.pk}/diff/", {"old": first, "new": second}))
+    assert "変更 7 件（うち要確認 7 件）" in html
+    assert ("注意: 旧 第1版にはエラーが 7 件あります" in html
+            and f'<a href="/uploads/{first}/#findings">第1版の問題の一覧</a>' in html)
+    assert "新 第2版にはエラー" not in html
+    rows = [re.findall(r"<td[^>]*>(.*?)</td>", row) for row in re.findall(r'<tr class="warning">(.*?)</tr>', html)]
+    shown = [(r[1], r[3], r[4], r[5]) for r in rows]
+    unreadable = '<span class="unreadable">「{}」（読めない値）</span> → {} <small class="code">{}</small>'.format
+    assert shown == [
+        ("値の変更", "事業群番号", unreadable("1群", "1", "E-NOT-INT"), "取組項目!C2"),
+        ("値の変更", "目標の向き", unreadable("増える", "増加", "E-ENUM"), "指標!E2"),
+        ("単位の変更（比較できません）", "R4実績", unreadable("48.5%", "60所属", "E-UNIT"), "指標!N4"),
+        ("事業費の変更", "R4事業費", unreadable("43,948円", "43,948", "E-MONEY"), "事業!O2"),
+        ("見直し区分の変更", "見直し区分", unreadable("廃止?", "改善", "E-REVIEW"), "事業!AB2"),
+        ("目標の変更（理由が必要）", "R4目標", unreadable("三つ", "3", "E-NOT-NUMBER"), "事業指標!E2"),
+        ("単位の変更（比較できません）", "R4実績", unreadable("4件", "4", "E-UNIT"), "事業指標!F2"),
+    ]
+    ws = load_workbook(io.BytesIO(a.get(f"/policies/{policy.pk}/diff.xlsx",
+                                        {"old": first, "new": second}).content)).active
+    assert [ws.cell(7, c).value for c in (3, 6, 7, 8)] == ["事業費の変更", "「43,948円」（読めない値）", "43,948", "E-MONEY"]
+    # the other way round: NEW has the errors
+    back = text(a.get(f"/policies/{policy.pk}/diff/", {"old": second, "new": first}))
+    assert "注意: 新 第1版にはエラーが 7 件あります" in back
+    assert '43,948 → <span class="unreadable">「43,948円」（読めない値）</span> <small class="code">E-MONEY</small>' in back
+
+
+def test_findings_a_clerk_can_work_through(people, tmp_path):
+    """Issue 26: the version page filters its findings by sheet and severity, puts the
+    message and hint first with the code small beside them, gives the list as .xlsx —
+    the bytes `validate --format xlsx` writes — and the SHA-256 only in a details line."""
+    from chosho_xlsx.portal.models import Policy
+
+    from support.commands import cli as run
+
+    a = client_for(people["a"])
+    path = mistyped_workbook(tmp_path / "1")
+    first = upload(a, path)
+    html = text(a.get(f"/uploads/{first}/"))
+    assert "見つかった問題（8件）" in html
+    assert re.findall(r'<select name="sheet">(.*?)</select>', html) == [
+        '<option value="">すべて</option><option value="取組項目">取組項目</option><option value="指標">指標</option>'
+        '<option value="事業">事業</option><option value="事業指標">事業指標</option>']
+    first_row = re.search(r'<table class="findings">.*?<tbody> (<tr.*?</tr>)', html).group(1)
+    assert re.findall(r"<td[^>]*>(.*?)</td>", first_row) == [
+        '<b class="kind">エラー</b> 「1群」は番号（整数）ではありません。 <small class="code">E-NOT-INT</small>',
+        "1、2、3 のように整数で入力してください。", "取組項目!C2<br><small>事業群番号</small>", "1群"]
+    upload_row = Policy.objects.get().uploads.get()
+    assert html.count(upload_row.sha256) == 1 and re.search(
+        rf"<details class=\"meta\"><summary>ファイルの詳細</summary>[^<]*SHA-256 <span class=\"hash\">{upload_row.sha256}", html)
+    assert upload_row.sha256[:12] not in text(a.get(f"/policies/{upload_row.policy_id}/"))
+
+    def places(**filters):
+        page = text(a.get(f"/uploads/{first}/", filters))
+        table = re.search(r'<table class="findings">(.*?)</table>', page).group(1)
+        return re.findall(r'<td class="place">([^<]*)', table)
+
+    assert places(sheet="指標") == ["指標!E2", "指標!N4"]
+    assert places(severity="warning") == ["事業!AB12"]
+    assert places(sheet="事業", severity="error") == ["事業!O2", "事業!AB2"]
+    assert len(places(sheet="no such sheet", severity="x")) == 8  # nothing hidden by a bad choice
+    filtered = text(a.get(f"/uploads/{first}/", {"sheet": "指標"}))
+    assert "2件を表示しています" in filtered and '<option value="指標" selected>' in filtered
+
+    listed = a.get(f"/uploads/{first}/findings.xlsx")
+    assert listed.status_code == 200 and listed["Content-Disposition"].startswith("attachment")
+    out = tmp_path / "cli.xlsx"
+    assert run("validate", str(path), "--format", "xlsx", "-o", str(out)).returncode == 1
+    assert listed.content == out.read_bytes()  # the same list as the command line's
+    assert f'href="/uploads/{first}/findings.xlsx">問題の一覧をダウンロード（.xlsx）</a>' in html
+
+
 def test_a_version_that_cannot_be_read_is_refused_with_a_message(people, tmp_path):
     from chosho_xlsx.portal.models import Policy
 

@@ -7,8 +7,10 @@ import pytest
 from chosho_xlsx.writers.example import load_example_rows, write_rows
 from chosho_xlsx.writers.findings_list import findings_xlsx_bytes
 
+from support import corpus
 from support.commands import cli as run
 
+# the four cells (corpus.MISTYPED has three more)
 MISTAKES = {("事業", "O2"): "43,948円", ("事業", "AB2"): "廃止?", ("指標", "N4"): "48.5%", ("指標", "E2"): "増える"}
 
 
@@ -17,11 +19,9 @@ def wrong(tmp_path_factory):
     d = tmp_path_factory.mktemp("list")
     good = d / "good.xlsx"
     write_rows(good, load_example_rows())
-    wb = openpyxl.load_workbook(good)
-    for (sheet, cell), value in MISTAKES.items():
-        wb[sheet][cell].value = value
     path = d / "wrong.xlsx"
-    wb.save(path)
+    write_rows(path, load_example_rows())
+    corpus.mistyped(path, MISTAKES)
     return d, path, good
 
 

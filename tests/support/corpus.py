@@ -152,6 +152,23 @@ def set_cell(path: Path, sheet: str, ref: str, value: object) -> Path:
     return edit(path, change)
 
 
+# Cells a clerk typed wrong (issue 26): a 千円 amount with 「円」, a 見直し区分 not in the list,
+# a rate in an indicator counted in 所属, a 目標の向き not in the list, the same for a
+# 事業指標 (a unit, a number) and a 取組項目 (its 事業群番号). The example has, there:
+# 43948, 改善, 60所属, 増加, 4, 3 and 1.
+MISTYPED = {("指標", "E2"): "増える", ("指標", "N4"): "48.5%", ("事業", "O2"): "43,948円", ("事業", "AB2"): "廃止?",
+            ("事業指標", "E2"): "三つ", ("事業指標", "F2"): "4件", ("取組項目", "C2"): "1群"}
+
+
+def mistyped(path: Path, cells: dict | None = None) -> Path:
+    """`path` (a test's own copy of the example) with MISTYPED's cells typed in."""
+    def change(wb):
+        for (sheet, ref), value in (MISTYPED if cells is None else cells).items():
+            wb[sheet][ref] = value
+
+    return edit(path, change)
+
+
 def delete_sheet(path: Path, sheet: str) -> Path:
     def change(wb):
         del wb[sheet]

@@ -78,10 +78,36 @@ def upload_page(request, pk: int):
     latest = policy.uploads.order_by("-version").first()
     can_submit = (not request.user.profile.planning and policy.state == Policy.OPEN
                   and latest.pk == up.pk and up.valid)
+    shown, chosen = _filtered(up.findings, request.GET.get("sheet", ""), request.GET.get("severity", ""))
     return render(request, "portal/upload.html", {
         "up": up, "policy": policy, "latest": latest, "can_submit": can_submit,
         "status": review.status_of(policy, latest), "sheets": files.grid(up),
+        "shown": shown, "chosen": chosen,
+        "finding_sheets": list(dict.fromkeys(f["sheet"] for f in up.findings if f.get("sheet"))),
     })
+
+
+def _filtered(findings: list[dict], sheet: str, severity: str) -> tuple[list[dict], dict]:
+    """The findings of one sheet and/or one severity (the version page's filter; an
+    unknown choice filters nothing out rather than hiding every finding)."""
+    sheets = {f.get("sheet") for f in findings}
+    sheet = sheet if sheet in sheets else ""
+    severity = severity if severity in ("error", "warning") else ""
+    shown = [f for f in findings if (not sheet or f.get("sheet") == sheet)
+             and (not severity or f["severity"] == severity)]
+    return shown, {"sheet": sheet, "severity": severity}
+
+
+@require_GET
+@signed_in
+def upload_findings(request, pk: int):
+    """The version's findings as the list `validate --format xlsx` writes (the same bytes
+    for the same workbook)."""
+    from chosho_xlsx.writers.findings_list import findings_xlsx_bytes
+
+    up = visible_or_404(visible_uploads(request.user), pk)
+    stem = up.filename.rsplit(".", 1)[0]
+    return attachment(findings_xlsx_bytes([(up.filename, up.findings)]), f"{stem}_問題の一覧.xlsx")
 
 
 @require_GET
@@ -151,7 +177,13 @@ def policy_page(request, pk: int):
 @signed_in
 def policy_diff(request, pk: int, xlsx: bool = False):
     """Two versions of a 施策 compared (diff.py): the changes table, or the .xlsx change list."""
-    from chosho_xlsx.cycle.diff import WARNING, changes_xlsx_bytes, kind_text, severity_text
+    from chosho_xlsx.cycle.diff import (
+        WARNING,
+        changes_xlsx_bytes,
+        kind_text,
+        severity_text,
+        side_text,
+    )
 
     policy = visible_or_404(visible_policies(request.user), pk)
     old, new = cycle.versions_to_compare(policy, request.GET.get("old"), request.GET.get("new"))
@@ -159,10 +191,12 @@ def policy_diff(request, pk: int, xlsx: bool = False):
     if xlsx:
         return attachment(changes_xlsx_bytes(diff), f"{policy.name}_変更一覧_第{old.version}版-第{new.version}版.xlsx")
     rows = [{"change": c, "warning": c.severity == WARNING, "severity": severity_text(c.severity, "ja"),
-             "kind": kind_text(c.kind, "ja")} for c in diff.changes]
+             "kind": kind_text(c.kind, "ja"), "old": side_text(c, "old", "ja", "（なし）"),
+             "new": side_text(c, "new", "ja", "（なし）")} for c in diff.changes]
     return render(request, "portal/diff.html", {
         "policy": policy, "old": old, "new": new, "rows": rows, "warnings": sum(r["warning"] for r in rows),
         "uploads": policy.uploads.defer("findings").order_by("-version"),
+        "with_errors": [u for u in (old, new) if u.errors],  # compared as far as each could be read
     })
 
 
