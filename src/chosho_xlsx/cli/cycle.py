@@ -23,13 +23,12 @@ from chosho_xlsx.cli.app import (
 )
 from chosho_xlsx.cli.display import visible
 from chosho_xlsx.common.sentences import both
+from chosho_xlsx.cycle.sentences import text
 
 
 def _refuse_output(output: Path, inputs: list[Path], force: bool, lang: str) -> None:
     """Never write over an input, even with --force; an existing output only with
     --force (exit 2)."""
-    from chosho_xlsx.cycle.text import text
-
     for src in inputs:
         with contextlib.suppress(OSError):
             if output.resolve() == src.resolve() or (output.exists() and output.samefile(src)):
@@ -66,8 +65,6 @@ def rollover(
             raise fail(both("cli.to-year", year=to))
     _refuse_output(output, [last], force, lang)
     from chosho_xlsx.cycle.rollover import rollover_file, write_rollover
-    from chosho_xlsx.cycle.text import text
-
     result = rollover_file(last, settings, to_year)  # RolloverRefused, RolloverError: Commands
     with writing(output):
         write_rollover(result, output)
@@ -111,8 +108,6 @@ def diff(
         print_changes,
         write_changes_xlsx,
     )
-    from chosho_xlsx.cycle.text import text
-
     opened = [open_version(path, settings) for path in (old, new)]  # DiffRefused, NotInput: Commands
     for version in opened:
         if version.checked.errors:

@@ -34,6 +34,7 @@ from chosho_xlsx.common.findings import ERROR, Finding
 from chosho_xlsx.common.text import is_blank
 from chosho_xlsx.contract.spec import header as _h
 from chosho_xlsx.contract.spec import keyvalue_keys, keyvalue_sheet
+from chosho_xlsx.cycle.sentences import text
 from chosho_xlsx.cycle.sources import InputRefused
 from chosho_xlsx.model import fiscal
 from chosho_xlsx.model.chosho import Budget, Chosho, Origin, Project, Report
@@ -537,7 +538,6 @@ class NotInput(CycleError):
         self.source, self.what = path, what
 
     def message(self, lang: str = "ja") -> str:
-        from chosho_xlsx.cycle.text import text
         from chosho_xlsx.writers.outputs import CHOSHO
 
         key = "diff.chosho-without-input" if self.what == CHOSHO else "diff.not-input"
@@ -603,14 +603,10 @@ HEADS = {
 
 
 def kind_text(kind: str, lang: str) -> str:
-    from chosho_xlsx.cycle.text import text
-
     return text(f"diff.{kind}", lang)
 
 
 def severity_text(severity: str, lang: str) -> str:
-    from chosho_xlsx.cycle.text import text
-
     return text(f"diff.severity.{severity}", lang)
 
 
@@ -621,8 +617,6 @@ def _change_text(c: Change) -> str:
 def side_text(c: Change, side: str, lang: str = "ja", none: str = "") -> str:
     """OLD's or NEW's value as shown: 「43,948円」（読めない値） for a cell that broke the
     contract (its text as typed), `none` for nothing."""
-    from chosho_xlsx.cycle.text import text
-
     value, readable = (c.old, c.old_readable) if side == "old" else (c.new, c.new_readable)
     if readable:
         return value or none
@@ -631,8 +625,6 @@ def side_text(c: Change, side: str, lang: str = "ja", none: str = "") -> str:
 
 def caption(diff: Diff, lang: str = "ja") -> str:
     """「旧: a.xlsx（R5年度） → 新: b.xlsx（R6年度）」, a side read from a 調書 said so."""
-    from chosho_xlsx.cycle.text import text
-
     stored = text("diff.from-chosho", lang)
     return text("diff.caption", lang, old=diff.old_source + (stored if diff.old_from_chosho else ""),
                 new=diff.new_source + (stored if diff.new_from_chosho else ""),
@@ -657,7 +649,6 @@ def changes_xlsx_bytes(diff: Diff, lang: str = "ja") -> bytes:
 
     from xlsxwriter import Workbook
 
-    from chosho_xlsx.cycle.text import text
     from chosho_xlsx.writers.outputs import WORKBOOK_OPTIONS
 
     heads = HEADS.get(lang, HEADS["ja"])
@@ -716,8 +707,6 @@ def print_changes(diff: Diff, lang: str = "ja") -> None:
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
-
-    from chosho_xlsx.cycle.text import text
 
     console = Console(highlight=False)
     console.print(Text(caption(diff, lang)))

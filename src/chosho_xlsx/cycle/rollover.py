@@ -30,6 +30,7 @@ from chosho_xlsx.common.addresses import cell_ref
 from chosho_xlsx.common.errors import EXIT_CONTENT, EXIT_MISUSE, CycleError
 from chosho_xlsx.common.text import is_blank
 from chosho_xlsx.contract import spec as contract
+from chosho_xlsx.cycle.sentences import text
 from chosho_xlsx.cycle.sources import (
     KV_ITEM,
     KV_SHEET,
@@ -69,8 +70,6 @@ class RolloverError(CycleError):
         self.params = params
 
     def message(self, lang: str = "ja") -> str:
-        from chosho_xlsx.cycle.text import text
-
         return text(self.code, lang, **self.params)
 
 
@@ -289,8 +288,6 @@ def rollover_file(source: str | os.PathLike | bytes, settings: Settings, to: int
 
 
 def _note_lines(result: Rollover) -> list[tuple[str, ...]]:
-    from chosho_xlsx.cycle.text import text
-
     lines: list[tuple[str, ...]] = [
         (text("note.title", "ja", source=Path(result.source).name, year=fiscal.label(result.from_year),
               next=fiscal.label(result.to_year)),),
@@ -311,7 +308,6 @@ def build_rollover(result: Rollover):
     pre-filled figure, and the note sheet."""
     from openpyxl.comments import Comment
 
-    from chosho_xlsx.cycle.text import text
     from chosho_xlsx.writers.template import build_workbook, put_value
 
     wb = build_workbook(result.to_year, result.plan_start, result.plan_end, result.rows)

@@ -16,6 +16,7 @@ from chosho_xlsx.common.findings import UnreadableFile
 from chosho_xlsx.common.limits import Limits
 from chosho_xlsx.common.text import is_blank
 from chosho_xlsx.contract.spec import Column, keyvalue_sheet
+from chosho_xlsx.cycle.sentences import text
 from chosho_xlsx.intake.reader import RawBook
 from chosho_xlsx.model.chosho import Chosho
 from chosho_xlsx.pipeline import Checked, read_input
@@ -42,8 +43,6 @@ class InputRefused(CycleError):
         return self.checked.source
 
     def message(self, lang: str = "ja") -> str:
-        from chosho_xlsx.cycle.text import text
-
         return "" if self.checked.unreadable else text(self.sentence, lang, path=self.checked.source)
 
 
