@@ -10,6 +10,7 @@ import subprocess
 import sys
 import zipfile
 
+from support.commands import chosho_files
 from support.portal import (
     POLICY,
     api,
@@ -113,9 +114,9 @@ def test_dashboard_and_builds_are_for_the_planning_division(people, tmp_path):
     out = tmp_path / "cli"
     subprocess.run([sys.executable, "-m", "chosho_xlsx.cli", "build", str(path), "-o", str(out)],
                    check=True, capture_output=True)
-    chosho = [p for p in out.glob("*.xlsx") if p.name != "一覧.xlsx"]
+    chosho = chosho_files(out)
     assert len(chosho) == 1
-    assert sorted(members.namelist()) == sorted([chosho[0].name, "一覧.xlsx"])
+    assert sorted(members.namelist()) == sorted([chosho[0].name, "一覧.xlsx", "評価結果概要.xlsx"])
     assert members.read(chosho[0].name) == chosho[0].read_bytes()
     # The 一覧 names the submission, not the build's temporary folder, so the same
     # submissions give the same 一覧.

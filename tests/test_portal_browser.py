@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from support import ROOT
+from support.commands import chosho_files
 from support.portal import (
     DIGITAL,
     OTHER,
@@ -187,9 +188,9 @@ def test_the_whole_story(portal, browser, tmp_path):
     out = tmp_path / "cli-build"
     subprocess.run([sys.executable, "-m", "chosho_xlsx.cli", "build", str(good), "-o", str(out)],
                    check=True, capture_output=True)
-    [built] = [p for p in out.glob("*.xlsx") if p.name != "一覧.xlsx"]
+    [built] = chosho_files(out)
     with zipfile.ZipFile(zipped) as zf:
-        assert sorted(zf.namelist()) == sorted([built.name, "一覧.xlsx"])
+        assert sorted(zf.namelist()) == sorted([built.name, "一覧.xlsx", "評価結果概要.xlsx"])
         assert zf.read(built.name) == built.read_bytes()
 
     # ---- the returned department sees why ----

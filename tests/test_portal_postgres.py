@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -36,7 +37,11 @@ def cluster(tmp_path_factory):
     if pg is None or not (pg / "initdb").exists():
         pytest.skip("PostgreSQL is not installed (apt-get install postgresql): the portal ran on SQLite only")
     pytest.importorskip("psycopg", reason="psycopg is not installed: pip install -e '.[test]'")
-    root = tmp_path_factory.mktemp("pg")
+    # A folder of its own, outside pytest's: pytest makes its folder of temporary folders
+    # private whenever a session starts (the nested one below, or any other run on the
+    # machine), and the postgres user could then no longer reach the cluster's socket,
+    # nor stop it.
+    root = Path(tempfile.mkdtemp(prefix="chosho-pg-"))
     as_user: list[str] = []
     if os.geteuid() == 0:  # initdb refuses root: run the cluster as postgres
         if shutil.which("runuser") is None:
@@ -44,28 +49,18 @@ def cluster(tmp_path_factory):
         as_user = ["runuser", "-u", "postgres", "--"]
         shutil.chown(root, "postgres")
         root.chmod(0o755)
-        _reachable(root, tmp_path_factory)
     port = free_port()
     run = lambda *args: subprocess.run([*as_user, *map(str, args)], check=True, capture_output=True, timeout=120)  # noqa: E731
-    run(pg / "initdb", "-D", root / "db", "-A", "trust", "-U", "chosho", "-E", "UTF8", "--locale=C")
-    run(pg / "pg_ctl", "-D", root / "db", "-l", root / "log", "-w", "-o",
-        f"-p {port} -k {root} -c listen_addresses='' -c fsync=off", "start")
-    yield f"postgresql://chosho@/postgres?host={root}&port={port}"
-    if as_user:
-        # pytest makes its folder of temporary folders private again whenever a session
-        # starts (the nested one below did): without this the stop cannot reach the
-        # cluster's folder, fails, and the cluster outlives the tests.
-        _reachable(root, tmp_path_factory)
-    stop = subprocess.run([*as_user, str(pg / "pg_ctl"), "-D", str(root / "db"), "-m", "immediate", "stop"],
-                          capture_output=True, text=True, timeout=60)
-    assert stop.returncode == 0, f"the test cluster did not stop: {stop.stderr}"
-
-
-def _reachable(root: Path, tmp_path_factory) -> None:
-    """Let the postgres user reach `root` through pytest's own (private) folders."""
-    for parent in root.parents:
-        if str(parent).startswith(str(tmp_path_factory.getbasetemp().parent)):
-            parent.chmod(parent.stat().st_mode | 0o055)
+    try:
+        run(pg / "initdb", "-D", root / "db", "-A", "trust", "-U", "chosho", "-E", "UTF8", "--locale=C")
+        run(pg / "pg_ctl", "-D", root / "db", "-l", root / "log", "-w", "-o",
+            f"-p {port} -k {root} -c listen_addresses='' -c fsync=off", "start")
+        yield f"postgresql://chosho@/postgres?host={root}&port={port}"
+        stop = subprocess.run([*as_user, str(pg / "pg_ctl"), "-D", str(root / "db"), "-m", "immediate", "stop"],
+                              capture_output=True, text=True, timeout=60)
+        assert stop.returncode == 0, f"the test cluster did not stop: {stop.stderr}"
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def test_portal_tests_pass_on_postgresql(cluster):

@@ -32,7 +32,7 @@ def build_all(stored: list[Stored], target: Path, progress: Progress, *, jobs: i
         paths = copies(stored, Path(tmp) / "提出")
         batch = run(paths, Path(tmp) / "調書", rules(), jobs=jobs, summary=True,
                     labels=[p.name for p in paths], on_done=on_done)
-        files = [e.path for e in batch.built] + ([batch.summary] if batch.summary else [])
+        files = [e.path for e in batch.built] + [p for p in (batch.summary, batch.overview) if p]
         with atomic_path(Path(target)) as out, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
             for path in files:
                 zf.write(path, path.name)

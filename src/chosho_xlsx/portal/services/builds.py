@@ -57,7 +57,7 @@ def build_zip(user, fiscal_year: int) -> Build:
     with tempfile.TemporaryDirectory(prefix="chosho-portal-") as tmp:
         built = batch([(f"{p.section}_{p.name}_第{p.submitted.version}版", p.submitted) for p in policies],
                       Path(tmp), summary=True)
-        files = [e.path for e in built.built] + ([built.summary] if built.summary else [])
+        files = [e.path for e in built.built] + [p for p in (built.summary, built.overview) if p]
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
             for path in files:
