@@ -8,6 +8,7 @@ One module per group of commands, each owning its options and what it shows:
     validate   validate                 findings at their cells, --annotate
     build      build                    the batch, its progress and its table
     publish    preview, publish         printing through LibreOffice, the book
+    export     export                   the year's figures as open data (CSV, JSON)
     cycle      rollover, diff           the yearly cycle
     portal     serve, users, doctor,    the portal's administration
                backup, restore
@@ -30,7 +31,7 @@ from chosho_xlsx.cli.app import app
 from chosho_xlsx.common.errors import EXIT_INTERRUPTED
 
 # In the order `--help` lists them.
-COMMANDS = ("workbook", "validate", "build", "publish", "cycle", "portal")
+COMMANDS = ("workbook", "validate", "build", "publish", "export", "cycle", "portal")
 
 for _module in COMMANDS:
     importlib.import_module(f"chosho_xlsx.cli.{_module}")
