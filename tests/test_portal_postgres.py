@@ -18,7 +18,7 @@ import pytest
 from support.portal import TESTS, free_port
 
 MODULES = ["test_portal_api.py", "test_portal_pages.py", "test_portal_access.py", "test_portal_load.py",
-           "test_portal_maintenance.py"]
+           "test_portal_maintenance.py", "test_portal_jobs.py"]
 
 
 def _pg_bin() -> Path | None:

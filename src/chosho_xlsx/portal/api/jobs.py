@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Literal
 
 from django.urls import reverse
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from chosho_xlsx.model import fiscal
 from chosho_xlsx.portal.models import Job as JobRow
@@ -74,7 +74,7 @@ def job_out(job: JobRow) -> dict:
                          "同じ作業がすでに待機中・実行中なら、その作業を答えます。409: 提出済の施策がない。")
 def create_job(request, body: JobIn):
     year = review.year_asked(body.year)
-    return 202, job_out(jobs.start(request.auth, body.kind, year, pdfa=body.pdfa))
+    return Status(202, job_out(jobs.start(request.auth, body.kind, year, pdfa=body.pdfa)))
 
 
 @router.get("/{id}", response={200: JobOut, **errors(403, 404)}, auth=auth.planning, operation_id="get_job",

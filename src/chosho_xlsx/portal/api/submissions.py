@@ -130,7 +130,7 @@ def download_preview(request, id: Id, again: bool = False):
         return send_file(jobs.preview_path(up), f"{up.policy.name}_第{up.version}版.pdf", PDF)
     if job.status == job.FAILED:
         raise (Unavailable if "LibreOffice" in job.error else Conflict)(job.error)
-    return 202, job_out(job)
+    return Status(202, job_out(job))
 
 
 class SubmitForm(Schema):
