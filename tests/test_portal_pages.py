@@ -188,7 +188,7 @@ def test_serve_and_users_commands(tmp_path):
     missing = cli(data, "users", "add", "x", "--role", "department", check=False)
     assert missing.returncode == 2 and "--dept" in missing.stderr
     listed = cli(data, "users", "list").stdout.splitlines()
-    assert listed == [f"digital\tdepartment\t{DIGITAL}\t-", "kikaku\tplanning\t-\t-"]
+    assert listed == [f"digital\tdepartment\t{DIGITAL}\t-\t-", "kikaku\tplanning\t-\t-\t-"]  # name, role, 課, e-mail, token
     token = cli(data, "users", "token", "digital").stdout.strip()
     assert len(token) >= 40
     assert (data / "db.sqlite3").exists() != bool(POSTGRES)  # SQLite in the data folder by default

@@ -91,6 +91,23 @@ def _start_worker(data: Path) -> None:
 
 
 @app.command()
+def remind(
+    days: Annotated[int, typer.Option("--days", min=0, help="期限の何日前から督促するか / days before the deadline")] = 3,
+    data: DataOpt = DEFAULT_DATA,
+) -> None:
+    """提出期限の N 日前から、未提出の施策のある課にメールで督促します（cron やタスク スケジューラで毎日）。
+    送れずに残っていたメールも送り直します。 / Remind departments not yet submitted; resend waiting mails."""
+    setup(data)
+    from chosho_xlsx.portal.services.deadlines import remind as write_reminders
+    from chosho_xlsx.portal.services.mail import send_pending
+
+    written = write_reminders(days)
+    sent, waiting = send_pending()
+    typer.echo(f"督促 {written} 通、送信 {sent} 通、送れず残り {waiting} 通 / reminders {written}, sent {sent}, waiting {waiting}")
+    raise typer.Exit(1 if waiting else 0)
+
+
+@app.command()
 def worker(
     data: DataOpt = DEFAULT_DATA,
     batch: Annotated[bool, typer.Option("--batch", help="待っている作業を終えたら終了 / exit when the queue is empty")] = False,
@@ -135,6 +152,7 @@ def users_add(
     name: Annotated[str, typer.Argument(help="ログイン名 / login name")],
     role: Annotated[str, typer.Option("--role", help="department | planning")],
     dept: Annotated[str, typer.Option("--dept", help="課名（部局の利用者） / the 課 of a department user")] = "",
+    email: Annotated[str, typer.Option("--email", help="メールアドレス（通知の宛先） / e-mail address for notices")] = "",
     data: DataOpt = DEFAULT_DATA,
 ) -> None:
     """利用者を追加します。パスワードは CHOSHO_PASSWORD か入力で。 / Add a user."""
@@ -148,10 +166,18 @@ def users_add(
     from django.contrib.auth import get_user_model
     from django.contrib.auth.password_validation import validate_password
     from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
     from django.db import transaction
 
     from chosho_xlsx.portal.models import Event, Profile
 
+    email = email.strip()
+    try:
+        if email:
+            validate_email(email)
+    except ValidationError:
+        typer.echo(f"メールアドレスの形ではありません / not an e-mail address: {email!r}", err=True)
+        raise typer.Exit(EXIT_UNREADABLE) from None
     User = get_user_model()
     if User.objects.filter(username=name).exists():
         typer.echo(f"利用者 {name} はすでにいます / user {name} exists", err=True)
@@ -163,7 +189,7 @@ def users_add(
         typer.echo("パスワードが弱すぎます / weak password: " + " ".join(exc.messages), err=True)
         raise typer.Exit(EXIT_CONTENT) from None
     with transaction.atomic():
-        user = User.objects.create_user(name, password=password)
+        user = User.objects.create_user(name, email=email, password=password)
         Profile.objects.create(user=user, role=role, section=dept.strip() if role == "department" else "")
         who = f"部局 {dept.strip()}" if role == "department" else "企画課"
         Event.objects.create(action=Event.USER, comment=f"{name}（{who}）")
@@ -178,7 +204,7 @@ def users_list(data: DataOpt = DEFAULT_DATA) -> None:
 
     for p in Profile.objects.select_related("user").order_by("role", "section", "user__username"):
         token = "トークンあり" if p.token_hash else "-"
-        typer.echo(f"{p.user.username}\t{p.role}\t{p.section or '-'}\t{token}")
+        typer.echo(f"{p.user.username}\t{p.role}\t{p.section or '-'}\t{p.user.email or '-'}\t{token}")
 
 
 @users_app.command("token")

@@ -7,9 +7,13 @@ class PortalConfig(AppConfig):
     verbose_name = "提出ポータル"
     default_auto_field = "django.db.models.BigAutoField"
 
-    def ready(self):
+    def ready(self) -> None:
         from axes.signals import user_locked_out
+        from django.db.models.signals import post_save
 
         from chosho_xlsx.portal.lockout import record_lockout
+        from chosho_xlsx.portal.models import Event
+        from chosho_xlsx.portal.services.mail import notify
 
         user_locked_out.connect(record_lockout, dispatch_uid="chosho-lockout-event")
+        post_save.connect(notify, sender=Event, dispatch_uid="chosho-mail")

@@ -172,6 +172,7 @@ class Mail(models.Model):
     subject = models.CharField(max_length=300)
     body = models.TextField()
     sent = models.DateTimeField(null=True)
+    key = models.CharField(max_length=200, blank=True, db_index=True)  # a reminder's: sent once
     attempts = models.IntegerField(default=0)
     last_error = models.TextField(blank=True)
 

@@ -169,9 +169,45 @@ AXES_LOCKOUT_TEMPLATE = "portal/locked.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 
+# Mail (services/mail.py): CHOSHO_EMAIL_URL = smtp://user:pass@host:port (plain),
+# smtp+tls://… (STARTTLS, port 587 by default) or
+# smtp+ssl://… (TLS from the start, 465); unset, mails are written to the log. The links
+# in them start with CHOSHO_BASE_URL (the address people open the portal at).
+CHOSHO_BASE_URL = os.environ.get("CHOSHO_BASE_URL", "http://127.0.0.1:8000")
+DEFAULT_FROM_EMAIL = os.environ.get("CHOSHO_EMAIL_FROM", "chosho-xlsx@localhost")
+EMAIL_TIMEOUT = 10  # seconds: a server that does not answer is tried again later
+
+
+def _email(url: str) -> dict:
+    """Django's EMAIL_* settings from CHOSHO_EMAIL_URL (the log backend when unset)."""
+    from urllib.parse import unquote, urlsplit
+
+    parts = urlsplit(url)
+    ports = {"smtp": 25, "smtp+tls": 587, "smtp+ssl": 465}
+    if parts.scheme not in ports or not parts.hostname:
+        if url:
+            import logging
+
+            logging.getLogger("chosho_xlsx.mail").error(
+                "CHOSHO_EMAIL_URL を読めません（smtp://、smtp+tls://、smtp+ssl:// のどれかで）。メールは記録だけします")
+        return {"EMAIL_BACKEND": "chosho_xlsx.portal.services.mail.LogBackend"}
+    return {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": parts.hostname,
+        "EMAIL_PORT": parts.port or ports[parts.scheme],
+        "EMAIL_HOST_USER": unquote(parts.username or ""),
+        "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
+        "EMAIL_USE_TLS": parts.scheme == "smtp+tls",
+        "EMAIL_USE_SSL": parts.scheme == "smtp+ssl",
+    }
+
+
+globals().update(_email(os.environ.get("CHOSHO_EMAIL_URL", "")))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {"django": {"handlers": ["console"], "level": "WARNING"}},
+    "loggers": {"django": {"handlers": ["console"], "level": "WARNING"},
+                "chosho_xlsx.mail": {"handlers": ["console"], "level": "INFO"}},
 }

@@ -11,3 +11,10 @@ def run_job(job_id: int) -> None:
     from chosho_xlsx.portal.services import jobs
 
     jobs.execute(job_id)
+
+
+@task()
+def send_mails() -> None:
+    from chosho_xlsx.portal.services import mail
+
+    mail.send_pending()

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from chosho_xlsx.portal import admin, jobviews, views
+from chosho_xlsx.portal import admin, jobviews, noticeviews, views
 from chosho_xlsx.portal.api import api
 
 urlpatterns = [
@@ -33,6 +33,8 @@ urlpatterns = [
     path("builds/", views.build, name="build"),
     path("builds/<int:pk>.zip", views.build_file, name="build_file"),
     path("audit/", views.audit, name="audit"),
+    path("deadline", noticeviews.deadline, name="deadline"),
+    path("account/", noticeviews.account, name="account"),
     path("jobs/", jobviews.jobs, name="jobs"),
     path("jobs/new", jobviews.job_start, name="job_start"),
     path("jobs/<int:pk>/", jobviews.job_page, name="job"),

@@ -25,7 +25,7 @@ from chosho_xlsx.portal.downloads import (
 from chosho_xlsx.portal.errors import Forbidden, Invalid, PortalError
 from chosho_xlsx.portal.middleware import refusal_response
 from chosho_xlsx.portal.models import Build, Event, Policy
-from chosho_xlsx.portal.services import cycle, data, files, registry, review
+from chosho_xlsx.portal.services import cycle, data, deadlines, files, registry, review
 from chosho_xlsx.portal.services.builds import build_zip
 from chosho_xlsx.portal.services.visibility import sections_of, visible_policies, visible_uploads
 from chosho_xlsx.portal.words import say
@@ -53,7 +53,10 @@ def mine(request):
     policies = visible_policies(request.user).order_by("-fiscal_year", "name")
     rows = review.rows(policies)
     rollable = {r.policy.pk for r in rows if cycle.rollover_source(request.user, r.policy) is not None}
-    return render(request, "portal/mine.html", {"rows": rows, "rollable": rollable})
+    due = deadlines.deadlines({r.policy.fiscal_year for r in rows})
+    return render(request, "portal/mine.html", {
+        "rows": rows, "rollable": rollable, "deadlines": sorted(due.items(), reverse=True),
+        "overdue": {r.policy.pk for r in rows if deadlines.overdue(r.policy, due.get(r.policy.fiscal_year))}})
 
 
 @require_POST
@@ -239,7 +242,9 @@ def dashboard(request):
     board = review.dashboard(review.year_asked(request.GET.get("year")))
     wanted, section = request.GET.get("status", ""), request.GET.get("section", "")
     shown = [r for r in board.rows if (not wanted or r.status == wanted) and (not section or r.policy.section == section)]
+    due = deadlines.deadline_of(board.year)
     return render(request, "portal/dashboard.html", {
+        "deadline": due, "overdue": {r.policy.pk for r in board.rows if deadlines.overdue(r.policy, due)},
         "year": board.year, "years": review.fiscal_years(), "rows": shown, "total": len(board.rows),
         "counts": list(board.counts.items()), "status": wanted, "section": section,
         "sections": sorted({r.policy.section for r in board.rows}),
