@@ -136,7 +136,8 @@ def work(task: Task) -> Outcome:
     """Validate one input and, if it passes, write its 調書 to `temp`."""
     index, source, temp, want_data = task
     settings = _settings
-    assert settings is not None, "work() needs _init(settings) first"
+    if settings is None:  # not an assert: python -O would drop it (bandit B101)
+        raise RuntimeError("work() needs _init(settings) first")
     from chosho_xlsx.pipeline import check_input
 
     start = time.perf_counter()

@@ -317,5 +317,5 @@ def icc_dated(icc: bytes, when: dt.datetime) -> bytes:
         zeroed[44:48] = bytes(4)
         zeroed[64:68] = bytes(4)
         zeroed[84:100] = bytes(16)
-        out[84:100] = hashlib.md5(zeroed).digest()
+        out[84:100] = hashlib.md5(zeroed, usedforsecurity=False).digest()
     return bytes(out)

@@ -43,7 +43,7 @@ def load_yaml(text: str):
     faster: the contract, the messages and the rules are read on every start)."""
     import yaml
 
-    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # nosec B506  # a safe loader
 
 
 def read_yaml_mapping(path: Path, error: type[Exception]) -> dict:

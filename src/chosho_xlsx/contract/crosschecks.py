@@ -66,7 +66,8 @@ def _unit_findings(values: dict[int, Quantity], unit: str, origin, field: str) -
 def cross_checks(loaded: Loaded, report: Report, settings: Settings) -> list[Finding]:
     """Every check across rows and sheets, in the order the report lists them."""
     c = loaded.chosho
-    assert c is not None
+    if c is None:  # a report is only computed from a loaded 調書
+        raise ValueError("cross_checks needs a loaded 調書")
     return [
         *_group_refs(c),
         *_project_checks(c),

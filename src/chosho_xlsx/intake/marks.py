@@ -9,7 +9,8 @@ sheet's comments part is read here."""
 from __future__ import annotations
 
 import posixpath
-from xml.etree import ElementTree
+
+from defusedxml import ElementTree  # no DTD, no entity: the part comes from the file
 
 from chosho_xlsx.common.addresses import parse_ref
 from chosho_xlsx.intake.package import Package

@@ -16,7 +16,7 @@ import warnings
 import zipfile
 from collections.abc import Iterable
 from pathlib import Path
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape  # nosec B406  # escapes text we write, parses nothing
 
 from chosho_xlsx.common.errors import WriterError
 from chosho_xlsx.common.findings import ERROR, Finding

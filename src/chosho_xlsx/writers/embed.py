@@ -27,7 +27,8 @@ import zlib
 from functools import cache
 from operator import attrgetter
 from pathlib import Path
-from xml.etree import ElementTree
+
+from defusedxml import ElementTree  # no DTD, no entity: the part comes from the file
 
 from chosho_xlsx.common.errors import WriterError
 from chosho_xlsx.common.limits import Limits

@@ -46,7 +46,8 @@ def number_format(value: Decimal, unit: str = "", bound: str = "", suffix: str =
 
 
 def quantity_number(q: Quantity) -> float | int:
-    assert q.value is not None
+    if q.value is None:  # callers write a number only for a quantity that has one
+        raise ValueError("a quantity without a value has no number")
     v = q.value
     return int(v) if v == v.to_integral_value() and abs(v) < 2**53 else float(v)
 
