@@ -33,6 +33,8 @@ class Policy(models.Model):
     name = models.CharField("施策名", max_length=300)
     key = models.CharField(max_length=300)  # model.chosho.policy_key: width and spaces ignored
     section = models.CharField("主管課", max_length=100)
+    strategy = models.CharField("基本戦略", max_length=300, blank=True)  # from the year's list
+    listed = models.BooleanField("施策一覧に掲載", default=False)  # services/policylist.py
     plan_start = models.IntegerField()
     plan_end = models.IntegerField()
     state = models.CharField(max_length=20, default=OPEN)
@@ -96,6 +98,7 @@ class Event(models.Model):
     UPLOAD, SUBMIT, RETURN, LOCK, BUILD, ASSIGN, REGISTER, USER = (
         "アップロード", "提出", "差し戻し", "確定", "一括作成", "担当追加", "施策登録", "利用者追加")
     LOCKOUT, UNLOCK = "ログイン制限", "ログイン制限解除"  # portal/lockout.py
+    RENAME, MERGE = "施策名変更", "施策統合"  # services/policylist.py
 
     created = models.DateTimeField(auto_now_add=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT)

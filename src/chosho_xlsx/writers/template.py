@@ -555,3 +555,17 @@ def write_template(
     values are written under the headers; the 見直し区分 offered are those of `settings`
     (`--rules`; the default rules file when None)."""
     save_workbook(build_workbook(fiscal_year, plan_start, plan_end, rows, settings), path)
+
+
+def policy_rows(fiscal_year: int, plan_start: int, plan_end: int, strategy: str, policy: str) -> dict[str, list[dict]]:
+    """The rows of one 施策's blank workbook: the 調書 sheet with 実施年度, 計画期間,
+    基本戦略名 and 施策名 filled in (what the portal knows of the 施策), the rest empty."""
+    sheet = next(s for s in contract.sheets(fiscal_year, plan_start, plan_end) if s.kind == contract.KEYVALUE)
+    item, value = sheet.headers
+    values = {
+        "fiscal_year": fiscal.label(fiscal_year),
+        "plan_period": f"{fiscal.label(plan_start)}-{fiscal.label(plan_end)}",
+        "strategy": strategy,
+        "policy": policy,
+    }
+    return {sheet.name: [{item: contract.header(sheet.name, f), value: v} for f, v in values.items() if v]}

@@ -9,6 +9,7 @@ from chosho_xlsx.model.chosho import policy_key
 from chosho_xlsx.portal.errors import Conflict, Forbidden, Invalid, Unprocessable
 from chosho_xlsx.portal.examine import Named
 from chosho_xlsx.portal.models import Assignment, Event, Policy
+from chosho_xlsx.portal.services.policylist import refuse_unlisted
 from chosho_xlsx.portal.services.visibility import sections_of, visible_policies
 from chosho_xlsx.portal.words import say
 
@@ -31,6 +32,7 @@ def policy_for(named: Named | None, user, hint: Policy | None, findings: list[di
             raise Forbidden(say("not-your-policy", policy=policy.name, owner=policy.section, section=section),
                             findings=findings)
         return policy
+    refuse_unlisted(year, named.policy, findings)  # a typo is not a new 施策
     owners = named.sections
     if section not in owners:
         raise Forbidden(say("not-your-group", owners="、".join(owners) or say("blank"), section=section),
