@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('portal', '0002_jobs_deadlines_mail'),
+        ('portal', '0003_mail_key'),
     ]
 
     operations = [
