@@ -36,6 +36,23 @@ def test_a_refused_upload_comes_back_only_as_refused_bin(people):
         assert got["X-Content-Type-Options"] == "nosniff"
 
 
+def test_the_api_sends_a_refused_upload_only_as_refused_bin(people):
+    """The attack as reported: curl -F "file=@page.html;filename=invoice.hta" → 201, and the
+    planning division's download of it."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from support.portal import api, token_for
+
+    policy = _policy()
+    sent = api(None, "post", "/api/v1/submissions", token_for(people["a"]),
+               data={"policy_id": policy.pk, "file": SimpleUploadedFile("invoice.hta", PAGE)})
+    assert sent.status_code == 201, sent.content
+    pk = sent.json()["id"]
+    got = api(None, "get", f"/api/v1/submissions/{pk}/file", token_for(people["planning"]))
+    assert got.status_code == 200 and got["Content-Type"] == "application/octet-stream"
+    assert got["Content-Disposition"] == 'attachment; filename="invoice_refused.bin"'
+
+
 def _quoted(text):
     from urllib.parse import quote
 

@@ -12,9 +12,9 @@ from ninja.files import UploadedFile
 from pydantic import BeforeValidator, Field
 
 from chosho_xlsx.model import fiscal
+from chosho_xlsx.portal.downloads import BINARY, stem_of, stored_upload
 from chosho_xlsx.portal.errors import Conflict, NotFound, Unavailable
 from chosho_xlsx.portal.services import files, jobs, review, visibility
-from chosho_xlsx.portal.services.builds import blob
 from chosho_xlsx.portal.words import say
 
 from . import auth
@@ -97,24 +97,23 @@ def get_submission(request, id: Id):
 
 @router.get("/{id}/file", response={200: None, **errors(400, 404)}, auth=auth.anyone,
             operation_id="download_submission", summary="保存されたブック",
-            description="アップロードされたとおりのブック。",
-            openapi_extra=file_answer("保存されたブック", XLSX, XLSM))
+            description="アップロードされたとおりのブック。ブックとして読めなかったファイルは"
+                        "証拠として「…_refused.bin」（application/octet-stream）でだけ返します。",
+            openapi_extra=file_answer("保存されたブック", XLSX, XLSM, BINARY))
 def download_submission(request, id: Id):
-    up = visible_upload(request, id)
-    return send_file(blob(up), up.filename, XLSM if up.suffix == ".xlsm" else XLSX)
+    return stored_upload(visible_upload(request, id))  # the pages' rules (downloads.py)
 
 
 @router.get("/{id}/annotated", response={200: None, **errors(400, 404)}, auth=auth.anyone,
             operation_id="download_annotated", summary="指摘を書き込んだブック",
             description="指摘のあるセルに色とコメントを付けたコピー（validate --annotate と同じ）。"
                         "読めなかったファイルには作れないため 404。",
-            openapi_extra=file_answer("指摘を書き込んだブック", XLSX, XLSM))
+            openapi_extra=file_answer("指摘を書き込んだブック（マクロは含めません）", XLSX))
 def download_annotated(request, id: Id):
     up = visible_upload(request, id)
     if not up.readable:
         raise Http404
-    stem = up.filename.rsplit(".", 1)[0]
-    return send_file(files.annotated(up), f"{stem}_確認{up.suffix}", XLSM if up.suffix == ".xlsm" else XLSX)
+    return send_file(files.annotated(up), f"{stem_of(up)}_確認.xlsx", XLSX)  # never with macros (W-MACROS)
 
 
 @router.get("/{id}/preview", response={200: None, 202: JobOut, **errors(400, 404, 409, 503)}, auth=auth.anyone,
