@@ -116,3 +116,57 @@ def test_the_blank_workbook_of_a_policy_is_filled_in_and_named_after_it(people):
     items = {row[0].value: row[1].value for row in wb["調書"].iter_rows(min_row=2) if row[0].value}
     assert (items["実施年度"], items["計画期間"], items["基本戦略名"], items["施策名"]) == (
         "R6", "R3-R7", "3-1 人口減少に対応できる持続可能な地域を創る", POLICY)
+
+
+def test_the_list_page_imports_renames_and_merges_after_asking(people, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from chosho_xlsx.portal.models import Policy
+
+    planning = client_for(people["planning"])
+    r = planning.post("/policies/list/import", {"year": "R6", "plan": "R3-R7",
+                                               "file": SimpleUploadedFile("施策一覧.csv", LIST_CSV.encode("utf-8-sig"))})
+    assert r.status_code == 302
+    page = planning.get(r["Location"]).content.decode()
+    assert "施策一覧を取り込みました（新規 2 件・更新 0 件）。" in page and POLICY in page
+    bad = planning.post("/policies/list/import", {"year": "R6", "plan": "R3-R7",
+                                                 "file": SimpleUploadedFile("l.csv", "施策名\r\nx\r\n".encode())})
+    assert bad.status_code == 400
+    assert "施策一覧の1行目に見出し「主管課」がありません" in bad.content.decode()  # on the same page
+    road = Policy.objects.get(name="安全で安心な道路網の整備")
+    typo = Policy.objects.create(fiscal_year=2024, name="安全で安心な道路網の整傭", key="typo", section=OTHER,
+                                 plan_start=2021, plan_end=2025)
+    taken = planning.post(f"/policies/{typo.pk}/rename", {"name": road.name})
+    assert taken.status_code == 409 and "そちらへの統合を選んでください" in taken.content.decode()
+    ask = planning.get(f"/policies/{typo.pk}/merge", {"target": road.pk})
+    assert ask.status_code == 200 and "この操作は元に戻せません" in ask.content.decode()
+    assert Policy.objects.filter(pk=typo.pk).exists()  # asking changed nothing
+    done = planning.post(f"/policies/{typo.pk}/merge", {"target": road.pk, "confirm": "1"})
+    assert done.status_code == 302 and not Policy.objects.filter(pk=typo.pk).exists()
+    assert client_for(people["a"]).get("/policies/list/").status_code == 403
+
+
+def test_the_api_imports_renames_and_merges_for_planning_only(people):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from chosho_xlsx.portal.models import Policy
+
+    from support.portal import api, token_for
+
+    planning, a = token_for(people["planning"]), token_for(people["a"])
+    csv_file = lambda: SimpleUploadedFile("施策一覧.csv", LIST_CSV.encode("utf-8-sig"))  # noqa: E731
+    assert api(None, "post", "/api/v1/policy-list/import", a,
+               data={"year": "R6", "plan": "R3-R7", "file": csv_file()}).status_code == 403
+    r = api(None, "post", "/api/v1/policy-list/import", planning, data={"year": "R6", "plan": "R3-R7", "file": csv_file()})
+    assert r.status_code == 200 and r.json() == {"fiscal_year": "R6", "created": 2, "updated": 0}
+    bad = api(None, "post", "/api/v1/policy-list/import", planning,
+              data={"year": "R6", "plan": "R3-R7", "file": SimpleUploadedFile("l.csv", b"x\r\n")})
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == "list-invalid"
+    road = Policy.objects.get(name="安全で安心な道路網の整備")
+    typo = Policy.objects.create(fiscal_year=2024, name="道路網", key="typo", section=OTHER, plan_start=2021, plan_end=2025)
+    r = api(None, "post", f"/api/v1/policy-list/{typo.pk}/rename", planning, data={"name": "道路網の整傭"})
+    assert r.status_code == 200 and r.json()["policy"] == "道路網の整傭"
+    r = api(None, "post", f"/api/v1/policy-list/{typo.pk}/merge", planning, data={"target": road.pk})
+    assert r.status_code == 200 and r.json()["id"] == road.pk
+    assert api(None, "post", f"/api/v1/policy-list/{typo.pk}/merge", planning,
+               data={"target": road.pk}).json()["error"]["code"] == "not-found"

@@ -68,3 +68,11 @@ def first_error(form: forms.Form) -> str:
     for errors in form.errors.values():
         return errors[0]
     return ""
+
+
+class PolicyListForm(RegisterForm):
+    """The year's list of 施策: a file (.xlsx or .csv) for a 実施年度 and 計画期間."""
+
+    file = forms.FileField(allow_empty_file=True, error_messages={"required": say("choose-file")})
+    name = None
+    section = None

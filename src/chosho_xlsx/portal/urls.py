@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from chosho_xlsx.portal import admin, jobviews, noticeviews, views
+from chosho_xlsx.portal import admin, jobviews, listviews, noticeviews, views
 from chosho_xlsx.portal.api import api
 
 urlpatterns = [
@@ -29,6 +29,10 @@ urlpatterns = [
     path("policies/<int:pk>/lock", views.policy_lock, name="policy_lock"),
     path("policies/<int:pk>/assign", views.policy_assign, name="policy_assign"),
     path("policies/new", views.policy_register, name="policy_register"),
+    path("policies/list/", listviews.policy_list, name="policy_list"),
+    path("policies/list/import", listviews.policy_list_import, name="policy_list_import"),
+    path("policies/<int:pk>/rename", listviews.policy_rename, name="policy_rename"),
+    path("policies/<int:pk>/merge", listviews.policy_merge, name="policy_merge"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("builds/", views.build, name="build"),
     path("builds/<int:pk>.zip", views.build_file, name="build_file"),

@@ -16,7 +16,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from chosho_xlsx.portal.errors import PortalError, status_of
 
-from . import builds, dashboard, jobs, policies, submissions
+from . import builds, dashboard, jobs, policies, policylist, submissions
 from .common import _WHEN, FormParser, Renderer
 from .errors import error_response, internal_error, say, validation_message
 
@@ -48,6 +48,7 @@ api = Api(title="chosho-xlsx 提出ポータル API", version="1", description=D
 
 api.add_router("/submissions", submissions.router)
 api.add_router("/policies", policies.router)
+api.add_router("/policy-list", policylist.router)
 api.add_router("/dashboard", dashboard.router)
 api.add_router("/builds", builds.router)
 api.add_router("/jobs", jobs.router)
