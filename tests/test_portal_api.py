@@ -132,3 +132,28 @@ def test_api_upload_without_a_file_or_for_an_unknown_policy(people, tmp_path):
     with open(good_workbook(tmp_path), "rb") as fh:
         r = api(None, "post", "/api/v1/submissions", a, data={"file": fh, "policy_id": "999"})
     assert r.status_code == 404
+
+
+def test_an_ods_is_a_version_like_its_xlsx_and_comes_back_as_an_ods(people, tmp_path):
+    """A department on LibreOffice sends its workbook as .ods (issue 24): the same
+    findings as the same workbook as .xlsx, kept and sent back as an .ods; no annotated
+    copy is offered for it (openpyxl writes .xlsx only)."""
+    import pytest
+
+    from support.skips import missing_tools
+
+    if missing_tools(()):
+        pytest.skip("LibreOffice (soffice) not installed")
+    from chosho_xlsx.render import libreoffice
+
+    token = token_for(people["a"])
+    xlsx, _place = wrong_cell_workbook(tmp_path)
+    ods = libreoffice.convert(xlsx, "ods", tmp_path / "ods", recalc=False)
+    as_xlsx = upload(xlsx, token).json()
+    r = upload(ods, token)
+    assert r.status_code == 201
+    assert r.json()["findings"] == as_xlsx["findings"]
+    file = api(None, "get", f"/api/v1/submissions/{r.json()['id']}/file", token)
+    assert file["Content-Type"] == "application/vnd.oasis.opendocument.spreadsheet"
+    assert b"".join(file.streaming_content) == ods.read_bytes()
+    assert api(None, "get", f"/api/v1/submissions/{r.json()['id']}/annotated", token).status_code == 404

@@ -89,15 +89,27 @@ def _first_sheet(path: Path) -> tuple[list[str], list[list[object]]]:
     return names, rows
 
 
+def _check(path: Path) -> None:
+    """The safety check, and for an .ods the size limits too: calamine reads an .ods whole
+    when it opens it (a value repeated over millions of rows would be a grid that size)."""
+    from chosho_xlsx.common.limits import Limits
+    from chosho_xlsx.intake.package import ODS
+    from chosho_xlsx.intake.reader import read_book
+    from chosho_xlsx.intake.safety import open_checked
+
+    with open_checked(path) as pkg:
+        if pkg.kind == ODS:
+            read_book(pkg, (), Limits())
+
+
 def classify(path: Path) -> Source:
     """A department input, a built 調書 (with its 実施年度, 基本戦略, 施策 read from its
     header) or a 一覧; PublishError for any other workbook."""
     from chosho_xlsx.contract.spec import SHEET_NAMES
-    from chosho_xlsx.intake.safety import check_workbook
     from chosho_xlsx.writers import overview
     from chosho_xlsx.writers.summary import SHEET
 
-    check_workbook(path)
+    _check(path)
     names, rows = _first_sheet(path)
     if SHEET_NAMES[0] in names and SHEET_NAMES[1] in names:
         return Source(path, INPUT)

@@ -328,7 +328,7 @@ def _read_rows(t: _Table, read: list[Column], settings: Settings) -> list[Record
     # The cells the scan found a formula, an error value or a number format in: most
     # sheets have none, and then no cell is looked up.
     special = {(r, c) for (s, r, c) in (*t.book.formulas, *t.book.errors) if s == sheet}
-    formatted = {(r, c) for (s, r, c) in t.book.formats if s == sheet}
+    formatted = {(r, c) for (s, r, c) in (*t.book.formats, *t.book.unread_formats) if s == sheet}
     for r, row in enumerate(t.raw.rows[1:], start=2):
         filled = _filled(row)
         if not filled:
@@ -356,6 +356,11 @@ def _read_row(t: _Table, r: int, row: list, readings: list[_Reading], special: s
         i = rd.index
         value = row[i] if i < width else ""
         if formatted and rd.number and (r, i) in formatted:
+            unread = t.book.unread_formats.get((sheet, r, i))
+            if unread is not None and type(value) in (int, float):
+                values[rd.header] = None  # never a guess at what the clerk sees
+                t.out.found("E-NUMBER-FORMAT", Location(sheet, r, i), value, format=unread)
+                continue
             value = as_seen(t.book, sheet, r, i, rd.column, value)
         if special and (r, i) in special and not _check_formula(t.book, sheet, r, i, t.out, value):
             values[rd.header] = None

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 from chosho_xlsx.common.limits import Limits
 from chosho_xlsx.common.text import squeezed
-from chosho_xlsx.intake.package import Package, unchecked
+from chosho_xlsx.intake.package import ODS, Package, unchecked
 
 
 @dataclass
@@ -47,11 +47,17 @@ class RawBook:
     # cells a tool marked for a person to confirm (marks.py) → the comment's text
     marked: dict[tuple[str, int, int], str] = field(default_factory=dict)
     macros: bool = False  # the file carries a VBA project (an .xlsm): W-MACROS, never run or copied
+    # numbers whose number format could not be read (.ods: a style that cannot be
+    # followed) → the format's name: a finding at the cell, never a guess
+    unread_formats: dict[tuple[str, int, int], str] = field(default_factory=dict)
 
 
 def has_macros(pkg: Package) -> bool:
     """Whether a workbook's package carries macros: a VBA project part (Excel keeps it
-    at xl/vbaProject.bin), or a macro-enabled workbook part (what makes an .xlsm)."""
+    at xl/vbaProject.bin), or a macro-enabled workbook part (what makes an .xlsm); in an
+    .ods, a Basic library or a script (LibreOffice keeps them under Basic/ and Scripts/)."""
+    if pkg.kind == ODS:
+        return any(name.startswith(("Basic/", "Scripts/")) and not name.endswith("/") for name in pkg.names)
     if any(name.rsplit("/", 1)[-1].lower() == "vbaproject.bin" for name in pkg.names):
         return True
     if "[Content_Types].xml" not in pkg.names:
@@ -86,6 +92,8 @@ def read_book(source: str | Path | Package, sheet_names: tuple[str, ...] | None 
 def _read(pkg: Package, sheet_names: tuple[str, ...] | None, limits: Limits | None) -> RawBook:
     from python_calamine import CalamineWorkbook
 
+    # calamine reads an .ods whole when it opens it: its scan (and the limits) come first
+    ods = _look_ods(pkg, limits) if pkg.kind == ODS else None
     wb = CalamineWorkbook.from_filelike(pkg.rewound())
     try:
         names = list(wb.sheet_names)
@@ -93,7 +101,7 @@ def _read(pkg: Package, sheet_names: tuple[str, ...] | None, limits: Limits | No
             actual = {n: n for n in names}
         else:
             actual = {w: found for w in sheet_names if (found := match_sheet(w, names)) is not None}
-        scan, marks, macros = _look(pkg, tuple(actual.values()), limits)
+        scan, marks, macros, unread = ods or _look(pkg, tuple(actual.values()), limits)
         sheets = {
             name: RawSheet(name, wb.get_sheet_by_name(real).to_python(skip_empty_area=False))
             for name, real in actual.items()
@@ -103,21 +111,30 @@ def _read(pkg: Package, sheet_names: tuple[str, ...] | None, limits: Limits | No
     canonical = {real: name for name, real in actual.items()}
 
     def by_name(cells: dict) -> dict:
-        return {(canonical[s], r, c): v for (s, r, c), v in cells.items()}
+        return {(canonical[s], r, c): v for (s, r, c), v in cells.items() if s in canonical}
 
     renamed = {name: real for name, real in actual.items() if name != real}
     return RawBook(str(pkg.path), sheets, by_name(scan.formulas), by_name(scan.errors), renamed, names,
-                   by_name(scan.formats), by_name(marks), macros)
+                   by_name(scan.formats), by_name(marks), macros, by_name(unread))
 
 
 def _look(pkg: Package, sheets: tuple[str, ...], limits: Limits | None):
     """What calamine does not read, from the sheets' XML: (scan.CellScan, marked cells,
-    whether the file carries macros)."""
+    whether the file carries macros, unreadable formats)."""
     from chosho_xlsx.intake.marks import marked_cells
     from chosho_xlsx.intake.scan import scan_open
 
     scan, members = scan_open(pkg, sheets, limits)
-    return scan, marked_cells(pkg, members), has_macros(pkg)
+    return scan, marked_cells(pkg, members), has_macros(pkg), {}
+
+
+def _look_ods(pkg: Package, limits: Limits | None):
+    """_look of an .ods: every table is scanned (calamine reads them all)."""
+    from chosho_xlsx.intake.marks import ROLLOVER_AUTHOR
+    from chosho_xlsx.intake.odsscan import scan_ods
+
+    found = scan_ods(pkg, None, limits, ROLLOVER_AUTHOR)
+    return found.scan, found.marked, has_macros(pkg), found.unread
 
 
 def book_from_rows(rows: dict[str, list[dict]], headers: dict[str, list[str]], source: str) -> RawBook:

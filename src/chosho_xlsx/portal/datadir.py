@@ -29,7 +29,7 @@ from pathlib import Path
 
 from chosho_xlsx.writers.atomic import atomic_path
 
-SUFFIXES = (".xlsx", ".xlsm")
+SUFFIXES = (".xlsx", ".xlsm", ".ods")
 DIGEST = re.compile(r"[0-9a-f]{64}")
 _DERIVED = re.compile(r"[0-9A-Za-z][0-9A-Za-z_-]*(\.[0-9A-Za-z_-]+)*")
 FOLDER_MODE, FILE_MODE = 0o700, 0o600

@@ -22,7 +22,13 @@ from chosho_xlsx.writers.naming import file_name
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 XLSM = "application/vnd.ms-excel.sheet.macroEnabled.12"
+ODS = "application/vnd.oasis.opendocument.spreadsheet"
 BINARY = "application/octet-stream"
+
+
+def workbook_type(suffix: str) -> str:
+    """The content type of a stored workbook, by the suffix it was stored with."""
+    return {".xlsm": XLSM, ".ods": ODS}.get(suffix, XLSX)
 
 
 def download(path, name: str, content_type: str = XLSX, inline: bool = False) -> FileResponse:
@@ -60,5 +66,4 @@ def stored_upload(upload: Upload) -> FileResponse:
         raise NotFound(say("evidence-pruned"))
     if not upload.readable:
         return download(path, f"{stem_of(upload)}_refused.bin", BINARY)
-    macros = upload.suffix == ".xlsm"
-    return download(path, f"{stem_of(upload)}{upload.suffix}", XLSM if macros else XLSX)
+    return download(path, f"{stem_of(upload)}{upload.suffix}", workbook_type(upload.suffix))

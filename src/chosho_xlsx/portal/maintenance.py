@@ -133,7 +133,7 @@ MAX_FILE = 4 * GiB  # one stored upload or build ZIP (uploads are refused past C
 MAX_DUMP = 4 * GiB
 MAX_SMALL = 64 * KiB  # the manifest, the secret key
 MAX_TOTAL = 256 * GiB
-_FILE = re.compile(r"files/([0-9a-f]{2})/([0-9a-f]{64})(\.xlsx|\.xlsm)")
+_FILE = re.compile(r"files/([0-9a-f]{2})/([0-9a-f]{64})(\.xlsx|\.xlsm|\.ods)")
 _BUILD = re.compile(r"builds/([1-9][0-9]{0,17})\.zip")
 # what a data folder may hold and still be empty enough to restore into
 _PORTAL_NAMES = {"db.sqlite3", "db.sqlite3-wal", "db.sqlite3-shm", "db.sqlite3-journal", "secret_key",

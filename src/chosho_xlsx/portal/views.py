@@ -124,7 +124,7 @@ def upload_file(request, pk: int):
 @signed_in
 def upload_annotated(request, pk: int):
     up = visible_or_404(visible_uploads(request.user), pk)
-    if not up.readable:
+    if not up.readable or up.suffix not in files.ANNOTATABLE:
         raise Http404
     return download(files.annotated(up), f"{stem_of(up)}_確認.xlsx")  # never with macros (W-MACROS)
 

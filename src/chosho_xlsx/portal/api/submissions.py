@@ -12,7 +12,7 @@ from ninja.files import UploadedFile
 from pydantic import BeforeValidator, Field
 
 from chosho_xlsx.model import fiscal
-from chosho_xlsx.portal.downloads import BINARY, stem_of, stored_upload
+from chosho_xlsx.portal.downloads import BINARY, ODS, stem_of, stored_upload
 from chosho_xlsx.portal.errors import Conflict, NotFound, Unavailable
 from chosho_xlsx.portal.services import files, jobs, review, visibility
 from chosho_xlsx.portal.words import say
@@ -73,7 +73,7 @@ POLICY_ID = Form(None, description="ブックから施策を読み取れない�
 
 @router.post("", response={200: Upload, 201: Upload, **errors(400, 403, 404, 409, 413, 415, 422)},
              auth=auth.anyone, operation_id="upload_workbook", summary="ブックをアップロードして確認する",
-             description="入力ブック（.xlsx/.xlsm）を施策の新しい版として保存し、確認結果（指摘）を返します。"
+             description="入力ブック（.xlsx/.xlsm/.ods）を施策の新しい版として保存し、確認結果（指摘）を返します。"
                          "新しい版なら 201、同じ内容のファイルが登録済みならその版を 200 で返します。"
                          "施策はブックの施策名・実施年度から決まります（読めないときは policy_id）。"
                          "403: 自課の施策でない、または企画課の利用者。409: 提出済・確定の施策。"
@@ -99,7 +99,7 @@ def get_submission(request, id: Id):
             operation_id="download_submission", summary="保存されたブック",
             description="アップロードされたとおりのブック。ブックとして読めなかったファイルは"
                         "証拠として「…_refused.bin」（application/octet-stream）でだけ返します。",
-            openapi_extra=file_answer("保存されたブック", XLSX, XLSM, BINARY))
+            openapi_extra=file_answer("保存されたブック", XLSX, XLSM, ODS, BINARY))
 def download_submission(request, id: Id):
     return stored_upload(visible_upload(request, id))  # the pages' rules (downloads.py)
 
@@ -111,7 +111,7 @@ def download_submission(request, id: Id):
             openapi_extra=file_answer("指摘を書き込んだブック（マクロは含めません）", XLSX))
 def download_annotated(request, id: Id):
     up = visible_upload(request, id)
-    if not up.readable:
+    if not up.readable or up.suffix not in files.ANNOTATABLE:
         raise Http404
     return send_file(files.annotated(up), f"{stem_of(up)}_確認.xlsx", XLSX)  # never with macros (W-MACROS)
 

@@ -40,7 +40,7 @@ def receive(user, content: bytes, filename: str, hint: Policy | None = None) -> 
     if user.profile.planning:
         raise Forbidden(say("departments-submit"))
     name = display_name(filename)
-    suffix = ".xlsm" if name.lower().endswith(".xlsm") else ".xlsx"
+    suffix = next((s for s in (".xlsm", ".ods") if name.lower().endswith(s)), ".xlsx")
     sha, path = data().store(content, suffix)
     examined = examine_upload(path, name)
     findings, errors = examined.findings, examined.errors
@@ -89,8 +89,13 @@ def prune_refused(section: str, keep: int) -> int:
     return removed
 
 
+# The annotated copy is made with openpyxl, which writes Office Open XML only.
+ANNOTATABLE = (".xlsx", ".xlsm")
+
+
 def annotated(upload: Upload) -> Path:
-    """The annotated copy (validate --annotate) of a version, made once."""
+    """The annotated copy (validate --annotate) of a version, made once (an .xlsx or
+    .xlsm upload: not an .ods, ANNOTATABLE)."""
     from chosho_xlsx.pipeline import check_file
     from chosho_xlsx.writers.annotate import annotate
 
