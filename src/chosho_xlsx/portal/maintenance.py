@@ -137,7 +137,7 @@ _FILE = re.compile(r"files/([0-9a-f]{2})/([0-9a-f]{64})(\.xlsx|\.xlsm|\.ods)")
 _BUILD = re.compile(r"builds/([1-9][0-9]{0,17})\.zip")
 # what a data folder may hold and still be empty enough to restore into
 _PORTAL_NAMES = {"db.sqlite3", "db.sqlite3-wal", "db.sqlite3-shm", "db.sqlite3-journal", "secret_key",
-                 "files", "builds", "derived"}
+                 "files", "builds", "jobs", "derived"}
 
 
 def _bad(ja: str, en: str, archive: Path) -> RestoreError:
@@ -154,7 +154,7 @@ def unused(target: Path) -> None:
         raise RestoreError(f"データフォルダではありません / not a folder: {target}")
     names = {p.name for p in target.iterdir()}
     stray = sorted(n for n in names - _PORTAL_NAMES if not n.startswith("."))
-    busy = any(p.is_file() for folder in ("files", "builds") for p in (target / folder).rglob("*"))
+    busy = any(p.is_file() for folder in ("files", "builds", "jobs") for p in (target / folder).rglob("*"))
     if stray or busy or _has_users(target / "db.sqlite3"):
         raise RestoreError(f"{target} にはすでに利用者かファイルがあります。空のデータフォルダ（とデータベース）に戻してください"
                            f" / {target} is in use: restore into an empty data folder and database")
