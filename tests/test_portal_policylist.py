@@ -6,6 +6,7 @@ names), and the per-施策 blank workbook filled in and named after its 施策."
 from __future__ import annotations
 
 import io
+import re
 
 import openpyxl
 import pytest
@@ -170,3 +171,17 @@ def test_the_api_imports_renames_and_merges_for_planning_only(people):
     assert r.status_code == 200 and r.json()["id"] == road.pk
     assert api(None, "post", f"/api/v1/policy-list/{typo.pk}/merge", planning,
                data={"target": road.pk}).json()["error"]["code"] == "not-found"
+
+
+def test_the_dashboard_shows_the_years_overview_of_submitted_versions(people, tmp_path):
+    """The same figures as the 評価結果概要.xlsx of the example (8 evaluated, 4 reviewed = 50.0 %)."""
+    from chosho_xlsx.portal.models import Policy
+
+    page = lambda: re.sub(r"\s+", " ", client_for(people["planning"]).get("/dashboard/").content.decode())  # noqa: E731
+    up, _ = _upload(people["a"], good_workbook(tmp_path))
+    assert "提出済・確定の施策がまだありません。" in page()
+    Policy.objects.filter(pk=up.policy_id).update(submitted=up)
+    html = page()
+    assert ("<td>3-1 人口減少に対応できる持続可能な地域を創る</td><td class=\"num\">8</td><td class=\"num\">4</td>"
+            "<td class=\"num\">50.0%</td>") in html
+    assert "<th>合計</th><th class=\"num\">8</th><th class=\"num\">4</th><th class=\"num\">50.0%</th>" in html

@@ -263,7 +263,15 @@ def dashboard(request):
         "sections": sorted({r.policy.section for r in board.rows}),
         "builds": Build.objects.filter(fiscal_year=board.year).select_related("user").order_by("-id")[:5],
         "default_period": files.default_period(),
+        "overview": _overview_table(board.year),
     })
+
+
+def _overview_table(year: int | None) -> dict | None:
+    from chosho_xlsx.portal.services import overview
+
+    ov = overview.year_overview(year)
+    return overview.table(ov) if ov else None
 
 
 @require_POST
