@@ -3,7 +3,7 @@ workbooks through the API, against `chosho-xlsx serve` on 127.0.0.1; then a chec
 nothing was lost or duplicated.
 
     python bench/portal_load.py [--clients 20] [--uploads 5] [--data DIR]
-                                [--database-url postgresql://…] [--keep]
+                                [--database-url postgresql://…] [--keep] [--json F]
 
 It makes a fresh data folder (or uses DIR), adds one department user per client (its own
 課, its own 施策), starts `chosho-xlsx serve` on a free port and sends, per client, M
@@ -13,6 +13,11 @@ p50/p95/p99, answers by status, and then checks through the API that every disti
 is there exactly once as a version (versions 1…n per 施策, each with its findings), that
 repeated bytes answered 200 with the first upload, and that every stored file on disk
 matches its hash. Exit 0 when all holds, 1 otherwise.
+
+The server runs with CHOSHO_SERVER_TIMING=1, so every answer carries a Server-Timing header
+(portal/timing.py): the upload path's own costs, hashing, storing, the examination in its
+worker, the process hop around it, the findings' JSON and the database writes, are
+printed apart (p50 and p95 over the uploads), with what the rest of Django took.
 """
 
 from __future__ import annotations
@@ -81,6 +86,14 @@ def multipart(name: str, content: bytes) -> tuple[bytes, str]:
 
 
 def call(url: str, token: str, body: bytes | None = None, content_type: str = "") -> tuple[int, dict, float]:
+    status, answer, seconds, _ = call_timed(url, token, body, content_type)
+    return status, answer, seconds
+
+
+def call_timed(url: str, token: str, body: bytes | None = None,
+               content_type: str = "") -> tuple[int, dict, float, dict[str, float]]:
+    """call(), plus the server's phases in seconds (its Server-Timing header, sent when
+    the server runs with CHOSHO_SERVER_TIMING=1)."""
     headers = {"Authorization": f"Bearer {token}"}
     if content_type:
         headers["Content-Type"] = content_type
@@ -88,16 +101,53 @@ def call(url: str, token: str, body: bytes | None = None, content_type: str = ""
     start = time.perf_counter()
     try:
         with urllib.request.urlopen(req, timeout=120) as resp:
-            status, text = resp.status, resp.read()
+            status, text, timing = resp.status, resp.read(), resp.headers.get("Server-Timing", "")
     except urllib.error.HTTPError as exc:
-        status, text = exc.code, exc.read()
+        status, text, timing = exc.code, exc.read(), exc.headers.get("Server-Timing", "")
     except OSError as exc:  # refused, reset: counted as status 0
-        return 0, {"error": str(exc)}, time.perf_counter() - start
+        return 0, {"error": str(exc)}, time.perf_counter() - start, {}
     seconds = time.perf_counter() - start
+    phases = server_timing(timing)
     try:
-        return status, json.loads(text), seconds
+        return status, json.loads(text), seconds, phases
     except ValueError:
-        return status, {"error": text[:200].decode(errors="replace")}, seconds
+        return status, {"error": text[:200].decode(errors="replace")}, seconds, phases
+
+
+def server_timing(header: str) -> dict[str, float]:
+    """'hash;dur=0.41, store;dur=2.3' → {'hash': 0.00041, 'store': 0.0023} (seconds)."""
+    out: dict[str, float] = {}
+    for part in filter(None, (p.strip() for p in header.split(","))):
+        name, _, params = part.partition(";")
+        for param in params.split(";"):
+            key, _, value = param.strip().partition("=")
+            if key == "dur":
+                out[name.strip()] = out.get(name.strip(), 0.0) + float(value) / 1000
+    return out
+
+
+# The upload path's own costs, as the server measured them (portal/timing.py), in order.
+PHASES = [("hash", "hashing"), ("store", "storing"), ("check", "the examination in its worker"),
+          ("hop", "the process hop (pickling, pipes, waiting for a worker)"),
+          ("json", "the findings' JSON (one encoding)"), ("db", "the database writes"),
+          ("django", "the rest of Django (request, multipart, auth, answer)"), ("total", "in the server, all")]
+
+
+def phase_table(per_request: list[dict[str, float]]) -> dict[str, dict[str, float]]:
+    """Each phase's p50 and p95 over the uploads, in seconds; `django` is what the
+    server's total leaves after the phases named."""
+    rows = []
+    for ph in per_request:
+        if "total" not in ph:
+            continue
+        named = sum(v for k, v in ph.items() if k not in ("total", "json"))
+        rows.append({**ph, "django": max(0.0, ph["total"] - named - ph.get("json", 0.0))})
+    out = {}
+    for key, _ in PHASES:
+        values = [r[key] for r in rows if key in r]
+        if values:
+            out[key] = {"p50": percentile(values, 50), "p95": percentile(values, 95), "n": len(values)}
+    return out
 
 
 def executable() -> str:
@@ -115,13 +165,43 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def cpu_seconds(pid: int) -> dict[str, float]:
+    """CPU time so far of the server process and of every process below it (the fork
+    server and the examining workers), from /proc; {} where there is none."""
+    def stat(p: int) -> list[str] | None:
+        try:
+            return Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+
+    if stat(pid) is None:
+        return {}
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").glob("[0-9]*"):
+        fields = stat(int(entry.name))
+        if fields:
+            children.setdefault(int(fields[1]), []).append(int(entry.name))
+    tick = os.sysconf("SC_CLK_TCK")
+    own = stat(pid)
+    below, todo = 0.0, list(children.get(pid, []))
+    while todo:
+        p = todo.pop()
+        fields = stat(p)
+        if fields:
+            below += (int(fields[11]) + int(fields[12])) / tick
+        todo.extend(children.get(p, []))
+    return {"server": (int(own[11]) + int(own[12])) / tick if own else 0.0, "workers": below}
+
+
 def percentile(values: list[float], p: float) -> float:
     values = sorted(values)
     return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))]
 
 
-def run(clients: int, uploads: int, data: Path, database_url: str = "") -> int:
-    env = dict(os.environ, CHOSHO_PASSWORD=PASSWORD, CHOSHO_DATA=str(data))
+def run(clients: int, uploads: int, data: Path, database_url: str = "", figures: dict | None = None) -> int:
+    """The load, its figures printed (and put into `figures` when given), then the check;
+    0 when every upload is there exactly once."""
+    env = dict(os.environ, CHOSHO_PASSWORD=PASSWORD, CHOSHO_DATA=str(data), CHOSHO_SERVER_TIMING="1")
     if database_url:
         env["CHOSHO_DATABASE_URL"] = database_url
     tokens = []
@@ -143,19 +223,23 @@ def run(clients: int, uploads: int, data: Path, database_url: str = "") -> int:
             except OSError:
                 time.sleep(0.2)
         results: list[list[tuple[int, dict, float, bytes]]] = [[] for _ in range(clients)]
+        phases: list[dict[str, float]] = []
         barrier = threading.Barrier(clients)
 
         def client(c: int) -> None:
             barrier.wait()  # everybody at once, as the week before the deadline
             for i, content in enumerate(books[c]):
                 body, ctype = multipart(f"施策{c}_{i}.xlsx", content)
-                status, answer, seconds = call(url + "/api/v1/submissions", tokens[c], body, ctype)
+                status, answer, seconds, timed = call_timed(url + "/api/v1/submissions", tokens[c], body, ctype)
                 results[c].append((status, answer, seconds, content))
+                phases.append(timed)
 
+        cpu_before = cpu_seconds(server.pid)
         start = time.perf_counter()
         with ThreadPoolExecutor(clients) as pool:
             list(pool.map(client, range(clients)))
         wall = time.perf_counter() - start
+        cpu_after = cpu_seconds(server.pid)
 
         flat = [r for rs in results for r in rs]
         latencies = [r[2] for r in flat]
@@ -165,6 +249,26 @@ def run(clients: int, uploads: int, data: Path, database_url: str = "") -> int:
         print(f"latency p50 {percentile(latencies, 50) * 1000:.0f} ms, p95 {percentile(latencies, 95) * 1000:.0f} ms, "
               f"p99 {percentile(latencies, 99) * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms")
         print("answers by status: " + ", ".join(f"{s}: {n}" for s, n in sorted(statuses.items())))
+        cpu = {k: (cpu_after[k] - cpu_before.get(k, 0.0)) / len(flat) for k in cpu_after}
+        if cpu:
+            print(f"CPU per upload: server process {cpu['server'] * 1000:.1f} ms, its examining workers "
+                  f"{cpu['workers'] * 1000:.1f} ms (this machine: {os.cpu_count()} cores)")
+        table = phase_table(phases)
+        if table:
+            print("the upload path in the server, per upload, p50 / p95 (ms):")
+            for key, what in PHASES:
+                if key in table:
+                    print(f"    {key:7} {table[key]['p50'] * 1000:7.1f} {table[key]['p95'] * 1000:7.1f}   {what}")
+        if figures is not None:
+            figures.update({
+                "clients": clients, "uploads": uploads, "requests": len(flat), "seconds": wall,
+                "requests_per_s": len(flat) / wall, "database": "postgresql" if database_url else "sqlite",
+                "p50_ms": percentile(latencies, 50) * 1000, "p95_ms": percentile(latencies, 95) * 1000,
+                "p99_ms": percentile(latencies, 99) * 1000, "max_ms": max(latencies) * 1000,
+                "statuses": {str(k): v for k, v in sorted(statuses.items())},
+                "phases_ms": {k: {"p50": v["p50"] * 1000, "p95": v["p95"] * 1000} for k, v in table.items()},
+                "cpu_ms_per_upload": {k: v * 1000 for k, v in cpu.items()},
+            })
         problems = check(url, tokens, results, data)
     finally:
         server.terminate()
@@ -172,6 +276,8 @@ def run(clients: int, uploads: int, data: Path, database_url: str = "") -> int:
         log.close()
     for p in problems:
         print("PROBLEM: " + p)
+    if figures is not None:
+        figures["problems"] = len(problems)
     print("check: " + ("every upload there exactly once, files match their hashes" if not problems
                        else f"{len(problems)} problems"))
     return 1 if problems else 0
@@ -217,10 +323,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, help="data folder (default: a fresh temporary one)")
     ap.add_argument("--database-url", default="", help="PostgreSQL instead of SQLite (an empty database)")
     ap.add_argument("--keep", action="store_true", help="keep the temporary data folder")
+    ap.add_argument("--json", type=Path, help="also write the figures here")
     args = ap.parse_args(argv)
     data = args.data or Path(tempfile.mkdtemp(prefix="chosho-load-"))
+    figures: dict = {}
     try:
-        return run(args.clients, args.uploads, data, args.database_url)
+        code = run(args.clients, args.uploads, data, args.database_url, figures)
+        if args.json:
+            args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+        return code
     finally:
         if args.data is None and not args.keep:
             shutil.rmtree(data, ignore_errors=True)

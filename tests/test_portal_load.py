@@ -78,6 +78,21 @@ def test_load_script_finds_every_upload_exactly_once(tmp_path):
     assert "4 clients x 3 uploads = 12 requests" in r.stdout
     assert "answers by status: 200: 4, 201: 8" in r.stdout
     assert "check: every upload there exactly once, files match their hashes" in r.stdout
+    # the upload path's own costs, from the server's Server-Timing header, each printed apart
+    phases = [line.split()[0] for line in r.stdout.splitlines() if line.startswith("    ")]
+    assert phases == ["hash", "store", "check", "hop", "json", "db", "django", "total"]
+
+
+def test_server_timing_is_read_phase_by_phase():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("portal_load", BENCH)
+    load = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(load)
+    assert load.server_timing("hash;dur=0.50, store;dur=2, check;desc=x;dur=10.25, total;dur=20") == \
+        {"hash": 0.0005, "store": 0.002, "check": 0.01025, "total": 0.02}
+    table = load.phase_table([{"hash": 0.001, "check": 0.01, "json": 0.001, "total": 0.02}])
+    assert table["django"]["p50"] == pytest.approx(0.008)
 
 
 def test_worker_processes_give_the_findings_of_this_process(people, tmp_path):

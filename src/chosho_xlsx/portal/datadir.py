@@ -27,6 +27,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from chosho_xlsx.portal.timing import phase
 from chosho_xlsx.writers.atomic import atomic_path
 
 SUFFIXES = (".xlsx", ".xlsm", ".ods")
@@ -104,11 +105,13 @@ class DataDir:
     def store(self, data: bytes, suffix: str) -> tuple[str, Path]:
         """Keep `data` under its hash (once: the same bytes are the same file); the file
         appears complete or not at all."""
-        sha = hashlib.sha256(data).hexdigest()
+        with phase("hash"):
+            sha = hashlib.sha256(data).hexdigest()
         path = self.blob(sha, suffix)
-        if not path.exists():
-            with self.writing(path) as tmp:
-                tmp.write_bytes(data)
+        with phase("store"):
+            if not path.exists():
+                with self.writing(path) as tmp:
+                    tmp.write_bytes(data)
         return sha, path
 
     def derived(self, name: str) -> Path:

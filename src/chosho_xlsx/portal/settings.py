@@ -41,6 +41,7 @@ CHOSHO_JOB_STALE_SECONDS = float(os.environ.get("CHOSHO_JOB_STALE_SECONDS", "60"
 
 MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",  # first: every response, the 413 page included, gets the policy
+    "chosho_xlsx.portal.timing.ServerTimingMiddleware",  # off unless CHOSHO_SERVER_TIMING=1 (the load bench)
     "chosho_xlsx.portal.middleware.UploadLimitMiddleware",
     "chosho_xlsx.portal.api.errors.ApiErrorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
