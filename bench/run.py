@@ -102,7 +102,9 @@ def batch_build(inputs: Path, out: Path, jobs: int | None, repeat: int, src: Pat
         if proc.returncode not in (0, 1):
             raise SystemExit(f"build failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
         times.append(seconds)
-    built = len([p for p in out.glob("*.xlsx") if p.name != "一覧.xlsx"])
+    from chosho_xlsx.writers import overview, summary
+
+    built = len([p for p in out.glob("*.xlsx") if p.name not in (summary.FILE_NAME, overview.FILE_NAME)])
     return {"seconds": min(times), "runs": times, "built": built, "cpu_seconds": min(cpu)}
 
 
@@ -251,6 +253,47 @@ def against(src: Path, ours: dict, before: dict, cold: dict, paths: list[Path], 
     }
 
 
+def portal_figures(clients: int, uploads: int, database_url: str, scratch: Path) -> dict:
+    """portal_load.py's run on SQLite (and on `database_url` when given): its figures by
+    database ({} when clients is 0)."""
+    if clients <= 0:
+        return {}
+    import portal_load
+
+    out = {}
+    for db, url in [("sqlite", ""), ("postgresql", database_url)]:
+        if db == "postgresql" and not url:
+            continue
+        wait_for_quiet()
+        figures: dict = {}
+        print(f"portal, {db}:", file=sys.stderr)
+        data = scratch / f"portal-{db}"
+        shutil.rmtree(data, ignore_errors=True)
+        data.mkdir(parents=True)
+        code = portal_load.run(clients, uploads, data, url, figures)
+        out[db] = {**figures, "exit": code}
+    return out
+
+
+# issue 22's goals for the figures this script measures (the others print their own)
+BATCH_GOAL = 0.6
+PORTAL_P95_GOAL_MS = 500
+
+
+def print_goals(result: dict) -> None:
+    pairs = result["pair_ratios"]
+    print("figures against their goals (issue 22):")
+    print(f"    batch: build ÷ floor, median of {len(pairs)} interleaved pairs "
+          f"({', '.join(f'{r:.2f}' for r in pairs)}): {result['batch_figure']:.2f}   goal ≤ {BATCH_GOAL}")
+    for db, fig in result["portal"].items():
+        if "p95_ms" not in fig:
+            print(f"    portal ({db}): no figures (exit {fig['exit']})")
+            continue
+        goal = f"goal ≤ {PORTAL_P95_GOAL_MS} ms" if db == "sqlite" else "(beside SQLite)"
+        print(f"    portal ({db}), {fig['clients']} clients × {fig['uploads']} uploads: p95 {fig['p95_ms']:.0f} ms, "
+              f"{fig['requests_per_s']:.0f} req/s, {fig['problems']} problems   {goal}")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("-n", type=int, default=100, help="workbooks (default 100)")
@@ -264,6 +307,11 @@ def main(argv: list[str] | None = None) -> int:
                     help="also time the code in SRC (another checkout's src/), interleaved")
     ap.add_argument("--quiet-wait", type=float, default=0.0,
                     help="before each timing, wait up to this many seconds for idle CPUs (shared machines)")
+    ap.add_argument("--portal-clients", type=int, default=50,
+                    help="portal_load.py's clients for the portal figure (0: not measured)")
+    ap.add_argument("--portal-uploads", type=int, default=5, help="uploads per client")
+    ap.add_argument("--portal-database-url", default="",
+                    help="also measure the portal on this (empty) PostgreSQL database, beside SQLite")
     a = ap.parse_args(argv)
     QUIET["wait"] = a.quiet_wait
 
@@ -288,6 +336,7 @@ def main(argv: list[str] | None = None) -> int:
                 before = _best(before, batch_build(inputs, scratch / "before", a.jobs, 1, a.against))
         vr = validate_vs_read(paths, min(a.sample, len(paths)))
         cold = cold_starts(paths[0], a.repeat)
+        portal = portal_figures(a.portal_clients, a.portal_uploads, a.portal_database_url, scratch)
         result = {
             "n": len(paths),
             "cores": os.cpu_count(),
@@ -296,6 +345,8 @@ def main(argv: list[str] | None = None) -> int:
             "ours": ours,
             "floor": fl,
             "ratio": ours["seconds"] / fl["seconds"],
+            # issue 22's batch figure: each build against the floor run just before it
+            "pair_ratios": [o / f for o, f in zip(ours["runs"], fl["runs"], strict=True)],
             "validate_vs_read": vr,
             "cold_start": cold,
         }
@@ -323,6 +374,9 @@ def main(argv: list[str] | None = None) -> int:
             v = ag["validate_ms"]
             print(f"    validate one workbook (warm): {v['before']:.1f} ms before, {v['after']:.1f} ms now: "
                   f"ratio {v['ratio']:.2f}; cold validate ratio {ag['validate_cold_ratio']:.2f}")
+        result["batch_figure"] = statistics.median(result["pair_ratios"])
+        result["portal"] = portal
+        print_goals(result)
         if a.json:
             a.json.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     finally:

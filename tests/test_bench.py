@@ -59,13 +59,18 @@ def test_floor_replays_exactly_what_the_writer_writes(tmp_path):
 def test_run_prints_the_ratio(tmp_path):
     out = tmp_path / "result.json"
     proc = subprocess.run([sys.executable, str(BENCH / "run.py"), "-n", "3", "--repeat", "1", "--sample", "2",
-                           "--json", str(out)], capture_output=True, text=True, encoding="utf-8", timeout=600)
+                           "--portal-clients", "2", "--portal-uploads", "3", "--json", str(out)], capture_output=True, text=True, encoding="utf-8", timeout=600)
     assert proc.returncode == 0, proc.stderr
     assert "ratio (a)/(b):" in proc.stdout
     data = json.loads(out.read_text(encoding="utf-8"))
     assert data["n"] == 3 and data["ours"]["built"] == 3 and data["floor"]["workbooks"] == 3
     assert data["ratio"] > 0 and data["validate_vs_read"]["raw_read_ms"] > 0
     assert set(data["cold_start"]) == {"python_s", "help_s", "validate_s"}
+    # the batch and portal figures of issue 22, against their goals, in the same run
+    assert len(data["pair_ratios"]) == 1 and data["batch_figure"] == data["pair_ratios"][0]
+    assert data["portal"]["sqlite"]["requests"] == 6 and data["portal"]["sqlite"]["problems"] == 0
+    assert "batch: build ÷ floor, median of 1 interleaved pairs" in proc.stdout
+    assert "portal (sqlite), 2 clients × 3 uploads: p95 " in proc.stdout
 
 
 def test_run_against_another_checkout_times_both(tmp_path):
@@ -73,7 +78,7 @@ def test_run_against_another_checkout_times_both(tmp_path):
     # run and both validate timings come back, whatever their figures.
     out = tmp_path / "result.json"
     proc = subprocess.run([sys.executable, str(BENCH / "run.py"), "-n", "2", "--repeat", "1", "--sample", "2",
-                           "--against", str(ROOT / "src"), "--json", str(out)],
+                           "--portal-clients", "0", "--against", str(ROOT / "src"), "--json", str(out)],
                           capture_output=True, text=True, encoding="utf-8", timeout=600)
     assert proc.returncode == 0, proc.stderr
     assert "ratio after/before" in proc.stdout
