@@ -21,6 +21,7 @@ from pathlib import Path
 import pikepdf
 from pikepdf import Array, Dictionary, Name
 
+from chosho_xlsx.book.frontmatter import CONTENTS_TITLE
 from chosho_xlsx.common.sentences import both
 from chosho_xlsx.render.libreoffice import LibreOfficeError
 
@@ -262,7 +263,6 @@ def _relink(book: pikepdf.Pdf, parts: list[Part]) -> None:
 
 
 def _outline(book: pikepdf.Pdf, n_front: int, parts: list[Part]) -> None:
-    from chosho_xlsx.book.frontmatter import CONTENTS_TITLE
 
     with book.open_outline() as outline:
         outline.root.append(pikepdf.OutlineItem(CONTENTS_TITLE.replace("　", ""), 1))

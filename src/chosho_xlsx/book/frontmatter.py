@@ -17,7 +17,9 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+from chosho_xlsx.writers.atomic import atomic_path
 from chosho_xlsx.writers.layout.page import PAPERS, PageSetup
+from chosho_xlsx.writers.outputs import WORKBOOK_OPTIONS
 
 ROWS_PER_PAGE = 24  # contents rows per page; 24 × 24 pt fit A3 landscape with room to spare
 ROW_HEIGHT = 24.0
@@ -70,7 +72,6 @@ def footer_code(text: str, total: int) -> str:
 def _workbook(path: Path, title: str, created: dt.datetime):
     from xlsxwriter import Workbook
 
-    from chosho_xlsx.writers.outputs import WORKBOOK_OPTIONS
 
     wb = Workbook(str(path), WORKBOOK_OPTIONS)
     wb.set_properties({"title": title, "created": created})
@@ -90,7 +91,6 @@ def _page(ws, setup: PageSetup, paper: int, landscape: bool) -> None:
 def write_front(path: Path, title: str, subtitle: str, entries: list[Entry], total: int,
                 setup: PageSetup, created: dt.datetime) -> None:
     """The cover (page 1, no number) and the contents (pages 2…, numbered of `total`)."""
-    from chosho_xlsx.writers.atomic import atomic_path
 
     with atomic_path(path) as tmp:
         wb = _workbook(tmp, title, created)
@@ -150,7 +150,6 @@ def write_footers(path: Path, runs: list[FooterRun], first_page: int, total: int
                   setup: PageSetup, created: dt.datetime) -> None:
     """One sheet per run of pages: as many pages as the run has, empty but for the
     footer; numbering starts at `first_page` and runs on across the sheets."""
-    from chosho_xlsx.writers.atomic import atomic_path
 
     with atomic_path(path) as tmp:
         wb = _workbook(tmp, "footers", created)
