@@ -103,3 +103,21 @@ def test_scan_and_profiler_scripts_run(tmp_path):
     assert "function calls" in prof.stdout and "chosho_xlsx" in prof.stdout
     bare = subprocess.run([sys.executable, str(BENCH / "scan.py")], capture_output=True, text=True)
     assert bare.returncode == 2 and "Traceback" not in bare.stderr
+
+
+def test_portal_jobs_prints_both_latencies(tmp_path):
+    """bench/portal_jobs.py on a tiny N: both figures and their ratio printed (the ratio
+    itself is a measurement, not checked here)."""
+    from support.skips import missing_tools
+
+    if missing_tools(()):
+        import pytest
+
+        pytest.skip("LibreOffice is not installed")
+    proc = subprocess.run([sys.executable, str(BENCH / "portal_jobs.py"), "--policies", "3", "--clients", "2",
+                           "--uploads", "1"], capture_output=True, text=True, encoding="utf-8", timeout=600)
+    assert proc.returncode in (0, 1), proc.stderr[-2000:]
+    lines = proc.stdout.splitlines()
+    assert lines[0] == "2 clients x 1 uploads, book of 3 調書"
+    assert lines[1].startswith("(a) no job:") and lines[2].startswith("(b) book printing:")
+    assert lines[3].startswith("p95 (b)/(a): ")

@@ -4,7 +4,7 @@ Why a child: the worker's main thread must stay free to beat the job's heartbeat
 read its cancel request while LibreOffice and the batch work, and the batch forks its
 own workers, which is only safe from a process with no other thread (batch._run_all).
 The child is spawned (no fork of a process holding a database connection; the same on
-Windows), dies with the worker (kill -9 included, common.workers.die_with_parent) and
+Windows), runs at the lowest priority (nice 19: the web's requests come first), dies with the worker (kill -9 included, common.workers.die_with_parent) and
 talks through one pipe: ("progress", stage, done, total) … then ("done", summary),
 ("failed", sentence) or ("cancelled",). A cancel sets an Event the body reads at its
 next step; a body that has not stopped GRACE seconds later is killed."""
@@ -23,6 +23,7 @@ from chosho_xlsx.jobs.inputs import Stored
 from chosho_xlsx.jobs.progress import Cancelled, JobFailed, Progress
 
 DONE, FAILED, CANCELLED = "done", "failed", "cancelled"
+NICENESS = 19  # the lowest priority: a job only takes what the web leaves
 GRACE = 60.0  # seconds a body has to stop after a cancel (a LibreOffice round is ~20 s)
 
 
@@ -44,6 +45,8 @@ def _child(kind: str, stored: list[dict], target: str, options: dict, conn, stop
     from chosho_xlsx.common.workers import die_with_parent
 
     die_with_parent(parent)
+    if hasattr(os, "nice"):  # the web's requests first: a job (and its LibreOffice) takes the CPU left over
+        os.nice(NICENESS)
     progress = Progress(report=lambda stage, done, total: conn.send(("progress", stage, done, total)),
                         cancelled=stop.is_set)
     try:

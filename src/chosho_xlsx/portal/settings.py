@@ -38,6 +38,8 @@ INSTALLED_APPS = [
 # takes the jobs. A job's worker that beats no heartbeat for this long is taken for dead.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 CHOSHO_JOB_STALE_SECONDS = float(os.environ.get("CHOSHO_JOB_STALE_SECONDS", "60"))
+# LibreOffice processes a book job runs side by side: all cores but one (left to the web).
+CHOSHO_JOB_PROCESSES = int(os.environ.get("CHOSHO_JOB_PROCESSES", "0")) or max(1, (os.cpu_count() or 2) - 1)
 
 MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",  # first: every response, the 413 page included, gets the policy

@@ -101,8 +101,8 @@ def _target(job: Job):
 
 
 def _options(job: Job) -> dict:
-    if job.kind == Job.BOOK:
-        return {"pdfa": bool(job.options.get("pdfa"))}
+    if job.kind == Job.BOOK:  # LibreOffice on all cores but one: one is left for the web
+        return {"pdfa": bool(job.options.get("pdfa")), "jobs": settings.CHOSHO_JOB_PROCESSES}
     if job.kind == Job.ROLLOVER:
         return {"to": job.fiscal_year + 1}
     return {}
