@@ -40,6 +40,7 @@ MATRIX = {
     ("upload_file", "get"): (302, 200, 404, 200),
     ("upload_annotated", "get"): (302, 200, 404, 200),
     ("upload_findings", "get"): (302, 200, 404, 200),
+    ("upload_fixes", "post"): (302, 400, 404, 403),  # no fix given
     ("upload_preview", "get"): (302, 409, 404, 409),
     ("submit", "post"): (302, 409, 404, 403),
     ("policy", "get"): (302, 200, 404, 200),
@@ -67,6 +68,7 @@ MATRIX = {
     ("api-v1:download_annotated", "get"): (401, 200, 404, 200),
     ("api-v1:download_preview", "get"): (401, 409, 404, 409),
     ("api-v1:submit_submission", "post"): (401, 409, 404, 403),
+    ("api-v1:fix_submission", "post"): (401, 400, 400, 403),  # a form, not the JSON it takes: 400 before the id
     ("api-v1:list_policies", "get"): (401, 200, 200, 200),
     ("api-v1:get_policy", "get"): (401, 200, 404, 200),
     ("api-v1:return_policy", "post"): (401, 403, 403, 409),
@@ -94,10 +96,10 @@ MATRIX = {
 
 # the object a route with <pk> is given (the others take A's 施策)
 OBJECT = {"upload": "upload", "upload_file": "upload", "upload_annotated": "upload", "upload_preview": "upload",
-          "submit": "upload", "build_file": "build", "policy_rollover": "next",
+          "submit": "upload", "upload_findings": "upload", "upload_fixes": "upload", "build_file": "build", "policy_rollover": "next",
           "api-v1:get_submission": "upload", "api-v1:download_submission": "upload",
           "api-v1:download_annotated": "upload", "api-v1:download_preview": "upload",
-          "api-v1:submit_submission": "upload", "api-v1:get_build": "build", "api-v1:rollover_policy": "next",
+          "api-v1:submit_submission": "upload", "api-v1:fix_submission": "upload", "api-v1:get_build": "build", "api-v1:rollover_policy": "next",
           **{r: "job" for r in ("job", "job_status", "job_cancel", "job_result", "api-v1:get_job",
                                 "api-v1:download_job_result", "api-v1:cancel_job")}}
 

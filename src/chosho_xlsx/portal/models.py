@@ -71,6 +71,8 @@ class Upload(models.Model):
     errors = models.IntegerField()
     warnings = models.IntegerField()
     findings = models.JSONField()  # the `validate --format json` findings, in Japanese
+    # the version it was made from by fixing cells in the page (services/fixes.py), else None
+    fixed_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         constraints = [
@@ -99,6 +101,7 @@ class Event(models.Model):
         "アップロード", "提出", "差し戻し", "確定", "一括作成", "担当追加", "施策登録", "利用者追加")
     LOCKOUT, UNLOCK = "ログイン制限", "ログイン制限解除"  # portal/lockout.py
     RENAME, MERGE = "施策名変更", "施策統合"  # services/policylist.py
+    FIX = "ページで修正"  # services/fixes.py: a new version made by fixing cells in the page
 
     created = models.DateTimeField(auto_now_add=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT)

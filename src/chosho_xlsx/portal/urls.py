@@ -18,6 +18,7 @@ urlpatterns = [
     path("uploads/<int:pk>/file", views.upload_file, name="upload_file"),
     path("uploads/<int:pk>/annotated", views.upload_annotated, name="upload_annotated"),
     path("uploads/<int:pk>/findings.xlsx", views.upload_findings, name="upload_findings"),
+    path("uploads/<int:pk>/fixes", views.upload_fixes, name="upload_fixes"),
     path("uploads/<int:pk>/preview.pdf", views.upload_preview, name="upload_preview"),
     path("uploads/<int:pk>/submit", views.submit, name="submit"),
     path("policies/<int:pk>/", views.policy_page, name="policy"),

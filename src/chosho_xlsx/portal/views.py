@@ -25,7 +25,7 @@ from chosho_xlsx.portal.downloads import (
 from chosho_xlsx.portal.errors import Forbidden, Invalid, PortalError
 from chosho_xlsx.portal.middleware import refusal_response
 from chosho_xlsx.portal.models import Build, Event, Policy
-from chosho_xlsx.portal.services import cycle, data, deadlines, files, registry, review
+from chosho_xlsx.portal.services import cycle, data, deadlines, files, fixes, registry, review
 from chosho_xlsx.portal.services.builds import build_zip
 from chosho_xlsx.portal.services.visibility import sections_of, visible_policies, visible_uploads
 from chosho_xlsx.portal.words import say
@@ -82,12 +82,34 @@ def upload_page(request, pk: int):
     can_submit = (not request.user.profile.planning and policy.state == Policy.OPEN
                   and latest.pk == up.pk and up.valid)
     shown, chosen = _filtered(up.findings, request.GET.get("sheet", ""), request.GET.get("severity", ""))
+    targets = {}
+    if not request.user.profile.planning and policy.state == Policy.OPEN:
+        targets = fixes.fixable(up)
     return render(request, "portal/upload.html", {
         "up": up, "policy": policy, "latest": latest, "can_submit": can_submit,
         "status": review.status_of(policy, latest), "sheets": files.grid(up),
-        "shown": shown, "chosen": chosen,
+        "shown": [{**f, "fix": targets.get(f["place"])} for f in shown], "chosen": chosen,
+        "fixing": bool(targets),
         "finding_sheets": list(dict.fromkeys(f["sheet"] for f in up.findings if f.get("sheet"))),
     })
+
+
+FIX_FIELD = "fix:"  # the page's fields: 「fix:事業!O2」 → the corrected value
+
+
+@require_POST
+@signed_in
+def upload_fixes(request, pk: int):
+    """「修正して再確認」: a new version with the typed values in the findings' cells."""
+    up = visible_or_404(visible_uploads(request.user).select_related("policy"), pk)
+    wanted = [(key[len(FIX_FIELD):], value) for key, value in request.POST.items()
+              if key.startswith(FIX_FIELD) and value.strip()]
+    new, created = fixes.apply_fixes(request.user, up, wanted)
+    if created:
+        messages.success(request, say("fixed", version=new.version, source=up.version))
+    else:
+        messages.info(request, say("same-bytes", version=new.version))
+    return redirect("upload", new.pk)
 
 
 def _filtered(findings: list[dict], sheet: str, severity: str) -> tuple[list[dict], dict]:
@@ -165,7 +187,7 @@ def submit(request, pk: int):
 @signed_in
 def policy_page(request, pk: int):
     policy = visible_or_404(visible_policies(request.user), pk)
-    uploads = list(policy.uploads.select_related("user").defer("findings"))
+    uploads = list(policy.uploads.select_related("user", "fixed_from").defer("findings", "fixed_from__findings"))
     row = review.rows([policy])[0]
     return render(request, "portal/policy.html", {
         "policy": policy, "row": row, "uploads": uploads,

@@ -66,17 +66,19 @@ def annotate(source: str | os.PathLike, findings: list[Finding], target: str | o
             f"注記付きの写しを元のファイルと同じ名前で保存することはできません / "
             f"the annotated copy cannot overwrite the original: {out}"
         )
-    wb = _open(src)
+    wb = open_copy(src)
     worksheets = [ws.title for ws in wb.worksheets]  # not chartsheets: they have no cells
     if not worksheets:
         raise AnnotateError(f"{both('annotate.no-worksheet')}: {src}")
     _quote_formula_like_text(wb)
     _mark(wb, _places(findings, worksheets), lang)
-    _save(src, wb, out)
+    save_copy(src, wb, out)
     return out
 
 
-def _open(src: Path):
+def open_copy(src: Path):
+    """The workbook to change into a copy (its macros never copied: a plain workbook);
+    AnnotateError when openpyxl cannot read what the reader could."""
     from openpyxl import load_workbook
 
     try:
@@ -117,15 +119,17 @@ def _mark(wb, places: dict[tuple[str, str], list[Finding]], lang: str) -> None:
         cell.fill = fills[items[0].severity]
 
 
-def _save(src: Path, wb, out: Path) -> None:
+def save_copy(src: Path, wb, out: Path) -> None:
+    """`wb` saved atomically to `out`, its formulas with the values saved in `src`."""
     from chosho_xlsx.writers.atomic import atomic_path
+    from chosho_xlsx.writers.template import save_reproducibly
 
     try:
         cached = _cached_values(src, wb)
         # Saved in memory first: openpyxl saving to a file leaves, on a full disk, a
         # ZipFile whose destructor prints a traceback after our one sentence.
         buffer = io.BytesIO()
-        wb.save(buffer)
+        save_reproducibly(wb, buffer)  # the same copy, the same bytes (wb.save stamps the time)
         with atomic_path(out) as tmp:
             if cached:
                 _write_with_cached(buffer, tmp, {ws.path.lstrip("/"): cached[ws.title]

@@ -536,9 +536,15 @@ class _ReproducibleZip(zipfile.ZipFile):
 def save_workbook(wb: Workbook, path: str | os.PathLike) -> None:
     """Save deterministically and atomically (atomic.atomic_path): on any failure the
     target is untouched and no temp file is left."""
-    with atomic_path(Path(path)) as tmp, open(tmp, "wb") as fh, _ReproducibleZip(
-        fh, "w", zipfile.ZIP_DEFLATED, allowZip64=True
-    ) as archive:
+    with atomic_path(Path(path)) as tmp, open(tmp, "wb") as fh:
+        save_reproducibly(wb, fh)
+
+
+def save_reproducibly(wb: Workbook, fh) -> None:
+    """`wb` written to the open binary file `fh` with every zip entry at FIXED_TIME and
+    the package properties as they are (openpyxl's own save stamps both with the time of
+    saving): the same workbook, the same bytes."""
+    with _ReproducibleZip(fh, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
         ExcelWriter(wb, archive).save()
 
 

@@ -62,6 +62,8 @@ class UploadSummary(Schema):
     valid: bool = Field(description="エラーなし（提出できる）か")
     errors: int = Field(description="エラーの件数", examples=[0])
     warnings: int = Field(description="警告の件数", examples=[1])
+    fixed_from: int | None = Field(None, description="ページ（または fixes）でセルを直して作った版なら、元の版の ID",
+                                   examples=[None])
 
 
 class Upload(UploadSummary):
@@ -135,6 +137,10 @@ class Change(Schema):
     old_cell: str = Field(description="古い版のセル", examples=["指標!L2"])
     new_cell: str = Field(description="新しい版のセル", examples=["指標!L2"])
     lines: list[str] = Field(description="文章の違い（「- 古い行」「+ 新しい行」）")
+    old_readable: bool = Field(description="false: 古い版のセルが規則に合わず、old は入力されたとおりの値（読めない値）")
+    new_readable: bool = Field(description="false: 新しい版のセルが規則に合わず、new は入力されたとおりの値（読めない値）")
+    old_code: str = Field(description="古い版のセルの指摘コード（読めない値のとき）", examples=["E-MONEY"])
+    new_code: str = Field(description="新しい版のセルの指摘コード（読めない値のとき）", examples=[""])
     severity: str = Field(description="warning（確かめたほうがよい）か info", examples=["warning"])
 
 
@@ -148,6 +154,10 @@ class Diff(Schema):
     new_year: str = Field(description="新しい版の実施年度", examples=["R6"])
     relation: Literal["same-year", "rollover", "other"] = Field(
         description="same-year（同じ年度）、rollover（翌年度）、other")
+    old_from_chosho: bool = Field(description="古い版を調書に保存された入力から読んだか（ポータルでは常に false）")
+    new_from_chosho: bool = Field(description="新しい版を調書に保存された入力から読んだか（ポータルでは常に false）")
+    old_errors: int = Field(description="古い版のエラーの件数（読み取れた内容で比べた）", examples=[0])
+    new_errors: int = Field(description="新しい版のエラーの件数", examples=[0])
     warnings: int = Field(description="warning の違いの数", examples=[1])
     changes: list[Change] = Field(description="違いの一覧")
     old_id: int = Field(description="古い版の ID", examples=[11])

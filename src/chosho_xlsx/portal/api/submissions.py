@@ -14,7 +14,7 @@ from pydantic import BeforeValidator, Field
 from chosho_xlsx.model import fiscal
 from chosho_xlsx.portal.downloads import BINARY, ODS, stem_of, stored_upload
 from chosho_xlsx.portal.errors import Conflict, NotFound, Unavailable
-from chosho_xlsx.portal.services import files, jobs, review, visibility
+from chosho_xlsx.portal.services import files, fixes, jobs, review, visibility
 from chosho_xlsx.portal.words import say
 
 from . import auth
@@ -44,6 +44,7 @@ def upload_out(u, findings: bool = True) -> dict:
         "valid": u.valid,
         "errors": u.errors,
         "warnings": u.warnings,
+        "fixed_from": u.fixed_from_id,
     }
     if findings:
         # in the order of `validate --format json` (PostgreSQL's jsonb keeps its own order)
@@ -146,3 +147,25 @@ def submit_submission(request, id: Id, form: Form[SubmitForm]):
     up = visible_upload(request, id)
     review.submit(request.auth, up, form.comment)
     return policy_out(request.auth, up.policy_id)
+
+
+class Fix(Schema):
+    cell: str = Field(max_length=100, description="直すセル（シート!セル）。この版の指摘のあるセル", examples=["事業!O2"])
+    value: str = Field(max_length=1000, description="正しい値（セルに入力するとおりに。空ならセルを空に）",
+                       examples=["43948"])
+
+
+class FixesIn(Schema):
+    fixes: list[Fix] = Field(min_length=1, max_length=1000, description="直すセルと値")
+
+
+@router.post("/{id}/fixes", response={200: Upload, 201: Upload, **errors(400, 403, 404, 409, 415, 422)},
+             auth=auth.department, operation_id="fix_submission", summary="指摘のあるセルを直して再確認する",
+             description="この版のブックの指摘のあるセル（数値・年度・選択肢・短い文章）だけを直した新しい版を作り、"
+                         "確認結果を返します（201。同じ内容の版があればその版を 200）。ほかのセル・書式・入力規則・"
+                         "コメント・シートはそのまま。422: 指摘のないセル、数式のセル、計算で求める列・複数行の文章、"
+                         "または入れた値でもまだ誤りがある（findings にその指摘）。")
+def fix_submission(request, id: Id, body: FixesIn):
+    up = visible_upload(request, id)
+    new, created = fixes.apply_fixes(request.auth, up, [(f.cell, f.value) for f in body.fixes])
+    return Status(201 if created else 200, upload_out(new))

@@ -20,7 +20,7 @@ from chosho_xlsx.model import fiscal
 from chosho_xlsx.portal import timing
 from chosho_xlsx.portal.datadir import StoredNameError
 from chosho_xlsx.portal.errors import Conflict, Forbidden
-from chosho_xlsx.portal.examine import examine_upload, rules
+from chosho_xlsx.portal.examine import Examined, examine_upload, rules
 from chosho_xlsx.portal.models import Event, Policy, Upload
 from chosho_xlsx.portal.services import data
 from chosho_xlsx.portal.services.builds import blob
@@ -29,7 +29,7 @@ from chosho_xlsx.portal.services.review import status_of
 from chosho_xlsx.portal.words import say
 from chosho_xlsx.writers.naming import safe_stem
 
-__all__ = ["annotated", "blob", "default_period", "display_name", "grid", "receive"]
+__all__ = ["annotated", "blob", "default_period", "display_name", "grid", "receive", "record", "store_and_examine"]
 
 
 def display_name(name: str) -> str:
@@ -43,10 +43,33 @@ def receive(user, content: bytes, filename: str, hint: Policy | None = None) -> 
     (upload, True) when new; (the existing upload, False) for bytes already uploaded."""
     if user.profile.planning:
         raise Forbidden(say("departments-submit"))
+    return record(user, store_and_examine(content, filename), hint)
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A workbook kept by its hash and examined, not yet a version of anything."""
+
+    name: str  # for showing only
+    suffix: str
+    sha: str
+    size: int
+    examined: Examined
+
+
+def store_and_examine(content: bytes, filename: str) -> Stored:
     name = display_name(filename)
     suffix = next((s for s in (".xlsm", ".ods") if name.lower().endswith(s)), ".xlsx")
     sha, path = data().store(content, suffix)
-    examined = examine_upload(path, name)
+    return Stored(name, suffix, sha, len(content), examine_upload(path, name))
+
+
+def record(user, stored: Stored, hint: Policy | None = None, fixed_from: Upload | None = None,
+           fixed_cells: str = "") -> tuple[Upload, bool]:
+    """The stored workbook as the next version of its 施策 (receive; and services/fixes for
+    a version made by fixing cells of `fixed_from` in the page, which the history and the
+    audit log say)."""
+    examined = stored.examined
     findings, errors = examined.findings, examined.errors
     if timing.recording():  # what encoding the findings costs (the row and the answer each do)
         with timing.phase("json"):
@@ -54,7 +77,7 @@ def receive(user, content: bytes, filename: str, hint: Policy | None = None) -> 
     with timing.phase("db"), one_writer(), transaction.atomic():
         policy = policy_for(examined.named, user, hint, findings)
         policy = Policy.objects.select_for_update().get(pk=policy.pk)  # one version number at a time
-        existing = policy.uploads.filter(sha256=sha).first()
+        existing = policy.uploads.filter(sha256=stored.sha).first()
         if existing is not None:
             return existing, False
         if policy.state != Policy.OPEN:
@@ -62,13 +85,17 @@ def receive(user, content: bytes, filename: str, hint: Policy | None = None) -> 
                            findings=findings)
         version = (policy.uploads.aggregate(n=Max("version"))["n"] or 0) + 1
         upload = Upload.objects.create(
-            policy=policy, version=version, sha256=sha, suffix=suffix, filename=name, size=len(content),
-            user=user, readable=not examined.unreadable, errors=errors,
-            warnings=len(findings) - errors, findings=findings,
+            policy=policy, version=version, sha256=stored.sha, suffix=stored.suffix, filename=stored.name,
+            size=stored.size, user=user, readable=not examined.unreadable, errors=errors,
+            warnings=len(findings) - errors, findings=findings, fixed_from=fixed_from,
         )
-        Event.objects.create(user=user, action=Event.UPLOAD, policy=policy, upload=upload,
-                             comment=say("event.uploaded", version=version, errors=errors,
-                                         warnings=upload.warnings))
+        if fixed_from is None:
+            action, comment = Event.UPLOAD, say("event.uploaded", version=version, errors=errors,
+                                                warnings=upload.warnings)
+        else:
+            action, comment = Event.FIX, say("event.fixed", version=version, source=fixed_from.version,
+                                             cells=fixed_cells, errors=errors, warnings=upload.warnings)
+        Event.objects.create(user=user, action=action, policy=policy, upload=upload, comment=comment)
     if examined.unreadable:
         prune_refused(user.profile.section, settings.CHOSHO_REFUSED_KEEP)
     return upload, True
