@@ -22,7 +22,7 @@ from chosho_xlsx.portal.errors import Conflict, Forbidden, Invalid, Unprocessabl
 from chosho_xlsx.portal.models import Policy, Upload
 from chosho_xlsx.portal.services import data
 from chosho_xlsx.portal.services.builds import blob
-from chosho_xlsx.portal.services.files import record, store_and_examine
+from chosho_xlsx.portal.services.files import ANNOTATABLE, record, store_and_examine
 from chosho_xlsx.portal.services.review import status_of
 from chosho_xlsx.portal.words import say
 
@@ -46,8 +46,9 @@ class Fixable:
 
 
 def fixable(up: Upload) -> dict[str, Fixable]:
-    """The cells of a version's findings that can be fixed in the page, by place."""
-    if not up.readable:
+    """The cells of a version's findings that can be fixed in the page, by place (none in
+    an .ods: openpyxl writes Office Open XML only)."""
+    if not up.readable or up.suffix not in ANNOTATABLE:
         return {}
     formulas = _formula_places(up)
     out = {}
@@ -108,7 +109,7 @@ def apply_fixes(user, up: Upload, fixes: list[tuple[str, str]]) -> tuple[Upload,
         raise Forbidden(say("departments-submit"))
     if up.policy.state != Policy.OPEN:
         raise Conflict(say("closed-for-uploads", policy=up.policy.name, status=status_of(up.policy, None)))
-    if not up.readable:
+    if not up.readable or up.suffix not in ANNOTATABLE:
         raise Unprocessable(say("fix-unreadable", version=up.version))
     cells = _checked_fixes(up, fixes)
     content = _fixed_workbook(blob(up), cells)
