@@ -137,3 +137,28 @@ def test_a_forged_stored_input_is_a_422_in_the_portal(people, tmp_path):
     got = client_for(people["a"]).get(f"/policies/{r7.pk}/rollover.xlsx")
     assert got.status_code == 422
     assert b"HIDDEN" not in got.content
+
+
+def test_bytes_refused_before_they_are_a_version_are_never_stored(people, tmp_path):
+    """Item 8: otherwise anyone could fill the disk with refusals that no quota counts."""
+    import hashlib
+
+    import pytest
+
+    from chosho_xlsx.portal.errors import PortalError
+    from chosho_xlsx.portal.services import data, files
+
+    _policy("施策その1")
+    _policy("施策その2")  # two open 施策 and nothing in the file says which: refused, no version
+    junk = PAGE + b"never stored"
+    with pytest.raises(PortalError):
+        files.receive(people["a"], junk, "junk.html")
+    sha = hashlib.sha256(junk).hexdigest()
+    assert not list((data().root / "files").glob(f"*/{sha}*"))
+    assert not [p for p in (data().root / "incoming").iterdir()]
+    from support import corpus
+
+    other = corpus.mutated(tmp_path, "事業", 0, "事務事業名", "保存されない事業")  # デジタル戦略課's, from 土木総務課
+    with pytest.raises(PortalError):
+        files.receive(people["b"], other.read_bytes(), other.name)
+    assert not list((data().root / "files").glob(f"*/{hashlib.sha256(other.read_bytes()).hexdigest()}*"))

@@ -114,6 +114,26 @@ class DataDir:
                     tmp.write_bytes(data)
         return sha, path
 
+    @contextlib.contextmanager
+    def incoming(self, data: bytes, suffix: str) -> Iterator[Path]:
+        """`data` in a private temporary file (DIR/incoming/, removed afterwards) for
+        examining an upload before it is kept: bytes refused before they become a
+        version are never stored."""
+        import tempfile
+
+        if suffix not in SUFFIXES:
+            raise StoredNameError(repr(suffix)[:20])
+        folder = self.root / "incoming"
+        self._folders(folder)
+        fd, name = tempfile.mkstemp(prefix=".upload-", suffix=suffix, dir=folder)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            yield Path(name)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(name)
+
     def derived(self, name: str) -> Path:
         """A file made from stored ones; `name` a plain file name of ours."""
         if not isinstance(name, str) or not _DERIVED.fullmatch(name):

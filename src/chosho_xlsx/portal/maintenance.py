@@ -137,7 +137,7 @@ _FILE = re.compile(r"files/([0-9a-f]{2})/([0-9a-f]{64})(\.xlsx|\.xlsm|\.ods)")
 _BUILD = re.compile(r"builds/([1-9][0-9]{0,17})\.zip")
 # what a data folder may hold and still be empty enough to restore into
 _PORTAL_NAMES = {"db.sqlite3", "db.sqlite3-wal", "db.sqlite3-shm", "db.sqlite3-journal", "secret_key",
-                 "files", "builds", "jobs", "derived"}
+                 "files", "builds", "jobs", "derived", "incoming"}
 
 
 def _bad(ja: str, en: str, archive: Path) -> RestoreError:

@@ -6,6 +6,7 @@ services/jobs.)"""
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import threading
@@ -48,20 +49,24 @@ def receive(user, content: bytes, filename: str, hint: Policy | None = None) -> 
 
 @dataclass(frozen=True)
 class Stored:
-    """A workbook kept by its hash and examined, not yet a version of anything."""
+    """A workbook examined, not yet a version of anything: kept under its hash (record)
+    only when it becomes one, so that bytes refused before (no 施策 to be told, another
+    課's, a closed 施策) never fill the disk."""
 
     name: str  # for showing only
     suffix: str
     sha: str
     size: int
     examined: Examined
+    content: bytes = field(repr=False, default=b"")
 
 
 def store_and_examine(content: bytes, filename: str) -> Stored:
     name = display_name(filename)
     suffix = next((s for s in (".xlsm", ".ods") if name.lower().endswith(s)), ".xlsx")
-    sha, path = data().store(content, suffix)
-    return Stored(name, suffix, sha, len(content), examine_upload(path, name))
+    with data().incoming(content, suffix) as path:  # a private temporary copy, removed after
+        examined = examine_upload(path, name)
+    return Stored(name, suffix, hashlib.sha256(content).hexdigest(), len(content), examined, content)
 
 
 def record(user, stored: Stored, hint: Policy | None = None, fixed_from: Upload | None = None,
@@ -84,6 +89,7 @@ def record(user, stored: Stored, hint: Policy | None = None, fixed_from: Upload 
             raise Conflict(say("closed-for-uploads", policy=policy.name, status=status_of(policy, None)),
                            findings=findings)
         version = (policy.uploads.aggregate(n=Max("version"))["n"] or 0) + 1
+        data().store(stored.content, stored.suffix)  # before its row: a version's file is always there
         upload = Upload.objects.create(
             policy=policy, version=version, sha256=stored.sha, suffix=stored.suffix, filename=stored.name,
             size=stored.size, user=user, readable=not examined.unreadable, errors=errors,
