@@ -9,6 +9,15 @@ import pytest
 
 import chosho_xlsx  # noqa: F401
 
+# A test that needs one of these is slow whatever else it does (pyproject.toml's markers).
+NEEDS_A_PROGRAM = ("libreoffice", "postgres", "browser")
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if any(item.get_closest_marker(name) for name in NEEDS_A_PROGRAM):
+            item.add_marker(pytest.mark.slow)
+
 
 @pytest.fixture(scope="module")
 def checked():

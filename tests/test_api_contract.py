@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from support.portal import api, good_workbook, token_for
+
+pytestmark = pytest.mark.slow
 
 pytest_plugins = ["support.portal"]  # its fixtures: db, people …
 

@@ -31,6 +31,8 @@ from chosho_xlsx.writers.summary import (
 from support.commands import chosho_files, cli, generate
 from support.corpus import rows_with
 
+pytestmark = pytest.mark.slow
+
 BROKEN = "dept_0101.xlsx"  # generate.py --broken 1 of 200 breaks the middle one (index 100)
 
 

@@ -15,6 +15,8 @@ import pytest
 from support.commands import chosho_files, cli
 from support.recalc import GNUMERIC, LIBREOFFICE, skip_if_missing
 
+pytestmark = pytest.mark.slow
+
 # sha256 of the example's 調書 (the 一覧 names the input's folder, so it is not pinned)
 CHOSHO_SHA256 = "14cf4e19a222960ec8585cd1c20d376e6d0921d3f1617cda0aa6a5d08a6c4b02"
 
@@ -57,6 +59,7 @@ def _resaved(program: str, source: Path, target_ext: str, folder: Path) -> Path:
     return target
 
 
+@pytest.mark.libreoffice
 @pytest.mark.parametrize("program", [LIBREOFFICE, GNUMERIC])
 def test_the_example_saved_as_xlsx_by_another_program_builds_the_same_chosho(example, program, tmp_path):
     resaved = _resaved(program, example, "xlsx", tmp_path / "resaved")

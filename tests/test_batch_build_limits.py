@@ -21,6 +21,8 @@ from chosho_xlsx.writers.summary import PASSED, UNREADABLE
 from support.commands import chosho_files
 from support.corpus import rows_with
 
+pytestmark = pytest.mark.slow
+
 
 def _inputs(folder: Path) -> list[Path]:
     write_rows(folder / "a.xlsx", rows_with("観光の振興"))

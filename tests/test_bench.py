@@ -8,8 +8,11 @@ import subprocess
 import sys
 
 import openpyxl
+import pytest
 
 from support import ROOT
+
+pytestmark = pytest.mark.slow
 
 BENCH = ROOT / "bench"
 

@@ -27,6 +27,8 @@ from chosho_xlsx.writers.opendata import (
 from support import ROOT, corpus
 from support.commands import chosho_files, cli
 
+pytestmark = pytest.mark.slow
+
 
 def _csv(path):
     raw = path.read_bytes()

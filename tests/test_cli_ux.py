@@ -35,6 +35,7 @@ def test_existing_file_is_not_overwritten(tmp_path, command):
     assert proc.stdout == ""
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", ["template", "example"])
 def test_force_overwrites(tmp_path, command):
     out = tmp_path / "x.xlsx"
@@ -56,6 +57,7 @@ def test_existing_symlink_is_not_followed_over(tmp_path):
 # ---- 8.11: the plan period fits the year ------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("year", "plan", "message"),
     [
@@ -78,6 +80,7 @@ def test_inconsistent_year_and_period_are_refused(tmp_path, year, plan, message)
     assert not out.exists()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("year", "plan"), [("R8", "R3-R7"), ("R3", "R3-R7"), ("R4", "R3")])
 def test_every_accepted_year_and_period_validate(tmp_path, year, plan):
     """What `template` accepts, `validate` accepts: the blank workbook has no finding
@@ -155,6 +158,7 @@ def test_formula_warning_shows_the_value(tmp_path):
     assert f["value"] == "69178"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("sheet", "match", "header", "value", "code", "shown"),
     [
@@ -204,6 +208,7 @@ def hostile(tmp_path_factory):
     return path, i
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("columns", [80, 200])
 def test_validate_never_prints_a_control_character(hostile, columns):
     path, i = hostile

@@ -21,6 +21,8 @@ from chosho_xlsx.writers.annotate import ERROR_FILL, WARNING_FILL
 from support import corpus, hostile
 from support.commands import cli
 
+pytestmark = pytest.mark.slow
+
 runner = CliRunner()
 WIDE = {"COLUMNS": "1000"}  # rich wraps at the console width; keep each sentence on one line
 

@@ -9,6 +9,7 @@ import copy
 import datetime as dt
 import re
 
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -18,6 +19,8 @@ from chosho_xlsx.common.findings import catalogue
 from chosho_xlsx.intake.numformat import classify
 from chosho_xlsx.intake.reader import RawBook, RawSheet
 from chosho_xlsx.model.settings import load_settings
+
+pytestmark = pytest.mark.slow
 
 SETTINGS = load_settings()
 BOOK = pipeline.example_book()

@@ -31,6 +31,7 @@ def with_text(folder: Path, text: str) -> Path:
     return big.long_text(folder, "事業", "事業内容", text)
 
 
+@pytest.mark.slow
 def test_a_40000_character_cell_is_a_finding_and_nothing_is_built(tmp_path):
     path = with_text(tmp_path, "あ" * 40_000)
     proc = cli("validate", str(path), "--format", "json")
@@ -52,6 +53,7 @@ def test_emoji_count_twice(tmp_path):
     assert f.place == WHERE and f.params["length"] == "65,534"
 
 
+@pytest.mark.slow
 def test_text_at_the_limit_is_built_whole(tmp_path):
     """32,767 code units (one emoji and 32,765 kana) pass and reach the 調書 uncut."""
     text = EMOJI + "い" * (EXCEL_TEXT_MAX - 2)

@@ -9,6 +9,7 @@ import sys
 from decimal import Decimal
 
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -66,6 +67,7 @@ def pandera_findings(sheet, headers, rows):
     return run_schema(sheet, frame)
 
 
+@pytest.mark.slow
 @settings(max_examples=400, deadline=None)
 @given(st.one_of(sheet_rows(), near_clean()))
 def test_clean_means_pandera_finds_nothing(case):

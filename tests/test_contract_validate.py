@@ -165,6 +165,7 @@ def _write_case(tmp_path, sheet, match, header, value) -> tuple[Path, str]:
     return corpus.write(tmp_path, rows), where
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", E, ids=[_case_id(c) for c in E])
 def test_error_at_its_cell(tmp_path, case):
     code, sheet, match, header, value = case
@@ -177,6 +178,7 @@ def test_error_at_its_cell(tmp_path, case):
     assert finding["sheet"] == sheet and finding["cell"] == where.split("!")[1]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", W, ids=[_case_id(c) for c in W])
 def test_warning_at_its_cell(tmp_path, case):
     code, sheet, match, header, value = case

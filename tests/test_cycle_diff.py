@@ -15,6 +15,8 @@ from chosho_xlsx.writers.example import load_example_rows, write_rows
 from support import corpus
 from support.commands import cli as run
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def books(tmp_path_factory):
@@ -129,6 +131,7 @@ def test_bytes_in_and_unreadable_inputs(books, tmp_path):
     assert run("diff", str(old), str(new), "--format", "csv").returncode == 2
 
 
+@pytest.mark.libreoffice
 @pytest.mark.parametrize("program", ["libreoffice", "gnumeric"])
 def test_libreoffice_and_gnumeric_open_the_change_list(books, program, tmp_path):
     from chosho_xlsx.cycle.diff import changes_xlsx_bytes

@@ -15,6 +15,8 @@ from chosho_xlsx.writers.example import write_example
 
 from support.commands import cli as run
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def rolled(tmp_path_factory):
@@ -304,6 +306,7 @@ def test_a_figure_never_confirmed_stays_marked_in_the_next_rollover(tmp_path):
     assert "事業!O2" in places and "事業!P2" not in places
 
 
+@pytest.mark.libreoffice
 @pytest.mark.parametrize("program", ["libreoffice", "gnumeric"])
 def test_libreoffice_and_gnumeric_open_the_rolled_workbook(rolled, program, tmp_path):
     from support import recalc

@@ -21,10 +21,10 @@ from chosho_xlsx.pipeline import check_file, read_input
 
 from support import corpus
 from support.commands import chosho_files, cli
-from support.skips import missing_tools
+from support.skips import missing_tools, office_test
 
 SETTINGS = load_settings()
-needs_soffice = pytest.mark.skipif(bool(missing_tools(())), reason="LibreOffice (soffice) not installed")
+needs_soffice = office_test(pytest.mark.skipif(bool(missing_tools(())), reason="LibreOffice (soffice) not installed"))
 ODS_TYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 # the example's 調書 (tests/test_batch_build_bytes.py pins it)
 CHOSHO_SHA256 = "14cf4e19a222960ec8585cd1c20d376e6d0921d3f1617cda0aa6a5d08a6c4b02"
@@ -197,6 +197,7 @@ def test_a_zip_that_is_no_workbook_says_what_it_is(tmp_path, parts, code, kind):
         assert kind in info.value.finding.message("ja") and kind in info.value.finding.message("en")
 
 
+@pytest.mark.slow
 def test_a_zip_bomb_in_content_xml_is_refused(tmp_path):
     path = _zip(tmp_path / "bomb.ods", {"mimetype": ODS_TYPE, "content.xml": b"<a>" + b" " * (300 * 1024**2)})
     assert _code(path) in ("E-FILE-ZIPBOMB", "E-FILE-TOO-LARGE")

@@ -15,6 +15,8 @@ from chosho_xlsx.pipeline import check_file
 from support import big, hostile
 from support.commands import cli
 
+pytestmark = pytest.mark.slow
+
 
 def findings(proc: subprocess.CompletedProcess) -> list[dict]:
     (f,) = json.loads(proc.stdout)["files"]

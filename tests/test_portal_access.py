@@ -20,6 +20,8 @@ from support.portal import (
     wrong_cell_workbook,
 )
 
+pytestmark = pytest.mark.slow
+
 pytest_plugins = ["support.portal"]  # its fixtures: db, people …
 
 ANON, A, B, PLAN = "anonymous", "a", "b", "planning"

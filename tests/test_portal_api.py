@@ -10,6 +10,8 @@ import subprocess
 import sys
 import zipfile
 
+import pytest
+
 from support.commands import chosho_files
 from support.portal import (
     POLICY,
@@ -19,6 +21,8 @@ from support.portal import (
     token_for,
     wrong_cell_workbook,
 )
+
+pytestmark = pytest.mark.slow
 
 pytest_plugins = ["support.portal"]  # its fixtures: db, people …
 

@@ -7,8 +7,12 @@ from __future__ import annotations
 import io
 import re
 
+import pytest
+
 from support import corpus
 from support.portal import client_for, good_workbook, wrong_cell_workbook
+
+pytestmark = pytest.mark.slow
 
 pytest_plugins = ["support.portal"]  # its fixtures: db, people …
 

@@ -11,6 +11,7 @@ import subprocess
 import time
 
 import pikepdf
+import pytest
 
 from support.portal import (
     api,
@@ -22,6 +23,8 @@ from support.portal import (
     token_for,
 )
 from support.skips import needs_libreoffice
+
+pytestmark = pytest.mark.slow
 
 pytest_plugins = ["support.portal"]
 

@@ -14,6 +14,8 @@ import pytest
 from support import ROOT, corpus
 from support.portal import DIGITAL, POSTGRES, portal_env
 
+pytestmark = pytest.mark.slow
+
 pytest_plugins = ["support.portal"]  # its fixtures: db, people …
 
 BENCH = ROOT / "bench" / "portal_load.py"

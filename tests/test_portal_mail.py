@@ -28,6 +28,8 @@ from support.portal import (
     run_jobs,
 )
 
+pytestmark = pytest.mark.slow
+
 pytest_plugins = ["support.portal"]
 
 aiosmtpd = pytest.importorskip("aiosmtpd.controller", reason="aiosmtpd is not installed: pip install -e '.[test]'")

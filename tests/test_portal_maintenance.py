@@ -11,6 +11,8 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from support import ROOT, corpus
 from support.portal import (
     DIGITAL,
@@ -20,6 +22,8 @@ from support.portal import (
     other_department_workbook,
     wrong_cell_workbook,
 )
+
+pytestmark = pytest.mark.slow
 
 pytest_plugins = ["support.portal"]  # its fixtures: db, people …
 

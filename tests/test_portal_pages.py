@@ -28,6 +28,8 @@ from support.portal import (
     wrong_cell_workbook,
 )
 
+pytestmark = pytest.mark.slow
+
 pytest_plugins = ["support.portal"]  # its fixtures: db, people …
 
 

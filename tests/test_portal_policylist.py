@@ -13,6 +13,8 @@ import pytest
 
 from support.portal import DIGITAL, OTHER, POLICY, client_for, good_workbook
 
+pytestmark = pytest.mark.slow
+
 pytest_plugins = ["support.portal"]
 
 LIST_CSV = ("基本戦略,施策名,主管課\r\n"

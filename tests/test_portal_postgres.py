@@ -17,6 +17,8 @@ import pytest
 
 from support.portal import TESTS, free_port
 
+pytestmark = pytest.mark.postgres
+
 MODULES = ["test_portal_api.py", "test_portal_pages.py", "test_portal_access.py", "test_portal_load.py",
            "test_portal_maintenance.py", "test_portal_jobs.py"]
 

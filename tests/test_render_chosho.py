@@ -21,7 +21,7 @@ from chosho_xlsx.writers import layout
 
 from support.pdf import pdf_text
 from support.recalc import compare_cached_with_recalculated
-from support.skips import needs_libreoffice
+from support.skips import libreoffice_module
 
 # Measured: the example prints on 9 pages (1 概要・指標 2, 2 R5取組実績 4, 3 課題と方向性 1,
 # 4 見直し内容 2) with LibreOffice 7.4 and IPAexゴシック, the same with and without the
@@ -34,7 +34,7 @@ PAGES = 9
 A3_LANDSCAPE = (1190.55, 841.89)
 
 
-pytestmark = needs_libreoffice
+pytestmark = libreoffice_module
 
 
 @pytest.fixture(scope="module")

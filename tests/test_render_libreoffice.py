@@ -32,7 +32,7 @@ from support.recalc import (
     libreoffice_recalculated,
     same_value,
 )
-from support.skips import missing_tools, office_mark
+from support.skips import missing_tools, office_mark, office_test
 
 _MISSING = missing_tools()
 needs_libreoffice = office_mark(("pdftoppm", "pdftotext", "pdfinfo"))
@@ -154,9 +154,9 @@ def test_one_conversion_takes_seconds_not_minutes(runs):
     assert runs["seconds"] < 60
 
 
-needs_gnumeric = pytest.mark.skipif(
+needs_gnumeric = office_test(pytest.mark.skipif(
     bool(recalc.missing(recalc.GNUMERIC)), reason=f"Gnumeric not installed: {recalc.GNUMERIC_INSTALL}"
-)
+))
 
 
 @needs_gnumeric

@@ -13,6 +13,8 @@ import pytest
 
 from support import ROOT
 
+pytestmark = pytest.mark.slow
+
 
 def test_bandit_finds_nothing_in_src():
     pytest.importorskip("bandit", reason="pip install -e '.[test]'")

@@ -17,6 +17,8 @@ from chosho_xlsx.writers.outputs import MARKER
 from support.commands import cli as run
 from support.forged import input_carrying, with_properties
 
+pytestmark = pytest.mark.slow
+
 DAMAGED = "調書に保存された入力データが壊れているため読み込めません"
 HIDDEN = "HIDDEN CONTENT not validated"
 

@@ -8,7 +8,11 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from support.portal import TESTS, client_for, good_workbook, portal_env
+
+pytestmark = pytest.mark.slow
 
 pytest_plugins = ["support.portal"]
 

@@ -6,9 +6,12 @@ and the planning division sees each lockout on the 操作記録 page."""
 
 from __future__ import annotations
 
+import pytest
 from django.test import Client, override_settings
 
 from support.portal import PASSWORD, cli, client_for
+
+pytestmark = pytest.mark.slow
 
 pytest_plugins = ["support.portal"]
 

@@ -14,6 +14,8 @@ from chosho_xlsx.writers.example import write_example
 from support.commands import cli as run
 from support.forged import xlsm
 
+pytestmark = pytest.mark.slow
+
 
 def test_a_workbook_with_macros_is_warned_about(tmp_path):
     path = xlsm(tmp_path)

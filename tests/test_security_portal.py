@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import zipfile
 
+import pytest
+
 from support.portal import DIGITAL, client_for, good_workbook
+
+pytestmark = pytest.mark.slow
 
 pytest_plugins = ["support.portal"]
 

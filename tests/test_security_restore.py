@@ -13,6 +13,8 @@ import pytest
 
 from support.portal import DIGITAL, cli, client_for, good_workbook
 
+pytestmark = pytest.mark.slow
+
 pytest_plugins = ["support.portal"]
 
 PASSWD = "../../../../../../../../../../etc/passwd"

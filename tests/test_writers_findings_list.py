@@ -30,6 +30,7 @@ def _rows(path):
     return ws, [tuple(r) for r in ws.iter_rows(values_only=True)]
 
 
+@pytest.mark.slow
 def test_one_row_per_finding_as_an_excel_table(wrong):
     d, path, _ = wrong
     out = d / "問題.xlsx"
@@ -79,6 +80,7 @@ def _rows_of(data, d):
     return _rows(path)
 
 
+@pytest.mark.slow
 def test_misuse_and_refusals(wrong):
     d, path, _ = wrong
     no_output = run("validate", str(path), "--format", "xlsx")

@@ -509,6 +509,7 @@ def test_names_are_short_and_unique():
     assert all(len(n) <= MAX_CHARS and n.endswith(".xlsx") for n in names)
 
 
+@pytest.mark.slow
 def test_build_command(tmp_path):
     out = tmp_path / "out"
     proc = subprocess.run(
@@ -546,6 +547,7 @@ def _edge_chosho(report):
     return c
 
 
+@pytest.mark.libreoffice
 @pytest.mark.parametrize("program", ["libreoffice", "gnumeric"])
 @pytest.mark.parametrize("rounding", ["down", "half_up", "up"])
 def test_edge_cases_recalculate_to_the_cached_values(report, tmp_path, rounding, program):

@@ -27,6 +27,8 @@ from chosho_xlsx.writers.summary import FILE_NAME
 from support.commands import cli
 from support.corpus import rows_with
 
+pytestmark = pytest.mark.slow
+
 
 def one_sentence(stderr: str) -> None:
     assert "Traceback" not in stderr and "Exception ignored" not in stderr, stderr

@@ -15,6 +15,8 @@ from chosho_xlsx.writers.overview import FILE_NAME, SHEET_SECTION, SHEET_STRATEG
 from support import corpus
 from support.commands import cli
 
+pytestmark = pytest.mark.slow
+
 
 def _built(folder, *rows_list, broken=None):
     inputs = folder / "in"

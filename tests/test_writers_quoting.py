@@ -88,6 +88,7 @@ def _texts_in(path: Path) -> set[str]:
 
 # Each example writes two workbooks: few examples, and no shrinking (it would rewrite them
 # hundreds of times); the failing text is printed as drawn.
+@pytest.mark.slow
 @settings(max_examples=12, deadline=None, phases=(Phase.explicit, Phase.reuse, Phase.generate),
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=st.one_of(formula_like, plain).filter(lambda t: t.strip() and "\r" not in t))

@@ -44,6 +44,7 @@ def books(tmp_path_factory) -> dict[str, Path]:
             "example": root / "example.xlsx", "annotated": annotated}
 
 
+@pytest.mark.libreoffice
 @pytest.mark.parametrize("program", recalc.PROGRAMS)
 @pytest.mark.parametrize("kind", WORKBOOKS)
 def test_every_formula_recalculates_to_its_cached_value(books, kind, program, tmp_path):

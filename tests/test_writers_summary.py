@@ -29,6 +29,8 @@ from support import recalc
 from support.commands import cli, generate
 from support.recalc import PROGRAMS
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
@@ -178,6 +180,7 @@ def test_empty_batch_summary(tmp_path):
     assert ws.cell(4, 1).value == "合計"
 
 
+@pytest.mark.libreoffice
 @pytest.mark.parametrize("program", PROGRAMS)
 def test_cached_totals_are_what_every_spreadsheet_computes(built, program):
     """LibreOffice and Gnumeric both recalculate the totals to the cached values (Gnumeric

@@ -22,6 +22,8 @@ from support.commands import cli
 from support.pdf import pdf_text
 from support.skips import needs_libreoffice
 
+pytestmark = pytest.mark.slow
+
 # '#' (XlsxWriter cut links there), '%' and a literal escape (「%41」 read as 「A」), spaces,
 # 全角 space, kanji
 NAMES = ("観光#1 振興", "100% 達成の町", "a%41b 計画", "空白 と\u3000全角")

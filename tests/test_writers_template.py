@@ -336,6 +336,7 @@ def test_byte_identical(tmp_path):
     assert props.created == template.FIXED_TIME and props.modified == template.FIXED_TIME
 
 
+@pytest.mark.slow
 def test_byte_identical_across_processes(tmp_path):
     """Different hash seeds (set ordering) and different seconds give the same bytes."""
     a, b = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
@@ -473,6 +474,7 @@ XML_TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_charact
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(XML_TEXT, min_size=1, max_size=4))
 @hypothesis_example(["_x0041_ _x005F_x0041_ __x0041__x0042_ _x000d_", "a\r\nb\rc", "\x01\x1f", " lead\t", "=1+1"])

@@ -96,6 +96,7 @@ def test_data_sheets_print_landscape_one_page_wide(wb):
     assert {str(p) for p in papers.values()} == {"8", "9"}
 
 
+@pytest.mark.libreoffice
 def test_blank_template_prints_on_few_pages(path, tmp_path):
     """Printed through LibreOffice it was 23 portrait pages; now the guide and one page
     per sheet."""
