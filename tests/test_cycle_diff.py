@@ -6,6 +6,8 @@ import os
 
 import openpyxl
 import pytest
+from hypothesis import HealthCheck, assume, example, given, settings
+from hypothesis import strategies as st
 
 from chosho_xlsx.cycle.diff import diff_files
 from chosho_xlsx.cycle.rollover import rollover_file, write_rollover
@@ -278,3 +280,61 @@ def test_a_chosho_without_its_input_is_one_sentence(books, built, tmp_path):
     summary = built.parent / "一覧.xlsx"
     proc = run("diff", str(old), str(summary), "--lang", "en")
     assert proc.returncode == 1 and "is not a 調書 with its input stored" in proc.stderr
+
+
+# ---- the property: whatever a clerk types in a typed cell is never lost ---------------------------
+
+# (sheet, record index, header) of cells that take a number, a year or a choice
+TYPED_CELLS = [("指標", 0, "目標の向き"), ("指標", 2, "R4実績"), ("指標", 0, "R7目標"), ("指標", 0, "基準年度"),
+               ("事業", 0, "R4事業費"), ("事業", 0, "見直し区分"), ("事業指標", 0, "R4実績"), ("事業指標", 0, "R4目標"),
+               ("取組項目", 0, "事業群番号")]
+
+
+def _version(rows, name):
+    from chosho_xlsx.contract.loader import headers_for
+    from chosho_xlsx.cycle.diff import Version
+    from chosho_xlsx.cycle.sources import keyvalue_cells
+    from chosho_xlsx.intake.reader import book_from_rows
+    from chosho_xlsx.model import fiscal
+    from chosho_xlsx.pipeline import check_book
+    from chosho_xlsx.writers.example import plan_of
+
+    year, plan = plan_of(rows)
+    period = fiscal.parse_period(plan)
+    book = book_from_rows(rows, headers_for(fiscal.parse_year(year), period.start, period.end), name)
+    checked = check_book(book, load_settings())
+    return Version(checked.report, keyvalue_cells(book), checked, book) if checked.report else None
+
+
+@pytest.fixture(scope="module")
+def example_version():
+    return _version(load_example_rows(), "good")
+
+
+@given(where=st.sampled_from(TYPED_CELLS),
+       typed=st.text(alphabet="0123456789,.%件所属円増加減少改善廃止拡充?―R令和", min_size=1, max_size=7))
+@example(where=("事業", 0, "R4事業費"), typed="43,948円").via("the issue")
+@example(where=("指標", 2, "R4実績"), typed="48.5%").via("the issue")
+@example(where=("指標", 0, "目標の向き"), typed="増える").via("the issue")
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_a_cell_that_breaks_the_contract_is_in_the_diff_as_typed(example_version, where, typed):
+    from chosho_xlsx.cycle.diff import diff_versions
+
+    sheet, index, header = where
+    rows = copy.deepcopy(load_example_rows())
+    rows[sheet][index][header] = typed
+    wrong = _version(rows, "typed")
+    assume(wrong is not None)  # a cell some record cannot be read without (none of these, so far)
+    row = index + 2
+    errors = [f for f in wrong.checked.errors if f.sheet == sheet and f.at.row == row
+              and wrong.checked.header_of(f) == header]
+    d = diff_versions(wrong, example_version)
+    if errors:  # shown exactly as typed, marked unreadable, with its code, never as a percentage
+        place = errors[0].place
+        at = [c for c in d.changes if c.old_cell == place]
+        assert len(at) == 1, (place, typed, [c.old_cell for c in d.changes])
+        assert (at[0].old, at[0].old_readable, at[0].old_code, at[0].detail, at[0].severity) == (
+            typed, False, errors[0].code, "", "warning")
+        assert at[0].kind != "unit-changed" or not at[0].detail
+    else:  # a value that can be read is never marked unreadable
+        assert all(c.old_readable and c.new_readable for c in d.changes)
