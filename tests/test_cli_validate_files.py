@@ -263,6 +263,10 @@ def test_annotate_marks_errors_red_and_warnings_yellow(tmp_path):
     code, doc = as_json(out)
     assert code == 1
     assert sorted(f["place"] for f in doc["files"][0]["findings"]) == ["事業!AB12", "事業!B5", "指標!L2"]
+    # same input, same bytes (openpyxl's own save stamps the time; save_copy does not)
+    again = tmp_path / "out" / "again.xlsx"
+    assert validate(path, "--annotate", again).exit_code == 1
+    assert again.read_bytes() == out.read_bytes()
 
 
 def test_annotate_in_english(tmp_path):
