@@ -1,4 +1,4 @@
-"""Year and period parsers (domain/fiscal): what clerks type, and that nothing crashes them."""
+"""Year and period parsers (model/fiscal): what clerks type, and that nothing crashes them."""
 
 import pytest
 from hypothesis import given

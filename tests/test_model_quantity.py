@@ -1,4 +1,4 @@
-"""Number parsers (domain/quantity): what clerks type, and that nothing crashes them."""
+"""Number parsers (model/quantity): what clerks type, and that nothing crashes them."""
 
 from decimal import Decimal
 

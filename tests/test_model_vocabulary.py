@@ -1,4 +1,4 @@
-"""The vocabulary (domain/vocabulary.py) against the files that state it (docs/rules.md,
+"""The vocabulary (model/vocabulary.py) against the files that state it (docs/rules.md,
 schemas/rules.yaml, schemas/input.yaml), and the dashes each parser takes for "no value"."""
 
 import re
