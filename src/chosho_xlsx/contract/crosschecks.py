@@ -1,5 +1,5 @@
 """Checks that look across rows and sheets: references, consistency of money and units,
-and the warnings a careful reviewer would raise. Column-local checks are in schema.py."""
+and the warnings a careful reviewer would raise. Column-local checks are in columns.py."""
 
 from __future__ import annotations
 

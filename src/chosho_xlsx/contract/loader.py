@@ -1,5 +1,5 @@
 """From a RawBook (cell values at their positions) to the input model, with a finding at
-every cell that breaks the contract. Column-local checks run through pandera (schema.py);
+every cell that breaks the contract. Column-local checks run through pandera (columns.py);
 checks across sheets are in crosschecks.py. Records are bound to the model by the
 contract's field names (_fields), so no header is written here."""
 
@@ -379,16 +379,16 @@ def _read_row(t: _Table, r: int, row: list, readings: list[_Reading], special: s
 
 
 def _schema_findings(t: _Table, records: list[Record]) -> None:
-    """The column-local checks of schema.py (required, unique, range), through pandera
+    """The column-local checks of columns.py (required, unique, range), through pandera
     only when one of them can fail."""
-    from chosho_xlsx.contract.schema import can_fail, checked_headers
+    from chosho_xlsx.contract.columns import can_fail, checked_headers
 
     checked = [h for h in checked_headers(t.sheet) if h in t.positions]
     if not records or not can_fail(t.sheet, checked, [rec.values for rec in records]):
         return
     import pandas as pd
 
-    from chosho_xlsx.contract.schema import run_schema
+    from chosho_xlsx.contract.columns import run_schema
 
     frame = pd.DataFrame(
         [rec.values for rec in records],

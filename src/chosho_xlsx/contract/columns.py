@@ -1,4 +1,5 @@
-"""pandera schemas for the input sheets, built from the contract (schemas/input.yaml).
+"""The column-local checks of the input sheets, as pandera schemas built from the contract
+(schemas/input.yaml).
 
 The contract is the data; this module only says how each of its column properties maps
 onto a pandera check, and how pandera's failure cases map back onto findings at cells.

@@ -1,4 +1,4 @@
-"""schema.can_fail lets a clean sheet skip pandas and pandera. It must never say
+"""columns.can_fail lets a clean sheet skip pandas and pandera. It must never say
 "clean" where pandera would report a cell: checked against pandera itself."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chosho_xlsx.contract import spec as contract
-from chosho_xlsx.contract.schema import can_fail, checked_headers, run_schema
+from chosho_xlsx.contract.columns import can_fail, checked_headers, run_schema
 
 SHEETS = [s for s in contract.sheets(2024, 2021, 2025) if s.kind != contract.KEYVALUE]
 
