@@ -54,6 +54,10 @@ MATRIX = {
     ("policy_lock", "post"): (302, 403, 403, 409),
     ("policy_assign", "post"): (302, 403, 403, 302),
     ("policy_register", "post"): (302, 403, 403, 409),
+    ("policy_list", "get"): (302, 403, 403, 200),
+    ("policy_list_import", "post"): (302, 403, 403, 400),  # no file given
+    ("policy_rename", "post"): (302, 403, 403, 302),  # to its own name: nothing changes
+    ("policy_merge", "post"): (302, 403, 403, 400),  # no target given
     ("dashboard", "get"): (302, 403, 403, 200),
     ("build", "post"): (302, 403, 403, 409),
     ("build_file", "get"): (302, 403, 403, 200),
@@ -75,6 +79,9 @@ MATRIX = {
     ("api-v1:get_policy", "get"): (401, 200, 404, 200),
     ("api-v1:return_policy", "post"): (401, 403, 403, 409),
     ("api-v1:lock_policy", "post"): (401, 403, 403, 409),
+    ("api-v1:import_policy_list", "post"): (401, 403, 403, 400),  # no file given
+    ("api-v1:rename_policy", "post"): (401, 403, 403, 200),  # to its own name: nothing changes
+    ("api-v1:merge_policy", "post"): (401, 403, 403, 400),  # no target given
     ("api-v1:diff_policy", "get"): (401, 200, 404, 200),
     ("api-v1:rollover_policy", "get"): (401, 200, 404, 200),
     ("api-v1:get_dashboard", "get"): (401, 403, 403, 200),

@@ -156,6 +156,8 @@ def rename(user, policy: Policy, new_name: str) -> Policy:
         if other is not None:
             raise Conflict(say("list.name-taken", policy=other.name), code="policy-exists")
         old = policy.name
+        if old == new_name:
+            return policy  # nothing to change, nothing to record
         policy.name, policy.key = new_name, key
         policy.save(update_fields=["name", "key"])
         Event.objects.create(user=user, action=Event.RENAME, policy=policy,
