@@ -116,8 +116,11 @@ def test_fix_in_the_page_makes_a_new_version_that_differs_only_there(people, tmp
 def test_what_the_page_cannot_fix_is_refused_with_the_finding(people, tmp_path):
     from chosho_xlsx.portal.models import Upload
 
+    from chosho_xlsx.portal.services import data
+
     a = client_for(people["a"])
     first = upload(a, mistyped(tmp_path / "1"))
+    kept = set(data().blobs())
 
     def refused(fixes, status=422):
         r = a.post(f"/uploads/{first}/fixes", {f"fix:{k}": v for k, v in fixes.items()})
@@ -131,7 +134,7 @@ def test_what_the_page_cannot_fix_is_refused_with_the_finding(people, tmp_path):
     assert "事業!A2 はこの版の指摘のあるセルではありません" in refused({"事業!A2": "1"})
     assert "改行" in refused({"事業!O2": "1\n2"})
     assert "直す値を1つ以上" in refused({}, 400)
-    assert Upload.objects.count() == 1  # nothing made
+    assert Upload.objects.count() == 1 and set(data().blobs()) == kept  # nothing made, nothing kept
     # planning may not fix; another department does not see the version
     assert client_for(people["planning"]).post(f"/uploads/{first}/fixes", {"fix:事業!O2": "1"}).status_code == 403
     assert client_for(people["b"]).post(f"/uploads/{first}/fixes", {"fix:事業!O2": "1"}).status_code == 404

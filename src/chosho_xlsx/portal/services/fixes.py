@@ -20,7 +20,6 @@ from pathlib import Path
 
 from chosho_xlsx.portal.errors import Conflict, Forbidden, Invalid, Unprocessable
 from chosho_xlsx.portal.models import Policy, Upload
-from chosho_xlsx.portal.services import data
 from chosho_xlsx.portal.services.builds import blob
 from chosho_xlsx.portal.services.files import ANNOTATABLE, record, store_and_examine
 from chosho_xlsx.portal.services.review import status_of
@@ -116,8 +115,7 @@ def apply_fixes(user, up: Upload, fixes: list[tuple[str, str]]) -> tuple[Upload,
     name = up.filename if up.suffix == ".xlsx" else up.filename.rsplit(".", 1)[0] + ".xlsx"
     stored = store_and_examine(content, name)
     wrong = [f for f in stored.examined.findings if f["severity"] == "error" and f["place"] in cells]
-    if wrong or stored.examined.unreadable:
-        _forget(stored.sha, stored.suffix)
+    if wrong or stored.examined.unreadable:  # nothing was kept: store_and_examine keeps no file
         raise Unprocessable(say("fix-still-wrong", places="、".join(dict.fromkeys(f["place"] for f in wrong))),
                             findings=wrong or stored.examined.findings)
     shown = "、".join(f"{p}「{v}」" for p, (_, _, v) in cells.items())
@@ -182,8 +180,3 @@ def _fixed_workbook(source: Path, cells: dict[str, tuple[Fixable, object, str]])
     except AnnotateError as exc:
         raise Unprocessable(str(exc)) from None
 
-
-def _forget(sha: str, suffix: str) -> None:
-    """A refused fix's stored workbook, unless a version holds the same bytes."""
-    if not Upload.objects.filter(sha256=sha).exists():
-        data().blob(sha, suffix).unlink(missing_ok=True)
