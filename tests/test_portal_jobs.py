@@ -204,10 +204,10 @@ def test_a_job_whose_worker_died_twice_fails_with_one_sentence(people, tmp_path)
                                          heartbeat=timezone.now() - dt.timedelta(seconds=120))
     assert jobs.recover_stale() == 1
     failed = _job(job.pk)
-    assert (failed.status, failed.error) == (Job.FAILED, jobs.DIED)
+    assert (failed.status, failed.error) == (Job.FAILED, jobs.died())
     token = token_for(people["planning"])
     body = api(None, "get", f"/api/v1/jobs/{job.pk}", token).json()
-    assert (body["status"], body["error"]) == ("failed", jobs.DIED)
+    assert (body["status"], body["error"]) == ("failed", jobs.died())
 
 
 def test_two_workers_never_run_the_same_job(people, tmp_path, django_portal):

@@ -6,7 +6,7 @@ import tempfile
 from pathlib import Path
 
 from chosho_xlsx.jobs.inputs import Stored, copies, rules
-from chosho_xlsx.jobs.progress import JobFailed, Progress, first_sentence
+from chosho_xlsx.jobs.progress import JobFailed, Progress, first_sentence, sentence
 
 
 def year_book(stored: list[Stored], target: Path, progress: Progress, *, pdfa: bool = False,
@@ -18,7 +18,7 @@ def year_book(stored: list[Stored], target: Path, progress: Progress, *, pdfa: b
     from chosho_xlsx.common.errors import ChoshoError
 
     if not stored:
-        raise JobFailed("提出済の施策がないため、冊子を作れません。")
+        raise JobFailed(sentence("no-book"))
     with tempfile.TemporaryDirectory(prefix="chosho-job-") as tmp:
         paths = copies(stored, Path(tmp) / "提出")
         labels = {p: p.name for p in paths}
@@ -30,5 +30,5 @@ def year_book(stored: list[Stored], target: Path, progress: Progress, *, pdfa: b
     if result.book is None:
         failed = [e.outcome.source for e in result.batch.failed] if result.batch else []
         names = "、".join(Path(str(f)).stem for f in failed[:3])
-        raise JobFailed(f"調書を作成できない提出があるため、冊子を作れませんでした: {names}")
+        raise JobFailed(sentence("unbuildable", names=names))
     return {"pages": result.pages, "policies": sum(1 for s in result.sources)}

@@ -7,7 +7,7 @@ import zipfile
 from pathlib import Path
 
 from chosho_xlsx.jobs.inputs import Stored, copies, rules
-from chosho_xlsx.jobs.progress import JobFailed, Progress
+from chosho_xlsx.jobs.progress import JobFailed, Progress, sentence
 
 STAGE = "build"
 
@@ -19,7 +19,7 @@ def build_all(stored: list[Stored], target: Path, progress: Progress, *, jobs: i
     from chosho_xlsx.writers.atomic import atomic_path
 
     if not stored:
-        raise JobFailed("提出済の施策がまだありません。")
+        raise JobFailed(sentence("nothing-submitted"))
     done = 0
 
     def on_done(outcome) -> None:

@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 
 from chosho_xlsx.jobs.inputs import Stored, copies, rules
-from chosho_xlsx.jobs.progress import JobFailed, Progress, first_sentence
+from chosho_xlsx.jobs.progress import JobFailed, Progress, first_sentence, sentence
 
 STAGE = "preview"
 
@@ -25,12 +25,12 @@ def preview_pdf(stored: list[Stored], target: Path, progress: Progress) -> dict:
         paths = copies(stored[:1], Path(tmp) / "提出")
         batch = run(paths, Path(tmp) / "調書", rules(), jobs=1, summary=False, labels=[p.name for p in paths])
         if not batch.built:
-            raise JobFailed("この版からは調書を作成できません（エラーがあります）。")
+            raise JobFailed(sentence("no-chosho-from-errors"))
         progress.step(STAGE, 1, 2)
         try:
             pdf = preview(batch.built[0].path, Path(tmp) / "pdf").pdf
         except ChoshoError as exc:
-            raise JobFailed(f"印刷イメージを作れませんでした: {first_sentence(exc)}") from None
+            raise JobFailed(sentence("preview-failed", error=first_sentence(exc))) from None
         with atomic_path(Path(target)) as out:
             shutil.copyfile(pdf, out)
     progress.step(STAGE, 2, 2)

@@ -18,6 +18,13 @@ class JobFailed(Exception):
         self.sentence = sentence
 
 
+def sentence(key: str, **params: object) -> str:
+    """The job sentence `key` (jobs.* of data/sentences.yaml), in Japanese."""
+    from chosho_xlsx.common.sentences import text
+
+    return text(f"jobs.{key}", "ja", **params)
+
+
 def first_sentence(exc: Exception) -> str:
     """A ChoshoError's Japanese sentence (the 「ja / en」 ones cut at the slash)."""
     text = exc.message("ja") if hasattr(exc, "message") else str(exc)

@@ -6,7 +6,7 @@ import zipfile
 from pathlib import Path
 
 from chosho_xlsx.jobs.inputs import Stored, rules
-from chosho_xlsx.jobs.progress import JobFailed, Progress, first_sentence
+from chosho_xlsx.jobs.progress import JobFailed, Progress, first_sentence, sentence
 
 STAGE = "rollover"
 NOT_ROLLED = "繰り越せなかった施策.txt"
@@ -22,7 +22,7 @@ def rollover_all(stored: list[Stored], target: Path, progress: Progress, *, to: 
     from chosho_xlsx.writers.naming import safe_stem
 
     if not stored:
-        raise JobFailed("繰り越せる版がありません。")
+        raise JobFailed(sentence("nothing-to-roll"))
     settings = rules()
     skipped: list[str] = []
     label = fiscal.label(to)

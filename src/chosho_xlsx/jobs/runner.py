@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from chosho_xlsx.jobs.inputs import Stored
-from chosho_xlsx.jobs.progress import Cancelled, JobFailed, Progress
+from chosho_xlsx.jobs.progress import Cancelled, JobFailed, Progress, sentence
 
 DONE, FAILED, CANCELLED = "done", "failed", "cancelled"
 NICENESS = 19  # the lowest priority: a job only takes what the web leaves
@@ -58,7 +58,7 @@ def _child(kind: str, stored: list[dict], target: str, options: dict, conn, stop
         conn.send((FAILED, exc.sentence))
     except Exception as exc:  # a bug: the sentence names it, the worker's log has the rest
         traceback.print_exc()
-        conn.send((FAILED, f"予期しない理由で止まりました（{type(exc).__name__}）。管理者に連絡してください。"))
+        conn.send((FAILED, sentence("crashed", error=type(exc).__name__)))
     finally:
         conn.close()
 
@@ -106,7 +106,7 @@ def run_child(kind: str, stored: list[Stored], target: Path, options: dict,
             child.join()
         ours.close()
     if end is None:
-        return Outcome(FAILED, error=f"作業していたプロセスが途中で終了しました（終了コード {child.exitcode}）。")
+        return Outcome(FAILED, error=sentence("child-died", code=child.exitcode))
     if end[0] == DONE:
         return Outcome(DONE, summary=end[1] or {})
     if end[0] == FAILED:

@@ -18,6 +18,7 @@ from chosho_xlsx.portal.middleware import refusal_response
 from chosho_xlsx.portal.models import Job
 from chosho_xlsx.portal.services import jobs as jobqueue
 from chosho_xlsx.portal.services import review
+from chosho_xlsx.portal.words import say
 
 
 @require_GET
@@ -78,7 +79,7 @@ def job_cancel(request, pk: int):
         jobqueue.cancel(request.user, job)
     except PortalError as exc:
         return refusal_response(request, exc)
-    messages.info(request, "取り消しを受け付けました。")
+    messages.info(request, say("job-cancel-accepted"))
     return redirect("job", job.pk)
 
 

@@ -26,8 +26,8 @@ def deadline(request):
     if year is None:
         raise Invalid(say("year-unreadable", text=""))
     date = deadlines.set_deadline(request.user, year, request.POST.get("date", ""))
-    messages.success(request, f"{fiscal.label(year)} の提出期限を{date:%Y年%-m月%-d日}にしました。" if date
-                     else f"{fiscal.label(year)} の提出期限をなくしました。")
+    messages.success(request, say("deadline-set", year=fiscal.label(year), date=f"{date:%Y年%-m月%-d日}") if date
+                     else say("deadline-removed", year=fiscal.label(year)))
     return redirect(f"{reverse('dashboard')}?year={year}")
 
 
@@ -45,6 +45,6 @@ def account(request):
         user.email = email
         user.save(update_fields=["email"])
         Event.objects.create(user=user, action="連絡先", comment=email or "（なし）")
-        messages.success(request, "メールアドレスを保存しました。" if email else "メールアドレスを消しました。")
+        messages.success(request, say("email-saved" if email else "email-removed"))
         return redirect("account")
     return render(request, "portal/account.html", {})

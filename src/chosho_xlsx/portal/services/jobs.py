@@ -32,8 +32,7 @@ from chosho_xlsx.portal.words import say
 
 HEARTBEAT = 1.0  # seconds between two beats (and progress writes) of a running job
 MAX_ATTEMPTS = 2  # a job whose worker died is run again once, then marked failed
-DIED = "作業していたワーカーが応答しなくなったため、中断しました。もう一度実行してください。"
-STAGES = {"build": "調書の作成", "print": "印刷", "bind": "製本", "preview": "印刷イメージ", "rollover": "繰越"}
+STAGES = ("build", "print", "bind", "preview", "rollover")  # sentences: portal.job-stage-*
 PLANNING_KINDS = (Job.BOOK, Job.BUILD, Job.ROLLOVER)
 
 
@@ -48,7 +47,7 @@ def get(user, pk: int) -> Job:
     recover_stale()
     job = visible_jobs(user).select_related("user").filter(pk=pk).first()
     if job is None:
-        raise NotFound("その作業はありません。")
+        raise NotFound(say("job-missing"))
     return job
 
 
@@ -125,15 +124,15 @@ def start(user, kind: str, year: int | None, pdfa: bool = False) -> Job:
     """A planning job for a 実施年度, queued; the one already queued or running with the
     same settings when there is one (a second click does not start a second book)."""
     if not user.profile.planning:
-        raise Forbidden("この作業は企画課の利用者だけが始められます。")
+        raise Forbidden(say("job-planning-only"))
     if kind not in PLANNING_KINDS:
-        raise Invalid(f"作業の種類は {' / '.join(PLANNING_KINDS)} のどれかです: {kind}")
+        raise Invalid(say("job-kind", kinds=" / ".join(PLANNING_KINDS), kind=kind[:40]))
     if year is None:
-        raise Invalid("実施年度を指定してください（例: R6）。")
+        raise Invalid(say("job-year-needed"))
     options = {"pdfa": bool(pdfa)} if kind == Job.BOOK else {}
     total = len(_rollable(year) if kind == Job.ROLLOVER else _submitted(year))
     if not total:
-        raise Conflict("繰り越せる版がありません。" if kind == Job.ROLLOVER else "提出済の施策がまだありません。")
+        raise Conflict(say("job-nothing-to-roll" if kind == Job.ROLLOVER else "nothing-submitted"))
     with transaction.atomic():
         same = Job.objects.filter(kind=kind, fiscal_year=year, options=options,
                                   status__in=(Job.QUEUED, Job.RUNNING), cancel_requested=False).first()
@@ -175,7 +174,7 @@ def result_file(job: Job):
             path, _, name = _target(job)
         if path.is_file():
             return path, name
-    raise NotFound("この作業の結果はまだありません（完了した作業だけがダウンロードできます）。")
+    raise NotFound(say("job-no-result"))
 
 
 def cancel(user, job: Job) -> Job:
@@ -186,7 +185,7 @@ def cancel(user, job: Job) -> Job:
                                                                finished=now):
         _task_ended(job.task_id)
     elif not Job.objects.filter(pk=job.pk, status=Job.RUNNING).update(cancel_requested=True):
-        raise Conflict("この作業はもう終わっています。")
+        raise Conflict(say("job-ended"))
     job.refresh_from_db()
     return job
 
@@ -239,7 +238,7 @@ def _task_ended(task_id: str) -> None:
 
 
 def recover_stale() -> int:
-    """Jobs whose worker stopped beating: queued again (once), else failed with DIED.
+    """Jobs whose worker stopped beating: queued again (once), else failed with died().
     Conditional on the beat seen, so two workers recovering at once act once."""
     limit = timezone.now() - dt.timedelta(seconds=settings.CHOSHO_JOB_STALE_SECONDS)
     count = 0
@@ -253,7 +252,7 @@ def recover_stale() -> int:
             else:
                 status = Job.CANCELLED if job.cancel_requested else Job.FAILED
                 again = same.update(status=status, finished=timezone.now(),
-                                    error="" if job.cancel_requested else DIED)
+                                    error="" if job.cancel_requested else died())
             if again:
                 _task_ended(job.task_id)
                 count += 1
@@ -261,4 +260,9 @@ def recover_stale() -> int:
 
 
 def stage_text(job: Job) -> str:
-    return STAGES.get(job.stage, "")
+    return say(f"job-stage-{job.stage}") if job.stage in STAGES else ""
+
+
+def died() -> str:
+    """The sentence of a job whose worker stopped answering."""
+    return say("job-worker-died")
