@@ -115,7 +115,6 @@ def test_fix_in_the_page_makes_a_new_version_that_differs_only_there(people, tmp
 
 def test_what_the_page_cannot_fix_is_refused_with_the_finding(people, tmp_path):
     from chosho_xlsx.portal.models import Upload
-
     from chosho_xlsx.portal.services import data
 
     a = client_for(people["a"])
