@@ -9,10 +9,13 @@
     調書 (recorded once beforehand, see floor.py), replayed in one process, timing only
     the writing loop: no start-up, no imports, no reading, validation, rules or layout.
 
-It prints both, the ratio (a)/(b) (target: at most 1), per-workbook validate time against
+It prints both, the ratio (a)/(b), per-workbook validate time against
 a raw python-calamine read of the same file, and the cold start of `chosho-xlsx --help`
 and of `chosho-xlsx validate` on one file. Inputs come from generate.py (seed 1) unless
 --inputs names a folder of workbooks.
+
+Last, issue 22's table: each figure (figures.py's and the build's) against its floor and
+its goal, met or not (`--figures-only`: that table alone, without the batch).
 
 --against SRC times another version of the code in the same run: SRC is the src/ folder of
 a checkout (`git worktree add /tmp/before REV`, then `--against /tmp/before/src`). Its build
@@ -38,6 +41,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import figures  # noqa: E402
 import floor  # noqa: E402
 import generate  # noqa: E402
 
@@ -312,8 +316,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--portal-uploads", type=int, default=5, help="uploads per client")
     ap.add_argument("--portal-database-url", default="",
                     help="also measure the portal on this (empty) PostgreSQL database, beside SQLite")
+    ap.add_argument("--copies", type=int, default=50, help="copies of the example for validate DIR (default 50)")
+    ap.add_argument("--figures-only", action="store_true",
+                    help="only issue 22's validation and start-up figures (figures.py), not the batch")
     a = ap.parse_args(argv)
     QUIET["wait"] = a.quiet_wait
+    if a.figures_only:
+        return _issue_figures([], a.repeat, a.copies)
 
     scratch = Path(a.keep or tempfile.mkdtemp(prefix="chosho-bench-"))
     scratch.mkdir(parents=True, exist_ok=True)
@@ -382,6 +391,20 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if not a.keep:
             shutil.rmtree(scratch, ignore_errors=True)
+    return _issue_figures([], a.repeat, a.copies)  # the batch and portal figures are printed above
+
+
+def _issue_figures(measured: list, repeat: int, copies: int) -> int:
+    """Issue 22's table: each figure as measured now against its floor and its goal."""
+    scratch = Path(tempfile.mkdtemp(prefix="chosho-figures-"))
+    try:
+        rows = figures.measure(scratch, repeat, copies) + measured
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    print("validation and start-up against their goals (issue 22; wall clock, best of the runs, "
+          "CPU time in parentheses):")
+    for f in rows:
+        print("    " + f.line())
     return 0
 
 

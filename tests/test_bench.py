@@ -62,9 +62,14 @@ def test_floor_replays_exactly_what_the_writer_writes(tmp_path):
 def test_run_prints_the_ratio(tmp_path):
     out = tmp_path / "result.json"
     proc = subprocess.run([sys.executable, str(BENCH / "run.py"), "-n", "3", "--repeat", "1", "--sample", "2",
-                           "--portal-clients", "2", "--portal-uploads", "3", "--json", str(out)], capture_output=True, text=True, encoding="utf-8", timeout=600)
+                           "--portal-clients", "2", "--portal-uploads", "3", "--copies", "2", "--json", str(out)],
+                          capture_output=True, text=True, encoding="utf-8", timeout=600)
     assert proc.returncode == 0, proc.stderr
     assert "ratio (a)/(b):" in proc.stdout
+    # issue 22's table, each figure against its goal (met or not: figures are not checked)
+    for figure in ("check_file of the example", "validate DIR of 2 copies", "chosho-xlsx --version",
+                   "batch: build ÷ floor"):
+        assert figure in proc.stdout
     data = json.loads(out.read_text(encoding="utf-8"))
     assert data["n"] == 3 and data["ours"]["built"] == 3 and data["floor"]["workbooks"] == 3
     assert data["ratio"] > 0 and data["validate_vs_read"]["raw_read_ms"] > 0
@@ -81,7 +86,8 @@ def test_run_against_another_checkout_times_both(tmp_path):
     # run and both validate timings come back, whatever their figures.
     out = tmp_path / "result.json"
     proc = subprocess.run([sys.executable, str(BENCH / "run.py"), "-n", "2", "--repeat", "1", "--sample", "2",
-                           "--portal-clients", "0", "--against", str(ROOT / "src"), "--json", str(out)],
+                           "--portal-clients", "0", "--copies", "2", "--against", str(ROOT / "src"),
+                           "--json", str(out)],
                           capture_output=True, text=True, encoding="utf-8", timeout=600)
     assert proc.returncode == 0, proc.stderr
     assert "ratio after/before" in proc.stdout

@@ -26,7 +26,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from chosho_xlsx.batch import leftovers
+from chosho_xlsx.batch import leftovers, sources
 from chosho_xlsx.common.errors import EXIT_CONTENT, EXIT_OK, EXIT_UNREADABLE
 from chosho_xlsx.common.findings import Finding, Verdict
 from chosho_xlsx.common.machine import default_jobs
@@ -41,7 +41,6 @@ from chosho_xlsx.writers.outputs import (
     refusal,
     retire,
     write_manifest,
-    written_by_us,
 )
 from chosho_xlsx.writers.overview import FILE_NAME as OVERVIEW_FILE
 from chosho_xlsx.writers.summary import (
@@ -440,24 +439,5 @@ def _record(batch: Batch, out: Path, previous: list[str], sources: set[tuple[int
     batch.retired = retire(out, previous, written, sources)
 
 
-def inputs(files: list[Path], out: Path | None = None) -> list[Path]:
-    """The inputs named (folders expanded), leaving out of the folders what this tool
-    wrote: workbooks that carry its mark (outputs.written_by_us: each 調書 and 一覧,
-    wherever they were copied and however renamed), unfinished temporary files, and
-    everything under OUT when OUT is a subfolder of a folder given (validate has none)."""
-    from chosho_xlsx.intake.files import expand, real
-
-    target = real(out) if out is not None else None
-    folders = [real(f) for f in files if f.is_dir()]
-    inside = target is not None and any(target != f and target.is_relative_to(f) for f in folders)
-
-    def ours(p: Path) -> bool:
-        r = real(p)
-        if any(part.startswith(TEMP_PREFIX) for part in r.parent.parts):
-            return True  # a batch's unfinished temporary files, wherever they are
-        if inside and r.is_relative_to(target):
-            return True
-        return written_by_us(p) is not None
-
-    named = {real(f) for f in files if not f.is_dir()}
-    return [p for p in expand(files) if real(p) in named or not ours(p)]
+# The inputs of a batch (sources.py, which validate imports without this module's writers).
+inputs = sources.inputs

@@ -27,7 +27,7 @@ from chosho_xlsx.common.sentences import both
 
 
 def _check_inputs(files: list[Path], settings) -> list:
-    from chosho_xlsx.batch.build import inputs
+    from chosho_xlsx.batch.sources import inputs
     from chosho_xlsx.pipeline import check_file
 
     paths = inputs(files)  # a folder's 調書 and 一覧 of ours are not inputs

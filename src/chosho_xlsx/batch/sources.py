@@ -1,0 +1,33 @@
+"""Which files a batch (or validate) takes as its inputs: the files and folders named,
+less what this tool wrote. Apart from build.py so that `validate` finds its inputs
+without loading the writers of the 調書, the 一覧 and the 概要 (start-up time)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from chosho_xlsx.batch.leftovers import PREFIX as TEMP_PREFIX
+
+
+def inputs(files: list[Path], out: Path | None = None) -> list[Path]:
+    """The inputs named (folders expanded), leaving out of the folders what this tool
+    wrote: workbooks that carry its mark (outputs.written_by_us: each 調書 and 一覧,
+    wherever they were copied and however renamed), unfinished temporary files, and
+    everything under OUT when OUT is a subfolder of a folder given (validate has none)."""
+    from chosho_xlsx.intake.files import expand, real
+    from chosho_xlsx.writers.outputs import written_by_us
+
+    target = real(out) if out is not None else None
+    folders = [real(f) for f in files if f.is_dir()]
+    inside = target is not None and any(target != f and target.is_relative_to(f) for f in folders)
+
+    def ours(p: Path) -> bool:
+        r = real(p)
+        if any(part.startswith(TEMP_PREFIX) for part in r.parent.parts):
+            return True  # a batch's unfinished temporary files, wherever they are
+        if inside and r.is_relative_to(target):
+            return True
+        return written_by_us(p) is not None
+
+    named = {real(f) for f in files if not f.is_dir()}
+    return [p for p in expand(files) if real(p) in named or not ours(p)]
