@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from chosho_xlsx.common.addresses import col_letter
+from chosho_xlsx.intake.numformat import NumberFormat
 from chosho_xlsx.intake.scan import scan_cells
 
 from support import hostile
@@ -108,3 +109,73 @@ def test_unclosed_sheet_elements_in_a_comment_do_not_stall_validation(tmp_path):
     done = subprocess.run([*CLI, "validate", str(path), "--format", "json"],
                           capture_output=True, text=True, timeout=GENEROUS)
     assert done.returncode == 1, done.stderr
+
+
+# ---- the sheets the pass is skipped for (scan.nothing_to_find) ------------------------------
+
+_STYLES = {3: NumberFormat(percent=1)}  # style 3 is a percent format; the others mean nothing
+
+
+@st.composite
+def _sheet_xml(draw) -> bytes:
+    """Sheet XML written as the writers write it and in the odd ways XML allows: a cell
+    may lack its reference, carry a style (the meaningful 3 among others), a type (「e」
+    among others, or spelled by a character reference), a formula (prefixed or not), a
+    value; attributes in either quote, with spaces around 「=」."""
+    cells = []
+    for _ in range(draw(st.integers(0, 8))):
+        row, col = draw(st.integers(1, 12)), draw(st.integers(0, 6))
+        q = draw(st.sampled_from(['"', "'"]))
+        eq = draw(st.sampled_from(["=", " = "]))
+        attrs = []
+        ref = draw(st.sampled_from([f"{col_letter(col)}{row}", f"{col_letter(col)}0{row}", ""]))
+        if ref:
+            attrs.append(f"r{eq}{q}{ref}{q}")
+        if draw(st.booleans()):
+            attrs.insert(draw(st.integers(0, len(attrs))),
+                         f"s{eq}{q}{draw(st.sampled_from(['1', '3', '03', '13', '&#51;']))}{q}")
+        if draw(st.booleans()):
+            attrs.append(f"t{eq}{q}{draw(st.sampled_from(['n', 's', 'e', 'str', '&#101;']))}{q}")
+        prefix = draw(st.sampled_from(["", "", "x:"]))
+        body = ""
+        if draw(st.booleans()):
+            body += f"<{prefix}f>A1</{prefix}f>"
+        if draw(st.booleans()):
+            body += f"<{prefix}v>{draw(st.sampled_from(['1', '0.5', '#N/A']))}</{prefix}v>"
+        cells.append(f'<{prefix}row r="{row}"><{prefix}c {" ".join(attrs)}>{body}</{prefix}c></{prefix}row>')
+    ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    return f"<worksheet {ns}><sheetData>{''.join(cells)}</sheetData></worksheet>".encode()
+
+
+@settings(max_examples=400, deadline=None)
+@given(_sheet_xml(), st.sampled_from([None, (5, 20), (12, 84), (2000, 200_000)]))
+def test_a_sheet_skipped_is_one_the_pass_finds_nothing_in(data, limit):
+    """nothing_to_find may send a clean sheet to the pass (a doubt), never skip one in
+    which the pass finds a formula, an error value, a formatted number, or a cell past
+    the limits."""
+    from chosho_xlsx.common.findings import UnreadableFile
+    from chosho_xlsx.common.limits import Limits
+    from chosho_xlsx.intake.scan import CellScan, _SheetReader, nothing_to_find
+
+    limits = Limits(*limit) if limit else None
+    if not nothing_to_find(data, _STYLES, limits):
+        return
+    scan = CellScan()
+    reader = _SheetReader("指標", scan, _STYLES, limits, "book.xlsx")
+    try:
+        reader.parser.Parse(data, True)
+    except UnreadableFile as exc:  # pragma: no cover - the assertion below says what
+        raise AssertionError(f"skipped a sheet the pass refuses: {exc.finding.code}") from None
+    assert (scan.formulas, scan.errors, scan.formats) == ({}, {}, {})
+
+
+def test_the_template_written_sheet_is_skipped_and_an_odd_one_is_not():
+    from chosho_xlsx.common.limits import Limits
+    from chosho_xlsx.intake.scan import nothing_to_find
+
+    plain = b'<worksheet><sheetData><row r="1"><c r="A1" s="1" t="s"><v>0</v></c></row></sheetData></worksheet>'
+    assert nothing_to_find(plain, _STYLES, Limits())
+    for odd in (plain.replace(b' r="A1"', b""), plain.replace(b's="1"', b's="3"'),
+                plain.replace(b't="s"', b't="e"'), plain.replace(b"<v>0</v>", b"<f>1</f><v>0</v>"),
+                plain.replace(b'r="A1"', b'r="A2001"'), plain.replace(b"<c ", b"<x:c ")):
+        assert not nothing_to_find(odd, _STYLES, Limits()), odd
