@@ -70,6 +70,10 @@ def test_project_rows_per_year_with_review_codes(exported):
     assert {(p["見直し区分コード"], p["見直し区分"], p["見直し区分は提案"]) for p in first} == {("02", "改善", "false")}
     reviews = {(r[head.index("見直し区分コード")], r[head.index("見直し区分")]) for r in rows[1:]}
     assert ("10", "R6新規") in reviews and ("04", "縮小") in reviews
+    # project 3 ended in R5: no 見直し区分, so no code either (not 99, 「another 区分」)
+    ended = {(r[head.index("見直し区分コード")], r[head.index("見直し区分")], r[head.index("見直し区分は提案")])
+             for r in rows[1:] if r[head.index("事業番号")] == "3"}
+    assert ended == {("", "", "false")}
 
 
 def test_json_is_valid_against_its_schema_and_equals_the_csv(exported):
@@ -119,8 +123,19 @@ def test_existing_files_are_kept_without_force(exported, tmp_path):
     (out / JSON_FILE).write_text("mine", encoding="utf-8")
     proc = cli("export", exported / "example.xlsx", "-o", out)
     assert proc.returncode == 2 and (out / JSON_FILE).read_text(encoding="utf-8") == "mine"
+    assert proc.stderr.strip() == f"{out / JSON_FILE} はすでにあります。上書きする場合は --force を付けてください"
+    proc = cli("export", exported / "example.xlsx", "-o", out, "--lang", "en")
+    assert proc.stderr.strip() == f"{out / JSON_FILE} already exists; add --force to overwrite it"
     assert cli("export", exported / "example.xlsx", "-o", out, "--force").returncode == 0
     assert (out / JSON_FILE).read_bytes() == (exported / "data" / JSON_FILE).read_bytes()
+
+
+def test_an_output_that_is_a_file_is_not_a_matter_of_force(exported, tmp_path):
+    out = tmp_path / "data"
+    out.write_text("mine", encoding="utf-8")
+    proc = cli("export", exported / "example.xlsx", "-o", out, "--force")
+    assert proc.returncode == 2 and out.read_text(encoding="utf-8") == "mine"
+    assert "--force" not in proc.stderr and f"{out}: Not a directory" in proc.stderr
 
 
 def test_docs_list_every_column():

@@ -3,6 +3,8 @@ department workbooks and built 調書 (book/export, writers/opendata, docs/opend
 
 from __future__ import annotations
 
+import errno
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -18,9 +20,9 @@ from chosho_xlsx.cli.app import (
     settings_from,
     writing,
 )
-from chosho_xlsx.cli.display import print_findings, visible
+from chosho_xlsx.cli.display import cannot_write, print_findings, visible
 from chosho_xlsx.common.errors import EXIT_CONTENT, EXIT_UNREADABLE
-from chosho_xlsx.common.sentences import both, text
+from chosho_xlsx.common.sentences import text
 
 
 @app.command()
@@ -48,11 +50,12 @@ def export(
     from chosho_xlsx.writers.opendata import FILES, JSON_FILE, SCHEMA_FILE
 
     if output.exists() and not output.is_dir():
-        raise fail(both("cli.exists", target=output))
+        # --force would not help: a file is where the folder should be
+        raise fail(cannot_write(output, NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR))))
     if not force:
         for name in (*FILES.values(), JSON_FILE, SCHEMA_FILE):
             if (output / name).exists():
-                raise fail(both("cli.exists", target=output / name))
+                raise fail(text("cli.exists", lang, target=output / name))
     with writing(output):
         result = make_export(files, output, settings)
     if result.failed:

@@ -85,7 +85,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("事業費", "total", "integer", "事業費（千円）", nullable=True),
         Column("一般財源", "general", "integer", "うち一般財源（千円）", nullable=True),
         Column("人件費", "personnel", "integer", "人件費（参考、千円）", nullable=True),
-        Column("見直し区分コード", "review_code", "string", "見直し区分のコード（下表）"),
+        Column("見直し区分コード", "review_code", "string", "見直し区分のコード（下表。見直し区分がないときは空）"),
         Column("見直し区分", "review", "string", "見直し区分（次年度に向けて。各年度の行に同じ値）"),
         Column("見直し区分は提案", "review_proposed", "boolean", "見直し区分が空欄で、規則が提案した値のとき true"),
         Column("中核事業", "core", "boolean", "中核事業のとき true"),
@@ -94,6 +94,8 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
 
 
 def review_code(review: str, fiscal_year: int) -> str:
+    if not review:  # no 見直し区分 (a project section 4 does not list: ended R5): no code, not 「other」
+        return ""
     if review == f"{fiscal.label(fiscal_year)}新規":
         return NEW_CODE
     return REVIEW_CODES.get(review, OTHER_CODE)
