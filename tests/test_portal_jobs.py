@@ -252,3 +252,39 @@ def test_the_pages_start_a_job_show_it_advance_and_download_it(people, tmp_path)
     zipped = c.get(r["Location"] + "result")
     assert zipped.status_code == 200 and zipped["Content-Type"] == "application/zip"
 
+
+
+def test_serve_starts_a_worker_that_ends_with_it(tmp_path):
+    """`serve` alone does a job (its worker beside it), and its worker ends with it."""
+    import json
+    import urllib.request
+
+    from support.portal import DIGITAL, Server, cli
+
+    data = tmp_path / "data"
+    cli(data, "users", "add", "kikaku", "--role", "planning")
+    cli(data, "users", "add", "digital", "--role", "department", "--dept", DIGITAL)
+    planning = cli(data, "users", "token", "kikaku").stdout.strip()
+    department = cli(data, "users", "token", "digital").stdout.strip()
+    server = Server(data)
+    try:
+        def call(path, token, body=None, content_type="application/json"):
+            req = urllib.request.Request(server.url + path, data=body, headers={
+                "Authorization": f"Bearer {token}", "Content-Type": content_type})
+            with urllib.request.urlopen(req, timeout=60) as r:
+                return json.loads(r.read())
+
+        workbook = good_workbook(tmp_path).read_bytes()
+        boundary = "chosho-test-boundary"
+        body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.xlsx\"\r\n\r\n").encode() \
+            + workbook + f"\r\n--{boundary}--\r\n".encode()
+        up = call("/api/v1/submissions", department, body, f"multipart/form-data; boundary={boundary}")
+        call(f"/api/v1/submissions/{up['id']}/submit", department, json.dumps({"comment": "確認済み"}).encode())
+        job = call("/api/v1/jobs", planning, json.dumps({"kind": "build", "year": "R6"}).encode())
+        done = _wait(lambda: (j := call(f"/api/v1/jobs/{job['id']}", planning))["status"] in ("done", "failed") and j)
+        assert done["status"] == "done", done
+        workers = subprocess.run(["pgrep", "-f", f"worker --data {data} --parent"], capture_output=True, text=True)
+        assert workers.stdout.split(), "serve started no worker"
+    finally:
+        server.stop()
+    _wait(lambda: subprocess.run(["pgrep", "-f", f"worker --data {data} --parent"]).returncode == 1, 30)
