@@ -227,6 +227,7 @@ def test_json_keeps_the_exact_value(hostile):
     assert doc["files"][0]["file"] == str(path)
 
 
+@pytest.mark.slow
 def test_build_never_prints_a_control_character(hostile, tmp_path):
     path, _ = hostile
     proc = run("build", path, "-o", tmp_path / "out")
@@ -236,6 +237,7 @@ def test_build_never_prints_a_control_character(hostile, tmp_path):
     assert "␛[2J␛[8m縮小" in proc.stdout + proc.stderr
 
 
+@pytest.mark.slow
 def test_annotate_path_is_shown_visibly(hostile, tmp_path):
     path, _ = hostile
     proc = run("validate", path, "--annotate", tmp_path / "notes")

@@ -53,6 +53,7 @@ def test_a_symlink_loop_as_the_output_folder_is_one_sentence(tmp_path):
     assert proc.stderr.count("\n") == 1
 
 
+@pytest.mark.slow
 def test_annotate_onto_a_symlink_loop_is_one_sentence(tmp_path):
     write_rows(tmp_path / "a.xlsx", rows_with("観光の振興"))
     proc = cli("validate", str(tmp_path / "a.xlsx"), "--annotate", str(loop(tmp_path / "x.xlsx")))
@@ -127,6 +128,7 @@ def test_unreadable_subfolder_is_reported_by_validate(tmp_path, lang):
     assert [(x["code"], x["message"]) for x in doc[1]["findings"]] == [("E-FILE-FOLDER-UNREADABLE", message)]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(PREFIX is None, reason="needs root and setpriv to drop the read-everything capabilities")
 def test_unreadable_subfolder_is_reported_by_build(tmp_path):
     folder, _, secret = _tree(tmp_path)

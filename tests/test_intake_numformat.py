@@ -188,6 +188,7 @@ values = st.decimals(min_value=Decimal("0.01"), max_value=Decimal(10) ** 6, plac
 
 # Each example writes and validates a workbook (about a second): few examples, each with
 # every spelling, and no shrinking (the failing values are reported as they are).
+@pytest.mark.slow
 @settings(max_examples=12, deadline=None, phases=[Phase.explicit, Phase.generate],
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(target=values, actual=values, unit=st.sampled_from(["%", "件"]))

@@ -157,6 +157,7 @@ def test_budgets_of_a_project(data):
     ]
 
 
+@pytest.mark.slow
 def test_cli_json_to_stdout(tmp_path):
     proc = subprocess.run(
         [sys.executable, "-m", "chosho_xlsx.cli", "build", "-o", str(tmp_path), "--json", "-"],

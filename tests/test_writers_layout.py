@@ -212,6 +212,7 @@ def _section2_indicator_cells(path, name: str) -> list:
     return [ws[f"{col}{r}"] for r in range(top, top + 3) for col in "LM"]
 
 
+@pytest.mark.slow
 def test_section2_prints_an_indicator_one_way_whatever_was_typed(tmp_path):
     """「3,845件」 typed beside 3,126 and 「２，３５０」: every value of that indicator prints
     with its unit, in the number format; an indicator typed without units (the seed's
