@@ -10,8 +10,9 @@ One module per group of commands, each owning its options and what it shows:
     publish    preview, publish         printing through LibreOffice, the book
     export     export                   the year's figures as open data (CSV, JSON)
     cycle      rollover, diff           the yearly cycle
-    portal     serve, users, doctor,    the portal's administration
-               backup, restore
+    portal     serve, worker, remind,   the portal's administration
+               users, doctor, backup,
+               restore
 
 `app` (the Typer app, the options several commands share, the one place a ChoshoError
 becomes its sentence and exit code) and `display` (findings as a table, visible text)
