@@ -207,3 +207,15 @@ def test_an_ods_is_opened_as_an_ods(tmp_path):
     path = _zip(tmp_path / "ok.ods", {"mimetype": ODS_TYPE, "content.xml": CONTENT})
     with safety.open_checked(path) as pkg:
         assert pkg.kind == "ods" and pkg.parts["mimetype"] == ODS_TYPE
+
+
+@needs_soffice
+def test_an_annotated_copy_of_an_ods_is_refused_with_what_to_do(pairs, tmp_path):
+    """openpyxl writes .xlsx only: the findings are still shown, the copy is one sentence
+    saying to save as .xlsx (exit 2), never a traceback."""
+    _xlsx, ods = pairs["example"]
+    proc = cli("validate", ods, "--annotate", tmp_path / "copy.xlsx")
+    assert proc.returncode == 2
+    assert "W-REVIEW-CONFLICT" in proc.stdout
+    assert "Excel ブック (.xlsx) にだけ作れます" in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "copy.xlsx").exists()

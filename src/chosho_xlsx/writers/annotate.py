@@ -81,6 +81,8 @@ def open_copy(src: Path):
     AnnotateError when openpyxl cannot read what the reader could."""
     from openpyxl import load_workbook
 
+    if _opendocument(src):  # openpyxl reads and writes Office Open XML only
+        raise AnnotateError(f"{both('annotate.ods')}: {src}")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl's notes on unsupported extensions
@@ -90,6 +92,16 @@ def open_copy(src: Path):
             f"注記付きの写しを作れません（{type(exc).__name__}） / "
             f"cannot make the annotated copy ({type(exc).__name__}): {src}"
         ) from None
+
+
+def _opendocument(src: Path) -> bool:
+    """Whether `src` is an OpenDocument package (an .ods), by its first part's name."""
+    try:
+        with open(src, "rb") as fh:
+            head = fh.read(38)
+    except OSError:
+        return False
+    return head[:4] == b"PK\x03\x04" and head[30:38] == b"mimetype"
 
 
 def _mark(wb, places: dict[tuple[str, str], list[Finding]], lang: str) -> None:
