@@ -217,3 +217,16 @@ def test_chosho_email_url_is_read():
     assert _email("smtp://mail.example.jp:2525")["EMAIL_PORT"] == 2525
     assert _email("")["EMAIL_BACKEND"].endswith("LogBackend")
     assert _email("imap://mail.example.jp")["EMAIL_BACKEND"].endswith("LogBackend")
+
+
+def test_release_of_a_lock_mails_the_section_with_the_reason(staff, inbox, tmp_path):
+    """確定解除 is the workflow's event (「確定解除」 in the audit log): whatever service writes
+    it, the 課 is told, with the reason."""
+    from chosho_xlsx.portal.models import Event
+
+    up = _submitted(staff, tmp_path)
+    Event.objects.create(user=staff["planning"], action="確定解除", policy=up.policy, comment="数値の誤りが見つかったため")
+    run_jobs()
+    released = [m for m in inbox.messages if m["X-Subject"] == f"【確定解除】R6 {POLICY}"]
+    assert len(released) == 1 and released[0]["X-Rcpt"] == "digital2@example.jp, digital@example.jp"
+    assert "理由: 数値の誤りが見つかったため" in released[0].get_content()

@@ -26,7 +26,9 @@ from chosho_xlsx.portal.words import say
 
 log = logging.getLogger("chosho_xlsx.mail")
 
-SUBMIT, RETURN, LOCK, UNLOCK = Event.SUBMIT, Event.RETURN, Event.LOCK, "確定解除"
+# 確定解除's event is the workflow's (portal-core): matched by its action's text, as the
+# audit log shows it (Event.UNLOCK is the login lockout's, another thing)
+SUBMIT, RETURN, LOCK, RELEASE = Event.SUBMIT, Event.RETURN, Event.LOCK, "確定解除"
 
 
 def link(path: str) -> str:
@@ -79,7 +81,7 @@ def send_pending() -> tuple[int, int]:
 
 def notify(sender, instance: Event, created: bool, **kwargs) -> None:
     """post_save of Event: the mail a transition calls for, if any."""
-    if not created or instance.policy_id is None or instance.action not in (SUBMIT, RETURN, LOCK, UNLOCK):
+    if not created or instance.policy_id is None or instance.action not in (SUBMIT, RETURN, LOCK, RELEASE):
         return
     policy: Policy = instance.policy
     words = {"policy": policy.name, "year": fiscal.label(policy.fiscal_year), "section": policy.section,
@@ -89,7 +91,7 @@ def notify(sender, instance: Event, created: bool, **kwargs) -> None:
         queue(addresses(planning=True), say("mail-submitted-subject", **words),
               say("mail-submitted", version=version, **words))
         return
-    kind = {RETURN: "returned", LOCK: "locked", UNLOCK: "unlocked"}[instance.action]
+    kind = {RETURN: "returned", LOCK: "locked", RELEASE: "unlocked"}[instance.action]
     queue(addresses(sections=sections_of(policy)), say(f"mail-{kind}-subject", **words), say(f"mail-{kind}", **words))
 
 
