@@ -84,6 +84,22 @@ def test_several_chosho_summed_only_built_ones_counted(tmp_path):
         ["2-1 観光で稼ぐ", 8, 4], ["3-1 人口減少に対応できる持続可能な地域を創る", 8, 4], ["合計", 16, 8]]
 
 
+def test_one_strategy_and_section_however_spaced_or_wide(tmp_path):
+    """Two departments typing one 基本戦略 with a full-width space or digits, or a 主管課 with a
+    space inside, are one row each (as the batch compares 施策), shown as first spelled."""
+    other = corpus.rows_with("観光の振興")
+    corpus.set_key(other, "基本戦略名", "３－１\u3000人口減少に対応できる持続可能な地域を創る")
+    for g in other["事業群"]:
+        g["主管課"] = g["主管課"][:2] + "\u3000" + g["主管課"][2:]  # 「デジ　タル戦略課」
+    values = openpyxl.load_workbook(_built(tmp_path, corpus.example_rows(), other), data_only=True)
+    s = values[SHEET_STRATEGY]
+    assert [[c.value for c in row] for row in s.iter_rows(min_row=6, max_row=7, max_col=3)] == [
+        ["3-1 人口減少に対応できる持続可能な地域を創る", 16, 8], ["合計", 16, 8]]
+    s = values[SHEET_SECTION]
+    assert [[c.value for c in row] for row in s.iter_rows(min_row=6, max_row=8, max_col=3)] == [
+        ["スマート県庁推進課", 6, 4], ["デジタル戦略課", 10, 4], ["合計", 16, 8]]
+
+
 def test_marked_as_ours_one_page_each_and_deterministic(example, tmp_path):
     assert outputs.written_by_us(example) == outputs.OVERVIEW
     wb = openpyxl.load_workbook(example)

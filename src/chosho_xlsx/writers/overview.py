@@ -20,7 +20,7 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from chosho_xlsx.common.text import cell_text
+from chosho_xlsx.common.text import cell_text, squeezed
 from chosho_xlsx.model import fiscal
 from chosho_xlsx.model.settings import Settings
 from chosho_xlsx.model.vocabulary import Review
@@ -82,22 +82,28 @@ class Overview:
 
 def tally(lines: list[Line], settings: Settings) -> Overview:
     columns = review_columns(settings)
-    strategies: dict[str, Tally] = {}
-    sections: dict[str, Tally] = {}
+    # keyed as policy_key compares 施策: 「3-1 …」 and 「3-1　…」 (or 「３－１ …」) from two
+    # departments are one 基本戦略, shown as first spelled (input order: same lines, same rows)
+    strategies: dict[str, tuple[str, Tally]] = {}
+    sections: dict[str, tuple[str, Tally]] = {}
     years: set[int] = set()
     n_rev, n_st = len(columns), len(STATUS_HEADS)
     total = Tally(0, [0] * n_rev, [0] * n_st)
+
+    def bucket(rows: dict[str, tuple[str, Tally]], name: str) -> Tally:
+        name = name if name and squeezed(name) else UNNAMED
+        return rows.setdefault(squeezed(name), (name, Tally(0, [0] * n_rev, [0] * n_st)))[1]
+
     for line in lines:
         f = line.figures
         if f is None or line.outcome != PASSED:
             continue
         years.add(f.fiscal_year)
         for g in f.groups:
-            for bucket in (total, strategies.setdefault(f.strategy or UNNAMED, Tally(0, [0] * n_rev, [0] * n_st)),
-                           sections.setdefault(g.section or UNNAMED, Tally(0, [0] * n_rev, [0] * n_st))):
-                bucket.add(g.projects, g.reviews, g.statuses)
+            for t in (total, bucket(strategies, f.strategy), bucket(sections, g.section)):
+                t.add(g.projects, g.reviews, g.statuses)
     return Overview(sorted(years), columns, reviewed_columns(settings), total,
-                    sorted(strategies.items()), sorted(sections.items()))
+                    [strategies[k] for k in sorted(strategies)], [sections[k] for k in sorted(sections)])
 
 
 # ---- the workbook ---------------------------------------------------------------------
