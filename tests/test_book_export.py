@@ -101,6 +101,11 @@ def test_a_built_chosho_gives_the_same_bytes(exported, tmp_path):
     for name in (*FILES.values(), JSON_FILE, SCHEMA_FILE):
         assert (tmp_path / "data" / name).read_bytes() == (exported / "data" / name).read_bytes(), name
     assert chosho.exists()
+    for ours in ("一覧.xlsx", "評価結果概要.xlsx"):  # named by hand: what it is, not 「シート「調書」がありません」
+        proc = cli("export", tmp_path / "out" / ours, "-o", tmp_path / "data2", "--lang", "en")
+        assert proc.returncode == 2 and not (tmp_path / "data2").exists()
+        assert proc.stderr.strip() == (f"{tmp_path / 'out' / ours} is a 一覧 or 評価結果概要 written by build, "
+                                       "not an input (give 調書 or department workbooks)")
 
 
 def test_an_input_with_an_error_writes_nothing(tmp_path):

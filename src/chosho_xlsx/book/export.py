@@ -24,11 +24,15 @@ class Exported:
 
 def _inputs(files: list[Path]) -> list[Path]:
     """The files named and the workbooks in the folders named, less our 一覧 and
-    評価結果概要 (a 調書 is an input: its stored input is read)."""
+    評価結果概要 (a 調書 is an input: its stored input is read); one of those named is
+    PublishError."""
     from chosho_xlsx.intake.files import expand
     from chosho_xlsx.writers.outputs import CHOSHO, written_by_us
 
     named = {p for p in files if not p.is_dir()}
+    for p in named:  # named by hand: say what it is rather than 「シート「調書」がありません」
+        if p.is_file() and written_by_us(p) not in (None, CHOSHO):
+            raise PublishError("export.not-an-input", path=p)
     return [p for p in expand(files) if p in named or written_by_us(p) in (None, CHOSHO)]
 
 
