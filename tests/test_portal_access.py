@@ -51,7 +51,11 @@ MATRIX = {
     ("policy_diff_xlsx", "get"): (302, 200, 404, 200),
     ("policy_rollover", "get"): (302, 200, 404, 200),
     ("policy_return", "post"): (302, 403, 403, 409),
+    ("policy_lock", "get"): (302, 403, 403, 409),  # the confirmation page, for a 提出済 施策 only
     ("policy_lock", "post"): (302, 403, 403, 409),
+    ("policy_unlock", "get"): (302, 403, 403, 409),
+    ("policy_unlock", "post"): (302, 403, 403, 409),
+    ("policy_withdraw", "post"): (302, 409, 404, 403),
     ("policy_assign", "post"): (302, 403, 403, 302),
     ("policy_register", "post"): (302, 403, 403, 409),
     ("policy_list", "get"): (302, 403, 403, 200),

@@ -103,7 +103,7 @@ def test_dashboard_and_builds_are_for_the_planning_division(people, tmp_path):
     up = upload(path, a).json()
     dash = api(None, "get", "/api/v1/dashboard", planning).json()
     assert dash["fiscal_year"] == "R6"
-    assert dash["counts"] == {"未提出": 0, "エラーあり": 0, "警告あり": 1, "提出済": 0, "確定": 0}
+    assert dash["counts"] == {"未提出": 0, "エラーあり": 0, "警告あり": 1, "差し戻し": 0, "提出済": 0, "確定": 0}
     assert [(p["policy"], p["status"], p["latest_id"]) for p in dash["policies"]] == [(POLICY, "警告あり", up["id"])]
     assert api(None, "post", "/api/v1/builds", planning).status_code == 409  # nothing submitted yet
 

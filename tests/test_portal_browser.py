@@ -168,7 +168,7 @@ def test_the_whole_story(portal, browser, tmp_path):
     assert planning.url.endswith("/dashboard/")
     counts = {b.locator("span").inner_text(): int(b.locator("b").inner_text())
               for b in planning.locator(".count-box").all()}
-    assert counts == {"全施策": 2, "未提出": 0, "エラーあり": 0, "警告あり": 0, "提出済": 2, "確定": 0}
+    assert counts == {"全施策": 2, "未提出": 0, "エラーあり": 0, "警告あり": 0, "差し戻し": 0, "提出済": 2, "確定": 0}
     assert "提出済" in planning.locator("tr", has_text=POLICY).inner_text()
     shot(planning, "06-dashboard")
     planning.click(f"text={OTHER_POLICY}")

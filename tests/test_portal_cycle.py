@@ -140,7 +140,8 @@ def test_findings_a_clerk_can_work_through(people, tmp_path):
     first_row = re.search(r'<table class="findings">.*?<tbody> (<tr.*?</tr>)', html).group(1)
     assert re.findall(r"<td[^>]*>(.*?)</td>", first_row) == [
         '<b class="kind">エラー</b> 「1群」は番号（整数）ではありません。 <small class="code">E-NOT-INT</small>',
-        "1、2、3 のように整数で入力してください。", "取組項目!C2<br><small>事業群番号</small>", "1群",
+        "1、2、3 のように整数で入力してください。",
+        '<a href="#cell-取組項目-C2">取組項目!C2</a><br><small>事業群番号</small>', "1群",  # 場所 links to its cell
         '<input type="text" name="fix:取組項目!C2" aria-label="取組項目!C2 の正しい値" maxlength="200">']
     upload_row = Policy.objects.get().uploads.get()
     assert html.count(upload_row.sha256) == 1 and re.search(
@@ -150,7 +151,7 @@ def test_findings_a_clerk_can_work_through(people, tmp_path):
     def places(**filters):
         page = text(a.get(f"/uploads/{first}/", filters))
         table = re.search(r'<table class="findings">(.*?)</table>', page).group(1)
-        return re.findall(r'<td class="place">([^<]*)', table)
+        return re.findall(r'<td class="place">(?:<a href="#cell-[^"]*">)?([^<]*)', table)
 
     assert places(sheet="指標") == ["指標!E2", "指標!N4"]
     assert places(severity="warning") == ["事業!AB12"]

@@ -53,11 +53,15 @@ def test_department_story(people, tmp_path):
     assert page.status_code == 200
     html = text(page)
     assert "エラー 1 件・警告 1 件" in html
-    assert f'<td class="place">{place}' in html  # the findings table names the cell
-    assert "事業群番号「9」は事業群シートにありません。" in html
     sheet, cell = place.split("!")
+    # the findings table names the cell and links to it in the grid
+    assert f'<td class="place"><a href="#cell-{sheet}-{cell}">{place}</a>' in html
+    assert "事業群番号「9」は事業群シートにありません。" in html
     grid = re.search(rf'<table class="grid" data-sheet="{sheet}">(.*?)</table>', html).group(1)
-    assert re.search(rf'<td class="cell-error" title="{place} [^"]*" data-cell="{cell}">9</td>', grid)
+    # the marked cell: focusable, its message shown on focus (and read out)
+    assert re.search(rf'<td class="cell-error" data-cell="{cell}" id="cell-{sheet}-{cell}" tabindex="0" '
+                     rf'aria-label="{cell} 9: {place} [^"]*">9<span class="tip" role="tooltip">{place} 事業群番号「9」'
+                     r'は事業群シートにありません。 → [^<]*</span></td>', grid)
     assert "この版を提出する" not in html  # errors: no submit button
 
     upload_id = int(r["Location"].strip("/").split("/")[-1])
@@ -117,7 +121,12 @@ def test_planning_story(people, tmp_path):
     assert planning.post(f"/policies/{p_a.pk}/lock").status_code == 302
     p_a.refresh_from_db()
     p_b.refresh_from_db()
-    assert [r.status for r in review.rows([p_a, p_b])] == ["確定", "警告あり"]
+    # a returned 施策 is 差し戻し on its own, with its reason (issue 19 item 5)
+    assert [(r.status, r.reason) for r in review.rows([p_a, p_b])] == [
+        ("確定", ""), ("差し戻し", "成果指標の出典を追記してください")]
+    dash = text(planning.get("/dashboard/"))
+    assert re.search(r"<span>差し戻し</span><b>1</b>", dash)
+    assert '<div class="reason">成果指標の出典を追記してください</div>' in dash
     theirs = text(b.get("/mine/"))
     assert "差し戻し: 成果指標の出典を追記してください" in theirs
     history = text(planning.get(f"/policies/{p_b.pk}/"))

@@ -41,8 +41,8 @@ class YearForm(forms.Form):
 class RegisterForm(forms.Form):
     year = forms.CharField(required=False, strip=True)
     plan = forms.CharField(required=False, strip=True)
-    name = forms.CharField(required=False, strip=True)
-    section = forms.CharField(required=False, strip=True)
+    name = forms.CharField(strip=True, error_messages={"required": say("name-needed")})
+    section = forms.CharField(strip=True, error_messages={"required": say("section-needed")})
 
     def clean_year(self) -> int:
         try:

@@ -10,10 +10,10 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from chosho_xlsx.model import fiscal
-from chosho_xlsx.portal import forms
+from chosho_xlsx.portal import forms, workflow
 from chosho_xlsx.portal.access import planning_only, signed_in, visible_or_404
 from chosho_xlsx.portal.downloads import (
     attachment,
@@ -22,13 +22,14 @@ from chosho_xlsx.portal.downloads import (
     stem_of,
     stored_upload,
 )
-from chosho_xlsx.portal.errors import Forbidden, Invalid, PortalError
+from chosho_xlsx.portal.errors import Invalid, PortalError, status_of
 from chosho_xlsx.portal.middleware import refusal_response
 from chosho_xlsx.portal.models import Build, Event, Policy
 from chosho_xlsx.portal.services import cycle, data, deadlines, files, fixes, registry, review
 from chosho_xlsx.portal.services.builds import build_zip
 from chosho_xlsx.portal.services.visibility import sections_of, visible_policies, visible_uploads
 from chosho_xlsx.portal.words import say
+from chosho_xlsx.portal.workflow import Version
 
 
 def _valid(form: forms.forms.Form):
@@ -36,6 +37,14 @@ def _valid(form: forms.forms.Form):
     if not form.is_valid():
         raise Invalid(forms.first_error(form))
     return form.cleaned_data
+
+
+def _again(request, template: str, context: dict, form, field: str, exc: PortalError):
+    """The page the form was on, again, with the refusal next to its field (and the
+    findings of the file, when one was read): no separate message page to come back from."""
+    if exc.message not in list(form.errors.get(field, [])):
+        form.add_error(field, exc.message)
+    return render(request, template, {**context, "findings": exc.findings}, status=status_of(exc))
 
 
 @require_GET
@@ -47,51 +56,69 @@ def home(request):
 # ---- the department's pages ---------------------------------------------------------------------
 
 
+def _mine_context(request, **extra) -> dict:
+    rows = review.rows(visible_policies(request.user).order_by("-fiscal_year", "name"))
+    rollable = {r.policy.pk for r in rows if cycle.rollover_source(request.user, r.policy) is not None}
+    due = deadlines.deadlines({r.policy.fiscal_year for r in rows})
+    return {"rows": rows, "rollable": rollable, "upload_form": forms.UploadForm(),
+            "deadlines": sorted(due.items(), reverse=True),
+            "overdue": {r.policy.pk for r in rows if deadlines.overdue(r.policy, due.get(r.policy.fiscal_year))},
+            **extra}
+
+
 @require_GET
 @signed_in
 def mine(request):
-    policies = visible_policies(request.user).order_by("-fiscal_year", "name")
-    rows = review.rows(policies)
-    rollable = {r.policy.pk for r in rows if cycle.rollover_source(request.user, r.policy) is not None}
-    due = deadlines.deadlines({r.policy.fiscal_year for r in rows})
-    return render(request, "portal/mine.html", {
-        "rows": rows, "rollable": rollable, "deadlines": sorted(due.items(), reverse=True),
-        "overdue": {r.policy.pk for r in rows if deadlines.overdue(r.policy, due.get(r.policy.fiscal_year))}})
+    return render(request, "portal/mine.html", _mine_context(request))
 
 
 @require_POST
 @signed_in
 def upload(request):
-    form = _valid(forms.UploadForm(request.POST, request.FILES))
+    """A workbook uploaded from わたしの施策 or a 施策's page; refused, that page again with
+    the reason at the file field (for a file that is not a workbook: its finding)."""
+    form = forms.UploadForm(request.POST, request.FILES)
     hint = None
-    if form["policy"] is not None:
-        hint = visible_or_404(visible_policies(request.user), form["policy"])
-    file = form["file"]
-    up, created = files.receive(request.user, file.read(), file.name or "", hint)
+    if form.is_valid() and form.cleaned_data["policy"] is not None:
+        hint = visible_or_404(visible_policies(request.user), form.cleaned_data["policy"])
+    try:
+        file = _valid(form)["file"]
+        up, created = files.receive(request.user, file.read(), file.name or "", hint)
+    except PortalError as exc:
+        if hint is not None:
+            return _again(request, "portal/policy.html", _policy_context(request, hint, upload_form=form),
+                          form, "file", exc)
+        return _again(request, "portal/mine.html", _mine_context(request, upload_form=form), form, "file", exc)
     if not created:
-        messages.info(request, say("same-bytes", version=up.version))
+        up.policy.refresh_from_db()
+        current = up.policy.current_id == up.pk
+        messages.info(request, say("same-bytes-current" if current else "same-bytes", version=up.version))
     return redirect("upload", up.pk)
+
+
+def _upload_context(request, up, **extra) -> dict:
+    policy = up.policy
+    role, current = request.user.profile.role, Version.of(policy.current)
+    shown, chosen = _filtered(up.findings, request.GET.get("sheet", ""), request.GET.get("severity", ""))
+    can_upload = workflow.refusal(workflow.UPLOAD, role, policy.state) is None
+    targets = fixes.fixable(up) if can_upload else {}
+    return {
+        "shown": [{**f, "fix": targets.get(f["place"])} for f in shown], "chosen": chosen,
+        "fixing": bool(targets),
+        "finding_sheets": list(dict.fromkeys(f["sheet"] for f in up.findings if f.get("sheet"))),
+        "up": up, "policy": policy, "current": policy.current, "status": review.status_of(policy),
+        "can_submit": workflow.refusal(workflow.SUBMIT, role, policy.state, current, Version.of(up)) is None,
+        "can_upload": can_upload,
+        "sheets": files.grid(up), "submit_form": forms.CommentForm(), "upload_form": forms.UploadForm(),
+        **extra,
+    }
 
 
 @require_GET
 @signed_in
 def upload_page(request, pk: int):
     up = visible_or_404(visible_uploads(request.user).select_related("policy", "user"), pk)
-    policy = up.policy
-    latest = policy.uploads.order_by("-version").first()
-    can_submit = (not request.user.profile.planning and policy.state == Policy.OPEN
-                  and latest.pk == up.pk and up.valid)
-    shown, chosen = _filtered(up.findings, request.GET.get("sheet", ""), request.GET.get("severity", ""))
-    targets = {}
-    if not request.user.profile.planning and policy.state == Policy.OPEN:
-        targets = fixes.fixable(up)
-    return render(request, "portal/upload.html", {
-        "up": up, "policy": policy, "latest": latest, "can_submit": can_submit,
-        "status": review.status_of(policy, latest), "sheets": files.grid(up),
-        "shown": [{**f, "fix": targets.get(f["place"])} for f in shown], "chosen": chosen,
-        "fixing": bool(targets),
-        "finding_sheets": list(dict.fromkeys(f["sheet"] for f in up.findings if f.get("sheet"))),
-    })
+    return render(request, "portal/upload.html", _upload_context(request, up))
 
 
 FIX_FIELD = "fix:"  # the page's fields: 「fix:事業!O2」 → the corrected value
@@ -175,27 +202,37 @@ def upload_preview(request, pk: int):
 @require_POST
 @signed_in
 def submit(request, pk: int):
-    up = visible_or_404(visible_uploads(request.user), pk)
-    if request.user.profile.planning:
-        raise Forbidden(say("departments-submit"))
-    review.submit(request.user, up, _valid(forms.CommentForm(request.POST))["comment"])
+    up = visible_or_404(visible_uploads(request.user).select_related("policy", "user"), pk)
+    form = forms.CommentForm(request.POST)
+    try:
+        review.submit(request.user, up, _valid(form)["comment"])
+    except PortalError as exc:
+        return _again(request, "portal/upload.html", _upload_context(request, up, submit_form=form),
+                      form, "comment", exc)
     messages.success(request, say("submitted", version=up.version))
     return redirect("policy", up.policy_id)
+
+
+def _policy_context(request, policy, **extra) -> dict:
+    row = review.rows([policy])[0]
+    role = request.user.profile.role
+    return {
+        "policy": policy, "row": row,
+        "uploads": list(policy.uploads.select_related("user", "fixed_from").defer("findings", "fixed_from__findings")),
+        "actions": [t.action for t in workflow.allowed(role, policy.state, Version.of(row.current))],
+        "events": policy.events.select_related("user", "upload")[:200],
+        "sections": sorted(sections_of(policy)), "planning": request.user.profile.planning,
+        "rollover_source": cycle.rollover_source(request.user, policy),
+        "upload_form": forms.UploadForm(), "return_form": forms.ReasonForm(), "assign_form": forms.AssignForm(),
+        **extra,
+    }
 
 
 @require_GET
 @signed_in
 def policy_page(request, pk: int):
     policy = visible_or_404(visible_policies(request.user), pk)
-    uploads = list(policy.uploads.select_related("user", "fixed_from").defer("findings", "fixed_from__findings"))
-    row = review.rows([policy])[0]
-    return render(request, "portal/policy.html", {
-        "policy": policy, "row": row, "uploads": uploads,
-        "events": policy.events.select_related("user", "upload")[:200],
-        "sections": sorted(sections_of(policy)),
-        "planning": request.user.profile.planning,
-        "rollover_source": cycle.rollover_source(request.user, policy),
-    })
+    return render(request, "portal/policy.html", _policy_context(request, policy))
 
 
 @require_GET
@@ -271,22 +308,27 @@ def template(request, pk: int | None = None):
 # ---- the planning division's pages ----------------------------------------------------------------
 
 
-@require_GET
-@planning_only
-def dashboard(request):
-    board = review.dashboard(review.year_asked(request.GET.get("year")))
+def _dashboard_context(request, year: int | None, **extra) -> dict:
+    board = review.dashboard(year)
     wanted, section = request.GET.get("status", ""), request.GET.get("section", "")
     shown = [r for r in board.rows if (not wanted or r.status == wanted) and (not section or r.policy.section == section)]
     due = deadlines.deadline_of(board.year)
-    return render(request, "portal/dashboard.html", {
+    return {
         "deadline": due, "overdue": {r.policy.pk for r in board.rows if deadlines.overdue(r.policy, due)},
         "year": board.year, "years": review.fiscal_years(), "rows": shown, "total": len(board.rows),
         "counts": list(board.counts.items()), "status": wanted, "section": section,
         "sections": sorted({r.policy.section for r in board.rows}),
         "builds": Build.objects.filter(fiscal_year=board.year).select_related("user").order_by("-id")[:5],
-        "default_period": files.default_period(),
-        "overview": _overview_table(board.year),
-    })
+        "default_period": files.default_period(), "overview": _overview_table(board.year),
+        "register_form": forms.RegisterForm(), **extra,
+    }
+
+
+@require_GET
+@planning_only
+def dashboard(request):
+    return render(request, "portal/dashboard.html",
+                  _dashboard_context(request, review.year_asked(request.GET.get("year"))))
 
 
 def _overview_table(year: int | None) -> dict | None:
@@ -299,26 +341,68 @@ def _overview_table(year: int | None) -> dict | None:
 @require_POST
 @planning_only
 def policy_return(request, pk: int):
+    form = forms.ReasonForm(request.POST)
     policy = visible_or_404(Policy.objects.all(), pk)
-    review.send_back(request.user, policy, _valid(forms.ReasonForm(request.POST))["comment"])
+    try:
+        review.send_back(request.user, policy, _valid(form)["comment"])
+    except PortalError as exc:
+        return _again(request, "portal/policy.html", _policy_context(request, policy, return_form=form),
+                      form, "comment", exc)
     messages.success(request, say("returned"))
     return redirect("policy", policy.pk)
 
 
-@require_POST
+def _confirmed(request, pk: int, action: str, take, done: str):
+    """確定 and 確定解除: GET asks first (a page of its own, no JavaScript needed); POST
+    takes it, or asks again with the reason at its field."""
+    policy = visible_or_404(Policy.objects.all(), pk)
+    form = forms.ReasonForm(request.POST if request.method == "POST" else None)
+    context = {"policy": policy, "transition": workflow.TRANSITIONS[action], "form": form,
+               "status": review.status_of(policy)}
+    if request.method == "GET":
+        refused = workflow.refusal(action, request.user.profile.role, policy.state)
+        if refused is not None:
+            raise refused
+        return render(request, "portal/confirm.html", context)
+    try:
+        take(request.user, policy, _valid(form)["comment"])
+    except PortalError as exc:
+        return _again(request, "portal/confirm.html", context, form, "comment", exc)
+    messages.success(request, say(done))
+    return redirect("policy", policy.pk)
+
+
+@require_http_methods(["GET", "POST"])
 @planning_only
 def policy_lock(request, pk: int):
-    policy = visible_or_404(Policy.objects.all(), pk)
-    review.lock(request.user, policy, _valid(forms.CommentForm(request.POST))["comment"])
-    messages.success(request, say("locked"))
+    return _confirmed(request, pk, workflow.LOCK, review.lock, "locked")
+
+
+@require_http_methods(["GET", "POST"])
+@planning_only
+def policy_unlock(request, pk: int):
+    return _confirmed(request, pk, workflow.UNLOCK, review.unlock, "unlocked")
+
+
+@require_POST
+@signed_in
+def policy_withdraw(request, pk: int):
+    policy = visible_or_404(visible_policies(request.user), pk)
+    review.withdraw(request.user, policy)
+    messages.success(request, say("withdrawn"))
     return redirect("policy", policy.pk)
 
 
 @require_POST
 @planning_only
 def policy_assign(request, pk: int):
+    form = forms.AssignForm(request.POST)
     policy = visible_or_404(Policy.objects.all(), pk)
-    registry.assign(request.user, policy, _valid(forms.AssignForm(request.POST))["section"])
+    try:
+        registry.assign(request.user, policy, _valid(form)["section"])
+    except PortalError as exc:
+        return _again(request, "portal/policy.html", _policy_context(request, policy, assign_form=form),
+                      form, "section", exc)
     messages.success(request, say("assigned"))
     return redirect("policy", policy.pk)
 
@@ -326,9 +410,17 @@ def policy_assign(request, pk: int):
 @require_POST
 @planning_only
 def policy_register(request):
-    form = _valid(forms.RegisterForm(request.POST))
-    policy = registry.register(request.user, form["year"], form["plan"].start, form["plan"].end,
-                               form["name"], form["section"])
+    form = forms.RegisterForm(request.POST)
+    if not form.is_valid():
+        return render(request, "portal/dashboard.html",
+                      _dashboard_context(request, review.year_asked(None), register_form=form), status=400)
+    year, plan = form.cleaned_data["year"], form.cleaned_data["plan"]
+    try:
+        policy = registry.register(request.user, year, plan.start, plan.end, form.cleaned_data["name"],
+                                   form.cleaned_data["section"])
+    except PortalError as exc:
+        return _again(request, "portal/dashboard.html", _dashboard_context(request, year, register_form=form),
+                      form, "name", exc)
     messages.success(request, say("registered", policy=policy.name))
     return redirect(f"{reverse('dashboard')}?year={policy.fiscal_year}")
 

@@ -36,9 +36,9 @@ def policy_out(user, pk: int) -> dict:
         "fiscal_year": fiscal.label(policy.fiscal_year),
         "section": policy.section,
         "status": row.status,
-        "reason": row.returned.comment if row.returned else None,
+        "reason": row.reason or None,
         "deadline": None,
-        "current_id": row.latest.pk if row.latest else None,
+        "current_id": row.current.pk if row.current else None,
         "submitted_id": policy.submitted_id,
         "versions": [upload_out(u, findings=False) for u in versions],
     }

@@ -89,7 +89,7 @@ class DashboardRow(Schema):
 class Dashboard(Schema):
     fiscal_year: str | None = Field(description="実施年度（施策がひとつもなければ null）", examples=["R6"])
     counts: dict[str, int] = Field(description="状態ごとの施策の数",
-                                   examples=[{"未提出": 0, "エラーあり": 0, "警告あり": 1, "提出済": 0, "確定": 0}])
+                                   examples=[{"未提出": 0, "エラーあり": 0, "警告あり": 1, "差し戻し": 0, "提出済": 0, "確定": 0}])
     policies: list[DashboardRow]
 
 

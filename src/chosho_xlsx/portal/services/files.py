@@ -18,15 +18,14 @@ from django.db import connection, transaction
 from django.db.models import Max
 
 from chosho_xlsx.model import fiscal
-from chosho_xlsx.portal import timing
+from chosho_xlsx.portal import timing, workflow
 from chosho_xlsx.portal.datadir import StoredNameError
-from chosho_xlsx.portal.errors import Conflict, Forbidden
+from chosho_xlsx.portal.errors import Forbidden
 from chosho_xlsx.portal.examine import Examined, examine_upload, rules
 from chosho_xlsx.portal.models import Event, Policy, Upload
 from chosho_xlsx.portal.services import data
 from chosho_xlsx.portal.services.builds import blob
 from chosho_xlsx.portal.services.registry import policy_for
-from chosho_xlsx.portal.services.review import status_of
 from chosho_xlsx.portal.words import say
 from chosho_xlsx.writers.naming import safe_stem
 
@@ -41,7 +40,11 @@ def display_name(name: str) -> str:
 
 def receive(user, content: bytes, filename: str, hint: Policy | None = None) -> tuple[Upload, bool]:
     """Keep an uploaded workbook as a new version of its 施策, with its findings.
-    (upload, True) when new; (the existing upload, False) for bytes already uploaded."""
+    (upload, True) when new; (the existing upload, False) for bytes already uploaded.
+
+    A readable version becomes the one the 施策 is judged by (Policy.current); an
+    unreadable one is kept as evidence and never does. Bytes already uploaded make that
+    version current again, when the workflow lets the department upload."""
     if user.profile.planning:
         raise Forbidden(say("departments-submit"))
     return record(user, store_and_examine(content, filename), hint)
@@ -80,14 +83,17 @@ def record(user, stored: Stored, hint: Policy | None = None, fixed_from: Upload 
         with timing.phase("json"):
             json.dumps(findings, ensure_ascii=False)
     with timing.phase("db"), one_writer(), transaction.atomic():
-        policy = policy_for(examined.named, user, hint, findings)
+        policy = policy_for(examined, user, hint)
         policy = Policy.objects.select_for_update().get(pk=policy.pk)  # one version number at a time
+        may_upload = workflow.refusal(workflow.UPLOAD, user.profile.role, policy.state)
         existing = policy.uploads.filter(sha256=stored.sha).first()
         if existing is not None:
+            if may_upload is None and existing.readable and policy.current_id != existing.pk:
+                _make_current(user, policy, existing)
             return existing, False
-        if policy.state != Policy.OPEN:
-            raise Conflict(say("closed-for-uploads", policy=policy.name, status=status_of(policy, None)),
-                           findings=findings)
+        if may_upload is not None:
+            may_upload.findings = findings
+            raise may_upload
         version = (policy.uploads.aggregate(n=Max("version"))["n"] or 0) + 1
         data().store(stored.content, stored.suffix)  # before its row: a version's file is always there
         upload = Upload.objects.create(
@@ -102,9 +108,21 @@ def record(user, stored: Stored, hint: Policy | None = None, fixed_from: Upload 
             action, comment = Event.FIX, say("event.fixed", version=version, source=fixed_from.version,
                                              cells=fixed_cells, errors=errors, warnings=upload.warnings)
         Event.objects.create(user=user, action=action, policy=policy, upload=upload, comment=comment)
+        if upload.readable:
+            _make_current(user, policy, upload, event=False)
     if examined.unreadable:
         prune_refused(user.profile.section, settings.CHOSHO_REFUSED_KEEP)
     return upload, True
+
+
+def _make_current(user, policy: Policy, upload: Upload, event: bool = True) -> None:
+    """The department chose this version: the 施策 is judged by it from now on (a returned
+    one stays 差し戻し until it is submitted again, so that the planning division sees it)."""
+    policy.current = upload
+    policy.save(update_fields=["current"])
+    if event:
+        Event.objects.create(user=user, action=Event.CURRENT, policy=policy, upload=upload,
+                             comment=say("event.current", version=upload.version))
 
 
 _writer = threading.Lock()

@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from chosho_xlsx.portal.errors import Conflict, Forbidden, Invalid, Unprocessable
-from chosho_xlsx.portal.models import Policy, Upload
+from chosho_xlsx.portal import workflow
+from chosho_xlsx.portal.errors import Forbidden, Invalid, Unprocessable
+from chosho_xlsx.portal.models import Upload
 from chosho_xlsx.portal.services.builds import blob
 from chosho_xlsx.portal.services.files import ANNOTATABLE, record, store_and_examine
-from chosho_xlsx.portal.services.review import status_of
 from chosho_xlsx.portal.words import say
 
 # the column types a clerk types in one cell: a number, a year, a choice, a short text
@@ -106,8 +106,9 @@ def apply_fixes(user, up: Upload, fixes: list[tuple[str, str]]) -> tuple[Upload,
     (the upload, True), or (the existing one, False) for a workbook already there."""
     if user.profile.planning:
         raise Forbidden(say("departments-submit"))
-    if up.policy.state != Policy.OPEN:
-        raise Conflict(say("closed-for-uploads", policy=up.policy.name, status=status_of(up.policy, None)))
+    refused = workflow.refusal(workflow.UPLOAD, user.profile.role, up.policy.state)
+    if refused is not None:
+        raise refused
     if not up.readable or up.suffix not in ANNOTATABLE:
         raise Unprocessable(say("fix-unreadable", version=up.version))
     cells = _checked_fixes(up, fixes)

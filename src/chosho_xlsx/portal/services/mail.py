@@ -26,9 +26,8 @@ from chosho_xlsx.portal.words import say
 
 log = logging.getLogger("chosho_xlsx.mail")
 
-# 確定解除's event is the workflow's (portal-core): matched by its action's text, as the
-# audit log shows it (Event.UNLOCK is the login lockout's, another thing)
-SUBMIT, RETURN, LOCK, RELEASE = Event.SUBMIT, Event.RETURN, Event.LOCK, "確定解除"
+# 確定解除's event is the workflow's (Event.UNLOCK is the login lockout's, another thing)
+SUBMIT, RETURN, LOCK, RELEASE = Event.SUBMIT, Event.RETURN, Event.LOCK, Event.UNLOCK_POLICY
 
 
 def link(path: str) -> str:

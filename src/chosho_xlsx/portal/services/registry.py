@@ -7,24 +7,27 @@ from django.db import transaction
 
 from chosho_xlsx.model.chosho import policy_key
 from chosho_xlsx.portal.errors import Conflict, Forbidden, Invalid, Unprocessable
-from chosho_xlsx.portal.examine import Named
+from chosho_xlsx.portal.examine import Examined
 from chosho_xlsx.portal.models import Assignment, Event, Policy
 from chosho_xlsx.portal.services.policylist import refuse_unlisted
 from chosho_xlsx.portal.services.visibility import sections_of, visible_policies
 from chosho_xlsx.portal.words import say
 
 
-def policy_for(named: Named | None, user, hint: Policy | None, findings: list[dict]) -> Policy:
+def policy_for(examined: Examined, user, hint: Policy | None) -> Policy:
     """The 施策 a workbook is for: the one it names (registered on the first upload of a
-    課 that is among its 事業群's 主管課), else the one the upload page was for."""
+    課 that is among its 事業群's 主管課), else the one the upload page was for (or the
+    課's only open one). A file that names none and is for none is refused with its own
+    first finding as the headline: what is wrong with the file, not where to upload it."""
     section = user.profile.section
+    named, findings = examined.named, examined.findings
     if named is None:
         if hint is not None:
             return hint
-        mine = list(visible_policies(user).filter(state=Policy.OPEN))
+        mine = list(visible_policies(user).filter(state__in=(Policy.OPEN, Policy.RETURNED)))
         if len(mine) == 1:
             return mine[0]
-        raise Unprocessable(say("no-policy-named"), findings=findings)
+        raise _unnamed(examined)
     year, key = policy_key(named.fiscal_year, named.policy)
     policy = Policy.objects.filter(fiscal_year=year, key=key).first()
     if policy is not None:
@@ -49,6 +52,14 @@ def policy_for(named: Named | None, user, hint: Policy | None, findings: list[di
         Event.objects.create(user=user, action=Event.REGISTER, policy=policy,
                              comment=say("event.registered", section=section))
     return policy
+
+
+def _unnamed(examined: Examined) -> Unprocessable:
+    first = next((f for f in examined.findings if f["severity"] == "error"), None)
+    if examined.unreadable and first is not None:
+        return Unprocessable(say("finding-headline", message=first["message"], hint=first["hint"]),
+                             code=first["code"], findings=examined.findings)
+    return Unprocessable(say("no-policy-named"), findings=examined.findings)
 
 
 def assign(user, policy: Policy, section: str) -> None:

@@ -10,33 +10,16 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from chosho_xlsx.model import fiscal
-from chosho_xlsx.portal.errors import Conflict, Invalid
-from chosho_xlsx.portal.models import (
-    HAS_ERRORS,
-    HAS_WARNINGS,
-    LOCKED,
-    NOT_SUBMITTED,
-    STATUSES,
-    SUBMITTED,
-    Event,
-    Policy,
-    Upload,
-)
+from chosho_xlsx.portal import workflow
+from chosho_xlsx.portal.errors import Invalid
+from chosho_xlsx.portal.models import Event, Policy, Upload
 from chosho_xlsx.portal.words import say
+from chosho_xlsx.portal.workflow import Version
 
 
-def status_of(policy: Policy, latest: Upload | None) -> str:
-    if policy.state == Policy.LOCKED:
-        return LOCKED
-    if policy.state == Policy.SUBMITTED:
-        return SUBMITTED
-    if latest is None:
-        return NOT_SUBMITTED
-    if latest.errors or not latest.readable:
-        return HAS_ERRORS
-    if latest.warnings:
-        return HAS_WARNINGS
-    return NOT_SUBMITTED
+def status_of(policy: Policy) -> str:
+    """The status the pages and the API show for a 施策 (workflow.status)."""
+    return workflow.status(policy.state, Version.of(policy.current))
 
 
 def latest_uploads(policies) -> dict[int, Upload]:
@@ -50,24 +33,26 @@ def latest_uploads(policies) -> dict[int, Upload]:
 @dataclass
 class Row:
     policy: Policy
-    latest: Upload | None
+    current: Upload | None  # the version the 施策 is judged by
     status: str
-    returned: Event | None = None
+    latest: Upload | None = None  # the newest version (an unreadable one is never current)
+
+    @property
+    def reason(self) -> str:
+        """The planning division's reason, while it still stands (差し戻し, 確定解除)."""
+        return self.policy.reason if self.policy.state in (Policy.RETURNED, Policy.SUBMITTED) else ""
 
 
 def rows(policies) -> list[Row]:
-    """Each 施策 with its newest version and status (and the 差し戻し comment if that
-    was the last thing that happened to it)."""
+    """Each 施策 with its current and newest version and its status."""
     policies = list(policies)
     latest = latest_uploads(policies)
-    reviews: dict[int, Event] = {}
-    for e in Event.objects.filter(policy__in=policies, action__in=(Event.SUBMIT, Event.RETURN)):
-        reviews.setdefault(e.policy_id, e)  # newest first
+    currents = {u.pk: u for u in Upload.objects.filter(pk__in=[p.current_id for p in policies if p.current_id])
+                .select_related("user").defer("findings")}
     out = []
     for p in policies:
-        last = reviews.get(p.pk)
-        returned = last if last is not None and last.action == Event.RETURN and p.state == Policy.OPEN else None
-        out.append(Row(p, latest.get(p.pk), status_of(p, latest.get(p.pk)), returned))
+        current = currents.get(p.current_id)
+        out.append(Row(p, current, workflow.status(p.state, Version.of(current)), latest.get(p.pk)))
     return out
 
 
@@ -100,56 +85,55 @@ def dashboard(year: int | None) -> Dashboard:
     """Every 施策 of a year with its status, and how many have each status."""
     all_rows = rows(Policy.objects.filter(fiscal_year=year).order_by("section", "name"))
     counts = Counter(r.status for r in all_rows)
-    return Dashboard(year, all_rows, {s: counts.get(s, 0) for s in STATUSES})
+    return Dashboard(year, all_rows, {s: counts.get(s, 0) for s in workflow.STATUSES})
 
 
 # ---- the transitions --------------------------------------------------------------------------
 
 
-def _locked_policy(pk: int) -> Policy:
-    return Policy.objects.select_for_update().get(pk=pk)
-
-
-def submit(user, upload: Upload, comment: str) -> None:
-    comment = comment.strip()
+def _take(user, pk: int, action: str, version: Upload | None = None, text: str = "") -> Policy:
+    """Take a workflow transition on a 施策, holding its row: the workflow's refusal if it
+    may not be taken now, else the new state saved and the audit event written."""
+    text = text.strip()
     with transaction.atomic():
-        policy = _locked_policy(upload.policy_id)
-        if policy.state != Policy.OPEN:
-            raise Conflict(say("already", status=status_of(policy, None)))
-        latest = policy.uploads.order_by("-version").first()
-        if latest.pk != upload.pk:
-            raise Conflict(say("only-latest", version=latest.version))
-        if not upload.valid:
-            raise Conflict(say("has-errors"))
-        if upload.warnings and not comment:
-            raise Invalid(say("comment-needed"))
-        policy.state, policy.submitted = Policy.SUBMITTED, upload
-        policy.save(update_fields=["state", "submitted"])
-        Event.objects.create(user=user, action=Event.SUBMIT, policy=policy, upload=upload, comment=comment)
+        policy = Policy.objects.select_for_update().select_related("current").get(pk=pk)
+        refused = workflow.refusal(action, user.profile.role, policy.state, Version.of(policy.current),
+                                   Version.of(version), text)
+        if refused is not None:
+            raise refused
+        t = workflow.TRANSITIONS[action]
+        event_upload = version or policy.submitted
+        policy.state = t.target
+        if action == workflow.SUBMIT:
+            policy.submitted = version
+        elif t.target in (Policy.OPEN, Policy.RETURNED):
+            policy.submitted = None
+        policy.reason = text if t.reason else ""
+        policy.save(update_fields=["state", "submitted", "reason"])
+        Event.objects.create(user=user, action=t.label, policy=policy, upload=event_upload, comment=text)
+    return policy
 
 
-def send_back(user, policy: Policy, comment: str) -> None:
-    """差し戻し: the department may upload and submit again."""
-    comment = comment.strip()
-    if not comment:
-        raise Invalid(say("reason-needed"))
-    with transaction.atomic():
-        policy = _locked_policy(policy.pk)
-        if policy.state != Policy.SUBMITTED:
-            raise Conflict(say("return-only-submitted"))
-        upload = policy.submitted
-        policy.state, policy.submitted = Policy.OPEN, None
-        policy.save(update_fields=["state", "submitted"])
-        Event.objects.create(user=user, action=Event.RETURN, policy=policy, upload=upload, comment=comment)
+def submit(user, upload: Upload, comment: str) -> Policy:
+    """提出 (department): the current version, without errors; a comment for warnings."""
+    return _take(user, upload.policy_id, workflow.SUBMIT, upload, comment)
 
 
-def lock(user, policy: Policy, comment: str = "") -> None:
-    """確定: the submitted version is final."""
-    with transaction.atomic():
-        policy = _locked_policy(policy.pk)
-        if policy.state != Policy.SUBMITTED:
-            raise Conflict(say("lock-only-submitted"))
-        policy.state = Policy.LOCKED
-        policy.save(update_fields=["state"])
-        Event.objects.create(user=user, action=Event.LOCK, policy=policy, upload=policy.submitted,
-                             comment=comment.strip())
+def withdraw(user, policy: Policy, comment: str = "") -> Policy:
+    """取り下げ (department): back to open, to upload and submit again."""
+    return _take(user, policy.pk, workflow.WITHDRAW, text=comment)
+
+
+def send_back(user, policy: Policy, reason: str) -> Policy:
+    """差し戻し (planning division), with the reason the department reads."""
+    return _take(user, policy.pk, workflow.RETURN, text=reason)
+
+
+def lock(user, policy: Policy, comment: str = "") -> Policy:
+    """確定 (planning division): the submitted version is final."""
+    return _take(user, policy.pk, workflow.LOCK, text=comment)
+
+
+def unlock(user, policy: Policy, reason: str) -> Policy:
+    """確定解除 (planning division), with a reason: back to 提出済."""
+    return _take(user, policy.pk, workflow.UNLOCK, text=reason)

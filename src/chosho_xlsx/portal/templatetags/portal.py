@@ -17,3 +17,10 @@ def wait_minutes(wait) -> int:
     from chosho_xlsx.portal.lockout import minutes
 
     return minutes(wait) if wait is not None else 0
+
+
+@register.filter
+def cell_anchor(sheet: str, cell: str) -> str:
+    """The id of a marked cell in the grid (「事業」, 「F3」 → 「cell-事業-F3」), the target of
+    the findings table's 場所 links."""
+    return f"cell-{sheet}-{cell}"
