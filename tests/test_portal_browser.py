@@ -178,7 +178,7 @@ def test_the_whole_story(portal, browser, tmp_path):
     assert "差し戻されました" in planning.inner_text("main")
     shot(planning, "07-policy-returned")
     planning.goto(portal.url + "/dashboard/?status=提出済")
-    assert planning.locator("table.list tbody tr").count() == 1
+    assert planning.locator("table.policies tbody tr").count() == 1
     with planning.expect_download() as info:
         planning.click("button:has-text('提出済の調書をまとめて作成')")
     zipped = tmp_path / "built.zip"
