@@ -19,7 +19,7 @@ def judge_by_newest_readable(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('portal', '0004_policy_list'),
+        ('portal', '0005_upload_fixed_from'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -227,6 +227,11 @@ class Migration(migrations.Migration):
             model_name='upload',
             name='warnings',
             field=models.IntegerField(verbose_name='警告'),
+        ),
+        migrations.AlterField(
+            model_name='upload',
+            name='fixed_from',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='portal.upload', verbose_name='ページで修正した元の版'),
         ),
         migrations.RunPython(judge_by_newest_readable, migrations.RunPython.noop),
     ]
