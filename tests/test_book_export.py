@@ -101,6 +101,10 @@ def test_a_built_chosho_gives_the_same_bytes(exported, tmp_path):
     for name in (*FILES.values(), JSON_FILE, SCHEMA_FILE):
         assert (tmp_path / "data" / name).read_bytes() == (exported / "data" / name).read_bytes(), name
     assert chosho.exists()
+    # the input and its 調書 together: one 施策 twice, nothing written
+    proc = cli("export", exported / "example.xlsx", tmp_path / "out", "-o", tmp_path / "data2")
+    assert proc.returncode == 1 and not (tmp_path / "data2").exists()
+    assert proc.stderr.strip() == f"同じ施策・実施年度の調書が2つあります: {exported / 'example.xlsx'}, {chosho}"
     for ours in ("一覧.xlsx", "評価結果概要.xlsx"):  # named by hand: what it is, not 「シート「調書」がありません」
         proc = cli("export", tmp_path / "out" / ours, "-o", tmp_path / "data2", "--lang", "en")
         assert proc.returncode == 2 and not (tmp_path / "data2").exists()
@@ -118,7 +122,10 @@ def test_an_input_with_an_error_writes_nothing(tmp_path):
     assert not (tmp_path / "data").exists()
     junk = tmp_path / "junk.xlsx"
     junk.write_bytes(b"not a workbook")
-    assert cli("export", junk, "-o", tmp_path / "data").returncode == 2
+    good = corpus.write(tmp_path, corpus.example_rows(), "good.xlsx")
+    twice = corpus.write(tmp_path, corpus.example_rows(), "twice.xlsx")
+    proc = cli("export", good, twice, junk, bad, "-o", tmp_path / "data")  # a duplicate before: still exit 2
+    assert proc.returncode == 2 and "読めない入力が1件あるため、何も書き出しませんでした" in proc.stderr
     assert not (tmp_path / "data").exists()
 
 

@@ -50,6 +50,7 @@ def export(files: list[Path], folder: Path, settings: Settings) -> Exported:
     result = Exported()
     found: list[tuple[Source, object]] = []
     seen: dict[tuple[int, str], Path] = {}
+    duplicate: PublishError | None = None  # raised after every input was read: an unreadable one is worse
     for path in paths:
         checked, _book, _chosho = open_checked(path, settings, chosho=True)
         if checked.report is None or checked.errors:
@@ -58,11 +59,14 @@ def export(files: list[Path], folder: Path, settings: Settings) -> Exported:
         c = checked.report.chosho
         key = policy_key(c.fiscal_year, c.policy)
         if key in seen:
-            raise PublishError("publish.duplicate", EXIT_CONTENT, first=seen[key], second=path)
+            duplicate = duplicate or PublishError("publish.duplicate", EXIT_CONTENT, first=seen[key], second=path)
+            continue
         seen[key] = path
         found.append((Source(path, "chosho", c.fiscal_year, c.strategy, c.policy), checked.report))
     if result.failed:
         return result
+    if duplicate is not None:
+        raise duplicate
     found.sort(key=lambda sr: book_order(sr[0]))
     result.written = write_open_data([r for _, r in found], folder)
     result.reports = len(found)

@@ -60,8 +60,10 @@ def export(
         result = make_export(files, output, settings)
     if result.failed:
         print_findings(result.failed, lang)
-        code = EXIT_UNREADABLE if any(c.unreadable for c in result.failed) else EXIT_CONTENT
-        raise fail(text("export.not-written", lang, count=len(result.failed)), code)
+        unread = sum(1 for c in result.failed if c.unreadable)
+        if unread:  # the worse case decides the exit code and the sentence
+            raise fail(text("export.not-read", lang, count=unread), EXIT_UNREADABLE)
+        raise fail(text("export.not-written", lang, count=len(result.failed)), EXIT_CONTENT)
     for path in result.written:
         typer.echo(visible(str(path)))
     typer.echo(text("export.done", lang, reports=result.reports, folder=output), err=True)
