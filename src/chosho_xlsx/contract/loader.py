@@ -6,8 +6,10 @@ contract's field names (_fields), so no header is written here."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from chosho_xlsx.common.findings import Finding, Findings, Location
+from chosho_xlsx.common.limits import Limits
 from chosho_xlsx.common.text import is_blank
 from chosho_xlsx.contract import parsers
 from chosho_xlsx.contract import spec as contract
@@ -72,7 +74,9 @@ _SIMPLE = {
 
 def _converter(col: Column, settings: Settings):
     """The function that converts one raw value of the column (raises CellError), with
-    what it needs from the column and the settings bound once, not looked up per cell."""
+    what it needs from the column and the settings bound once, not looked up per cell.
+    Of the settings it reads only limits.text_length and allowed_reviews: the key under
+    which _readings_of keeps it."""
     kind = col.type
     if kind in _SIMPLE:
         return _SIMPLE[kind]
@@ -124,17 +128,27 @@ class _Reading:
     date_code: str
 
 
-def _readings(read: list[Column], positions: dict[str, int], settings: Settings) -> list[_Reading]:
+def _readings(read: list[Column], positions: dict[str, int], settings: Settings) -> tuple[_Reading, ...]:
+    """How each column of `read` is read, built once per process for each layout of a
+    sheet (the inputs of a batch share the template's) and settings."""
+    return _readings_of(tuple((c, positions[c.header]) for c in read), settings.limits.text_length,
+                        settings.allowed_reviews)
+
+
+@lru_cache(maxsize=256)
+def _readings_of(columns: tuple[tuple[Column, int], ...], text_length: int,
+                 reviews: tuple[str, ...]) -> tuple[_Reading, ...]:
+    settings = Settings(allowed_reviews=reviews, limits=Limits(text_length=text_length))
     out = []
-    for c in read:
+    for c, index in columns:
         convert = _converter(c, settings)
         try:
             blank = convert("")
         except CellError:
             blank = _NO_BLANK
-        out.append(_Reading(c.header, positions[c.header], c, convert, blank, c.type in _NUMBER_TYPES,
+        out.append(_Reading(c.header, index, c, convert, blank, c.type in _NUMBER_TYPES,
                             _DATE_CODES.get(c.type, "E-TEXT-DATE")))
-    return out
+    return tuple(out)
 
 
 # Column types whose numbers mean what their number format shows: 「48.5%」 is 0.485 in a
@@ -346,7 +360,7 @@ def _read_rows(t: _Table, read: list[Column], settings: Settings) -> list[Record
     return records
 
 
-def _read_row(t: _Table, r: int, row: list, readings: list[_Reading], special: set, formatted: set
+def _read_row(t: _Table, r: int, row: list, readings: tuple[_Reading, ...], special: set, formatted: set
               ) -> dict[str, object]:
     """One row's typed values by header; None with its finding where a cell cannot be read."""
     values: dict[str, object] = {}
