@@ -45,6 +45,7 @@ def test_the_example_counts(example):
     formulas, values = _values(example)
     ws, v = formulas[SHEET_TOTAL], values[SHEET_TOTAL]
     assert ws["A1"].value == "R6 事業群評価 評価結果概要（全体）"
+    assert ws["A3"].value is None  # no 見直し区分 proposed by the engine
     assert [ws[f"A{r}"].value for r in range(6, 16)] == [
         "評価した事務事業", "見直しを行った事務事業", "\u3000拡充", "\u3000改善", "\u3000統合", "\u3000縮小",
         "\u3000廃止", "\u3000（―）", "\u3000（新規）", "\u3000（その他）"]
@@ -98,6 +99,20 @@ def test_one_strategy_and_section_however_spaced_or_wide(tmp_path):
     s = values[SHEET_SECTION]
     assert [[c.value for c in row] for row in s.iter_rows(min_row=6, max_row=8, max_col=3)] == [
         ["スマート県庁推進課", 6, 4], ["デジタル戦略課", 10, 4], ["合計", 16, 8]]
+
+
+def test_proposals_are_counted_and_said_to_be(tmp_path):
+    """A 見直し区分 left blank is the engine's proposal: counted as the 一覧 counts it, and
+    every sheet says how many of the counts are proposals; without any, no such line."""
+    rows = corpus.example_rows()
+    blanked = [p for p in rows["事業"] if p.get("見直し区分")][:2]
+    for p in blanked:
+        p["見直し区分"] = None
+    values = openpyxl.load_workbook(_built(tmp_path, rows), data_only=True)
+    line = "見直し区分のうち 2 件は部局が空欄にし、規則が提案したもの（調書では「（案）」）で、件数に含みます（一覧の「うち提案」）。"
+    for name in (SHEET_TOTAL, SHEET_STRATEGY, SHEET_SECTION):
+        assert values[name]["A3"].value == line
+    assert values[SHEET_TOTAL]["B6"].value == 8 and values[SHEET_TOTAL]["B7"].value == 4
 
 
 def test_marked_as_ours_one_page_each_and_deterministic(example, tmp_path):

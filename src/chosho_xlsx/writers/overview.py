@@ -54,9 +54,11 @@ class Tally:
     evaluated: int = 0
     reviews: list[int] = field(default_factory=list)
     statuses: list[int] = field(default_factory=list)
+    proposed: int = 0  # of the reviews, 見直し区分 left blank and proposed by the engine
 
-    def add(self, evaluated: int, reviews, statuses) -> None:
+    def add(self, evaluated: int, reviews, statuses, proposed: int = 0) -> None:
         self.evaluated += evaluated
+        self.proposed += proposed
         self.reviews = [a + b for a, b in zip(self.reviews or [0] * len(reviews), reviews, strict=True)]
         self.statuses = [a + b for a, b in zip(self.statuses or [0] * len(statuses), statuses, strict=True)]
 
@@ -101,7 +103,7 @@ def tally(lines: list[Line], settings: Settings) -> Overview:
         years.add(f.fiscal_year)
         for g in f.groups:
             for t in (total, bucket(strategies, f.strategy), bucket(sections, g.section)):
-                t.add(g.projects, g.reviews, g.statuses)
+                t.add(g.projects, g.reviews, g.statuses, g.proposed)
     return Overview(sorted(years), columns, reviewed_columns(settings), total,
                     [strategies[k] for k in sorted(strategies)], [sections[k] for k in sorted(sections)])
 
@@ -125,6 +127,10 @@ _STYLES: dict[str, dict] = {
 }
 _NOTE = ("評価した事務事業: 一覧の事業数（親事業と内訳事業は1件）。見直し: 「―」以外の見直し区分"
          "（4.の記載対象の事業）。割合は評価した事務事業に対するもの。")
+
+
+_PROPOSED = ("見直し区分のうち {n} 件は部局が空欄にし、規則が提案したもの（調書では「（案）」）で、"
+             "件数に含みます（一覧の「うち提案」）。")
 
 
 def share(part: int, whole: int) -> float:
@@ -196,6 +202,8 @@ def _heading(s: _Sheet, ov: Overview, caption: str) -> None:
     s.text(0, 0, f"{ov.year_text} 事業群評価 {TITLE}（{caption}）" if ov.years else f"{TITLE}（{caption}）",
            "title")
     s.text(1, 0, _NOTE, "note")
+    if ov.total.proposed:  # the 調書 print these as 「…（案）」, never as a department's decision
+        s.text(2, 0, _PROPOSED.format(n=ov.total.proposed), "note")
 
 
 def _write_total(s: _Sheet, ov: Overview) -> None:
