@@ -6,6 +6,7 @@ lockout, the upload size limit and `check --deploy`."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 
@@ -341,6 +342,16 @@ def test_admin_is_the_planning_divisions_in_japanese_and_read_only(world, people
     pk = world["upload"].pk
     shown = planning.get(f"/admin/portal/upload/{pk}/change/")
     assert shown.status_code == 200 and 'name="_save"' not in shown.content.decode()
+    # in Japanese, as the pages show things (issue 19 item 4): names, years, states, findings as a table
+    for name in ("施策", "版", "操作記録", "一括作成", "利用者の役割"):
+        assert f">{name}</a>" in index, name
+    assert "Policys" not in index and "Sha256" not in index
+    policies = planning.get("/admin/portal/policy/").content.decode()
+    assert re.search(r">R6</a></th>", policies) and ">2024<" not in policies and "Policy object" not in policies
+    assert re.search(r'<td class="field-status">(エラーあり|警告あり|未提出)</td>', policies)
+    page = shown.content.decode()
+    assert f"R6 {world['policy'].name} 第{world['upload'].version}版" in page
+    assert '<table class="findings">' in page and "E-REF-GROUP" in page and "findings&quot;" not in page
     assert planning.get("/admin/portal/upload/add/").status_code == 403
     assert planning.post(f"/admin/portal/upload/{pk}/delete/", {"post": "yes"}).status_code == 403
     assert planning.post(f"/admin/portal/policy/{world['policy'].pk}/change/", {"state": "locked"}).status_code == 403

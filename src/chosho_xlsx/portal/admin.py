@@ -5,8 +5,11 @@ pages and commands, which write the audit log (Event); an edit here would not.""
 from __future__ import annotations
 
 from django.contrib import admin
+from django.template.loader import render_to_string
 
+from chosho_xlsx.model import fiscal
 from chosho_xlsx.portal.models import Assignment, Build, Event, Policy, Profile, Upload
+from chosho_xlsx.portal.services.review import status_of
 
 
 class PortalAdminSite(admin.AdminSite):
@@ -42,6 +45,29 @@ class ReadOnly(admin.ModelAdmin):
         return False
 
 
+@admin.display(description="実施年度", ordering="fiscal_year")
+def year_label(obj) -> str:
+    """The year as the pages show it: R6, not 2024."""
+    return fiscal.label(obj.fiscal_year)
+
+
+class YearFilter(admin.SimpleListFilter):
+    title = "実施年度"
+    parameter_name = "year"
+    field = "fiscal_year"
+
+    def lookups(self, request, model_admin):
+        years = model_admin.get_queryset(request).values_list(self.field, flat=True).distinct()
+        return [(y, fiscal.label(y)) for y in sorted(set(years), reverse=True)]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(**{self.field: self.value()}) if self.value() else queryset
+
+
+class UploadYearFilter(YearFilter):
+    field = "policy__fiscal_year"
+
+
 @admin.register(Profile, site=site)
 class ProfileAdmin(ReadOnly):
     list_display = ("user", "role", "section")
@@ -52,9 +78,14 @@ class ProfileAdmin(ReadOnly):
 
 @admin.register(Policy, site=site)
 class PolicyAdmin(ReadOnly):
-    list_display = ("fiscal_year", "name", "section", "state", "submitted", "created")
-    list_filter = ("fiscal_year", "state", "section")
+    list_display = (year_label, "name", "section", "status", "current", "submitted", "created")
+    list_filter = (YearFilter, "state", "section")
     search_fields = ("name", "section")
+
+    @admin.display(description="状況")
+    def status(self, obj) -> str:
+        """As the pages show it (workflow.status): 警告あり, 差し戻し, 確定 …"""
+        return status_of(obj)
 
 
 @admin.register(Assignment, site=site)
@@ -65,15 +96,22 @@ class AssignmentAdmin(ReadOnly):
 
 @admin.register(Upload, site=site)
 class UploadAdmin(ReadOnly):
-    list_display = ("policy", "version", "filename", "user", "created", "readable", "errors", "warnings")
-    list_filter = ("readable", "policy__fiscal_year")
+    list_display = ("__str__", "filename", "user", "created", "readable", "errors", "warnings")
+    list_filter = ("readable", UploadYearFilter)
     search_fields = ("policy__name", "filename", "sha256", "user__username")
+    exclude = ("findings",)
+    readonly_fields = ("findings_table",)
+
+    @admin.display(description="確認結果")
+    def findings_table(self, obj) -> str:
+        """The findings as the version's page lists them, not as a JSON blob."""
+        return render_to_string("portal/_findings.html", {"findings": obj.findings})
 
 
 @admin.register(Build, site=site)
 class BuildAdmin(ReadOnly):
-    list_display = ("id", "fiscal_year", "policies", "user", "created")
-    list_filter = ("fiscal_year",)
+    list_display = ("__str__", year_label, "policies", "user", "created")
+    list_filter = (YearFilter,)
 
 
 @admin.register(Event, site=site)
