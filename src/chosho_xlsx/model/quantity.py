@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from chosho_xlsx.common.text import folded, is_blank
 from chosho_xlsx.model.vocabulary import DASH, NO_VALUE
@@ -67,7 +68,7 @@ def parse_quantity(raw: object) -> Quantity:
     if kind is int:  # the common cases first, by exact type (bool is no int here)
         return Quantity(Decimal(raw))
     if kind is str and raw and not raw.isspace():
-        return _parse_text(raw)
+        return _parse_short(raw) if len(raw) <= _SHORT else _parse_text(raw)
     if isinstance(raw, Quantity):  # already read (a number with its number format)
         return raw
     if is_blank(raw):
@@ -82,6 +83,16 @@ def parse_quantity(raw: object) -> Quantity:
         # repr gives the shortest text that round-trips: 65.6, not 65.59999…
         return Quantity(Decimal(repr(raw)).normalize() if not raw.is_integer() else Decimal(int(raw)))
     return _parse_text(str(raw))
+
+
+# A typed number (「3,845件」, 「90%以上」, 「―」) is short and recurs across the inputs of a
+# batch; its Quantity is immutable, so one parse serves every cell that holds it.
+_SHORT = 32
+
+
+@lru_cache(maxsize=8192)
+def _parse_short(text: str) -> Quantity:
+    return _parse_text(text)
 
 
 def _parse_text(text: str) -> Quantity:
