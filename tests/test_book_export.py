@@ -70,6 +70,11 @@ def test_project_rows_per_year_with_review_codes(exported):
     assert {(p["見直し区分コード"], p["見直し区分"], p["見直し区分は提案"]) for p in first} == {("02", "改善", "false")}
     reviews = {(r[head.index("見直し区分コード")], r[head.index("見直し区分")]) for r in rows[1:]}
     assert ("10", "R6新規") in reviews and ("04", "縮小") in reviews
+    # summing the rows counted gives the 調書's totals (事業群① R6計画 144,912 千円: 5 once, not 5-1 … too)
+    plan1 = [p for p in (dict(zip(head, r, strict=True)) for r in rows[1:])
+             if p["事業群番号"] == "1" and p["年度"] == "R6" and p["事業費"]]
+    assert sum(int(p["事業費"]) for p in plan1 if p["合計に数える"] == "true") == 144912
+    assert {p["事業番号"] for p in plan1 if p["合計に数える"] == "false"} == {"5-1", "5-2", "5-3", "5-4", "5-5"}
     # project 3 ended in R5: no 見直し区分, so no code either (not 99, 「another 区分」)
     ended = {(r[head.index("見直し区分コード")], r[head.index("見直し区分")], r[head.index("見直し区分は提案")])
              for r in rows[1:] if r[head.index("事業番号")] == "3"}

@@ -22,6 +22,7 @@ from pathlib import Path
 from chosho_xlsx.model import fiscal
 from chosho_xlsx.model.chosho import ComputedIndicator, ComputedProject, Report, YearRow, group_mark
 from chosho_xlsx.model.vocabulary import Review, Status
+from chosho_xlsx.rules.engine import counted_projects
 
 VERSION = 1
 INDICATORS, PROJECTS = "indicators", "projects"
@@ -89,6 +90,8 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("見直し区分", "review", "string", "見直し区分（次年度に向けて。各年度の行に同じ値）"),
         Column("見直し区分は提案", "review_proposed", "boolean", "見直し区分が空欄で、規則が提案した値のとき true"),
         Column("中核事業", "core", "boolean", "中核事業のとき true"),
+        Column("合計に数える", "counted", "boolean",
+               "事業費を合計するときに数える行のとき true（内訳事業 5-1 … は親事業 5 の額に含まれるので false）"),
     ),
 }
 
@@ -140,12 +143,12 @@ def _project_indicator_rows(report: Report, cp: ComputedProject) -> list[list]:
     return out
 
 
-def _project_rows(report: Report, cp: ComputedProject) -> list[list]:
+def _project_rows(report: Report, cp: ComputedProject, counted: bool) -> list[list]:
     p, y = cp.project, report.chosho.fiscal_year
     code = review_code(cp.review, y)
     return [[*_common(report, p.group), p.number, p.name, p.section, cp.period_label, fiscal.label(year), year,
              "計画" if year == y else "実績", b.total, b.general, b.personnel, code, cp.review,
-             cp.review_proposed, p.core]
+             cp.review_proposed, p.core, counted]
             for year, b in sorted(p.budgets.items())]
 
 
@@ -154,11 +157,13 @@ def tables(reports: list[Report]) -> dict[str, list[list]]:
     report's indicators and projects in the 調書's order."""
     out: dict[str, list[list]] = {INDICATORS: [], PROJECTS: []}
     for report in reports:
+        # a sub-project's money is part of its parent's: a reader summing 事業費 leaves it out
+        counted = {p.number for p in counted_projects(report.chosho.projects)}
         for ci in report.indicators:
             out[INDICATORS] += _group_indicator_rows(report, ci)
         for cp in report.projects:
             out[INDICATORS] += _project_indicator_rows(report, cp)
-            out[PROJECTS] += _project_rows(report, cp)
+            out[PROJECTS] += _project_rows(report, cp, cp.project.number in counted)
     for name, rows in out.items():
         width = len(COLUMNS[name])
         if any(len(r) != width for r in rows):  # not an assert: python -O would drop it (bandit B101)
