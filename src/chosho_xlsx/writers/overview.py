@@ -17,6 +17,7 @@ recalculates, LibreOffice and Gnumeric all show the same figures. Same lines, sa
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -105,7 +106,15 @@ def tally(lines: list[Line], settings: Settings) -> Overview:
             for t in (total, bucket(strategies, f.strategy), bucket(sections, g.section)):
                 t.add(g.projects, g.reviews, g.statuses, g.proposed)
     return Overview(sorted(years), columns, reviewed_columns(settings), total,
-                    [strategies[k] for k in sorted(strategies)], [sections[k] for k in sorted(sections)])
+                    [strategies[k] for k in sorted(strategies, key=_natural)],
+                    [sections[k] for k in sorted(sections, key=_natural)])
+
+
+def _natural(key: str) -> list:
+    """Numbers in a name compared as numbers, so that 基本戦略 come in the book's order
+    (「2-1 …」 before 「10-1 …」, 「3-2」 before 「3-10」), numbered names first. Splitting on
+    digits alternates text and number, so two keys never compare a str with an int."""
+    return [int(part) if k % 2 else part for k, part in enumerate(re.split(r"(\d+)", key))]
 
 
 # ---- the workbook ---------------------------------------------------------------------
