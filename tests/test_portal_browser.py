@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from support import ROOT
+from support.browser import ARGS, CHROMIUM, shot
 from support.commands import chosho_files
 from support.portal import (
     DIGITAL,
@@ -38,10 +38,6 @@ from support.portal import (
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-dev-shm-usage", "--lang=ja"]
-SHOTS = Path(os.environ.get("CHOSHO_SCREENSHOTS", ROOT / "output" / "portal-screenshots"))
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed: pip install -e '.[test]'")
 if not os.access(CHROMIUM, os.X_OK):
@@ -65,11 +61,6 @@ def browser():
         b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield b
         b.close()
-
-
-def shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
 def log_in(browser, portal, name: str):
