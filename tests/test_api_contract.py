@@ -88,7 +88,7 @@ def test_malformed_input_is_400_json_not_a_500_page(people, tmp_path):
     assert "file" in error_of(api(None, "post", "/api/v1/submissions", a), 400, "invalid")["message"]
     planning = token_for(people["planning"])
     body = error_of(api(None, "get", "/api/v1/dashboard?year=abc", planning), 400, "invalid")
-    assert body["message"] == "実施年度を読めません: abc"
+    assert body["message"] == "リクエストの形が正しくありません: query.year の書き方が正しくありません（/api/v1/docs に説明があります）"
     error_of(api(None, "get", "/api/v1/submissions/abc", a), 400, "invalid")
     error_of(api(None, "get", "/api/v1/submissions/0", a), 400, "invalid")
     error_of(api(None, "get", f"/api/v1/submissions/{2**70}", a), 400, "invalid")
@@ -135,3 +135,77 @@ def test_too_large_is_413_in_the_one_shape(people, tmp_path):
     with override_settings(CHOSHO_MAX_UPLOAD_BYTES=1000):
         r = upload(good_workbook(tmp_path), token_for(people["a"]))
     assert error_of(r, 413, "too-large")["message"].startswith("ファイルが大きすぎます")
+
+
+def test_bodies_the_schema_does_not_allow_are_400_or_415(people):
+    a, planning = token_for(people["a"]), token_for(people["planning"])
+    # multipart without its boundary (Django cannot take it apart): the client's fault, not a 500
+    r = api(None, "post", "/api/v1/submissions", a, data=b"x", content_type="multipart/form-data")
+    assert "multipart" in error_of(r, 400, "invalid")["message"]
+    # the JSON form of a form: null is not a value a form can send
+    r = api(None, "post", "/api/v1/builds", planning, data=b'{"year": null}', content_type="application/json")
+    assert "json.year" in error_of(r, 400, "invalid")["message"]
+    for body in (b"[1]", b"{", b"{\"year\": \"R6\""):
+        error_of(api(None, "post", "/api/v1/builds", planning, data=body, content_type="application/json"),
+                 400, "invalid")
+    # a year the schema does not describe is refused by the schema's own pattern
+    for year in ("R0", "R６", "0000000000000000000", "1925"):
+        error_of(api(None, "get", f"/api/v1/dashboard?year={year}", planning), 400, "invalid")
+    # a reason of spaces only is no reason
+    r = api(None, "post", "/api/v1/policies/1/return", planning, data={"reason": " \u3000"})
+    assert "form.reason" in error_of(r, 400, "invalid")["message"]
+
+
+def test_downloads_and_transitions_by_token(people, tmp_path):
+    import io
+    import zipfile
+
+    from support.portal import wrong_cell_workbook
+
+    a, b, planning = token_for(people["a"]), token_for(people["b"]), token_for(people["planning"])
+    wrong, _ = wrong_cell_workbook(tmp_path)
+    first = upload(wrong, a).json()
+    path = good_workbook(tmp_path)
+    up = upload(path, a).json()
+    r = api(None, "get", f"/api/v1/submissions/{up['id']}/file", a)
+    assert r.status_code == 200 and b"".join(r.streaming_content) == path.read_bytes()
+    assert r["Content-Disposition"] == "attachment; filename*=utf-8''%E3%83%87%E3%82%B8%E3%82%BF%E3%83%AB%E6%88%A6%E7%95%A5%E8%AA%B2_%E6%96%BD%E7%AD%96.xlsx"
+    r = api(None, "get", f"/api/v1/submissions/{first['id']}/annotated", a)
+    assert r.status_code == 200 and r["Content-Disposition"].startswith("attachment; filename*=utf-8''")
+    assert api(None, "get", f"/api/v1/submissions/{up['id']}/file", b).status_code == 404
+    diff = api(None, "get", f"/api/v1/policies/{up['policy_id']}/diff", a)
+    assert diff.status_code == 200
+    assert (diff.json()["old_id"], diff.json()["new_id"], diff.json()["relation"]) == (first["id"], up["id"], "same-year")
+    r = api(None, "get", f"/api/v1/policies/{up['policy_id']}/diff?format=xlsx", a)
+    assert r.status_code == 200 and r["Content-Type"].startswith("application/vnd.openxmlformats")
+
+    # 提出 (the fields as JSON), 差し戻し, 提出 again, 確定: each answers the 施策
+    r = api(None, "post", f"/api/v1/submissions/{first['id']}/submit", a, data={"comment": "x"})
+    assert error_of(r, 409, "conflict")["message"] == "提出できるのは最新の版（第2版）だけです。"
+    r = api(None, "post", f"/api/v1/submissions/{up['id']}/submit", a)
+    assert error_of(r, 400, "invalid")["message"].startswith("警告があります")
+    r = api(None, "post", f"/api/v1/submissions/{up['id']}/submit", a, data='{"comment": "確認済み"}'.encode(),
+            content_type="application/json")
+    assert r.status_code == 200
+    assert {k: r.json()[k] for k in ("id", "status", "submitted_id", "current_id", "reason")} == {
+        "id": up["policy_id"], "status": "提出済", "submitted_id": up["id"], "current_id": up["id"], "reason": None}
+    assert [v["id"] for v in r.json()["versions"]] == [up["id"], first["id"]]
+    error_of(api(None, "post", f"/api/v1/policies/{up['policy_id']}/return", a, data={"reason": "x"}), 403, "forbidden")
+    r = api(None, "post", f"/api/v1/policies/{up['policy_id']}/return", planning, data={"reason": "根拠を書いてください"})
+    assert (r.status_code, r.json()["status"], r.json()["reason"]) == (200, "警告あり", "根拠を書いてください")
+    assert api(None, "get", f"/api/v1/policies/{up['policy_id']}", a).json()["reason"] == "根拠を書いてください"
+    error_of(api(None, "post", f"/api/v1/policies/{up['policy_id']}/lock", planning), 409, "conflict")
+    api(None, "post", f"/api/v1/submissions/{up['id']}/submit", a, data={"comment": "書きました"})
+    r = api(None, "post", f"/api/v1/policies/{up['policy_id']}/lock", planning)
+    assert (r.status_code, r.json()["status"]) == (200, "確定")
+
+    made = api(None, "post", "/api/v1/builds", planning, data={"year": "令和6年度"})
+    assert made.status_code == 200 and made["Content-Disposition"] == (
+        "attachment; filename*=utf-8''R6_%E8%AA%BF%E6%9B%B8_" + made["X-Build-Id"] + ".zip")
+    zip_bytes = b"".join(made.streaming_content)
+    listed = api(None, "get", "/api/v1/builds", planning).json()["builds"]
+    assert [(x["id"], x["fiscal_year"], x["policies"]) for x in listed] == [(int(made["X-Build-Id"]), "R6", 1)]
+    again = api(None, "get", f"/api/v1/builds/{made['X-Build-Id']}", planning)
+    assert b"".join(again.streaming_content) == zip_bytes
+    assert "一覧.xlsx" in zipfile.ZipFile(io.BytesIO(zip_bytes)).namelist()
+    error_of(api(None, "get", "/api/v1/builds/999", planning), 404, "not-found")

@@ -11,6 +11,7 @@ with a `router` and one `api.add_router` line."""
 from __future__ import annotations
 
 from django.http import Http404
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -62,6 +63,12 @@ def _portal_error(request, exc: PortalError):
 @api.exception_handler(ValidationError)
 def _invalid(request, exc: ValidationError):
     return error_response(request, 400, validation_message(exc.errors))
+
+
+@api.exception_handler(MultiPartParserError)
+def _bad_multipart(request, exc):
+    # a multipart body Django cannot take apart (no boundary, cut off …): the client's fault
+    return error_response(request, 400, say("api-bad-multipart"))
 
 
 @api.exception_handler(AuthenticationError)

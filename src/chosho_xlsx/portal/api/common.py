@@ -39,9 +39,9 @@ _WHEN = {
 
 
 def errors(*statuses: int) -> dict[int, type]:
-    """The error answers of an operation: those given, and 401 and 500, which every
-    operation can answer."""
-    return {s: Error for s in sorted({401, 500, *statuses})}
+    """The error answers of an operation: those given, and 400 (a path or field that is
+    not what the schema says), 401 and 500, which every operation can answer."""
+    return {s: Error for s in sorted({400, 401, 500, *statuses})}
 
 
 def file_answer(description: str, *types: str, headers: dict | None = None) -> dict:
@@ -59,8 +59,9 @@ def file_answer(description: str, *types: str, headers: dict | None = None) -> d
 
 def form_answer(model) -> dict:
     """openapi_extra: a form operation's fields may also come as a JSON object."""
-    return {"requestBody": {"required": False,
-                            "content": {"application/json": {"schema": model.model_json_schema()}}}}
+    schema = model.model_json_schema()
+    return {"requestBody": {"required": bool(schema.get("required")),
+                            "content": {"application/json": {"schema": schema}}}}
 
 
 def send_file(path, name: str, content_type: str) -> FileResponse:
@@ -101,6 +102,11 @@ class FormParser(Parser):
             raise Invalid(say("api-invalid-json")) from None
         if not isinstance(data, dict):
             raise Invalid(say("api-invalid-json"))
+        # a form cannot send null, and the schema says so: refused here, since ninja would
+        # take a null as a field not sent
+        nulls = [f"json.{key}" for key, value in data.items() if value is None]
+        if nulls:
+            raise Invalid(say("api-invalid", details="、".join(say("api-field-null", field=f) for f in nulls)))
         return data
 
 

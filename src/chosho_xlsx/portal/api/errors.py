@@ -69,7 +69,7 @@ def internal_error(request: HttpRequest, exc: BaseException | None = None) -> Js
 
 
 _FIELD_KIND = {"missing": "missing", "int_parsing": "integer", "int_type": "integer",
-               "greater_than_equal": "range", "less_than_equal": "range"}
+               "greater_than_equal": "range", "less_than_equal": "range", "string_pattern_mismatch": "pattern"}
 
 
 def validation_message(errors: list[dict]) -> str:

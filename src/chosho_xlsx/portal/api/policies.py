@@ -17,7 +17,7 @@ from chosho_xlsx.portal.words import say
 
 from . import auth
 from .common import XLSX, errors, file_answer, form_answer, send_bytes
-from .schemas import Diff, Id, Policy
+from .schemas import Diff, Id, Policy, ReasonText, YearText
 
 router = Router(tags=["施策"])
 
@@ -52,8 +52,8 @@ def visible_policy(user, pk: int):
 
 
 class Year(Schema):
-    year: str | None = Field(None, max_length=20, description="実施年度（R6、令和6年度、2024）。省略すると施策のある最新の年度",
-                             examples=["R6"])
+    year: YearText = Field(None, description="実施年度（R6、R6年度、令和6年度、2024）。省略か空なら施策のある最新の年度",
+                           examples=["R6"])
 
 
 @router.get("", response={200: list[Policy], **errors(400)}, auth=auth.anyone, operation_id="list_policies",
@@ -73,8 +73,8 @@ def get_policy(request, id: Id):
 
 
 class Reason(Schema):
-    reason: str = Field("", max_length=2000, description="理由（部局に表示されます）",
-                        examples=["R7目標の根拠を事業内容に書いてください"])
+    reason: ReasonText = Field(description="理由（必須。部局に表示されます）",
+                               examples=["R7目標の根拠を事業内容に書いてください"])
 
 
 @router.post("/{id}/return", response={200: Policy, **errors(400, 403, 404, 409, 415)}, auth=auth.planning,

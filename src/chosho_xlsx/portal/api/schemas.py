@@ -7,10 +7,38 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from ninja import Field, Schema
+from pydantic import BeforeValidator, StringConstraints, WithJsonSchema
+
+MAX_ID = 2**63 - 1
 
 # A database id in a path or a field: bounded, so that no id reaches the database as a
 # number it cannot hold (SQLite's and PostgreSQL's bigint).
-Id = Annotated[int, Field(ge=1, le=2**63 - 1, description="ID（1以上の整数）", examples=[1])]
+Id = Annotated[int, Field(ge=1, le=MAX_ID, description="ID（1以上の整数）", examples=[1])]
+
+
+def _blank_is_none(value):
+    return None if value == "" else value
+
+
+# An optional field of a form: left empty it is the same as not sent (browsers and
+# PowerShell send empty fields). The schema says exactly that, without a null, which a
+# form cannot send.
+OptionalId = Annotated[Id | None, BeforeValidator(_blank_is_none), WithJsonSchema(
+    {"anyOf": [{"type": "integer", "minimum": 1, "maximum": MAX_ID}, {"const": ""}]})]
+
+# 実施年度 as the API takes it: R6, R6年度, 令和6年度, 令和元年度, 2024 (the pages also take
+# full-width digits and H/S eras; the API's schema states exactly what it accepts, and
+# every text it accepts is a year domain.fiscal reads). Empty: the newest year.
+YEAR_PATTERN = r"^(?:(?:R|令和)(?:元|[1-9][0-9]?)(?:年度)?|(?:19[3-9][0-9]|20[0-9]{2}|21[0-9]{2})(?:年度)?)?$"
+# (A str whose default is None: not sent is None, an explicit JSON null is refused, as
+# the schema says.)
+YearText = Annotated[str, StringConstraints(pattern=YEAR_PATTERN)]
+
+# A reason people will read: at least one visible character. Spelt out rather than \S,
+# which JSON Schema (ECMAScript), pydantic (Rust) and str.strip() each read a little
+# differently (U+001C, U+FEFF …): a text is valid for all three or for none.
+VISIBLE = r"[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\ufeff]"
+ReasonText = Annotated[str, StringConstraints(pattern=VISIBLE, max_length=2000)]
 
 
 class Finding(Schema):

@@ -4,12 +4,10 @@ the files made from one (the stored workbook, the annotated copy, the PDF previe
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from django.http import Http404
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
-from pydantic import BeforeValidator, Field
+from pydantic import Field
 
 from chosho_xlsx.model import fiscal
 from chosho_xlsx.portal.downloads import BINARY, ODS, stem_of, stored_upload
@@ -21,7 +19,7 @@ from . import auth
 from .common import PDF, XLSM, XLSX, errors, file_answer, form_answer, send_file
 from .jobs import JobOut, job_out
 from .policies import policy_out
-from .schemas import Id, Policy, Upload, UploadList
+from .schemas import Id, OptionalId, Policy, Upload, UploadList
 
 router = Router(tags=["提出（版）"])
 
@@ -67,9 +65,8 @@ def list_submissions(request):
     return {"submissions": [upload_out(u, findings=False) for u in uploads.order_by("id")]}
 
 
-# `policy_id=` left empty is the same as not sent (forms and PowerShell send it so)
-OptionalId = Annotated[Id | None, BeforeValidator(lambda v: None if v == "" else v)]
-POLICY_ID = Form(None, description="ブックから施策を読み取れないときの施策の ID（省略可）")
+POLICY_ID = Form(None, description="ブックから施策を読み取れないときの施策の ID（省略可。空は省略と同じ）",
+                 examples=[1])
 
 
 @router.post("", response={200: Upload, 201: Upload, **errors(400, 403, 404, 409, 413, 415, 422)},
