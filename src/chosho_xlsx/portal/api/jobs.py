@@ -15,7 +15,7 @@ from chosho_xlsx.portal.services import jobs, review
 
 from . import auth
 from .common import PDF, ZIP, errors, file_answer, send_file
-from .schemas import Id
+from .schemas import Id, YearText
 
 router = Router(tags=["作業（企画課）"])
 
@@ -23,9 +23,10 @@ router = Router(tags=["作業（企画課）"])
 class JobIn(Schema):
     kind: Literal["book", "build", "rollover"] = Field(
         description="book: 冊子（PDF）、build: 調書と一覧の ZIP、rollover: 次年度の入力ブックの ZIP", examples=["book"])
-    year: str | None = Field(None, max_length=20, description="実施年度（R6 など）。省略すると施策のある最新の年度。"
+    year: YearText = Field(None, description="実施年度（R6 など）。省略すると施策のある最新の年度。"
                                                              "rollover はこの年度の提出を次の年度へ", examples=["R6"])
-    pdfa: bool = Field(False, description="book を PDF/A-2b で")
+    # strict: JSON's true/false only, as the schema says (not 0, 1 or "yes")
+    pdfa: bool = Field(False, strict=True, description="book を PDF/A-2b で")
 
 
 class Progress(Schema):
