@@ -77,7 +77,7 @@ def test_the_python_example_uploads_submits_and_builds(portal, tmp_path):
     zips = list(tmp_path.glob("調書_R6_*.zip"))
     assert len(zips) == 1 and lines[-1] == f"一括作成しました: {zips[0].name}"
     names = zipfile.ZipFile(io.BytesIO(zips[0].read_bytes())).namelist()
-    assert sorted(names) == sorted(["一覧.xlsx", "R6_ICTを活用した地域活性化と行政運営の効率化.xlsx",
+    assert sorted(names) == sorted(["一覧.xlsx", "評価結果概要.xlsx", "R6_ICTを活用した地域活性化と行政運営の効率化.xlsx",
                                     "R6_安全で安心な道路網の整備.xlsx"])
     # the same script again: the same bytes are the version already submitted → 409, said on stderr
     again = subprocess.run([sys.executable, str(script), str(workbook)], cwd=tmp_path, env=env,
