@@ -33,11 +33,13 @@ def code_statuses() -> dict[str, int]:
         kind = kinds.pop()
         codes[kind.code] = status_of(kind(""))
         kinds.extend(kind.__subclasses__())
-    for path in PORTAL.rglob("*.py"):
-        for m in re.finditer(r"\b(\w+)\([^()]*\bcode=\"([a-z-]+)\"", path.read_text(encoding="utf-8")):
-            from chosho_xlsx.portal import errors
+    from chosho_xlsx.portal import errors
 
-            codes[m[2]] = status_of(getattr(errors, m[1])(""))
+    for path in PORTAL.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        for m in re.finditer(r'\bcode="([a-z-]+)"', text):
+            kind = re.findall(r"raise (\w+)\(", text[:m.start()])[-1]  # the refusal it is given to
+            codes[m[1]] = status_of(getattr(errors, kind)(""))
     return codes
 
 

@@ -75,6 +75,10 @@ def send_bytes(content: bytes, name: str, content_type: str = XLSX) -> HttpRespo
     return response
 
 
+# What a JSON null becomes: no field's type accepts it (see FormParser._json_object).
+NULL = object()
+
+
 class FormParser(Parser):
     """A form's fields come from a form (multipart or urlencoded) or, for scripts, from a
     JSON object with the same fields; a file only from multipart. Anything else is 415."""
@@ -102,12 +106,10 @@ class FormParser(Parser):
             raise Invalid(say("api-invalid-json")) from None
         if not isinstance(data, dict):
             raise Invalid(say("api-invalid-json"))
-        # a form cannot send null, and the schema says so: refused here, since ninja would
-        # take a null as a field not sent
-        nulls = [f"json.{key}" for key, value in data.items() if value is None]
-        if nulls:
-            raise Invalid(say("api-invalid", details="、".join(say("api-field-null", field=f) for f in nulls)))
-        return data
+        # A form cannot send null, and the schema says so; ninja would take a null as a
+        # field not sent, so a null reaches validation as NULL, which no field accepts
+        # (keys that are no field are ignored, null or not).
+        return {key: NULL if value is None else value for key, value in data.items()}
 
 
 class Renderer(JSONRenderer):

@@ -16,7 +16,7 @@ from chosho_xlsx.portal.words import say
 
 from . import auth
 from .common import errors, form_answer
-from .schemas import Id, Policy
+from .schemas import Id, NameText, Policy
 
 router = Router(tags=["施策一覧"])
 
@@ -58,7 +58,7 @@ def _policy(pk: int) -> PolicyRow:
 
 
 class Rename(Schema):
-    name: str = Field(..., max_length=300, description="新しい施策名", examples=["ICTを活用した地域活性化と行政運営の効率化"])
+    name: NameText = Field(..., description="新しい施策名（空白だけは不可）", examples=["ICTを活用した地域活性化と行政運営の効率化"])
 
 
 @router.post("/{id}/rename", response={200: Policy, **errors(400, 403, 404, 409, 415)}, auth=auth.planning,

@@ -39,6 +39,7 @@ YearText = Annotated[str, StringConstraints(pattern=YEAR_PATTERN)]
 # differently (U+001C, U+FEFF …): a text is valid for all three or for none.
 VISIBLE = r"[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\ufeff]"
 ReasonText = Annotated[str, StringConstraints(pattern=VISIBLE, max_length=2000)]
+NameText = Annotated[str, StringConstraints(pattern=VISIBLE, max_length=300)]
 
 
 class Finding(Schema):
