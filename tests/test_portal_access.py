@@ -79,7 +79,7 @@ MATRIX = {
     ("api-v1:download_annotated", "get"): (401, 200, 404, 200),
     ("api-v1:download_preview", "get"): (401, 409, 404, 409),
     ("api-v1:submit_submission", "post"): (401, 409, 404, 403),
-    ("api-v1:fix_submission", "post"): (401, 400, 400, 403),  # a form, not the JSON it takes: 400 before the id
+    ("api-v1:fix_submission", "post"): (401, 415, 415, 403),  # a form, not the JSON it takes: 415 before the id
     ("api-v1:list_policies", "get"): (401, 200, 200, 200),
     ("api-v1:get_policy", "get"): (401, 200, 404, 200),
     ("api-v1:return_policy", "post"): (401, 403, 403, 409),
@@ -101,7 +101,7 @@ MATRIX = {
     ("job_status", "get"): (302, 404, 404, 200),
     ("job_cancel", "post"): (302, 404, 404, 409),  # it has ended
     ("job_result", "get"): (302, 404, 404, 200),
-    ("api-v1:create_job", "post"): (401, 403, 403, 400),  # no kind given
+    ("api-v1:create_job", "post"): (401, 403, 403, 415),  # a form, not the JSON it takes
     ("api-v1:get_job", "get"): (401, 403, 403, 200),
     ("api-v1:download_job_result", "get"): (401, 403, 403, 200),
     ("api-v1:cancel_job", "post"): (401, 403, 403, 409),

@@ -78,6 +78,8 @@ def _unauthenticated(request, exc):
 
 @api.exception_handler(HttpError)
 def _http_error(request, exc: HttpError):
+    if isinstance(exc.__cause__, PortalError):  # ninja wraps what its body parser raised (415 …)
+        return _portal_error(request, exc.__cause__)
     message = say("api-invalid-json") if exc.status_code == 400 else str(exc)
     return error_response(request, exc.status_code, message)
 

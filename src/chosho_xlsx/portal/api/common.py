@@ -81,7 +81,15 @@ NULL = object()
 
 class FormParser(Parser):
     """A form's fields come from a form (multipart or urlencoded) or, for scripts, from a
-    JSON object with the same fields; a file only from multipart. Anything else is 415."""
+    JSON object with the same fields; a file only from multipart; a JSON body only as
+    application/json. Anything else is 415."""
+
+    def parse_body(self, request):
+        """A JSON body (an operation that takes JSON only, such as jobs and fixes)."""
+        if request.content_type != "application/json":
+            raise UnsupportedMediaType(say("api-unsupported-media-type", type=request.content_type or "-",
+                                           expected="JSON（application/json）"))
+        return super().parse_body(request)
 
     def parse_querydict(self, data, list_fields, request):
         if request.method != "POST" or data is request.GET:
