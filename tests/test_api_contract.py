@@ -185,7 +185,7 @@ def test_downloads_and_transitions_by_token(people, tmp_path):
 
     # 提出 (the fields as JSON), 差し戻し, 提出 again, 確定: each answers the 施策
     r = api(None, "post", f"/api/v1/submissions/{first['id']}/submit", a, data={"comment": "x"})
-    assert error_of(r, 409, "conflict")["message"] == "提出できるのは最新の版（第2版）だけです。"
+    assert error_of(r, 409, "conflict")["message"].startswith("提出できるのは、いま判定に使っている版（第2版）だけです。")
     r = api(None, "post", f"/api/v1/submissions/{up['id']}/submit", a)
     assert error_of(r, 400, "invalid")["message"].startswith("警告があります")
     r = api(None, "post", f"/api/v1/submissions/{up['id']}/submit", a, data='{"comment": "確認済み"}'.encode(),
@@ -196,12 +196,22 @@ def test_downloads_and_transitions_by_token(people, tmp_path):
     assert [v["id"] for v in r.json()["versions"]] == [up["id"], first["id"]]
     error_of(api(None, "post", f"/api/v1/policies/{up['policy_id']}/return", a, data={"reason": "x"}), 403, "forbidden")
     r = api(None, "post", f"/api/v1/policies/{up['policy_id']}/return", planning, data={"reason": "根拠を書いてください"})
-    assert (r.status_code, r.json()["status"], r.json()["reason"]) == (200, "警告あり", "根拠を書いてください")
+    assert (r.status_code, r.json()["status"], r.json()["reason"]) == (200, "差し戻し", "根拠を書いてください")
     assert api(None, "get", f"/api/v1/policies/{up['policy_id']}", a).json()["reason"] == "根拠を書いてください"
     error_of(api(None, "post", f"/api/v1/policies/{up['policy_id']}/lock", planning), 409, "conflict")
     api(None, "post", f"/api/v1/submissions/{up['id']}/submit", a, data={"comment": "書きました"})
     r = api(None, "post", f"/api/v1/policies/{up['policy_id']}/lock", planning)
     assert (r.status_code, r.json()["status"]) == (200, "確定")
+    error_of(api(None, "post", f"/api/v1/policies/{up['policy_id']}/unlock", planning, data={"reason": " "}),
+             400, "invalid")
+    r = api(None, "post", f"/api/v1/policies/{up['policy_id']}/unlock", planning, data={"reason": "数値の訂正"})
+    assert (r.status_code, r.json()["status"], r.json()["reason"]) == (200, "提出済", "数値の訂正")
+    error_of(api(None, "post", f"/api/v1/policies/{up['policy_id']}/withdraw", planning), 403, "forbidden")
+    r = api(None, "post", f"/api/v1/policies/{up['policy_id']}/withdraw", a)
+    assert (r.status_code, r.json()["status"], r.json()["submitted_id"]) == (200, "警告あり", None)
+    error_of(api(None, "post", f"/api/v1/policies/{up['policy_id']}/withdraw", a), 409, "conflict")
+    api(None, "post", f"/api/v1/submissions/{up['id']}/submit", a, data={"comment": "書きました"})
+    api(None, "post", f"/api/v1/policies/{up['policy_id']}/lock", planning)
 
     made = api(None, "post", "/api/v1/builds", planning, data={"year": "令和6年度"})
     assert made.status_code == 200 and made["Content-Disposition"] == (

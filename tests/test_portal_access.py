@@ -84,6 +84,8 @@ MATRIX = {
     ("api-v1:get_policy", "get"): (401, 200, 404, 200),
     ("api-v1:return_policy", "post"): (401, 403, 403, 409),
     ("api-v1:lock_policy", "post"): (401, 403, 403, 409),
+    ("api-v1:withdraw_policy", "post"): (401, 409, 404, 403),
+    ("api-v1:unlock_policy", "post"): (401, 403, 403, 409),
     ("api-v1:import_policy_list", "post"): (401, 403, 403, 400),  # no file given
     ("api-v1:rename_policy", "post"): (401, 403, 403, 200),  # to its own name: nothing changes
     ("api-v1:merge_policy", "post"): (401, 403, 403, 400),  # no target given

@@ -94,6 +94,28 @@ def lock_policy(request, id: Id):
     return policy_out(request.auth, id)
 
 
+class Comment(Schema):
+    comment: str = Field("", max_length=2000, description="コメント（省略可）", examples=["版を差し替えます"])
+
+
+@router.post("/{id}/withdraw", response={200: Policy, **errors(400, 403, 404, 409, 415)}, auth=auth.department,
+             operation_id="withdraw_policy", summary="提出を取り下げる（部局）",
+             description="提出済の施策を取り下げ、アップロードし直して提出できる状態に戻します。409: 提出済でない。",
+             openapi_extra=form_answer(Comment))
+def withdraw_policy(request, id: Id, form: Form[Comment]):
+    review.withdraw(request.auth, visible_policy(request.auth, id), form.comment)
+    return policy_out(request.auth, id)
+
+
+@router.post("/{id}/unlock", response={200: Policy, **errors(400, 403, 404, 409, 415)}, auth=auth.planning,
+             operation_id="unlock_policy", summary="確定を解除する（企画課）",
+             description="確定した施策を提出済に戻します。reason は必須（部局に表示されます）。409: 確定でない。",
+             openapi_extra=form_answer(Reason))
+def unlock_policy(request, id: Id, form: Form[Reason]):
+    review.unlock(request.auth, visible_policy(request.auth, id), form.reason)
+    return policy_out(request.auth, id)
+
+
 class Compare(Schema):
     old: Id | None = Field(None, description="古い版の ID（old と new を省略すると最新の 2 つ）")
     new: Id | None = Field(None, description="新しい版の ID")
