@@ -95,6 +95,11 @@ def test_schemathesis_finds_no_5xx_and_no_answer_outside_the_schema(portal, who,
     run = subprocess.run(
         [schemathesis(), "--config-file", str(CONFIG), "run", f"{server.url}/api/v1/openapi.json",
          "--header", f"Authorization: Bearer {tokens[who]}", "--checks", "all",
+         # A job's result exists once the job is done (no worker runs here): its 404 just
+         # after POST /jobs is the documented answer, not a lost resource. (Schemathesis
+         # 4.32 applies this check in its stateful phase whatever the config file says of
+         # one operation; POST /submissions → GET /submissions/{id} is tested elsewhere.)
+         "--exclude-checks", "ensure_resource_availability",
          "--max-examples", os.environ.get("CHOSHO_FUZZ_EXAMPLES", "5"),
          "--seed", os.environ.get("CHOSHO_FUZZ_SEED", "20"), "--workers", "1",
          "--report", "junit", "--report-dir", str(tmp_path)],
