@@ -111,3 +111,31 @@ def test_schemathesis_finds_no_5xx_and_no_answer_outside_the_schema(portal, who,
     assert tested and selected and tested[1] == selected[1] == selected[2], summary  # every operation
     cases = re.search(r"(\d+) generated", run.stdout)
     assert cases and int(cases[1]) >= 300, summary
+
+
+def test_the_docs_page_renders_every_operation_in_a_browser_offline(portal):
+    """/api/v1/docs under the portal's Content-Security-Policy, every request but the
+    portal's own refused: Swagger UI draws every operation of the schema."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    if not os.access("/usr/bin/chromium", os.X_OK):
+        pytest.skip("Chromium not found at /usr/bin/chromium")
+    import json
+    import urllib.request
+
+    server, _ = portal
+    schema = json.load(urllib.request.urlopen(f"{server.url}/api/v1/openapi.json", timeout=30))
+    n = sum(len(ops) for ops in schema["paths"].values())
+    outside, violations = [], []
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page()
+        page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(server.url)
+                   else (outside.append(route.request.url), route.abort()))
+        page.on("console", lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None)
+        page.goto(f"{server.url}/api/v1/docs")
+        page.wait_for_selector(".opblock", timeout=30000)
+        drawn = page.locator(".opblock").count()
+        browser.close()
+    assert drawn == n
+    assert outside == []
+    assert violations == [], violations[:3]
