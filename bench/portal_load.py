@@ -204,6 +204,8 @@ def run(clients: int, uploads: int, data: Path, database_url: str = "", figures:
     env = dict(os.environ, CHOSHO_PASSWORD=PASSWORD, CHOSHO_DATA=str(data), CHOSHO_SERVER_TIMING="1")
     if database_url:
         env["CHOSHO_DATABASE_URL"] = database_url
+    else:  # SQLite means SQLite, whatever this process was started with
+        env.pop("CHOSHO_DATABASE_URL", None)
     tokens = []
     for c in range(clients):
         cli(env, "users", "add", f"load{c:03d}", "--role", "department", "--dept", section(c), "--data", str(data))
