@@ -10,7 +10,7 @@ own branch, so a caller can catch a stage's errors without naming every class.
 
 Exceptions that steer control flow inside one stage and never leave it are not part of
 this tree (contract.parsers.CellError and model.quantity.QuantityError become findings
-at the cell; model.fiscal.YearError is the answer of a parser; intake.scan._Refused and
+at the cell; model.fiscal.YearError is the answer of a parser; intake.scan.DtdRefused and
 the safety check's own are turned into UnreadableFile before they leave)."""
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from decimal import Decimal
 from chosho_xlsx.model.quantity import Quantity, QuantityError, parse_quantity
 
 # Currency symbols shown by a format, as the unit a clerk reads them as.
-_CURRENCY = {"¥": "円", "￥": "円", "\\": "円", "$": "$", "€": "€", "£": "£"}
+CURRENCY_UNITS = {"¥": "円", "￥": "円", "\\": "円", "$": "$", "€": "€", "£": "£"}
 
 # Built-in number formats (ECMA-376 18.8.30) that change the meaning; Japanese Excel
 # shows 5-8, 42 and 44 with ¥. The others are General, plain digits, dates or text.
@@ -107,7 +107,7 @@ def classify(code: str) -> NumberFormat | None:
             continue  # 「(」「-」「 」 around a number are not a unit
         else:
             text = t
-        text = _CURRENCY.get(text, text)
+        text = CURRENCY_UNITS.get(text, text)
         (suffix if seen_digit else prefix).append(text)
         if seen_digit:
             after_digits = True

@@ -25,9 +25,9 @@ from xml.parsers import expat
 from chosho_xlsx.common.addresses import cell_ref
 from chosho_xlsx.common.findings import UnreadableFile
 from chosho_xlsx.common.limits import Limits
-from chosho_xlsx.intake.numformat import _CURRENCY, NumberFormat
+from chosho_xlsx.intake.numformat import CURRENCY_UNITS, NumberFormat
 from chosho_xlsx.intake.package import Package
-from chosho_xlsx.intake.scan import _CHUNK, CellScan, Key, _Refused
+from chosho_xlsx.intake.scan import CHUNK, CellScan, Key, safe_parser
 
 _TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 _OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
@@ -85,20 +85,9 @@ class _Unreadable(Exception):
 
 
 def ods_parser(start, end, text=None) -> expat.XMLParserType:
-    parser = expat.ParserCreate(namespace_separator=" ")
-    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
-
-    def refuse(*_args) -> None:
-        raise _Refused("DTD")
-
-    parser.StartDoctypeDeclHandler = refuse
-    parser.EntityDeclHandler = refuse
-    parser.ExternalEntityRefHandler = refuse
-    parser.buffer_text = True
-    parser.StartElementHandler, parser.EndElementHandler = start, end
-    if text is not None:
-        parser.CharacterDataHandler = text
-    return parser
+    """scan.safe_parser with namespaces resolved (「urn:… name」): ODS names its parts'
+    elements by namespace, whatever prefix a program chose."""
+    return safe_parser(start, end, text, namespace_separator=" ")
 
 
 def _feed(parser: expat.XMLParserType, pkg: Package, member: str) -> None:
@@ -107,7 +96,7 @@ def _feed(parser: expat.XMLParserType, pkg: Package, member: str) -> None:
         parser.Parse(kept, True)
         return
     with pkg.stream(member) as stream:
-        while chunk := stream.read(_CHUNK):
+        while chunk := stream.read(CHUNK):
             parser.Parse(chunk, False)
         parser.Parse(b"", True)
 
@@ -204,7 +193,7 @@ def _classify(data: _DataStyle) -> NumberFormat | None:
         text = value
         if percent and text.strip() == "%":
             text = "%"
-        text = _CURRENCY.get(text.strip(), text)
+        text = CURRENCY_UNITS.get(text.strip(), text)
         (suffix if seen_number else prefix).append(text)
     fmt = NumberFormat(percent, scale, "".join(prefix).strip(), "".join(suffix).strip())
     return fmt if (fmt.percent or fmt.scale or fmt.unit) else None

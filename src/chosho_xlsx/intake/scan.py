@@ -29,23 +29,25 @@ from chosho_xlsx.intake.numformat import BUILTIN, NumberFormat, classify
 from chosho_xlsx.intake.package import Package, unchecked
 
 # Streamed in pieces this big, so memory stays flat however large the part is.
-_CHUNK = 64 * 1024
+CHUNK = 64 * 1024
 
 Key = tuple[str, int, int]  # (sheet, 1-based row, 0-based column)
 
 
-class _Refused(Exception):
+class DtdRefused(Exception):
     """A DTD in a part: the safety check refuses these first; never expand one here."""
 
 
-def _parser(start, end) -> expat.XMLParserType:
+def safe_parser(start, end, text=None, namespace_separator: str | None = None) -> expat.XMLParserType:
     """An expat parser that refuses any DTD (entity expansion, external entities), as
-    defusedxml does; elements are reported with their prefix (「x:c」)."""
-    parser = expat.ParserCreate()
+    defusedxml does; elements are reported with their prefix (「x:c」), or as
+    「namespace name」 with a `namespace_separator` (the .ods scan); `text` gets the
+    character data when given."""
+    parser = expat.ParserCreate(namespace_separator=namespace_separator)
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
 
     def refuse(*_args) -> None:
-        raise _Refused("DTD")
+        raise DtdRefused("DTD")
 
     parser.StartDoctypeDeclHandler = refuse
     parser.EntityDeclHandler = refuse
@@ -53,11 +55,13 @@ def _parser(start, end) -> expat.XMLParserType:
     parser.buffer_text = True
     parser.StartElementHandler = start
     parser.EndElementHandler = end
+    if text is not None:
+        parser.CharacterDataHandler = text
     return parser
 
 
 def _feed(parser: expat.XMLParserType, stream) -> None:
-    while chunk := stream.read(_CHUNK):
+    while chunk := stream.read(CHUNK):
         parser.Parse(chunk, False)
     parser.Parse(b"", True)
 
@@ -85,7 +89,7 @@ def elements(pkg: Package, member: str, local_name: str) -> list[dict[str, str]]
         if _local(tag) == local_name:
             found.append(attrs)
 
-    _parse(_parser(start, None), pkg, member)
+    _parse(safe_parser(start, None), pkg, member)
     return found
 
 
@@ -173,7 +177,7 @@ def _styles_from(stream) -> dict[int, NumberFormat]:
         if _local(tag) == "cellXfs":
             inside[0] = False
 
-    _feed(_parser(start, end), stream)
+    _feed(safe_parser(start, end), stream)
     out: dict[int, NumberFormat] = {}
     for index, fid in enumerate(xfs):
         code = codes.get(int(fid), BUILTIN.get(int(fid))) if fid.isdigit() else None
@@ -200,7 +204,7 @@ class _SheetReader:
         self.error = self.formula = self.filled = False
         self.format: NumberFormat | None = None
         self.value: list[str] | None = None
-        self.parser = _parser(self.start, self.end)
+        self.parser = safe_parser(self.start, self.end)
 
     def _fill(self) -> None:
         """The current cell holds a value: grow the used area, refuse it past a limit."""
