@@ -96,7 +96,9 @@ def _take(user, pk: int, action: str, version: Upload | None = None, text: str =
     may not be taken now, else the new state saved and the audit event written."""
     text = text.strip()
     with transaction.atomic():
-        policy = Policy.objects.select_for_update().select_related("current").get(pk=pk)
+        # of=("self",): the 施策's row only — PostgreSQL refuses FOR UPDATE on the nullable
+        # side of the outer join select_related makes for a 施策 with no current version
+        policy = Policy.objects.select_for_update(of=("self",)).select_related("current").get(pk=pk)
         refused = workflow.refusal(action, user.profile.role, policy.state, Version.of(policy.current),
                                    Version.of(version), text)
         if refused is not None:
