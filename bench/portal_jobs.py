@@ -106,7 +106,10 @@ def shown(j: dict) -> str:
 
 def run(policies: int, clients: int, uploads: int, data: Path) -> int:
     planning = submitted_year(data, policies)
-    env = dict(os.environ, CHOSHO_PASSWORD=PASSWORD, CHOSHO_DATA=str(data))
+    env = dict(os.environ, CHOSHO_PASSWORD=PASSWORD, CHOSHO_DATA=str(data),
+               # the portal measured is the real one, whatever settings module the caller
+               # (a test session) has in its environment
+               DJANGO_SETTINGS_MODULE="chosho_xlsx.portal.settings")
     tokens = []
     for c in range(clients):
         name = f"load{c:03d}"

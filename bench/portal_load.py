@@ -201,7 +201,10 @@ def percentile(values: list[float], p: float) -> float:
 def run(clients: int, uploads: int, data: Path, database_url: str = "", figures: dict | None = None) -> int:
     """The load, its figures printed (and put into `figures` when given), then the check;
     0 when every upload is there exactly once."""
-    env = dict(os.environ, CHOSHO_PASSWORD=PASSWORD, CHOSHO_DATA=str(data), CHOSHO_SERVER_TIMING="1")
+    env = dict(os.environ, CHOSHO_PASSWORD=PASSWORD, CHOSHO_DATA=str(data), CHOSHO_SERVER_TIMING="1",
+               # the portal measured is the real one, whatever settings module the caller
+               # (a test session) has in its environment
+               DJANGO_SETTINGS_MODULE="chosho_xlsx.portal.settings")
     if database_url:
         env["CHOSHO_DATABASE_URL"] = database_url
     else:  # SQLite means SQLite, whatever this process was started with
