@@ -17,6 +17,7 @@ from support.portal import (
     DIGITAL,
     OTHER,
     POLICY,
+    api,
     cli,
     client_for,
     executable,
@@ -26,6 +27,7 @@ from support.portal import (
     other_department_workbook,
     portal_env,
     run_jobs,
+    token_for,
 )
 
 pytestmark = pytest.mark.slow
@@ -172,11 +174,16 @@ def test_the_dashboard_marks_overdue_and_the_department_sees_the_deadline(staff,
 
     path = other_department_workbook(tmp_path)
     files.receive(staff["b"], path.read_bytes(), path.name)
-    _submitted(staff, tmp_path)
+    up = _submitted(staff, tmp_path)
+    in_api = f"/api/v1/policies/{up.policy_id}"
+    assert api(None, "get", in_api, token_for(staff["a"])).json()["deadline"] is None
     planning = client_for(staff["planning"])
     r = planning.post("/deadline", {"year": "R6", "date": "2024-06-30"})
     assert r.status_code == 302
     assert deadlines.deadline_of(2024) == dt.date(2024, 6, 30)
+    assert api(None, "get", in_api, token_for(staff["a"])).json()["deadline"] == "2024-06-30"  # the page's day
+    listed = api(None, "get", "/api/v1/policies?year=R6", token_for(staff["planning"])).json()
+    assert {p["deadline"] for p in listed} == {"2024-06-30"}
     board = planning.get("/dashboard/?year=R6").content.decode()
     assert "提出期限: <b>2024年6月30日</b>（期限超過 1件）" in board  # today is past 2024
     assert board.count('<span class="overdue">期限超過</span>') == 1
@@ -230,3 +237,18 @@ def test_release_of_a_lock_mails_the_section_with_the_reason(staff, inbox, tmp_p
     released = [m for m in inbox.messages if m["X-Subject"] == f"【確定解除】R6 {POLICY}"]
     assert len(released) == 1 and released[0]["X-Rcpt"] == "digital2@example.jp, digital@example.jp"
     assert "理由: 数値の誤りが見つかったため" in released[0].get_content()
+
+
+def test_withdrawal_mails_the_planning_division(staff, inbox, tmp_path):
+    """取り下げ takes a 施策 off the planning division's 提出済 list: they are told, as on 提出."""
+    from chosho_xlsx.portal.services import review
+
+    up = _submitted(staff, tmp_path)
+    review.withdraw(staff["a"], up.policy, "数値を直します")
+    run_jobs()
+    assert [m["X-Subject"] for m in inbox.messages] == [f"【提出】R6 {POLICY}（{DIGITAL}）",
+                                                        f"【取り下げ】R6 {POLICY}（{DIGITAL}）"]
+    withdrawn = inbox.messages[1]
+    assert withdrawn["X-Rcpt"] == "kikaku@example.jp"
+    assert "提出を取り下げました" in inbox.text(1) and "コメント: 数値を直します" in inbox.text(1)
+    assert f"https://portal.example.jp/policies/{up.policy_id}/" in inbox.text(1)

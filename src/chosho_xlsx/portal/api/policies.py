@@ -12,7 +12,7 @@ from pydantic import Field
 
 from chosho_xlsx.model import fiscal
 from chosho_xlsx.portal.errors import NotFound
-from chosho_xlsx.portal.services import cycle, review, visibility
+from chosho_xlsx.portal.services import cycle, deadlines, review, visibility
 from chosho_xlsx.portal.words import say
 
 from . import auth
@@ -37,11 +37,15 @@ def policy_out(user, pk: int) -> dict:
         "section": policy.section,
         "status": row.status,
         "reason": row.reason or None,
-        "deadline": None,
+        "deadline": _iso(deadlines.deadline_of(policy.fiscal_year)),
         "current_id": row.current.pk if row.current else None,
         "submitted_id": policy.submitted_id,
         "versions": [upload_out(u, findings=False) for u in versions],
     }
+
+
+def _iso(day) -> str | None:
+    return day.isoformat() if day else None
 
 
 def visible_policy(user, pk: int):

@@ -1,9 +1,10 @@
 """Mail: who is told what, and sending it without ever failing the action that caused it.
 
-Every transition of a 施策 is an audit Event; an Event of 提出, 差し戻し, 確定 or 確定解除
-saved (by whichever service or workflow wrote it) writes the mail in the same
+Every transition of a 施策 is an audit Event; an Event of 提出, 取り下げ, 差し戻し, 確定 or
+確定解除 saved (by whichever service or workflow wrote it) writes the mail in the same
 transaction (notify, a post_save receiver connected in apps.py): to the planning users
-on 提出, to the users of the 施策's 課 otherwise. Mails are rows (models.Mail) sent after
+on 提出 and 取り下げ (a 施策 they may be reviewing left their list), to the users of the
+施策's 課 otherwise. Mails are rows (models.Mail) sent after
 the commit by a worker (tasks.send_mails) — the web never waits on a mail server — and
 a mail that could not go stays and is tried again by the next send (the next mail, or
 `chosho-xlsx remind`). Japanese, with a link from CHOSHO_BASE_URL; CHOSHO_EMAIL_URL
@@ -27,7 +28,7 @@ from chosho_xlsx.portal.words import say
 log = logging.getLogger("chosho_xlsx.mail")
 
 # 確定解除's event is the workflow's (Event.UNLOCK is the login lockout's, another thing)
-SUBMIT, RETURN, LOCK, RELEASE = Event.SUBMIT, Event.RETURN, Event.LOCK, Event.UNLOCK_POLICY
+SUBMIT, WITHDRAW, RETURN, LOCK, RELEASE = Event.SUBMIT, Event.WITHDRAW, Event.RETURN, Event.LOCK, Event.UNLOCK_POLICY
 
 
 def link(path: str) -> str:
@@ -80,7 +81,7 @@ def send_pending() -> tuple[int, int]:
 
 def notify(sender, instance: Event, created: bool, **kwargs) -> None:
     """post_save of Event: the mail a transition calls for, if any."""
-    if not created or instance.policy_id is None or instance.action not in (SUBMIT, RETURN, LOCK, RELEASE):
+    if not created or instance.policy_id is None or instance.action not in (SUBMIT, WITHDRAW, RETURN, LOCK, RELEASE):
         return
     policy: Policy = instance.policy
     words = {"policy": policy.name, "year": fiscal.label(policy.fiscal_year), "section": policy.section,
@@ -89,6 +90,9 @@ def notify(sender, instance: Event, created: bool, **kwargs) -> None:
         version = instance.upload.version if instance.upload_id else ""
         queue(addresses(planning=True), say("mail-submitted-subject", **words),
               say("mail-submitted", version=version, **words))
+        return
+    if instance.action == WITHDRAW:
+        queue(addresses(planning=True), say("mail-withdrawn-subject", **words), say("mail-withdrawn", **words))
         return
     kind = {RETURN: "returned", LOCK: "locked", RELEASE: "unlocked"}[instance.action]
     queue(addresses(sections=sections_of(policy)), say(f"mail-{kind}-subject", **words), say(f"mail-{kind}", **words))
