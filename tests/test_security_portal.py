@@ -166,3 +166,15 @@ def test_bytes_refused_before_they_are_a_version_are_never_stored(people, tmp_pa
     with pytest.raises(PortalError):
         files.receive(people["b"], other.read_bytes(), other.name)
     assert not list((data().root / "files").glob(f"*/{hashlib.sha256(other.read_bytes()).hexdigest()}*"))
+
+
+@pytest.mark.parametrize("path", ["/upload/", "/deadline", "/policies/list/import", "/jobs/new", "/login/"])
+def test_a_multipart_body_without_its_boundary_is_a_400_page_in_japanese(people, path):
+    """Django cannot take the body apart (the CSRF check reads it before any view): a page
+    saying what went wrong, in the portal's language, never Django's English one or a 500."""
+    body = b'--x\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n--x--'
+    r = client_for(people["planning"]).generic("POST", path, body, content_type="multipart/form-data")
+    assert r.status_code == 400
+    page = r.content.decode()
+    assert "送られた内容を読めませんでした" in page and "boundary" in page
+    assert "Bad Request" not in page

@@ -53,5 +53,6 @@ urlpatterns = [
 ]
 
 # Under /api/ these answer in the API's JSON shape; elsewhere they are Django's pages.
+handler400 = "chosho_xlsx.portal.api.errors.bad_request"
 handler404 = "chosho_xlsx.portal.api.errors.page_not_found"
 handler500 = "chosho_xlsx.portal.api.errors.server_error"

@@ -120,6 +120,14 @@ class ApiErrorsMiddleware:
 # Django's own handlers (urls.py): under /api/ the API's shape, elsewhere Django's pages.
 
 
+def bad_request(request, exception):
+    """A body Django cannot take apart before any view runs (a multipart body without a
+    boundary, read by the CSRF check): the API's JSON, or a page in Japanese (400.html)."""
+    if is_api(request):
+        return error_response(request, 400, say("api-bad-multipart"))
+    return defaults.bad_request(request, exception)
+
+
 def page_not_found(request, exception):
     if is_api(request):
         return error_response(request, 404, say("api-not-found"))
