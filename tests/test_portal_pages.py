@@ -20,11 +20,13 @@ from support.portal import (
     POLICY,
     POSTGRES,
     Server,
+    api,
     cli,
     client_for,
     good_workbook,
     other_department_workbook,
     run_jobs,
+    token_for,
     wrong_cell_workbook,
 )
 
@@ -231,7 +233,12 @@ def test_preview_pdf_of_a_version(people, tmp_path):
     assert waiting.status_code == 302 and waiting["Location"].startswith("/jobs/")
     prepared = a.get(waiting["Location"]).content.decode()
     assert "印刷イメージ" in prepared and "<progress" in prepared and "portal/job.js" in prepared
+    in_api = f"/api/v1/submissions/{page.rstrip('/').rsplit('/', 1)[1]}/preview"
+    polled = api(None, "get", in_api, token_for(people["a"]))  # the same job, and when to ask again
+    assert polled.status_code == 202 and polled["Retry-After"] == "3"
+    assert polled.json()["id"] == int(waiting["Location"].strip("/").rsplit("/", 1)[1])
     run_jobs()
+    assert api(None, "get", in_api, token_for(people["a"]))["Content-Type"] == "application/pdf"
     assert "印刷イメージを開く" in a.get(waiting["Location"]).content.decode()
     pdf = a.get(page + "preview.pdf")
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"

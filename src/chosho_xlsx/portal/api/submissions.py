@@ -4,7 +4,7 @@ the files made from one (the stored workbook, the annotated copy, the PDF previe
 
 from __future__ import annotations
 
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
@@ -23,6 +23,8 @@ from .schemas import Id, OptionalId, Policy, Upload, UploadList
 
 router = Router(tags=["提出（版）"])
 
+# a preview is one LibreOffice run of a few seconds (jobs.preview): sooner is a wasted poll
+PREVIEW_RETRY_SECONDS = 3
 FINDING_KEYS = ("code", "severity", "place", "sheet", "cell", "column", "value", "message", "hint")
 
 
@@ -117,16 +119,17 @@ def download_annotated(request, id: Id):
 @router.get("/{id}/preview", response={200: None, 202: JobOut, **errors(400, 404, 409, 503)}, auth=auth.anyone,
             operation_id="download_preview", summary="調書の印刷イメージ（PDF）",
             description="この版から作る調書を LibreOffice で PDF にしたもの。ワーカーが作るので、"
-                        "まだのときは 202 と作業の状態（数秒後に同じ URL をもう一度）。"
+                        "まだのときは 202 と作業の状態（Retry-After の秒数の後に同じ URL をもう一度）。"
                         "409: エラーがあり調書を作れない。503: LibreOffice が使えない。again=true で失敗した作成をやり直す。",
             openapi_extra=file_answer("調書の PDF", PDF))
-def download_preview(request, id: Id, again: bool = False):
+def download_preview(request, response: HttpResponse, id: Id, again: bool = False):
     up = visible_upload(request, id)
     job = jobs.preview(request.auth, up, again=again)
     if job is None:
         return send_file(jobs.preview_path(up), f"{up.policy.name}_第{up.version}版.pdf", PDF)
     if job.status == job.FAILED:
         raise (Unavailable if "LibreOffice" in job.error else Conflict)(job.error)
+    response["Retry-After"] = str(PREVIEW_RETRY_SECONDS)  # what a script's loop should wait
     return Status(202, job_out(job))
 
 
