@@ -41,9 +41,40 @@ def test_every_command_has_help(path):
 
 def test_every_command_module_is_registered():
     """A module of cli/ that is not imported would leave its commands out silently."""
-    helpers = {"app", "display", "__main__"}
+    helpers = {"shared", "display", "__main__"}
     modules = {m.name for m in pkgutil.iter_modules(cli.__path__)} - helpers
     assert modules == set(cli.COMMANDS)
+
+
+def test_each_command_is_listed_with_its_module():
+    """main() loads only the module COMMANDS names for the command typed: a command
+    listed under the wrong module (or not at all) would not be found."""
+    registered: dict[str, list[str]] = {}
+    for info in cli.app.registered_commands:
+        name = info.name or typer.main.get_command_name(info.callback.__name__)
+        registered.setdefault(info.callback.__module__.rsplit(".", 1)[-1], []).append(name)
+    for group in cli.app.registered_groups:
+        module = group.typer_instance.registered_commands[0].callback.__module__
+        registered.setdefault(module.rsplit(".", 1)[-1], []).append(group.name)
+    assert registered == {module: list(names) for module, names in cli.COMMANDS.items()}
+
+
+@pytest.mark.parametrize("path", [p for p in COMMAND_PATHS if p], ids=" ".join)
+def test_a_command_alone_is_the_same_command(path):
+    """The command line a user runs (cli.main) builds only the command typed (cli.only):
+    its help, and its refusal of a missing or unknown option, are the whole app's."""
+    for args in ([*path, "--help"], [*path, "--no-such-option"]):
+        whole = CliRunner().invoke(cli.app, args, prog_name="chosho-xlsx")
+        alone = CliRunner().invoke(cli.only(path[0]), args, prog_name="chosho-xlsx")
+        assert (alone.exit_code, alone.output) == (whole.exit_code, whole.output)
+
+
+def test_validate_alone_loads_no_other_command(tmp_path):
+    code = ("import sys\nsys.argv = ['chosho-xlsx', 'validate', '--help']\n"
+            "from chosho_xlsx.cli import main\ntry:\n    main()\nexcept SystemExit:\n    pass\n"
+            "print('LOADED', sorted(m for m in sys.modules if m.startswith('chosho_xlsx.cli.')))\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, encoding="utf-8")
+    assert "LOADED ['chosho_xlsx.cli.display', 'chosho_xlsx.cli.shared', 'chosho_xlsx.cli.validate']" in proc.stdout, proc.stderr
 
 
 def test_help_runs_as_a_user_runs_it():

@@ -1,5 +1,5 @@
 """common/errors.py: one hierarchy of the errors a user meets, each with its exit code
-and its sentence, caught once by the command line (cli.app.Commands)."""
+and its sentence, caught once by the command line (cli.shared.Commands)."""
 
 import pytest
 from typer.testing import CliRunner

@@ -14,13 +14,18 @@ One module per group of commands, each owning its options and what it shows:
                users, doctor, backup,
                restore
 
-`app` (the Typer app, the options several commands share, the one place a ChoshoError
+`shared` (the Typer app, the options several commands share, the one place a ChoshoError
 becomes its sentence and exit code) and `display` (findings as a table, visible text)
 are what they share.
 
-A new command: a function decorated with `@app.command()` (from chosho_xlsx.cli.app) in
-the module of its group, or in a new module listed in COMMANDS below; its --help is tested
-with every other command's (tests/test_cli.py walks the app). Import what a command needs
+A command that is run loads its own module only (main): the others and typer's building
+of their options would be a third of a cold `validate` (issue 22). `cli.app`, the Typer
+app with every command, loads them all (`--help`, an unknown command, the tests).
+
+A new command: a function decorated with `@app.command()` (from chosho_xlsx.cli.shared)
+in the module of its group, or in a new module, named with its commands in COMMANDS
+below; its --help is tested with every other command's (tests/test_cli.py walks the app,
+and checks COMMANDS against what each module registers). Import what a command needs
 inside it when that costs start-up time: `--help` imports every module listed here."""
 
 from __future__ import annotations
@@ -28,21 +33,65 @@ from __future__ import annotations
 import importlib
 import sys
 
-from chosho_xlsx.cli.app import app
-from chosho_xlsx.common.errors import EXIT_INTERRUPTED
+# module of cli/ → the commands it registers, in the order `--help` lists them
+COMMANDS: dict[str, tuple[str, ...]] = {
+    "workbook": ("template", "example"),
+    "validate": ("validate",),
+    "build": ("build",),
+    "publish": ("preview", "publish"),
+    "export": ("export",),
+    "cycle": ("rollover", "diff"),
+    "portal": ("serve", "remind", "worker", "doctor", "backup", "restore", "users"),
+}
+_MODULE_OF = {command: module for module, commands in COMMANDS.items() for command in commands}
 
-# In the order `--help` lists them.
-COMMANDS = ("workbook", "validate", "build", "publish", "export", "cycle", "portal")
 
-for _module in COMMANDS:
-    importlib.import_module(f"chosho_xlsx.cli.{_module}")
+def _load(modules) -> object:
+    """The Typer app, with the commands of `modules` registered on it."""
+    for module in modules:
+        importlib.import_module(f"chosho_xlsx.cli.{module}")
+    from chosho_xlsx.cli.shared import app
+
+    return app
+
+
+def __getattr__(name: str):
+    """`cli.app`: the Typer app with every command (loaded on first use)."""
+    if name == "app":
+        app = _load(COMMANDS)
+        globals()["app"] = app
+        return app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def main() -> None:
+    """The command line as the user typed it: only the command named first is loaded and
+    built (the app's own options, -h and --version, come before any command and need them
+    all, as does a name that is not a command)."""
+    from chosho_xlsx.common.errors import EXIT_INTERRUPTED
+
+    words = sys.argv[1:]
+    command = words[0] if words and words[0] in _MODULE_OF else None
+    app = only(command) if command else _load(COMMANDS)
     try:
         app()
     except KeyboardInterrupt:
         sys.exit(EXIT_INTERRUPTED)
 
 
-__all__ = ["app", "main"]
+def only(command: str):
+    """The Typer app with `command` alone: its help, usage, errors and run are those of
+    the whole app's `command` (tests/test_cli.py), at the cost of one command."""
+    import copy
+
+    from typer.main import get_command_name
+
+    app = _load([_MODULE_OF[command]])
+    one = copy.copy(app)  # the app's settings and callback; a list of its own below
+    one.registered_commands = [c for c in app.registered_commands
+                               if (c.name or get_command_name(c.callback.__name__)) == command]
+    one.registered_groups = [g for g in app.registered_groups if g.name == command]
+    return one
+
+
+__all__ = ["COMMANDS", "app", "main", "only"]

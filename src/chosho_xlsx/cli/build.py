@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from chosho_xlsx.cli.app import Lang, RulesOpt, app, lang_or_exit, settings_from
 from chosho_xlsx.cli.display import cannot_write, print_findings, visible
+from chosho_xlsx.cli.shared import Lang, RulesOpt, app, lang_or_exit, settings_from
 from chosho_xlsx.common.errors import EXIT_UNREADABLE
 from chosho_xlsx.common.sentences import both, text
 

@@ -5,6 +5,7 @@ one sentence for an output the OS refused. The JSON for programs is the pipeline
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING
 
 from chosho_xlsx.common.findings import ERROR
@@ -43,13 +44,15 @@ def cannot_write(target, exc: OSError) -> str:
 
 
 def print_findings(results: list[Checked], lang: str) -> None:
+    # Department values and paths go in as Text (a 「[」 in a cell is not rich markup),
+    # through visible() (no control character reaches the terminal).
+    h = _HEAD.get(lang, _HEAD["ja"])
+    if _plain_blocks():
+        _print_plain(results, lang, h)
+        return
     from rich.console import Console
     from rich.text import Text
 
-    # Department values and paths go in as Text (a 「[」 in a cell is not rich markup),
-    # through visible() (no control character reaches the terminal).
-
-    h = _HEAD.get(lang, _HEAD["ja"])
     console = Console(highlight=False)
     for r in results:
         n_err = len(r.errors)
@@ -69,6 +72,66 @@ def print_findings(results: list[Checked], lang: str) -> None:
             _print_table(console, r, lang, h)
         else:
             _print_blocks(console, r, lang, h)
+
+
+# What makes rich colour its output even into a pipe (or not into a terminal).
+_RICH_TERMINAL_ENV = ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE")
+
+
+def _plain_blocks() -> bool:
+    """True when rich would print the findings as uncoloured blocks: stdout is not a
+    terminal (a pipe, a file: scripts, the tests, `validate DIR > list.txt`) and the
+    width rich would take (the first of stdin, stdout and stderr that is a terminal,
+    then $COLUMNS, else 80) is below the table's. Then print_findings writes the same
+    characters itself, without loading rich (a third of a cold one-file validate)."""
+    import os
+
+    if sys.platform == "win32" or any(k in os.environ for k in _RICH_TERMINAL_ENV):
+        return False
+    try:
+        if sys.stdout.isatty():
+            return False
+    except (AttributeError, ValueError):
+        return False
+    width = None
+    for fd in (0, 1, 2):
+        try:
+            width = os.get_terminal_size(fd).columns
+        except (AttributeError, ValueError, OSError):
+            continue
+        break
+    columns = os.environ.get("COLUMNS")
+    if columns is not None and columns.isdigit():
+        width = int(columns)
+    return (width or 80) < TABLE_MIN_WIDTH
+
+
+def _print_plain(results: list[Checked], lang: str, h: tuple) -> None:
+    """print_findings' blocks as rich prints them uncoloured, each line written as it is
+    made (tests/test_cli_display.py compares the two)."""
+    out = sys.stdout
+    for r in results:
+        n_err = len(r.errors)
+        source = visible(r.source)
+        if not r.findings:
+            out.write(f"✔ {source}: {h[8]}\n")
+            continue
+        if r.unreadable:
+            for f in r.findings:
+                out.write(f"✘ {visible(f.message(lang))}\n  {visible(f.hint(lang))}\n")
+            continue
+        mark = "✘ " if n_err else "! "
+        out.write(f"{mark}{source}: {h[6]} {n_err} / {h[7]} {len(r.findings) - n_err}\n")
+        kinds = _KIND.get(lang, _KIND["ja"])
+        for f in r.findings:
+            kind = kinds[0 if f.severity == ERROR else 1]
+            value = visible(f.value)
+            lines = [f"{visible(f.place)}  {kind}  {f.code}\n"]
+            if value:
+                lines.append(f"  {h[3]}: {value}\n")
+            lines.append(f"  {h[4]}: {visible(f.message(lang))}\n  {h[5]}: {visible(f.hint(lang))}\n")
+            out.write("".join(lines))
+        out.flush()
 
 
 def _cells(f, lang: str) -> tuple:

@@ -11,8 +11,8 @@ from typing import Annotated
 
 import typer
 
-from chosho_xlsx.cli.app import app
 from chosho_xlsx.cli.display import cannot_write
+from chosho_xlsx.cli.shared import app
 from chosho_xlsx.common.errors import EXIT_CONTENT, EXIT_UNREADABLE
 
 DataOpt = Annotated[Path, typer.Option("--data", help="データフォルダ（既定: ./chosho-data） / data folder")]

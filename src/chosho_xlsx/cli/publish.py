@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
-from chosho_xlsx.cli.app import Lang, RulesOpt, app, fail, lang_or_exit, settings_from, writing
 from chosho_xlsx.cli.display import visible
+from chosho_xlsx.cli.shared import Lang, RulesOpt, app, fail, lang_or_exit, settings_from, writing
 from chosho_xlsx.common.sentences import both
 
 

@@ -10,7 +10,8 @@ from typing import Annotated
 
 import typer
 
-from chosho_xlsx.cli.app import (
+from chosho_xlsx.cli.display import print_findings, visible
+from chosho_xlsx.cli.shared import (
     Force,
     Lang,
     RulesOpt,
@@ -21,7 +22,6 @@ from chosho_xlsx.cli.app import (
     settings_from,
     writing,
 )
-from chosho_xlsx.cli.display import print_findings, visible
 from chosho_xlsx.common.errors import EXIT_CONTENT, EXIT_OK, EXIT_UNREADABLE
 from chosho_xlsx.common.sentences import both
 

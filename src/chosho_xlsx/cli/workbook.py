@@ -8,7 +8,8 @@ from typing import Annotated
 
 import typer
 
-from chosho_xlsx.cli.app import (
+from chosho_xlsx.cli.display import visible
+from chosho_xlsx.cli.shared import (
     Force,
     RulesOpt,
     app,
@@ -18,7 +19,6 @@ from chosho_xlsx.cli.app import (
     writing,
     year_and_plan_or_exit,
 )
-from chosho_xlsx.cli.display import visible
 from chosho_xlsx.common.sentences import both
 
 
