@@ -107,10 +107,10 @@ def warm_check_file(example: Path, rounds: int = 40) -> Figure:
     inflate as they do the wall clock)."""
     from python_calamine import CalamineWorkbook
 
-    from chosho_xlsx.model.settings import load_settings
+    from chosho_xlsx.model.ruleset import load_ruleset
     from chosho_xlsx.pipeline import check_file
 
-    settings = load_settings()
+    settings = load_ruleset()
 
     def raw() -> None:
         wb = CalamineWorkbook.from_path(str(example))

@@ -1,6 +1,6 @@
 """Realistic synthetic department workbooks for benchmarks and batch tests.
 
-Each workbook is written by chosho_xlsx.writers.template.write_template (the real input
+Each workbook is written by chosho_xlsx.writers.input_workbook.write_input_workbook (the real input
 template, with its data validations and 説明 sheet), filled with rows derived from the
 bundled example: the seed's texts recombined, its numbers varied at random but valid.
 Sizes are drawn like a prefecture's: most near the seed (3 事業群, 13 事務事業), a third
@@ -26,7 +26,7 @@ from pathlib import Path
 
 from chosho_xlsx.model import fiscal
 from chosho_xlsx.writers.example import load_example_rows
-from chosho_xlsx.writers.template import write_template
+from chosho_xlsx.writers.input_workbook import write_input_workbook
 
 PLAN = (2021, 2025)  # R3-R7
 YEARS = (2023, 2024, 2024, 2024, 2025)  # 実施年度, mostly R6
@@ -286,7 +286,7 @@ def _write_one(args: tuple[Path, int, int, bool]) -> str:
     rows = _SYNTH.rows(index, broken)
     fy = fiscal.parse_year(rows["調書"][0]["値"])
     path = out / file_name(index)
-    write_template(path, fy, PLAN[0], PLAN[1], rows)
+    write_input_workbook(path, fy, PLAN[0], PLAN[1], rows)
     return str(path)
 
 

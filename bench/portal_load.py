@@ -49,7 +49,7 @@ def workbooks(folder: Path, client: int, count: int) -> list[bytes]:
     every third the same bytes as the one before it."""
     from chosho_xlsx.model import fiscal
     from chosho_xlsx.writers.example import keyvalue, load_example_rows
-    from chosho_xlsx.writers.template import write_template
+    from chosho_xlsx.writers.input_workbook import write_input_workbook
 
     base = load_example_rows()
     fy = fiscal.parse_year(keyvalue(base, "実施年度"))
@@ -69,7 +69,7 @@ def workbooks(folder: Path, client: int, count: int) -> list[bytes]:
         if i % 2 == 1:
             rows["事業"][3]["事業群番号"] = 9
         path = folder / f"c{client}-{i}.xlsx"
-        write_template(path, fy, period.start, period.end, rows)
+        write_input_workbook(path, fy, period.start, period.end, rows)
         out.append(path.read_bytes())
     return out
 

@@ -21,11 +21,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cprofile", action="store_true", help="cProfile (sorted by own time) instead")
     a = ap.parse_args(argv)
 
-    from chosho_xlsx.model.settings import load_settings
+    from chosho_xlsx.model.ruleset import load_ruleset
     from chosho_xlsx.pipeline import check_file
     from chosho_xlsx.writers.layout import write_chosho
 
-    settings = load_settings()
+    settings = load_ruleset()
     paths = sorted(a.inputs.glob("*.xlsx"))[: a.n]
     out = Path(a.inputs) / ".profile-out.xlsx"
 

@@ -44,10 +44,10 @@ def main(argv: list[str] | None = None) -> int:
 
     from chosho_xlsx.batch import build as batch
     from chosho_xlsx.book.publish import publish
-    from chosho_xlsx.model.settings import load_settings
+    from chosho_xlsx.model.ruleset import load_ruleset
     from chosho_xlsx.render import libreoffice
 
-    settings = load_settings()
+    settings = load_ruleset()
     with tempfile.TemporaryDirectory(prefix="bench-publish-") as tmp:
         root = Path(tmp)
         inputs = args.inputs

@@ -114,10 +114,10 @@ def batch_build(inputs: Path, out: Path, jobs: int | None, repeat: int, src: Pat
 
 def record_all(paths: list[Path], scratch: Path) -> list[floor.Recording]:
     """Our writer's XlsxWriter calls for every input that builds (not timed)."""
-    from chosho_xlsx.model.settings import load_settings
+    from chosho_xlsx.model.ruleset import load_ruleset
     from chosho_xlsx.pipeline import check_file
 
-    settings = load_settings()
+    settings = load_ruleset()
     recs = []
     for p in paths:
         checked = check_file(p, settings)
@@ -152,10 +152,10 @@ def validate_vs_read(paths: list[Path], sample: int) -> dict:
     rules, cross checks) against python-calamine reading every sheet's values."""
     from python_calamine import CalamineWorkbook
 
-    from chosho_xlsx.model.settings import load_settings
+    from chosho_xlsx.model.ruleset import load_ruleset
     from chosho_xlsx.pipeline import check_file
 
-    settings = load_settings()
+    settings = load_ruleset()
     chosen = paths[:sample]
     check_file(chosen[0], settings)  # warm: imports and caches are start-up, measured apart
 
@@ -181,7 +181,8 @@ def validate_vs_read(paths: list[Path], sample: int) -> dict:
 
 # check_file, warm, in a process of its own: for --against, whose code cannot be imported
 # here beside ours (the same package name); the modules moved in the restructures of
-# issue 9 (pipeline into batch/) and issue 25 (pipeline on its own, settings into model/).
+# issue 9 (pipeline into batch/) and issue 25 (pipeline on its own, settings into model/,
+# then model.settings renamed model.ruleset).
 _VALIDATE_MS = """
 import statistics, sys, time
 try:
@@ -189,15 +190,18 @@ try:
 except ImportError:
     from chosho_xlsx.batch.pipeline import check_file
 try:
-    from chosho_xlsx.model.settings import load_settings
+    from chosho_xlsx.model.ruleset import load_ruleset
 except ImportError:
     try:
-        from chosho_xlsx.domain.settings import load_settings
+        from chosho_xlsx.model.settings import load_settings as load_ruleset
     except ImportError:
-        from chosho_xlsx.settings import load_settings
+        try:
+            from chosho_xlsx.domain.settings import load_settings as load_ruleset
+        except ImportError:
+            from chosho_xlsx.settings import load_settings as load_ruleset
 """ """
 paths = sys.argv[1:]
-settings = load_settings()
+settings = load_ruleset()
 check_file(paths[0], settings)
 v = []
 for p in paths:

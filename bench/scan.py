@@ -12,7 +12,7 @@ from pathlib import Path
 
 from chosho_xlsx.contract.spec import SHEET_NAMES
 from chosho_xlsx.intake.scan import scan_cells
-from chosho_xlsx.model.settings import load_settings
+from chosho_xlsx.model.ruleset import load_ruleset
 from chosho_xlsx.pipeline import check_file
 
 
@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> None:
     files = sorted(ap.parse_args(argv).inputs.glob("*.xlsx"))
     if not files:
         ap.error("no .xlsx in that folder")
-    settings = load_settings()
+    settings = load_ruleset()
     for f in files:  # warm: imports, caches
         check_file(f, settings)
     scan = best_ms(files, lambda f: scan_cells(f, SHEET_NAMES, settings.limits))

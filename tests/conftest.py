@@ -22,10 +22,10 @@ def pytest_collection_modifyitems(items):
 @pytest.fixture(scope="module")
 def checked():
     """The bundled example (the seed 調書 transcribed) read and checked."""
-    from chosho_xlsx.model.settings import load_settings
+    from chosho_xlsx.model.ruleset import load_ruleset
     from chosho_xlsx.pipeline import check_book, example_book
 
-    return check_book(example_book(), load_settings())
+    return check_book(example_book(), load_ruleset())
 
 
 @pytest.fixture(scope="module")

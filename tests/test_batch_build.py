@@ -16,7 +16,7 @@ import openpyxl
 import pytest
 
 from chosho_xlsx.batch import build as batch
-from chosho_xlsx.model.settings import load_settings
+from chosho_xlsx.model.ruleset import load_ruleset
 from chosho_xlsx.writers.example import write_rows
 from chosho_xlsx.writers.summary import (
     DUPLICATE,
@@ -105,7 +105,7 @@ def test_full_width_and_spaces_are_the_same_policy(tmp_path):
     inp = tmp_path / "in"
     write_rows(inp / "a.xlsx", rows_with("ICT活用 の推進"))
     write_rows(inp / "b.xlsx", rows_with("ＩＣＴ活用の推進"))
-    outcomes = batch.run(sorted(inp.glob("*.xlsx")), tmp_path / "out", load_settings(), jobs=1).entries
+    outcomes = batch.run(sorted(inp.glob("*.xlsx")), tmp_path / "out", load_ruleset(), jobs=1).entries
     assert [e.status for e in outcomes] == [DUPLICATE, DUPLICATE]
     assert outcomes[0].others == [str(inp / "b.xlsx")]
 
@@ -151,7 +151,7 @@ def test_a_crash_in_one_input_does_not_stop_the_others(tmp_path, monkeypatch):
         return real(report, settings)
 
     monkeypatch.setattr(workbook, "chosho_bytes", flaky)
-    result = batch.run(sorted(inp.glob("*.xlsx")), tmp_path / "out", load_settings(), jobs=1)
+    result = batch.run(sorted(inp.glob("*.xlsx")), tmp_path / "out", load_ruleset(), jobs=1)
     assert [e.status for e in result.entries] == [NOT_WRITTEN, PASSED]
     assert "No space left" in batch.reason(result.entries[0])
     assert result.exit_code == 2
@@ -160,7 +160,7 @@ def test_a_crash_in_one_input_does_not_stop_the_others(tmp_path, monkeypatch):
 
 def test_missing_file_is_reported_not_raised(tmp_path):
     write_rows(tmp_path / "a.xlsx", rows_with("観光の振興"))
-    result = batch.run([tmp_path / "a.xlsx", tmp_path / "missing.xlsx"], tmp_path / "out", load_settings(), jobs=2)
+    result = batch.run([tmp_path / "a.xlsx", tmp_path / "missing.xlsx"], tmp_path / "out", load_ruleset(), jobs=2)
     assert [e.status for e in result.entries] == [PASSED, UNREADABLE]
     assert result.exit_code == 2
 
@@ -227,7 +227,7 @@ def test_copied_inputs_are_duplicates_even_in_folders(tmp_path):
     write_rows(tmp_path / "in" / "a.xlsx", rows_with("観光の振興"))
     (tmp_path / "in" / "sub").mkdir()
     shutil.copy(tmp_path / "in" / "a.xlsx", tmp_path / "in" / "sub" / "a.xlsx")
-    result = batch.run(batch.inputs([tmp_path / "in"], tmp_path / "out"), tmp_path / "out", load_settings())
+    result = batch.run(batch.inputs([tmp_path / "in"], tmp_path / "out"), tmp_path / "out", load_ruleset())
     assert [e.status for e in result.entries] == [DUPLICATE, DUPLICATE]
     assert chosho_files(tmp_path / "out") == []
     assert result.exit_code == 1
@@ -279,7 +279,7 @@ def test_a_written_chosho_that_cannot_be_made_durable_is_not_put_in_place(tmp_pa
         real(path)
 
     monkeypatch.setattr(batch, "_fsync", failing)
-    result = batch.run(sorted(inp.glob("*.xlsx")), tmp_path / "out", load_settings(), jobs=2)
+    result = batch.run(sorted(inp.glob("*.xlsx")), tmp_path / "out", load_ruleset(), jobs=2)
     assert [e.status for e in result.entries] == [NOT_WRITTEN, PASSED]
     assert "Input/output error" in batch.reason(result.entries[0])
     assert [p.name for p in chosho_files(tmp_path / "out")] == ["R6_港湾の整備.xlsx"]

@@ -14,7 +14,7 @@ import pytest
 from chosho_xlsx import pipeline
 from chosho_xlsx.batch import build as batch
 from chosho_xlsx.common.limits import Limits
-from chosho_xlsx.model.settings import SettingsError, load_settings
+from chosho_xlsx.model.ruleset import RulesetError, load_ruleset
 from chosho_xlsx.writers.example import write_rows
 from chosho_xlsx.writers.summary import PASSED, UNREADABLE
 
@@ -50,7 +50,7 @@ LIMIT = 15
 def test_an_input_past_the_time_limit_is_a_row_not_a_hung_batch(tmp_path, monkeypatch, jobs):
     paths = _inputs(tmp_path / "in")
     _stalling_on("slow.xlsx", monkeypatch, lambda: time.sleep(600))
-    settings = dataclasses.replace(load_settings(), limits=Limits(seconds_per_file=LIMIT))
+    settings = dataclasses.replace(load_ruleset(), limits=Limits(seconds_per_file=LIMIT))
     started = time.monotonic()
     result = batch.run(paths, tmp_path / "out", settings, jobs=jobs)
     assert time.monotonic() - started < 300  # not the stall's ten minutes
@@ -68,17 +68,17 @@ def test_a_worker_that_dies_costs_its_own_input_only(tmp_path, monkeypatch):
     kernel's out-of-memory killer: the other inputs are still built."""
     paths = _inputs(tmp_path / "in")
     _stalling_on("slow.xlsx", monkeypatch, lambda: os.kill(os.getpid(), signal.SIGKILL))
-    result = batch.run(paths, tmp_path / "out", load_settings(), jobs=2)
+    result = batch.run(paths, tmp_path / "out", load_ruleset(), jobs=2)
     assert [e.status for e in result.entries][0] == PASSED
     assert not result.entries[1].built and "worker stopped" in batch.reason(result.entries[1])
     assert [p.name for p in chosho_files(tmp_path / "out")] == ["R6_観光の振興.xlsx"]
 
 
 def test_limits_come_from_the_rules_file(tmp_path):
-    assert load_settings().limits == Limits(2000, 200_000, 32_767, 120.0)
+    assert load_ruleset().limits == Limits(2000, 200_000, 32_767, 120.0)
     rules = tmp_path / "rules.yaml"
     rules.write_text("limits: {rows_per_sheet: 50, seconds_per_file: 2.5}\n", encoding="utf-8")
-    assert load_settings(rules).limits == Limits(50, 200_000, 32_767, 2.5)
+    assert load_ruleset(rules).limits == Limits(50, 200_000, 32_767, 2.5)
 
 
 @pytest.mark.parametrize("text", ["limits: {rows_per_sheet: 0}", "limits: {text_length: 40000}",
@@ -86,5 +86,5 @@ def test_limits_come_from_the_rules_file(tmp_path):
 def test_a_bad_limit_is_a_settings_error(tmp_path, text):
     rules = tmp_path / "rules.yaml"
     rules.write_text(text + "\n", encoding="utf-8")
-    with pytest.raises(SettingsError, match="limits"):
-        load_settings(rules)
+    with pytest.raises(RulesetError, match="limits"):
+        load_ruleset(rules)

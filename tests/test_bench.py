@@ -45,11 +45,11 @@ def test_floor_replays_exactly_what_the_writer_writes(tmp_path):
         import floor
     finally:
         sys.path.remove(str(BENCH))
-    from chosho_xlsx.model.settings import load_settings
+    from chosho_xlsx.model.ruleset import load_ruleset
     from chosho_xlsx.pipeline import check_book, example_book
     from chosho_xlsx.writers.layout import write_chosho
 
-    settings = load_settings()
+    settings = load_ruleset()
     report = check_book(example_book(), settings).report
     rec = floor.record(report, settings, tmp_path / "recorded.xlsx")
     floor.replay(rec, tmp_path / "replayed.xlsx")

@@ -25,16 +25,16 @@ from chosho_xlsx.cycle.rollover import RolloverError, RolloverRefused
 from chosho_xlsx.model.fiscal import YearError
 from chosho_xlsx.model.form_texts import LayoutError
 from chosho_xlsx.model.quantity import QuantityError
-from chosho_xlsx.model.settings import SettingsError
+from chosho_xlsx.model.ruleset import RulesetError
 from chosho_xlsx.render.libreoffice import LibreOfficeError, LibreOfficeMissing
 from chosho_xlsx.writers.annotate import AnnotateError
 from chosho_xlsx.writers.embed import EmbeddedError
-from chosho_xlsx.writers.template import TemplateError
+from chosho_xlsx.writers.input_workbook import InputWorkbookError
 
 
 @pytest.mark.parametrize(("cls", "stage"), [
-    (UnreadableFile, IntakeError), (SettingsError, DomainError),
-    (TemplateError, WriterError), (AnnotateError, WriterError), (LayoutError, WriterError),
+    (UnreadableFile, IntakeError), (RulesetError, DomainError),
+    (InputWorkbookError, WriterError), (AnnotateError, WriterError), (LayoutError, WriterError),
     (EmbeddedError, WriterError), (TextTooLong, WriterError),
     (LibreOfficeMissing, RenderError), (LibreOfficeError, RenderError), (PublishError, RenderError),
     (RolloverError, CycleError), (RolloverRefused, CycleError), (DiffRefused, CycleError),
@@ -52,13 +52,13 @@ def test_control_flow_inside_a_stage_stays_outside(cls):
 def test_an_error_knows_its_exit_code_and_sentence():
     assert UnreadableFile("E-FILE-MISSING", "a.xlsx").exit_code == EXIT_UNREADABLE
     assert UnreadableFile("E-FILE-MISSING", "a.xlsx").message("en") == "File not found: a.xlsx"
-    assert SettingsError("rate.rounding: bad").message() == "規則設定ファイルを読めません: rate.rounding: bad"
-    assert SettingsError("rate.rounding: bad").message("en") == "Cannot read the rules file: rate.rounding: bad"
+    assert RulesetError("rate.rounding: bad").message() == "規則設定ファイルを読めません: rate.rounding: bad"
+    assert RulesetError("rate.rounding: bad").message("en") == "Cannot read the rules file: rate.rounding: bad"
     dup = PublishError("publish.duplicate", EXIT_CONTENT, first="a.xlsx", second="b.xlsx")
     assert dup.exit_code == EXIT_CONTENT
     assert dup.message("en") == "two 調書 of the same 施策 and 実施年度: a.xlsx, b.xlsx"
     assert str(PublishError("publish.no-chosho")) == "調書がありません / no 調書 to publish"
-    assert TemplateError("bad row").message("en") == "bad row"  # no sentence of its own: its text
+    assert InputWorkbookError("bad row").message("en") == "bad row"  # no sentence of its own: its text
 
 
 def test_sentences_are_data_in_both_languages():
@@ -71,12 +71,12 @@ def test_sentences_are_data_in_both_languages():
 def test_the_command_line_catches_any_chosho_error_once(monkeypatch, tmp_path):
     """An error no command catches itself is still one sentence in the command's
     language and its exit code, never a traceback."""
-    from chosho_xlsx.model import settings
+    from chosho_xlsx.model import ruleset
 
     def broken(path=None):
         raise PublishError("publish.no-chosho", EXIT_CONTENT)
 
-    monkeypatch.setattr(settings, "load_settings", broken)
+    monkeypatch.setattr(ruleset, "load_ruleset", broken)
     result = CliRunner().invoke(app, ["validate", str(tmp_path / "a.xlsx"), "--lang", "en"])
     assert result.exit_code == EXIT_CONTENT
     assert result.output == "no 調書 to publish\n"

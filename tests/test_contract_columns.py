@@ -84,8 +84,8 @@ def test_a_clean_workbook_never_imports_pandas(tmp_path):
     code = (
         "import sys\n"
         "from chosho_xlsx.pipeline import check_file\n"
-        "from chosho_xlsx.model.settings import load_settings\n"
-        f"c = check_file({str(path)!r}, load_settings())\n"
+        "from chosho_xlsx.model.ruleset import load_ruleset\n"
+        f"c = check_file({str(path)!r}, load_ruleset())\n"
         "assert c.report is not None\n"
         "print('pandas' in sys.modules, 'pandera' in sys.modules)\n"
     )

@@ -18,11 +18,11 @@ from chosho_xlsx.common.addresses import CELL_RE, col_index
 from chosho_xlsx.common.findings import catalogue
 from chosho_xlsx.intake.numformat import classify
 from chosho_xlsx.intake.reader import RawBook, RawSheet
-from chosho_xlsx.model.settings import load_settings
+from chosho_xlsx.model.ruleset import load_ruleset
 
 pytestmark = pytest.mark.slow
 
-SETTINGS = load_settings()
+SETTINGS = load_ruleset()
 BOOK = pipeline.example_book()
 
 # Every cell a department fills: the 調書 values (column B) and every data cell of the

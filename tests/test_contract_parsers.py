@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from chosho_xlsx.common.limits import Limits
 from chosho_xlsx.common.text import EXCEL_TEXT_MAX, TextTooLong, cell_text, excel_length
 from chosho_xlsx.contract.parsers import CellError, to_text
-from chosho_xlsx.model.settings import load_settings
+from chosho_xlsx.model.ruleset import load_ruleset
 from chosho_xlsx.pipeline import check_file
 
 from support import big, corpus
@@ -48,7 +48,7 @@ def test_a_40000_character_cell_is_a_finding_and_nothing_is_built(tmp_path):
 
 
 def test_emoji_count_twice(tmp_path):
-    checked = check_file(with_text(tmp_path, EMOJI * EXCEL_TEXT_MAX), load_settings())
+    checked = check_file(with_text(tmp_path, EMOJI * EXCEL_TEXT_MAX), load_ruleset())
     (f,) = [x for x in checked.findings if x.code == "E-TEXT-TOO-LONG"]
     assert f.place == WHERE and f.params["length"] == "65,534"
 
@@ -71,7 +71,7 @@ def test_texts_printed_together_past_the_limit_are_a_finding(tmp_path):
     """事業内容 and 実施状況 print in one cell under their headings: each fits, together
     they do not. validate says so at 事業内容 (before, build cut the cell short)."""
     path = with_text(tmp_path, "い" * (EXCEL_TEXT_MAX - 10))
-    checked = check_file(path, load_settings())
+    checked = check_file(path, load_ruleset())
     (f,) = [x for x in checked.findings if x.code.startswith("E-TEXT")]
     assert (f.code, f.place) == ("E-TEXT-JOINED-TOO-LONG", WHERE)
     assert f.message().startswith("事業内容・実施状況 は調書の1つのセルにまとめて印刷され、合わせて ")
@@ -79,7 +79,7 @@ def test_texts_printed_together_past_the_limit_are_a_finding(tmp_path):
 
 
 def test_the_limit_is_a_setting(tmp_path):
-    settings = dataclasses.replace(load_settings(), limits=Limits(text_length=1000))
+    settings = dataclasses.replace(load_ruleset(), limits=Limits(text_length=1000))
     checked = check_file(with_text(tmp_path, "x" * 1001), settings)
     (f,) = [x for x in checked.findings if x.code == "E-TEXT-TOO-LONG"]
     assert f.message("en") == ("The text is 1,001 characters long (as Excel counts them), over the "

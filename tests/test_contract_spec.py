@@ -4,12 +4,12 @@ an attribute of the model, and a field names its header."""
 from chosho_xlsx.contract import loader
 from chosho_xlsx.contract import spec as contract
 from chosho_xlsx.contract.spec import Column
-from chosho_xlsx.model.settings import load_settings
+from chosho_xlsx.model.ruleset import load_ruleset
 
 
 def test_every_column_type_has_a_converter():
     """A type the loader cannot convert would be a ValueError on the first file read."""
-    settings = load_settings()
+    settings = load_ruleset()
     columns = [c for s in contract.sheets(2024, 2021, 2025) for c in s.columns]
     columns += [Column(header=k["key"], field=k["field"], type=k["type"]) for k in contract.keyvalue_keys()]
     for column in columns:
@@ -77,7 +77,7 @@ def test_code_that_binds_the_contract_writes_no_header():
     assert {"事業群番号", "R5実績"} & headers == {"事業群番号"}
     src = Path(contract.__file__).resolve().parent.parent
     # (cycle/diff.py too, but its change list has a heading 「区分」 of its own)
-    modules = ["contract/loader.py", "contract/crosschecks.py", "writers/embed.py", "writers/template.py",
+    modules = ["contract/loader.py", "contract/crosschecks.py", "writers/embed.py", "writers/input_workbook.py",
                "cycle/rollover.py", "cycle/sources.py"]
     for module in modules:
         text = (src / module).read_text(encoding="utf-8")

@@ -2,7 +2,7 @@
 gives the exact exit code, the finding's code and the cell (or sheet and column) it names.
 
 The workbooks are the bundled example with one thing changed, written as a department
-gets them (template.write_template) or edited afterwards with openpyxl / XlsxWriter."""
+gets them (template.write_input_workbook) or edited afterwards with openpyxl / XlsxWriter."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from chosho_xlsx.cycle.diff import diff_files
 from chosho_xlsx.cycle.rollover import rollover_file, write_rollover
-from chosho_xlsx.model.settings import load_settings
+from chosho_xlsx.model.ruleset import load_ruleset
 from chosho_xlsx.writers.example import load_example_rows, write_rows
 
 from support import corpus
@@ -41,7 +41,7 @@ def books(tmp_path_factory):
 
 def test_the_example_against_itself_is_empty(books):
     _, old, _ = books
-    assert diff_files(old, old, load_settings()).changes == []
+    assert diff_files(old, old, load_ruleset()).changes == []
     proc = run("diff", str(old), str(old))
     assert proc.returncode == 0
     assert proc.stdout.splitlines()[-1] == "変更はありません。"
@@ -49,7 +49,7 @@ def test_the_example_against_itself_is_empty(books):
 
 def test_four_edits_are_exactly_four_changes_at_their_cells(books):
     _, old, new = books
-    d = diff_files(old, new, load_settings())
+    d = diff_files(old, new, load_ruleset())
     assert d.relation == "same-year"
     got = [(c.kind, c.severity, c.field, c.old, c.new, c.detail, c.new_cell, c.old_cell) for c in d.changes]
     assert got == [
@@ -101,13 +101,13 @@ def test_terminal_table_in_english(books):
 def test_across_a_rollover_the_year_shift_is_understood(books, tmp_path):
     _, old, _ = books
     rolled = tmp_path / "R7.xlsx"
-    write_rollover(rollover_file(old, load_settings()), rolled)
+    write_rollover(rollover_file(old, load_ruleset()), rolled)
     wb = openpyxl.load_workbook(rolled)
     wb["指標"]["P2"].value = "33件"  # the R6 actual, new this year
     wb["事業"]["R2"].value = 68000  # R6 事業費: planned 69,178, actual 68,000
     filled = tmp_path / "R7_filled.xlsx"
     wb.save(filled)
-    d = diff_files(old, filled, load_settings())
+    d = diff_files(old, filled, load_ruleset())
     assert d.relation == "rollover"
     kinds = {c.kind for c in d.changes}
     assert not kinds & {"budget-changed", "target-changed", "actual-revised", "review-changed"}
@@ -123,7 +123,7 @@ def test_across_a_rollover_the_year_shift_is_understood(books, tmp_path):
 
 def test_bytes_in_and_unreadable_inputs(books, tmp_path):
     _, old, new = books
-    d = diff_files(old.read_bytes(), new.read_bytes(), load_settings(), "old.xlsx", "new.xlsx")
+    d = diff_files(old.read_bytes(), new.read_bytes(), load_ruleset(), "old.xlsx", "new.xlsx")
     assert (d.old_source, d.new_source, len(d.changes)) == ("old.xlsx", "new.xlsx", 4)
     junk = tmp_path / "junk.xlsx"
     junk.write_text("hello")
@@ -143,7 +143,7 @@ def test_libreoffice_and_gnumeric_open_the_change_list(books, program, tmp_path)
     recalc.skip_if_missing(program)
     _, old, new = books
     path = tmp_path / "changes.xlsx"
-    path.write_bytes(changes_xlsx_bytes(diff_files(old, new, load_settings())))
+    path.write_bytes(changes_xlsx_bytes(diff_files(old, new, load_ruleset())))
     saved = recalc.recalculated(path, tmp_path / "out", program)
     ws = openpyxl.load_workbook(saved).active
     assert ws["D7"].value == "事業 7 スマート県庁プロジェクト" and ws["J7"].value == "事業!A13"
@@ -170,7 +170,7 @@ def _typed(d):
 
 def test_a_value_that_broke_the_contract_is_shown_as_typed(mistaken):
     _, wrong, fixed = mistaken
-    d = diff_files(wrong, fixed, load_settings())
+    d = diff_files(wrong, fixed, load_ruleset())
     assert (d.old_errors, d.new_errors) == (7, 0)
     assert _typed(d) == [
         ("value-changed", "事業群番号", "1群", "1", False, True, "E-NOT-INT", "取組項目!C2", "", "warning"),
@@ -181,7 +181,7 @@ def test_a_value_that_broke_the_contract_is_shown_as_typed(mistaken):
         ("target-changed", "R4目標", "三つ", "3", False, True, "E-NOT-NUMBER", "事業指標!E2", "", "warning"),
         ("unit-changed", "R4実績", "4件", "4", False, True, "E-UNIT", "事業指標!F2", "", "warning"),
     ]
-    back = diff_files(fixed, wrong, load_settings())  # the other way round: NEW is unreadable
+    back = diff_files(fixed, wrong, load_ruleset())  # the other way round: NEW is unreadable
     assert [(c.old, c.new, c.old_readable, c.new_readable, c.new_code) for c in back.changes][3] == (
         "43,948", "43,948円", True, False, "E-MONEY")
 
@@ -222,7 +222,7 @@ def test_units_that_differ_are_never_compared(books, tmp_path):
     rows["指標"][0]["R7目標"] = "45%"
     other = tmp_path / "unit.xlsx"
     write_rows(other, rows)
-    d = diff_files(old, other, load_settings())
+    d = diff_files(old, other, load_ruleset())
     got = [(c.kind, c.field, c.old, c.new, c.detail) for c in d.changes]
     assert ("value-changed", "単位", "件", "%", "") in got
     assert ("unit-changed", "R7目標", "45件", "45%", "") in got
@@ -243,8 +243,8 @@ def built(books, tmp_path_factory):
 
 def test_a_built_chosho_is_read_from_its_stored_input(books, built, mistaken):
     _, old, new = books
-    assert diff_files(built, old, load_settings()).changes == []
-    d = diff_files(built, new, load_settings())
+    assert diff_files(built, old, load_ruleset()).changes == []
+    d = diff_files(built, new, load_ruleset())
     assert d.old_from_chosho and not d.new_from_chosho
     assert [(c.kind, c.new_cell, c.old_cell) for c in d.changes] == [
         ("target-changed", "指標!L2", ""), ("actual-revised", "指標!N2", ""), ("text-changed", "事業!AE2", ""),
@@ -302,7 +302,7 @@ def _version(rows, name):
     year, plan = plan_of(rows)
     period = fiscal.parse_period(plan)
     book = book_from_rows(rows, headers_for(fiscal.parse_year(year), period.start, period.end), name)
-    checked = check_book(book, load_settings())
+    checked = check_book(book, load_ruleset())
     return Version(checked.report, keyvalue_cells(book), checked, book) if checked.report else None
 
 

@@ -9,7 +9,7 @@ from python_calamine import CalamineWorkbook
 from chosho_xlsx.common.addresses import parse_ref
 from chosho_xlsx.cycle.rollover import RolloverError, rollover_file, write_rollover
 from chosho_xlsx.intake.marks import ROLLOVER_AUTHOR
-from chosho_xlsx.model.settings import load_settings
+from chosho_xlsx.model.ruleset import load_ruleset
 from chosho_xlsx.pipeline import check_file
 from chosho_xlsx.writers.example import write_example
 
@@ -23,7 +23,7 @@ def rolled(tmp_path_factory):
     d = tmp_path_factory.mktemp("rollover")
     src = d / "R6.xlsx"
     write_example(src)
-    result = rollover_file(src, load_settings())
+    result = rollover_file(src, load_ruleset())
     out = d / "R7.xlsx"
     write_rollover(result, out)
     return src, result, out
@@ -109,7 +109,7 @@ def test_prefilled_budgets_are_marked_with_a_comment(rolled):
 
 def test_the_result_validates_with_only_what_is_left_to_fill(rolled):
     _, result, out = rolled
-    checked = check_file(out, load_settings())
+    checked = check_file(out, load_ruleset())
     assert checked.errors == []
     by_code = {}
     for f in checked.findings:
@@ -134,7 +134,7 @@ def test_deleting_the_comment_confirms_the_figure(rolled, tmp_path):
     wb["事業"]["S2"].value = 30000  # the clerk typed the real figure, comment kept
     edited = tmp_path / "edited.xlsx"
     wb.save(edited)
-    places = {f.place: f for f in check_file(edited, load_settings()).findings if f.code == "W-PREFILLED"}
+    places = {f.place: f for f in check_file(edited, load_ruleset()).findings if f.code == "W-PREFILLED"}
     assert "事業!R2" not in places
     assert places["事業!S2"].value == "30000"
 
@@ -142,16 +142,16 @@ def test_deleting_the_comment_confirms_the_figure(rolled, tmp_path):
 def test_same_input_same_bytes_and_bytes_in(rolled, tmp_path):
     src, _, out = rolled
     again = tmp_path / "again.xlsx"
-    write_rollover(rollover_file(src, load_settings()), again)
+    write_rollover(rollover_file(src, load_ruleset()), again)
     assert again.read_bytes() == out.read_bytes()
-    from_bytes = rollover_file(src.read_bytes(), load_settings(), name=str(src))
-    assert from_bytes.carried == rollover_file(src, load_settings()).carried
+    from_bytes = rollover_file(src.read_bytes(), load_ruleset(), name=str(src))
+    assert from_bytes.carried == rollover_file(src, load_ruleset()).carried
 
 
 def test_past_the_plans_last_year_is_refused(rolled):
     _, _, out = rolled
     with pytest.raises(RolloverError) as exc:
-        rollover_file(out, load_settings())
+        rollover_file(out, load_ruleset())
     assert exc.value.exit == 1
     assert exc.value.message() == (
         "R7年度は計画期間 R3-7 の最終年度のため、R8年度への繰越はできません。"
@@ -213,9 +213,9 @@ def _build(source, target):
     """The 調書 of a workbook (path), as `build` writes it."""
     from chosho_xlsx.writers.layout import write_chosho
 
-    checked = check_file(source, load_settings())
+    checked = check_file(source, load_ruleset())
     assert checked.errors == [], checked.errors
-    write_chosho(checked.report, target, load_settings())
+    write_chosho(checked.report, target, load_ruleset())
     return target
 
 
@@ -230,11 +230,11 @@ def test_chosho_round_trip_is_byte_identical(rolled, tmp_path):
     first = _build(src, tmp_path / "first.xlsx")
     rows = read_embedded(first)
     assert [r["値"] for r in rows["調書"][:1]] == ["R6"]
-    back = check_book(book_from_rows(rows, headers_for(2024, 2021, 2025), "back"), load_settings())
+    back = check_book(book_from_rows(rows, headers_for(2024, 2021, 2025), "back"), load_ruleset())
     assert back.errors == []
     assert rows_from_model(back.report.chosho) == rows
     second = tmp_path / "second.xlsx"
-    write_chosho(back.report, second, load_settings())
+    write_chosho(back.report, second, load_ruleset())
     assert second.read_bytes() == first.read_bytes()
     assert read_embedded(src) is None  # an input workbook has none
 
@@ -287,12 +287,12 @@ def test_a_figure_never_confirmed_stays_marked_in_the_next_rollover(tmp_path):
     r6 = tmp_path / "R6.xlsx"
     write_rows(r6, rows)
     r7 = tmp_path / "R7.xlsx"
-    write_rollover(rollover_file(r6, load_settings()), r7)
+    write_rollover(rollover_file(r6, load_ruleset()), r7)
     wb = openpyxl.load_workbook(r7)
     wb["事業"]["S2"].comment = None  # R6一般財源 of project 1 confirmed; R6事業費 (R2) not
     confirmed = tmp_path / "R7_partly.xlsx"
     wb.save(confirmed)
-    result = rollover_file(confirmed, load_settings())
+    result = rollover_file(confirmed, load_ruleset())
     unconfirmed = [(t.cell, t.header, t.prefilled) for t in result.to_fill if t.kind == "unconfirmed"]
     assert ("O2", "R6事業費", 69178) in unconfirmed
     assert all(h != "R6一般財源" or c != "P2" for c, h, _ in unconfirmed)
@@ -302,7 +302,7 @@ def test_a_figure_never_confirmed_stays_marked_in_the_next_rollover(tmp_path):
     assert ws["O1"].value == "R6事業費" and ws["O2"].value == 69178
     assert "R7年度の入力ブックでも確認されていません" in ws["O2"].comment.text
     assert ws["P2"].comment is None
-    places = {f.place for f in check_file(r8, load_settings()).findings if f.code == "W-PREFILLED"}
+    places = {f.place for f in check_file(r8, load_ruleset()).findings if f.code == "W-PREFILLED"}
     assert "事業!O2" in places and "事業!P2" not in places
 
 
@@ -331,7 +331,7 @@ def test_a_number_is_carried_as_the_clerk_sees_it(rolled, tmp_path):
     typed = tmp_path / "typed.xlsx"
     wb.save(typed)
     assert wb["事業"]["R1"].value == "R5事業費"
-    result = rollover_file(typed, load_settings())
+    result = rollover_file(typed, load_ruleset())
     carried = {(c.sheet, c.cell): c.value for c in result.carried}
     assert carried[("指標", "O3")] == "65.6%"
     assert carried[("事業", "O2")] == 47211  # R5事業費: column O in the R7 workbook

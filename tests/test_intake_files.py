@@ -172,10 +172,10 @@ def test_a_folder_whose_listing_fails_is_kept_in_place(tmp_path, monkeypatch):
 
     monkeypatch.setattr(os, "scandir", scandir)
     assert expand([folder]) == [a, secret]
-    from chosho_xlsx.model.settings import load_settings
+    from chosho_xlsx.model.ruleset import load_ruleset
     from chosho_xlsx.pipeline import check_file
 
-    checked = check_file(secret, load_settings())
+    checked = check_file(secret, load_ruleset())
     assert checked.unreadable
     assert [f.code for f in checked.findings] == ["E-FILE-FOLDER-UNREADABLE"]
     assert checked.findings[0].params["reason"] == "Permission denied"

@@ -14,13 +14,13 @@ from hypothesis import strategies as st
 
 from chosho_xlsx.intake.numformat import NumberFormat, classify, seen
 from chosho_xlsx.model.quantity import Quantity
-from chosho_xlsx.model.settings import load_settings
+from chosho_xlsx.model.ruleset import load_ruleset
 from chosho_xlsx.pipeline import check_file
 from chosho_xlsx.rules.engine import achievement_rate
 
 from support import corpus
 
-SETTINGS = load_settings()
+SETTINGS = load_ruleset()
 
 
 @pytest.mark.parametrize(("code", "fmt"), [

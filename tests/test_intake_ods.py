@@ -16,14 +16,14 @@ import pytest
 
 from chosho_xlsx.common.findings import UnreadableFile
 from chosho_xlsx.intake import safety
-from chosho_xlsx.model.settings import load_settings
+from chosho_xlsx.model.ruleset import load_ruleset
 from chosho_xlsx.pipeline import check_file, read_input
 
 from support import corpus
 from support.commands import chosho_files, cli
 from support.skips import missing_tools, office_test
 
-SETTINGS = load_settings()
+SETTINGS = load_ruleset()
 needs_soffice = office_test(pytest.mark.skipif(bool(missing_tools(())), reason="LibreOffice (soffice) not installed"))
 ODS_TYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 # the example's 調書 (tests/test_batch_build_bytes.py pins it)

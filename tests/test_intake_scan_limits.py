@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from chosho_xlsx.model.settings import load_settings
+from chosho_xlsx.model.ruleset import load_ruleset
 from chosho_xlsx.pipeline import check_file
 
 from support import big, hostile
@@ -47,7 +47,7 @@ def no_calamine(monkeypatch):
 
 def test_rows_past_the_limit_are_one_finding_before_reading(tmp_path, no_calamine):
     path = big.many_indicators(tmp_path, 2000)  # the header and 2,000 rows: row 2,001 is one too many
-    checked = check_file(path, load_settings())
+    checked = check_file(path, load_ruleset())
     assert checked.unreadable
     (finding,) = checked.findings
     assert finding.code == "E-FILE-TOO-MANY-ROWS" and finding.place == str(path)
@@ -59,7 +59,7 @@ def test_rows_past_the_limit_are_one_finding_before_reading(tmp_path, no_calamin
 
 def test_rows_up_to_the_limit_are_read(tmp_path):
     path = big.many_indicators(tmp_path, 1999)
-    checked = check_file(path, load_settings())
+    checked = check_file(path, load_ruleset())
     assert not checked.unreadable
     assert checked.report is not None and len(checked.report.chosho.indicators) == 1999
 
@@ -67,7 +67,7 @@ def test_rows_up_to_the_limit_are_read(tmp_path):
 def test_the_limit_is_a_setting(tmp_path):
     path = big.many_indicators(tmp_path, 40)
     rules = tmp_path / "rules.yaml"
-    rules.write_text(Path(load_settings().source).read_text(encoding="utf-8").replace(
+    rules.write_text(Path(load_ruleset().source).read_text(encoding="utf-8").replace(
         "rows_per_sheet: 2000", "rows_per_sheet: 30"), encoding="utf-8")
     proc = cli("validate", str(path), "--format", "json", "--rules", str(rules))
     assert proc.returncode == 2
@@ -91,7 +91,7 @@ def test_a_value_in_the_last_cell_is_refused_not_a_crash(tmp_path):
 def test_a_wide_used_area_is_refused(tmp_path, no_calamine):
     cells = '<row r="1"><c r="A1"><v>1</v></c></row><row r="1000"><c r="ZZ1000"><v>2</v></c></row>'
     path = hostile.sheet_with_cells(tmp_path, cells, "wide.xlsx")
-    checked = check_file(path, load_settings())
+    checked = check_file(path, load_ruleset())
     (finding,) = checked.findings
     assert finding.code == "E-FILE-TOO-MANY-CELLS"
     assert finding.message("en") == (
@@ -104,7 +104,7 @@ def test_styled_empty_cells_do_not_count(tmp_path):
     cells = ('<row r="1"><c r="A1"><v>1</v></c></row>'
              '<row r="1048576"><c r="XFD1048576" s="1"/><c r="A1048575"><f>1+1</f></c></row>')
     path = hostile.sheet_with_cells(tmp_path, cells, "styled.xlsx")
-    checked = check_file(path, load_settings())
+    checked = check_file(path, load_ruleset())
     assert not any(f.code.startswith("E-FILE-TOO-MANY") for f in checked.findings)
 
 

@@ -11,7 +11,7 @@ from chosho_xlsx.contract import spec
 from chosho_xlsx.contract.crosschecks import _status_text
 from chosho_xlsx.contract.parsers import CellError, to_review
 from chosho_xlsx.model.quantity import EMPTY, QuantityError, parse_quantity
-from chosho_xlsx.model.settings import Settings, load_settings
+from chosho_xlsx.model.ruleset import Ruleset, load_ruleset
 from chosho_xlsx.model.vocabulary import DASH, NO_VALUE, REVIEW_DASHES, Direction, Review, Status
 from chosho_xlsx.writers.summary import STATUS_HEADS, STATUSES
 
@@ -43,7 +43,7 @@ def test_reviews_are_the_settings_file_and_the_defaults():
     assert review["expands"] == [Review.EXPAND]
     assert review["shrinks"] == [Review.SHRINK, Review.ABOLISH]
     assert {p["propose"] for p in review["proposals"]} <= set(Review)
-    loaded, default = load_settings(), Settings()
+    loaded, default = load_ruleset(), Ruleset()
     assert loaded.allowed_reviews == default.allowed_reviews == tuple(Review)
     assert (loaded.expands, loaded.shrinks) == (default.expands, default.shrinks)
     assert loaded.new_review(2024) == default.new_review(2024) == "R6新規"
@@ -100,7 +100,7 @@ def test_the_status_check_folds_first_so_half_width_long_vowel_is_text():
 
 
 def test_the_dashes_a_review_cell_takes_for_none():
-    allowed = Settings().allowed_reviews
+    allowed = Ruleset().allowed_reviews
     taken = set()
     for ch in _single_characters():
         try:

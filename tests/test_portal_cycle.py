@@ -189,7 +189,7 @@ def test_next_years_template_is_last_years_submission_rolled_over(people, tmp_pa
     from openpyxl import load_workbook
 
     from chosho_xlsx.cycle.rollover import rollover_bytes, rollover_file
-    from chosho_xlsx.model.settings import load_settings
+    from chosho_xlsx.model.ruleset import load_ruleset
     from chosho_xlsx.portal.models import Policy
     from chosho_xlsx.portal.services import files, registry
 
@@ -210,7 +210,7 @@ def test_next_years_template_is_last_years_submission_rolled_over(people, tmp_pa
                   {"comment": "確認しました"}).status_code == 302
     r6.refresh_from_db()
     assert r6.state == Policy.SUBMITTED and r6.submitted.version == 3
-    expected = rollover_bytes(rollover_file(files.blob(r6.submitted), load_settings(), to=2025,
+    expected = rollover_bytes(rollover_file(files.blob(r6.submitted), load_ruleset(), to=2025,
                                            name=r6.submitted.filename))
     for client in (a, planning):
         got = client.get(f"/policies/{r7.pk}/rollover.xlsx")

@@ -9,7 +9,7 @@ import urllib.request
 
 import pytest
 
-from chosho_xlsx.model.settings import load_settings
+from chosho_xlsx.model.ruleset import load_ruleset
 from chosho_xlsx.pipeline import check_file, finding_dict
 
 from support.hostile import CASES
@@ -179,7 +179,7 @@ def test_hostile_files_get_the_clis_finding_and_never_a_500(people, tmp_path, bu
     assert r.status_code == 302, text(r)
     page = a.get(r["Location"])
     assert page.status_code == 200
-    checked = check_file(path, load_settings())
+    checked = check_file(path, load_ruleset())
     cli = finding_dict(checked, checked.findings[0], "ja")
     shown = cli["message"].replace(str(path), path.name)
     assert cli["code"] == code

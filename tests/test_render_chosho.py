@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from chosho_xlsx.model.settings import load_settings
+from chosho_xlsx.model.ruleset import load_ruleset
 from chosho_xlsx.render import libreoffice
 from chosho_xlsx.writers import layout
 
@@ -30,7 +30,7 @@ from support.skips import libreoffice_module
 # number should be a deliberate one, so update it then.
 PAGES = 9
 
-# A3 in points (templates/layout.yaml: paper 8), landscape.
+# A3 in points (form/layout.yaml: paper 8), landscape.
 A3_LANDSCAPE = (1190.55, 841.89)
 
 
@@ -41,7 +41,7 @@ pytestmark = libreoffice_module
 def rendered(report, tmp_path_factory):
     root = tmp_path_factory.mktemp("render")
     xlsx = root / "chosho.xlsx"
-    layout.write_chosho(report, xlsx, load_settings())
+    layout.write_chosho(report, xlsx, load_ruleset())
     with ThreadPoolExecutor(max_workers=2) as pool:
         pdf = pool.submit(libreoffice.to_pdf, xlsx, root / "pdf")
         mismatches = pool.submit(compare_cached_with_recalculated, xlsx)

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from chosho_xlsx.model.chosho import Budget, Chosho, Indicator, Project, ProjectIndicator
 from chosho_xlsx.model.quantity import EMPTY, Quantity, parse_quantity
-from chosho_xlsx.model.settings import load_settings
+from chosho_xlsx.model.ruleset import load_ruleset
 from chosho_xlsx.rules.engine import (
     achievement_rate,
     compute,
@@ -20,7 +20,7 @@ from chosho_xlsx.rules.engine import (
     review_conflicts,
 )
 
-S = load_settings()
+S = load_ruleset()
 R6 = 2024
 
 
@@ -56,7 +56,7 @@ def test_rate_examples(target, actual, rate):
 def test_rate_rounding_is_a_setting(tmp_path):
     rules = tmp_path / "rules.yaml"
     rules.write_text("rate: {rounding: half_up}\n", encoding="utf-8")
-    s = load_settings(rules)
+    s = load_ruleset(rules)
     assert achievement_rate(q("3"), q("2"), s).text == "67%"  # 66.67 → 67
     assert achievement_rate(q("3"), q("2"), S).text == "66%"
 

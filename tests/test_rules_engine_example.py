@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from chosho_xlsx.model.settings import load_settings
+from chosho_xlsx.model.ruleset import load_ruleset
 from chosho_xlsx.pipeline import check_book, example_book
 from chosho_xlsx.writers.export import report_dict
 
@@ -172,5 +172,5 @@ def test_cli_json_to_stdout(tmp_path):
 def test_json_is_deterministic(checked):
     from chosho_xlsx.writers.export import to_json
 
-    again = check_book(example_book(), load_settings())
+    again = check_book(example_book(), load_ruleset())
     assert to_json([checked.report]) == to_json([again.report])

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from chosho_xlsx.cycle.rollover import RolloverRefused, rollover_file
-from chosho_xlsx.model.settings import load_settings
+from chosho_xlsx.model.ruleset import load_ruleset
 from chosho_xlsx.pipeline import check_file
 from chosho_xlsx.writers.embed import packed_properties, read_embedded
 from chosho_xlsx.writers.example import load_example_rows, write_example
@@ -31,9 +31,9 @@ def made(tmp_path_factory):
     d = tmp_path_factory.mktemp("embedded")
     src = d / "R6.xlsx"
     write_example(src)
-    checked = check_file(src, load_settings())
+    checked = check_file(src, load_ruleset())
     chosho = d / "R6_調書.xlsx"
-    write_chosho(checked.report, chosho, load_settings())
+    write_chosho(checked.report, chosho, load_ruleset())
     return src, chosho, read_embedded(chosho)
 
 
@@ -56,7 +56,7 @@ def test_an_input_workbook_carrying_stored_input_is_refused(made, tmp_path):
     """The attack as reported: not a 調書 of ours (no mark), valid SHA-256, hidden rows."""
     src, chosho, rows = made
     plain = input_carrying(src, chosho, packed_properties(_hidden(rows)), tmp_path / "plain.xlsx")
-    assert check_file(plain, load_settings()).errors == []  # validate sees a good input
+    assert check_file(plain, load_ruleset()).errors == []  # validate sees a good input
     assert "no chosho-xlsx mark" in _refused(plain, tmp_path)
 
 
@@ -103,7 +103,7 @@ def test_a_stored_text_longer_than_a_cell_is_refused(made, tmp_path):
 
 def test_the_chosho_as_built_still_rolls_over(made):
     _, chosho, _ = made
-    result = rollover_file(chosho, load_settings())
+    result = rollover_file(chosho, load_ruleset())
     assert result.from_chosho and result.to_year == 2025
 
 
@@ -111,7 +111,7 @@ def test_an_unmarked_stored_input_is_refused_in_the_library_call(made, tmp_path)
     _, chosho, rows = made
     unmarked = with_properties(chosho, tmp_path / "u.xlsx", packed_properties(rows))
     with pytest.raises(RolloverRefused) as info:
-        rollover_file(unmarked, load_settings())
+        rollover_file(unmarked, load_ruleset())
     [finding] = info.value.checked.findings
     assert finding.code == "E-FILE-CHOSHO-DAMAGED" and finding.params["reason"] == "no chosho-xlsx mark"
 

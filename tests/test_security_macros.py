@@ -7,7 +7,7 @@ import zipfile
 
 import pytest
 
-from chosho_xlsx.model.settings import load_settings
+from chosho_xlsx.model.ruleset import load_ruleset
 from chosho_xlsx.pipeline import check_file
 from chosho_xlsx.writers.example import write_example
 
@@ -19,13 +19,13 @@ pytestmark = pytest.mark.slow
 
 def test_a_workbook_with_macros_is_warned_about(tmp_path):
     path = xlsm(tmp_path)
-    checked = check_file(path, load_settings())
+    checked = check_file(path, load_ruleset())
     macros = [f for f in checked.findings if f.code == "W-MACROS"]
     assert len(macros) == 1 and checked.errors == []
     assert macros[0].message("ja").startswith("マクロは使われません")
     plain = tmp_path / "p.xlsx"
     write_example(plain)
-    assert "W-MACROS" not in {f.code for f in check_file(plain, load_settings()).findings}
+    assert "W-MACROS" not in {f.code for f in check_file(plain, load_ruleset()).findings}
 
 
 def test_the_annotated_copy_drops_the_macros(tmp_path):

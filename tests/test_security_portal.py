@@ -121,7 +121,7 @@ def test_refused_evidence_is_capped_per_section_and_the_record_stays(people):
 
 
 def test_a_forged_stored_input_is_a_422_in_the_portal(people, tmp_path):
-    from chosho_xlsx.model.settings import load_settings
+    from chosho_xlsx.model.ruleset import load_ruleset
     from chosho_xlsx.pipeline import check_file
     from chosho_xlsx.portal.services import files, registry
     from chosho_xlsx.writers.embed import packed_properties, read_embedded
@@ -131,7 +131,7 @@ def test_a_forged_stored_input_is_a_422_in_the_portal(people, tmp_path):
 
     src = good_workbook(tmp_path)
     chosho = tmp_path / "c.xlsx"
-    write_chosho(check_file(src, load_settings()).report, chosho, load_settings())
+    write_chosho(check_file(src, load_ruleset()).report, chosho, load_ruleset())
     rows = read_embedded(chosho)
     rows["事業"][0]["事業内容"] = "HIDDEN CONTENT not validated"
     forged = input_carrying(src, chosho, packed_properties(rows), tmp_path / "forged.xlsx")

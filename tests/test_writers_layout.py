@@ -15,7 +15,7 @@ import openpyxl
 import pytest
 
 from chosho_xlsx.model.form_texts import load_labels
-from chosho_xlsx.model.settings import load_settings
+from chosho_xlsx.model.ruleset import load_ruleset
 from chosho_xlsx.pipeline import check_book, example_book
 from chosho_xlsx.rules.engine import compute
 from chosho_xlsx.writers import layout
@@ -25,7 +25,7 @@ from chosho_xlsx.writers.naming import MAX_CHARS, chosho_name, safe_stem, unique
 
 from support.cells import formula_cells
 
-SETTINGS = load_settings()
+SETTINGS = load_ruleset()
 OVERVIEW, RESULTS, ISSUES, REVIEW = "1 概要・指標", "2 R5取組実績", "3 課題と方向性", "4 見直し内容"
 
 
@@ -558,7 +558,7 @@ def test_edge_cases_recalculate_to_the_cached_values(report, tmp_path, rounding,
     rules = tmp_path / "rules.yaml"
     rules.write_text(f"rate: {{rounding: {rounding}}}\nstatus: {{slightly_behind_from: 80}}\n",
                      encoding="utf-8")
-    settings = load_settings(rules)
+    settings = load_ruleset(rules)
     edge = compute(_edge_chosho(report), settings)
     statuses = {ci.status for ci in edge.indicators}
     assert "やや遅れ" in statuses and "減少" in {ci.indicator.direction for ci in edge.indicators}

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
-from chosho_xlsx.model.settings import load_settings
+from chosho_xlsx.model.ruleset import load_ruleset
 from chosho_xlsx.pipeline import check_book, example_book
 from chosho_xlsx.writers import layout
 from chosho_xlsx.writers.annotate import annotate
@@ -24,7 +24,7 @@ from chosho_xlsx.writers.summary import PASSED, Line, figures, write_summary
 
 from support import corpus
 
-SETTINGS = load_settings()
+SETTINGS = load_ruleset()
 STARTS = "=+-@＝＋－＠"
 LEADING = " \t\n\r\u3000"
 # characters a text may start with that no spreadsheet takes for a formula

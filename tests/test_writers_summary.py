@@ -11,7 +11,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from chosho_xlsx.model.settings import load_settings
+from chosho_xlsx.model.ruleset import load_ruleset
 from chosho_xlsx.pipeline import check_file
 from chosho_xlsx.writers.summary import (
     CHART_SHEET,
@@ -90,7 +90,7 @@ def from_chosho(path: Path, settings) -> dict:
 
 def test_figures_are_the_sums_over_the_built_chosho(built):
     inputs, out = built
-    settings = load_settings()
+    settings = load_ruleset()
     heads, data, total, _ = table(out)
     col = {h: i for i, h in enumerate(heads)}
     by_file: dict[str, list] = {}
@@ -174,7 +174,7 @@ def test_summary_is_deterministic(built, tmp_path):
 def test_empty_batch_summary(tmp_path):
     from chosho_xlsx.writers.summary import Line, write_summary
 
-    write_summary([Line("x.xlsx", "読めない", reason="壊れています")], tmp_path / FILE_NAME, load_settings())
+    write_summary([Line("x.xlsx", "読めない", reason="壊れています")], tmp_path / FILE_NAME, load_ruleset())
     ws = openpyxl.load_workbook(tmp_path / FILE_NAME, data_only=True)[SHEET]
     assert ws.cell(3, 1).value in ("", None)
     assert ws.cell(4, 1).value == "合計"

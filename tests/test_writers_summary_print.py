@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 
 from chosho_xlsx.batch import build as batch
-from chosho_xlsx.model.settings import load_settings
+from chosho_xlsx.model.ruleset import load_ruleset
 from chosho_xlsx.render import libreoffice
 from chosho_xlsx.writers.summary import FILE_NAME, LINK_HEAD, LINK_TEXT, SHEET
 
@@ -34,7 +34,7 @@ def linked(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("links")
     paths = [corpus.write(root / "in", corpus.set_key(corpus.example_rows(), "施策名", name), f"in{i}.xlsx")
              for i, name in enumerate(NAMES)]
-    result = batch.run(paths, root / "out", load_settings(), jobs=1)
+    result = batch.run(paths, root / "out", load_ruleset(), jobs=1)
     assert [e.status for e in result.entries] == ["合格"] * len(NAMES)
     return root / "out"
 
@@ -121,7 +121,7 @@ def _inputs(folder: Path) -> list[Path]:
 def mixed(tmp_path_factory) -> Path:
     """One input built, one with an error, two for the same 施策 (duplicates), long names."""
     root = tmp_path_factory.mktemp("mixed")
-    result = batch.run(_inputs(root / "in"), root / "out", load_settings(), jobs=1)
+    result = batch.run(_inputs(root / "in"), root / "out", load_ruleset(), jobs=1)
     assert [e.status for e in result.entries] == ["合格", "不合格", "重複", "重複"]
     return root / "out" / FILE_NAME
 
@@ -228,7 +228,7 @@ def test_reasons_in_the_language_asked_for(tmp_path, lang):
     assert proc.returncode == 1, proc.stdout + proc.stderr
     _, rows = _table(tmp_path / "out" / FILE_NAME)
     reasons = {Path(r["入力ファイル"]).name: r["理由"] for r in rows}
-    first = next(f for f in check_file(paths[1], load_settings()).findings if f.severity == "error")
+    first = next(f for f in check_file(paths[1], load_ruleset()).findings if f.severity == "error")
     assert reasons["bad.xlsx"] == f"{first.place}: {first.message(lang)} [E-MONEY]"
     twice = {"ja": "同じ施策・実施年度の入力が他にもあります（どちらも作成しません）: ",
              "en": "another input has the same 施策 and 実施年度 (neither is built): "}[lang]

@@ -19,7 +19,7 @@ from chosho_xlsx.contract.loader import Loaded, headers_for, load
 from chosho_xlsx.contract.parsers import shown
 from chosho_xlsx.intake.reader import RawBook, book_from_rows
 from chosho_xlsx.model.chosho import Report
-from chosho_xlsx.model.settings import Settings
+from chosho_xlsx.model.ruleset import Ruleset
 
 
 @dataclass
@@ -73,7 +73,7 @@ def findings_json(results: list[Checked], lang: str) -> str:
     return json.dumps({"version": JSON_VERSION, "files": files}, ensure_ascii=False, indent=2) + "\n"
 
 
-def check_book(book: RawBook, settings: Settings) -> Checked:
+def check_book(book: RawBook, settings: Ruleset) -> Checked:
     from chosho_xlsx.contract.crosschecks import cross_checks, left_to_fill
     from chosho_xlsx.rules.engine import compute
 
@@ -127,7 +127,7 @@ def _read_checked(pkg, limits: Limits | None) -> RawBook:
         raise UnreadableFile("E-FILE-CORRUPT", pkg.where, reason=type(exc).__name__) from None
 
 
-def check_file(path: str | Path, settings: Settings) -> Checked:
+def check_file(path: str | Path, settings: Ruleset) -> Checked:
     """Validate one department workbook; never raises for a bad file. The file is opened
     once: the output marker, the safety check, the values and the cell scan all read
     through the one Package (intake.package)."""
@@ -158,7 +158,7 @@ class Bundled:
         return self.name
 
 
-def check_input(source: str | Path | Bundled, settings: Settings) -> Checked:
+def check_input(source: str | Path | Bundled, settings: Ruleset) -> Checked:
     """check_file, or check_book of the bundled example."""
     if isinstance(source, Bundled):
         return check_book(example_book(), settings)

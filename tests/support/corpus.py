@@ -2,7 +2,7 @@
 
 Every case starts from the bundled example (chosho_xlsx.writers.example.load_example_rows(),
 the seed 調書 transcribed), changes one thing, and writes a real workbook the way a
-department gets it: chosho_xlsx.writers.template.write_template. Cases that the template cannot
+department gets it: chosho_xlsx.writers.input_workbook.write_input_workbook. Cases that the template cannot
 produce (an extra or missing column, a deleted sheet, a formula with or without its
 cached value) edit the written workbook with openpyxl or write it with XlsxWriter.
 
@@ -20,7 +20,7 @@ from chosho_xlsx.common.addresses import col_letter
 from chosho_xlsx.contract import spec as contract
 from chosho_xlsx.model import fiscal
 from chosho_xlsx.writers.example import keyvalue, load_example_rows
-from chosho_xlsx.writers.template import write_template
+from chosho_xlsx.writers.input_workbook import write_input_workbook
 
 KEYVALUE_SHEET = "調書"
 
@@ -82,7 +82,7 @@ def write(folder: Path, rows: dict, name: str = "input.xlsx") -> Path:
     """The workbook a department would send, with the example's headers (R6, R3-R7)
     whatever the rows' 調書 says (so a changed 実施年度 meets the wrong year columns)."""
     path = Path(folder) / name
-    write_template(path, *years(), rows)
+    write_input_workbook(path, *years(), rows)
     return path
 
 

@@ -32,7 +32,7 @@ from chosho_xlsx.common.findings import Finding, Verdict
 from chosho_xlsx.common.machine import default_jobs
 from chosho_xlsx.common.text import TextTooLong
 from chosho_xlsx.model.chosho import policy_key
-from chosho_xlsx.model.settings import Settings
+from chosho_xlsx.model.ruleset import Ruleset
 from chosho_xlsx.pipeline import Bundled
 from chosho_xlsx.writers.outputs import (
     MANIFEST,
@@ -119,10 +119,10 @@ class Batch:
 
 # ---- the worker -------------------------------------------------------------------------
 
-_settings: Settings | None = None
+_settings: Ruleset | None = None
 
 
-def _init(settings: Settings, parent: int | None = None) -> None:
+def _init(settings: Ruleset, parent: int | None = None) -> None:
     global _settings
     _settings = settings
     if parent is not None:  # a pool worker: it ends when the batch does (kill -9 included)
@@ -189,7 +189,7 @@ def _context():
     return multiprocessing.get_context()
 
 
-def _run_all(tasks: list[Task], settings: Settings, jobs: int,
+def _run_all(tasks: list[Task], settings: Ruleset, jobs: int,
              on_done, on_start=None) -> list[Outcome]:
     """Every task's Outcome, in task order, from `jobs` worker processes (common.workers),
     each input's work limited to settings.limits.seconds_per_file: past it, that worker
@@ -360,7 +360,7 @@ def lines(batch: Batch, lang: str = "ja", labels: dict[str, str] | None = None) 
     return out
 
 
-def run(paths: list[Path | Bundled], out: Path, settings: Settings, jobs: int | None = None,
+def run(paths: list[Path | Bundled], out: Path, settings: Ruleset, jobs: int | None = None,
         want_data: bool = False, on_done=None, summary: bool = True, on_start=None,
         lang: str = "ja", labels: list[str] | None = None, record: bool = True) -> Batch:
     """Validate and build every input into `out`; write the 一覧 there (unless not
@@ -406,7 +406,7 @@ def run(paths: list[Path | Bundled], out: Path, settings: Settings, jobs: int | 
 
 
 def _write_lists(batch: Batch, listed: list, out: Path, sources: set[tuple[int, int]],
-                 settings: Settings) -> None:
+                 settings: Ruleset) -> None:
     """The 一覧 and the 評価結果概要 of the batch, beside its 調書 (a file there that is not
     ours is never written over: batch.summary_error says why there is none)."""
     from chosho_xlsx.writers import overview, summary

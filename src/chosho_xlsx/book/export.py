@@ -11,7 +11,7 @@ from pathlib import Path
 
 from chosho_xlsx.book.publish import PublishError, Source, book_order
 from chosho_xlsx.common.errors import EXIT_CONTENT
-from chosho_xlsx.model.settings import Settings
+from chosho_xlsx.model.ruleset import Ruleset
 from chosho_xlsx.pipeline import Checked
 
 
@@ -36,7 +36,7 @@ def _inputs(files: list[Path]) -> list[Path]:
     return [p for p in expand(files) if p in named or written_by_us(p) in (None, CHOSHO)]
 
 
-def export(files: list[Path], folder: Path, settings: Settings) -> Exported:
+def export(files: list[Path], folder: Path, settings: Ruleset) -> Exported:
     """Write the open data of every input into `folder`; nothing when one of them has an
     error or cannot be read (Exported.failed). Raises PublishError for no input and for
     two inputs of one 施策 and 実施年度."""

@@ -26,7 +26,7 @@ from pathlib import Path
 from chosho_xlsx.common import sentences
 from chosho_xlsx.common.errors import EXIT_CONTENT, EXIT_UNREADABLE, RenderError
 from chosho_xlsx.common.text import folded, squeezed
-from chosho_xlsx.model.settings import Settings
+from chosho_xlsx.model.ruleset import Ruleset
 from chosho_xlsx.render import libreoffice
 
 INPUT, CHOSHO, SUMMARY, OVERVIEW = "input", "chosho", "summary", "overview"
@@ -185,7 +185,7 @@ def without_footer(source: Path, target: Path) -> None:
             zout.writestr(info, data)
 
 
-def _build(inputs: list[Source], work: Path, settings: Settings, jobs: int | None, progress=None):
+def _build(inputs: list[Source], work: Path, settings: Ruleset, jobs: int | None, progress=None):
     """Build the department inputs (and their 一覧) through the batch."""
     from chosho_xlsx.batch import build as batch
 
@@ -252,7 +252,7 @@ def _footer_runs(parts) -> list:
     return runs
 
 
-def publish(files: list[Path], target: Path, settings: Settings, *, pdfa: bool = False,
+def publish(files: list[Path], target: Path, settings: Ruleset, *, pdfa: bool = False,
             jobs: int | None = None, progress=None, labels: dict[Path, str] | None = None) -> Published:
     """Write the book to `target`. Raises PublishError, UnreadableFile,
     libreoffice.LibreOfficeMissing / LibreOfficeError; returns with book None when a
@@ -307,7 +307,7 @@ def publish(files: list[Path], target: Path, settings: Settings, *, pdfa: bool =
     return result
 
 
-def _gather(sources: list[Source], work: Path, settings: Settings, jobs: int,
+def _gather(sources: list[Source], work: Path, settings: Ruleset, jobs: int,
             result: Published, progress=None) -> tuple[list[Source], list[Source]] | None:
     """The book's 調書 in book order and its 一覧: those given, and those the batch builds
     from the department inputs (None when one of those cannot be built: result.batch)."""

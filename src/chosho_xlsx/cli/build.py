@@ -24,7 +24,7 @@ from chosho_xlsx.common.sentences import both, text
 
 if TYPE_CHECKING:
     from chosho_xlsx.batch.build import Batch, Entry
-    from chosho_xlsx.model.settings import Settings
+    from chosho_xlsx.model.ruleset import Ruleset
 
 
 def status_text(entry: Entry, lang: str) -> str:
@@ -81,7 +81,7 @@ def _progress(count: int, lang: str):
                     TimeRemainingColumn(), console=err, transient=True, auto_refresh=False)
 
 
-def _run(paths: list, out: Path, settings: Settings, jobs: int | None, want_data: bool,
+def _run(paths: list, out: Path, settings: Ruleset, jobs: int | None, want_data: bool,
          lang: str, example: bool) -> Batch:
     """build.run, with a progress bar where there is one to show. The bundled example
     adds its 調書 to OUT and nothing else: no 一覧, and what a batch wrote there stays."""
@@ -119,7 +119,7 @@ def _table_console(to_stdout: bool):
     return console
 
 
-def build_command(files: list[Path], out: Path, settings: Settings, jobs: int | None,
+def build_command(files: list[Path], out: Path, settings: Ruleset, jobs: int | None,
                   json_path: str | None, lang: str) -> int:
     """`chosho-xlsx build [FILE…] -o OUT`: the batch, its progress, its table (for the
     bundled example, when no FILE is given: the path of its 調書); the exit code."""

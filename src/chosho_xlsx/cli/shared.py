@@ -95,9 +95,9 @@ def fail(message: str, code: int = EXIT_UNREADABLE) -> typer.Exit:
 
 def settings_from(rules: Path | None):
     """The rules settings of --rules (the default file when None)."""
-    from chosho_xlsx.model.settings import load_settings
+    from chosho_xlsx.model.ruleset import load_ruleset
 
-    return load_settings(rules)  # a SettingsError is one sentence (Commands)
+    return load_ruleset(rules)  # a RulesetError is one sentence (Commands)
 
 
 def year_and_plan_or_exit(year_text: str, plan_text: str):

@@ -37,10 +37,10 @@ def template(
     fy, period = year_and_plan_or_exit(year, plan)
     settings = settings_from(rules)
     refuse_overwrite(output, force)
-    from chosho_xlsx.writers.template import write_template
+    from chosho_xlsx.writers.input_workbook import write_input_workbook
 
     with writing(output):
-        write_template(output, fy, period.start, period.end, settings=settings)
+        write_input_workbook(output, fy, period.start, period.end, settings=settings)
     typer.echo(visible(str(output)))
 
 
@@ -52,11 +52,11 @@ def example(
     """記入例（長崎県 令和６年度の調書）の入力ブックを書き出します。 / Write the bundled example."""
     refuse_overwrite(output, force)
     from chosho_xlsx.writers.example import load_example_rows, write_rows
-    from chosho_xlsx.writers.template import TemplateError
+    from chosho_xlsx.writers.input_workbook import InputWorkbookError
 
     try:
         rows = load_example_rows()
-    except (OSError, TemplateError) as exc:
+    except (OSError, InputWorkbookError) as exc:
         # a broken installation, not the user's doing: still one sentence, no traceback
         raise fail(both("cli.example-broken", error=exc)) from None
     with writing(output):

@@ -40,7 +40,7 @@ class IntakeError(ChoshoError):
 
 
 class DomainError(ChoshoError):
-    """The rules settings cannot be used (model.settings)."""
+    """The rules settings cannot be used (model.ruleset)."""
 
 
 class WriterError(ChoshoError):

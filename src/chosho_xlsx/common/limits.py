@@ -1,5 +1,5 @@
 """The limits of what we read (rows, cells, text length, seconds per input): settings the
-planning division may change (schemas/rules.yaml `limits`, read by model.settings), used
+planning division may change (schemas/rules.yaml `limits`, read by model.ruleset), used
 from intake on, so they live below every layer."""
 
 from __future__ import annotations

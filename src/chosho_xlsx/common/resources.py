@@ -1,6 +1,6 @@
-"""Where the data files (schemas/, templates/, the bundled example) are found.
+"""Where the data files (schemas/, form/, the bundled example) are found.
 
-schemas/ and templates/ sit at the top of the repository so the planning division can
+schemas/ and form/ sit at the top of the repository so the planning division can
 edit them; an installed wheel carries copies inside the package (pyproject force-include)."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ _PACKAGE = Path(__file__).resolve().parent.parent  # common/ sits inside the pac
 
 @cache
 def data_dir(name: str) -> Path:
-    """The folder `schemas` or `templates`: inside the package when installed, else the
+    """The folder `schemas` or `form`: inside the package when installed, else the
     repository's top-level folder (editable installs and a source checkout)."""
     for candidate in (_PACKAGE / name, _PACKAGE.parent.parent / name):
         if candidate.is_dir():
@@ -25,8 +25,8 @@ def schema_file(name: str) -> Path:
     return data_dir("schemas") / name
 
 
-def template_file(name: str) -> Path:
-    return data_dir("templates") / name
+def form_file(name: str) -> Path:
+    return data_dir("form") / name
 
 
 def data_file(name: str) -> Path:

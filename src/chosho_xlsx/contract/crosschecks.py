@@ -23,7 +23,7 @@ from chosho_xlsx.model.form_texts import (
     plan_texts,
 )
 from chosho_xlsx.model.quantity import Quantity, units_agree
-from chosho_xlsx.model.settings import Settings
+from chosho_xlsx.model.ruleset import Ruleset
 from chosho_xlsx.model.vocabulary import DASH, NO_VALUE, Direction
 from chosho_xlsx.rules.engine import parent_number, review_conflicts, typed_units
 
@@ -63,7 +63,7 @@ def _unit_findings(values: dict[int, Quantity], unit: str, origin, field: str) -
             yield _f("E-UNIT", _at(origin, field, year), q.text(), unit=unit, found=q.unit)
 
 
-def cross_checks(loaded: Loaded, report: Report, settings: Settings) -> list[Finding]:
+def cross_checks(loaded: Loaded, report: Report, settings: Ruleset) -> list[Finding]:
     """Every check across rows and sheets, in the order the report lists them."""
     c = loaded.chosho
     if c is None:  # a report is only computed from a loaded 調書
@@ -165,7 +165,7 @@ def _project_refs(loaded: Loaded, c: Chosho) -> Iterator[Finding]:
             yield _f("E-REF-PROJECT", _in_row(rec.origin, header), number)
 
 
-def _review_checks(report: Report, settings: Settings) -> Iterator[Finding]:
+def _review_checks(report: Report, settings: Ruleset) -> Iterator[Finding]:
     """見直し区分 proposed by the engine, or typed against the change of 事業費."""
     for cp in report.projects:
         p = cp.project

@@ -30,7 +30,7 @@ from chosho_xlsx.model.chosho import (
     ProjectIndicator,
 )
 from chosho_xlsx.model.quantity import EMPTY, QuantityError
-from chosho_xlsx.model.settings import Settings
+from chosho_xlsx.model.ruleset import Ruleset
 
 _norm_header = parsers.name_key
 
@@ -72,7 +72,7 @@ _SIMPLE = {
 }
 
 
-def _converter(col: Column, settings: Settings):
+def _converter(col: Column, settings: Ruleset):
     """The function that converts one raw value of the column (raises CellError), with
     what it needs from the column and the settings bound once, not looked up per cell.
     Of the settings it reads only limits.text_length and allowed_reviews: the key under
@@ -105,7 +105,7 @@ _DATE_CODES = {"year": "E-NOT-YEAR", "period": "E-NOT-PERIOD", "quantity": "E-NO
 _PLAIN = frozenset({str, int, float, bool})
 
 
-def _convert(col: Column, raw: object, settings: Settings) -> object:
+def _convert(col: Column, raw: object, settings: Ruleset) -> object:
     convert = _converter(col, settings)
     if type(raw) not in _PLAIN and isinstance(raw, parsers.DATE_TYPES):
         raise CellError(_DATE_CODES.get(col.type, "E-TEXT-DATE"))
@@ -128,7 +128,7 @@ class _Reading:
     date_code: str
 
 
-def _readings(read: list[Column], positions: dict[str, int], settings: Settings) -> tuple[_Reading, ...]:
+def _readings(read: list[Column], positions: dict[str, int], settings: Ruleset) -> tuple[_Reading, ...]:
     """How each column of `read` is read, built once per process for each layout of a
     sheet (the inputs of a batch share the template's) and settings."""
     return _readings_of(tuple((c, positions[c.header]) for c in read), settings.limits.text_length,
@@ -138,7 +138,7 @@ def _readings(read: list[Column], positions: dict[str, int], settings: Settings)
 @lru_cache(maxsize=256)
 def _readings_of(columns: tuple[tuple[Column, int], ...], text_length: int,
                  reviews: tuple[str, ...]) -> tuple[_Reading, ...]:
-    settings = Settings(allowed_reviews=reviews, limits=Limits(text_length=text_length))
+    settings = Ruleset(allowed_reviews=reviews, limits=Limits(text_length=text_length))
     out = []
     for c, index in columns:
         convert = _converter(c, settings)
@@ -212,7 +212,7 @@ def _missing_sheet(book: RawBook, name: str, out: _Collector) -> None:
         out.found("E-SHEET-MISSING", Location(name), sheet=name)
 
 
-def _read_keyvalue(book: RawBook, out: _Collector, settings: Settings) -> dict[str, object] | None:
+def _read_keyvalue(book: RawBook, out: _Collector, settings: Ruleset) -> dict[str, object] | None:
     sheet = book.sheets.get("調書")
     if sheet is None:
         _missing_sheet(book, "調書", out)
@@ -274,7 +274,7 @@ def _read_table(
     book: RawBook,
     sheet: Sheet,
     out: _Collector,
-    settings: Settings,
+    settings: Ruleset,
     fiscal_year: int,
     optional: tuple[Column, ...] = (),
 ) -> list[Record] | None:
@@ -332,7 +332,7 @@ def _filled(row: list) -> list[int]:
     return [i for i, v in enumerate(row) if v != "" and v is not None and not (type(v) is str and v.isspace())]
 
 
-def _read_rows(t: _Table, read: list[Column], settings: Settings) -> list[Record]:
+def _read_rows(t: _Table, read: list[Column], settings: Ruleset) -> list[Record]:
     """Every filled row below the headers as a Record of the `read` columns."""
     columns = {c.header: t.positions[c.header] for c in read}
     readings = _readings(read, t.positions, settings)
@@ -466,7 +466,7 @@ def _fields(rec: Record, binding: tuple) -> dict[str, object]:
     return out
 
 
-def _read_tables(book: RawBook, out: _Collector, settings: Settings, fy: int, period: fiscal.Period
+def _read_tables(book: RawBook, out: _Collector, settings: Ruleset, fy: int, period: fiscal.Period
                  ) -> tuple[dict[str, Sheet], dict[str, list[Record]]]:
     """Every table sheet read with the columns of 実施年度 `fy`."""
     sheets = {s.name: s for s in contract.sheets(fy, period.start, period.end) if s.kind != KEYVALUE}
@@ -510,7 +510,7 @@ def _year_of_columns(book: RawBook, fy: int, period: fiscal.Period) -> int:
     return best if matched(best) > matched(fy) else fy
 
 
-def _years_fit(book: RawBook, kv: dict[str, object], out: _Collector, settings: Settings) -> bool:
+def _years_fit(book: RawBook, kv: dict[str, object], out: _Collector, settings: Ruleset) -> bool:
     """実施年度 inside the plan, and the year columns made for it. When they were made for
     another year: one finding at 実施年度 instead of one per year column (which would tell
     the clerk to remove real 実績); the sheets are still read with the columns they have,
@@ -534,7 +534,7 @@ def _years_fit(book: RawBook, kv: dict[str, object], out: _Collector, settings: 
     return False
 
 
-def load(book: RawBook, settings: Settings) -> Loaded:
+def load(book: RawBook, settings: Ruleset) -> Loaded:
     """Parse a whole department workbook. Returns the model (None when the workbook is
     too broken to build one) and every finding at its place."""
     out = _Collector()

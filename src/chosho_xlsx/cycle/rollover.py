@@ -44,7 +44,7 @@ from chosho_xlsx.intake.marks import ROLLOVER_AUTHOR
 from chosho_xlsx.intake.reader import RawBook
 from chosho_xlsx.model import fiscal
 from chosho_xlsx.model.chosho import Chosho
-from chosho_xlsx.model.settings import Settings
+from chosho_xlsx.model.ruleset import Ruleset
 from chosho_xlsx.model.vocabulary import DASH
 from chosho_xlsx.pipeline import Checked, check_book
 from chosho_xlsx.rules.engine import in_section4
@@ -258,7 +258,7 @@ def _roll_row(sheet: contract.Sheet, old_headers: set[str], src: SourceRow, r: i
 # ---------------------------------------------------------------------------- files
 
 
-def rollover_book(book: RawBook, settings: Settings, to: int | None = None) -> Rollover:
+def rollover_book(book: RawBook, settings: Ruleset, to: int | None = None) -> Rollover:
     """Validate the source and roll it; RolloverRefused when it breaks the contract."""
     return _roll_checked(check_book(book, settings), book, to)
 
@@ -270,7 +270,7 @@ def _roll_checked(checked: Checked, book: RawBook | None, to: int | None) -> Rol
     return roll(source_rows(book, chosho), chosho, book.source, to)
 
 
-def rollover_file(source: str | os.PathLike | bytes, settings: Settings, to: int | None = None,
+def rollover_file(source: str | os.PathLike | bytes, settings: Ruleset, to: int | None = None,
                   name: str | None = None) -> Rollover:
     """Read, validate and roll one input workbook, or a 調書 this tool built (its
     embedded input, embed.py); a path or bytes. Raises RolloverRefused (unreadable:
@@ -308,7 +308,7 @@ def build_rollover(result: Rollover):
     pre-filled figure, and the note sheet."""
     from openpyxl.comments import Comment
 
-    from chosho_xlsx.writers.template import build_workbook, put_value
+    from chosho_xlsx.writers.input_workbook import build_workbook, put_value
 
     wb = build_workbook(result.to_year, result.plan_start, result.plan_end, result.rows)
     for t in result.to_fill:
@@ -327,7 +327,7 @@ def build_rollover(result: Rollover):
 
 def write_rollover(result: Rollover, path: str | os.PathLike) -> None:
     """Write the new workbook atomically and deterministically."""
-    from chosho_xlsx.writers.template import save_workbook
+    from chosho_xlsx.writers.input_workbook import save_workbook
 
     save_workbook(build_rollover(result), path)
 

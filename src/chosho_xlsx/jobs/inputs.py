@@ -39,6 +39,6 @@ def copies(stored: list[Stored], folder: Path) -> list[Path]:
 
 def rules():
     """The rules settings (schemas/rules.yaml)."""
-    from chosho_xlsx.model.settings import load_settings
+    from chosho_xlsx.model.ruleset import load_ruleset
 
-    return load_settings()
+    return load_ruleset()

@@ -86,7 +86,7 @@ def full_label(year: int) -> str:
 
 
 def year_placeholders(year: int) -> dict[str, str]:
-    """The year placeholders of the texts in templates/ (the form's labels, the input
+    """The year placeholders of the texts in form/ (the form's labels, the input
     book's guide), for 実施年度 `year` (R6): {year} R6, {year_zen} R６, {year_full}
     令和６年度; {prev} R5, {prev_full}, {prev2} R4; {next} R7, {next_full}."""
     return {

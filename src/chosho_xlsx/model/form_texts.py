@@ -1,4 +1,4 @@
-"""The form's texts: its labels (templates/layout.yaml) with their year placeholders filled
+"""The form's texts: its labels (form/layout.yaml) with their year placeholders filled
 from 実施年度, and the cells where the 調書 joins several of a department's texts into one
 (section 1's 総合計画本文 and 取組項目, section 2's 事業概要 and 成果). No label text and no
 year is written in code.
@@ -13,13 +13,13 @@ from functools import cache
 from pathlib import Path
 
 from chosho_xlsx.common.errors import WriterError
-from chosho_xlsx.common.resources import read_yaml_mapping, template_file
+from chosho_xlsx.common.resources import form_file, read_yaml_mapping
 from chosho_xlsx.model import fiscal
 from chosho_xlsx.model.chosho import Group, Item, Project, group_mark, item_mark
 
 
 class LayoutError(WriterError, ValueError):
-    """templates/layout.yaml is missing or malformed."""
+    """form/layout.yaml is missing or malformed."""
 
 
 @cache
@@ -73,7 +73,7 @@ class Labels:
 
 
 def load_labels(fiscal_year: int, plan_name: str = "", path: str | Path | None = None) -> Labels:
-    data = _raw(str(path or template_file("layout.yaml")))
+    data = _raw(str(path or form_file("layout.yaml")))
     return Labels(data, year_vars(fiscal_year, plan_name))
 
 

@@ -49,9 +49,9 @@ class Examined:
 @cache
 def rules():
     """The rules settings (schemas/rules.yaml), read once per process."""
-    from chosho_xlsx.model.settings import load_settings
+    from chosho_xlsx.model.ruleset import load_ruleset
 
-    return load_settings()
+    return load_ruleset()
 
 
 def examine(path: str, name: str) -> Examined:

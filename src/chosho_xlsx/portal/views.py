@@ -278,7 +278,7 @@ def policy_rollover(request, pk: int):
 @signed_in
 def template(request, pk: int | None = None):
     """The blank workbook for a 施策's 実施年度 and 計画期間 (the newest 施策's without one)."""
-    from chosho_xlsx.writers.template import write_template
+    from chosho_xlsx.writers.input_workbook import write_input_workbook
 
     if pk is not None:
         policy = visible_or_404(visible_policies(request.user), pk)
@@ -289,18 +289,18 @@ def template(request, pk: int | None = None):
     if pk is None:
         target = data().derived(f"template-{year}-{start}-{end}.xlsx")
         if not target.exists():
-            write_template(target, year, start, end)
+            write_input_workbook(target, year, start, end)
         return download(target, f"{fiscal.label(year)}_入力ブック.xlsx")
     # one 施策's workbook: 基本戦略名 and 施策名 filled in, named after the 施策 (made
     # for the request: the name and the list change, and it takes ~50 ms)
     import tempfile
     from pathlib import Path
 
-    from chosho_xlsx.writers.template import policy_rows
+    from chosho_xlsx.writers.input_workbook import policy_rows
 
     with tempfile.TemporaryDirectory(prefix="chosho-portal-") as tmp:
         path = Path(tmp) / "template.xlsx"
-        write_template(path, year, start, end, policy_rows(year, start, end, policy.strategy, policy.name))
+        write_input_workbook(path, year, start, end, policy_rows(year, start, end, policy.strategy, policy.name))
         content = path.read_bytes()
     return attachment(content, f"{fiscal.label(year)}_入力ブック_{policy.name}.xlsx")
 

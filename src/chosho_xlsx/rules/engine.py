@@ -1,7 +1,7 @@
 """The rules engine: every derived value of the 調書, as pure functions over the model.
 
 Sources: docs/rules.md. Arithmetic is Decimal throughout; the settings that the
-planning division may change come in as a Settings object, never as constants here."""
+planning division may change come in as a Ruleset object, never as constants here."""
 
 from __future__ import annotations
 
@@ -22,14 +22,14 @@ from chosho_xlsx.model.chosho import (
     YearRow,
 )
 from chosho_xlsx.model.quantity import EMPTY, Quantity
-from chosho_xlsx.model.settings import Settings
+from chosho_xlsx.model.ruleset import Ruleset
 from chosho_xlsx.model.vocabulary import DASH, Direction, Review, Status
 
 HUNDRED = Decimal(100)
 
 
 def achievement_rate(
-    target: Quantity, actual: Quantity | None, settings: Settings, direction: str = Direction.UP
+    target: Quantity, actual: Quantity | None, settings: Ruleset, direction: str = Direction.UP
 ) -> Rate:
     """達成率 = 実績 ÷ 目標 (減少: 目標 ÷ 実績), a whole percent rounded as set.
 
@@ -54,7 +54,7 @@ def reached(actual: Quantity, final: Quantity, direction: str) -> bool:
 
 
 def progress_status(
-    indicator: Indicator, rows: list[YearRow], final: Quantity, settings: Settings
+    indicator: Indicator, rows: list[YearRow], final: Quantity, settings: Ruleset
 ) -> tuple[str, int | None]:
     """進捗状況, judged on the latest year that has an actual; and that year."""
     latest = next((r for r in reversed(rows) if r.actual is not None and not r.actual.empty), None)
@@ -72,7 +72,7 @@ def progress_status(
     return Status.BEHIND, latest.year
 
 
-def compute_indicator(ind: Indicator, chosho: Chosho, settings: Settings) -> ComputedIndicator:
+def compute_indicator(ind: Indicator, chosho: Chosho, settings: Ruleset) -> ComputedIndicator:
     rows = []
     for year in chosho.plan_years:
         target = ind.targets.get(year, EMPTY)
@@ -126,7 +126,7 @@ def budget_change(project: Project, fiscal_year: int) -> Decimal | None:
     return Decimal(cur.total) / Decimal(prev.total) - 1
 
 
-def compute_project_indicator(pi, fiscal_year: int, settings: Settings) -> ComputedProjectIndicator:
+def compute_project_indicator(pi, fiscal_year: int, settings: Ruleset) -> ComputedProjectIndicator:
     rows = []
     for year in (fiscal_year - 2, fiscal_year - 1, fiscal_year):
         target = pi.targets.get(year, EMPTY)
@@ -150,7 +150,7 @@ def printed_unit(pi: ProjectIndicator) -> str:
     return (pi.unit or typed[0]) if typed else ""
 
 
-def propose_review(metrics: dict[str, Decimal | None], settings: Settings) -> str:
+def propose_review(metrics: dict[str, Decimal | None], settings: Ruleset) -> str:
     """The first rule of the proposal table whose condition holds."""
     for rule in settings.proposals:
         if rule.matches(metrics):
@@ -158,7 +158,7 @@ def propose_review(metrics: dict[str, Decimal | None], settings: Settings) -> st
     return Review.NONE
 
 
-def review_conflicts(review: str, change: Decimal | None, settings: Settings) -> bool:
+def review_conflicts(review: str, change: Decimal | None, settings: Ruleset) -> bool:
     """A typed 見直し区分 that goes against the budget's direction (拡充 with a falling
     budget, 縮小 with a rising one): worth a person's confirmation."""
     if change is None:
@@ -166,7 +166,7 @@ def review_conflicts(review: str, change: Decimal | None, settings: Settings) ->
     return (review in settings.expands and change < 0) or (review in settings.shrinks and change > 0)
 
 
-def compute_project(project: Project, fiscal_year: int, settings: Settings) -> ComputedProject:
+def compute_project(project: Project, fiscal_year: int, settings: Ruleset) -> ComputedProject:
     indicators = [compute_project_indicator(pi, fiscal_year, settings) for pi in project.indicators]
     rates = [
         row.rate.percent
@@ -246,7 +246,7 @@ def group_budgets(chosho: Chosho) -> dict[int, int]:
     return group_totals(chosho, chosho.fiscal_year - 1)
 
 
-def compute(chosho: Chosho, settings: Settings) -> Report:
+def compute(chosho: Chosho, settings: Ruleset) -> Report:
     """The whole computed model of one 調書."""
     y = chosho.fiscal_year
     return Report(

@@ -134,7 +134,7 @@ def _mark(wb, places: dict[tuple[str, str], list[Finding]], lang: str) -> None:
 def save_copy(src: Path, wb, out: Path) -> None:
     """`wb` saved atomically to `out`, its formulas with the values saved in `src`."""
     from chosho_xlsx.writers.atomic import atomic_path
-    from chosho_xlsx.writers.template import save_reproducibly
+    from chosho_xlsx.writers.input_workbook import save_reproducibly
 
     try:
         cached = _cached_values(src, wb)

@@ -12,13 +12,13 @@ from pathlib import Path
 from chosho_xlsx.common.resources import example_file, read_yaml_mapping
 from chosho_xlsx.contract import spec as contract
 from chosho_xlsx.model import fiscal
-from chosho_xlsx.writers.template import TemplateError, write_template
+from chosho_xlsx.writers.input_workbook import InputWorkbookError, write_input_workbook
 
 
 def rows_from_yaml(raw: object, source: str = "example") -> dict[str, list[dict]]:
     """Sheet rows from the example's YAML document (see the module doc)."""
     if not isinstance(raw, dict):
-        raise TemplateError(f"{source}: expected a mapping of sheet name → rows")
+        raise InputWorkbookError(f"{source}: expected a mapping of sheet name → rows")
     if isinstance(raw.get("sheets"), dict):
         raw = raw["sheets"]
     kv_name, item, val = contract.keyvalue_sheet()
@@ -26,12 +26,12 @@ def rows_from_yaml(raw: object, source: str = "example") -> dict[str, list[dict]
     for name, value in raw.items():
         if name not in contract.SHEET_NAMES:
             if isinstance(value, list):  # a sheet under a wrong name: do not drop it
-                raise TemplateError(f"{source}: unknown sheet {name!r}")
+                raise InputWorkbookError(f"{source}: unknown sheet {name!r}")
             continue  # metadata such as version: or source:
         if name == kv_name and isinstance(value, dict):
             value = [{item: k, val: v} for k, v in value.items()]
         if not isinstance(value, list) or not all(isinstance(r, dict) for r in value):
-            raise TemplateError(f"{source}: {name}: expected a list of rows (header: value)")
+            raise InputWorkbookError(f"{source}: {name}: expected a list of rows (header: value)")
         rows[name] = value
     return rows
 
@@ -41,7 +41,7 @@ def load_example_rows() -> dict[str, list[dict]]:
     path = example_file()
     if not path.is_file():
         raise FileNotFoundError(f"the bundled example is missing: {path}")
-    return rows_from_yaml(read_yaml_mapping(path, TemplateError), str(path))
+    return rows_from_yaml(read_yaml_mapping(path, InputWorkbookError), str(path))
 
 
 def keyvalue(rows: dict[str, list[dict]], key: str) -> object:
@@ -67,12 +67,12 @@ def write_rows(path: str | os.PathLike, rows: dict[str, list[dict]]) -> None:
         fy = fiscal.parse_year(year)
         period = fiscal.parse_period(plan)
     except fiscal.YearError as exc:
-        raise TemplateError(f"調書: 実施年度/計画期間 cannot be read: {exc}") from None
+        raise InputWorkbookError(f"調書: 実施年度/計画期間 cannot be read: {exc}") from None
     if fy is None:
-        raise TemplateError("調書: 実施年度 is missing")
+        raise InputWorkbookError("調書: 実施年度 is missing")
     if period.end is None:
-        raise TemplateError("調書: 計画期間 needs an end year")
-    write_template(Path(path), fy, period.start, period.end, rows)
+        raise InputWorkbookError("調書: 計画期間 needs an end year")
+    write_input_workbook(Path(path), fy, period.start, period.end, rows)
 
 
 def write_example(path: str | os.PathLike) -> None:

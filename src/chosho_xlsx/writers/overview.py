@@ -23,7 +23,7 @@ from pathlib import Path
 
 from chosho_xlsx.common.text import cell_text, squeezed
 from chosho_xlsx.model import fiscal
-from chosho_xlsx.model.settings import Settings
+from chosho_xlsx.model.ruleset import Ruleset
 from chosho_xlsx.model.vocabulary import Review
 from chosho_xlsx.writers.quoting import needs_quote
 from chosho_xlsx.writers.summary import (
@@ -42,7 +42,7 @@ TITLE = "評価結果概要"
 UNNAMED = "（記載なし）"  # a 基本戦略 or 主管課 left blank in a 調書
 
 
-def reviewed_columns(settings: Settings) -> tuple[str, ...]:
+def reviewed_columns(settings: Ruleset) -> tuple[str, ...]:
     """The 見直し区分 that count as reviewed: the allowed ones but 「―」."""
     return tuple(r for r in settings.allowed_reviews if r != Review.NONE)
 
@@ -83,7 +83,7 @@ class Overview:
         return "・".join(fiscal.label(y) for y in self.years)
 
 
-def tally(lines: list[Line], settings: Settings) -> Overview:
+def tally(lines: list[Line], settings: Ruleset) -> Overview:
     columns = review_columns(settings)
     # keyed as policy_key compares 施策: 「3-1 …」 and 「3-1　…」 (or 「３－１ …」) from two
     # departments are one 基本戦略, shown as first spelled (input order: same lines, same rows)
@@ -181,7 +181,7 @@ class _Sheet:
         self.ws.fit_to_pages(1, 1)
 
 
-def write_overview(lines: list[Line], path: str | Path, settings: Settings) -> Overview:
+def write_overview(lines: list[Line], path: str | Path, settings: Ruleset) -> Overview:
     """Write the 評価結果概要 workbook to `path`, atomically; the figures it printed."""
     from xlsxwriter import Workbook
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from chosho_xlsx.common.text import cell_text
 from chosho_xlsx.model import fiscal
 from chosho_xlsx.model.chosho import Report, group_mark
-from chosho_xlsx.model.settings import Settings
+from chosho_xlsx.model.ruleset import Ruleset
 from chosho_xlsx.model.vocabulary import Status
 from chosho_xlsx.rules.engine import group_project_counts, group_totals
 from chosho_xlsx.writers.quoting import needs_quote
@@ -43,7 +43,7 @@ FILE_NAME = "一覧.xlsx"
 PASSED, FAILED, UNREADABLE, DUPLICATE, NOT_WRITTEN = "合格", "不合格", "読めない", "重複", "書き出し失敗"
 
 
-def review_columns(settings: Settings) -> tuple[str, ...]:
+def review_columns(settings: Ruleset) -> tuple[str, ...]:
     """The 見直し区分 counted: the allowed ones in the settings' order, 新規 (the
     engine's 「R6新規」), and anything else."""
     return (*settings.allowed_reviews, NEW, OTHER)
@@ -72,7 +72,7 @@ class ChoshoFigures:
     groups: tuple[GroupFigures, ...]
 
 
-def figures(report: Report, settings: Settings) -> ChoshoFigures:
+def figures(report: Report, settings: Ruleset) -> ChoshoFigures:
     c = report.chosho
     y = c.fiscal_year
     columns = review_columns(settings)
@@ -144,7 +144,7 @@ _STYLES: dict[str, dict] = {
 }
 
 
-def _columns(settings: Settings) -> list[tuple[str, str, float]]:
+def _columns(settings: Ruleset) -> list[tuple[str, str, float]]:
     """(group header, column header, width) of every column, in order. Text columns wrap
     (rows grow to fit), so they can be narrow enough for the A3 page to stay legible."""
     cols = [
@@ -268,7 +268,7 @@ class _Book:
         ws.write_string(r, c, cell_text(value, f"{SHEET}!{self._cell(r, c)}"), fmt)
 
 
-def write_summary(lines: list[Line], path: str | Path, settings: Settings) -> None:
+def write_summary(lines: list[Line], path: str | Path, settings: Ruleset) -> None:
     """Write the 一覧 workbook to `path`, atomically."""
     from xlsxwriter import Workbook
 

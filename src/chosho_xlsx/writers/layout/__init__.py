@@ -3,7 +3,7 @@
 One module per job: measure (text width and height), grid (a sheet planned as cells
 before it is written), styles (formats), derived (live formulas for the derived cells),
 page (print setup and page breaks), one module per part of the form, and workbook
-(write_chosho). The form's texts (the labels of templates/layout.yaml, the texts joined
+(write_chosho). The form's texts (the labels of form/layout.yaml, the texts joined
 into one cell) are model.form_texts, shared with the contract's checks."""
 
 __all__ = ["write_chosho"]

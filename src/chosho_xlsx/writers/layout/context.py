@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from chosho_xlsx.model.chosho import Report
 from chosho_xlsx.model.form_texts import Labels
-from chosho_xlsx.model.settings import Settings
+from chosho_xlsx.model.ruleset import Ruleset
 
 
 def ref(row: int, col: int, sheet: str | None = None) -> str:
@@ -24,7 +24,7 @@ def ref(row: int, col: int, sheet: str | None = None) -> str:
 @dataclass
 class Context:
     report: Report
-    settings: Settings
+    settings: Ruleset
     labels: Labels
     # 事業番号 → the cell of its Y-1実績 事業費 (sheet, row, col)
     budget_cells: dict[str, tuple[str, int, int]] = field(default_factory=dict)

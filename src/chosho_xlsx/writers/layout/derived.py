@@ -13,7 +13,7 @@ from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from chosho_xlsx.model.chosho import Rate
 from chosho_xlsx.model.quantity import Quantity
-from chosho_xlsx.model.settings import Settings
+from chosho_xlsx.model.ruleset import Ruleset
 from chosho_xlsx.model.vocabulary import DASH, Direction, Status
 
 RATE_FORMAT = "0%"
@@ -63,7 +63,7 @@ def _num(d: Decimal | int | float) -> str:
     return text
 
 
-def rate_formula(target: str, actual: str, settings: Settings, bound: bool = False,
+def rate_formula(target: str, actual: str, settings: Ruleset, bound: bool = False,
                  direction: str = Direction.UP) -> str:
     """達成率 of one year: 実績 ÷ 目標 (減少: 目標 ÷ 実績), a whole percent, 「―」 when a
     value is missing or the divisor is 0 (rules.achievement_rate)."""
@@ -80,7 +80,7 @@ def rate_formula(target: str, actual: str, settings: Settings, bound: bool = Fal
     )
 
 
-def status_formula(years: list[tuple[str, str]], final: str, settings: Settings,
+def status_formula(years: list[tuple[str, str]], final: str, settings: Ruleset,
                    direction: str = Direction.UP) -> str:
     """進捗状況 (rules.progress_status): judged on the latest year whose 実績 is a
     number; 達成 when it reaches the final target, else by that year's 達成率.

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from chosho_xlsx.model.chosho import Rate
 from chosho_xlsx.model.quantity import Quantity
-from chosho_xlsx.model.settings import Settings
+from chosho_xlsx.model.ruleset import Ruleset
 from chosho_xlsx.model.vocabulary import DASH, Direction
 from chosho_xlsx.writers.layout import derived
 from chosho_xlsx.writers.layout.context import ref
@@ -32,7 +32,7 @@ def money(plan: SheetPlan, r: int, c: int, amount: int | None, **kw) -> None:
 
 
 def rate(plan: SheetPlan, r: int, c: int, target: tuple[int, int], actual: tuple[int, int],
-         value: Rate, target_q: Quantity, settings: Settings, direction: str = Direction.UP, **kw) -> None:
+         value: Rate, target_q: Quantity, settings: Ruleset, direction: str = Direction.UP, **kw) -> None:
     formula = derived.rate_formula(ref(*target), ref(*actual), settings, bool(target_q.bound),
                                    direction)
     plan.formula(r, c, formula, derived.rate_value(value), derived.RATE_FORMAT, value.text,

@@ -20,7 +20,7 @@ from xlsxwriter.worksheet import Worksheet
 from chosho_xlsx.common.text import cell_text
 from chosho_xlsx.model.chosho import Report
 from chosho_xlsx.model.form_texts import Labels, load_labels
-from chosho_xlsx.model.settings import Settings
+from chosho_xlsx.model.ruleset import Ruleset
 from chosho_xlsx.writers import embed
 from chosho_xlsx.writers.atomic import atomic_path
 from chosho_xlsx.writers.layout import issues, page, review
@@ -139,7 +139,7 @@ def created(report: Report) -> dt.datetime:
     return dt.datetime(report.chosho.fiscal_year, 4, 1, 0, 0, 0)
 
 
-def printed(report: Report, settings: Settings,
+def printed(report: Report, settings: Ruleset,
             layout: str | Path | None = None) -> dict[str, dict[tuple[int, int], object]]:
     """What the 調書 of `report` shows, as write_chosho would write it: sheet → (1-based
     row, 0-based column) → its text or number. Formula cells are left out (their value
@@ -156,7 +156,7 @@ def printed(report: Report, settings: Settings,
     return out
 
 
-def write_chosho(report: Report, path: str | Path, settings: Settings,
+def write_chosho(report: Report, path: str | Path, settings: Ruleset,
                  layout: str | Path | None = None) -> None:
     """Write the 調書 of `report` to `path` (.xlsx). Nothing is left at `path` if
     anything fails; an existing file there is replaced only by a complete one."""
@@ -165,7 +165,7 @@ def write_chosho(report: Report, path: str | Path, settings: Settings,
         tmp.write_bytes(content)
 
 
-def chosho_bytes(report: Report, settings: Settings, layout: str | Path | None = None) -> bytes:
+def chosho_bytes(report: Report, settings: Ruleset, layout: str | Path | None = None) -> bytes:
     """The .xlsx of the 調書 of `report`, built in memory. (A batch's worker writes it to
     the batch's hidden folder and the batch makes it durable and puts it in place;
     write_chosho writes it atomically.)"""

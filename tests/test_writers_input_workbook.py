@@ -1,4 +1,4 @@
-"""The department input workbook written by template.write_template / example.write_example."""
+"""The department input workbook written by input_workbook.write_input_workbook / example.write_example."""
 
 from __future__ import annotations
 
@@ -17,9 +17,15 @@ from hypothesis import strategies as st
 from openpyxl.utils import get_column_letter
 
 from chosho_xlsx.contract import spec as contract
-from chosho_xlsx.model.settings import load_settings
-from chosho_xlsx.writers import example, template
-from chosho_xlsx.writers.template import GUIDE_SHEET, MAX_ROWS, TemplateError, clip, write_template
+from chosho_xlsx.model.ruleset import load_ruleset
+from chosho_xlsx.writers import example, input_workbook
+from chosho_xlsx.writers.input_workbook import (
+    GUIDE_SHEET,
+    MAX_ROWS,
+    InputWorkbookError,
+    clip,
+    write_input_workbook,
+)
 
 R6, R3, R7 = 2024, 2021, 2025
 CLI = [sys.executable, "-c", "from chosho_xlsx.cli import main; main()"]
@@ -35,7 +41,7 @@ def cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="module")
 def r6_path(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("r6") / "r6.xlsx"
-    write_template(path, R6, R3, R7)
+    write_input_workbook(path, R6, R3, R7)
     return path
 
 
@@ -161,23 +167,23 @@ def test_guide_sheet_content(r6):
                    "R6新規", "「―」", "90%以上", "和暦", "chosho-xlsx validate"):
         assert phrase in text, phrase
     assert "{" not in text and "}" not in text  # every placeholder filled
-    assert "・".join(load_settings().allowed_reviews) in text
+    assert "・".join(load_ruleset().allowed_reviews) in text
 
 
-def test_guide_comes_from_templates_folder():
-    from chosho_xlsx.common.resources import template_file
+def test_guide_comes_from_the_form_folder():
+    from chosho_xlsx.common.resources import form_file
 
-    raw = yaml.safe_load(template_file("input-guide.yaml").read_text(encoding="utf-8"))
-    lines = template.load_guide(R6, R3, R7)
+    raw = yaml.safe_load(form_file("input-guide.yaml").read_text(encoding="utf-8"))
+    lines = input_workbook.load_guide(R6, R3, R7)
     assert lines[0] == ("title", raw["title"].format(year_full="令和６年度"))
 
 
 def test_guide_bad_placeholder(tmp_path, monkeypatch):
     bad = tmp_path / "input-guide.yaml"
     bad.write_text("title: '{nope}'\nsections: []\n", encoding="utf-8")
-    monkeypatch.setattr(template, "template_file", lambda name: bad)
-    with pytest.raises(TemplateError, match="nope"):
-        template.load_guide(R6, R3, R7)
+    monkeypatch.setattr(input_workbook, "form_file", lambda name: bad)
+    with pytest.raises(InputWorkbookError, match="nope"):
+        input_workbook.load_guide(R6, R3, R7)
 
 
 # --------------------------------------------------------------------------- layout and styles
@@ -193,7 +199,7 @@ def test_freeze_header_style_widths(r6):
             assert head.font.b, (sheet.name, col.header)
             assert head.fill.fill_type == "solid"
             dim = ws.column_dimensions[letter]
-            # at least the contract's width; wider where the header needs it (tests/test_writers_template_print.py)
+            # at least the contract's width; wider where the header needs it (tests/test_writers_input_workbook_print.py)
             assert dim.width >= col.width, (sheet.name, col.header)
             assert bool(dim.alignment.wrap_text) == col.wrap, (sheet.name, col.header)
 
@@ -234,7 +240,7 @@ def test_list_validations(r6):
     assert list_formula(r6["事業指標"], "事業番号") == f"'事業'!$A$2:$A${MAX_ROWS}"
     assert list_formula(r6["事業指標"], "区分") == '"活動,成果"'
     assert list_formula(r6["指標"], "目標の向き") == '"増加,減少"'
-    reviews = load_settings().allowed_reviews
+    reviews = load_ruleset().allowed_reviews
     assert list_formula(r6["事業"], "見直し区分") == '"' + ",".join(reviews) + '"'
     for mark in ("中核事業", "参考", "義務付け", "裁量なし"):
         assert list_formula(r6["事業"], mark) == '"○"'
@@ -316,7 +322,7 @@ def test_long_help_is_clipped(monkeypatch, tmp_path):
 
     monkeypatch.setattr(contract, "sheets", long_help)
     path = tmp_path / "long.xlsx"
-    write_template(path, R6, R3, R7)
+    write_input_workbook(path, R6, R3, R7)
     ws = openpyxl.load_workbook(path)["課題"]
     (dv,) = validations_at(ws, "B2")
     assert dv.prompt == "【必須】" + "長" * 250 + "…"
@@ -327,13 +333,13 @@ def test_long_help_is_clipped(monkeypatch, tmp_path):
 
 def test_byte_identical(tmp_path):
     a, b = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
-    write_template(a, R6, R3, R7)
-    write_template(b, R6, R3, R7)
+    write_input_workbook(a, R6, R3, R7)
+    write_input_workbook(b, R6, R3, R7)
     assert a.read_bytes() == b.read_bytes()
     with zipfile.ZipFile(a) as z:
         assert {i.date_time for i in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}
     props = openpyxl.load_workbook(a).properties
-    assert props.created == template.FIXED_TIME and props.modified == template.FIXED_TIME
+    assert props.created == input_workbook.FIXED_TIME and props.modified == input_workbook.FIXED_TIME
 
 
 @pytest.mark.slow
@@ -347,8 +353,8 @@ def test_byte_identical_across_processes(tmp_path):
 
 def test_same_bytes_with_rows(tmp_path):
     a, b = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
-    write_template(a, R6, R3, R7, fixture_rows())
-    write_template(b, R6, R3, R7, fixture_rows())
+    write_input_workbook(a, R6, R3, R7, fixture_rows())
+    write_input_workbook(b, R6, R3, R7, fixture_rows())
     assert a.read_bytes() == b.read_bytes()
 
 
@@ -359,29 +365,29 @@ def test_failure_leaves_no_file(tmp_path, monkeypatch):
     def boom(self):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(template.ExcelWriter, "save", boom)
+    monkeypatch.setattr(input_workbook.ExcelWriter, "save", boom)
     with pytest.raises(RuntimeError):
-        write_template(target, R6, R3, R7)
+        write_input_workbook(target, R6, R3, R7)
     assert target.read_bytes() == b"old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.xlsx"]
 
 
 def test_bad_rows_leave_no_file(tmp_path):
     target = tmp_path / "out.xlsx"
-    with pytest.raises(TemplateError, match="unknown column"):
-        write_template(target, R6, R3, R7, {"事業": [{"事業番号": "1", "事業名": "x"}]})
-    with pytest.raises(TemplateError, match="unknown sheet"):
-        write_template(target, R6, R3, R7, {"事業一覧": []})
-    with pytest.raises(TemplateError, match="bool"):
-        write_template(target, R6, R3, R7, {"事業": [{"中核事業": True}]})
-    with pytest.raises(TemplateError, match="調書"):
-        write_template(target, R6, R3, R7, {"調書": [{"項目": "年度", "値": "R6"}]})
+    with pytest.raises(InputWorkbookError, match="unknown column"):
+        write_input_workbook(target, R6, R3, R7, {"事業": [{"事業番号": "1", "事業名": "x"}]})
+    with pytest.raises(InputWorkbookError, match="unknown sheet"):
+        write_input_workbook(target, R6, R3, R7, {"事業一覧": []})
+    with pytest.raises(InputWorkbookError, match="bool"):
+        write_input_workbook(target, R6, R3, R7, {"事業": [{"中核事業": True}]})
+    with pytest.raises(InputWorkbookError, match="調書"):
+        write_input_workbook(target, R6, R3, R7, {"調書": [{"項目": "年度", "値": "R6"}]})
     assert list(tmp_path.iterdir()) == []
 
 
 def test_creates_missing_folder_and_keeps_mode(tmp_path):
     target = tmp_path / "a" / "b" / "t.xlsx"
-    write_template(target, R6, R3, R7)
+    write_input_workbook(target, R6, R3, R7)
     assert target.is_file()
     mask = os.umask(0)
     os.umask(mask)
@@ -413,7 +419,7 @@ def fixture_rows() -> dict[str, list[dict]]:
 @pytest.fixture(scope="module")
 def filled(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("filled") / "filled.xlsx"
-    write_template(path, R6, R3, R7, fixture_rows())
+    write_input_workbook(path, R6, R3, R7, fixture_rows())
     return path
 
 
@@ -462,7 +468,7 @@ def test_equals_sign_is_text_not_formula(filled):
 
 def test_value_that_looks_like_a_number_stays_text(tmp_path):
     path = tmp_path / "t.xlsx"
-    write_template(path, R6, R3, R7, {"事業": [{"事業番号": "01", "事業構築の視点": "2,4,8"}]})
+    write_input_workbook(path, R6, R3, R7, {"事業": [{"事業番号": "01", "事業構築の視点": "2,4,8"}]})
     wb = openpyxl.load_workbook(path)
     assert cell(wb, "事業", "事業番号").value == "01"
 
@@ -483,7 +489,7 @@ def test_text_kept_exactly(tmp_path, texts):
     an OOXML reader that unescapes _xHHHH_ as Excel does (calamine)."""
     calamine = pytest.importorskip("python_calamine")
     path = tmp_path / "h.xlsx"
-    write_template(path, R6, R3, R7, {"課題": [{"取組項目": t} for t in texts]})
+    write_input_workbook(path, R6, R3, R7, {"課題": [{"取組項目": t} for t in texts]})
     sheet = calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_name("課題").to_python()
     got = [row[0] for row in sheet[1:]]
     got += [""] * (len(texts) - len(got))  # trailing blank rows are not returned
@@ -495,7 +501,7 @@ def test_optional_columns_only_when_rows_fill_them(tmp_path):
     optional = contract.optional_columns(R6, R3, R7)["指標"]
     extra = optional[0].header  # R3達成率
     path = tmp_path / "t.xlsx"
-    write_template(path, R6, R3, R7, {"指標": [{"指標番号": 1, extra: "120%"}]})
+    write_input_workbook(path, R6, R3, R7, {"指標": [{"指標番号": 1, extra: "120%"}]})
     ws = openpyxl.load_workbook(path)["指標"]
     expected = contract.sheets(R6, R3, R7)[3].headers + [extra]
     assert headers(ws) == expected
@@ -505,8 +511,8 @@ def test_optional_columns_only_when_rows_fill_them(tmp_path):
 
 
 def test_unstorable_text_rejected(tmp_path):
-    with pytest.raises(TemplateError):
-        write_template(tmp_path / "t.xlsx", R6, R3, R7, {"課題": [{"取組項目": "a\ufffe"}]})
+    with pytest.raises(InputWorkbookError):
+        write_input_workbook(tmp_path / "t.xlsx", R6, R3, R7, {"課題": [{"取組項目": "a\ufffe"}]})
 
 
 # --------------------------------------------------------------------------- example
@@ -550,10 +556,10 @@ def test_example_errors(tmp_path, monkeypatch):
     path = tmp_path / "example.yaml"
     monkeypatch.setattr(example, "example_file", lambda: path)
     path.write_text("事業一覧: []\n", encoding="utf-8")
-    with pytest.raises(TemplateError, match="unknown sheet"):
+    with pytest.raises(InputWorkbookError, match="unknown sheet"):
         example.load_example_rows()
     path.write_text("調書:\n  計画期間: R3-R7\n", encoding="utf-8")
-    with pytest.raises(TemplateError, match="実施年度"):
+    with pytest.raises(InputWorkbookError, match="実施年度"):
         example.write_example(tmp_path / "x.xlsx")
     path.unlink()
     with pytest.raises(FileNotFoundError):

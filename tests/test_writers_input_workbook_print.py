@@ -9,14 +9,14 @@ import pytest
 from openpyxl.utils import get_column_letter
 
 from chosho_xlsx.contract import spec as contract
-from chosho_xlsx.writers.layout import measure
-from chosho_xlsx.writers.template import (
+from chosho_xlsx.writers.input_workbook import (
     GUIDE_SHEET,
     HEADER_FILL,
     REQUIRED_FILL,
     REQUIRED_PROMPT,
-    write_template,
+    write_input_workbook,
 )
+from chosho_xlsx.writers.layout import measure
 
 R6, R3, R7 = 2024, 2021, 2025
 
@@ -24,7 +24,7 @@ R6, R3, R7 = 2024, 2021, 2025
 @pytest.fixture(scope="module")
 def path(tmp_path_factory):
     p = tmp_path_factory.mktemp("tpl") / "blank.xlsx"
-    write_template(p, R6, R3, R7)
+    write_input_workbook(p, R6, R3, R7)
     return p
 
 

@@ -1,7 +1,8 @@
-"""The department input workbook: a blank template, or one filled with given rows.
+"""The department input workbook, blank (what `chosho-xlsx template` writes: the user's word)
+or filled with given rows (example, rollover, the portal's per-施策 workbook).
 
 Sheets and headers come from the contract (schemas/input.yaml via contract.sheets); the
-「説明」 sheet's text comes from templates/input-guide.yaml. The output is deterministic
+「説明」 sheet's text comes from form/input-guide.yaml. The output is deterministic
 (fixed timestamps in the package and in the zip entries) and written atomically."""
 
 from __future__ import annotations
@@ -23,12 +24,12 @@ from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
 from chosho_xlsx.common.errors import WriterError
-from chosho_xlsx.common.resources import read_yaml_mapping, template_file
+from chosho_xlsx.common.resources import form_file, read_yaml_mapping
 from chosho_xlsx.common.sentences import both
 from chosho_xlsx.common.text import excel_length
 from chosho_xlsx.contract import spec as contract
 from chosho_xlsx.model import fiscal
-from chosho_xlsx.model.settings import Settings, load_settings
+from chosho_xlsx.model.ruleset import Ruleset, load_ruleset
 from chosho_xlsx.writers.atomic import atomic_path
 from chosho_xlsx.writers.quoting import needs_quote
 
@@ -75,7 +76,7 @@ NUMBER_ERROR_TITLE = "数値の確認"
 NUMBER_ERROR = "範囲外の値か、整数ではありません。このまま入力する場合は「はい」を選んでください（提出前に chosho-xlsx validate で確認されます）。"
 
 
-class TemplateError(WriterError, ValueError):
+class InputWorkbookError(WriterError, ValueError):
     """The rows or the guide file cannot be written into the workbook."""
 
 
@@ -101,14 +102,14 @@ def _list_literal(values: list[str] | tuple[str, ...]) -> str:
     """A data-validation list of fixed values: 「"増加,減少"」."""
     for v in values:
         if "," in v or '"' in v:
-            raise TemplateError(f"list value {v!r} cannot contain ',' or '\"'")
+            raise InputWorkbookError(f"list value {v!r} cannot contain ',' or '\"'")
     literal = '"' + ",".join(values) + '"'
     if excel_length(literal) > PROMPT_MAX:
-        raise TemplateError(f"list {literal} is longer than Excel allows (255)")
+        raise InputWorkbookError(f"list {literal} is longer than Excel allows (255)")
     return literal
 
 
-def _labels(fiscal_year: int, plan_start: int, plan_end: int, settings: Settings) -> dict[str, str]:
+def _labels(fiscal_year: int, plan_start: int, plan_end: int, settings: Ruleset) -> dict[str, str]:
     return {
         **fiscal.year_placeholders(fiscal_year),
         "plan": f"{fiscal.label(plan_start)}-{fiscal.label(plan_end)}",
@@ -120,26 +121,26 @@ def _labels(fiscal_year: int, plan_start: int, plan_end: int, settings: Settings
 
 
 def load_guide(fiscal_year: int, plan_start: int, plan_end: int,
-               settings: Settings | None = None) -> list[tuple[str, str]]:
+               settings: Ruleset | None = None) -> list[tuple[str, str]]:
     """The 説明 sheet as (kind, text) lines, kind one of title/heading/text/blank, with
     the placeholders filled for this year and the rules settings (the default file when
     None: its 見直し区分 are the ones the guide lists)."""
-    path = template_file(GUIDE_FILE)
-    raw = read_yaml_mapping(path, TemplateError)
-    labels = _labels(fiscal_year, plan_start, plan_end, settings or load_settings())
+    path = form_file(GUIDE_FILE)
+    raw = read_yaml_mapping(path, InputWorkbookError)
+    labels = _labels(fiscal_year, plan_start, plan_end, settings or load_ruleset())
 
     def fill(text: object) -> str:
         try:
             return str(text).format_map(labels)
         except (KeyError, IndexError, ValueError) as exc:
-            raise TemplateError(f"{path}: bad placeholder in {text!r}: {exc}") from None
+            raise InputWorkbookError(f"{path}: bad placeholder in {text!r}: {exc}") from None
 
     if not isinstance(raw, dict) or not isinstance(raw.get("sections"), list):
-        raise TemplateError(f"{path}: expected 'title' and a list of 'sections'")
+        raise InputWorkbookError(f"{path}: expected 'title' and a list of 'sections'")
     lines: list[tuple[str, str]] = [("title", fill(raw.get("title", ""))), ("blank", "")]
     for section in raw["sections"]:
         if not isinstance(section, dict):
-            raise TemplateError(f"{path}: each section needs 'heading' and 'paragraphs'")
+            raise InputWorkbookError(f"{path}: each section needs 'heading' and 'paragraphs'")
         lines.append(("heading", fill(section.get("heading", ""))))
         lines.extend(("text", fill(p)) for p in section.get("paragraphs") or [])
         lines.append(("blank", ""))
@@ -190,7 +191,7 @@ _UNSTORABLE = re.compile(r"[\ud800-\udfff\ufffe\uffff]")
 def ooxml_text(text: str) -> str:
     """`text` as stored in a cell so that Excel shows it exactly as given."""
     if _UNSTORABLE.search(text):
-        raise TemplateError(f"text with a surrogate or non-character cannot be stored: {text!r}")
+        raise InputWorkbookError(f"text with a surrogate or non-character cannot be stored: {text!r}")
     text = _LITERAL_ESCAPE.sub("_x005F_", text)
     return _NOT_XML.sub(lambda m: f"_x{ord(m[0]):04X}_", text)
 
@@ -207,9 +208,9 @@ def put_value(cell, value: object) -> None:
             cell.quotePrefix = True  # Excel keeps it text when the cell is edited
         return
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
-        raise TemplateError(f"cannot write {type(value).__name__} {value!r} (text or number)")
+        raise InputWorkbookError(f"cannot write {type(value).__name__} {value!r} (text or number)")
     if isinstance(value, float) and not math.isfinite(value):
-        raise TemplateError(f"cannot write {value!r}")
+        raise InputWorkbookError(f"cannot write {value!r}")
     cell.value = value
 
 
@@ -296,7 +297,7 @@ def _ref_range(target: contract.Sheet, given: int, last: int) -> str:
     (to the key's maximum when the contract has one, else to `last`; never fewer than
     the `given` rows)."""
     if target.key is None:
-        raise TemplateError(f"sheet {target.name} has no key column to list")
+        raise InputWorkbookError(f"sheet {target.name} has no key column to list")
     letter = get_column_letter(target.headers.index(target.key) + 1)
     key = target.column(target.key)
     end = max(1 + key.max, 1 + given) if key.max is not None else last
@@ -362,14 +363,14 @@ def _validate_table(
 
 def _table_rows(sheet: contract.Sheet, rows: list[dict]) -> list[dict]:
     if not isinstance(rows, list):
-        raise TemplateError(f"{sheet.name}: expected a list of rows")
+        raise InputWorkbookError(f"{sheet.name}: expected a list of rows")
     known = set(sheet.headers)
     for n, row in enumerate(rows, start=2):
         if not isinstance(row, dict):
-            raise TemplateError(f"{sheet.name} row {n}: expected a mapping of header → value")
+            raise InputWorkbookError(f"{sheet.name} row {n}: expected a mapping of header → value")
         unknown = [k for k in row if k not in known]
         if unknown:
-            raise TemplateError(f"{sheet.name} row {n}: unknown column(s) {', '.join(map(str, unknown))}")
+            raise InputWorkbookError(f"{sheet.name} row {n}: unknown column(s) {', '.join(map(str, unknown))}")
     return rows
 
 
@@ -390,9 +391,9 @@ def _keyvalue_rows(
         for n, row in enumerate(_table_rows(sheet, rows), start=2):
             key = row.get(item)
             if key not in keys:
-                raise TemplateError(f"{sheet.name} row {n}: unknown {item} {key!r}")
+                raise InputWorkbookError(f"{sheet.name} row {n}: unknown {item} {key!r}")
             if key in given:
-                raise TemplateError(f"{sheet.name} row {n}: {item} {key!r} given twice")
+                raise InputWorkbookError(f"{sheet.name} row {n}: {item} {key!r} given twice")
             given[key] = row.get(value)
     return [{item: k, value: given.get(k)} for k in keys]
 
@@ -407,8 +408,8 @@ def _fill(ws: Worksheet, sheet: contract.Sheet, rows: list[dict]) -> None:
             cell = ws.cell(row=r, column=c)
             try:
                 put_value(cell, value)
-            except (TemplateError, ValueError) as exc:
-                raise TemplateError(f"{sheet.name} row {r} {header}: {exc}") from None
+            except (InputWorkbookError, ValueError) as exc:
+                raise InputWorkbookError(f"{sheet.name} row {r} {header}: {exc}") from None
             _data_style(cell, col)
 
 
@@ -463,21 +464,21 @@ def build_workbook(
     plan_start: int,
     plan_end: int,
     rows: dict[str, list[dict]] | None = None,
-    settings: Settings | None = None,
+    settings: Ruleset | None = None,
 ) -> Workbook:
-    """The input workbook in memory (write_template saves it), its 見直し区分 those of
+    """The input workbook in memory (write_input_workbook saves it), its 見直し区分 those of
     `settings` (the default rules file when None)."""
-    settings = settings or load_settings()
+    settings = settings or load_ruleset()
     if plan_end < plan_start:
-        raise TemplateError(both("template.plan-order"))
+        raise InputWorkbookError(both("template.plan-order"))
     sheets = contract.sheets(fiscal_year, plan_start, plan_end)
     by_name = {s.name: s for s in sheets}
     if rows is not None:
         if not isinstance(rows, dict):
-            raise TemplateError("rows: expected a mapping of sheet name → list of rows")
+            raise InputWorkbookError("rows: expected a mapping of sheet name → list of rows")
         unknown = [name for name in rows if name not in by_name]
         if unknown:
-            raise TemplateError(f"unknown sheet(s): {', '.join(map(str, unknown))}")
+            raise InputWorkbookError(f"unknown sheet(s): {', '.join(map(str, unknown))}")
     given = rows or {}
     reviews = settings.allowed_reviews
 
@@ -548,13 +549,13 @@ def save_reproducibly(wb: Workbook, fh) -> None:
         ExcelWriter(wb, archive).save()
 
 
-def write_template(
+def write_input_workbook(
     path: str | os.PathLike,
     fiscal_year: int,
     plan_start: int,
     plan_end: int,
     rows: dict[str, list[dict]] | None = None,
-    settings: Settings | None = None,
+    settings: Ruleset | None = None,
 ) -> None:
     """Write the department input workbook for this 実施年度 and 計画期間: 「説明」 first,
     then every contract sheet; with `rows` (sheet name → list of {header: value}) the

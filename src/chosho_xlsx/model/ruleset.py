@@ -1,4 +1,7 @@
-"""The rules engine's settings (schemas/rules.yaml), read once at start-up."""
+"""The ruleset: what the planning division may change in schemas/rules.yaml (rounding,
+thresholds, the allowed 見直し区分, the proposals, the limits), read and checked once at
+start-up into a `Ruleset` the rules engine, the contract and the writers are given.
+(Django's settings are portal/settings.py, a different thing.)"""
 
 from __future__ import annotations
 
@@ -19,7 +22,7 @@ OPS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt,
 METRICS = ("budget_change", "lowest_rate")
 
 
-class SettingsError(DomainError, ValueError):
+class RulesetError(DomainError, ValueError):
     """The rules file is missing or malformed."""
 
     def message(self, lang: str = "ja") -> str:
@@ -43,7 +46,7 @@ class Proposal:
 
 
 @dataclass(frozen=True)
-class Settings:
+class Ruleset:
     rounding: str = ROUND_DOWN
     bound_cap: int = 100
     decreasing: str = "target_over_actual"
@@ -66,18 +69,18 @@ def _get(d: dict, key: str, kind: type, default):
     value = d.get(key, default)
     if not isinstance(value, kind):
         name = getattr(kind, "__name__", None) or " or ".join(k.__name__ for k in kind)
-        raise SettingsError(f"{key}: expected {name}, got {value!r}")
+        raise RulesetError(f"{key}: expected {name}, got {value!r}")
     return value
 
 
 def _positive(d: dict, key: str, kind: type, default, at_most=None):
     try:
         value = _get(d, key, kind, default)
-    except SettingsError as exc:
-        raise SettingsError(f"limits.{exc}") from None
+    except RulesetError as exc:
+        raise RulesetError(f"limits.{exc}") from None
     if isinstance(value, bool) or value <= 0 or (at_most is not None and value > at_most):
         bound = f" and at most {at_most:,}" if at_most is not None else ""
-        raise SettingsError(f"limits.{key}: a number above 0{bound}, got {value!r}")
+        raise RulesetError(f"limits.{key}: a number above 0{bound}, got {value!r}")
     return value
 
 
@@ -92,45 +95,45 @@ def _limits(raw: dict) -> Limits:
     )
 
 
-def load_settings(path: str | Path | None = None) -> Settings:
+def load_ruleset(path: str | Path | None = None) -> Ruleset:
     path = Path(path) if path else schema_file("rules.yaml")
-    raw = read_yaml_mapping(path, SettingsError)
+    raw = read_yaml_mapping(path, RulesetError)
     try:
         rate = _get(raw, "rate", dict, {})
         status = _get(raw, "status", dict, {})
         review = _get(raw, "review", dict, {})
         rounding = _get(rate, "rounding", str, "down")
         if rounding not in ROUNDINGS:
-            raise SettingsError(f"rate.rounding: one of {sorted(ROUNDINGS)}, got {rounding!r}")
+            raise RulesetError(f"rate.rounding: one of {sorted(ROUNDINGS)}, got {rounding!r}")
         decreasing = _get(rate, "decreasing", str, "target_over_actual")
         if decreasing not in ("target_over_actual", "actual_over_target"):
-            raise SettingsError(f"rate.decreasing: unknown {decreasing!r}")
+            raise RulesetError(f"rate.decreasing: unknown {decreasing!r}")
         proposals = []
         for i, p in enumerate(_get(review, "proposals", list, [])):
             if not isinstance(p, dict) or "propose" not in p:
-                raise SettingsError(f"review.proposals[{i}]: needs 'propose'")
+                raise RulesetError(f"review.proposals[{i}]: needs 'propose'")
             metric = p.get("metric")
             if metric is not None and metric not in METRICS:
-                raise SettingsError(f"review.proposals[{i}].metric: one of {METRICS}")
+                raise RulesetError(f"review.proposals[{i}].metric: one of {METRICS}")
             op = str(p.get("op", ">="))
             if op not in OPS:
-                raise SettingsError(f"review.proposals[{i}].op: one of {sorted(OPS)}")
+                raise RulesetError(f"review.proposals[{i}].op: one of {sorted(OPS)}")
             proposals.append(
                 Proposal(str(p["propose"]), metric, op, Decimal(str(p.get("value", 0))))
             )
-        return Settings(
+        return Ruleset(
             rounding=ROUNDINGS[rounding],
             bound_cap=int(_get(rate, "bound_cap", int, 100)),
             decreasing=decreasing,
             on_track_from=int(_get(status, "on_track_from", int, 100)),
             slightly_behind_from=int(_get(status, "slightly_behind_from", int, 80)),
             allowed_reviews=tuple(str(v) for v in _get(review, "allowed", list, [])),
-            new_label=str(_get(review, "new_label", str, Settings.new_label)),
+            new_label=str(_get(review, "new_label", str, Ruleset.new_label)),
             proposals=tuple(proposals),
-            expands=tuple(str(v) for v in _get(review, "expands", list, list(Settings.expands))),
-            shrinks=tuple(str(v) for v in _get(review, "shrinks", list, list(Settings.shrinks))),
+            expands=tuple(str(v) for v in _get(review, "expands", list, list(Ruleset.expands))),
+            shrinks=tuple(str(v) for v in _get(review, "shrinks", list, list(Ruleset.shrinks))),
             limits=_limits(raw),
             source=str(path),
         )
-    except SettingsError as exc:
-        raise SettingsError(f"{path}: {exc}") from None
+    except RulesetError as exc:
+        raise RulesetError(f"{path}: {exc}") from None
