@@ -112,20 +112,17 @@ def _convert(col: Column, raw: object, settings: Ruleset) -> object:
     return convert(raw)
 
 
-_NO_BLANK = object()  # a column whose converter refuses a blank cell (none does today)
-
-
 @dataclass(frozen=True)
 class _Reading:
-    """How one column of a table is read, worked out once per sheet (not per cell)."""
+    """How one column of a table is read, worked out once per process (not per cell)."""
 
     header: str
     index: int  # its position in the row
     column: Column
     convert: object  # _converter
-    blank: object  # what convert gives for an empty cell (immutable), or _NO_BLANK
     number: bool  # a type whose numbers mean what their number format shows
     date_code: str
+    memo: dict = field(compare=False, hash=False)  # _memo_for: value → what convert made of it
 
 
 def _readings(read: list[Column], positions: dict[str, int], settings: Ruleset) -> tuple[_Reading, ...]:
@@ -139,16 +136,11 @@ def _readings(read: list[Column], positions: dict[str, int], settings: Ruleset) 
 def _readings_of(columns: tuple[tuple[Column, int], ...], text_length: int,
                  reviews: tuple[str, ...]) -> tuple[_Reading, ...]:
     settings = Ruleset(allowed_reviews=reviews, limits=Limits(text_length=text_length))
-    out = []
-    for c, index in columns:
-        convert = _converter(c, settings)
-        try:
-            blank = convert("")
-        except CellError:
-            blank = _NO_BLANK
-        out.append(_Reading(c.header, index, c, convert, blank, c.type in _NUMBER_TYPES,
-                            _DATE_CODES.get(c.type, "E-TEXT-DATE")))
-    return tuple(out)
+    return tuple(
+        _Reading(c.header, index, c, _converter(c, settings), c.type in _NUMBER_TYPES,
+                 _DATE_CODES.get(c.type, "E-TEXT-DATE"), _memo_for(c, text_length, reviews))
+        for c, index in columns
+    )
 
 
 # Column types whose numbers mean what their number format shows: 「48.5%」 is 0.485 in a
@@ -328,68 +320,157 @@ def _unknown_year_columns(t: _Table, expected: set[str], fiscal_year: int) -> No
 
 
 def _filled(row: list) -> list[int]:
-    """The positions of the cells of `row` that are not blank (common.text.is_blank)."""
-    return [i for i, v in enumerate(row) if v != "" and v is not None and not (type(v) is str and v.isspace())]
+    """The positions of the first two cells of `row` that are not blank
+    (common.text.is_blank): all a row's reading needs to know (none, one, or more)."""
+    found = []
+    for i, v in enumerate(row):
+        if v != "" and v is not None and not (type(v) is str and v.isspace()):
+            found.append(i)
+            if len(found) == 2:
+                break
+    return found
 
 
-def _read_rows(t: _Table, read: list[Column], settings: Ruleset) -> list[Record]:
-    """Every filled row below the headers as a Record of the `read` columns."""
-    columns = {c.header: t.positions[c.header] for c in read}
-    readings = _readings(read, t.positions, settings)
-    records: list[Record] = []
-    required = sum(1 for c in t.sheet.columns if c.required)
-    sheet = t.sheet.name
-    # The cells the scan found a formula, an error value or a number format in: most
-    # sheets have none, and then no cell is looked up.
-    special = {(r, c) for (s, r, c) in (*t.book.formulas, *t.book.errors) if s == sheet}
-    formatted = {(r, c) for (s, r, c) in (*t.book.formats, *t.book.unread_formats) if s == sheet}
+def _data_rows(t: _Table, required: int) -> list[tuple[int, list]]:
+    """(Excel row, cells) of every row below the headers that holds a record: blank rows
+    are skipped, and a row with one filled cell where the sheet requires more is a note
+    (E-NOTE-ROW), not a record."""
+    rows = []
     for r, row in enumerate(t.raw.rows[1:], start=2):
+        if row.count("") == len(row):
+            continue
         filled = _filled(row)
         if not filled:
             continue
         if len(filled) == 1 and required > 1:
             # A note typed under the table (「※R5は速報値」) or a row begun and left: one
             # finding at the cell, not one per blank required cell.
-            t.out.found("E-NOTE-ROW", Location(sheet, r, filled[0]), row[filled[0]])
+            t.out.found("E-NOTE-ROW", Location(t.sheet.name, r, filled[0]), row[filled[0]])
             continue
-        values = _read_row(t, r, row, readings, special, formatted)
-        for c in read:
-            if c.required_unless and values.get(c.header) is None and not values.get(c.required_unless):
-                t.out.found("E-REQUIRED", Location(sheet, r, columns[c.header]), "", column=c.header)
-        records.append(Record(values, Origin(sheet, r, columns)))
+        rows.append((r, row))
+    return rows
+
+
+def _read_rows(t: _Table, read: list[Column], settings: Ruleset) -> list[Record]:
+    """Every filled row below the headers as a Record of the `read` columns, read a
+    column at a time (_read_column); a cell's findings are the same as if it were read
+    alone."""
+    columns = {c.header: t.positions[c.header] for c in read}
+    readings = _readings(read, t.positions, settings)
+    sheet = t.sheet.name
+    rows = _data_rows(t, sum(1 for c in t.sheet.columns if c.required))
+    # The cells the scan found a formula, an error value or a number format in: most
+    # sheets have none, and then no cell is looked up.
+    special = {(r, c) for (s, r, c) in (*t.book.formulas, *t.book.errors) if s == sheet}
+    formatted = {(r, c) for (s, r, c) in (*t.book.formats, *t.book.unread_formats) if s == sheet}
+    values = [_read_column(t, rd, rows, special, formatted) for rd in readings]
+    headers = [rd.header for rd in readings]
+    by_row = zip(*values, strict=True) if values else (() for _ in rows)
+    records = [Record(dict(zip(headers, cells, strict=True)), Origin(sheet, r, columns))
+               for (r, _row), cells in zip(rows, by_row, strict=True)]
+    unless = [c for c in read if c.required_unless]
+    for rec in records if unless else ():
+        for c in unless:
+            if rec.values.get(c.header) is None and not rec.values.get(c.required_unless):
+                t.out.found("E-REQUIRED", Location(sheet, rec.origin.row, columns[c.header]), "", column=c.header)
     return records
 
 
-def _read_row(t: _Table, r: int, row: list, readings: tuple[_Reading, ...], special: set, formatted: set
-              ) -> dict[str, object]:
-    """One row's typed values by header; None with its finding where a cell cannot be read."""
-    values: dict[str, object] = {}
-    width = len(row)
-    sheet = t.sheet.name
-    for rd in readings:
-        i = rd.index
-        value = row[i] if i < width else ""
-        if formatted and rd.number and (r, i) in formatted:
-            unread = t.book.unread_formats.get((sheet, r, i))
-            if unread is not None and type(value) in (int, float):
-                values[rd.header] = None  # never a guess at what the clerk sees
-                t.out.found("E-NUMBER-FORMAT", Location(sheet, r, i), value, format=unread)
-                continue
-            value = as_seen(t.book, sheet, r, i, rd.column, value)
-        if special and (r, i) in special and not _check_formula(t.book, sheet, r, i, t.out, value):
-            values[rd.header] = None
+class _Refused:
+    """What _memo_for keeps of a value its converter refused: the CellError's code and
+    parameters, from which the same finding is made at every cell holding the value."""
+
+    __slots__ = ("code", "params")
+
+    def __init__(self, exc: CellError) -> None:
+        self.code, self.params = exc.code, exc.params
+
+
+_MISS = object()
+
+
+def _read_column(t: _Table, rd: _Reading, rows: list[tuple[int, list]], special: set, formatted: set
+                 ) -> list[object]:
+    """The typed values of one column in `rows`; None with its finding where a cell
+    cannot be read. Each distinct value is converted once per process (rd.memo): a
+    clerk's 「3,845件」, 「―」, 「○」 recur across rows and across the inputs of a batch."""
+    i, memo, sheet, out = rd.index, rd.memo, t.sheet.name, []
+    for r, row in rows:
+        value = row[i] if i < len(row) else ""
+        if (special or formatted) and ((r, i) in special or (r, i) in formatted):
+            out.append(_read_cell(t, rd, r, value, special, formatted))
             continue
-        if value == "" and rd.blank is not _NO_BLANK and type(value) is str:
-            values[rd.header] = rd.blank
-            continue
-        try:
-            if type(value) not in _PLAIN and isinstance(value, parsers.DATE_TYPES):
-                raise CellError(rd.date_code)
-            values[rd.header] = rd.convert(value)
-        except CellError as exc:
-            values[rd.header] = None
-            t.out.found(exc.code, Location(sheet, r, i), value, **exc.params)
-    return values
+        key = _memo_key(value)
+        found = _MISS if key is None else memo.get(key, _MISS)
+        if found is _MISS:
+            found = _converted(rd, value)
+            if key is not None:
+                if len(memo) >= _MEMO_SIZE:
+                    memo.clear()
+                memo[key] = found
+        if type(found) is _Refused:
+            out.append(None)
+            t.out.found(found.code, Location(sheet, r, i), value, **found.params)
+        else:
+            out.append(list(found) if type(found) is list else found)  # a list is the model's own
+    return out
+
+
+def _converted(rd: _Reading, value: object) -> object:
+    """What rd.convert makes of `value`, or _Refused."""
+    try:
+        if type(value) not in _PLAIN and isinstance(value, parsers.DATE_TYPES):
+            raise CellError(rd.date_code)
+        return rd.convert(value)
+    except CellError as exc:
+        return _Refused(exc)
+
+
+def _read_cell(t: _Table, rd: _Reading, r: int, value: object, special: set, formatted: set) -> object:
+    """A cell the scan found a formula, an error value or a number format in: read alone."""
+    sheet, i = t.sheet.name, rd.index
+    if rd.number and (r, i) in formatted:
+        unread = t.book.unread_formats.get((sheet, r, i))
+        if unread is not None and type(value) in (int, float):
+            t.out.found("E-NUMBER-FORMAT", Location(sheet, r, i), value, format=unread)
+            return None  # never a guess at what the clerk sees
+        value = as_seen(t.book, sheet, r, i, rd.column, value)
+    if (r, i) in special and not _check_formula(t.book, sheet, r, i, t.out, value):
+        return None
+    found = _converted(rd, value)
+    if type(found) is _Refused:
+        t.out.found(found.code, Location(sheet, r, i), value, **found.params)
+        return None
+    return found
+
+
+# What the memo of converted values keeps: values of the types calamine gives, a text only
+# when short (an identifier, a number with its unit, a mark, a choice: what recurs; a
+# paragraph does not), at most _MEMO_SIZE of them per kind of column (then it starts again).
+_MEMO_TEXT = 64
+_MEMO_SIZE = 4096
+_MEMOS: dict[tuple, dict] = {}
+
+
+def _memo_key(value: object) -> object:
+    """The key of `value` in a memo, None when it is not kept: the type is part of it
+    (1, 1.0 and True are equal in Python, not to the converters); a float 0 or NaN is
+    never kept (-0.0 equals 0.0; NaN equals nothing)."""
+    kind = type(value)
+    if kind is str:
+        return value if len(value) <= _MEMO_TEXT else None
+    if kind is int or kind is bool or (kind is float and value and value == value):
+        return (kind, value)
+    return None
+
+
+def _memo_for(col: Column, text_length: int, reviews: tuple[str, ...]) -> dict:
+    """The memo shared by every column that converts alike: the type, and what its
+    converter binds (_converter): the text limit, the allowed reviews, the choices."""
+    kind = col.type
+    key = (kind, text_length if kind == "text" else None, reviews if kind == "review" else None,
+           col.values if kind == "enum" else None)
+    return _MEMOS.setdefault(key, {})
 
 
 def _schema_findings(t: _Table, records: list[Record]) -> None:
