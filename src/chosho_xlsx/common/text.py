@@ -7,6 +7,7 @@ NFKC is for comparing and parsing only; department text is written as it was typ
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 
 from chosho_xlsx.common.errors import WriterError
 
@@ -48,12 +49,16 @@ class TextTooLong(WriterError, ValueError):
     """A text for a cell we write is longer than a cell holds."""
 
 
-def cell_text(text: str, where: str) -> str:
+def cell_text(text: str, where: str | Callable[[], str]) -> str:
     """`text` to be written into cell `where` of a workbook we write. XlsxWriter cuts a
     longer text at 32,767 characters without a word (and counts an emoji as one);
     validation refuses such input cells, and this stops a text put together from
-    several of them from being cut short in an official report."""
+    several of them from being cut short in an official report. `where` may be a
+    function giving the cell's name, called only for the error (a 調書 writes ~500 texts)."""
+    if len(text) <= EXCEL_TEXT_MAX // 2:  # at most 2 UTF-16 units a character: it fits
+        return text
     length = excel_length(text)
     if length > EXCEL_TEXT_MAX:
-        raise TextTooLong(f"{where}: {length:,} characters, more than a cell holds ({EXCEL_TEXT_MAX:,})")
+        place = where if isinstance(where, str) else where()
+        raise TextTooLong(f"{place}: {length:,} characters, more than a cell holds ({EXCEL_TEXT_MAX:,})")
     return text

@@ -14,8 +14,7 @@ import io
 from pathlib import Path
 
 from xlsxwriter import Workbook
-from xlsxwriter.utility import xl_rowcol_to_cell, xl_rowcol_to_cell_fast
-from xlsxwriter.worksheet import Worksheet
+from xlsxwriter.utility import xl_rowcol_to_cell
 
 from chosho_xlsx.common.text import cell_text
 from chosho_xlsx.model.chosho import Report
@@ -29,6 +28,7 @@ from chosho_xlsx.writers.layout.grid import BLANK, FORMULA, NUMBER, TEXT, Cell, 
 from chosho_xlsx.writers.layout.header import build_header
 from chosho_xlsx.writers.layout.indicators import OverviewColumns, build_indicators
 from chosho_xlsx.writers.layout.projects import ResultColumns, build_projects
+from chosho_xlsx.writers.layout.sheet import ChoshoSheet
 from chosho_xlsx.writers.layout.styles import Styles
 from chosho_xlsx.writers.outputs import CHOSHO, WORKBOOK_OPTIONS, mark
 from chosho_xlsx.writers.quoting import needs_quote
@@ -71,7 +71,9 @@ def _write_cell(ws, cell: Cell, styles: Styles, size: float) -> None:
         ws.merge_range(cell.r1, cell.c1, cell.r2, cell.c2, "", fmt)
     if cell.kind == TEXT:
         if cell.value:
-            where = f"{ws.name}!{xl_rowcol_to_cell(cell.r1, cell.c1)}"
+            def where() -> str:
+                return f"{ws.name}!{xl_rowcol_to_cell(cell.r1, cell.c1)}"
+
             ws.write_string(cell.r1, cell.c1, cell_text(cell.value, where), fmt)
         elif not cell.merged:
             ws.write_blank(cell.r1, cell.c1, None, fmt)
@@ -85,40 +87,8 @@ def _write_cell(ws, cell: Cell, styles: Styles, size: float) -> None:
         ws.write_comment(cell.r1, cell.c1, cell.comment)
 
 
-_PREPARED: dict[tuple[str, bool, bool], str] = {}
-
-
-class _Worksheet(Worksheet):
-    """XlsxWriter's Worksheet, faster where a 調書 spends its time and with the same
-    bytes. Each formula is prepared once per process: its
-    _prepare_formula runs 29 regular-expression substitutions (Excel's newer functions'
-    prefixes) on every formula written, ~10 % of writing a 調書, and every 調書 has the
-    same formulas at the same places. The result is the stock method's own, computed the
-    first time a formula is seen; it depends on nothing else (tests/test_bench.py: the
-    same bytes as a stock Workbook given the same calls)."""
-
-    def _prepare_formula(self, formula, expand_future_functions=False):
-        key = (formula, bool(self.use_future_functions), bool(expand_future_functions))
-        prepared = _PREPARED.get(key)
-        if prepared is None:
-            if len(_PREPARED) > 100_000:  # a bound, far above any batch's distinct formulas
-                _PREPARED.clear()
-            prepared = _PREPARED[key] = super()._prepare_formula(formula, expand_future_functions)
-        return prepared
-
-    def _write_cell(self, row, col, cell):
-        # Most cells of a 調書 are formatted blanks (the merged areas: ~2,000 a 調書), each
-        # one empty <c> with its reference and style, which the stock method writes
-        # through its general attribute list and escaping (neither can change a cell
-        # reference or a number): ~8 % of writing a 調書. Everything else is the stock method's.
-        if cell.__class__.__name__ == "Blank" and cell.format:
-            self.fh.write(f'<c r="{xl_rowcol_to_cell_fast(row, col)}" s="{cell.format._get_xf_index()}"/>')
-            return
-        super()._write_cell(row, col, cell)
-
-
 def render(wb: Workbook, plan: SheetPlan, styles: Styles, setup: page.PageSetup) -> None:
-    ws = wb.add_worksheet(plan.name, _Worksheet)
+    ws = wb.add_worksheet(plan.name, ChoshoSheet)
     ws.hide_gridlines(2)
     plan.fit_columns()
     heights = plan.row_heights()

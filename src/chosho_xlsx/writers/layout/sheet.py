@@ -1,0 +1,198 @@
+"""XlsxWriter's Worksheet, faster where a 調書 spends its time, writing the same bytes.
+
+Enters: the calls layout.workbook makes (merge_range, write_string, write_number,
+write_blank, write_formula) and XlsxWriter's own calls while it saves the file. Leaves:
+the worksheet's state and XML exactly as the stock Worksheet makes them for the same
+calls. A 調書 is ~1,100 cell calls and ~2,800 cells (most of them formatted blanks that
+pad merged ranges); the stock methods go through an argument converter, a type dispatch,
+a dimension check and an attribute list per cell, which was half of writing a 調書.
+
+Each override handles the arguments a 調書 passes (integer row and column, a Format, a
+plain str/int/float) and hands anything else to the stock method, so the result never
+depends on which path ran. tests/test_bench.py (the floor: a stock Workbook replaying the
+calls gives the same bytes) and tests/test_writers_sheet.py pin it; an XlsxWriter upgrade
+that changes its internals fails those tests rather than writing different files."""
+
+from __future__ import annotations
+
+from itertools import product
+from math import isfinite
+
+from xlsxwriter.utility import xl_col_to_name, xl_range
+from xlsxwriter.worksheet import (
+    CellBlankTuple,
+    CellNumberTuple,
+    CellStringTuple,
+    Worksheet,
+)
+
+_PREPARED: dict[tuple[str, bool, bool], str] = {}
+_PLAIN_NUMBERS = (int, float)
+
+
+class ChoshoSheet(Worksheet):
+    """The stock Worksheet with faster cell calls and a faster <sheetData>."""
+
+    # ---- cells going in ------------------------------------------------------------
+
+    def _dims(self, row, col) -> bool:
+        """_check_dimensions for a cell without constant_memory: False when it is out of
+        the sheet, else the sheet's extent updated (the stock method, inlined)."""
+        if row < 0 or col < 0 or row >= self.xls_rowmax or col >= self.xls_colmax:
+            return False
+        if self.dim_rowmin is None or row < self.dim_rowmin:
+            self.dim_rowmin = row
+        if self.dim_rowmax is None or row > self.dim_rowmax:
+            self.dim_rowmax = row
+        if self.dim_colmin is None or col < self.dim_colmin:
+            self.dim_colmin = col
+        if self.dim_colmax is None or col > self.dim_colmax:
+            self.dim_colmax = col
+        return True
+
+    def _plain(self, args: tuple, kwargs: dict, n: int) -> bool:
+        """Whether a call's arguments are the ones the fast path handles: `n` or `n` + 1
+        positional ones (the last, a format, optional), the first two integers."""
+        return (not kwargs and n <= len(args) <= n + 1 and args[0].__class__ is int
+                and args[1].__class__ is int and not self.constant_memory)
+
+    def write_string(self, *args, **kwargs):
+        if not self._plain(args, kwargs, 3) or args[2].__class__ is not str \
+                or len(args[2]) > self.xls_strmax // 2:  # long: the stock UTF-16 check
+            return super().write_string(*args, **kwargs)
+        row, col, string, fmt = (*args, None)[:4]
+        if not self._dims(row, col):
+            return -1
+        self.table[row][col] = CellStringTuple(self.str_table._get_shared_string_index(string), fmt)
+        return 0
+
+    def write_number(self, *args, **kwargs):
+        if not self._plain(args, kwargs, 3) or args[2].__class__ not in _PLAIN_NUMBERS \
+                or (args[2].__class__ is float and not isfinite(args[2])):  # NaN, ±inf: the stock's errors
+            return super().write_number(*args, **kwargs)
+        row, col, number, fmt = (*args, None)[:4]
+        if not self._dims(row, col):
+            return -1
+        self.table[row][col] = CellNumberTuple(number, fmt)
+        return 0
+
+    def write_blank(self, *args, **kwargs):
+        if not self._plain(args, kwargs, 3):
+            return super().write_blank(*args, **kwargs)
+        row, col, _, fmt = (*args, None)[:4]
+        if fmt is None:  # the stock writes no unformatted blank
+            return 0
+        if not self._dims(row, col):
+            return -1
+        self.table[row][col] = CellBlankTuple(fmt)
+        return 0
+
+    def merge_range(self, *args, **kwargs):
+        """A merged range with no value of its own (the 調書 writes its text into the first
+        cell afterwards): the merge, and every cell of it a formatted blank."""
+        if kwargs or len(args) != 6 or args[4] != "" or args[5] is None \
+                or any(a.__class__ is not int for a in args[:4]):
+            return super().merge_range(*args, **kwargs)
+        first_row, first_col, last_row, last_col, _, fmt = args
+        if (self.constant_memory or first_row > last_row or first_col > last_col
+                or (first_row, first_col) == (last_row, last_col)):
+            return super().merge_range(*args)
+        if self._check_dimensions(first_row, first_col) or self._check_dimensions(last_row, last_col):
+            return -1
+        cells = list(product(range(first_row, last_row + 1), range(first_col, last_col + 1)))
+        merged = self.merged_cells
+        if not merged.keys().isdisjoint(cells) or not self.table_cells.keys().isdisjoint(cells):
+            return super().merge_range(*args)  # which names the range overlapped
+        merged.update(dict.fromkeys(cells, xl_range(first_row, first_col, last_row, last_col)))
+        self.merge.append([first_row, first_col, last_row, last_col])
+        blank = CellBlankTuple(fmt)  # immutable: one for every cell of the range
+        table = self.table
+        for row in range(first_row, last_row + 1):
+            table[row].update(dict.fromkeys(range(first_col, last_col + 1), blank))
+        return 0
+
+    # ---- formulas ------------------------------------------------------------------
+
+    def _prepare_formula(self, formula, expand_future_functions=False):
+        # Each formula is prepared once per process: the stock _prepare_formula runs 29
+        # regular-expression substitutions (Excel's newer functions' prefixes) on every
+        # formula written, ~10 % of writing a 調書, and every 調書 has the same formulas
+        # at the same places. The result is the stock method's own, computed the first
+        # time a formula is seen; it depends on nothing else.
+        key = (formula, bool(self.use_future_functions), bool(expand_future_functions))
+        prepared = _PREPARED.get(key)
+        if prepared is None:
+            if len(_PREPARED) > 100_000:  # a bound, far above any batch's distinct formulas
+                _PREPARED.clear()
+            prepared = _PREPARED[key] = super()._prepare_formula(formula, expand_future_functions)
+        return prepared
+
+    # ---- <sheetData> going out -----------------------------------------------------
+
+    def _calculate_spans(self) -> None:
+        # The stock method visits every column of every row; the same spans from each
+        # row's smallest and largest column.
+        if self.comments:
+            super()._calculate_spans()
+            return
+        spans = {}
+        table = self.table
+        lo = hi = None
+        last = self.dim_rowmax
+        for row in range(self.dim_rowmin, last + 1):
+            cols = table.get(row)
+            if cols:
+                a, b = min(cols), max(cols)
+                if lo is None:
+                    lo, hi = a, b
+                else:
+                    lo, hi = min(lo, a), max(hi, b)
+            if ((row + 1) % 16 == 0 or row == last) and lo is not None:
+                spans[row // 16] = f"{lo + 1}:{hi + 1}"
+                lo = None
+        self.row_spans = spans
+
+    def _write_rows(self) -> None:
+        # The rows as the stock method writes them; each cell of a kind a 調書 has
+        # (formatted string, number, blank) as one string, joined per row, the rest by the
+        # stock _write_cell. Formats get their XF index in the same order as the stock
+        # writer asks for them (the first time each is written), which decides styles.xml.
+        if self.comments or self.constant_memory:
+            super()._write_rows()
+            return
+        self._calculate_spans()
+        table, row_info, spans = self.table, self.row_info, self.row_spans
+        names = [xl_col_to_name(c) for c in range(self.dim_colmax + 1)]
+        xf: dict[int, int] = {}
+        write = self.fh.write
+        for row in range(self.dim_rowmin, self.dim_rowmax + 1):
+            cells = table.get(row)
+            info = row_info.get(row)
+            if not cells:
+                if info is not None:
+                    self._write_empty_row(row, spans.get(row // 16), info)
+                continue
+            self._write_row(row, spans.get(row // 16), info)
+            r = str(row + 1)
+            out = []
+            for col in sorted(cells):
+                cell = cells[col]
+                fmt = cell.format
+                kind = cell.__class__.__name__
+                if fmt is None or kind not in ("Blank", "String", "Number"):
+                    if out:
+                        write("".join(out))
+                        out = []
+                    self._write_cell(row, col, cell)
+                    continue
+                s = xf.get(id(fmt))
+                if s is None:
+                    s = xf[id(fmt)] = fmt._get_xf_index()
+                if kind == "Blank":
+                    out.append(f'<c r="{names[col]}{r}" s="{s}"/>')
+                elif kind == "String":
+                    out.append(f'<c r="{names[col]}{r}" s="{s}" t="s"><v>{cell.string}</v></c>')
+                else:
+                    out.append(f'<c r="{names[col]}{r}" s="{s}"><v>{cell.number:.16G}</v></c>')
+            out.append("</row>")
+            write("".join(out))

@@ -1,0 +1,114 @@
+"""layout.sheet.ChoshoSheet: the same calls give the same bytes as XlsxWriter's stock
+Worksheet, whatever the calls (the 調書's own, pinned in test_bench and
+test_batch_build_bytes, and any others, here), errors included."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import math
+import warnings
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from xlsxwriter import Workbook
+from xlsxwriter.exceptions import OverlappingRange
+from xlsxwriter.worksheet import Worksheet
+
+from chosho_xlsx.writers.layout.sheet import ChoshoSheet
+from chosho_xlsx.writers.outputs import WORKBOOK_OPTIONS
+
+FORMATS = ({"bold": True}, {"border": 1, "text_wrap": True}, {"num_format": "#,##0", "border": 1},
+           {"italic": True, "quote_prefix": True})
+
+
+def _book(calls: list[tuple], sheet_class) -> tuple[bytes, list[object]]:
+    """The workbook the calls write (formats by number; None for none) and each call's
+    result (or the exception it raised)."""
+    buffer = io.BytesIO()
+    wb = Workbook(buffer, WORKBOOK_OPTIONS)
+    wb.set_properties({"created": dt.datetime(2026, 4, 1)})  # not the clock: the two books compared
+    formats = [wb.add_format(p) for p in FORMATS]
+    ws = wb.add_worksheet("s", sheet_class)
+    results: list[object] = []
+    for name, args, fmt in calls:
+        extra = () if fmt == "omit" else (None if fmt is None else formats[fmt],)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # the stock "Can't merge single cell"
+                results.append(getattr(ws, name)(*args, *extra))
+        except (OverlappingRange, TypeError) as exc:
+            results.append(f"{type(exc).__name__}: {exc}")
+    wb.close()
+    return buffer.getvalue(), results
+
+
+def _same(calls: list[tuple]) -> None:
+    ours, ours_results = _book(calls, ChoshoSheet)
+    stock, stock_results = _book(calls, Worksheet)
+    assert ours_results == stock_results
+    assert ours == stock
+
+
+def test_the_calls_a_chosho_makes():
+    _same([
+        ("merge_range", (0, 0, 1, 3, ""), 1),
+        ("write_string", (0, 0, "事業群の名前"), 1),
+        ("merge_range", (2, 0, 2, 2, ""), 0),
+        ("write_number", (2, 3, 12345), 2),
+        ("write_number", (3, 3, 0.1 + 0.2), 2),
+        ("write_blank", (3, 0, None), 1),
+        ("write_blank", (3, 1, None), None),  # no format: nothing written
+        ("write_formula", (4, 3, "=D3+D4"), 2),
+        ("write_string", (5, 0, "=1+1"), 3),
+        ("write_string", (40, 5, "after a gap of rows"), 0),
+    ])
+
+
+def test_what_the_fast_path_leaves_to_the_stock_methods():
+    _same([
+        ("write_string", ("B2", "A1 notation"), 1),
+        ("write_number", ("C3", 7), "omit"),
+        ("write_number", (1, 1, math.nan), 2),  # an error without nan_inf_to_errors
+        ("write_number", (1, 2, True), 2),
+        ("write_string", (2, 2, "あ" * 20_000), 1),  # long: the stock limit check
+        ("write_string", (-1, 0, "out of the sheet"), 1),
+        ("write_number", (0, 20_000, 1), 1),
+        ("merge_range", (5, 5, 5, 5, ""), 1),  # a single cell: refused with a warning
+        ("merge_range", (6, 3, 4, 1, ""), 1),  # corners swapped
+        ("merge_range", (8, 0, 9, 1, "text in the merge"), 1),
+        ("merge_range", (10, 0, 11, 1, ""), None),
+        ("merge_range", ("A14:C15", ""), 0),
+        ("merge_range", (1, 1, 2, 2, ""), 0),  # overlaps B2/C3 written above: fine
+        ("merge_range", (2, 2, 3, 3, ""), 0),  # overlaps the merge before: refused
+    ])
+
+
+_row, _col = st.integers(0, 40), st.integers(0, 12)
+_number = st.one_of(st.integers(-10**12, 10**12), st.floats(allow_nan=False, allow_infinity=False))
+_call = st.one_of(
+    st.tuples(st.just("write_string"), st.tuples(_row, _col, st.text(max_size=12)),
+              st.sampled_from([0, 1, 3, None])),
+    st.tuples(st.just("write_number"), st.tuples(_row, _col, _number), st.sampled_from([0, 2, None, "omit"])),
+    st.tuples(st.just("write_blank"), st.tuples(_row, _col, st.none()), st.sampled_from([0, 1, None])),
+    st.builds(lambda r, c, h, w, f: ("merge_range", (r, c, r + h, c + w, ""), f),
+              _row, _col, st.integers(0, 3), st.integers(0, 3), st.sampled_from([0, 1, 2])),
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_call, max_size=40))
+def test_any_calls_give_the_stock_bytes(calls):
+    _same(calls)
+
+
+@pytest.mark.parametrize("sheet_class", [ChoshoSheet, Worksheet])
+def test_overlapping_merges_are_refused_alike(sheet_class):
+    wb = Workbook(io.BytesIO(), WORKBOOK_OPTIONS)
+    ws = wb.add_worksheet("s", sheet_class)
+    fmt = wb.add_format({"border": 1})
+    ws.merge_range(0, 0, 1, 1, "", fmt)
+    with pytest.raises(OverlappingRange, match="A1:B2"):
+        ws.merge_range(1, 1, 2, 2, "", fmt)
+    wb.close()
