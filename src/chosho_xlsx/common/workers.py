@@ -45,12 +45,24 @@ class Workers:
 
     `context` is a multiprocessing context (None: the platform's default); `initializer`
     runs once in each worker as it starts (replacements included). The processes start
-    on the first submit, in the calling thread."""
+    on the first submit, in the calling thread.
+
+    `poll` (seconds): how often pebble's threads look at the pool (its CONSTS.sleep_unit,
+    0.1 s by default), and so how long closing the pool may wait for them: ~0.1 s that a
+    short command (validate of 50 files: ~0.3 s) should not spend waiting, and that a
+    long-lived pool (the portal's) should keep, each wake-up costing CPU while it idles.
+    It is pebble's one setting for the whole process: the last pool made with a `poll`
+    sets it."""
 
     def __init__(self, jobs: int, seconds: float | None, *, context=None,
-                 initializer: Callable | None = None, initargs: Iterable = ()) -> None:
+                 initializer: Callable | None = None, initargs: Iterable = (),
+                 poll: float | None = None) -> None:
         import multiprocessing
 
+        if poll is not None:
+            from pebble import CONSTS
+
+            CONSTS.sleep_unit = poll
         self.seconds = seconds
         self._pool = ProcessPool(max_workers=jobs, initializer=initializer, initargs=tuple(initargs),
                                  context=context or multiprocessing.get_context())

@@ -1,0 +1,101 @@
+"""`chosho-xlsx validate` of many files in one call (issue 22): from POOL_FROM files on,
+they are checked in worker processes; the text, the JSON and the exit code are exactly
+those of checking them one after another here, in the order given, and each file has
+the batch's time limit there (E-FILE-TIMEOUT), a worker's death costing its own file."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from chosho_xlsx import pipeline
+from chosho_xlsx.cli import app
+from chosho_xlsx.cli import validate as command
+
+from support import corpus, hostile
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory) -> Path:
+    """POOL_FROM + 2 inputs: the example, a copy with a broken cell, unreadable files."""
+    out = tmp_path_factory.mktemp("many")
+    example = corpus.example_workbook(out / "src")
+    rows = corpus.example_rows()
+    rows["事業"][corpus.index_of(rows, "事業", 事業番号="7")]["見直し区分"] = "大きく縮小"
+    broken = corpus.write(out / "src", rows, name="broken.xlsx")
+    for i in range(command.POOL_FROM - 1):
+        shutil.copyfile(broken if i % 4 == 1 else example, out / f"dept_{i:02d}.xlsx")
+    hostile.truncated_xlsx(out).rename(out / "dept_90.xlsx")
+    hostile.text_file(out).rename(out / "dept_91.xlsx")
+    hostile.xls_file(out).rename(out / "dept_92.xlsx")
+    shutil.rmtree(out / "src")
+    return out
+
+
+def _validate(*args: object):
+    return runner.invoke(app, ["validate", *map(str, args)], env={"COLUMNS": "80"})
+
+
+@pytest.mark.parametrize("args", [(), ("--format", "json"), ("--lang", "en")])
+def test_workers_print_what_one_process_prints(folder, monkeypatch, args):
+    real, pools = command._check_in_workers, []
+    monkeypatch.setattr(command, "_check_in_workers", lambda *a: pools.append(a) or real(*a))
+    pooled = _validate(folder, *args)
+    assert len(pools) == 1 and len(pools[0][0]) == command.POOL_FROM + 2
+    monkeypatch.setattr(command, "POOL_FROM", 10**6)
+    alone = _validate(folder, *args)
+    assert len(pools) == 1
+    assert pooled.exit_code == alone.exit_code == 2
+    assert pooled.stdout == alone.stdout
+
+
+def test_few_files_need_no_workers(folder, monkeypatch):
+    def no_pool(*_):
+        raise AssertionError("workers started for a few files")
+
+    monkeypatch.setattr(command, "_check_in_workers", no_pool)
+    assert _validate(folder / "dept_00.xlsx", folder / "dept_01.xlsx").exit_code == 1
+
+
+def _stalling_on(name: str, monkeypatch, action) -> None:
+    """check_file doing `action` on the input called `name` (the workers are forked, so
+    they run this one)."""
+    real = pipeline.check_file
+
+    def check_file(path, settings):
+        if Path(path).name == name:
+            action()
+        return real(path, settings)
+
+    monkeypatch.setattr(pipeline, "check_file", check_file)
+
+
+def test_a_file_past_the_time_limit_is_its_finding(folder, tmp_path, monkeypatch):
+    rules = tmp_path / "rules.yaml"
+    default = (Path(__file__).parents[1] / "schemas" / "rules.yaml").read_text(encoding="utf-8")
+    assert "seconds_per_file: 120\n" in default
+    rules.write_text(default.replace("seconds_per_file: 120\n", "seconds_per_file: 5\n"), encoding="utf-8")
+    _stalling_on("dept_03.xlsx", monkeypatch, lambda: time.sleep(600))
+    started = time.monotonic()
+    result = _validate(folder, "--rules", rules, "--lang", "en")
+    assert time.monotonic() - started < 120
+    assert result.exit_code == 2
+    assert f"✘ Stopped after 5 s without finishing: {folder / 'dept_03.xlsx'}\n" in result.stdout
+    assert f"! {folder / 'dept_04.xlsx'}: errors 0 / warnings 1\n" in result.stdout
+
+
+def test_a_worker_that_dies_costs_its_own_file_only(folder, monkeypatch):
+    _stalling_on("dept_03.xlsx", monkeypatch, lambda: os.kill(os.getpid(), signal.SIGKILL))
+    result = _validate(folder, "--lang", "en")
+    assert result.exit_code == 2
+    assert ("✘ The file is damaged and cannot be read (it is cut short or its contents are corrupt): "
+            f"{folder / 'dept_03.xlsx'}\n") in result.stdout
+    assert f"! {folder / 'dept_04.xlsx'}: errors 0 / warnings 1\n" in result.stdout
