@@ -5,6 +5,7 @@ edit them; an installed wheel carries copies inside the package (pyproject force
 
 from __future__ import annotations
 
+import json
 from functools import cache
 from pathlib import Path
 
@@ -39,24 +40,74 @@ def example_file() -> Path:
 
 
 def load_yaml(text: str):
-    """yaml.safe_load, with libyaml's C loader when PyYAML has it (about ten times
-    faster: the contract, the messages and the rules are read on every start)."""
+    """yaml.safe_load, with libyaml's C loader when PyYAML has it, and remembered across
+    runs: every start of the command line reads the contract, the messages, the rules and
+    the form's texts (~60 KB of YAML); parsing them, and importing PyYAML to do it, was
+    a sixth of a cold `validate` of one file (issue 22). What a text parsed to is kept as
+    JSON in the user's cache folder under a hash of the text (and of this version), so an
+    edited file is parsed afresh; only data that JSON gives back unchanged is kept (no
+    dates, no non-text keys), and a cache that cannot be read or written is left alone."""
+    entry = _cache_entry(text)
+    if entry is not None:
+        try:
+            return json.loads(entry.read_bytes())
+        except (OSError, ValueError):
+            pass
     import yaml
 
-    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # nosec B506  # a safe loader
+    data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # nosec B506  # a safe loader
+    if entry is not None:
+        _remember(entry, data)
+    return data
+
+
+def _cache_entry(text: str) -> Path | None:
+    import hashlib
+    import os
+
+    from chosho_xlsx import __version__
+
+    folder = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    if not os.path.isabs(folder):
+        return None  # no home: nowhere to keep it
+    key = hashlib.blake2b(f"{__version__}\n{text}".encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
+    return Path(folder) / "chosho-xlsx" / "yaml" / f"{key}.json"
+
+
+def _remember(entry: Path, data) -> None:
+    import os
+    import tempfile
+
+    try:
+        blob = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        if json.loads(blob) != data:
+            return  # non-text keys would come back as text, NaN as unequal
+        blob = blob.encode("utf-8")
+    except (TypeError, ValueError):
+        return  # dates, sets, bytes, lone surrogates: parsed each time
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=entry.parent, prefix=".tmp-")
+        with os.fdopen(fd, "wb") as f:
+            f.write(blob)
+        os.replace(tmp, entry)  # whole or not at all, whoever else writes it at once
+    except OSError:
+        pass
 
 
 def read_yaml_mapping(path: Path, error: type[Exception]) -> dict:
     """A data file whose top is a mapping (rules, layout labels, input guide, example).
     A missing, unreadable or malformed file raises `error` with one sentence naming it."""
-    import yaml
-
     path = Path(path)
     try:
         data = load_yaml(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise error(f"{path}: {exc.strerror or exc}") from None
-    except yaml.YAMLError as exc:
+    except Exception as exc:
+        import yaml
+
+        if not isinstance(exc, yaml.YAMLError):
+            raise
         raise error(f"{path}: not valid YAML ({exc})") from None
     if data is None:
         return {}

@@ -1,0 +1,87 @@
+"""common/resources.load_yaml: what a YAML text parses to, remembered across runs in the
+user's cache folder (issue 22: parsing the data files, and importing PyYAML for it, was
+a sixth of a cold validate) and always equal to parsing it afresh."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from chosho_xlsx.common import resources
+from chosho_xlsx.common.resources import data_file, load_yaml, schema_file
+
+
+def _fresh(text: str):
+    return yaml.load(text, Loader=yaml.SafeLoader)  # nosec B506  # a safe loader
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    return tmp_path / "cache" / "chosho-xlsx" / "yaml"
+
+
+@pytest.mark.parametrize("path", [schema_file("input.yaml"), schema_file("rules.yaml"),
+                                  data_file("messages.yaml"), data_file("sentences.yaml"),
+                                  data_file("example_r6.yaml")], ids=lambda p: p.name)
+def test_the_data_files_read_the_same_from_the_cache(cache, path):
+    text = path.read_text(encoding="utf-8")
+    first, second = load_yaml(text), load_yaml(text)
+    assert first == second == _fresh(text)
+
+
+def test_an_edited_file_is_parsed_afresh(cache):
+    assert load_yaml("rate: {rounding: half_up}\n") == {"rate": {"rounding": "half_up"}}
+    assert load_yaml("rate: {rounding: down}\n") == {"rate": {"rounding": "down"}}
+    assert len(list(cache.iterdir())) == 2
+
+
+@pytest.mark.parametrize("text", ["day: 2024-04-01\n", "{1: one, 2: two}\n", "x: .nan\n"])
+def test_what_json_would_change_is_never_kept(cache, text):
+    first, second = load_yaml(text), load_yaml(text)
+    assert repr(first) == repr(second) == repr(_fresh(text))
+    assert not cache.exists() or not list(cache.iterdir())
+    assert load_yaml("day: 2024-04-01\n") == {"day": dt.date(2024, 4, 1)}
+
+
+def test_a_damaged_entry_is_parsed_again(cache):
+    load_yaml("a: [1, 2]\n")
+    (entry,) = cache.iterdir()
+    entry.write_bytes(b'{"a": [1,')
+    assert load_yaml("a: [1, 2]\n") == {"a": [1, 2]}
+
+
+def test_an_unwritable_cache_is_left_alone(tmp_path, monkeypatch):
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
+    assert load_yaml("a: 1\n") == {"a": 1}
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/cache")
+    assert resources._cache_entry("a: 1\n") is None
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+                    lambda kids: st.lists(kids, max_size=4) | st.dictionaries(st.text(max_size=8), kids, max_size=4),
+                    max_leaves=12))
+def test_any_document_reads_as_parsed(data):
+    text = yaml.safe_dump({"doc": data}, allow_unicode=True)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("XDG_CACHE_HOME", os.path.join(os.environ.get("TMPDIR", "/tmp"), "chosho-test-yaml-cache"))
+        first, second = load_yaml(text), load_yaml(text)
+    assert first == second == _fresh(text)
+
+
+def test_a_warm_start_does_not_import_pyyaml(tmp_path):
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    code = ("import sys\nfrom chosho_xlsx.model.ruleset import load_ruleset\nload_ruleset()\n"
+            "from chosho_xlsx.contract import spec\nspec.raw_contract()\nprint('YAML', 'yaml' in sys.modules)\n")
+    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env) for _ in range(2)]
+    assert [r.stdout for r in runs] == ["YAML True\n", "YAML False\n"], runs[-1].stderr
