@@ -62,15 +62,19 @@ def load_yaml(text: str):
 
 
 def _cache_entry(text: str) -> Path | None:
-    import hashlib
     import os
+
+    try:  # hashlib's own BLAKE2, without hashlib importing OpenSSL's bindings (~6 ms)
+        from _blake2 import blake2b
+    except ImportError:
+        from hashlib import blake2b
 
     from chosho_xlsx import __version__
 
     folder = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     if not os.path.isabs(folder):
         return None  # no home: nowhere to keep it
-    key = hashlib.blake2b(f"{__version__}\n{text}".encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
+    key = blake2b(f"{__version__}\n{text}".encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
     return Path(folder) / "chosho-xlsx" / "yaml" / f"{key}.json"
 
 
