@@ -89,7 +89,7 @@ def _check_in_workers(paths: list[Path], settings, jobs: int) -> list:
 _FIRST_CHECK_LOADS = (
     "chosho_xlsx.intake.safety", "chosho_xlsx.intake.marks", "chosho_xlsx.intake.scan",
     "chosho_xlsx.writers.outputs", "chosho_xlsx.contract.crosschecks", "chosho_xlsx.rules.engine",
-    "chosho_xlsx.model.form_texts", "python_calamine", "defusedxml.ElementTree",
+    "chosho_xlsx.model.form_texts", "python_calamine",
 )
 
 _settings = None  # a worker's rules settings (_worker_init)
