@@ -159,6 +159,35 @@ def cli(env: dict, *args: str) -> str:
     return subprocess.run([executable(), *args], env=env, check=True, capture_output=True, text=True).stdout
 
 
+# `users add` and `users token` for every client, in one process: the commands as a
+# department's administrator runs them, without a Django start (and a migrate) for each
+# (100 starts took 4.5 minutes at 50 clients on the loaded 2-core machine).
+USERS = """
+import contextlib, io, json, sys
+from chosho_xlsx.cli import app
+data, users = sys.argv[1], json.loads(sys.argv[2])
+tokens = []
+for name, section in users:
+    with contextlib.redirect_stdout(io.StringIO()):
+        app(["users", "add", name, "--role", "department", "--dept", section, "--data", data], standalone_mode=False)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        app(["users", "token", name, "--data", data], standalone_mode=False)
+    tokens.append(out.getvalue().strip())
+print(json.dumps(tokens))
+"""
+
+
+def add_users(env: dict, data: Path, clients: int) -> list[str]:
+    """One department user (its own 課, section()) and its API token per client."""
+    users = json.dumps([(f"load{c:03d}", section(c)) for c in range(clients)], ensure_ascii=False)
+    out = subprocess.run([sys.executable, "-c", USERS, str(data), users], env=env, check=True,
+                         capture_output=True, text=True).stdout
+    tokens = json.loads(out.strip().splitlines()[-1])
+    assert len(tokens) == clients and all(tokens)
+    return tokens
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -198,26 +227,27 @@ def percentile(values: list[float], p: float) -> float:
     return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))]
 
 
-def run(clients: int, uploads: int, data: Path, database_url: str = "", figures: dict | None = None) -> int:
+def run(clients: int, uploads: int, data: Path, database_url: str = "", figures: dict | None = None,
+        src: Path | None = None, threads: int = 8) -> int:
     """The load, its figures printed (and put into `figures` when given), then the check;
-    0 when every upload is there exactly once."""
+    0 when every upload is there exactly once. `src`: the server (and the users' set-up)
+    run the code of that src/ folder (another checkout, for --against)."""
     env = dict(os.environ, CHOSHO_PASSWORD=PASSWORD, CHOSHO_DATA=str(data), CHOSHO_SERVER_TIMING="1",
                # the portal measured is the real one, whatever settings module the caller
                # (a test session) has in its environment
                DJANGO_SETTINGS_MODULE="chosho_xlsx.portal.settings")
+    if src is not None:
+        env["PYTHONPATH"] = str(src)
     if database_url:
         env["CHOSHO_DATABASE_URL"] = database_url
     else:  # SQLite means SQLite, whatever this process was started with
         env.pop("CHOSHO_DATABASE_URL", None)
-    tokens = []
-    for c in range(clients):
-        cli(env, "users", "add", f"load{c:03d}", "--role", "department", "--dept", section(c), "--data", str(data))
-        tokens.append(cli(env, "users", "token", f"load{c:03d}", "--data", str(data)).strip())
+    tokens = add_users(env, data, clients)
     with tempfile.TemporaryDirectory() as tmp:
         books = [workbooks(Path(tmp), c, uploads) for c in range(clients)]
     port = free_port()
     log = open(data / "serve.log", "w")  # noqa: SIM115  (closed at the end)
-    server = subprocess.Popen([executable(), "serve", "--data", str(data), "--port", str(port), "--threads", "8"],
+    server = subprocess.Popen([executable(), "serve", "--data", str(data), "--port", str(port), "--threads", str(threads)],
                               env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -275,6 +305,8 @@ def run(clients: int, uploads: int, data: Path, database_url: str = "", figures:
                 "cpu_ms_per_upload": {k: v * 1000 for k, v in cpu.items()},
             })
         problems = check(url, tokens, results, data)
+        if src is None:
+            problems += leftovers(data)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -321,25 +353,58 @@ def check(url: str, tokens: list[str], results, data: Path) -> list[str]:
     return problems
 
 
+def leftovers(data: Path) -> list[str]:
+    """Nothing of an upload's temporary copies is left in DIR/incoming once it has answered."""
+    folder = data / "incoming"
+    return [f"{p}: a temporary copy left behind" for p in folder.iterdir()] if folder.is_dir() else []
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--clients", type=int, default=20)
     ap.add_argument("--uploads", type=int, default=5)
     ap.add_argument("--data", type=Path, help="data folder (default: a fresh temporary one)")
-    ap.add_argument("--database-url", default="", help="PostgreSQL instead of SQLite (an empty database)")
+    ap.add_argument("--database-url", default="",
+                    help="PostgreSQL instead of SQLite (an empty database); with --also-sqlite, beside it")
+    ap.add_argument("--also-sqlite", action="store_true", help="with --database-url: SQLite first, then PostgreSQL")
+    ap.add_argument("--against", type=Path, metavar="SRC",
+                    help="also run the src/ folder of another checkout, first, under the same load "
+                         "(SQLite only, or give it its own empty database with --against-database-url)")
+    ap.add_argument("--against-database-url", default="")
+    ap.add_argument("--threads", type=int, default=8, help="the server's waitress threads (serve --threads)")
     ap.add_argument("--keep", action="store_true", help="keep the temporary data folder")
     ap.add_argument("--json", type=Path, help="also write the figures here")
     args = ap.parse_args(argv)
-    data = args.data or Path(tempfile.mkdtemp(prefix="chosho-load-"))
-    figures: dict = {}
-    try:
-        code = run(args.clients, args.uploads, data, args.database_url, figures)
-        if args.json:
-            args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
-        return code
-    finally:
-        if args.data is None and not args.keep:
-            shutil.rmtree(data, ignore_errors=True)
+    if args.data is not None and (args.against or args.also_sqlite):
+        ap.error("--data takes one run: not with --against or --also-sqlite")
+    runs: list[tuple[str, str, Path | None]] = []  # (label, database url, src)
+    if args.against:
+        if args.database_url and not args.against_database_url:
+            ap.error("--against on PostgreSQL needs --against-database-url (another empty database)")
+        runs.append(("before", args.against_database_url if args.database_url else "", args.against.resolve()))
+    if args.also_sqlite and args.database_url:
+        runs.append(("sqlite", "", None))
+    runs.append(("now", args.database_url, None))
+    code, results = 0, {}
+    for label, url, src in runs:
+        if len(runs) > 1:
+            print(f"---- {label}: {'PostgreSQL' if url else 'SQLite'}, {src or 'this checkout'}")
+        data = args.data or Path(tempfile.mkdtemp(prefix="chosho-load-"))
+        figures: dict = {}
+        try:
+            code |= run(args.clients, args.uploads, data, url, figures, src, args.threads)
+        finally:
+            if args.data is None and not args.keep:
+                shutil.rmtree(data, ignore_errors=True)
+        results[label] = figures
+    if len(runs) > 1:
+        print("side by side: " + " | ".join(
+            f"{label} p50 {f['p50_ms']:.0f} / p95 {f['p95_ms']:.0f} ms, {f['requests_per_s']:.1f} req/s, "
+            f"CPU {sum(f.get('cpu_ms_per_upload', {}).values()):.1f} ms/upload" for label, f in results.items()))
+    if args.json:
+        out = results["now"] if len(runs) == 1 else results
+        args.json.write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
+    return code
 
 
 if __name__ == "__main__":

@@ -102,23 +102,28 @@ class DataDir:
             raise StoredNameError(f"{str(sha256)[:80]!r}{str(suffix)[:16]!r}")
         return self.root / "files" / sha256[:2] / f"{sha256}{suffix}"
 
-    def store(self, data: bytes, suffix: str) -> tuple[str, Path]:
-        """Keep `data` under its hash (once: the same bytes are the same file); the file
-        appears complete or not at all."""
-        with phase("hash"):
-            sha = hashlib.sha256(data).hexdigest()
-        path = self.blob(sha, suffix)
-        with phase("store"):
-            if not path.exists():
-                with self.writing(path) as tmp:
-                    tmp.write_bytes(data)
-        return sha, path
+    @contextlib.contextmanager
+    def staged(self, data: bytes, suffix: str, sha256: str) -> Iterator[Staged]:
+        """`data` (of that digest), ready to be kept under its hash by a transaction that
+        may or may not make it a version: written and flushed to disk (fsync) in a private
+        temporary file (DIR/incoming/) now, linked into place by Staged.keep() inside the
+        transaction, removed at the end. The slow part of keeping a file, the fsync, is
+        thus done before the database's write lock is taken, not while every other upload
+        waits for it; and bytes that no transaction keeps are never stored."""
+        target = self.blob(sha256, suffix)
+        if target.exists():  # the same bytes kept before: nothing to write
+            yield Staged(self, data, target, None)
+            return
+        with contextlib.ExitStack() as stack:
+            with phase("store"):
+                path = stack.enter_context(self.incoming(data, suffix, durable=True))
+            yield Staged(self, data, target, path)
 
     @contextlib.contextmanager
-    def incoming(self, data: bytes, suffix: str) -> Iterator[Path]:
+    def incoming(self, data: bytes, suffix: str, durable: bool = False) -> Iterator[Path]:
         """`data` in a private temporary file (DIR/incoming/, removed afterwards) for
         examining an upload before it is kept: bytes refused before they become a
-        version are never stored."""
+        version are never stored. `durable`: flushed to disk before it is yielded."""
         import tempfile
 
         if suffix not in SUFFIXES:
@@ -129,6 +134,9 @@ class DataDir:
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
+                if durable:
+                    fh.flush()
+                    os.fsync(fh.fileno())
             yield Path(name)
         finally:
             with contextlib.suppress(FileNotFoundError):
@@ -160,6 +168,38 @@ class DataDir:
                 if p.is_file() and not p.name.startswith("."):
                     out[p] = p.name.split(".", 1)[0]
         return out
+
+
+@dataclass(frozen=True)
+class Staged:
+    """A file DataDir.staged() prepared; keep() makes it the stored file of its hash."""
+
+    folder: DataDir
+    data: bytes
+    target: Path
+    source: Path | None  # the durable temporary copy; None when the target was there
+
+    def keep(self) -> Path:
+        """The file under its hash, complete (as atomic_path leaves it: the data on disk,
+        the name written by the file system's journal). A hard link of the staged copy
+        costs no write and no fsync; where the same bytes were kept meanwhile there is
+        nothing to do; where there is no staged copy (the target was there when staging,
+        and was removed since: a refused upload's file pruned) or no hard link (a file
+        system without them), the bytes are written here."""
+        if self.target.exists():
+            return self.target
+        self.folder._folders(self.target.parent)
+        if self.source is not None:
+            try:
+                os.link(self.source, self.target)
+                return self.target
+            except FileExistsError:
+                return self.target
+            except OSError:
+                pass
+        with self.folder.writing(self.target) as tmp:
+            tmp.write_bytes(self.data)
+        return self.target
 
 
 def sha256_of(path: os.PathLike) -> str:

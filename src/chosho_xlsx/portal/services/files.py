@@ -15,7 +15,7 @@ from pathlib import Path, PureWindowsPath
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 
 from chosho_xlsx.model import fiscal
 from chosho_xlsx.portal import timing, workflow
@@ -69,7 +69,9 @@ def store_and_examine(content: bytes, filename: str) -> Stored:
     suffix = next((s for s in (".xlsm", ".ods") if name.lower().endswith(s)), ".xlsx")
     with data().incoming(content, suffix) as path:  # a private temporary copy, removed after
         examined = examine_upload(path, name)
-    return Stored(name, suffix, hashlib.sha256(content).hexdigest(), len(content), examined, content)
+    with timing.phase("hash"):
+        sha = hashlib.sha256(content).hexdigest()
+    return Stored(name, suffix, sha, len(content), examined, content)
 
 
 def record(user, stored: Stored, hint: Policy | None = None, fixed_from: Upload | None = None,
@@ -82,20 +84,22 @@ def record(user, stored: Stored, hint: Policy | None = None, fixed_from: Upload 
     if timing.recording():  # what encoding the findings costs (the row and the answer each do)
         with timing.phase("json"):
             json.dumps(findings, ensure_ascii=False)
-    with timing.phase("db"), one_writer(), transaction.atomic():
-        policy = policy_for(examined, user, hint)
-        policy = Policy.objects.select_for_update().get(pk=policy.pk)  # one version number at a time
+    with data().staged(stored.content, stored.suffix, stored.sha) as staged, \
+            timing.phase("db"), one_writer(), transaction.atomic():
+        policy = policy_for(examined, user, hint)  # its row locked: one version number at a time
         may_upload = workflow.refusal(workflow.UPLOAD, user.profile.role, policy.state)
-        existing = policy.uploads.filter(sha256=stored.sha).first()
-        if existing is not None:
+        # the last version's number and the version of the same bytes, if any, in one query
+        seen = policy.uploads.aggregate(last=Max("version"), same=Max("pk", filter=Q(sha256=stored.sha)))
+        if seen["same"] is not None:
+            existing = Upload.objects.get(pk=seen["same"])
             if may_upload is None and existing.readable and policy.current_id != existing.pk:
                 _make_current(user, policy, existing)
             return existing, False
         if may_upload is not None:
             may_upload.findings = findings
             raise may_upload
-        version = (policy.uploads.aggregate(n=Max("version"))["n"] or 0) + 1
-        data().store(stored.content, stored.suffix)  # before its row: a version's file is always there
+        version = (seen["last"] or 0) + 1
+        staged.keep()  # before its row: a version's file is always there
         upload = Upload.objects.create(
             policy=policy, version=version, sha256=stored.sha, suffix=stored.suffix, filename=stored.name,
             size=stored.size, user=user, readable=not examined.unreadable, errors=errors,

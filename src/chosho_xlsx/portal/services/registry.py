@@ -10,7 +10,7 @@ from chosho_xlsx.portal.errors import Conflict, Forbidden, Invalid, Unprocessabl
 from chosho_xlsx.portal.examine import Examined
 from chosho_xlsx.portal.models import Assignment, Event, Policy
 from chosho_xlsx.portal.services.policylist import refuse_unlisted
-from chosho_xlsx.portal.services.visibility import sections_of, visible_policies
+from chosho_xlsx.portal.services.visibility import may_submit, visible_policies
 from chosho_xlsx.portal.words import say
 
 
@@ -18,20 +18,24 @@ def policy_for(examined: Examined, user, hint: Policy | None) -> Policy:
     """The 施策 a workbook is for: the one it names (registered on the first upload of a
     課 that is among its 事業群's 主管課), else the one the upload page was for (or the
     課's only open one). A file that names none and is for none is refused with its own
-    first finding as the headline: what is wrong with the file, not where to upload it."""
+    first finding as the headline: what is wrong with the file, not where to upload it.
+
+    Called inside the caller's transaction: the 施策 returned is read there, its row
+    locked (select_for_update: one version number at a time), so the caller needs no
+    second read of it."""
     section = user.profile.section
     named, findings = examined.named, examined.findings
     if named is None:
         if hint is not None:
-            return hint
+            return _locked(hint.pk)
         mine = list(visible_policies(user).filter(state__in=(Policy.OPEN, Policy.RETURNED)))
         if len(mine) == 1:
-            return mine[0]
+            return _locked(mine[0].pk)
         raise _unnamed(examined)
     year, key = policy_key(named.fiscal_year, named.policy)
-    policy = Policy.objects.filter(fiscal_year=year, key=key).first()
+    policy = Policy.objects.select_for_update().filter(fiscal_year=year, key=key).first()
     if policy is not None:
-        if section not in sections_of(policy):
+        if not may_submit(policy, section):
             raise Forbidden(say("not-your-policy", policy=policy.name, owner=policy.section, section=section),
                             findings=findings)
         return policy
@@ -45,13 +49,18 @@ def policy_for(examined: Examined, user, hint: Policy | None) -> Policy:
         defaults={"name": named.policy, "section": section, "plan_start": named.plan_start,
                   "plan_end": named.plan_end},
     )
-    if created:
-        for other in owners:
-            if other != section:
-                Assignment.objects.get_or_create(policy=policy, section=other)
-        Event.objects.create(user=user, action=Event.REGISTER, policy=policy,
-                             comment=say("event.registered", section=section))
-    return policy
+    if not created:  # another upload registered it in between: its row, locked
+        return _locked(policy.pk)
+    for other in owners:
+        if other != section:
+            Assignment.objects.get_or_create(policy=policy, section=other)
+    Event.objects.create(user=user, action=Event.REGISTER, policy=policy,
+                         comment=say("event.registered", section=section))
+    return policy  # made by this transaction: no one else sees it before the commit
+
+
+def _locked(pk: int) -> Policy:
+    return Policy.objects.select_for_update().get(pk=pk)
 
 
 def _unnamed(examined: Examined) -> Unprocessable:

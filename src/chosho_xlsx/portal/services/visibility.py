@@ -13,6 +13,11 @@ def sections_of(policy: Policy) -> set[str]:
     return {policy.section, *policy.assignments.values_list("section", flat=True)}
 
 
+def may_submit(policy: Policy, section: str) -> bool:
+    """sections_of(policy) holds `section`; its 主管課 without asking the database."""
+    return section == policy.section or policy.assignments.filter(section=section).exists()
+
+
 def visible_policies(user):
     """The 施策 a user may see: all for the planning division, else those of its 課."""
     qs = Policy.objects.all()
