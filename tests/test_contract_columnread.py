@@ -11,13 +11,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chosho_xlsx.common.findings import Location
+from chosho_xlsx.common.limits import Limits
 from chosho_xlsx.contract import loader
 from chosho_xlsx.contract import spec as contract
 from chosho_xlsx.contract.parsers import CellError, preview, shown
 from chosho_xlsx.intake.reader import RawBook, RawSheet
-from chosho_xlsx.model.ruleset import load_ruleset
+from chosho_xlsx.model.ruleset import Ruleset, load_ruleset
 
 SETTINGS = load_ruleset()
+# a text limit a few typed characters reach, so that texts are refused (E-TEXT-TOO-LONG)
+SHORT = Ruleset(allowed_reviews=SETTINGS.allowed_reviews, limits=Limits(text_length=9))
 SHEETS = [s for s in contract.sheets(2024, 2021, 2025) if s.kind != contract.KEYVALUE]
 # one column of each type (and each set of choices) the contract has
 COLUMNS = list({(c.type, c.values): c for s in SHEETS for c in s.columns}.values())
@@ -39,33 +42,34 @@ values = st.one_of(
 )
 
 
-def _alone(column, value):
+def _alone(column, value, ruleset=SETTINGS):
     """(typed value, None) or (None, (code, params)): the converter on this cell alone."""
     try:
-        return loader._convert(column, value, SETTINGS), None
+        return loader._convert(column, value, ruleset), None
     except CellError as exc:
         return None, (exc.code, exc.params)
 
 
-def _read(column, cells: list) -> tuple[list, list]:
+def _read(column, cells: list, ruleset=SETTINGS) -> tuple[list, list]:
     """_read_column over one column whose rows hold `cells` (rows 2…)."""
     sheet = contract.Sheet("表", "table", (column,))
     raw = RawSheet("表", [[column.header], *([v] for v in cells)])
     table = loader._Table(RawBook("x.xlsx", {"表": raw}), sheet, raw, loader._Collector())
-    (reading,) = loader._readings([column], {column.header: 0}, SETTINGS)
+    (reading,) = loader._readings([column], {column.header: 0}, ruleset)
     rows = [(r, row) for r, row in enumerate(raw.rows[1:], start=2)]
-    return loader._read_column(table, reading, rows, set(), set()), table.out.items
+    return loader._read_column(table, reading, rows, tuple(cells), set(), set()), table.out.items
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.sampled_from(COLUMNS), st.lists(values, min_size=1, max_size=12), st.integers(1, 3))
-def test_a_column_read_at_once_is_each_cell_read_alone(column, cells, repeat):
+@given(st.sampled_from(COLUMNS), st.lists(values, min_size=1, max_size=12), st.integers(1, 3),
+       st.sampled_from([SETTINGS, SHORT]))
+def test_a_column_read_at_once_is_each_cell_read_alone(column, cells, repeat, ruleset):
     cells = cells * repeat  # values recur within the column, and across calls (the memo)
     for _ in range(2):
-        got, findings = _read(column, cells)
+        got, findings = _read(column, cells, ruleset)
         expected_findings = []
         for r, (value, typed) in enumerate(zip(cells, got, strict=True), start=2):
-            want, error = _alone(column, value)
+            want, error = _alone(column, value, ruleset)
             if error is None:
                 assert repr(typed) == repr(want) and type(typed) is type(want), (column.type, value)
             else:

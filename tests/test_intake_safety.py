@@ -368,3 +368,15 @@ def test_damaged_compound_file(scratch, compound_file, edits):
     for offset, value in edits:
         data[offset % len(data)] = value
     _check_any(scratch, bytes(data))
+
+
+@settings(max_examples=500)
+@given(st.sampled_from(["utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"]),
+       st.lists(st.sampled_from(["<", "!", "<!", "a", "\x00", "DOCTYPE", "!!", "<<", "ENTITY"]), max_size=40),
+       st.integers(0, 7))
+def test_the_dtd_opener_is_found_wherever_plain_search_finds_it(encoding, parts, cut):
+    """_holds (memchr for 「!」 first) answers exactly as `opener in window`, in every
+    encoding the scanner knows, from any byte on (a piece may start mid-character)."""
+    opener, _markers = safety._dtd_patterns(encoding)
+    window = "".join(parts).encode(encoding)[cut:]
+    assert safety._holds(window, opener) == (opener in window)

@@ -33,7 +33,8 @@ def build_schema(sheet: Sheet) -> pa.DataFrameSchema:
     return _build_schema(sheet)
 
 
-def _constrained(col) -> bool:
+def constrained(col) -> bool:
+    """Whether pandera has something to check in the column."""
     return (col.required and col.required_unless is None) or col.unique or col.min is not None or col.max is not None
 
 
@@ -41,7 +42,7 @@ def _constrained(col) -> bool:
 def checked_headers(sheet: Sheet) -> tuple[str, ...]:
     """The headers pandera has something to check in; the frame needs no others (a
     column with no constraint costs pandera as much as one with)."""
-    return tuple(c.header for c in sheet.columns if _constrained(c))
+    return tuple(c.header for c in sheet.columns if constrained(c))
 
 
 def _null(value: object) -> bool:
@@ -54,11 +55,20 @@ def can_fail(sheet: Sheet, headers: list[str], rows: list[dict]) -> bool:
     True, so pandera still decides every case it is given; a clean sheet (the common
     case) skips pandas and pandera, whose import and run are most of the cost of
     validating one workbook from a cold start."""
-    present = set(headers)
+    return can_fail_columns(sheet, {h: [row.get(h) for row in rows] for h in headers})
+
+
+def can_fail_columns(sheet: Sheet, columns: dict[str, list]) -> bool:
+    """can_fail of the values by column (header → the rows' values, in row order); a
+    column of ints and texts alone (the key columns) is decided by C loops."""
     for col in sheet.columns:
-        if col.header not in present or not _constrained(col):
+        if col.header not in columns or not constrained(col):
             continue
-        values = [row.get(col.header) for row in rows]
+        values = columns[col.header]
+        if set(map(type, values)) <= _PLAIN:  # nothing null; unique by set; a range by min/max
+            if _plain_can_fail(col, values):
+                return True
+            continue
         if col.required and col.required_unless is None and any(_null(v) for v in values):
             return True
         given = [v for v in values if not _null(v)]
@@ -72,12 +82,28 @@ def can_fail(sheet: Sheet, headers: list[str], rows: list[dict]) -> bool:
     return False
 
 
+_PLAIN = frozenset({int, str})
+
+
+def _plain_can_fail(col, values: list) -> bool:
+    """can_fail_columns of one column whose values are ints and texts only: none is null,
+    so only a repeat or a value out of range can fail (a text in a ranged column: True)."""
+    if col.unique and len(set(values)) != len(values):
+        return True
+    if (col.min is not None or col.max is not None) and values:
+        if str in set(map(type, values)):
+            return True
+        if (col.min is not None and min(values) < col.min) or (col.max is not None and max(values) > col.max):
+            return True
+    return False
+
+
 def _build_schema(sheet: Sheet) -> pa.DataFrameSchema:
     import pandera.pandas as pa
 
     columns = {}
     for col in sheet.columns:
-        if not _constrained(col):
+        if not constrained(col):
             continue
         checks = []
         if col.min is not None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import repeat
 
 from chosho_xlsx.common.findings import Finding, Findings, Location
 from chosho_xlsx.common.limits import Limits
@@ -122,14 +123,26 @@ class _Reading:
     convert: object  # _converter
     number: bool  # a type whose numbers mean what their number format shows
     date_code: str
+    text_limit: int  # a text column's limit (parsers.to_text), else 0
     memo: dict = field(compare=False, hash=False)  # _memo_for: value → what convert made of it
 
 
 def _readings(read: list[Column], positions: dict[str, int], settings: Ruleset) -> tuple[_Reading, ...]:
     """How each column of `read` is read, built once per process for each layout of a
-    sheet (the inputs of a batch share the template's) and settings."""
-    return _readings_of(tuple((c, positions[c.header]) for c in read), settings.limits.text_length,
-                        settings.allowed_reviews)
+    sheet (the inputs of a batch share the template's) and settings. Found by the
+    columns' identity (contract.sheets makes them once per process; hashing a Column
+    hashes all its fields), kept with the columns so that their ids stay theirs."""
+    at = tuple(positions[c.header] for c in read)
+    key = (tuple(map(id, read)), at, settings.limits.text_length, settings.allowed_reviews)
+    found = _READINGS.get(key)
+    if found is None:
+        if len(_READINGS) >= 256:
+            _READINGS.clear()
+        found = _READINGS[key] = (tuple(read), _readings_of(tuple(zip(read, at, strict=True)), *key[2:]))
+    return found[1]
+
+
+_READINGS: dict[tuple, tuple[tuple[Column, ...], tuple]] = {}
 
 
 @lru_cache(maxsize=256)
@@ -138,7 +151,8 @@ def _readings_of(columns: tuple[tuple[Column, int], ...], text_length: int,
     settings = Ruleset(allowed_reviews=reviews, limits=Limits(text_length=text_length))
     return tuple(
         _Reading(c.header, index, c, _converter(c, settings), c.type in _NUMBER_TYPES,
-                 _DATE_CODES.get(c.type, "E-TEXT-DATE"), _memo_for(c, text_length, reviews))
+                 _DATE_CODES.get(c.type, "E-TEXT-DATE"), text_length if c.type == "text" else 0,
+                 _memo_for(c, text_length, reviews))
         for c, index in columns
     )
 
@@ -260,6 +274,7 @@ class _Table:
     raw: RawSheet
     out: _Collector
     positions: dict[str, int] = field(default_factory=dict)  # header → column index
+    by_column: dict[str, list] = field(default_factory=dict)  # header → its records' values
 
 
 def _read_table(
@@ -363,8 +378,11 @@ def _read_rows(t: _Table, read: list[Column], settings: Ruleset) -> list[Record]
     # sheets have none, and then no cell is looked up.
     special = {(r, c) for (s, r, c) in (*t.book.formulas, *t.book.errors) if s == sheet}
     formatted = {(r, c) for (s, r, c) in (*t.book.formats, *t.book.unread_formats) if s == sheet}
-    values = [_read_column(t, rd, rows, special, formatted) for rd in readings]
+    grid = _transposed([row for _r, row in rows])
+    values = [_read_column(t, rd, rows, grid[rd.index] if rd.index < len(grid) else ("",) * len(rows),
+                           special, formatted) for rd in readings]
     headers = [rd.header for rd in readings]
+    t.by_column = dict(zip(headers, values, strict=True))
     by_row = zip(*values, strict=True) if values else (() for _ in rows)
     records = [Record(dict(zip(headers, cells, strict=True)), Origin(sheet, r, columns))
                for (r, _row), cells in zip(rows, by_row, strict=True)]
@@ -374,6 +392,14 @@ def _read_rows(t: _Table, read: list[Column], settings: Ruleset) -> list[Record]
             if rec.values.get(c.header) is None and not rec.values.get(c.required_unless):
                 t.out.found("E-REQUIRED", Location(sheet, rec.origin.row, columns[c.header]), "", column=c.header)
     return records
+
+
+def _transposed(rows: list[list]) -> list[tuple]:
+    """The columns of `rows` (zip's C loop), a short row's missing cells blank ('')."""
+    width = max(map(len, rows), default=0)
+    if any(len(row) != width for row in rows):
+        rows = [row + [""] * (width - len(row)) for row in rows]
+    return list(zip(*rows, strict=True))
 
 
 class _Refused:
@@ -389,31 +415,47 @@ class _Refused:
 _MISS = object()
 
 
-def _read_column(t: _Table, rd: _Reading, rows: list[tuple[int, list]], special: set, formatted: set
-                 ) -> list[object]:
-    """The typed values of one column in `rows`; None with its finding where a cell
-    cannot be read. Each distinct value is converted once per process (rd.memo): a
-    clerk's 「3,845件」, 「―」, 「○」 recur across rows and across the inputs of a batch."""
-    i, memo, sheet, out = rd.index, rd.memo, t.sheet.name, []
-    for r, row in rows:
-        value = row[i] if i < len(row) else ""
-        if (special or formatted) and ((r, i) in special or (r, i) in formatted):
-            out.append(_read_cell(t, rd, r, value, special, formatted))
-            continue
-        key = _memo_key(value)
-        found = _MISS if key is None else memo.get(key, _MISS)
-        if found is _MISS:
-            found = _converted(rd, value)
-            if key is not None:
+def _read_column(t: _Table, rd: _Reading, rows: list[tuple[int, list]], cells: tuple,
+                 special: set, formatted: set) -> list[object]:
+    """The typed values of one column (`cells`, of `rows`); None with its finding where a
+    cell cannot be read. Each distinct value is converted once per process (rd.memo): a
+    clerk's 「3,845件」, 「―」, 「○」 recur across rows and across the inputs of a batch,
+    and a column whose values are all known is read by C loops (map) alone."""
+    i = rd.index
+    kinds = set(map(type, cells))
+    # a formula, an error value or a number format in the column, a date, a value of the
+    # example's YAML: each cell read alone
+    if not kinds <= _KEYED or any(c == i for _r, c in (*special, *formatted)):
+        return [_read_cell(t, rd, r, value, special, formatted)
+                for (r, _row), value in zip(rows, cells, strict=True)]
+    if rd.text_limit and kinds == _TEXT and max(map(len, cells), default=0) * 2 <= rd.text_limit:
+        # parsers.to_text of texts that fit whatever their characters: blank or the text
+        return [v if v and not v.isspace() else None for v in cells]
+    # looked up by the same key as _memo_key's (what it never keeps is never found)
+    keys = cells if kinds == _TEXT else [v if type(v) is str else (type(v), v) for v in cells]
+    found = list(map(rd.memo.get, keys, repeat(_MISS)))
+    if not set(map(type, found)) & _FIX:
+        return found
+    return _fixed(t, rd, rows, cells, found)
+
+
+def _fixed(t: _Table, rd: _Reading, rows: list[tuple[int, list]], cells: list, found: list) -> list[object]:
+    """_read_column's values where the memo did not have them (converted, and kept),
+    refused (None, and the finding at the cell) or a list (each cell its own copy)."""
+    memo, sheet, i = rd.memo, t.sheet.name, rd.index
+    for j, got in enumerate(found):
+        value = cells[j]
+        if got is _MISS:
+            got = _converted(rd, value)
+            if (key := _memo_key(value)) is not None:
                 if len(memo) >= _MEMO_SIZE:
                     memo.clear()
-                memo[key] = found
-        if type(found) is _Refused:
-            out.append(None)
-            t.out.found(found.code, Location(sheet, r, i), value, **found.params)
-        else:
-            out.append(list(found) if type(found) is list else found)  # a list is the model's own
-    return out
+                memo[key] = got
+        if type(got) is _Refused:
+            t.out.found(got.code, Location(sheet, rows[j][0], i), value, **got.params)
+            got = None
+        found[j] = list(got) if type(got) is list else got
+    return found
 
 
 def _converted(rd: _Reading, value: object) -> object:
@@ -450,6 +492,9 @@ def _read_cell(t: _Table, rd: _Reading, r: int, value: object, special: set, for
 _MEMO_TEXT = 64
 _MEMO_SIZE = 4096
 _MEMOS: dict[tuple, dict] = {}
+_KEYED = frozenset({str, int, bool, float})
+_TEXT = {str}
+_FIX = frozenset({object, _Refused, list})  # type(_MISS), a refusal, a list
 
 
 def _memo_key(value: object) -> object:
@@ -476,10 +521,10 @@ def _memo_for(col: Column, text_length: int, reviews: tuple[str, ...]) -> dict:
 def _schema_findings(t: _Table, records: list[Record]) -> None:
     """The column-local checks of columns.py (required, unique, range), through pandera
     only when one of them can fail."""
-    from chosho_xlsx.contract.columns import can_fail, checked_headers
+    from chosho_xlsx.contract.columns import can_fail_columns, constrained
 
-    checked = [h for h in checked_headers(t.sheet) if h in t.positions]
-    if not records or not can_fail(t.sheet, checked, [rec.values for rec in records]):
+    checked = [c.header for c in t.sheet.columns if c.header in t.positions and constrained(c)]
+    if not records or not can_fail_columns(t.sheet, {h: t.by_column.get(h, ()) for h in checked}):
         return
     import pandas as pd
 
@@ -523,27 +568,54 @@ def _binder(col: Column):
     return _BIND.get(col.type, _as_is)
 
 
-def _binding(sheet: Sheet) -> tuple[tuple[str, str, str, int | None, object], ...]:
-    """(header, attribute, part, year, binder) of each column: how _fields binds a row
-    of the sheet, worked out once per sheet."""
-    return tuple((c.header, *c.field.partition(".")[::2], c.year, _binder(c)) for c in sheet.columns)
+@dataclass(frozen=True)
+class _Binding:
+    """How _fields binds a row of one sheet, worked out once per process for each sheet:
+    the sheet's columns in their order, by kind of field. `plain`: (attribute, header,
+    binder); `parts` (「budgets.total」): (attribute, part, year, header); `years` (a
+    year family): (attribute, year, header, binder)."""
+
+    plain: tuple[tuple[str, str, object], ...]
+    parts: tuple[tuple[str, str, int, str], ...]
+    years: tuple[tuple[str, int, str, object], ...]
 
 
-def _fields(rec: Record, binding: tuple) -> dict[str, object]:
+def _binding(sheet: Sheet) -> _Binding:
+    found = _BINDINGS.get(id(sheet))
+    if found is not None and found[0] is sheet:
+        return found[1]
+    plain, parts, years = [], [], []
+    for c in sheet.columns:
+        name, _dot, part = c.field.partition(".")
+        if c.year is None:
+            plain.append((name, c.header, _binder(c)))
+        elif part:
+            parts.append((name, part, c.year, c.header))
+        else:
+            years.append((name, c.year, c.header, _binder(c)))
+    binding = _Binding(tuple(plain), tuple(parts), tuple(years))
+    if len(_BINDINGS) >= 256:
+        _BINDINGS.clear()
+    _BINDINGS[id(sheet)] = (sheet, binding)  # the sheet kept with it: its id stays its own
+    return binding
+
+
+_BINDINGS: dict[int, tuple[Sheet, _Binding]] = {}
+
+
+def _fields(rec: Record, binding: _Binding) -> dict[str, object]:
     """The record's values by the contract's field names, which are the model's: a year
     family as {year: value} (the years the sheet has), 「budgets.total」 as
     {year: {"total": value}}. Optional columns are not part of the model."""
-    out: dict[str, object] = {}
     values = rec.values
-    for header, name, part, year, bind in binding:
-        if year is None:
-            out[name] = bind(values.get(header))
-        elif part:
-            out.setdefault(name, {}).setdefault(year, {})[part] = values.get(header)
-        else:
-            years = out.setdefault(name, {})
-            if header in values:
-                years[year] = bind(values[header])
+    get = values.get
+    out: dict[str, object] = {name: bind(get(header)) for name, header, bind in binding.plain}
+    for name, part, year, header in binding.parts:
+        out.setdefault(name, {}).setdefault(year, {})[part] = get(header)
+    for name, year, header, bind in binding.years:
+        years = out.setdefault(name, {})
+        if header in values:
+            years[year] = bind(values[header])
     return out
 
 
@@ -565,8 +637,10 @@ def _headers_in(book: RawBook) -> set[str]:
     return {_norm_header(h) for sheet in book.sheets.values() if sheet.rows for h in sheet.rows[0]}
 
 
+@lru_cache(maxsize=256)
 def _year_columns(fy: int, period: fiscal.Period) -> dict[str, Column]:
-    """The year-labelled columns (R5実績, R6事業費 …) of the workbook for 実施年度 `fy`, by header."""
+    """The year-labelled columns (R5実績, R6事業費 …) of the workbook for 実施年度 `fy`, by
+    header (once per process for each year and plan: read, never changed, by its callers)."""
     return {c.header: c for s in contract.sheets(fy, period.start, period.end) for c in s.columns if c.year}
 
 

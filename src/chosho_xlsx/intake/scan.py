@@ -347,9 +347,14 @@ def nothing_to_find(data: bytes, styles: dict[int, NumberFormat], limits: Limits
         return False  # a cell without its reference first: only the pass knows where it is
     if limits is None:
         return True
-    last_row = max(map(int, rows))
-    cols = max(col_index(col.decode()) for col in set(letters)) + 1
+    last_row = max(map(int, set(rows)))  # (each row's number once: a row has many cells)
+    # the last column: a longer reference is further right, and A…Z sort as they count
+    cols = col_index(max(set(letters), key=_column_order).decode()) + 1
     return last_row <= limits.rows_per_sheet and last_row * cols <= limits.cells_per_sheet
+
+
+def _column_order(letters: bytes) -> tuple[int, bytes]:
+    return len(letters), letters
 
 
 def _styled(data: bytes, indexes: tuple[int, ...]) -> bool:
