@@ -68,11 +68,21 @@ def main() -> None:
     """The command line as the user typed it: only the command named first is loaded and
     built (the app's own options, -h and --version, come before any command and need them
     all, as does a name that is not a command)."""
-    from chosho_xlsx.common.errors import EXIT_INTERRUPTED
+    import gc
 
-    words = sys.argv[1:]
-    command = words[0] if words and words[0] in _MODULE_OF else None
-    app = only(command) if command else _load(COMMANDS)
+    # Loading typer, click and the command makes ~100,000 objects that live as long as the
+    # process and frees nothing cyclic: the collector walked them ~30 times (~7 ms of a
+    # cold validate). Off while loading; then frozen (never walked again), and on.
+    gc.disable()
+    try:
+        from chosho_xlsx.common.errors import EXIT_INTERRUPTED
+
+        words = sys.argv[1:]
+        command = words[0] if words and words[0] in _MODULE_OF else None
+        app = only(command) if command else _load(COMMANDS)
+    finally:
+        gc.freeze()
+        gc.enable()
     try:
         app()
     except KeyboardInterrupt:
