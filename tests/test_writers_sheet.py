@@ -24,8 +24,9 @@ FORMATS = ({"bold": True}, {"border": 1, "text_wrap": True}, {"num_format": "#,#
 
 
 def _book(calls: list[tuple], sheet_class) -> tuple[bytes, list[object]]:
-    """The workbook the calls write (formats by number; None for none) and each call's
-    result (or the exception it raised)."""
+    """The workbook the calls write (formats by number; None for none; "omit": no format
+    argument, or one inside the arguments) and each call's result (or the exception it
+    raised)."""
     buffer = io.BytesIO()
     wb = Workbook(buffer, WORKBOOK_OPTIONS)
     wb.set_properties({"created": dt.datetime(2026, 4, 1)})  # not the clock: the two books compared
@@ -33,6 +34,8 @@ def _book(calls: list[tuple], sheet_class) -> tuple[bytes, list[object]]:
     ws = wb.add_worksheet("s", sheet_class)
     results: list[object] = []
     for name, args, fmt in calls:
+        if name == "write_formula" and len(args) == 5 and args[3] is not None:
+            args = (*args[:3], formats[args[3]], args[4])
         extra = () if fmt == "omit" else (None if fmt is None else formats[fmt],)
         try:
             with warnings.catch_warnings():
@@ -61,6 +64,9 @@ def test_the_calls_a_chosho_makes():
         ("write_blank", (3, 0, None), 1),
         ("write_blank", (3, 1, None), None),  # no format: nothing written
         ("write_formula", (4, 3, "=D3+D4"), 2),
+        ("write_formula", (4, 4, '=IF(D3=0,"―",D4/D3)', None, "―"), "omit"),
+        ("write_comment", (4, 4, "前年度の実績から"), "omit"),
+        ("write_comment", (30, 8, "a comment alone in its row"), "omit"),
         ("write_string", (5, 0, "=1+1"), 3),
         ("write_string", (40, 5, "after a gap of rows"), 0),
     ])
@@ -94,6 +100,11 @@ _call = st.one_of(
     st.tuples(st.just("write_blank"), st.tuples(_row, _col, st.none()), st.sampled_from([0, 1, None])),
     st.builds(lambda r, c, h, w, f: ("merge_range", (r, c, r + h, c + w, ""), f),
               _row, _col, st.integers(0, 3), st.integers(0, 3), st.sampled_from([0, 1, 2])),
+    # a formula's cached value decides its type: number, bool, error, text, none
+    st.builds(lambda r, c, v, f: ("write_formula", (r, c, "=A1&\"<&>\"", f, v), "omit"),
+              _row, _col, st.one_of(_number, st.booleans(), st.sampled_from(["#N/A", "#DIV/0!", "", "a<b"])),
+              st.sampled_from([None, 2])),
+    st.tuples(st.just("write_comment"), st.tuples(_row, _col, st.text(min_size=1, max_size=5)), st.just("omit")),
 )
 
 

@@ -55,6 +55,9 @@ from chosho_xlsx.writers.summary import (
 )
 
 TEMP_PREFIX = leftovers.PREFIX
+# How often the pool's threads look at it (common.workers.Workers' poll): closing the pool
+# waits up to this long after the last 調書, ~0.1 s at pebble's default.
+POLL = 0.01
 
 Task = tuple[int, "str | Bundled", str, bool]  # (index, input, where to write its 調書, want JSON)
 
@@ -126,9 +129,10 @@ def _init(settings: Ruleset, parent: int | None = None) -> None:
     global _settings
     _settings = settings
     if parent is not None:  # a pool worker: it ends when the batch does (kill -9 included)
-        from chosho_xlsx.common.workers import die_with_parent
+        from chosho_xlsx.common.workers import die_with_parent, worker_gc
 
         die_with_parent(parent)
+        worker_gc()
 
 
 def work(task: Task) -> Outcome:
@@ -216,7 +220,7 @@ def _run_all(tasks: list[Task], settings: Ruleset, jobs: int,
     results: dict[int, Outcome] = {}
     limit = settings.limits.seconds_per_file
     with Workers(jobs, limit, context=_context(), initializer=_init,
-                 initargs=(settings, os.getpid())) as pool:
+                 initargs=(settings, os.getpid()), poll=POLL) as pool:
         futures = {pool.submit(work, t): t for t in order}  # the first submit starts them all
         if on_start:
             on_start()

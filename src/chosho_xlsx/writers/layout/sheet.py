@@ -15,10 +15,11 @@ that changes its internals fails those tests rather than writing different files
 
 from __future__ import annotations
 
+import io
 from itertools import product
 from math import isfinite
 
-from xlsxwriter.utility import xl_col_to_name, xl_range
+from xlsxwriter.utility import xl_col_to_name, xl_range, xl_rowcol_to_cell_fast
 from xlsxwriter.worksheet import (
     CellBlankTuple,
     CellNumberTuple,
@@ -28,6 +29,22 @@ from xlsxwriter.worksheet import (
 
 _PREPARED: dict[tuple[str, bool, bool], str] = {}
 _PLAIN_NUMBERS = (int, float)
+_FAST_KINDS = frozenset(("Blank", "String", "Number", "Formula"))
+# a formula's cached value the stock writer marks t="e"
+_ERROR_CODES = frozenset(("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!"))
+
+
+class _Range:
+    """A merged range as merged_cells holds it, named (「A1:B2」) only when an overlap
+    error prints it: ~300 merges a 調書, none of them ever printed."""
+
+    __slots__ = ("corners",)
+
+    def __init__(self, *corners: int) -> None:
+        self.corners = corners
+
+    def __str__(self) -> str:
+        return xl_range(*self.corners)
 
 
 class ChoshoSheet(Worksheet):
@@ -103,7 +120,7 @@ class ChoshoSheet(Worksheet):
         merged = self.merged_cells
         if not merged.keys().isdisjoint(cells) or not self.table_cells.keys().isdisjoint(cells):
             return super().merge_range(*args)  # which names the range overlapped
-        merged.update(dict.fromkeys(cells, xl_range(first_row, first_col, last_row, last_col)))
+        merged.update(dict.fromkeys(cells, _Range(first_row, first_col, last_row, last_col)))
         self.merge.append([first_row, first_col, last_row, last_col])
         blank = CellBlankTuple(fmt)  # immutable: one for every cell of the range
         table = self.table
@@ -131,68 +148,84 @@ class ChoshoSheet(Worksheet):
 
     def _calculate_spans(self) -> None:
         # The stock method visits every column of every row; the same spans from each
-        # row's smallest and largest column.
-        if self.comments:
+        # row's smallest and largest column (cells and comments).
+        if self.constant_memory:
             super()._calculate_spans()
             return
         spans = {}
-        table = self.table
+        table, comments = self.table, self.comments
         lo = hi = None
         last = self.dim_rowmax
         for row in range(self.dim_rowmin, last + 1):
-            cols = table.get(row)
-            if cols:
-                a, b = min(cols), max(cols)
-                if lo is None:
-                    lo, hi = a, b
-                else:
-                    lo, hi = min(lo, a), max(hi, b)
+            for cols in (table.get(row), comments.get(row)):
+                if cols:
+                    a, b = min(cols), max(cols)
+                    lo, hi = (a, b) if lo is None else (min(lo, a), max(hi, b))
             if ((row + 1) % 16 == 0 or row == last) and lo is not None:
                 spans[row // 16] = f"{lo + 1}:{hi + 1}"
                 lo = None
         self.row_spans = spans
 
     def _write_rows(self) -> None:
-        # The rows as the stock method writes them; each cell of a kind a 調書 has
-        # (formatted string, number, blank) as one string, joined per row, the rest by the
-        # stock _write_cell. Formats get their XF index in the same order as the stock
-        # writer asks for them (the first time each is written), which decides styles.xml.
-        if self.comments or self.constant_memory:
+        # The rows as the stock method writes them, each row's cells as one string. Formats
+        # get their XF index in the same order as the stock writer asks for them (the first
+        # time each is written), which decides styles.xml.
+        if self.constant_memory:
             super()._write_rows()
             return
         self._calculate_spans()
-        table, row_info, spans = self.table, self.row_info, self.row_spans
-        names = [xl_col_to_name(c) for c in range(self.dim_colmax + 1)]
-        xf: dict[int, int] = {}
+        table, row_info, comments, spans = self.table, self.row_info, self.comments, self.row_spans
+        self._names = [xl_col_to_name(c) for c in range(self.dim_colmax + 1)]
+        self._xf: dict[int, int] = {}
         write = self.fh.write
         for row in range(self.dim_rowmin, self.dim_rowmax + 1):
             cells = table.get(row)
             info = row_info.get(row)
             if not cells:
-                if info is not None:
+                if info is not None or row in comments:
                     self._write_empty_row(row, spans.get(row // 16), info)
                 continue
             self._write_row(row, spans.get(row // 16), info)
-            r = str(row + 1)
-            out = []
-            for col in sorted(cells):
-                cell = cells[col]
-                fmt = cell.format
-                kind = cell.__class__.__name__
-                if fmt is None or kind not in ("Blank", "String", "Number"):
-                    if out:
-                        write("".join(out))
-                        out = []
-                    self._write_cell(row, col, cell)
-                    continue
-                s = xf.get(id(fmt))
-                if s is None:
-                    s = xf[id(fmt)] = fmt._get_xf_index()
-                if kind == "Blank":
-                    out.append(f'<c r="{names[col]}{r}" s="{s}"/>')
-                elif kind == "String":
-                    out.append(f'<c r="{names[col]}{r}" s="{s}" t="s"><v>{cell.string}</v></c>')
-                else:
-                    out.append(f'<c r="{names[col]}{r}" s="{s}"><v>{cell.number:.16G}</v></c>')
+            out = [self._cell_xml(row, col, cells[col]) for col in sorted(cells)]
             out.append("</row>")
             write("".join(out))
+
+    def _cell_xml(self, row: int, col: int, cell) -> str:
+        """One <c> as the stock _write_cell writes it; kinds a 調書 has no use for (and
+        cells without a format of their own) by the stock method itself."""
+        fmt = cell.format
+        kind = cell.__class__.__name__
+        if fmt is None or kind not in _FAST_KINDS:
+            return self._stock_cell_xml(row, col, cell)
+        s = self._xf.get(id(fmt))
+        if s is None:
+            s = self._xf[id(fmt)] = fmt._get_xf_index()
+        ref = f"{self._names[col]}{row + 1}"
+        if kind == "Blank":
+            return f'<c r="{ref}" s="{s}"/>'
+        if kind == "String":
+            return f'<c r="{ref}" s="{s}" t="s"><v>{cell.string}</v></c>'
+        if kind == "Number":
+            return f'<c r="{ref}" s="{s}"><v>{cell.number:.16G}</v></c>'
+        value = cell.value  # a formula: its cached value's type, as the stock method
+        kind_attr = ""
+        if isinstance(value, bool):
+            kind_attr, value = ' t="b"', int(value)
+        elif isinstance(value, str) and value:
+            kind_attr = ' t="e"' if value in _ERROR_CODES else ' t="str"'
+        return (f'<c r="{ref}" s="{s}"{kind_attr}><f>{self._escape_data(cell.formula)}</f>'
+                f"<v>{self._escape_data(value)}</v></c>")
+
+    def _stock_cell_xml(self, row: int, col: int, cell) -> str:
+        write, buffer = self.fh, io.StringIO()
+        self.fh = buffer
+        try:
+            self._write_cell(row, col, cell)
+        finally:
+            self.fh = write
+        return buffer.getvalue()
+
+    def _write_merge_cell(self, merged_range) -> None:
+        row_min, col_min, row_max, col_max = merged_range
+        self.fh.write(f'<mergeCell ref="{xl_rowcol_to_cell_fast(row_min, col_min)}:'
+                      f'{xl_rowcol_to_cell_fast(row_max, col_max)}"/>')
