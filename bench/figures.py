@@ -9,14 +9,25 @@
 - `chosho-xlsx --version` (≤ 0.06 s).
 
 Each figure is the best of `repeat` runs, wall clock (CPU time beside it: the steadier
-figure on a shared machine). run.py prints them with the batch's; alone:
+figure on a shared machine), after one untimed run of each command (the page cache, and
+our YAML cache in ~/.cache, as on a user's second run). run.py prints them with the
+batch's; alone:
 
-    python bench/figures.py [--repeat 5] [--copies 50]
+    python bench/figures.py [--repeat 5] [--copies 50] [--against SRC]
+
+--against SRC (another checkout's src/, e.g. `git worktree add --detach /tmp/start REV`)
+also runs the cold validate and validate DIR of that code, interleaved with ours and the
+floor, and prints after/before. The cold validate is also given with our bytecode cached
+(PYTHONPYCACHEPREFIX, written by one run beforehand): an editable checkout under
+PYTHONDONTWRITEBYTECODE=1 compiles every module of ours at every start (~50 modules,
+~60 ms), which `pip install .` (bytecode compiled at install) never does; frictionless's
+modules are compiled in site-packages either way.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import shutil
 import statistics
@@ -40,6 +51,7 @@ class Figure:
     ours_cpu: float | None = None
     floor_cpu: float | None = None
     owner: str = "perf"
+    before: tuple[float, float] | None = None  # (wall, CPU) of --against's code, same runs
 
     @property
     def value(self) -> float:
@@ -62,7 +74,12 @@ class Figure:
             shown = f"{amount(self.ours)} / {amount(self.floor)} = {self.value:.2f}×   goal ≤ {self.goal:g}×"
         else:
             shown = f"{amount(self.ours)}   goal ≤ {self.goal:g} s"
-        return f"{'met' if self.met else 'NOT MET':7s} {self.name}: {shown}{cpu}"
+        line = f"{'met' if self.met else 'NOT MET':7s} {self.name}: {shown}{cpu}"
+        if self.before is not None:
+            wall, cpu_s = self.before
+            line += (f"\n        against SRC: {amount(wall)} (CPU {amount(cpu_s)}) before; after/before "
+                     f"{self.ours / wall:.2f} (CPU {self.ours_cpu / cpu_s:.2f})")
+        return line
 
 
 def _children_cpu() -> float:
@@ -70,11 +87,11 @@ def _children_cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
-def _run(cmd: list[str]) -> tuple[float, float]:
+def _run(cmd: list[str], env: dict | None = None) -> tuple[float, float]:
     """(wall, CPU) seconds of one command, start-up included; it must not fail (exit 0/1)."""
     cpu = _children_cpu()
     t = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, encoding="utf-8")
+    proc = subprocess.run(cmd, capture_output=True, text=True, encoding="utf-8", env=env)
     wall = time.perf_counter() - t
     if proc.returncode not in (0, 1):
         raise SystemExit(f"{' '.join(map(str, cmd))} failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
@@ -83,11 +100,40 @@ def _run(cmd: list[str]) -> tuple[float, float]:
 
 def _best_pair(a: list[str], b: list[str], repeat: int) -> tuple[tuple[float, float], tuple[float, float]]:
     """Each command's best (wall, CPU) over `repeat` interleaved runs."""
-    ra, rb = [], []
+    return tuple(_best_of([(a, None), (b, None)], repeat))
+
+
+def _best_of(commands: list[tuple[list[str], dict | None]], repeat: int) -> list[tuple[float, float]]:
+    """Each (command, environment)'s best (wall, CPU) over `repeat` interleaved runs,
+    after one untimed run of each."""
+    for cmd, env in commands:
+        _run(cmd, env)
+    runs: list[list[tuple[float, float]]] = [[] for _ in commands]
     for _ in range(repeat):
-        ra.append(_run(a))
-        rb.append(_run(b))
-    return min(ra), min(rb)
+        for into, (cmd, env) in zip(runs, commands, strict=True):
+            into.append(_run(cmd, env))
+    return [min(r) for r in runs]
+
+
+def _env(src: Path | None = None, pycache: Path | None = None) -> dict | None:
+    """The environment for the code in `src` (None: ours), with bytecode cached in
+    `pycache` when given."""
+    if src is None and pycache is None:
+        return None
+    env = dict(os.environ)
+    if src is not None:
+        env["PYTHONPATH"] = os.pathsep.join([str(src), *filter(None, [env.get("PYTHONPATH")])])
+    if pycache is not None:
+        env["PYTHONPYCACHEPREFIX"] = str(pycache)
+    return env
+
+
+def _cache_bytecode(cmd: list[str], pycache: Path) -> None:
+    """One run of `cmd` that writes our bytecode into `pycache` (as `pip install .` would
+    have compiled it), whatever PYTHONDONTWRITEBYTECODE says."""
+    env = _env(pycache=pycache)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    subprocess.run(cmd, capture_output=True, env=env)
 
 
 _READ_ALL = """
@@ -133,7 +179,7 @@ def warm_check_file(example: Path, rounds: int = 40) -> Figure:
                   statistics.median(floor), 3.0, unit="ms")
 
 
-def validate_dir(example: Path, scratch: Path, copies: int, repeat: int) -> Figure:
+def validate_dir(example: Path, scratch: Path, copies: int, repeat: int, against: Path | None = None) -> Figure:
     folder = scratch / "copies"
     folder.mkdir(exist_ok=True)
     paths = []
@@ -141,22 +187,33 @@ def validate_dir(example: Path, scratch: Path, copies: int, repeat: int) -> Figu
         target = folder / f"dept_{i:03d}.xlsx"
         shutil.copyfile(example, target)
         paths.append(str(target))
-    (w1, c1), (w2, c2) = _best_pair([*CLI, "validate", str(folder)],
-                                    [sys.executable, "-c", _READ_ALL, *paths], repeat)
+    commands = [([*CLI, "validate", str(folder)], None), ([sys.executable, "-c", _READ_ALL, *paths], None)]
+    if against is not None:
+        commands.append(([*CLI, "validate", str(folder)], _env(against)))
+    (w1, c1), (w2, c2), *before = _best_of(commands, repeat)
     return Figure(f"validate DIR of {copies} copies, one call ÷ calamine reading them in one process",
-                  w1, w2, 3.0, ours_cpu=c1, floor_cpu=c2)
+                  w1, w2, 3.0, ours_cpu=c1, floor_cpu=c2, before=before[0] if before else None)
 
 
-def cold_validate(example: Path, repeat: int) -> Figure | None:
+def cold_validate(example: Path, repeat: int, scratch: Path, against: Path | None = None) -> list[Figure]:
+    """The cold validate of one file against frictionless's, as this checkout runs and
+    with our bytecode cached (two figures, one goal)."""
     tool = shutil.which("frictionless")
     if tool is None:
         print("frictionless is not installed (pip install -e '.[bench]'): cold validate not compared",
               file=sys.stderr)
-        return None
-    (w1, c1), (w2, c2) = _best_pair([*CLI, "validate", str(example)],
-                                    [tool, "validate", str(example), "--sheet", "指標"], repeat)
-    return Figure("cold validate example.xlsx ÷ frictionless validate --sheet 指標", w1, w2, 0.4,
-                  ours_cpu=c1, floor_cpu=c2)
+        return []
+    ours = [*CLI, "validate", str(example)]
+    pycache = scratch / "pycache"
+    _cache_bytecode(ours, pycache)
+    commands = [(ours, None), ([tool, "validate", str(example), "--sheet", "指標"], None), (ours, _env(pycache=pycache))]
+    if against is not None:
+        commands.append((ours, _env(against)))
+    (w1, c1), (w2, c2), (w3, c3), *before = _best_of(commands, repeat)
+    return [Figure("cold validate example.xlsx ÷ frictionless validate --sheet 指標", w1, w2, 0.4,
+                   ours_cpu=c1, floor_cpu=c2, before=before[0] if before else None),
+            Figure("the same, our bytecode cached (as installed by pip install .)", w3, w2, 0.4,
+                   ours_cpu=c3, floor_cpu=c2)]
 
 
 def version(repeat: int) -> Figure:
@@ -167,15 +224,14 @@ def version(repeat: int) -> Figure:
     return Figure("chosho-xlsx --version", wall, None, 0.06, ours_cpu=cpu)
 
 
-def measure(scratch: Path, repeat: int = 3, copies: int = 50) -> list[Figure]:
-    """All the figures above, on the bundled example written by `chosho-xlsx example`."""
+def measure(scratch: Path, repeat: int = 3, copies: int = 50, against: Path | None = None) -> list[Figure]:
+    """All the figures above, on the bundled example written by `chosho-xlsx example`
+    (and, with `against`, the code in that src/ beside ours)."""
     example = scratch / "example.xlsx"
     if not example.exists():
         subprocess.run([*CLI, "example", "-o", str(example)], check=True, capture_output=True)
-    out = [warm_check_file(example), validate_dir(example, scratch, copies, repeat)]
-    cold = cold_validate(example, repeat)
-    if cold is not None:
-        out.append(cold)
+    out = [warm_check_file(example), validate_dir(example, scratch, copies, repeat, against)]
+    out += cold_validate(example, repeat, scratch, against)
     out.append(version(repeat))
     return out
 
@@ -184,10 +240,11 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--copies", type=int, default=50)
+    ap.add_argument("--against", type=Path, metavar="SRC", help="also time the code in SRC, interleaved")
     a = ap.parse_args(argv)
     scratch = Path(tempfile.mkdtemp(prefix="chosho-figures-"))
     try:
-        for f in measure(scratch, a.repeat, a.copies):
+        for f in measure(scratch, a.repeat, a.copies, a.against and a.against.resolve()):
             print(f.line())
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

@@ -326,7 +326,7 @@ def main(argv: list[str] | None = None) -> int:
     a = ap.parse_args(argv)
     QUIET["wait"] = a.quiet_wait
     if a.figures_only:
-        return _issue_figures([], a.repeat, a.copies)
+        return _issue_figures([], a.repeat, a.copies, a.against and a.against.resolve())
 
     scratch = Path(a.keep or tempfile.mkdtemp(prefix="chosho-bench-"))
     scratch.mkdir(parents=True, exist_ok=True)
@@ -395,14 +395,16 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if not a.keep:
             shutil.rmtree(scratch, ignore_errors=True)
-    return _issue_figures([], a.repeat, a.copies)  # the batch and portal figures are printed above
+    # the batch and portal figures are printed above
+    return _issue_figures([], a.repeat, a.copies, a.against and a.against.resolve())
 
 
-def _issue_figures(measured: list, repeat: int, copies: int) -> int:
-    """Issue 22's table: each figure as measured now against its floor and its goal."""
+def _issue_figures(measured: list, repeat: int, copies: int, against: Path | None = None) -> int:
+    """Issue 22's table: each figure as measured now against its floor and its goal (and
+    the code in `against` beside ours where figures.py measures it)."""
     scratch = Path(tempfile.mkdtemp(prefix="chosho-figures-"))
     try:
-        rows = figures.measure(scratch, repeat, copies) + measured
+        rows = figures.measure(scratch, repeat, copies, against) + measured
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     print("validation and start-up against their goals (issue 22; wall clock, best of the runs, "

@@ -139,3 +139,15 @@ def test_portal_jobs_prints_both_latencies(tmp_path):
     assert lines[0] == "2 clients x 1 uploads, book of 3 調書"
     assert lines[1].startswith("(a) no job:") and lines[2].startswith("(b) book printing:")
     assert lines[3].startswith("p95 (b)/(a): ")
+
+
+def test_figures_against_another_checkout(tmp_path):
+    """figures.py --against: the cold validate and validate DIR of that code beside ours,
+    and the cold validate with our bytecode cached, printed whatever their figures."""
+    proc = subprocess.run([sys.executable, str(BENCH / "figures.py"), "--repeat", "1", "--copies", "2",
+                           "--against", str(ROOT / "src")],
+                          capture_output=True, text=True, encoding="utf-8", timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.count("against SRC: ") == 2
+    assert "cold validate example.xlsx ÷ frictionless" in proc.stdout
+    assert "our bytecode cached (as installed by pip install .)" in proc.stdout
