@@ -98,9 +98,10 @@ _settings = None  # a worker's rules settings (_worker_init)
 def _worker_init(settings, parent: int) -> None:
     global _settings
     _settings = settings
-    from chosho_xlsx.common.workers import die_with_parent
+    from chosho_xlsx.common.workers import die_with_parent, worker_gc
 
     die_with_parent(parent)  # no worker outlives validate, kill -9 included
+    worker_gc()  # as the batch's workers: the collector set for many objects made, few kept
 
 
 def _check_one(path: str):
