@@ -58,6 +58,23 @@ def test_a_damaged_entry_is_parsed_again(cache):
     assert load_yaml("a: [1, 2]\n") == {"a": [1, 2]}
 
 
+def test_an_entry_others_may_write_is_not_believed(cache):
+    """XDG_CACHE_HOME on a shared folder: an entry another user could have written (or
+    swapped with another entry) is parsed afresh instead."""
+    assert load_yaml("a: 1\n") == {"a": 1}
+    (entry,) = cache.iterdir()
+    entry.write_bytes(b'{"a": 2}')
+    os.chmod(entry, 0o666)
+    assert load_yaml("a: 1\n") == {"a": 1}
+    os.chmod(entry, 0o600)
+    entry.write_bytes(b'{"a": 2}')
+    os.chmod(cache, 0o777)
+    assert load_yaml("a: 1\n") == {"a": 1}
+    os.chmod(cache, 0o700)
+    entry.write_bytes(b'{"a": 2}')
+    assert load_yaml("a: 1\n") == {"a": 2}  # the user's own entry is believed
+
+
 def test_an_unwritable_cache_is_left_alone(tmp_path, monkeypatch):
     blocked = tmp_path / "file"
     blocked.write_text("not a folder")

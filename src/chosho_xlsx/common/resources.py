@@ -46,11 +46,14 @@ def load_yaml(text: str):
     a sixth of a cold `validate` of one file (issue 22). What a text parsed to is kept as
     JSON in the user's cache folder under a hash of the text (and of this version), so an
     edited file is parsed afresh; only data that JSON gives back unchanged is kept (no
-    dates, no non-text keys), and a cache that cannot be read or written is left alone."""
+    dates, no non-text keys), and a cache that cannot be read or written is left alone.
+    An entry is believed only in a folder and a file this user owns and nobody else may
+    write (XDG_CACHE_HOME pointing at a shared folder must not let another user choose
+    the rules or the contract)."""
     entry = _cache_entry(text)
     if entry is not None:
         try:
-            return json.loads(entry.read_bytes())
+            return _read_own(entry)
         except (OSError, ValueError):
             pass
     import yaml
@@ -72,10 +75,27 @@ def _cache_entry(text: str) -> Path | None:
     from chosho_xlsx import __version__
 
     folder = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    if not os.path.isabs(folder):
-        return None  # no home: nowhere to keep it
+    if not os.path.isabs(folder) or not hasattr(os, "getuid"):
+        return None  # no home, or no owners to check: parsed each time
     key = blake2b(f"{__version__}\n{text}".encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
     return Path(folder) / "chosho-xlsx" / "yaml" / f"{key}.json"
+
+
+def _read_own(entry: Path):
+    """The entry's data, if its folder and itself are this user's and writable by no one
+    else (else OSError: not believed)."""
+    import os
+    import stat
+
+    def own(st: os.stat_result) -> bool:
+        return st.st_uid == os.getuid() and not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+
+    if not own(os.stat(entry.parent)):
+        raise PermissionError(f"{entry.parent} is not this user's alone")
+    with open(entry, "rb") as f:
+        if not own(os.fstat(f.fileno())):
+            raise PermissionError(f"{entry} is not this user's alone")
+        return json.loads(f.read())
 
 
 def _remember(entry: Path, data) -> None:
@@ -90,7 +110,7 @@ def _remember(entry: Path, data) -> None:
     except (TypeError, ValueError):
         return  # dates, sets, bytes, lone surrogates: parsed each time
     try:
-        entry.parent.mkdir(parents=True, exist_ok=True)
+        entry.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=entry.parent, prefix=".tmp-")
         with os.fdopen(fd, "wb") as f:
             f.write(blob)
