@@ -85,6 +85,8 @@ def test_run_prints_the_ratio(tmp_path):
     assert set(data["cold_start"]) == {"python_s", "help_s", "validate_s"}
     # the batch and portal figures of issue 22, against their goals, in the same run
     assert len(data["pair_ratios"]) == 1 and data["batch_figure"] == data["pair_ratios"][0]
+    assert data["cpu_figure"] > 0 and data["floor"]["cpu_seconds"] > 0
+    assert "batch, CPU: build's CPU per core ÷ the floor's CPU: " in proc.stdout
     assert data["portal"]["sqlite"]["requests"] == 6 and data["portal"]["sqlite"]["problems"] == 0
     assert "batch: build ÷ floor, median of 1 interleaved pairs" in proc.stdout
     assert "portal (sqlite), 2 clients × 3 uploads: p95 " in proc.stdout
@@ -104,6 +106,18 @@ def test_run_against_another_checkout_times_both(tmp_path):
     assert ag["src"] == str((ROOT / "src").resolve())
     assert ag["build"]["built"] == 2 and ag["build_ratio"] > 0 and ag["cpu_ratio"] > 0
     assert ag["validate_ms"]["before"] > 0 and ag["validate_ms"]["after"] > 0
+
+
+def test_phases_prints_the_builds_timeline(tmp_path):
+    subprocess.run([sys.executable, str(BENCH / "generate.py"), str(tmp_path), "-n", "3", "--broken", "1",
+                    "--jobs", "1"], check=True, capture_output=True)
+    proc = subprocess.run([sys.executable, str(BENCH / "phases.py"), str(tmp_path), "--jobs", "2"],
+                          capture_output=True, text=True, encoding="utf-8", timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("build of 3 inputs: 2 調書 built")
+    for step in ("pool started, tasks queued", "first 調書 back", "調書 durable and in place",
+                 "一覧 and 評価結果概要 written", "per input, worker CPU"):
+        assert step in proc.stdout
 
 
 def test_scan_and_profiler_scripts_run(tmp_path):

@@ -52,10 +52,12 @@ class ChoshoSheet(Worksheet):
 
     # ---- cells going in ------------------------------------------------------------
 
-    def _dims(self, row, col) -> bool:
-        """_check_dimensions for a cell without constant_memory: False when it is out of
-        the sheet, else the sheet's extent updated (the stock method, inlined)."""
-        if row < 0 or col < 0 or row >= self.xls_rowmax or col >= self.xls_colmax:
+    def _fits(self, row, col) -> bool:
+        """Whether the fast path takes a cell: integer row and column inside the sheet,
+        no constant_memory; if so, the sheet's extent updated (the stock
+        _check_dimensions). Anything else is the stock method's, errors included."""
+        if (row.__class__ is not int or col.__class__ is not int or self.constant_memory
+                or not (0 <= row < self.xls_rowmax and 0 <= col < self.xls_colmax)):
             return False
         if self.dim_rowmin is None or row < self.dim_rowmin:
             self.dim_rowmin = row
@@ -67,40 +69,30 @@ class ChoshoSheet(Worksheet):
             self.dim_colmax = col
         return True
 
-    def _plain(self, args: tuple, kwargs: dict, n: int) -> bool:
-        """Whether a call's arguments are the ones the fast path handles: `n` or `n` + 1
-        positional ones (the last, a format, optional), the first two integers."""
-        return (not kwargs and n <= len(args) <= n + 1 and args[0].__class__ is int
-                and args[1].__class__ is int and not self.constant_memory)
+    # Each takes the call a 調書 makes, (row, col, value, format), and leaves any other
+    # form (A1 notation, keywords, no format) to the stock method.
 
     def write_string(self, *args, **kwargs):
-        if not self._plain(args, kwargs, 3) or args[2].__class__ is not str \
-                or len(args[2]) > self.xls_strmax // 2:  # long: the stock UTF-16 check
-            return super().write_string(*args, **kwargs)
-        row, col, string, fmt = (*args, None)[:4]
-        if not self._dims(row, col):
-            return -1
+        if kwargs or len(args) != 4 or args[2].__class__ is not str \
+                or len(args[2]) > self.xls_strmax // 2 or not self._fits(args[0], args[1]):
+            return super().write_string(*args, **kwargs)  # long text: the stock UTF-16 check
+        row, col, string, fmt = args
         self.table[row][col] = CellStringTuple(self.str_table._get_shared_string_index(string), fmt)
         return 0
 
     def write_number(self, *args, **kwargs):
-        if not self._plain(args, kwargs, 3) or args[2].__class__ not in _PLAIN_NUMBERS \
-                or (args[2].__class__ is float and not isfinite(args[2])):  # NaN, ±inf: the stock's errors
+        if kwargs or len(args) != 4 or args[2].__class__ not in _PLAIN_NUMBERS \
+                or (args[2].__class__ is float and not isfinite(args[2])) \
+                or not self._fits(args[0], args[1]):  # NaN, ±inf: the stock's errors
             return super().write_number(*args, **kwargs)
-        row, col, number, fmt = (*args, None)[:4]
-        if not self._dims(row, col):
-            return -1
+        row, col, number, fmt = args
         self.table[row][col] = CellNumberTuple(number, fmt)
         return 0
 
     def write_blank(self, *args, **kwargs):
-        if not self._plain(args, kwargs, 3):
-            return super().write_blank(*args, **kwargs)
-        row, col, _, fmt = (*args, None)[:4]
-        if fmt is None:  # the stock writes no unformatted blank
-            return 0
-        if not self._dims(row, col):
-            return -1
+        if kwargs or len(args) != 4 or args[3] is None or not self._fits(args[0], args[1]):
+            return super().write_blank(*args, **kwargs)  # the stock writes no unformatted blank
+        row, col, _, fmt = args
         self.table[row][col] = CellBlankTuple(fmt)
         return 0
 
