@@ -293,7 +293,9 @@ def run(clients: int, uploads: int, data: Path, database_url: str = "", figures:
             print("the upload path in the server, per upload, p50 / p95 (ms):")
             for key, what in PHASES:
                 if key in table:
-                    print(f"    {key:7} {table[key]['p50'] * 1000:7.1f} {table[key]['p95'] * 1000:7.1f}   {what}")
+                    n = table[key]["n"]
+                    some = f" ({n} of {len(flat)} uploads)" if n < len(flat) else ""
+                    print(f"    {key:7} {table[key]['p50'] * 1000:7.1f} {table[key]['p95'] * 1000:7.1f}   {what}{some}")
         if figures is not None:
             figures.update({
                 "clients": clients, "uploads": uploads, "requests": len(flat), "seconds": wall,

@@ -143,3 +143,38 @@ def test_an_examination_has_the_batch_time_limit(tmp_path, monkeypatch, stand_in
     if code == "E-FILE-TIMEOUT":
         assert stopped.findings[0]["message"] == "2 秒たっても処理が終わらないため打ち切りました: 遅い.xlsx"
     assert not after.unreadable and after.errors == 0 and after.named.policy
+
+
+def test_bytes_uploaded_again_are_not_examined_again(people, tmp_path, monkeypatch):
+    """issue 22: the server recalls the examination of the same bytes (same rules, same
+    findings), whatever their name, unless a finding names the file (one about the file as
+    a whole): then only under the same name. An examination that was stopped is never
+    recalled."""
+    from collections import OrderedDict
+
+    from chosho_xlsx.portal import examine
+    from chosho_xlsx.portal.services import files
+
+    from support.hostile import text_file
+    from support.portal import good_workbook
+
+    monkeypatch.setattr(examine, "_recent", OrderedDict())
+    real, examined = files.examine_upload, []
+    monkeypatch.setattr(files, "examine_upload", lambda path, name: examined.append(name) or real(path, name))
+    content = good_workbook(tmp_path).read_bytes()
+    first, created = files.receive(people["a"], content, "施策.xlsx")
+    again, created_again = files.receive(people["a"], content, "施策（再送）.xlsx")
+    assert (created, created_again, again.pk, again.findings) == (True, False, first.pk, first.findings)
+    assert examined == ["施策.xlsx"]
+    files.receive(people["a"], content, "施策.xlsm")  # read as another kind of file
+    assert examined == ["施策.xlsx", "施策.xlsm"]
+
+    junk = text_file(tmp_path).read_bytes()  # not a workbook: its finding names the file
+    for name in ("a.xlsx", "a.xlsx", "b.xlsx"):
+        stored = files.store_and_examine(junk, name)
+        assert stored.examined.findings[0]["place"] == name
+    assert examined[2:] == ["a.xlsx", "b.xlsx"]
+
+    stopped = examine.Examined([], unreadable=True, complete=False)
+    examine.remember("0" * 64, ".xlsx", "遅い.xlsx", stopped)
+    assert examine.recalled("0" * 64, ".xlsx", "遅い.xlsx") is None

@@ -21,7 +21,7 @@ from chosho_xlsx.model import fiscal
 from chosho_xlsx.portal import timing, workflow
 from chosho_xlsx.portal.datadir import StoredNameError
 from chosho_xlsx.portal.errors import Forbidden
-from chosho_xlsx.portal.examine import Examined, examine_upload, rules
+from chosho_xlsx.portal.examine import Examined, examine_upload, recalled, remember, rules
 from chosho_xlsx.portal.models import Event, Policy, Upload
 from chosho_xlsx.portal.services import data
 from chosho_xlsx.portal.services.builds import blob
@@ -67,10 +67,13 @@ class Stored:
 def store_and_examine(content: bytes, filename: str) -> Stored:
     name = display_name(filename)
     suffix = next((s for s in (".xlsm", ".ods") if name.lower().endswith(s)), ".xlsx")
-    with data().incoming(content, suffix) as path:  # a private temporary copy, removed after
-        examined = examine_upload(path, name)
     with timing.phase("hash"):
         sha = hashlib.sha256(content).hexdigest()
+    examined = recalled(sha, suffix, name)  # the same bytes examined lately: the same findings
+    if examined is None:
+        with data().incoming(content, suffix) as path:  # a private temporary copy, removed after
+            examined = examine_upload(path, name)
+        remember(sha, suffix, name, examined)
     return Stored(name, suffix, sha, len(content), examined, content)
 
 
