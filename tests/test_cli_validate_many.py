@@ -5,6 +5,7 @@ the batch's time limit there (E-FILE-TIMEOUT), a worker's death costing its own 
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -99,3 +100,29 @@ def test_a_worker_that_dies_costs_its_own_file_only(folder, monkeypatch):
     assert ("✘ The file is damaged and cannot be read (it is cut short or its contents are corrupt): "
             f"{folder / 'dept_03.xlsx'}\n") in result.stdout
     assert f"! {folder / 'dept_04.xlsx'}: errors 0 / warnings 1\n" in result.stdout
+
+
+def test_what_build_wrote_in_the_folder_is_left_out(folder, tmp_path, monkeypatch):
+    """Our 調書 and 一覧 found in a folder are not inputs, through the workers as one by
+    one (each file's mark is looked for as it is checked); named, they are E-FILE-OUTPUT."""
+    d = tmp_path / "d"
+    shutil.copytree(folder, d)
+    assert runner.invoke(app, ["build", str(d / "dept_00.xlsx"), "-o", str(d / "out")]).exit_code == 0
+    built = sorted(p.name for p in (d / "out").iterdir() if p.suffix == ".xlsx")
+    assert len(built) >= 2  # the 調書 and the 一覧
+    pooled = _validate(d, "--format", "json")
+    files = [f["file"] for f in json.loads(pooled.stdout)["files"]]
+    assert files == sorted(str(p) for p in d.glob("dept_*.xlsx"))
+    monkeypatch.setattr(command, "POOL_FROM", 10**6)
+    alone = _validate(d, "--format", "json")
+    assert pooled.stdout == alone.stdout
+    named = _validate(d / "out" / built[0], "--format", "json")
+    assert '"code": "E-FILE-OUTPUT"' in named.stdout and named.exit_code == 2
+
+
+def test_a_folder_of_only_our_outputs_has_no_inputs(tmp_path, folder):
+    d = tmp_path / "d"
+    assert runner.invoke(app, ["build", str(folder / "dept_00.xlsx"), "-o", str(d)]).exit_code == 0
+    result = _validate(d)
+    assert result.exit_code == 2
+    assert "入力ファイルがありません / no input workbooks found" in result.output

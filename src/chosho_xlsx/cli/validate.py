@@ -32,18 +32,30 @@ POOL_FROM = 12
 
 
 def _check_inputs(files: list[Path], settings) -> list:
-    from chosho_xlsx.batch.sources import inputs
+    from chosho_xlsx.batch.sources import candidates
     from chosho_xlsx.common.machine import default_jobs
 
-    paths = inputs(files)  # a folder's 調書 and 一覧 of ours are not inputs
-    if not paths:
+    found = candidates(files)
+    if not found:
         raise fail(both("inputs.none"))
+    paths = [p for p, _named in found]
     jobs = min(default_jobs(), len(paths))
     if len(paths) < POOL_FROM or jobs < 2:
         from chosho_xlsx.pipeline import check_file
 
-        return [check_file(p, settings) for p in paths]
-    return _check_in_workers(paths, settings, jobs)
+        results = [check_file(p, settings) for p in paths]
+    else:
+        results = _check_in_workers(paths, settings, jobs)
+    # A 調書 or 一覧 of ours found in a folder is not an input (named, it is E-FILE-OUTPUT):
+    # batch.sources.inputs leaves them out the same way, by the same mark, before checking.
+    results = [r for (_p, named), r in zip(found, results, strict=True) if named or not _ours(r)]
+    if not results:
+        raise fail(both("inputs.none"))
+    return results
+
+
+def _ours(r) -> bool:
+    return r.unreadable and [f.code for f in r.findings] == ["E-FILE-OUTPUT"]
 
 
 def _check_in_workers(paths: list[Path], settings, jobs: int) -> list:
