@@ -26,9 +26,12 @@ from chosho_xlsx.common.errors import EXIT_CONTENT, EXIT_OK, EXIT_UNREADABLE
 from chosho_xlsx.common.sentences import both
 
 # From this many inputs on, validate checks them in worker processes, one per core: the
-# pool costs the parent ~50 ms (pebble and its asyncio imported, the workers forked and
-# joined), and a second core saves about half of each file's ~8 ms.
-POOL_FROM = 12
+# pool costs the parent ~45 ms of CPU (pebble and its asyncio imported, the workers
+# forked, fed and joined) and a second core takes half of each file's ~5 ms. Estimated
+# from CPU times on 2 cores (parent up to the first task + workers ÷ 2 + the rest):
+# 4 files 0.20 s alone / 0.21 s with workers, 6: 0.22 / 0.21, 8: 0.24 / 0.23, 12:
+# 0.25 / 0.23, 20: 0.29 / 0.27; past ~6 the workers win where a core is free.
+POOL_FROM = 8
 
 
 def _check_inputs(files: list[Path], settings) -> list:
