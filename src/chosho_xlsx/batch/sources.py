@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from chosho_xlsx.batch.leftovers import PREFIX as TEMP_PREFIX
-
 
 def inputs(files: list[Path], out: Path | None = None) -> list[Path]:
     """The inputs named (folders expanded), leaving out of the folders what this tool
@@ -32,6 +30,9 @@ def candidates(files: list[Path], out: Path | None = None) -> list[tuple[Path, b
     inside = target is not None and any(target != f and target.is_relative_to(f) for f in folders)
 
     def ours(r: Path) -> bool:
+        # here, not at the top: a validate of the files named needs no leftovers (tempfile)
+        from chosho_xlsx.batch.leftovers import PREFIX as TEMP_PREFIX
+
         if any(part.startswith(TEMP_PREFIX) for part in r.parent.parts):
             return True  # a batch's unfinished temporary files, wherever they are
         return inside and r.is_relative_to(target)
