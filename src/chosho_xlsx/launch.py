@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import sys
 
+from chosho_xlsx import __version__
+
 
 def main() -> None:
     if sys.argv[1:] == ["--version"]:
-        from chosho_xlsx import __version__
-
         sys.stdout.write(f"chosho-xlsx {__version__}\n")
         return
+    # lazy: --version is answered without loading the command line (typer)
     from chosho_xlsx.cli import main as command_line
 
     command_line()

@@ -13,13 +13,20 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from chosho_xlsx.common.findings import Finding, Findings, Verdict
+from chosho_xlsx.common.findings import Finding, Findings, UnreadableFile, Verdict
 from chosho_xlsx.common.limits import Limits
+from chosho_xlsx.contract.crosschecks import cross_checks, left_to_fill
 from chosho_xlsx.contract.loader import Loaded, headers_for, load
 from chosho_xlsx.contract.parsers import shown
-from chosho_xlsx.intake.reader import RawBook, book_from_rows
+from chosho_xlsx.contract.spec import SHEET_NAMES
+from chosho_xlsx.intake.package import unchecked
+from chosho_xlsx.intake.reader import RawBook, book_from_rows, read_book
+from chosho_xlsx.intake.safety import check_package, open_checked, open_input
+from chosho_xlsx.model import fiscal
 from chosho_xlsx.model.chosho import Report
 from chosho_xlsx.model.ruleset import Ruleset
+from chosho_xlsx.rules.engine import compute
+from chosho_xlsx.writers.outputs import stamp_of
 
 
 @dataclass
@@ -74,9 +81,6 @@ def findings_json(results: list[Checked], lang: str) -> str:
 
 
 def check_book(book: RawBook, settings: Ruleset) -> Checked:
-    from chosho_xlsx.contract.crosschecks import cross_checks, left_to_fill
-    from chosho_xlsx.rules.engine import compute
-
     loaded: Loaded = load(book, settings)
     findings = Findings(loaded.findings)
     if book.macros:  # never run, and dropped from every copy we write (annotate, rollover)
@@ -93,8 +97,6 @@ def check_book(book: RawBook, settings: Ruleset) -> Checked:
 def _reading_order(f: Finding) -> tuple:
     """Sheets in the contract's order; in a sheet, what concerns the sheet or a column
     first, then the cells row by row, left to right."""
-    from chosho_xlsx.contract.spec import SHEET_NAMES
-
     sheet = SHEET_NAMES.index(f.sheet) if f.sheet in SHEET_NAMES else len(SHEET_NAMES)
     if not f.at.is_cell:
         return (sheet, 0, 0, 0)
@@ -105,9 +107,6 @@ def read_input(path: str | Path, limits: Limits | None = None, *, safe: bool = F
     """The contract sheets of one department workbook, read only after the safety check
     (`safe`: the caller has just made it) and within the size limits (the defaults when
     None); raises UnreadableFile (one sentence, exit 2) for anything that cannot be read."""
-    from chosho_xlsx.intake.package import unchecked
-    from chosho_xlsx.intake.safety import open_checked
-
     with (unchecked(path) if safe else open_checked(path)) as pkg:
         return _read_checked(pkg, limits)
 
@@ -115,10 +114,6 @@ def read_input(path: str | Path, limits: Limits | None = None, *, safe: bool = F
 def _read_checked(pkg, limits: Limits | None) -> RawBook:
     """read_book of a checked Package: a parser choking on a file the safety check let
     through is E-FILE-CORRUPT, never a traceback."""
-    from chosho_xlsx.common.findings import UnreadableFile
-    from chosho_xlsx.contract.spec import SHEET_NAMES
-    from chosho_xlsx.intake.reader import read_book
-
     try:
         return read_book(pkg, SHEET_NAMES, limits or Limits())
     except UnreadableFile:
@@ -131,10 +126,6 @@ def check_file(path: str | Path, settings: Ruleset) -> Checked:
     """Validate one department workbook; never raises for a bad file. The file is opened
     once: the output marker, the safety check, the values and the cell scan all read
     through the one Package (intake.package)."""
-    from chosho_xlsx.common.findings import UnreadableFile
-    from chosho_xlsx.intake.safety import check_package, open_input
-    from chosho_xlsx.writers.outputs import stamp_of
-
     try:
         with open_input(path) as pkg:
             kind, _untouched = stamp_of(pkg.zip)
@@ -167,7 +158,7 @@ def check_input(source: str | Path | Bundled, settings: Ruleset) -> Checked:
 
 def example_book() -> RawBook:
     """The bundled example (the seed 調書) as a RawBook, as if read from its workbook."""
-    from chosho_xlsx.model import fiscal
+    # lazy: the input workbook's writer (openpyxl, ~0.4 s) only when one is written
     from chosho_xlsx.writers.example import load_example_rows, plan_of
 
     rows = load_example_rows()

@@ -23,6 +23,7 @@ import os
 import sys
 import time
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,10 +31,14 @@ from chosho_xlsx.batch import leftovers, sources
 from chosho_xlsx.common.errors import EXIT_CONTENT, EXIT_OK, EXIT_UNREADABLE
 from chosho_xlsx.common.findings import Finding, Verdict
 from chosho_xlsx.common.machine import default_jobs
+from chosho_xlsx.common.sentences import text
 from chosho_xlsx.common.text import TextTooLong
 from chosho_xlsx.model.chosho import policy_key
 from chosho_xlsx.model.ruleset import Ruleset
-from chosho_xlsx.pipeline import Bundled
+from chosho_xlsx.pipeline import Bundled, check_input
+from chosho_xlsx.writers import overview, summary
+from chosho_xlsx.writers.export import report_dict
+from chosho_xlsx.writers.naming import chosho_name, unique_names
 from chosho_xlsx.writers.outputs import (
     MANIFEST,
     file_ids,
@@ -52,6 +57,7 @@ from chosho_xlsx.writers.summary import (
     UNREADABLE,
     ChoshoFigures,
     Line,
+    figures,
 )
 
 TEMP_PREFIX = leftovers.PREFIX
@@ -129,6 +135,7 @@ def _init(settings: Ruleset, parent: int | None = None) -> None:
     global _settings
     _settings = settings
     if parent is not None:  # a pool worker: it ends when the batch does (kill -9 included)
+        # lazy: pebble (~60 ms) only when a batch runs in processes
         from chosho_xlsx.common.workers import die_with_parent, worker_gc
 
         die_with_parent(parent)
@@ -141,26 +148,20 @@ def work(task: Task) -> Outcome:
     settings = _settings
     if settings is None:  # not an assert: python -O would drop it (bandit B101)
         raise RuntimeError("work() needs _init(settings) first")
-    from chosho_xlsx.pipeline import check_input
-
     start = time.perf_counter()
     checked = check_input(source, settings)
     out = Outcome(index, str(source), checked.findings, checked.unreadable)
     report = checked.report
     if report is not None:
-        from chosho_xlsx.writers.naming import chosho_name
-        from chosho_xlsx.writers.summary import figures
-
         c = report.chosho
         out.key = policy_key(c.fiscal_year, c.policy)
         out.name = chosho_name(report)
         out.figures = figures(report, settings)  # the 一覧 lists 施策 and 主管課 of any it could read
     if out.ok and report is not None:
+        # lazy: the 調書 writer (XlsxWriter, ~0.25 s with its layout) only when a 調書 is written
         from chosho_xlsx.writers.layout.workbook import chosho_bytes
 
         if want_data:
-            from chosho_xlsx.writers.export import report_dict
-
             out.data = report_dict(report)
         try:
             # a plain write into the batch's hidden folder: the parent makes it durable
@@ -183,11 +184,12 @@ def _crashed(index: int, source: str | Bundled, exc: BaseException) -> Outcome:
 def _context():
     """fork on Linux: each worker starts warm, with the modules it needs already imported
     here (and a test's monkeypatch seen); elsewhere the platform's default (spawn)."""
+    # lazy: only a batch of more than one file starts processes
     import multiprocessing
 
     if sys.platform.startswith("linux"):
-        from chosho_xlsx.writers import summary  # noqa: F401  (warm for fork)
-        from chosho_xlsx.writers.layout import workbook  # noqa: F401  (layout's package imports it lazily)
+        # lazy: warmed here, before the fork, so every worker has it (layout's package imports it lazily)
+        from chosho_xlsx.writers.layout import workbook  # noqa: F401
 
         return multiprocessing.get_context("fork")
     return multiprocessing.get_context()
@@ -205,8 +207,7 @@ def _run_all(tasks: list[Task], settings: Ruleset, jobs: int,
     they are forked (a lock it held at that moment, such as stderr's, would stay held in
     the children), so a progress bar must refresh from `on_done`, not from a thread of
     its own."""
-    from concurrent.futures import as_completed
-
+    # lazy: pebble (~60 ms) only when a batch runs in processes
     from chosho_xlsx.common.workers import TimedOut, Workers
 
     # Largest inputs first: the batch ends when the last worker does, so leave the
@@ -259,8 +260,6 @@ class _Durable:
         if not outcome.temp:
             return
         if self._threads is None:
-            from concurrent.futures import ThreadPoolExecutor
-
             self._threads = ThreadPoolExecutor(4, thread_name_prefix="fsync")
         self._pending[outcome.index] = self._threads.submit(_fsync, outcome.temp)
 
@@ -307,8 +306,6 @@ def _decide(outcomes: list[Outcome]) -> list[Entry]:
 def _place(entries: list[Entry], out: Path, inputs: set[tuple[int, int]], durable: _Durable) -> None:
     """Move the written 調書 to their final, unique names (in input order); never over
     an input or a file this tool did not write (outputs.refusal)."""
-    from chosho_xlsx.writers.naming import unique_names
-
     built = [e for e in entries if e.built]
     names = unique_names([e.outcome.name for e in built])
     for e, name in zip(built, names, strict=True):
@@ -328,8 +325,6 @@ def _place(entries: list[Entry], out: Path, inputs: set[tuple[int, int]], durabl
 
 def reason(entry: Entry, lang: str = "ja") -> str:
     """Why an input was not built, in one line."""
-    from chosho_xlsx.common.sentences import text
-
     o = entry.outcome
     if entry.status == DUPLICATE:
         return text("build.duplicate", lang, names=", ".join(entry.others))
@@ -413,8 +408,6 @@ def _write_lists(batch: Batch, listed: list, out: Path, sources: set[tuple[int, 
                  settings: Ruleset) -> None:
     """The 一覧 and the 評価結果概要 of the batch, beside its 調書 (a file there that is not
     ours is never written over: batch.summary_error says why there is none)."""
-    from chosho_xlsx.writers import overview, summary
-
     for name, write, attr in ((FILE_NAME, summary.write_summary, "summary"),
                               (overview.FILE_NAME, overview.write_overview, "overview")):
         target = out / name

@@ -15,8 +15,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
+import struct
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name
@@ -245,8 +248,6 @@ def _relink(book: pikepdf.Pdf, parts: list[Part]) -> None:
     """The 一覧 links each line to its 調書 file; LibreOffice writes that as a file: URI
     (of the temporary copy, which nobody reading the book has). A link to a 調書 in the
     book becomes a link to its first page; any other file link is made inert."""
-    from urllib.parse import unquote, urlparse
-
     first = {name: part.first for part in parts for name in part.names}
     for page in book.pages:
         for annot in page.obj.get("/Annots", Array()):
@@ -304,9 +305,6 @@ def icc_dated(icc: bytes, when: dt.datetime) -> bytes:
     of the same inputs differ. The profile ID (an MD5 over the profile with the flags,
     the rendering intent and the ID itself zeroed; ICC.1 7.2.18), when there is one, is
     computed again."""
-    import hashlib
-    import struct
-
     if len(icc) < 128 or icc[36:40] != b"acsp":
         return icc
     date = struct.pack(">6H", when.year, when.month, when.day, when.hour, when.minute, when.second)

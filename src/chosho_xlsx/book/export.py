@@ -11,8 +11,13 @@ from pathlib import Path
 
 from chosho_xlsx.book.publish import PublishError, Source, book_order
 from chosho_xlsx.common.errors import EXIT_CONTENT
+from chosho_xlsx.cycle.sources import open_checked
+from chosho_xlsx.intake.files import expand
+from chosho_xlsx.model.chosho import policy_key
 from chosho_xlsx.model.ruleset import Ruleset
 from chosho_xlsx.pipeline import Checked
+from chosho_xlsx.writers.opendata import write_open_data
+from chosho_xlsx.writers.outputs import CHOSHO, written_by_us
 
 
 @dataclass
@@ -26,9 +31,6 @@ def _inputs(files: list[Path]) -> list[Path]:
     """The files named and the workbooks in the folders named, less our 一覧 and
     評価結果概要 (a 調書 is an input: its stored input is read); one of those named is
     PublishError."""
-    from chosho_xlsx.intake.files import expand
-    from chosho_xlsx.writers.outputs import CHOSHO, written_by_us
-
     named = {p for p in files if not p.is_dir()}
     for p in named:  # named by hand: say what it is rather than 「シート「調書」がありません」
         if p.is_file() and written_by_us(p) not in (None, CHOSHO):
@@ -40,10 +42,6 @@ def export(files: list[Path], folder: Path, settings: Ruleset) -> Exported:
     """Write the open data of every input into `folder`; nothing when one of them has an
     error or cannot be read (Exported.failed). Raises PublishError for no input and for
     two inputs of one 施策 and 実施年度."""
-    from chosho_xlsx.cycle.sources import open_checked
-    from chosho_xlsx.model.chosho import policy_key
-    from chosho_xlsx.writers.opendata import write_open_data
-
     paths = _inputs(files)
     if not paths:
         raise PublishError("inputs.none")

@@ -17,6 +17,8 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+from xlsxwriter import Workbook
+
 from chosho_xlsx.writers.atomic import atomic_path
 from chosho_xlsx.writers.layout.page import PAPERS, PageSetup
 from chosho_xlsx.writers.outputs import WORKBOOK_OPTIONS
@@ -70,8 +72,6 @@ def footer_code(text: str, total: int) -> str:
 
 
 def _workbook(path: Path, title: str, created: dt.datetime):
-    from xlsxwriter import Workbook
-
 
     wb = Workbook(str(path), WORKBOOK_OPTIONS)
     wb.set_properties({"title": title, "created": created})

@@ -19,15 +19,35 @@ from __future__ import annotations
 import datetime as dt
 import re
 import tempfile
+import time
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from python_calamine import CalamineWorkbook
+
+from chosho_xlsx.batch import build as batch
+from chosho_xlsx.book import binding, frontmatter
+from chosho_xlsx.book.frontmatter import FooterRun
 from chosho_xlsx.common import sentences
 from chosho_xlsx.common.errors import EXIT_CONTENT, EXIT_UNREADABLE, RenderError
+from chosho_xlsx.common.limits import Limits
+from chosho_xlsx.common.machine import default_jobs
 from chosho_xlsx.common.text import folded, squeezed
+from chosho_xlsx.contract.spec import SHEET_NAMES
+from chosho_xlsx.intake.files import expand
+from chosho_xlsx.intake.package import ODS
+from chosho_xlsx.intake.reader import read_book
+from chosho_xlsx.intake.safety import open_checked
+from chosho_xlsx.model import fiscal
+from chosho_xlsx.model.chosho import policy_key
+from chosho_xlsx.model.form_texts import load_labels
 from chosho_xlsx.model.ruleset import Ruleset
 from chosho_xlsx.render import libreoffice
+from chosho_xlsx.writers import overview
+from chosho_xlsx.writers.atomic import atomic_path
+from chosho_xlsx.writers.layout.workbook import page_setup
+from chosho_xlsx.writers.summary import SHEET
 
 INPUT, CHOSHO, SUMMARY, OVERVIEW = "input", "chosho", "summary", "overview"
 # The stages publish() reports to its `progress` hook (sentences.yaml: jobs.stage.*), each
@@ -78,8 +98,6 @@ class Published:
 
 
 def _first_sheet(path: Path) -> tuple[list[str], list[list[object]]]:
-    from python_calamine import CalamineWorkbook
-
     wb = CalamineWorkbook.from_path(str(path))
     try:
         names = list(wb.sheet_names)
@@ -92,11 +110,6 @@ def _first_sheet(path: Path) -> tuple[list[str], list[list[object]]]:
 def _check(path: Path) -> None:
     """The safety check, and for an .ods the size limits too: calamine reads an .ods whole
     when it opens it (a value repeated over millions of rows would be a grid that size)."""
-    from chosho_xlsx.common.limits import Limits
-    from chosho_xlsx.intake.package import ODS
-    from chosho_xlsx.intake.reader import read_book
-    from chosho_xlsx.intake.safety import open_checked
-
     with open_checked(path) as pkg:
         if pkg.kind == ODS:
             read_book(pkg, (), Limits())
@@ -105,10 +118,6 @@ def _check(path: Path) -> None:
 def classify(path: Path) -> Source:
     """A department input, a built 調書 (with its 実施年度, 基本戦略, 施策 read from its
     header) or a 一覧; PublishError for any other workbook."""
-    from chosho_xlsx.contract.spec import SHEET_NAMES
-    from chosho_xlsx.writers import overview
-    from chosho_xlsx.writers.summary import SHEET
-
     _check(path)
     names, rows = _first_sheet(path)
     if SHEET_NAMES[0] in names and SHEET_NAMES[1] in names:
@@ -127,8 +136,6 @@ def classify(path: Path) -> Source:
 def _chosho_header(rows: list[list[object]]) -> tuple[int, str, str] | None:
     """(実施年度, 基本戦略名, 施策名) from the first sheet of a built 調書: the title
     「事業群評価調書（令和６年度実施）」 and the values right of the two header labels."""
-    from chosho_xlsx.model import fiscal
-
     wanted = {"基本戦略名": "", "施策名": ""}
     year = None
     for row in rows[:12]:
@@ -187,8 +194,6 @@ def without_footer(source: Path, target: Path) -> None:
 
 def _build(inputs: list[Source], work: Path, settings: Ruleset, jobs: int | None, progress=None):
     """Build the department inputs (and their 一覧) through the batch."""
-    from chosho_xlsx.batch import build as batch
-
     done = 0
 
     def on_done(outcome) -> None:
@@ -208,8 +213,6 @@ def _build(inputs: list[Source], work: Path, settings: Ruleset, jobs: int | None
 
 
 def _check_duplicates(choshos: list[Source]) -> None:
-    from chosho_xlsx.model.chosho import policy_key
-
     seen: dict[tuple[int, str], Source] = {}
     for s in choshos:
         key = policy_key(s.fiscal_year, s.policy)
@@ -219,8 +222,6 @@ def _check_duplicates(choshos: list[Source]) -> None:
 
 
 def book_title(years: set[int]) -> str:
-    from chosho_xlsx.model import fiscal
-
     return TITLE.format(years="・".join(fiscal.full_label(y) for y in sorted(years)))
 
 
@@ -239,8 +240,6 @@ def _contents(parts: list[Source]) -> list:
 
 def _footer_runs(parts) -> list:
     """Each part's pages, cut where the page size changes."""
-    from chosho_xlsx.book.frontmatter import FooterRun
-
     runs = []
     for part in parts:
         start = 0
@@ -259,13 +258,6 @@ def publish(files: list[Path], target: Path, settings: Ruleset, *, pdfa: bool = 
     department input could not be built (see .batch). `progress(stage, done, total)`
     (BUILD, PRINT, BIND) is told each step; an exception it raises stops the book, and
     nothing is written. `labels` name inputs in the 一覧 (the portal's copies)."""
-    import time
-
-    from chosho_xlsx.book import binding
-    from chosho_xlsx.common.machine import default_jobs
-    from chosho_xlsx.intake.files import expand
-    from chosho_xlsx.writers.atomic import atomic_path
-
     libreoffice.find_soffice()  # refuse before building anything
     paths = expand(files)
     if not paths:
@@ -370,10 +362,6 @@ class _Front:
 def _front_matter(ordered: list[Source], pdfs: list[Path], work: Path,
                   filter_arg: str) -> tuple[list, _Front]:
     """The parts with their page counts, and the front matter and footers planned on them."""
-    from chosho_xlsx.book import binding, frontmatter
-    from chosho_xlsx.model.form_texts import load_labels
-    from chosho_xlsx.writers.layout.workbook import page_setup
-
     parts = [binding.Part(pdf, s.footer, s.footer, (s.path.name,))
              for pdf, s in zip(pdfs, ordered, strict=True)]
     for part in parts:

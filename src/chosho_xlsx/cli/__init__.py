@@ -30,8 +30,12 @@ inside it when that costs start-up time: `--help` imports every module listed he
 
 from __future__ import annotations
 
+import copy
+import gc
 import importlib
 import sys
+
+from chosho_xlsx.common.errors import EXIT_INTERRUPTED
 
 # module of cli/ → the commands it registers, in the order `--help` lists them
 COMMANDS: dict[str, tuple[str, ...]] = {
@@ -50,6 +54,7 @@ def _load(modules) -> object:
     """The Typer app, with the commands of `modules` registered on it."""
     for module in modules:
         importlib.import_module(f"chosho_xlsx.cli.{module}")
+    # lazy: typer (~50 ms) only once a command line is built, not for `import chosho_xlsx.cli`
     from chosho_xlsx.cli.shared import app
 
     return app
@@ -68,15 +73,11 @@ def main() -> None:
     """The command line as the user typed it: only the command named first is loaded and
     built (the app's own options, -h and --version, come before any command and need them
     all, as does a name that is not a command)."""
-    import gc
-
     # Loading typer, click and the command makes ~100,000 objects that live as long as the
     # process and frees nothing cyclic: the collector walked them ~30 times (~7 ms of a
     # cold validate). Off while loading; then frozen (never walked again), and on.
     gc.disable()
     try:
-        from chosho_xlsx.common.errors import EXIT_INTERRUPTED
-
         words = sys.argv[1:]
         command = words[0] if words and words[0] in _MODULE_OF else None
         app = only(command) if command else _load(COMMANDS)
@@ -92,8 +93,7 @@ def main() -> None:
 def only(command: str):
     """The Typer app with `command` alone: its help, usage, errors and run are those of
     the whole app's `command` (tests/test_cli.py), at the cost of one command."""
-    import copy
-
+    # lazy: typer (~50 ms) only once a command line is built, not for `import chosho_xlsx.cli`
     from typer.main import get_command_name
 
     app = _load([_MODULE_OF[command]])

@@ -32,9 +32,11 @@ def status_text(entry: Entry, lang: str) -> str:
 
 
 def print_table(batch: Batch, lang: str, console) -> None:
+    # lazy: rich (~0.1 s) only when a table is drawn on a terminal
     from rich.table import Table
     from rich.text import Text
 
+    # lazy: start-up: --help imports every cli module; a command loads what it runs
     from chosho_xlsx.batch.build import reason
     from chosho_xlsx.writers.outputs import MANIFEST
 
@@ -63,11 +65,13 @@ def print_table(batch: Batch, lang: str, console) -> None:
 
 def _progress(count: int, lang: str):
     """A progress bar on stderr for several inputs when stderr is a terminal, else None."""
+    # lazy: rich (~0.1 s) only when a table is drawn on a terminal
     from rich.console import Console
 
     err = Console(stderr=True, highlight=False)
     if count <= 1 or not err.is_terminal:
         return None
+    # lazy: rich (~0.1 s) only when a table is drawn on a terminal
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -85,6 +89,7 @@ def _run(paths: list, out: Path, settings: Ruleset, jobs: int | None, want_data:
          lang: str, example: bool) -> Batch:
     """build.run, with a progress bar where there is one to show. The bundled example
     adds its 調書 to OUT and nothing else: no 一覧, and what a batch wrote there stays."""
+    # lazy: start-up: --help imports every cli module; a command loads what it runs
     from chosho_xlsx.batch.build import run
 
     progress = _progress(len(paths), lang)
@@ -103,6 +108,7 @@ def _print_failed(batch: Batch, lang: str, to_stdout: bool) -> None:
     """The findings of each input that was not built for its content (duplicates too)."""
     bad = [e for e in batch.entries if e.outcome.unreadable or e.outcome.errors]
     if bad:
+        # lazy: start-up: --help imports every cli module; a command loads what it runs
         from chosho_xlsx.pipeline import Checked
 
         checked = [Checked(e.outcome.source, e.outcome.findings, None, e.outcome.unreadable) for e in bad]
@@ -111,6 +117,7 @@ def _print_failed(batch: Batch, lang: str, to_stdout: bool) -> None:
 
 
 def _table_console(to_stdout: bool):
+    # lazy: rich (~0.1 s) only when a table is drawn on a terminal
     from rich.console import Console
 
     console = Console(highlight=False, stderr=not to_stdout)
@@ -123,6 +130,7 @@ def build_command(files: list[Path], out: Path, settings: Ruleset, jobs: int | N
                   json_path: str | None, lang: str) -> int:
     """`chosho-xlsx build [FILE…] -o OUT`: the batch, its progress, its table (for the
     bundled example, when no FILE is given: the path of its 調書); the exit code."""
+    # lazy: start-up: --help imports every cli module; a command loads what it runs
     from chosho_xlsx.batch.build import inputs, reason
     from chosho_xlsx.pipeline import Bundled
     from chosho_xlsx.writers.outputs import file_ids, json_refusal
@@ -153,6 +161,7 @@ def build_command(files: list[Path], out: Path, settings: Ruleset, jobs: int | N
     else:
         print_table(batch, lang, console)
     if json_path:
+        # lazy: start-up: --help imports every cli module; a command loads what it runs
         from chosho_xlsx.writers.export import emit
 
         try:  # one shape always: no report built is an empty list

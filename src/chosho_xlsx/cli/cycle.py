@@ -4,6 +4,7 @@ and what changed between two versions."""
 from __future__ import annotations
 
 import contextlib
+import json
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -55,6 +56,7 @@ def rollover(
     settings = settings_from(rules)
     to_year = None
     if to is not None:
+        # lazy: start-up: --help imports every cli module; a command loads what it runs
         from chosho_xlsx.model import fiscal
 
         try:
@@ -64,14 +66,14 @@ def rollover(
         if to_year is None:
             raise fail(both("cli.to-year", year=to))
     _refuse_output(output, [last], force, lang)
+    # lazy: start-up: --help imports every cli module; a command loads what it runs
     from chosho_xlsx.cycle.rollover import rollover_file, write_rollover
     result = rollover_file(last, settings, to_year)  # RolloverRefused, RolloverError: Commands
     with writing(output):
         write_rollover(result, output)
     if as_json:
-        import json
-
         sys.stdout.write(json.dumps({**result.as_dict(), "output": str(output)}, ensure_ascii=False, indent=2) + "\n")
+    # lazy: start-up: --help imports every cli module; a command loads what it runs
     from chosho_xlsx.model import fiscal
 
     typer.echo(text("rollover.done", lang, path=output, year=fiscal.label(result.from_year),
@@ -102,6 +104,7 @@ def diff(
     settings = settings_from(rules)
     if xlsx is not None:
         _refuse_output(xlsx, [old, new], force, lang)
+    # lazy: start-up: --help imports every cli module; a command loads what it runs
     from chosho_xlsx.cycle.diff import (
         diff_versions,
         open_version,
@@ -115,8 +118,6 @@ def diff(
                             errors=len(version.checked.errors)), err=True)
     result = diff_versions(*opened)
     if fmt == "json":
-        import json
-
         sys.stdout.write(json.dumps(result.as_dict(), ensure_ascii=False, indent=2) + "\n")
     else:
         print_changes(result, lang)

@@ -5,6 +5,7 @@ one sentence for an output the OS refused. The JSON for programs is the pipeline
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import TYPE_CHECKING
 
@@ -50,6 +51,7 @@ def print_findings(results: list[Checked], lang: str) -> None:
     if _plain_blocks():
         _print_plain(results, lang, h)
         return
+    # lazy: rich (~0.1 s) only when a table is drawn on a terminal
     from rich.console import Console
     from rich.text import Text
 
@@ -84,8 +86,6 @@ def _plain_blocks() -> bool:
     width rich would take (the first of stdin, stdout and stderr that is a terminal,
     then $COLUMNS, else 80) is below the table's. Then print_findings writes the same
     characters itself, without loading rich (a third of a cold one-file validate)."""
-    import os
-
     if sys.platform == "win32" or any(k in os.environ for k in _RICH_TERMINAL_ENV):
         return False
     try:
@@ -136,6 +136,7 @@ def _print_plain(results: list[Checked], lang: str, h: tuple) -> None:
 
 def _cells(f, lang: str) -> tuple:
     """place, kind, code, value, message, hint of one finding as printable texts."""
+    # lazy: rich (~0.1 s) only when a table is drawn on a terminal
     from rich.text import Text
 
     kind = _KIND.get(lang, _KIND["ja"])[0 if f.severity == ERROR else 1]
@@ -145,6 +146,7 @@ def _cells(f, lang: str) -> tuple:
 
 
 def _print_table(console, r: Checked, lang: str, h: tuple) -> None:
+    # lazy: rich (~0.1 s) only when a table is drawn on a terminal
     from rich.table import Table
 
     table = Table(show_lines=False, expand=False)
@@ -159,6 +161,7 @@ def _print_table(console, r: Checked, lang: str, h: tuple) -> None:
 def _print_blocks(console, r: Checked, lang: str, h: tuple) -> None:
     """One finding per block: place, kind and code on a line, then value, message and
     hint each on their own line, left for the terminal to wrap."""
+    # lazy: rich (~0.1 s) only when a table is drawn on a terminal
     from rich.text import Text
 
     for f in r.findings:

@@ -46,6 +46,7 @@ def export(
     unreadable input, cannot write, files exist (use --force)."""
     lang = lang_or_exit(lang)
     settings = settings_from(rules)
+    # lazy: start-up: --help imports every cli module; a command loads what it runs
     from chosho_xlsx.book.export import export as make_export
     from chosho_xlsx.writers.opendata import FILES, JSON_FILE, SCHEMA_FILE
 

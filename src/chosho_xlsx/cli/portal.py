@@ -27,6 +27,7 @@ def setup(data: Path) -> None:
     os.umask(os.umask(0o077) | 0o077)  # whatever the portal creates is its user's only
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chosho_xlsx.portal.settings")
     try:
+        # lazy: Django and the portal (~0.3 s), for the portal's commands only
         import django
     except ImportError:
         typer.echo("ポータルには追加の部品が必要です / the portal needs its extra: "
@@ -38,6 +39,7 @@ def setup(data: Path) -> None:
         typer.echo(f"データフォルダを作れません / cannot create {data}: {exc.strerror}", err=True)
         raise typer.Exit(EXIT_UNREADABLE) from None
     django.setup()
+    # lazy: Django and the portal (~0.3 s), for the portal's commands only
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0, interactive=False)
@@ -46,6 +48,7 @@ def setup(data: Path) -> None:
 def ready(data: Path):
     """setup(), then the portal's DataDir."""
     setup(data)
+    # lazy: Django and the portal (~0.3 s), for the portal's commands only
     from django.conf import settings
 
     return settings.DATA
@@ -66,10 +69,12 @@ def serve(
     setup(data)
     for _ in range(job_workers):
         _start_worker(data)
+    # lazy: Django and the portal (~0.3 s), for the portal's commands only
     from django.conf import settings
     from django.core.wsgi import get_wsgi_application
     from waitress import serve as waitress_serve
 
+    # lazy: Django and the portal (~0.3 s), for the portal's commands only
     from chosho_xlsx.common.machine import default_jobs
     from chosho_xlsx.portal.examine import use_workers
 
@@ -84,6 +89,7 @@ def serve(
 
 def _start_worker(data: Path) -> None:
     """A `chosho-xlsx worker` beside the web server, ending with it (kill -9 included)."""
+    # lazy: Django and the portal (~0.3 s), for the portal's commands only
     import subprocess  # nosec B404  # our own command, a fixed argv, no shell
 
     subprocess.Popen([sys.executable, "-m", "chosho_xlsx.cli", "worker", "--data", str(data),  # nosec B603  # our own command, a fixed argv, no shell
@@ -98,6 +104,7 @@ def remind(
     """提出期限の N 日前から、未提出の施策のある課にメールで督促します（cron やタスク スケジューラで毎日）。
     送れずに残っていたメールも送り直します。 / Remind departments not yet submitted; resend waiting mails."""
     setup(data)
+    # lazy: Django and the portal (~0.3 s), for the portal's commands only
     from chosho_xlsx.portal.services.deadlines import remind as write_reminders
     from chosho_xlsx.portal.services.mail import send_pending
 
@@ -119,11 +126,14 @@ def worker(
     同じデータフォルダ（PostgreSQL なら他のマシンからも共有フォルダで）に何台でも。 /
     Any number, on this machine or, with PostgreSQL and a shared data folder, on others."""
     setup(data)
+    # lazy: Django and the portal (~0.3 s), for the portal's commands only
     from django_tasks_db.management.commands.db_worker import Worker
 
+    # lazy: Django and the portal (~0.3 s), for the portal's commands only
     from chosho_xlsx.portal.services.jobs import recover_stale, worker_name
 
     if parent:
+        # lazy: Django and the portal (~0.3 s), for the portal's commands only
         from chosho_xlsx.common.workers import die_with_process
 
         die_with_process(parent)
@@ -163,12 +173,14 @@ def users_add(
         typer.echo("部局の利用者には --dept 課名 が必要です / a department user needs --dept", err=True)
         raise typer.Exit(EXIT_UNREADABLE)
     setup(data)
+    # lazy: Django and the portal (~0.3 s), for the portal's commands only
     from django.contrib.auth import get_user_model
     from django.contrib.auth.password_validation import validate_password
     from django.core.exceptions import ValidationError
     from django.core.validators import validate_email
     from django.db import transaction
 
+    # lazy: Django and the portal (~0.3 s), for the portal's commands only
     from chosho_xlsx.portal.models import Event, Profile
 
     email = email.strip()
@@ -200,6 +212,7 @@ def users_add(
 def users_list(data: DataOpt = DEFAULT_DATA) -> None:
     """利用者の一覧。 / List users."""
     setup(data)
+    # lazy: Django and the portal (~0.3 s), for the portal's commands only
     from chosho_xlsx.portal.models import Profile
 
     for p in Profile.objects.select_related("user").order_by("role", "section", "user__username"):
@@ -212,6 +225,7 @@ def users_token(name: Annotated[str, typer.Argument(help="ログイン名 / logi
                 data: DataOpt = DEFAULT_DATA) -> None:
     """API トークンを発行します（前のトークンは無効に）。 / Issue a new API token."""
     setup(data)
+    # lazy: Django and the portal (~0.3 s), for the portal's commands only
     from chosho_xlsx.portal.access import new_token
     from chosho_xlsx.portal.models import Profile
 
@@ -227,6 +241,7 @@ def users_unlock(name: Annotated[str, typer.Argument(help="ログイン名 / log
                  data: DataOpt = DEFAULT_DATA) -> None:
     """ログインの一時停止を解除します（どの端末からのものも）。 / End a login lockout."""
     setup(data)
+    # lazy: Django and the portal (~0.3 s), for the portal's commands only
     from chosho_xlsx.portal.lockout import unlock
     from chosho_xlsx.portal.models import Event
 
@@ -241,6 +256,7 @@ def doctor(data: DataOpt = DEFAULT_DATA) -> None:
     """データベースと保存ファイルが合っているか確かめます。 / Check the database against the stored files.
 
     終了コード / exit: 0 問題なし / fine, 1 食い違いあり / they disagree."""
+    # lazy: Django and the portal (~0.3 s), for the portal's commands only
     from chosho_xlsx.portal.maintenance import doctor as check
 
     health = check(ready(data))
@@ -259,6 +275,7 @@ def backup(
     data: DataOpt = DEFAULT_DATA,
 ) -> None:
     """データベースと保存ファイルを1つのファイルに保存します。 / Back up the portal into one archive."""
+    # lazy: Django and the portal (~0.3 s), for the portal's commands only
     from chosho_xlsx.portal.maintenance import backup as make_backup
 
     portal = ready(data)
@@ -280,8 +297,10 @@ def restore(
     アーカイブ全体を確かめてから新しいフォルダに書き、そろってから入れ替えます。 / The
     whole archive is checked and written to a new folder, which replaces the data folder
     only when complete."""
+    # lazy: Django and the portal (~0.3 s), for the portal's commands only
     import shutil
 
+    # lazy: Django and the portal (~0.3 s), for the portal's commands only
     from chosho_xlsx.portal.maintenance import RestoreError, staging_for, unused
     from chosho_xlsx.portal.maintenance import restore as put_back
 

@@ -23,6 +23,7 @@ def preview(
 ) -> None:
     """LibreOffice で PDF（と PNG）の印刷イメージを作ります。 / Print workbooks to PDF (and PNG) with LibreOffice."""
     lang = lang_or_exit(lang)
+    # lazy: start-up: --help imports every cli module; a command loads what it runs
     from chosho_xlsx.intake.files import expand
     from chosho_xlsx.render.preview import preview_many
 
@@ -61,13 +62,16 @@ def publish(
     ない・書き出せない / unreadable input, no LibreOffice, cannot write."""
     lang = lang_or_exit(lang)
     settings = settings_from(rules)
+    # lazy: start-up: --help imports every cli module; a command loads what it runs
     from chosho_xlsx.book.publish import publish as make_book
 
     with writing(output):
         result = make_book(files, output, settings, pdfa=pdfa, jobs=jobs)
     if result.book is None:
+        # lazy: rich (~0.1 s) only when a table is drawn on a terminal
         from rich.console import Console
 
+        # lazy: importing cli.build registers `build`; publish needs only its table
         from chosho_xlsx.cli.build import print_table
 
         print_table(result.batch, lang, Console(stderr=True, highlight=False, width=1000))

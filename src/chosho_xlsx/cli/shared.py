@@ -16,6 +16,7 @@ from typing import Annotated
 import typer
 from typer.core import TyperGroup
 
+from chosho_xlsx import __version__
 from chosho_xlsx.cli.display import cannot_write, print_findings, visible
 from chosho_xlsx.common.errors import (
     EXIT_OK,
@@ -61,8 +62,6 @@ app = typer.Typer(
 
 def _version(value: bool) -> None:
     if value:
-        from chosho_xlsx import __version__
-
         typer.echo(f"chosho-xlsx {__version__}")
         raise typer.Exit(EXIT_OK)
 
@@ -95,6 +94,7 @@ def fail(message: str, code: int = EXIT_UNREADABLE) -> typer.Exit:
 
 def settings_from(rules: Path | None):
     """The rules settings of --rules (the default file when None)."""
+    # lazy: start-up: --help imports every cli module; a command loads what it runs
     from chosho_xlsx.model.ruleset import load_ruleset
 
     return load_ruleset(rules)  # a RulesetError is one sentence (Commands)
@@ -104,6 +104,7 @@ def year_and_plan_or_exit(year_text: str, plan_text: str):
     """実施年度 and 計画期間 from the command line, refused (exit 2) unless they fit each
     other as validate requires (fiscal.Period.evaluable): a template that fails its own
     validation is no use to anyone."""
+    # lazy: start-up: --help imports every cli module; a command loads what it runs
     from chosho_xlsx.model import fiscal
 
     try:

@@ -4,6 +4,8 @@ a copy of each workbook with its faulty cells marked (--annotate)."""
 
 from __future__ import annotations
 
+import importlib
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -22,7 +24,9 @@ from chosho_xlsx.cli.shared import (
     settings_from,
     writing,
 )
+from chosho_xlsx.common import sentences
 from chosho_xlsx.common.errors import EXIT_CONTENT, EXIT_OK, EXIT_UNREADABLE
+from chosho_xlsx.common.findings import Finding
 from chosho_xlsx.common.sentences import both
 
 # From this many inputs on, validate checks them in worker processes, one per core: the
@@ -35,6 +39,7 @@ POOL_FROM = 8
 
 
 def _check_inputs(files: list[Path], settings) -> list:
+    # lazy: start-up: --help imports every cli module; a command loads what it runs
     from chosho_xlsx.batch.sources import candidates
     from chosho_xlsx.common.machine import default_jobs
 
@@ -44,6 +49,7 @@ def _check_inputs(files: list[Path], settings) -> list:
     paths = [p for p, _named in found]
     jobs = min(default_jobs(), len(paths))
     if len(paths) < POOL_FROM or jobs < 2:
+        # lazy: start-up: --help imports every cli module; a command loads what it runs
         from chosho_xlsx.pipeline import check_file
 
         results = [check_file(p, settings) for p in paths]
@@ -68,17 +74,14 @@ def _check_in_workers(paths: list[Path], settings, jobs: int) -> list:
     killed and the file is E-FILE-TIMEOUT; a worker that dies costs its own file only
     (E-FILE-CORRUPT, as in the portal). The results come back without their computed
     調書 (validate shows findings only), which is most of what a result weighs."""
+    # lazy: start-up: --help imports every cli module; a command loads what it runs
     import multiprocessing
-    import os
 
-    from chosho_xlsx.common.findings import Finding
     from chosho_xlsx.common.workers import TimedOut, WorkerDied, Workers
     from chosho_xlsx.pipeline import Checked
 
     context = None
     if sys.platform.startswith("linux"):
-        import importlib
-
         for module in _FIRST_CHECK_LOADS:  # once here rather than once in each worker
             importlib.import_module(module)
         context = multiprocessing.get_context("fork")
@@ -113,6 +116,7 @@ _settings = None  # a worker's rules settings (_worker_init)
 def _worker_init(settings, parent: int) -> None:
     global _settings
     _settings = settings
+    # lazy: start-up: --help imports every cli module; a command loads what it runs
     from chosho_xlsx.common.workers import die_with_parent, worker_gc
 
     die_with_parent(parent)  # no worker outlives validate, kill -9 included
@@ -121,6 +125,7 @@ def _worker_init(settings, parent: int) -> None:
 
 def _check_one(path: str):
     """In a worker: check_file, its result without the computed 調書."""
+    # lazy: start-up: --help imports every cli module; a command loads what it runs
     from chosho_xlsx.pipeline import check_file
 
     checked = check_file(path, _settings)
@@ -171,6 +176,7 @@ def validate(
         refuse_overwrite(output, force)
     settings = settings_from(rules)
     results = _check_inputs(files, settings)
+    # lazy: start-up: --help imports every cli module; a command loads what it runs
     from chosho_xlsx.pipeline import findings_json
     if fmt == "json":
         sys.stdout.write(findings_json(results, lang))
@@ -187,6 +193,7 @@ def validate(
 def _findings_list(results: list, output: Path, lang: str) -> None:
     """The findings as a list to work through in Excel (writers/findings_list), never
     over an input; its path on stdout."""
+    # lazy: start-up: --help imports every cli module; a command loads what it runs
     from chosho_xlsx.pipeline import finding_dict
     from chosho_xlsx.writers.findings_list import write_findings_xlsx
     from chosho_xlsx.writers.outputs import file_ids, input_refusal
@@ -203,7 +210,7 @@ def _findings_list(results: list, output: Path, lang: str) -> None:
 def _annotate(results: list, target: Path, lang: str, quiet: bool) -> bool:
     """Write the annotated copies: `target` itself for one input, else one file per
     input in the folder `target`. Unreadable inputs get none. False if one failed."""
-    from chosho_xlsx.common import sentences
+    # lazy: start-up: --help imports every cli module; a command loads what it runs
     from chosho_xlsx.writers.annotate import AnnotateError, annotate
 
     readable = [r for r in results if not r.unreadable]
@@ -213,6 +220,7 @@ def _annotate(results: list, target: Path, lang: str, quiet: bool) -> bool:
         if target.exists() and not target.is_dir():
             typer.echo(both("cli.annotate-folder", target=target), err=True)
             return False
+        # lazy: start-up: --help imports every cli module; a command loads what it runs
         from chosho_xlsx.writers.naming import fit
 
         used: set[str] = set()
@@ -225,6 +233,7 @@ def _annotate(results: list, target: Path, lang: str, quiet: bool) -> bool:
                 name = fit(src.stem, f".annotated-{n}{src.suffix}")
             used.add(name)
             plan.append((r, target / name))
+    # lazy: start-up: --help imports every cli module; a command loads what it runs
     from chosho_xlsx.writers.outputs import file_ids, input_refusal
 
     sources = file_ids(r.source for r in results)

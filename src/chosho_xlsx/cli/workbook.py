@@ -37,6 +37,7 @@ def template(
     fy, period = year_and_plan_or_exit(year, plan)
     settings = settings_from(rules)
     refuse_overwrite(output, force)
+    # lazy: start-up: --help imports every cli module; a command loads what it runs
     from chosho_xlsx.writers.input_workbook import write_input_workbook
 
     with writing(output):
@@ -51,6 +52,7 @@ def example(
 ) -> None:
     """記入例（長崎県 令和６年度の調書）の入力ブックを書き出します。 / Write the bundled example."""
     refuse_overwrite(output, force)
+    # lazy: start-up: --help imports every cli module; a command loads what it runs
     from chosho_xlsx.writers.example import load_example_rows, write_rows
     from chosho_xlsx.writers.input_workbook import InputWorkbookError
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 
 from chosho_xlsx.common import addresses
 from chosho_xlsx.common.errors import IntakeError
+from chosho_xlsx.common.sentences import catalogue as data_catalogue
 
 ERROR = "error"
 WARNING = "warning"
@@ -20,8 +21,6 @@ WARNING = "warning"
 
 def catalogue() -> dict[str, dict]:
     """data/messages.yaml, read once (through the loader of every sentence file)."""
-    from chosho_xlsx.common.sentences import catalogue as data_catalogue
-
     return data_catalogue("messages.yaml")
 
 

@@ -6,8 +6,12 @@ edit them; an installed wheel carries copies inside the package (pyproject force
 from __future__ import annotations
 
 import json
+import os
+import stat
 from functools import cache
 from pathlib import Path
+
+from chosho_xlsx import __version__
 
 _PACKAGE = Path(__file__).resolve().parent.parent  # common/ sits inside the package
 
@@ -56,6 +60,7 @@ def load_yaml(text: str):
             return _read_own(entry)
         except (OSError, ValueError):
             pass
+    # lazy: PyYAML (~40 ms) only when a data file is read (--version, --help read none)
     import yaml
 
     data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # nosec B506  # a safe loader
@@ -65,14 +70,12 @@ def load_yaml(text: str):
 
 
 def _cache_entry(text: str) -> Path | None:
-    import os
-
     try:  # hashlib's own BLAKE2, without hashlib importing OpenSSL's bindings (~6 ms)
+        # lazy: the hash only when a data file is read (the CLI's --help reads none)
         from _blake2 import blake2b
     except ImportError:
+        # lazy: the hash only when a data file is read (the CLI's --help reads none)
         from hashlib import blake2b
-
-    from chosho_xlsx import __version__
 
     folder = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     if not os.path.isabs(folder) or not hasattr(os, "getuid"):
@@ -84,9 +87,6 @@ def _cache_entry(text: str) -> Path | None:
 def _read_own(entry: Path):
     """The entry's data, if its folder and itself are this user's and writable by no one
     else (else OSError: not believed)."""
-    import os
-    import stat
-
     def own(st: os.stat_result) -> bool:
         return st.st_uid == os.getuid() and not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
 
@@ -99,7 +99,7 @@ def _read_own(entry: Path):
 
 
 def _remember(entry: Path, data) -> None:
-    import os
+    # lazy: tempfile (~5 ms) only when a parse is remembered, not on a cached start
     import tempfile
 
     try:
@@ -128,6 +128,7 @@ def read_yaml_mapping(path: Path, error: type[Exception]) -> dict:
     except OSError as exc:
         raise error(f"{path}: {exc.strerror or exc}") from None
     except Exception as exc:
+        # lazy: PyYAML (~40 ms) only when a data file is read (--version, --help read none)
         import yaml
 
         if not isinstance(exc, yaml.YAMLError):

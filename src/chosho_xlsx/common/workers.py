@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import gc
+import multiprocessing
 import os
+import select
 import signal
 import sys
 import threading
@@ -24,7 +27,7 @@ from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 
-from pebble import ProcessExpired, ProcessPool
+from pebble import CONSTS, ProcessExpired, ProcessPool
 
 
 class TimedOut(Exception):
@@ -57,11 +60,7 @@ class Workers:
     def __init__(self, jobs: int, seconds: float | None, *, context=None,
                  initializer: Callable | None = None, initargs: Iterable = (),
                  poll: float | None = None) -> None:
-        import multiprocessing
-
         if poll is not None:
-            from pebble import CONSTS
-
             CONSTS.sleep_unit = poll
         self.seconds = seconds
         self._pool = ProcessPool(max_workers=jobs, initializer=initializer, initargs=tuple(initargs),
@@ -110,8 +109,6 @@ def worker_gc(young: int = 20_000) -> None:
     ~50 times per 調書 over the survivors, 10–30 % of the worker's time (measured
     pairwise per file, bench/README.md). Memory stays bounded: a collection still runs
     every `young` allocations. Changes what is collected when, never what a call returns."""
-    import gc
-
     gc.freeze()
     _, older, oldest = gc.get_threshold()
     gc.set_threshold(young, older, oldest)
@@ -175,8 +172,6 @@ def _exists(pid: int) -> bool:
 
 def _watch_process(pid: int, pidfd: int | None) -> None:
     if pidfd is not None:
-        import select
-
         select.select([pidfd], [], [])  # readable once the process has exited
     else:
         while _exists(pid):

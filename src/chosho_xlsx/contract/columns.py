@@ -99,6 +99,7 @@ def _plain_can_fail(col, values: list) -> bool:
 
 
 def _build_schema(sheet: Sheet) -> pa.DataFrameSchema:
+    # lazy: pandas and pandera (~0.5 s), only for a table the schema must check
     import pandera.pandas as pa
 
     columns = {}
@@ -125,6 +126,7 @@ def _build_schema(sheet: Sheet) -> pa.DataFrameSchema:
 def run_schema(sheet: Sheet, frame: pd.DataFrame) -> list[tuple[int, str, str]]:
     """(Excel row, header, code) for every failure pandera reports, in its order; a cell
     may fail more than one check (the loader's Findings keep the first)."""
+    # lazy: pandas and pandera (~0.5 s), only for a table the schema must check
     import pandas as pd
     import pandera.pandas as pa
 

@@ -6,6 +6,7 @@ contract's field names (_fields), so no header is written here."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 from functools import lru_cache
 from itertools import repeat
 
@@ -14,6 +15,7 @@ from chosho_xlsx.common.limits import Limits
 from chosho_xlsx.common.text import is_blank
 from chosho_xlsx.contract import parsers
 from chosho_xlsx.contract import spec as contract
+from chosho_xlsx.contract.columns import can_fail_columns, constrained, run_schema
 from chosho_xlsx.contract.parsers import CellError
 from chosho_xlsx.contract.spec import KEYVALUE, Column, Sheet
 from chosho_xlsx.intake import numformat
@@ -202,8 +204,6 @@ NEAR_NAME = 0.5
 def _missing_sheet(book: RawBook, name: str, out: _Collector) -> None:
     """A contract sheet that is not in the file: E-SHEET-NAME naming a sheet whose name
     is near it (and is no other contract sheet's), else E-SHEET-MISSING."""
-    from difflib import SequenceMatcher
-
     key = parsers.name_key(name)
     others = {parsers.name_key(n) for n in contract.SHEET_NAMES}
     scored = [
@@ -521,14 +521,11 @@ def _memo_for(col: Column, text_length: int, reviews: tuple[str, ...]) -> dict:
 def _schema_findings(t: _Table, records: list[Record]) -> None:
     """The column-local checks of columns.py (required, unique, range), through pandera
     only when one of them can fail."""
-    from chosho_xlsx.contract.columns import can_fail_columns, constrained
-
     checked = [c.header for c in t.sheet.columns if c.header in t.positions and constrained(c)]
     if not records or not can_fail_columns(t.sheet, {h: t.by_column.get(h, ()) for h in checked}):
         return
+    # lazy: pandas and pandera (~0.5 s), only for a table the schema must check
     import pandas as pd
-
-    from chosho_xlsx.contract.columns import run_schema
 
     frame = pd.DataFrame(
         [rec.values for rec in records],

@@ -21,7 +21,9 @@ writes the reviewer's list."""
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
+import io
 import os
 from dataclasses import asdict, dataclass, field, replace
 from dataclasses import fields as dataclass_fields
@@ -35,10 +37,22 @@ from chosho_xlsx.common.text import is_blank
 from chosho_xlsx.contract.spec import header as _h
 from chosho_xlsx.contract.spec import keyvalue_keys, keyvalue_sheet
 from chosho_xlsx.cycle.sentences import text
-from chosho_xlsx.cycle.sources import InputRefused
+from chosho_xlsx.cycle.sources import (
+    KV_ITEM,
+    KV_SHEET,
+    KV_VALUE,
+    InputRefused,
+    keyvalue_cells,
+    keyvalue_rows,
+    open_checked,
+    stamp,
+    typed_text,
+)
 from chosho_xlsx.model import fiscal
 from chosho_xlsx.model.chosho import Budget, Chosho, Origin, Project, Report
 from chosho_xlsx.model.quantity import Quantity
+from chosho_xlsx.writers.atomic import atomic_path
+from chosho_xlsx.writers.outputs import CHOSHO, WORKBOOK_OPTIONS
 
 if TYPE_CHECKING:
     from chosho_xlsx.intake.reader import RawBook
@@ -223,8 +237,6 @@ class Typed:
         self.book, self.chosho = book, chosho
 
     def text(self, origin: Origin, header: str) -> str:
-        from chosho_xlsx.cycle.sources import typed_text
-
         f = self.broken.get(origin.cell(header))
         if f is not None:
             return f.value
@@ -234,8 +246,6 @@ class Typed:
 
     def keyvalues(self) -> dict[str, tuple[str, str]]:
         """The 調書 sheet's items → (value as typed, its cell)."""
-        from chosho_xlsx.cycle.sources import KV_ITEM, KV_SHEET, KV_VALUE, keyvalue_rows
-
         if self.book is None:
             return {}
         return {str(r.values[KV_ITEM]): ("" if r.values[KV_VALUE] is None else str(r.values[KV_VALUE]),
@@ -538,8 +548,6 @@ class NotInput(CycleError):
         self.source, self.what = path, what
 
     def message(self, lang: str = "ja") -> str:
-        from chosho_xlsx.writers.outputs import CHOSHO
-
         key = "diff.chosho-without-input" if self.what == CHOSHO else "diff.not-input"
         return text(key, lang, path=self.source)
 
@@ -566,8 +574,6 @@ def open_version(source: str | os.PathLike | bytes, settings, name: str | None =
     """One input workbook, or a 調書 this tool built (its stored input, checked as for
     rollover: the safety check, then the stored input's own checksum), from a path or
     bytes. DiffRefused when it has no content to compare, NotInput when it is neither."""
-    from chosho_xlsx.cycle.sources import keyvalue_cells, open_checked, stamp
-
     checked, book, built = open_checked(source, settings, name, chosho=True)
     if book is not None and not book.sheets:  # none of the input's sheets, no stored input
         raise NotInput(checked.source, stamp(source))
@@ -633,8 +639,6 @@ def caption(diff: Diff, lang: str = "ja") -> str:
 
 def write_changes_xlsx(diff: Diff, path: str | os.PathLike, lang: str = "ja") -> None:
     """The change list (changes_xlsx_bytes) written atomically; same diff, same bytes."""
-    from chosho_xlsx.writers.atomic import atomic_path
-
     data = changes_xlsx_bytes(diff, lang)
     with atomic_path(Path(path)) as tmp:
         tmp.write_bytes(data)
@@ -644,12 +648,8 @@ def changes_xlsx_bytes(diff: Diff, lang: str = "ja") -> bytes:
     """The change list a reviewer filters and annotates: one row per change, an
     autofilter, the header frozen, an empty 確認 column. Built in memory (see
     layout.workbook.write_chosho: a full disk is then an OSError of the plain write)."""
-    import datetime as dt
-    import io
-
+    # lazy: XlsxWriter (~0.1 s) only when this workbook is written
     from xlsxwriter import Workbook
-
-    from chosho_xlsx.writers.outputs import WORKBOOK_OPTIONS
 
     heads = HEADS.get(lang, HEADS["ja"])
     buffer = io.BytesIO()
@@ -704,6 +704,7 @@ def _short(subject: str, limit: int = 24) -> str:
 def print_changes(diff: Diff, lang: str = "ja") -> None:
     """The changes as a table on the terminal: severity, kind, subject, field, old →
     new (or the changed lines), and the cells in NEW and OLD."""
+    # lazy: rich (~0.1 s) only when a table is drawn on a terminal
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text

@@ -306,8 +306,10 @@ def _note_lines(result: Rollover) -> list[tuple[str, ...]]:
 def build_rollover(result: Rollover):
     """The new workbook in memory: the input template with the rows, a comment on each
     pre-filled figure, and the note sheet."""
+    # lazy: openpyxl (~0.4 s) only when a workbook is opened or written here
     from openpyxl.comments import Comment
 
+    # lazy: the input workbook's writer (openpyxl, ~0.4 s) only when one is written
     from chosho_xlsx.writers.input_workbook import build_workbook, put_value
 
     wb = build_workbook(result.to_year, result.plan_start, result.plan_end, result.rows)
@@ -327,6 +329,7 @@ def build_rollover(result: Rollover):
 
 def write_rollover(result: Rollover, path: str | os.PathLike) -> None:
     """Write the new workbook atomically and deterministically."""
+    # lazy: the input workbook's writer (openpyxl, ~0.4 s) only when one is written
     from chosho_xlsx.writers.input_workbook import save_workbook
 
     save_workbook(build_rollover(result), path)

@@ -15,11 +15,18 @@ from chosho_xlsx.common.errors import EXIT_CONTENT, EXIT_UNREADABLE, CycleError
 from chosho_xlsx.common.findings import UnreadableFile
 from chosho_xlsx.common.limits import Limits
 from chosho_xlsx.common.text import is_blank
+from chosho_xlsx.contract import spec as contract
+from chosho_xlsx.contract.loader import as_seen, headers_for
 from chosho_xlsx.contract.spec import Column, keyvalue_sheet
 from chosho_xlsx.cycle.sentences import text
-from chosho_xlsx.intake.reader import RawBook
+from chosho_xlsx.intake.reader import RawBook, book_from_rows, read_book
+from chosho_xlsx.intake.safety import check_workbook
+from chosho_xlsx.model import fiscal
 from chosho_xlsx.model.chosho import Chosho
-from chosho_xlsx.pipeline import Checked, read_input
+from chosho_xlsx.model.quantity import Quantity
+from chosho_xlsx.pipeline import Checked, check_book, read_input
+from chosho_xlsx.writers.embed import EmbeddedError, read_embedded
+from chosho_xlsx.writers.outputs import CHOSHO, written_by_us
 
 # the 調書 sheet and its two columns (項目, 値), as the contract names them
 KV_SHEET, KV_ITEM, KV_VALUE = keyvalue_sheet()
@@ -59,8 +66,6 @@ def read_source(source: str | os.PathLike | bytes, name: str | None = None,
             return read_source(path, name or "input.xlsx", chosho)
     label = name or str(source)
     if chosho:
-        from chosho_xlsx.intake.safety import check_workbook
-
         check_workbook(source)
         embedded = _embedded_book(source, label)
         if embedded is not None:
@@ -73,8 +78,6 @@ def read_source(source: str | os.PathLike | bytes, name: str | None = None,
 
 
 def _damaged(label: str, reason: str):
-    from chosho_xlsx.common.findings import UnreadableFile
-
     return UnreadableFile("E-FILE-CHOSHO-DAMAGED", label, reason=reason)
 
 
@@ -83,9 +86,6 @@ def _embedded_book(source: str | os.PathLike, label: str) -> tuple[RawBook, RawB
     workbook without stored input. Stored input in a workbook without our mark is
     refused (anyone can write the properties into any workbook), as is input past the
     limits an input workbook is read with."""
-    from chosho_xlsx.writers.embed import EmbeddedError, read_embedded
-    from chosho_xlsx.writers.outputs import CHOSHO, written_by_us
-
     limits = Limits()
     try:
         rows = read_embedded(source, limits)
@@ -104,8 +104,6 @@ def _embedded_book(source: str | os.PathLike, label: str) -> tuple[RawBook, RawB
 
 def _visible_sheets(source: str | os.PathLike, limits: Limits) -> RawBook:
     """Every sheet of a checked workbook, within `limits`."""
-    from chosho_xlsx.intake.reader import read_book
-
     try:
         return read_book(source, None, limits)
     except UnreadableFile:
@@ -117,8 +115,6 @@ def _visible_sheets(source: str | os.PathLike, limits: Limits) -> RawBook:
 def stamp(source: str | os.PathLike | bytes) -> str | None:
     """What this tool wrote the file as (outputs.written_by_us: 調書 or 一覧), else None;
     for a file that turned out to hold none of the input's sheets, to say what it is."""
-    from chosho_xlsx.writers.outputs import written_by_us
-
     if isinstance(source, bytes | bytearray):
         with tempfile.TemporaryDirectory(prefix="chosho-") as tmp:
             path = Path(tmp) / "input.xlsx"
@@ -128,9 +124,7 @@ def stamp(source: str | os.PathLike | bytes) -> str | None:
 
 
 def _book_from_embedded(rows: dict, label: str) -> RawBook:
-    from chosho_xlsx.contract.loader import headers_for
-    from chosho_xlsx.intake.reader import book_from_rows
-    from chosho_xlsx.model import fiscal
+    # lazy: the input workbook's writer (openpyxl, ~0.4 s) only when one is written
     from chosho_xlsx.writers.example import plan_of
 
     year, plan = plan_of(rows)
@@ -147,6 +141,7 @@ def _book_from_embedded(rows: dict, label: str) -> RawBook:
 def disagreement(report, settings, shown: RawBook) -> str | None:
     """The first visible cell of a 調書 that differs from what its stored input prints
     (「施策一覧!C5」), None when every printed text and number is there as written."""
+    # lazy: the 調書 writer (XlsxWriter, ~0.25 s with its layout) only when a 調書 is written
     from chosho_xlsx.writers.layout.workbook import printed
 
     for sheet, cells in printed(report, settings).items():
@@ -174,8 +169,6 @@ def open_checked(source: str | os.PathLike | bytes, settings, name: str | None =
     whether it was a 調書 (see read_source): the input stored in a 調書 is validated as
     any input workbook, and a 調書 whose visible cells are not what it prints is
     E-FILE-CHOSHO-DAMAGED."""
-    from chosho_xlsx.pipeline import check_book
-
     label = name or ("input.xlsx" if isinstance(source, bytes | bytearray) else str(source))
     try:
         book, shown = read_source(source, label, chosho)
@@ -207,8 +200,6 @@ def keyvalue_rows(book: RawBook) -> list[SourceRow]:
 
 def _columns(chosho: Chosho) -> dict[str, dict[str, Column]]:
     """Sheet → header → the contract's column (the optional ones included)."""
-    from chosho_xlsx.contract import spec as contract
-
     args = (chosho.fiscal_year, chosho.plan_start, chosho.plan_end)
     optional = contract.optional_columns(*args)
     return {s.name: {c.header: c for c in (*s.columns, *optional.get(s.name, ()))} for s in contract.sheets(*args)}
@@ -218,9 +209,6 @@ def _seen(book: RawBook, sheet: str, row: int, col: int, column: Column | None, 
     """A cell's value to write back so that it reads the same: a number whose number
     format changes what it means (0.656 shown 「65.6%」) as the clerk sees it — 「65.6%」
     as text, an amount as its whole 千円 — anything else as it is."""
-    from chosho_xlsx.contract.loader import as_seen
-    from chosho_xlsx.model.quantity import Quantity
-
     seen = as_seen(book, sheet, row, col, column, value) if column is not None else value
     if not isinstance(seen, Quantity):
         return _plain(seen)

@@ -13,7 +13,9 @@ if TYPE_CHECKING:
 
 from chosho_xlsx.common.limits import Limits
 from chosho_xlsx.common.text import squeezed
+from chosho_xlsx.intake.marks import ROLLOVER_AUTHOR, marked_cells
 from chosho_xlsx.intake.package import ODS, Package, unchecked
+from chosho_xlsx.intake.scan import scan_open
 
 
 @dataclass
@@ -90,6 +92,7 @@ def read_book(source: str | Path | Package, sheet_names: tuple[str, ...] | None 
 
 
 def _read(pkg: Package, sheet_names: tuple[str, ...] | None, limits: Limits | None) -> RawBook:
+    # lazy: python-calamine only when a sheet's values are read (a clean validate's scan does without)
     from python_calamine import CalamineWorkbook
 
     # calamine reads an .ods whole when it opens it: its scan (and the limits) come first
@@ -121,16 +124,13 @@ def _read(pkg: Package, sheet_names: tuple[str, ...] | None, limits: Limits | No
 def _look(pkg: Package, sheets: tuple[str, ...], limits: Limits | None):
     """What calamine does not read, from the sheets' XML: (scan.CellScan, marked cells,
     whether the file carries macros, unreadable formats)."""
-    from chosho_xlsx.intake.marks import marked_cells
-    from chosho_xlsx.intake.scan import scan_open
-
     scan, members = scan_open(pkg, sheets, limits)
     return scan, marked_cells(pkg, members), has_macros(pkg), {}
 
 
 def _look_ods(pkg: Package, limits: Limits | None):
     """_look of an .ods: every table is scanned (calamine reads them all)."""
-    from chosho_xlsx.intake.marks import ROLLOVER_AUTHOR
+    # lazy: the .ods scan only for an .ods file
     from chosho_xlsx.intake.odsscan import scan_ods
 
     found = scan_ods(pkg, None, limits, ROLLOVER_AUTHOR)

@@ -16,6 +16,7 @@ validation for half an hour), and they saw markup inside comments that no parser
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -154,8 +155,6 @@ def meaningful_styles(pkg: Package, member: str) -> dict[int, NumberFormat]:
 
 @lru_cache(maxsize=16)
 def _styles_of(data: bytes) -> dict[int, NumberFormat]:
-    import io
-
     return _styles_from(io.BytesIO(data))
 
 

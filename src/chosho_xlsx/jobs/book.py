@@ -5,6 +5,8 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+from chosho_xlsx.book.publish import publish
+from chosho_xlsx.common.errors import ChoshoError
 from chosho_xlsx.jobs.inputs import Stored, copies, rules
 from chosho_xlsx.jobs.progress import JobFailed, Progress, first_sentence, sentence
 
@@ -14,9 +16,6 @@ def year_book(stored: list[Stored], target: Path, progress: Progress, *, pdfa: b
     """The book of these workbooks at `target` (cover, contents, bookmarks, page numbers,
     tagged PDF; PDF/A-2b with `pdfa`). JobFailed when a workbook cannot be built or
     LibreOffice is missing or fails."""
-    from chosho_xlsx.book.publish import publish
-    from chosho_xlsx.common.errors import ChoshoError
-
     if not stored:
         raise JobFailed(sentence("no-book"))
     with tempfile.TemporaryDirectory(prefix="chosho-job-") as tmp:

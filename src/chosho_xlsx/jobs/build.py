@@ -8,6 +8,7 @@ from pathlib import Path
 
 from chosho_xlsx.jobs.inputs import Stored, copies, rules
 from chosho_xlsx.jobs.progress import JobFailed, Progress, sentence
+from chosho_xlsx.writers.atomic import atomic_path
 
 STAGE = "build"
 
@@ -15,9 +16,8 @@ STAGE = "build"
 def build_all(stored: list[Stored], target: Path, progress: Progress, *, jobs: int | None = 1) -> dict:
     """The ZIP at `target`: each 調書 built and the 一覧 (the same bytes for the same
     submissions: the copies are named by label, the ZIP lists them in build order)."""
+    # lazy: the portal imports the jobs' names; the batch and its writers (~0.3 s) load in the worker that runs one
     from chosho_xlsx.batch.build import run
-    from chosho_xlsx.writers.atomic import atomic_path
-
     if not stored:
         raise JobFailed(sentence("nothing-submitted"))
     done = 0

@@ -6,6 +6,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from chosho_xlsx.model.ruleset import load_ruleset
 from chosho_xlsx.writers.naming import safe_stem
 
 
@@ -39,6 +40,4 @@ def copies(stored: list[Stored], folder: Path) -> list[Path]:
 
 def rules():
     """The rules settings (schemas/rules.yaml)."""
-    from chosho_xlsx.model.ruleset import load_ruleset
-
     return load_ruleset()

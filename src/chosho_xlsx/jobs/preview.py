@@ -6,8 +6,11 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from chosho_xlsx.common.errors import ChoshoError
 from chosho_xlsx.jobs.inputs import Stored, copies, rules
 from chosho_xlsx.jobs.progress import JobFailed, Progress, first_sentence, sentence
+from chosho_xlsx.render.preview import preview
+from chosho_xlsx.writers.atomic import atomic_path
 
 STAGE = "preview"
 
@@ -15,11 +18,8 @@ STAGE = "preview"
 def preview_pdf(stored: list[Stored], target: Path, progress: Progress) -> dict:
     """The 調書 of the one stored version printed to PDF at `target` (the portal keeps it
     by the version's hash). JobFailed when it has errors or LibreOffice is missing."""
+    # lazy: the portal imports the jobs' names; the batch and its writers (~0.3 s) load in the worker that runs one
     from chosho_xlsx.batch.build import run
-    from chosho_xlsx.common.errors import ChoshoError
-    from chosho_xlsx.render.preview import preview
-    from chosho_xlsx.writers.atomic import atomic_path
-
     progress.step(STAGE, 0, 2)
     with tempfile.TemporaryDirectory(prefix="chosho-job-") as tmp:
         paths = copies(stored[:1], Path(tmp) / "提出")

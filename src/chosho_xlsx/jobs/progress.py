@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from chosho_xlsx.common.sentences import text
+
 
 class Cancelled(Exception):
     """The job was asked to stop; the body stopped at its next step, leaving nothing behind."""
@@ -20,8 +22,6 @@ class JobFailed(Exception):
 
 def sentence(key: str, **params: object) -> str:
     """The job sentence `key` (jobs.* of data/sentences.yaml), in Japanese."""
-    from chosho_xlsx.common.sentences import text
-
     return text(f"jobs.{key}", "ja", **params)
 
 

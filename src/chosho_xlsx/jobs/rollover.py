@@ -5,8 +5,12 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
+from chosho_xlsx.common.errors import ChoshoError
 from chosho_xlsx.jobs.inputs import Stored, rules
 from chosho_xlsx.jobs.progress import JobFailed, Progress, first_sentence, sentence
+from chosho_xlsx.model import fiscal
+from chosho_xlsx.writers.atomic import atomic_path
+from chosho_xlsx.writers.naming import safe_stem
 
 STAGE = "rollover"
 NOT_ROLLED = "繰り越せなかった施策.txt"
@@ -15,12 +19,8 @@ NOT_ROLLED = "繰り越せなかった施策.txt"
 def rollover_all(stored: list[Stored], target: Path, progress: Progress, *, to: int) -> dict:
     """The ZIP at `target`: `<label>.xlsx` for each workbook rolled to 実施年度 `to`, and
     NOT_ROLLED naming those that could not be (with the reason), if any."""
-    from chosho_xlsx.common.errors import ChoshoError
+    # lazy: the portal imports the jobs' names; the batch and its writers (~0.3 s) load in the worker that runs one
     from chosho_xlsx.cycle.rollover import rollover_bytes, rollover_file
-    from chosho_xlsx.model import fiscal
-    from chosho_xlsx.writers.atomic import atomic_path
-    from chosho_xlsx.writers.naming import safe_stem
-
     if not stored:
         raise JobFailed(sentence("nothing-to-roll"))
     settings = rules()

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from chosho_xlsx.jobs import book, build, preview, rollover
 from chosho_xlsx.jobs.inputs import Stored
 from chosho_xlsx.jobs.progress import Cancelled, JobFailed, Progress, sentence
 
@@ -28,8 +29,6 @@ GRACE = 60.0  # seconds a body has to stop after a cancel (a LibreOffice round i
 
 
 def _body(kind: str):
-    from chosho_xlsx.jobs import book, build, preview, rollover
-
     return {"book": book.year_book, "build": build.build_all, "preview": preview.preview_pdf,
             "rollover": rollover.rollover_all}[kind]
 
@@ -42,6 +41,7 @@ class Outcome:
 
 
 def _child(kind: str, stored: list[dict], target: str, options: dict, conn, stop, parent: int) -> None:
+    # lazy: pebble (~60 ms) only in the job's child process
     from chosho_xlsx.common.workers import die_with_parent
 
     die_with_parent(parent)

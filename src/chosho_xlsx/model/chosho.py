@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from chosho_xlsx.common.addresses import place
 from chosho_xlsx.common.text import squeezed
+from chosho_xlsx.model.fiscal import label
 from chosho_xlsx.model.quantity import EMPTY, Quantity
 from chosho_xlsx.model.vocabulary import DASH, Direction, Status
 
@@ -222,8 +223,6 @@ class ComputedIndicator:
 
     @property
     def final_target_text(self) -> str:
-        from chosho_xlsx.model.fiscal import label
-
         return f"{self.final_target.text(self.indicator.unit)} ({label(self.final_year)})"
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from chosho_xlsx.common.errors import DomainError
 from chosho_xlsx.common.limits import Limits
 from chosho_xlsx.common.resources import read_yaml_mapping, schema_file
+from chosho_xlsx.common.sentences import text
 from chosho_xlsx.common.text import EXCEL_TEXT_MAX
 from chosho_xlsx.model import fiscal
 from chosho_xlsx.model.vocabulary import Review
@@ -26,8 +27,6 @@ class RulesetError(DomainError, ValueError):
     """The rules file is missing or malformed."""
 
     def message(self, lang: str = "ja") -> str:
-        from chosho_xlsx.common.sentences import text
-
         return text("settings.unreadable", lang, error=self)
 
 

@@ -23,6 +23,7 @@ import hashlib
 import os
 import re
 import secrets
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -124,8 +125,6 @@ class DataDir:
         """`data` in a private temporary file (DIR/incoming/, removed afterwards) for
         examining an upload before it is kept: bytes refused before they become a
         version are never stored. `durable`: flushed to disk before it is yielded."""
-        import tempfile
-
         if suffix not in SUFFIXES:
             raise StoredNameError(repr(suffix)[:20])
         folder = self.root / "incoming"

@@ -20,7 +20,8 @@ from functools import cache
 
 from chosho_xlsx.common.findings import Finding
 from chosho_xlsx.common.workers import TimedOut, WorkerDied, Workers, die_with_process
-from chosho_xlsx.pipeline import finding_dict
+from chosho_xlsx.model.ruleset import load_ruleset
+from chosho_xlsx.pipeline import check_book, check_file, example_book, finding_dict
 from chosho_xlsx.portal import timing
 
 
@@ -56,16 +57,12 @@ class Examined:
 @cache
 def rules():
     """The rules settings (schemas/rules.yaml), read once per process."""
-    from chosho_xlsx.model.ruleset import load_ruleset
-
     return load_ruleset()
 
 
 def examine(path: str, name: str) -> Examined:
     """check_file on a stored upload; `name` (what the browser sent) stands where the CLI
     names the file: the server's path is nobody's business."""
-    from chosho_xlsx.pipeline import check_file
-
     start = time.perf_counter()
     checked = check_file(path, rules())
     findings, named_file = [], False
@@ -104,8 +101,6 @@ def use_workers(n: int) -> None:
 def warm() -> None:
     """In a worker: what the first examination would load (the rules, the contract, the
     form's texts), loaded by checking the bundled example."""
-    from chosho_xlsx.pipeline import check_book, example_book
-
     check_book(example_book(), rules())
 
 

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from chosho_xlsx.portal.access import planning_only, signed_in
+from chosho_xlsx.portal.api.jobs import job_out
 from chosho_xlsx.portal.downloads import download
 from chosho_xlsx.portal.errors import PortalError
 from chosho_xlsx.portal.middleware import refusal_response
@@ -64,8 +65,6 @@ def _back(job: Job) -> str:
 @signed_in
 def job_status(request, pk: int):
     """The job as the API gives it, for job.js (signed in by the session, not a token)."""
-    from chosho_xlsx.portal.api.jobs import job_out
-
     job = _job(request, pk)
     return JsonResponse({**job_out(job), "result": reverse("job_result", args=[job.pk])},
                         json_dumps_params={"ensure_ascii": False})

@@ -15,7 +15,14 @@ from __future__ import annotations
 import ipaddress
 from datetime import timedelta
 
+from axes.helpers import get_client_username
+from axes.models import AccessAttempt
+from axes.utils import reset
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import Sum
+
+from chosho_xlsx.portal.models import Event
 
 MAX_WAIT = timedelta(days=1)
 
@@ -36,10 +43,6 @@ def client_ip(request) -> str | None:
 
 
 def _failures(request) -> int:
-    from axes.helpers import get_client_username
-    from axes.models import AccessAttempt
-    from django.db.models import Sum
-
     username = get_client_username(request, getattr(request, "axes_credentials", None))
     address = getattr(request, "axes_ip_address", None)
     if username is None or address is None:
@@ -65,10 +68,6 @@ def minutes(wait: timedelta) -> int:
 def record_lockout(sender, request=None, username=None, ip_address=None, **kwargs) -> None:
     """The `user_locked_out` signal: an Event on the 操作記録 page, once per lockout (the
     failure that reached the limit), not for every attempt made while it lasts."""
-    from django.contrib.auth import get_user_model
-
-    from chosho_xlsx.portal.models import Event
-
     if request is None or getattr(request, "axes_failures_since_start", None) != settings.AXES_FAILURE_LIMIT:
         return
     user = get_user_model().objects.filter(username=username).first()
@@ -78,6 +77,4 @@ def record_lockout(sender, request=None, username=None, ip_address=None, **kwarg
 
 def unlock(username: str) -> int:
     """End every lockout of `username` (from any address); how many records were cleared."""
-    from axes.utils import reset
-
     return reset(username=username)

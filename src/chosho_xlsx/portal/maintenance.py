@@ -13,7 +13,11 @@ import io
 import json
 import os
 import re
+import shutil
+import sqlite3
 import tarfile
+import tempfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +28,7 @@ from chosho_xlsx.portal.datadir import (
     sha256_of,
     valid_blob_name,
 )
+from chosho_xlsx.writers.atomic import atomic_path
 
 FORMAT = 1
 MANIFEST, DUMP = "chosho-backup.json", "database.json"
@@ -43,6 +48,7 @@ def doctor(data: DataDir) -> Health:
     """Every version's file is there and matches its hash; every build's ZIP is there.
     Files no version names (a refused upload's, a crash's) and unfinished temporary
     files are harmless and only noted."""
+    # lazy: Django only once cli.portal has set it up (restore stages files before)
     from chosho_xlsx.portal.models import Build, Upload
 
     health = Health()
@@ -93,12 +99,12 @@ def _members(data: DataDir):
 
 def backup(data: DataDir, target: Path) -> dict:
     """Write the archive atomically; returns its manifest."""
+    # lazy: Django only once cli.portal has set it up (restore stages files before)
     from django.core.management import call_command
     from django.db import transaction
 
+    # lazy: Django only once cli.portal has set it up (restore stages files before)
     from chosho_xlsx.portal.models import Upload
-    from chosho_xlsx.writers.atomic import atomic_path
-
     dump = io.StringIO()
     with transaction.atomic():  # one consistent reading of the database
         call_command("dumpdata", *APPS, format="json", indent=None, stdout=dump)
@@ -161,8 +167,6 @@ def unused(target: Path) -> None:
 
 
 def _has_users(database: Path) -> bool:
-    import sqlite3
-
     if not database.is_file() or database.stat().st_size == 0:
         return False
     try:
@@ -174,8 +178,6 @@ def _has_users(database: Path) -> bool:
 
 def staging_for(target: Path) -> Path:
     """A new private folder beside `target` (same file system: the swap is a rename)."""
-    import tempfile
-
     target.parent.mkdir(parents=True, exist_ok=True)
     return Path(tempfile.mkdtemp(prefix=f".{target.name}.restore-", dir=target.parent))
 
@@ -238,9 +240,6 @@ def _stage_member(tar, m, staging: DataDir, staged: Staged, archive: Path) -> No
 
 def stage(archive: Path, staging: DataDir) -> Staged:
     """Every member of the archive into `staging`, checked as it streams by."""
-    import tarfile
-    import zlib
-
     staged, count, total = Staged(), 0, 0
     try:
         with tarfile.open(archive, "r|gz") as tar:
@@ -262,6 +261,7 @@ def stage(archive: Path, staging: DataDir) -> Staged:
 
 def _known_fields() -> dict[str, set[str]]:
     """model label (「portal.upload」) → the field names a dump of it may hold."""
+    # lazy: Django only once cli.portal has set it up (restore stages files before)
     from django.apps import apps
 
     models = [apps.get_model("auth", "user"), apps.get_model("auth", "group"),
@@ -321,6 +321,7 @@ def restore(staging: DataDir, archive: Path, target: Path) -> dict:
     """The archive checked and loaded into `staging` (Django is set up on it), which
     then replaces `target` (unused(target) said it may). RestoreError, with `target`
     as it was, for anything wrong."""
+    # lazy: Django only once cli.portal has set it up (restore stages files before)
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
     from django.db import connections, transaction
@@ -347,8 +348,6 @@ def restore(staging: DataDir, archive: Path, target: Path) -> dict:
 def _swap(staging: Path, target: Path) -> None:
     """`staging` becomes `target`; an existing (empty) `target` is put aside first and
     back if the rename fails."""
-    import shutil
-
     unused(target)
     aside = None
     if target.exists():

@@ -4,8 +4,10 @@ CHOSHO_DATA from --data. Tests select a faster password hasher with their own mo
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import dj_database_url
 
@@ -186,14 +188,10 @@ EMAIL_TIMEOUT = 10  # seconds: a server that does not answer is tried again late
 
 def _email(url: str) -> dict:
     """Django's EMAIL_* settings from CHOSHO_EMAIL_URL (the log backend when unset)."""
-    from urllib.parse import unquote, urlsplit
-
     parts = urlsplit(url)
     ports = {"smtp": 25, "smtp+tls": 587, "smtp+ssl": 465}
     if parts.scheme not in ports or not parts.hostname:
         if url:
-            import logging
-
             logging.getLogger("chosho_xlsx.mail").error(
                 "CHOSHO_EMAIL_URL を読めません（smtp://、smtp+tls://、smtp+ssl:// のどれかで）。メールは記録だけします")
         return {"EMAIL_BACKEND": "chosho_xlsx.portal.services.mail.LogBackend"}

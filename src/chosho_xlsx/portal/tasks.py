@@ -8,6 +8,7 @@ from django_tasks import task
 
 @task()
 def run_job(job_id: int) -> None:
+    # lazy: a cycle: the services import this module to enqueue its tasks
     from chosho_xlsx.portal.services import jobs
 
     jobs.execute(job_id)
@@ -15,6 +16,7 @@ def run_job(job_id: int) -> None:
 
 @task()
 def send_mails() -> None:
+    # lazy: a cycle: the services import this module to enqueue its tasks
     from chosho_xlsx.portal.services import mail
 
     mail.send_pending()

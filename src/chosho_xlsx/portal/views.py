@@ -6,12 +6,22 @@ renders; a service's refusal (errors.PortalError) becomes its page in one place
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from chosho_xlsx.cycle.diff import (
+    WARNING,
+    changes_xlsx_bytes,
+    kind_text,
+    severity_text,
+    side_text,
+)
 from chosho_xlsx.model import fiscal
 from chosho_xlsx.portal import forms, workflow
 from chosho_xlsx.portal.access import planning_only, signed_in, visible_or_404
@@ -25,11 +35,22 @@ from chosho_xlsx.portal.downloads import (
 from chosho_xlsx.portal.errors import Invalid, PortalError, status_of
 from chosho_xlsx.portal.middleware import refusal_response
 from chosho_xlsx.portal.models import Build, Event, Policy
-from chosho_xlsx.portal.services import cycle, data, deadlines, files, fixes, registry, review
+from chosho_xlsx.portal.services import (
+    cycle,
+    data,
+    deadlines,
+    files,
+    fixes,
+    jobs,
+    overview,
+    registry,
+    review,
+)
 from chosho_xlsx.portal.services.builds import build_zip
 from chosho_xlsx.portal.services.visibility import sections_of, visible_policies, visible_uploads
 from chosho_xlsx.portal.words import say
 from chosho_xlsx.portal.workflow import Version
+from chosho_xlsx.writers.findings_list import findings_xlsx_bytes
 
 
 def _valid(form: forms.forms.Form):
@@ -155,8 +176,6 @@ def _filtered(findings: list[dict], sheet: str, severity: str) -> tuple[list[dic
 def upload_findings(request, pk: int):
     """The version's findings as the list `validate --format xlsx` writes (the same bytes
     for the same workbook)."""
-    from chosho_xlsx.writers.findings_list import findings_xlsx_bytes
-
     up = visible_or_404(visible_uploads(request.user), pk)
     stem = up.filename.rsplit(".", 1)[0]
     return attachment(findings_xlsx_bytes([(up.filename, up.findings)]), f"{stem}_問題の一覧.xlsx")
@@ -183,8 +202,6 @@ def upload_annotated(request, pk: int):
 def upload_preview(request, pk: int):
     """The version's PDF when made; else its preview job's page (a worker makes it: the
     page says so and refreshes itself), or why it could not be made."""
-    from chosho_xlsx.portal.services import jobs
-
     up = visible_or_404(visible_uploads(request.user).select_related("policy"), pk)
     try:
         job = jobs.preview(request.user, up, again=request.GET.get("again") == "1")
@@ -239,14 +256,6 @@ def policy_page(request, pk: int):
 @signed_in
 def policy_diff(request, pk: int, xlsx: bool = False):
     """Two versions of a 施策 compared (diff.py): the changes table, or the .xlsx change list."""
-    from chosho_xlsx.cycle.diff import (
-        WARNING,
-        changes_xlsx_bytes,
-        kind_text,
-        severity_text,
-        side_text,
-    )
-
     policy = visible_or_404(visible_policies(request.user), pk)
     old, new = cycle.versions_to_compare(policy, request.GET.get("old"), request.GET.get("new"))
     diff = cycle.diff_versions(old, new)
@@ -278,6 +287,7 @@ def policy_rollover(request, pk: int):
 @signed_in
 def template(request, pk: int | None = None):
     """The blank workbook for a 施策's 実施年度 and 計画期間 (the newest 施策's without one)."""
+    # lazy: the input workbook's writer (openpyxl, ~0.4 s) only when one is written
     from chosho_xlsx.writers.input_workbook import write_input_workbook
 
     if pk is not None:
@@ -293,9 +303,7 @@ def template(request, pk: int | None = None):
         return download(target, f"{fiscal.label(year)}_入力ブック.xlsx")
     # one 施策's workbook: 基本戦略名 and 施策名 filled in, named after the 施策 (made
     # for the request: the name and the list change, and it takes ~50 ms)
-    import tempfile
-    from pathlib import Path
-
+    # lazy: the input workbook's writer (openpyxl, ~0.4 s) only when one is written
     from chosho_xlsx.writers.input_workbook import policy_rows
 
     with tempfile.TemporaryDirectory(prefix="chosho-portal-") as tmp:
@@ -332,8 +340,6 @@ def dashboard(request):
 
 
 def _overview_table(year: int | None) -> dict | None:
-    from chosho_xlsx.portal.services import overview
-
     ov = overview.year_overview(year)
     return overview.table(ov) if ov else None
 

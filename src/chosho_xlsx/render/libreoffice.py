@@ -23,6 +23,7 @@ import signal
 import subprocess  # nosec B404  # LibreOffice run with an argv built here, never a shell
 import tempfile
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -234,8 +235,6 @@ def convert_many(
         if len(shares) == 1:
             _convert_share(soffice, shares[0], arg, work, recalc, timeout)
         else:
-            from concurrent.futures import ThreadPoolExecutor
-
             with ThreadPoolExecutor(len(shares)) as pool:
                 runs = [pool.submit(_convert_share, soffice, share, arg, work, recalc, timeout)
                         for share in shares]

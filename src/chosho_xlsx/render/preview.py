@@ -15,7 +15,10 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from chosho_xlsx.common.machine import default_jobs
+from chosho_xlsx.intake.safety import check_workbook
 from chosho_xlsx.render import libreoffice
+from chosho_xlsx.writers.naming import unique_names
 
 DEFAULT_DPI = 100
 
@@ -59,10 +62,6 @@ def preview_many(
     side, each converting its share; default: one per core). Every input is checked
     before anything is converted. Two inputs with the same name (from different
     folders) get 「_2」, 「_3」 … on their outputs, in input order."""
-    from chosho_xlsx.common.machine import default_jobs
-    from chosho_xlsx.intake.safety import check_workbook
-    from chosho_xlsx.writers.naming import unique_names
-
     for path in xlsx:
         check_workbook(path)
     libreoffice.find_soffice()  # refuse before creating the output folder

@@ -9,6 +9,7 @@ is either complete or not there."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import os
 import re
@@ -22,7 +23,9 @@ from chosho_xlsx.common.errors import WriterError
 from chosho_xlsx.common.findings import ERROR, Finding
 from chosho_xlsx.common.sentences import both
 from chosho_xlsx.intake.reader import match_sheet
+from chosho_xlsx.writers.atomic import atomic_path
 from chosho_xlsx.writers.outputs import same_file
+from chosho_xlsx.writers.quoting import needs_quote
 
 ERROR_FILL = "FFC7CE"  # Excel's light red ("Bad")
 WARNING_FILL = "FFEB9C"  # Excel's light yellow ("Neutral")
@@ -79,6 +82,7 @@ def annotate(source: str | os.PathLike, findings: list[Finding], target: str | o
 def open_copy(src: Path):
     """The workbook to change into a copy (its macros never copied: a plain workbook);
     AnnotateError when openpyxl cannot read what the reader could."""
+    # lazy: openpyxl (~0.4 s) only when a workbook is opened or written here
     from openpyxl import load_workbook
 
     if _opendocument(src):  # openpyxl reads and writes Office Open XML only
@@ -107,6 +111,7 @@ def _opendocument(src: Path) -> bool:
 def _mark(wb, places: dict[tuple[str, str], list[Finding]], lang: str) -> None:
     """Each place's fill (its worst finding's colour) and comment; a comment the cell
     already had is kept under ours, so nothing the department wrote is lost."""
+    # lazy: openpyxl (~0.4 s) only when a workbook is opened or written here
     from openpyxl.comments import Comment
     from openpyxl.styles import PatternFill
 
@@ -133,7 +138,7 @@ def _mark(wb, places: dict[tuple[str, str], list[Finding]], lang: str) -> None:
 
 def save_copy(src: Path, wb, out: Path) -> None:
     """`wb` saved atomically to `out`, its formulas with the values saved in `src`."""
-    from chosho_xlsx.writers.atomic import atomic_path
+    # lazy: the input workbook's writer (openpyxl, ~0.4 s) only when one is written
     from chosho_xlsx.writers.input_workbook import save_reproducibly
 
     try:
@@ -158,8 +163,6 @@ def save_copy(src: Path, wb, out: Path) -> None:
 def _quote_formula_like_text(wb) -> None:
     """The quote prefix on every text that someone editing the copy would turn into a
     formula (a workbook not saved by Excel may lack it); it changes nothing shown."""
-    from chosho_xlsx.writers.quoting import needs_quote
-
     for ws in wb.worksheets:
         for row in ws.iter_rows():
             for cell in row:
@@ -177,6 +180,7 @@ def _quote_formula_like_text(wb) -> None:
 def _cached_values(src: Path, wb) -> dict[str, dict[str, object]]:
     """{sheet: {cell: value saved in the original}} of every formula cell ({} without
     formulas, the usual case, and then the original is not read again)."""
+    # lazy: openpyxl (~0.4 s) only when a workbook is opened or written here
     from openpyxl import load_workbook
 
     cells = {ws.title: [c.coordinate for row in ws.iter_rows() for c in row if c.data_type == "f"]
@@ -192,8 +196,7 @@ def _cached_values(src: Path, wb) -> dict[str, dict[str, object]]:
 
 def _xml_value(value: object) -> tuple[str, str] | None:
     """(the cell's t attribute, the <v> text) of a saved value; None for none."""
-    import datetime as dt
-
+    # lazy: openpyxl (~0.4 s) only when a workbook is opened or written here
     from openpyxl.utils.datetime import to_excel
 
     if value is None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 from chosho_xlsx.model import fiscal
 from chosho_xlsx.model.chosho import ComputedIndicator, ComputedProject, Report, YearRow, group_mark
 from chosho_xlsx.rules.engine import group_project_counts, group_totals, printed_unit
+from chosho_xlsx.writers.atomic import write_text_atomic
 
 
 def _year(row: YearRow, unit: str) -> dict:
@@ -124,12 +126,8 @@ def to_json(reports: list[Report]) -> str:
 def emit(data: list[dict], json_path: str) -> None:
     """`--json PATH`: to standard output for 「-」, else written atomically (OSError when
     the file cannot be written)."""
-    import sys
-
     text = dumps(data)
     if json_path == "-":
         sys.stdout.write(text)
     else:
-        from chosho_xlsx.writers.atomic import write_text_atomic
-
         write_text_atomic(Path(json_path), text)

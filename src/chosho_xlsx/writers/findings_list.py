@@ -15,6 +15,9 @@ import io
 import os
 from pathlib import Path
 
+from chosho_xlsx.writers.atomic import atomic_path
+from chosho_xlsx.writers.outputs import WORKBOOK_OPTIONS
+
 HEADS = {
     "ja": ("ファイル", "シート", "セル", "列", "種別", "入っている値", "内容", "直し方", "コード", "対応"),
     "en": ("File", "Sheet", "Cell", "Column", "Kind", "Value as typed", "Message", "How to fix", "Code", "Done"),
@@ -34,9 +37,8 @@ def findings_rows(files: list[tuple[str, list[dict]]], lang: str = "ja") -> list
 
 def findings_xlsx_bytes(files: list[tuple[str, list[dict]]], lang: str = "ja") -> bytes:
     """The list as .xlsx bytes (files: (name, findings) in order)."""
+    # lazy: XlsxWriter (~0.1 s) only when this workbook is written
     from xlsxwriter import Workbook
-
-    from chosho_xlsx.writers.outputs import WORKBOOK_OPTIONS
 
     several = len(files) > 1
     skip = 0 if several else 1  # the file column only when there are several files
@@ -68,8 +70,6 @@ def findings_xlsx_bytes(files: list[tuple[str, list[dict]]], lang: str = "ja") -
 
 def write_findings_xlsx(files: list[tuple[str, list[dict]]], path: str | os.PathLike, lang: str = "ja") -> None:
     """findings_xlsx_bytes written atomically: OUT is complete or not there."""
-    from chosho_xlsx.writers.atomic import atomic_path
-
     data = findings_xlsx_bytes(files, lang)
     with atomic_path(Path(path)) as tmp:
         tmp.write_bytes(data)

@@ -31,6 +31,7 @@ from chosho_xlsx.contract import spec as contract
 from chosho_xlsx.model import fiscal
 from chosho_xlsx.model.ruleset import Ruleset, load_ruleset
 from chosho_xlsx.writers.atomic import atomic_path
+from chosho_xlsx.writers.layout import measure
 from chosho_xlsx.writers.quoting import needs_quote
 
 GUIDE_SHEET = "説明"
@@ -151,8 +152,6 @@ def _line_count(text: str, width: float) -> int:
     """How many lines `text` wraps to in a column `width` wide, measured as the 調書
     writer measures (layout.measure: 全角 wide, Latin narrow). Excel and LibreOffice do
     not always grow rows of generated files to fit wrapped text, so we set heights."""
-    from chosho_xlsx.writers.layout import measure
-
     avail = measure.column_px(width) - measure.CELL_PAD_PX
     return measure.line_count(text, avail, FONT_SIZE) if text else 1
 
@@ -224,8 +223,6 @@ def _required(col: contract.Column) -> bool:
 def _column_width(col: contract.Column) -> float:
     """The contract's width, widened so that the bold header fits on one line (no
     「事業群番/号」), measured as the 調書 writer measures."""
-    from chosho_xlsx.writers.layout import measure
-
     return max(col.width, measure.one_line_width(col.header, FONT_SIZE * BOLD_WIDTH))
 
 
@@ -233,8 +230,6 @@ def _print_setup(ws: Worksheet, widths: list[float]) -> None:
     """Landscape, one page wide, as many pages down as the rows need, the header row on
     every page (the blank template printed on 23 portrait pages). A4, or A3 (the paper of
     the 調書) when A4 would shrink the sheet below half size (the 事業 sheet)."""
-    from chosho_xlsx.writers.layout import measure
-
     width_pt = sum(measure.column_px(w) for w in widths) * 72 / 96
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A3 if width_pt > 2 * A4_LANDSCAPE_WIDTH else ws.PAPERSIZE_A4

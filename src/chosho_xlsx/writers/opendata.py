@@ -23,6 +23,7 @@ from chosho_xlsx.model import fiscal
 from chosho_xlsx.model.chosho import ComputedIndicator, ComputedProject, Report, YearRow, group_mark
 from chosho_xlsx.model.vocabulary import Review, Status
 from chosho_xlsx.rules.engine import counted_projects
+from chosho_xlsx.writers.atomic import atomic_path
 
 VERSION = 1
 INDICATORS, PROJECTS = "indicators", "projects"
@@ -220,8 +221,6 @@ def schema() -> dict:
 
 def write_open_data(reports: list[Report], folder: Path) -> list[Path]:
     """The CSV files, the JSON and its schema into `folder`, each atomically; the paths."""
-    from chosho_xlsx.writers.atomic import atomic_path
-
     folder.mkdir(parents=True, exist_ok=True)
     data = tables(reports)
     texts = {FILES[name]: csv_text(name, rows) for name, rows in data.items()}

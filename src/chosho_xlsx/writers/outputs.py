@@ -23,6 +23,7 @@ import zipfile
 from pathlib import Path
 
 from chosho_xlsx.common.sentences import both
+from chosho_xlsx.intake.safety import MAX_MEMBERS, central_directory_count
 
 MARKER = "chosho-xlsx"  # the custom property's name
 CHOSHO = "調書"
@@ -64,8 +65,6 @@ def _part(archive: zipfile.ZipFile, name: str) -> str:
 def _few_parts(fh) -> bool:
     """Whether the zip's central directory is of a workbook's size, counted without
     building it (this runs on every file of a folder, before the safety check)."""
-    from chosho_xlsx.intake.safety import MAX_MEMBERS, central_directory_count
-
     try:
         return central_directory_count(fh, os.fstat(fh.fileno()).st_size) <= MAX_MEMBERS
     except Exception:  # not a zip, damaged, unreadable: not ours either way
@@ -206,6 +205,7 @@ def read_manifest(out: Path) -> list[str]:
 def write_manifest(out: Path, names) -> None:
     """Record `names` as what this batch wrote into `out` (atomically; same names, same
     bytes)."""
+    # lazy: validate imports this module and writes nothing
     from chosho_xlsx.writers.atomic import write_text_atomic
 
     data = {"tool": MARKER, "version": MANIFEST_VERSION, "files": sorted(set(names))}

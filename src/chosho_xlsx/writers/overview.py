@@ -25,6 +25,9 @@ from chosho_xlsx.common.text import cell_text, squeezed
 from chosho_xlsx.model import fiscal
 from chosho_xlsx.model.ruleset import Ruleset
 from chosho_xlsx.model.vocabulary import Review
+from chosho_xlsx.writers import outputs
+from chosho_xlsx.writers.atomic import atomic_path
+from chosho_xlsx.writers.layout import measure
 from chosho_xlsx.writers.quoting import needs_quote
 from chosho_xlsx.writers.summary import (
     NEW,
@@ -151,6 +154,7 @@ class _Sheet:
     """One worksheet and the formats, with the formula helpers every table uses."""
 
     def __init__(self, wb, ws, F: dict):
+        # lazy: XlsxWriter (~0.1 s) only when this workbook is written
         from xlsxwriter.utility import xl_rowcol_to_cell
 
         self.wb, self.ws, self.F = wb, ws, F
@@ -183,10 +187,8 @@ class _Sheet:
 
 def write_overview(lines: list[Line], path: str | Path, settings: Ruleset) -> Overview:
     """Write the 評価結果概要 workbook to `path`, atomically; the figures it printed."""
+    # lazy: XlsxWriter (~0.1 s) only when this workbook is written
     from xlsxwriter import Workbook
-
-    from chosho_xlsx.writers import outputs
-    from chosho_xlsx.writers.atomic import atomic_path
 
     ov = tally(lines, settings)
     with atomic_path(Path(path)) as tmp:
@@ -295,8 +297,6 @@ def _chart(s: _Sheet, ov: Overview, first: int, top: int) -> None:
 def _row_height(texts: list[tuple[str, float]]) -> float:
     """Points a row needs to show each (text, column width) wrapped (layout.measure):
     Excel and LibreOffice do not grow the rows of a written file."""
-    from chosho_xlsx.writers.layout import measure
-
     size = _FONT["font_size"]
     need = max((measure.text_height(t, w, size) for t, w in texts if t), default=0.0)
     return min(max(need, measure.line_pt(size) + measure.ROW_PAD_PT), measure.MAX_ROW_PT)

@@ -26,6 +26,9 @@ from chosho_xlsx.model.chosho import Report, group_mark
 from chosho_xlsx.model.ruleset import Ruleset
 from chosho_xlsx.model.vocabulary import Status
 from chosho_xlsx.rules.engine import group_project_counts, group_totals
+from chosho_xlsx.writers import outputs
+from chosho_xlsx.writers.atomic import atomic_path
+from chosho_xlsx.writers.layout import measure
 from chosho_xlsx.writers.quoting import needs_quote
 
 STATUSES = tuple(Status)
@@ -159,8 +162,6 @@ def _columns(settings: Ruleset) -> list[tuple[str, str, float]]:
     # file name there would be cut at the column's edge
     cols += [("", "検証", 8), ("", "エラー", 6), ("", "警告", 6), ("", "調書ファイル", 24),
              ("", LINK_HEAD, 6), ("", "入力ファイル", 24), ("", "理由", 40)]
-    from chosho_xlsx.writers.layout import measure
-
     size = _FONT["font_size"]  # and every header on one line, none broken mid-word
     return [(group, head, max(width, measure.one_line_width(head, size))) for group, head, width in cols]
 
@@ -168,8 +169,6 @@ def _columns(settings: Ruleset) -> list[tuple[str, str, float]]:
 def _height(texts: list[tuple[str, float]], size: float = _FONT["font_size"]) -> float:
     """Points a row needs to show each (text, column width) wrapped, as the 調書's rows are
     measured (layout.measure): Excel and LibreOffice do not grow the rows of a written file."""
-    from chosho_xlsx.writers.layout import measure
-
     need = max((measure.text_height(t, w, size) for t, w in texts if t), default=0.0)
     return min(max(need, measure.line_pt(size) + measure.ROW_PAD_PT), measure.MAX_ROW_PT)
 
@@ -251,6 +250,7 @@ class _Book:
     """The workbook being written with its formats; department text written as text."""
 
     def __init__(self, wb):
+        # lazy: XlsxWriter (~0.1 s) only when this workbook is written; here, once per workbook
         from xlsxwriter.utility import xl_rowcol_to_cell  # imported here, once per workbook
 
         self.wb = wb
@@ -270,10 +270,10 @@ class _Book:
 
 def write_summary(lines: list[Line], path: str | Path, settings: Ruleset) -> None:
     """Write the 一覧 workbook to `path`, atomically."""
+    # lazy: XlsxWriter (~0.1 s) only when this workbook is written
     from xlsxwriter import Workbook
 
-    from chosho_xlsx.writers import outputs
-    from chosho_xlsx.writers.atomic import atomic_path
+    # lazy: XlsxWriter (~0.1 s) only when this workbook is written
     from chosho_xlsx.writers.layout.sheet import ChoshoSheet  # the stock sheet, faster: same bytes
 
     grid = _Grid(_columns(settings), _rows(lines))
@@ -362,6 +362,7 @@ def _write_line(book: _Book, ws, grid: _Grid, r: int, line: Line, g: GroupFigure
 
 def _write_totals(ws, F: dict, grid: _Grid, sums: list[int]) -> None:
     """The 合計 row (SUBTOTAL formulas, their values cached) and the sheet's page setup."""
+    # lazy: XlsxWriter (~0.1 s) only when this workbook is written
     from xlsxwriter.utility import xl_col_to_name
 
     total_row, first_num = grid.total_row, grid.first_num
@@ -389,6 +390,7 @@ def _write_totals(ws, F: dict, grid: _Grid, sums: list[int]) -> None:
 
 def _write_chart(wb, F: dict, grid: _Grid, sums: list[int]) -> None:
     """The chart sheet: indicators per 進捗状況 over the whole batch, from the totals."""
+    # lazy: XlsxWriter (~0.1 s) only when this workbook is written
     from xlsxwriter.utility import xl_rowcol_to_cell
 
     cs = wb.add_worksheet(CHART_SHEET)

@@ -10,6 +10,7 @@ from django.http import Http404
 from ninja import Form, Query, Router, Schema
 from pydantic import Field
 
+from chosho_xlsx.cycle.diff import changes_xlsx_bytes
 from chosho_xlsx.model import fiscal
 from chosho_xlsx.portal.errors import NotFound
 from chosho_xlsx.portal.services import cycle, deadlines, review, visibility
@@ -25,6 +26,7 @@ router = Router(tags=["施策"])
 def policy_out(user, pk: int) -> dict:
     """A 施策 as the API shows it (issue 19's table): status, the reason it was sent
     back, the version it is judged by, and every version, newest first."""
+    # lazy: a cycle: submissions imports policy_out from here
     from .submissions import upload_out
 
     policy = visible_policy(user, pk)
@@ -132,8 +134,6 @@ class Compare(Schema):
                         "404: その施策の版でない ID。409: 版が 2 つない。422: 読めない版。",
             openapi_extra={"responses": {200: {"content": {XLSX: {"schema": {"type": "string", "format": "binary"}}}}}})
 def diff_policy(request, id: Id, q: Query[Compare]):
-    from chosho_xlsx.cycle.diff import changes_xlsx_bytes
-
     policy = visible_policy(request.auth, id)
     old, new = cycle.versions_to_compare(policy, q.old and str(q.old), q.new and str(q.new))
     diff = cycle.diff_versions(old, new)

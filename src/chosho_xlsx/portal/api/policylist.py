@@ -16,6 +16,7 @@ from chosho_xlsx.portal.words import say
 
 from . import auth
 from .common import errors, form_answer
+from .policies import policy_out
 from .schemas import Id, NameText, Policy
 
 router = Router(tags=["施策一覧"])
@@ -67,8 +68,6 @@ class Rename(Schema):
                          "409（policy-exists）: その名前の施策がすでにある（統合を使ってください）。",
              openapi_extra=form_answer(Rename))
 def rename_policy(request, id: Id, form: Form[Rename]):
-    from .policies import policy_out
-
     policylist.rename(request.auth, _policy(id), form.name)
     return policy_out(request.auth, id)
 
@@ -83,7 +82,5 @@ class Merge(Schema):
                          "答えは統合先の施策。409（merge-submitted）: 提出済・確定の施策。",
              openapi_extra=form_answer(Merge))
 def merge_policy(request, id: Id, form: Form[Merge]):
-    from .policies import policy_out
-
     target = policylist.merge(request.auth, _policy(id), _policy(form.target))
     return policy_out(request.auth, target.pk)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from django.db import transaction
 
+from chosho_xlsx.batch.build import run
 from chosho_xlsx.portal.datadir import StoredNameError
 from chosho_xlsx.portal.errors import Conflict, NotFound
 from chosho_xlsx.portal.examine import rules
@@ -32,8 +33,6 @@ def blob(upload: Upload) -> Path:
 
 def batch(uploads: list[tuple[str, Upload]], out: Path, summary: bool):
     """batch.build.run over copies of the stored files named for people (the 一覧 lists them)."""
-    from chosho_xlsx.batch.build import run
-
     inputs = out / "提出"
     inputs.mkdir(parents=True)
     paths = []

@@ -3,6 +3,13 @@ last year's submission rolled over to this year's workbook (cycle.rollover)."""
 
 from __future__ import annotations
 
+from chosho_xlsx.cycle.diff import DiffRefused, NotInput, diff_files
+from chosho_xlsx.cycle.rollover import (
+    RolloverError,
+    RolloverRefused,
+    rollover_bytes,
+    rollover_file,
+)
 from chosho_xlsx.model import fiscal
 from chosho_xlsx.portal.errors import Conflict, NotFound, Unprocessable
 from chosho_xlsx.portal.examine import rules
@@ -32,8 +39,6 @@ def versions_to_compare(policy: Policy, old: str | None, new: str | None) -> tup
 
 def diff_versions(old: Upload, new: Upload):
     """diff.diff_files on two stored versions; Unprocessable when one has no content to compare."""
-    from chosho_xlsx.cycle.diff import DiffRefused, NotInput, diff_files
-
     try:
         return diff_files(blob(old), blob(new), rules(), old_name=version_label(old), new_name=version_label(new))
     except (DiffRefused, NotInput) as exc:
@@ -55,13 +60,6 @@ def rollover_source(user, policy: Policy) -> Upload | None:
 
 def rolled_over(source: Upload, policy: Policy) -> bytes:
     """rollover.rollover_file on a stored version, to the 施策's 実施年度."""
-    from chosho_xlsx.cycle.rollover import (
-        RolloverError,
-        RolloverRefused,
-        rollover_bytes,
-        rollover_file,
-    )
-
     try:
         return rollover_bytes(rollover_file(blob(source), rules(), to=policy.fiscal_year, name=source.filename))
     except RolloverError as exc:

@@ -17,7 +17,12 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Max, Q
 
+from chosho_xlsx.common.addresses import col_letter, parse_ref
+from chosho_xlsx.contract.parsers import shown
+from chosho_xlsx.contract.spec import SHEET_NAMES
+from chosho_xlsx.intake.reader import read_book
 from chosho_xlsx.model import fiscal
+from chosho_xlsx.pipeline import check_file
 from chosho_xlsx.portal import timing, workflow
 from chosho_xlsx.portal.datadir import StoredNameError
 from chosho_xlsx.portal.errors import Forbidden
@@ -27,6 +32,7 @@ from chosho_xlsx.portal.services import data
 from chosho_xlsx.portal.services.builds import blob
 from chosho_xlsx.portal.services.registry import policy_for
 from chosho_xlsx.portal.words import say
+from chosho_xlsx.writers.annotate import annotate
 from chosho_xlsx.writers.naming import safe_stem
 
 __all__ = ["annotated", "blob", "default_period", "display_name", "grid", "receive", "record", "store_and_examine"]
@@ -179,9 +185,6 @@ ANNOTATABLE = (".xlsx", ".xlsm")
 def annotated(upload: Upload) -> Path:
     """The annotated copy (validate --annotate) of a version, made once (an .xlsx or
     .xlsm upload: not an .ods, ANNOTATABLE)."""
-    from chosho_xlsx.pipeline import check_file
-    from chosho_xlsx.writers.annotate import annotate
-
     target = data().derived(f"{upload.sha256}.annotated.xlsx")  # macros dropped: a plain workbook
     if not target.exists():
         source = blob(upload)
@@ -211,9 +214,6 @@ class GridSheet:
 def grid(upload: Upload) -> list[GridSheet]:
     """Each sheet of a readable version as a grid, the faulty cells marked as in the
     annotated copy (red: error, yellow: warning; the message on hover)."""
-    from chosho_xlsx.contract.spec import SHEET_NAMES
-    from chosho_xlsx.intake.reader import read_book
-
     if not upload.readable:
         return []
     book = read_book(blob(upload), SHEET_NAMES)
@@ -228,9 +228,6 @@ def grid(upload: Upload) -> list[GridSheet]:
 
 
 def _sheet_grid(name: str, sheet, at: dict[tuple[str, str], dict], notes: list[dict]) -> GridSheet:
-    from chosho_xlsx.common.addresses import col_letter, parse_ref
-    from chosho_xlsx.contract.parsers import shown
-
     marks = [parse_ref(c) for (s, c) in at if s == name]
     n_rows = max([min(len(sheet.rows), MAX_ROWS)] + [r for r, _ in marks])
     width = max([len(r) for r in sheet.rows[:n_rows]] + [0])

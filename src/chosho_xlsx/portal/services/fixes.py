@@ -18,12 +18,18 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from chosho_xlsx.common import addresses
+from chosho_xlsx.contract import spec
+from chosho_xlsx.contract.spec import SHEET_NAMES
+from chosho_xlsx.intake.reader import match_sheet, read_book
 from chosho_xlsx.portal import workflow
 from chosho_xlsx.portal.errors import Forbidden, Invalid, Unprocessable
+from chosho_xlsx.portal.examine import rules
 from chosho_xlsx.portal.models import Upload
 from chosho_xlsx.portal.services.builds import blob
 from chosho_xlsx.portal.services.files import ANNOTATABLE, record, store_and_examine
 from chosho_xlsx.portal.words import say
+from chosho_xlsx.writers.annotate import AnnotateError, open_copy, save_copy
 
 # the column types a clerk types in one cell: a number, a year, a choice, a short text
 TYPED = frozenset({"int", "year", "quantity", "money", "enum", "mark", "review", "items", "viewpoints", "project",
@@ -72,16 +78,11 @@ def _target(up: Upload, f: dict) -> Fixable | None:
 def _columns(year: int, start: int, end: int) -> dict[str, dict]:
     """Sheet → header → the contract's column: the record sheets' own columns only (not
     the optional derived ones, not the 調書 sheet's items)."""
-    from chosho_xlsx.contract import spec
-
     return {s.name: {c.header: c for c in s.columns} for s in spec.sheets(year, start, end)
             if s.kind != spec.KEYVALUE}
 
 
 def _choices(column) -> tuple[str, ...]:
-    from chosho_xlsx.contract import spec
-    from chosho_xlsx.portal.examine import rules
-
     if column.type == "enum":
         return tuple(column.values)
     if column.type == "review":
@@ -92,13 +93,9 @@ def _choices(column) -> tuple[str, ...]:
 
 
 def _formula_places(up: Upload) -> set[str]:
-    from chosho_xlsx.common.addresses import place
-    from chosho_xlsx.contract.spec import SHEET_NAMES
-    from chosho_xlsx.intake.reader import read_book
-
     book = read_book(blob(up), SHEET_NAMES)
     cells = set(book.formulas) | set(book.errors)
-    return {place(sheet, row, col) for sheet, row, col in cells}
+    return {addresses.place(sheet, row, col) for sheet, row, col in cells}
 
 
 def apply_fixes(user, up: Upload, fixes: list[tuple[str, str]]) -> tuple[Upload, bool]:
@@ -162,9 +159,6 @@ def _cell_value(text: str, kind: str) -> object:
 
 def _fixed_workbook(source: Path, cells: dict[str, tuple[Fixable, object, str]]) -> bytes:
     """`source` with the cells set, everything else as it was (writers/annotate's copy)."""
-    from chosho_xlsx.intake.reader import match_sheet
-    from chosho_xlsx.writers.annotate import AnnotateError, open_copy, save_copy
-
     try:
         wb = open_copy(source)
         for target, value, _ in cells.values():

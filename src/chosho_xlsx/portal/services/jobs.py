@@ -22,12 +22,16 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django_tasks_db.compat import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from chosho_xlsx.jobs.inputs import Stored
+from chosho_xlsx.jobs.runner import DONE, run_child
 from chosho_xlsx.model import fiscal
 from chosho_xlsx.portal.errors import Conflict, Forbidden, Invalid, NotFound
 from chosho_xlsx.portal.models import Job, Policy, Upload
 from chosho_xlsx.portal.services import data
+from chosho_xlsx.portal.tasks import run_job
 from chosho_xlsx.portal.words import say
 
 HEARTBEAT = 1.0  # seconds between two beats (and progress writes) of a running job
@@ -113,8 +117,6 @@ def _options(job: Job) -> dict:
 def _enqueue(job_id: int) -> None:
     """After the commit: the task row, its id kept on the job."""
     def put() -> None:
-        from chosho_xlsx.portal.tasks import run_job
-
         result = run_job.enqueue(job_id)
         Job.objects.filter(pk=job_id).update(task_id=str(result.id))
     transaction.on_commit(put)
@@ -199,8 +201,6 @@ def worker_name() -> str:
 
 def execute(job_id: int) -> None:
     """The task body: claim the job, run its body in a child, keep the score, finish."""
-    from chosho_xlsx.jobs.runner import DONE, run_child
-
     recover_stale()
     me, now = worker_name(), timezone.now()
     if not Job.objects.filter(pk=job_id, status=Job.QUEUED).update(
@@ -230,9 +230,6 @@ def _task_ended(task_id: str) -> None:
     """The queue's own row of a job that ended without its task running to the end."""
     if not task_id:
         return
-    from django_tasks_db.compat import TaskResultStatus
-    from django_tasks_db.models import DBTaskResult
-
     DBTaskResult.objects.filter(id=task_id, status__in=(TaskResultStatus.READY, TaskResultStatus.RUNNING)).update(
         status=TaskResultStatus.FAILED, finished_at=timezone.now())
 

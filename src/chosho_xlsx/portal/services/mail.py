@@ -23,6 +23,7 @@ from django.utils import timezone
 from chosho_xlsx.model import fiscal
 from chosho_xlsx.portal.models import PLANNING, Event, Mail, Policy, Profile
 from chosho_xlsx.portal.services.visibility import sections_of
+from chosho_xlsx.portal.tasks import send_mails
 from chosho_xlsx.portal.words import say
 
 log = logging.getLogger("chosho_xlsx.mail")
@@ -53,8 +54,6 @@ def queue(to: list[str], subject: str, body: str, key: str = "") -> Mail | None:
 
 def kick() -> None:
     """A worker sends what is waiting (a queue that cannot be reached: the next send will)."""
-    from chosho_xlsx.portal.tasks import send_mails
-
     try:
         send_mails.enqueue()
     except Exception:  # the action succeeded; its mail waits for the next send

@@ -8,12 +8,20 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 
+from chosho_xlsx.pipeline import check_file
 from chosho_xlsx.portal.examine import rules
 from chosho_xlsx.portal.models import Policy, Upload
 from chosho_xlsx.portal.services import data
 from chosho_xlsx.portal.services.builds import blob
-from chosho_xlsx.writers.overview import Overview, tally
-from chosho_xlsx.writers.summary import PASSED, ChoshoFigures, GroupFigures, Line, figures
+from chosho_xlsx.writers.overview import Overview, share, tally
+from chosho_xlsx.writers.summary import (
+    PASSED,
+    STATUS_HEADS,
+    ChoshoFigures,
+    GroupFigures,
+    Line,
+    figures,
+)
 
 
 def _from_json(d: dict) -> ChoshoFigures:
@@ -24,8 +32,6 @@ def _from_json(d: dict) -> ChoshoFigures:
 
 def version_figures(upload: Upload) -> ChoshoFigures | None:
     """The figures of a version (None when it cannot be built)."""
-    from chosho_xlsx.pipeline import check_file
-
     cache = data().derived(f"{upload.sha256}.figures.json")
     if cache.exists():
         try:
@@ -58,9 +64,6 @@ def year_overview(fiscal_year: int | None) -> Overview | None:
 def table(ov: Overview) -> dict:
     """The dashboard's table: the columns of the workbook's 基本戦略別 sheet, a row per
     基本戦略 and the 合計 (shares as the workbook shows them: 0.0%)."""
-    from chosho_xlsx.writers.overview import share
-    from chosho_xlsx.writers.summary import STATUS_HEADS
-
     def row(name, t) -> list:
         n = ov.reviewed_count(t)
         return [name, t.evaluated, n, f"{share(n, t.evaluated):.1%}", *t.reviews, *t.statuses]

@@ -18,8 +18,11 @@ from pathlib import Path
 
 from django.db import transaction
 from django.db.models import Max
+from python_calamine import CalamineWorkbook
 
+from chosho_xlsx.common.findings import UnreadableFile
 from chosho_xlsx.common.text import folded, squeezed
+from chosho_xlsx.intake.safety import check_workbook
 from chosho_xlsx.model.chosho import policy_key
 from chosho_xlsx.portal.errors import Conflict, Invalid, Unprocessable
 from chosho_xlsx.portal.models import Assignment, Event, Policy, Upload
@@ -44,11 +47,6 @@ def _rows_of(content: bytes, filename: str) -> list[list[str]]:
     upload (python-calamine, values only), else CSV in UTF-8 (with or without BOM) or
     Shift_JIS (what Excel writes on a Japanese Windows)."""
     if filename.lower().endswith((".xlsx", ".xlsm")):
-        from python_calamine import CalamineWorkbook
-
-        from chosho_xlsx.common.findings import UnreadableFile
-        from chosho_xlsx.intake.safety import check_workbook
-
         with tempfile.TemporaryDirectory(prefix="chosho-list-") as tmp:
             path = Path(tmp) / "list.xlsx"
             path.write_bytes(content)

@@ -1,6 +1,7 @@
 from django import template
 
 from chosho_xlsx.model import fiscal
+from chosho_xlsx.portal.lockout import minutes
 
 register = template.Library()
 
@@ -14,8 +15,6 @@ def fy(year: int | None) -> str:
 @register.filter
 def wait_minutes(wait) -> int:
     """A lockout's wait (a timedelta) in whole minutes, at least 1."""
-    from chosho_xlsx.portal.lockout import minutes
-
     return minutes(wait) if wait is not None else 0
 
 
