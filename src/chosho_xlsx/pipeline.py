@@ -90,7 +90,8 @@ def check_book(book: RawBook, settings: Ruleset) -> Checked:
         report = compute(loaded.chosho, settings)
         findings.extend(cross_checks(loaded, report, settings))
         findings.extend(left_to_fill(book, report))
-    headers = {name: [shown(h) for h in sheet.rows[0]] if sheet.rows else [] for name, sheet in book.sheets.items()}
+    headers = {name: [h if type(h) is str else shown(h) for h in sheet.rows[0]] if sheet.rows else []
+               for name, sheet in book.sheets.items()}
     return Checked(book.source, sorted(findings.items, key=_reading_order), report, headers=headers)
 
 

@@ -231,10 +231,9 @@ def _magnitude(rows: list, origin: Origin) -> Iterator[Finding]:
     for row in rows:
         if row.actual is None or row.actual.value is None:
             continue
-        year = fiscal.label(row.year)
         if row.target.value is None:
             yield _f("W-ACTUAL-NO-TARGET", _at(origin, "targets", row.year), "",
-                     year=year, actual=row.actual.text())
+                     year=fiscal.label(row.year), actual=row.actual.text())
         elif row.target.value > 0 and row.actual.value >= FAR_ABOVE * row.target.value:
             yield _f("W-ACTUAL-FAR-ABOVE", _at(origin, "actuals", row.year), row.actual.text(),
                      target=row.target.text(), factor=FAR_ABOVE)

@@ -250,7 +250,7 @@ def _read_keyvalue(book: RawBook, out: _Collector, settings: Ruleset) -> dict[st
         at = Location("調書", r, 1)
         if not _check_formula(book, "調書", r, 1, out, raw, item=key):
             continue
-        col = Column(header=key, field=spec["field"], type=spec["type"], required=spec.get("required", False))
+        col = _keyvalue_column(key, spec["field"], spec["type"], spec.get("required", False))
         try:
             v = _convert(col, raw, settings)
         except CellError as exc:
@@ -263,6 +263,12 @@ def _read_keyvalue(book: RawBook, out: _Collector, settings: Ruleset) -> dict[st
         values[f"@{spec['field']}"] = at
         values[f"#{spec['field']}"] = raw
     return values
+
+
+@lru_cache(maxsize=64)
+def _keyvalue_column(key: str, name: str, kind: str, required: bool) -> Column:
+    """An item of the 調書 sheet as a Column (made once per process: a Column has many fields)."""
+    return Column(header=key, field=name, type=kind, required=required)
 
 
 @dataclass
@@ -339,11 +345,16 @@ def _filled(row: list) -> list[int]:
     (common.text.is_blank): all a row's reading needs to know (none, one, or more)."""
     found = []
     for i, v in enumerate(row):
-        if v != "" and v is not None and not (type(v) is str and v.isspace()):
+        if _solid(v):
             found.append(i)
             if len(found) == 2:
                 break
     return found
+
+
+def _solid(v: object) -> bool:
+    """A cell that is not blank (common.text.is_blank), as _filled tells it."""
+    return v != "" and v is not None and not (type(v) is str and v.isspace())
 
 
 def _data_rows(t: _Table, required: int) -> list[tuple[int, list]]:
@@ -352,6 +363,9 @@ def _data_rows(t: _Table, required: int) -> list[tuple[int, list]]:
     (E-NOTE-ROW), not a record."""
     rows = []
     for r, row in enumerate(t.raw.rows[1:], start=2):
+        if len(row) >= 2 and _solid(row[0]) and _solid(row[1]):
+            rows.append((r, row))  # most records: their first two cells filled
+            continue
         if row.count("") == len(row):
             continue
         filled = _filled(row)

@@ -83,15 +83,38 @@ def _local(tag: str) -> str:
 
 
 def elements(pkg: Package, member: str, local_name: str) -> list[dict[str, str]]:
-    """The attributes of every element called `local_name` (any prefix) in one part."""
+    """The attributes of every element called `local_name` (any prefix) in one part (to
+    read, not change: a part the safety check kept is parsed once per process for the
+    same bytes, as the workbook and its relationships arrive with every input of a batch)."""
+    kept = pkg.parts.get(member)
+    if kept is not None:
+        return list(_elements_of(kept, local_name))
+    return _elements(pkg, member, local_name)
+
+
+@lru_cache(maxsize=64)
+def _elements_of(data: bytes, local_name: str) -> tuple[dict[str, str], ...]:
+    found, start = _collecting(local_name)
+    safe_parser(start, None).Parse(data, True)
+    return tuple(found)
+
+
+def _elements(pkg: Package, member: str, local_name: str) -> list[dict[str, str]]:
+    found, start = _collecting(local_name)
+    _parse(safe_parser(start, None), pkg, member)
+    return found
+
+
+def _collecting(local_name: str):
+    """A list, and the expat start handler that adds to it the attributes of each element
+    called `local_name`."""
     found: list[dict[str, str]] = []
 
     def start(tag: str, attrs: dict[str, str]) -> None:
         if _local(tag) == local_name:
             found.append(attrs)
 
-    _parse(safe_parser(start, None), pkg, member)
-    return found
+    return found, start
 
 
 def _workbook_rels(pkg: Package) -> list[dict[str, str]]:

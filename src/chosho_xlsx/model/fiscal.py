@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from chosho_xlsx.common.text import folded, zenkaku_digits
 
@@ -72,8 +73,10 @@ def _era_of(year: int) -> tuple[str, str, int]:
     raise YearError(str(year))
 
 
+@lru_cache(maxsize=512, typed=True)
 def label(year: int) -> str:
-    """Short label as in the form's tables: 2024 → R6, 2019 → R元."""
+    """Short label as in the form's tables: 2024 → R6, 2019 → R元 (once per process for
+    each year: the checks and the 調書 label the same few years hundreds of times)."""
     letter, _, n = _era_of(year)
     return f"{letter}{'元' if n == 1 else n}"
 

@@ -8,8 +8,8 @@ checks that what it joins still fits in one Excel cell (crosschecks.joined_text_
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cache
+from dataclasses import dataclass, field
+from functools import cache, lru_cache
 from pathlib import Path
 
 from chosho_xlsx.common.errors import WriterError
@@ -37,6 +37,9 @@ class Labels:
 
     data: dict
     vars: dict[str, str]
+    # key → its filled label, for the labels asked for without extra values (read-only
+    # texts, asked for once per project by the checks and the layout)
+    _filled: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def raw(self, key: str):
         node = self.data
@@ -53,7 +56,12 @@ class Labels:
             raise LayoutError(f"layout.yaml: cannot fill {template!r}: {exc}") from None
 
     def text(self, key: str, **extra: object) -> str:
-        return self.fill(self.raw(key), **extra)
+        if extra:
+            return self.fill(self.raw(key), **extra)
+        found = self._filled.get(key)
+        if found is None:
+            found = self._filled[key] = self.fill(self.raw(key))
+        return found
 
     def texts(self, key: str, **extra: object) -> list:
         """A list (or list of lists) of labels, each filled."""
@@ -73,8 +81,16 @@ class Labels:
 
 
 def load_labels(fiscal_year: int, plan_name: str = "", path: str | Path | None = None) -> Labels:
-    data = _raw(str(path or form_file("layout.yaml")))
-    return Labels(data, year_vars(fiscal_year, plan_name))
+    if not path:
+        return _bundled_labels(fiscal_year, plan_name)
+    return Labels(_raw(str(path)), year_vars(fiscal_year, plan_name))
+
+
+@lru_cache(maxsize=64)
+def _bundled_labels(fiscal_year: int, plan_name: str) -> Labels:
+    """The bundled layout's labels for a year and 総合計画名, made once per process (the
+    checks ask for them for every workbook)."""
+    return Labels(_raw(str(form_file("layout.yaml"))), year_vars(fiscal_year, plan_name))
 
 
 def plan_texts(groups: list[Group]) -> str:

@@ -128,4 +128,10 @@ def units_agree(found: str, expected: str) -> bool:
     """A value's unit agrees with its indicator's 単位 when it is absent or the same."""
     if not found:
         return True
-    return normalize(found) == normalize(expected)
+    return _unit_key(found) == _unit_key(expected)
+
+
+@lru_cache(maxsize=1024)
+def _unit_key(unit: str) -> str:
+    """normalize of a unit (「件」, 「％」, 「千円」): a few, on every value of every indicator."""
+    return normalize(unit)

@@ -6,6 +6,7 @@ planning division may change come in as a Ruleset object, never as constants her
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 
 from chosho_xlsx.model import fiscal
 from chosho_xlsx.model.chosho import (
@@ -26,6 +27,7 @@ from chosho_xlsx.model.ruleset import Ruleset
 from chosho_xlsx.model.vocabulary import DASH, Direction, Review, Status
 
 HUNDRED = Decimal(100)
+ONE = Decimal(1)
 
 
 def achievement_rate(
@@ -41,9 +43,15 @@ def achievement_rate(
     num, den = (target.value, actual.value) if decreasing else (actual.value, target.value)
     if den == 0:
         return NO_RATE
-    percent = int((num * HUNDRED / den).quantize(Decimal(1), rounding=settings.rounding))
+    percent = int((num * HUNDRED / den).quantize(ONE, rounding=settings.rounding))
     if target.bound:
         percent = min(percent, settings.bound_cap)
+    return _rate(percent)
+
+
+@lru_cache(maxsize=1024, typed=True)
+def _rate(percent: int) -> Rate:
+    """The Rate of a whole percent: immutable, so one per percent serves every indicator."""
     return Rate(percent)
 
 
