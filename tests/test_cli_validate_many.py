@@ -79,6 +79,7 @@ def _stalling_on(name: str, monkeypatch, action) -> None:
     monkeypatch.setattr(pipeline, "check_file", check_file)
 
 
+@pytest.mark.slow  # waits out the limit (5 s)
 def test_a_file_past_the_time_limit_is_its_finding(folder, tmp_path, monkeypatch):
     rules = tmp_path / "rules.yaml"
     default = (Path(__file__).parents[1] / "schemas" / "rules.yaml").read_text(encoding="utf-8")
