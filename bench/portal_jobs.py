@@ -21,7 +21,6 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import threading
@@ -110,29 +109,13 @@ def run(policies: int, clients: int, uploads: int, data: Path) -> int:
                # the portal measured is the real one, whatever settings module the caller
                # (a test session) has in its environment
                DJANGO_SETTINGS_MODULE="chosho_xlsx.portal.settings")
-    tokens = []
-    for c in range(clients):
-        name = f"load{c:03d}"
-        portal_load.cli(env, "users", "add", name, "--role", "department", "--dept", portal_load.section(c),
-                        "--data", str(data))
-        tokens.append(portal_load.cli(env, "users", "token", name, "--data", str(data)).strip())
+    tokens = portal_load.add_users(env, data, clients)
     with tempfile.TemporaryDirectory() as tmp:
         made = [portal_load.workbooks(Path(tmp), c, 2 * uploads + 1) for c in range(clients)]
     warm = [m[:1] for m in made]
     quiet = [m[1:uploads + 1] for m in made]
     busy = [m[uploads + 1:] for m in made]
-    port = portal_load.free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = open(data / "serve.log", "w")  # noqa: SIM115  (closed below)
-    server = subprocess.Popen([portal_load.executable(), "serve", "--data", str(data), "--port", str(port)],
-                              env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(url + "/login/", timeout=5).read()
-                break
-            except OSError:
-                time.sleep(0.2)
+    with portal_load.served(env, data) as (_, url):
         load(url, tokens, warm)  # the examining processes started, the first 施策 registered
         alone = load(url, tokens, quiet)
         started = job(url, planning)
@@ -140,10 +123,6 @@ def run(policies: int, clients: int, uploads: int, data: Path) -> int:
             time.sleep(0.5)  # the book under way: LibreOffice printing
         during = load(url, tokens, busy)
         after = job(url, planning, started["id"])
-    finally:
-        server.terminate()
-        server.wait(timeout=60)
-        log.close()
     p = portal_load.percentile
     ratio = p(during, 95) / p(alone, 95)
     print(f"{clients} clients x {uploads} uploads, book of {policies} 調書")

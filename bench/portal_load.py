@@ -23,6 +23,7 @@ printed apart (p50 and p95 over the uploads), with what the rest of Django took.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import copy
 import hashlib
 import json
@@ -188,6 +189,28 @@ def add_users(env: dict, data: Path, clients: int) -> list[str]:
     return tokens
 
 
+@contextlib.contextmanager
+def served(env: dict, data: Path, *options: str):
+    """`chosho-xlsx serve` on a free port of 127.0.0.1, its output in DATA/serve.log:
+    (the server's process, its URL) once /login/ answers; stopped on leaving."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    with open(data / "serve.log", "w") as log:
+        server = subprocess.Popen([executable(), "serve", "--data", str(data), "--port", str(port), *options],
+                                  env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            for _ in range(300):
+                try:
+                    urllib.request.urlopen(url + "/login/", timeout=5).read()
+                    break
+                except OSError:
+                    time.sleep(0.2)
+            yield server, url
+        finally:
+            server.terminate()
+            server.wait(timeout=60)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -245,18 +268,7 @@ def run(clients: int, uploads: int, data: Path, database_url: str = "", figures:
     tokens = add_users(env, data, clients)
     with tempfile.TemporaryDirectory() as tmp:
         books = [workbooks(Path(tmp), c, uploads) for c in range(clients)]
-    port = free_port()
-    log = open(data / "serve.log", "w")  # noqa: SIM115  (closed at the end)
-    server = subprocess.Popen([executable(), "serve", "--data", str(data), "--port", str(port), "--threads", str(threads)],
-                              env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(url + "/login/", timeout=5).read()
-                break
-            except OSError:
-                time.sleep(0.2)
+    with served(env, data, "--threads", str(threads)) as (server, url):
         results: list[list[tuple[int, dict, float, bytes]]] = [[] for _ in range(clients)]
         phases: list[dict[str, float]] = []
         barrier = threading.Barrier(clients)
@@ -309,10 +321,6 @@ def run(clients: int, uploads: int, data: Path, database_url: str = "", figures:
         problems = check(url, tokens, results, data)
         if src is None:
             problems += leftovers(data)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        log.close()
     for p in problems:
         print("PROBLEM: " + p)
     if figures is not None:

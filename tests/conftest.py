@@ -20,6 +20,20 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.fixture(scope="module")
+def browser():
+    """Headless system Chromium through Playwright, for the module's tests (a module that
+    asks calls support.browser.require_browser first, so both are there)."""
+    from playwright.sync_api import sync_playwright
+
+    from support.browser import ARGS, CHROMIUM
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
 def checked():
     """The bundled example (the seed 調書 transcribed) read and checked."""
     from chosho_xlsx.model.ruleset import load_ruleset

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from chosho_xlsx import pipeline
 from chosho_xlsx.batch import build as batch
 from chosho_xlsx.common.limits import Limits
 from chosho_xlsx.model.ruleset import RulesetError, load_ruleset
@@ -20,6 +19,7 @@ from chosho_xlsx.writers.summary import PASSED, UNREADABLE
 
 from support.commands import chosho_files
 from support.corpus import rows_with
+from support.stall import stalling_on
 
 pytestmark = pytest.mark.slow
 
@@ -30,16 +30,6 @@ def _inputs(folder: Path) -> list[Path]:
     return [folder / "a.xlsx", folder / "slow.xlsx"]
 
 
-def _stalling_on(name: str, monkeypatch, action) -> None:
-    real = pipeline.check_file
-
-    def check_file(path, settings):
-        if Path(path).name == name:
-            action()
-        return real(path, settings)
-
-    monkeypatch.setattr(pipeline, "check_file", check_file)
-
 
 # The good input takes well under a second; the limit only has to stay above that on a
 # loaded machine, and far below the stall (ten minutes).
@@ -49,7 +39,7 @@ LIMIT = 15
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_an_input_past_the_time_limit_is_a_row_not_a_hung_batch(tmp_path, monkeypatch, jobs):
     paths = _inputs(tmp_path / "in")
-    _stalling_on("slow.xlsx", monkeypatch, lambda: time.sleep(600))
+    stalling_on("slow.xlsx", monkeypatch, lambda: time.sleep(600))
     settings = dataclasses.replace(load_ruleset(), limits=Limits(seconds_per_file=LIMIT))
     started = time.monotonic()
     result = batch.run(paths, tmp_path / "out", settings, jobs=jobs)
@@ -67,7 +57,7 @@ def test_a_worker_that_dies_costs_its_own_input_only(tmp_path, monkeypatch):
     """A parser aborting the process (python-calamine does on some ranges) or the
     kernel's out-of-memory killer: the other inputs are still built."""
     paths = _inputs(tmp_path / "in")
-    _stalling_on("slow.xlsx", monkeypatch, lambda: os.kill(os.getpid(), signal.SIGKILL))
+    stalling_on("slow.xlsx", monkeypatch, lambda: os.kill(os.getpid(), signal.SIGKILL))
     result = batch.run(paths, tmp_path / "out", load_ruleset(), jobs=2)
     assert [e.status for e in result.entries][0] == PASSED
     assert not result.entries[1].built and "worker stopped" in batch.reason(result.entries[1])

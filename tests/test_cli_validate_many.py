@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from chosho_xlsx import pipeline
 from chosho_xlsx.cli import app
 from chosho_xlsx.cli import validate as command
 
 from support import corpus, hostile
+from support.stall import stalling_on
 
 runner = CliRunner()
 
@@ -66,18 +66,6 @@ def test_few_files_need_no_workers(folder, monkeypatch):
     assert _validate(folder / "dept_00.xlsx", folder / "dept_01.xlsx").exit_code == 1
 
 
-def _stalling_on(name: str, monkeypatch, action) -> None:
-    """check_file doing `action` on the input called `name` (the workers are forked, so
-    they run this one)."""
-    real = pipeline.check_file
-
-    def check_file(path, settings):
-        if Path(path).name == name:
-            action()
-        return real(path, settings)
-
-    monkeypatch.setattr(pipeline, "check_file", check_file)
-
 
 @pytest.mark.slow  # waits out the limit (5 s)
 def test_a_file_past_the_time_limit_is_its_finding(folder, tmp_path, monkeypatch):
@@ -85,7 +73,7 @@ def test_a_file_past_the_time_limit_is_its_finding(folder, tmp_path, monkeypatch
     default = (Path(__file__).parents[1] / "schemas" / "rules.yaml").read_text(encoding="utf-8")
     assert "seconds_per_file: 120\n" in default
     rules.write_text(default.replace("seconds_per_file: 120\n", "seconds_per_file: 5\n"), encoding="utf-8")
-    _stalling_on("dept_03.xlsx", monkeypatch, lambda: time.sleep(600))
+    stalling_on("dept_03.xlsx", monkeypatch, lambda: time.sleep(600))
     started = time.monotonic()
     result = _validate(folder, "--rules", rules, "--lang", "en")
     assert time.monotonic() - started < 120
@@ -95,7 +83,7 @@ def test_a_file_past_the_time_limit_is_its_finding(folder, tmp_path, monkeypatch
 
 
 def test_a_worker_that_dies_costs_its_own_file_only(folder, monkeypatch):
-    _stalling_on("dept_03.xlsx", monkeypatch, lambda: os.kill(os.getpid(), signal.SIGKILL))
+    stalling_on("dept_03.xlsx", monkeypatch, lambda: os.kill(os.getpid(), signal.SIGKILL))
     result = _validate(folder, "--lang", "en")
     assert result.exit_code == 2
     assert ("✘ The file is damaged and cannot be read (it is cut short or its contents are corrupt): "

@@ -11,7 +11,6 @@ change it); docs/portal-upload.png and docs/portal-dashboard.png are copies of t
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import urllib.error
@@ -21,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from support.browser import ARGS, CHROMIUM, shot
+from support.browser import require_browser, shot, upload
 from support.commands import chosho_files
 from support.portal import (
     DIGITAL,
@@ -39,9 +38,7 @@ from support.portal import (
 pytestmark = pytest.mark.browser
 
 
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed: pip install -e '.[test]'")
-if not os.access(CHROMIUM, os.X_OK):
-    pytest.skip(f"Chromium not found at {CHROMIUM}: apt-get install chromium", allow_module_level=True)
+require_browser()
 
 
 @pytest.fixture(scope="module")
@@ -55,13 +52,6 @@ def portal(tmp_path_factory):
     server.stop()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
-
 
 def log_in(browser, portal, name: str):
     context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="ja-JP", accept_downloads=True)
@@ -73,11 +63,6 @@ def log_in(browser, portal, name: str):
     page.wait_for_load_state()
     return page
 
-
-def upload(page, path: Path) -> None:
-    page.set_input_files("input[name=file]", str(path))
-    page.click("button:has-text('アップロードして確認')")
-    page.wait_for_load_state()
 
 
 def download(page, link_text: str, target: Path) -> Path:

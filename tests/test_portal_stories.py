@@ -9,11 +9,9 @@ finding's 場所 leads to it. Screenshots go where test_portal_browser puts them
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
-from support.browser import ARGS, CHROMIUM, shot
+from support.browser import require_browser, shot, upload
 from support.hostile import text_file
 from support.portal import (
     DIGITAL,
@@ -26,9 +24,7 @@ from support.portal import (
 )
 
 pytestmark = pytest.mark.browser
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed: pip install -e '.[test]'")
-if not os.access(CHROMIUM, os.X_OK):
-    pytest.skip(f"Chromium not found at {CHROMIUM}: apt-get install chromium", allow_module_level=True)
+require_browser()
 
 WIDTHS = {"wide": {"width": 1366, "height": 768}, "phone": {"width": 390, "height": 844}}
 
@@ -44,13 +40,6 @@ def portal(request, tmp_path_factory):
     server.stop()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
-
 
 def log_in(browser, portal, name: str):
     context = browser.new_context(viewport=WIDTHS[portal.width], locale="ja-JP")
@@ -62,11 +51,6 @@ def log_in(browser, portal, name: str):
     page.wait_for_load_state()
     return page
 
-
-def upload(page, path) -> None:
-    page.set_input_files("input[name=file]", str(path))
-    page.click("button:has-text('アップロードして確認')")
-    page.wait_for_load_state()
 
 
 def go(page, portal, path: str) -> None:

@@ -344,18 +344,25 @@ def _overview_table(year: int | None) -> dict | None:
     return overview.table(ov) if ov else None
 
 
+def _policy_form(request, pk: int, form_class, field: str, take, done: str, shown_as: str):
+    """A planning action on a 施策 with one field (差し戻し's comment, an added 課): taken,
+    or the 施策's page again with the form (`shown_as` in the page) and the answer at its
+    field."""
+    form = form_class(request.POST)
+    policy = visible_or_404(Policy.objects.all(), pk)
+    try:
+        take(request.user, policy, _valid(form)[field])
+    except PortalError as exc:
+        context = _policy_context(request, policy, **{shown_as: form})
+        return _again(request, "portal/policy.html", context, form, field, exc)
+    messages.success(request, say(done))
+    return redirect("policy", policy.pk)
+
+
 @require_POST
 @planning_only
 def policy_return(request, pk: int):
-    form = forms.ReasonForm(request.POST)
-    policy = visible_or_404(Policy.objects.all(), pk)
-    try:
-        review.send_back(request.user, policy, _valid(form)["comment"])
-    except PortalError as exc:
-        return _again(request, "portal/policy.html", _policy_context(request, policy, return_form=form),
-                      form, "comment", exc)
-    messages.success(request, say("returned"))
-    return redirect("policy", policy.pk)
+    return _policy_form(request, pk, forms.ReasonForm, "comment", review.send_back, "returned", "return_form")
 
 
 def _confirmed(request, pk: int, action: str, take, done: str):
@@ -402,15 +409,7 @@ def policy_withdraw(request, pk: int):
 @require_POST
 @planning_only
 def policy_assign(request, pk: int):
-    form = forms.AssignForm(request.POST)
-    policy = visible_or_404(Policy.objects.all(), pk)
-    try:
-        registry.assign(request.user, policy, _valid(form)["section"])
-    except PortalError as exc:
-        return _again(request, "portal/policy.html", _policy_context(request, policy, assign_form=form),
-                      form, "section", exc)
-    messages.success(request, say("assigned"))
-    return redirect("policy", policy.pk)
+    return _policy_form(request, pk, forms.AssignForm, "section", registry.assign, "assigned", "assign_form")
 
 
 @require_POST
