@@ -19,4 +19,14 @@ FORMULA_STARTS = ("=", "+", "-", "@")
 def needs_quote(text: str) -> bool:
     """Whether `text`, written as text, needs the quote prefix to stay text when edited."""
     head = text.lstrip()[:8]  # the first visible characters decide; NFKC only on those
-    return folded(head).startswith(FORMULA_STARTS)
+    quote = _SEEN.get(head)
+    if quote is None:
+        if len(_SEEN) > 50_000:  # a bound far above the distinct beginnings of a batch
+            _SEEN.clear()
+        quote = _SEEN[head] = folded(head).startswith(FORMULA_STARTS)
+    return quote
+
+
+# The answer for each beginning already seen: a 調書 asks for ~500 texts, most of them
+# beginning alike (labels, 「―」, 「R6」 …), and NFKC is the costly part.
+_SEEN: dict[str, bool] = {}
