@@ -100,7 +100,8 @@ def record(user, stored: Stored, hint: Policy | None = None, fixed_from: Upload 
         # the last version's number and the version of the same bytes, if any, in one query
         seen = policy.uploads.aggregate(last=Max("version"), same=Max("pk", filter=Q(sha256=stored.sha)))
         if seen["same"] is not None:
-            existing = Upload.objects.get(pk=seen["same"])
+            existing = Upload.objects.select_related("user").get(pk=seen["same"])
+            existing.policy = policy  # what the answer shows of both, without two more queries
             if may_upload is None and existing.readable and policy.current_id != existing.pk:
                 _make_current(user, policy, existing)
             return existing, False
