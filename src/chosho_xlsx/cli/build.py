@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from chosho_xlsx.cli.display import cannot_write, print_findings, visible
-from chosho_xlsx.cli.shared import Lang, RulesOpt, app, lang_or_exit, settings_from
+from chosho_xlsx.cli.shared import Lang, RulesOpt, app, lang_or_exit, ruleset_from
 from chosho_xlsx.common.errors import EXIT_UNREADABLE
 from chosho_xlsx.common.sentences import both, text
 
@@ -202,5 +202,5 @@ def build(
     some not built (contract broken, duplicate 施策), 2 読めない入力・書き出せない出力 / unreadable
     input or unwritable output."""
     lang = lang_or_exit(lang)
-    settings = settings_from(rules)
+    settings = ruleset_from(rules)
     raise typer.Exit(build_command(files or [], output, settings, jobs, json_path, lang))

@@ -20,7 +20,7 @@ from chosho_xlsx.cli.shared import (
     fail,
     lang_or_exit,
     refuse_overwrite,
-    settings_from,
+    ruleset_from,
     writing,
 )
 from chosho_xlsx.common.sentences import both
@@ -53,7 +53,7 @@ def rollover(
     breaks the contract or its year is the plan's last, 2 読めない・使い方の誤り・出力が既にある /
     unreadable, misuse, output exists."""
     lang = lang_or_exit(lang)
-    settings = settings_from(rules)
+    settings = ruleset_from(rules)
     to_year = None
     if to is not None:
         # lazy: start-up: --help imports every cli module; a command loads what it runs
@@ -101,7 +101,7 @@ def diff(
     lang = lang_or_exit(lang)
     if fmt not in ("text", "json"):
         raise fail(both("cli.format", fmt=fmt))
-    settings = settings_from(rules)
+    settings = ruleset_from(rules)
     if xlsx is not None:
         _refuse_output(xlsx, [old, new], force, lang)
     # lazy: start-up: --help imports every cli module; a command loads what it runs

@@ -18,7 +18,7 @@ from chosho_xlsx.cli.shared import (
     app,
     fail,
     lang_or_exit,
-    settings_from,
+    ruleset_from,
     writing,
 )
 from chosho_xlsx.common.errors import EXIT_CONTENT, EXIT_UNREADABLE
@@ -45,7 +45,7 @@ def export(
     the contract or a 施策 is there twice, 2 読めない入力・書き出せない・既にある /
     unreadable input, cannot write, files exist (use --force)."""
     lang = lang_or_exit(lang)
-    settings = settings_from(rules)
+    settings = ruleset_from(rules)
     # lazy: start-up: --help imports every cli module; a command loads what it runs
     from chosho_xlsx.book.export import export as make_export
     from chosho_xlsx.writers.opendata import FILES, JSON_FILE, SCHEMA_FILE

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from chosho_xlsx.cli.display import visible
-from chosho_xlsx.cli.shared import Lang, RulesOpt, app, fail, lang_or_exit, settings_from, writing
+from chosho_xlsx.cli.shared import Lang, RulesOpt, app, fail, lang_or_exit, ruleset_from, writing
 from chosho_xlsx.common.sentences import both
 
 
@@ -61,7 +61,7 @@ def publish(
     an input breaks the contract or a 施策 is there twice, 2 読めない入力・LibreOffice が
     ない・書き出せない / unreadable input, no LibreOffice, cannot write."""
     lang = lang_or_exit(lang)
-    settings = settings_from(rules)
+    settings = ruleset_from(rules)
     # lazy: start-up: --help imports every cli module; a command loads what it runs
     from chosho_xlsx.book.publish import publish as make_book
 

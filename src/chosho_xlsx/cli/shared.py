@@ -92,8 +92,8 @@ def fail(message: str, code: int = EXIT_UNREADABLE) -> typer.Exit:
     return typer.Exit(code)
 
 
-def settings_from(rules: Path | None):
-    """The rules settings of --rules (the default file when None)."""
+def ruleset_from(rules: Path | None):
+    """The ruleset of --rules (the default schemas/rules.yaml when None)."""
     # lazy: start-up: --help imports every cli module; a command loads what it runs
     from chosho_xlsx.model.ruleset import load_ruleset
 

@@ -21,7 +21,7 @@ from chosho_xlsx.cli.shared import (
     fail,
     lang_or_exit,
     refuse_overwrite,
-    settings_from,
+    ruleset_from,
     writing,
 )
 from chosho_xlsx.common import sentences
@@ -174,7 +174,7 @@ def validate(
         raise fail(both("cli.xlsx-output"))
     if output is not None:
         refuse_overwrite(output, force)
-    settings = settings_from(rules)
+    settings = ruleset_from(rules)
     results = _check_inputs(files, settings)
     # lazy: start-up: --help imports every cli module; a command loads what it runs
     from chosho_xlsx.pipeline import findings_json

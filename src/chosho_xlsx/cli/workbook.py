@@ -15,7 +15,7 @@ from chosho_xlsx.cli.shared import (
     app,
     fail,
     refuse_overwrite,
-    settings_from,
+    ruleset_from,
     writing,
     year_and_plan_or_exit,
 )
@@ -35,7 +35,7 @@ def template(
     見直し区分の選択肢と説明シートは規則設定（--rules）に従います。 / The 見直し区分 offered
     and the guide follow the rules settings (--rules)."""
     fy, period = year_and_plan_or_exit(year, plan)
-    settings = settings_from(rules)
+    settings = ruleset_from(rules)
     refuse_overwrite(output, force)
     # lazy: start-up: --help imports every cli module; a command loads what it runs
     from chosho_xlsx.writers.input_workbook import write_input_workbook
