@@ -179,3 +179,14 @@ def test_the_template_written_sheet_is_skipped_and_an_odd_one_is_not():
                 plain.replace(b't="s"', b't="e"'), plain.replace(b"<v>0</v>", b"<f>1</f><v>0</v>"),
                 plain.replace(b'r="A1"', b'r="A2001"'), plain.replace(b"<c ", b"<x:c ")):
         assert not nothing_to_find(odd, _STYLES, Limits()), odd
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(['t', 'e', '"', "'", "&", "=", " ", "<c ", "t=", "x", "ee", "#101;"]), max_size=30))
+def test_the_error_type_search_is_skipped_only_where_it_cannot_match(parts):
+    """scan._may_have_error_type answers False only for bytes _ERROR_TYPE finds nothing
+    in (it saves nothing_to_find the search that tries every 「t」)."""
+    from chosho_xlsx.intake.scan import _ERROR_TYPE, _may_have_error_type
+
+    data = "".join(parts).encode()
+    assert _may_have_error_type(data) or _ERROR_TYPE.search(data) is None

@@ -559,6 +559,10 @@ def _as_is(v: object) -> object:
     return v
 
 
+def _quantity(v: object) -> object:
+    return EMPTY if v is None else v
+
+
 # Column type → the value as the model holds it: text never None, a mark a bool, a list
 # never None, a quantity EMPTY when blank (a choice: its default, _binder).
 _BIND = {
@@ -568,7 +572,7 @@ _BIND = {
     "mark": bool,
     "items": lambda v: v or [],
     "viewpoints": lambda v: v or [],
-    "quantity": lambda v: EMPTY if v is None else v,
+    "quantity": _quantity,
 }
 
 
@@ -582,10 +586,13 @@ def _binder(col: Column):
 @dataclass(frozen=True)
 class _Binding:
     """How _fields binds a row of one sheet, worked out once per process for each sheet:
-    the sheet's columns in their order, by kind of field. `plain`: (attribute, header,
-    binder); `parts` (「budgets.total」): (attribute, part, year, header); `years` (a
-    year family): (attribute, year, header, binder)."""
+    the sheet's columns in their order, by kind of field. `as_is` (attribute, header): the
+    value as read; `texts` (attribute, header): _s; `plain`: (attribute, header, binder)
+    for the other binders; `parts` (「budgets.total」): (attribute, part, year, header);
+    `years` (a year family): (attribute, year, header, binder)."""
 
+    as_is: tuple[tuple[str, str], ...]
+    texts: tuple[tuple[str, str], ...]
     plain: tuple[tuple[str, str, object], ...]
     parts: tuple[tuple[str, str, int, str], ...]
     years: tuple[tuple[str, int, str, object], ...]
@@ -595,16 +602,22 @@ def _binding(sheet: Sheet) -> _Binding:
     found = _BINDINGS.get(id(sheet))
     if found is not None and found[0] is sheet:
         return found[1]
-    plain, parts, years = [], [], []
+    as_is, texts, plain, parts, years = [], [], [], [], []
     for c in sheet.columns:
         name, _dot, part = c.field.partition(".")
         if c.year is None:
-            plain.append((name, c.header, _binder(c)))
+            bind = _binder(c)
+            if bind is _as_is:
+                as_is.append((name, c.header))
+            elif bind is _s:
+                texts.append((name, c.header))
+            else:
+                plain.append((name, c.header, bind))
         elif part:
             parts.append((name, part, c.year, c.header))
         else:
             years.append((name, c.year, c.header, _binder(c)))
-    binding = _Binding(tuple(plain), tuple(parts), tuple(years))
+    binding = _Binding(tuple(as_is), tuple(texts), tuple(plain), tuple(parts), tuple(years))
     if len(_BINDINGS) >= 256:
         _BINDINGS.clear()
     _BINDINGS[id(sheet)] = (sheet, binding)  # the sheet kept with it: its id stays its own
@@ -620,13 +633,20 @@ def _fields(rec: Record, binding: _Binding) -> dict[str, object]:
     {year: {"total": value}}. Optional columns are not part of the model."""
     values = rec.values
     get = values.get
-    out: dict[str, object] = {name: bind(get(header)) for name, header, bind in binding.plain}
+    out: dict[str, object] = {name: get(header) for name, header in binding.as_is}
+    for name, header in binding.texts:  # _s, without a call per field
+        v = get(header)
+        out[name] = "" if v is None else v if type(v) is str else str(v)
+    for name, header, bind in binding.plain:
+        out[name] = bind(get(header))
     for name, part, year, header in binding.parts:
         out.setdefault(name, {}).setdefault(year, {})[part] = get(header)
     for name, year, header, bind in binding.years:
         years = out.setdefault(name, {})
-        if header in values:
-            years[year] = bind(values[header])
+        v = get(header, _MISS)
+        if v is not _MISS:
+            # (a quantity, the usual year value, without a call)
+            years[year] = (EMPTY if v is None else v) if bind is _quantity else bind(v)
     return out
 
 

@@ -357,7 +357,7 @@ def nothing_to_find(data: bytes, styles: dict[int, NumberFormat], limits: Limits
     (the pass counts only cells with a value, which can only be fewer)."""
     if not data.startswith(_UTF8_START):
         return False
-    if _PREFIXED.search(data) or _FORMULA.search(data) or _ERROR_TYPE.search(data):
+    if _PREFIXED.search(data) or _FORMULA.search(data) or (_may_have_error_type(data) and _ERROR_TYPE.search(data)):
         return False
     if styles and _styled(data, tuple(sorted(styles))):
         return False
@@ -377,6 +377,19 @@ def nothing_to_find(data: bytes, styles: dict[int, NumberFormat], limits: Limits
 
 def _column_order(letters: bytes) -> tuple[int, bytes]:
     return len(letters), letters
+
+
+def _may_have_error_type(data: bytes) -> bool:
+    """False only where _ERROR_TYPE cannot match: no 「&」, and no 「e」 between two quotes
+    (each 「e」 before a quote, found by a search that skips to the rare 「e"」, is looked
+    at): the search for 「t」 it saves tries a match at every 「t」 of the part."""
+    if b"&" in data:
+        return True
+    return any(data[m.start() - 1:m.start()] in _QUOTES for m in _E_QUOTE.finditer(data))
+
+
+_E_QUOTE = re.compile(rb"e[\"']")
+_QUOTES = (b'"', b"'")
 
 
 def _styled(data: bytes, indexes: tuple[int, ...]) -> bool:
