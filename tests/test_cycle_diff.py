@@ -316,6 +316,7 @@ def example_version():
 @example(where=("事業", 0, "R4事業費"), typed="43,948円").via("the issue")
 @example(where=("指標", 2, "R4実績"), typed="48.5%").via("the issue")
 @example(where=("指標", 0, "目標の向き"), typed="増える").via("the issue")
+@example(where=("指標", 2, "R4実績"), typed="00?").via("E-UNIT's value was the number read: 「0?」")
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_a_cell_that_breaks_the_contract_is_in_the_diff_as_typed(example_version, where, typed):
     from chosho_xlsx.cycle.diff import diff_versions
