@@ -75,6 +75,36 @@ def test_an_entry_others_may_write_is_not_believed(cache):
     assert load_yaml("a: 1\n") == {"a": 2}  # the user's own entry is believed
 
 
+def test_an_entry_that_is_no_plain_file_is_not_believed(cache):
+    """A link (what a folder swapped under a shared XDG_CACHE_HOME between the check and
+    the open would hand over: another of this user's files) and a FIFO (it would hang
+    the open) are parsed past, and the link replaced by the parse."""
+    assert load_yaml("a: 1\n") == {"a": 1}
+    (entry,) = cache.iterdir()
+    other = cache.parent / "other.json"
+    other.write_bytes(b'{"a": 2}')
+    os.chmod(other, 0o600)
+    entry.unlink()
+    entry.symlink_to(other)
+    assert load_yaml("a: 1\n") == {"a": 1}
+    assert not entry.is_symlink()
+    entry.unlink()
+    os.mkfifo(entry, 0o600)
+    assert load_yaml("a: 1\n") == {"a": 1}  # returns: the open does not wait for a writer
+
+
+def test_a_missing_home_is_not_made(tmp_path, monkeypatch):
+    """HOME=/nonexistent (a daemon's, Debian's for nobody) stays nonexistent, also for root;
+    ~/.cache in an existing HOME is made as XDG says."""
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "nonexistent"))
+    assert load_yaml("a: 1\n") == {"a": 1}
+    assert not (tmp_path / "nonexistent").exists()
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert load_yaml("a: 1\n") == {"a": 1}
+    assert len(list((tmp_path / ".cache" / "chosho-xlsx" / "yaml").iterdir())) == 1
+
+
 def test_an_unwritable_cache_is_left_alone(tmp_path, monkeypatch):
     blocked = tmp_path / "file"
     blocked.write_text("not a folder")

@@ -84,16 +84,26 @@ def _cache_entry(text: str) -> Path | None:
     return Path(folder) / "chosho-xlsx" / "yaml" / f"{key}.json"
 
 
+def _own(st: os.stat_result) -> bool:
+    return st.st_uid == os.getuid() and not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+
+
 def _read_own(entry: Path):
     """The entry's data, if its folder and itself are this user's and writable by no one
-    else (else OSError: not believed)."""
-    def own(st: os.stat_result) -> bool:
-        return st.st_uid == os.getuid() and not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
-
-    if not own(os.stat(entry.parent)):
-        raise PermissionError(f"{entry.parent} is not this user's alone")
-    with open(entry, "rb") as f:
-        if not own(os.fstat(f.fileno())):
+    else (else OSError: not believed). The entry is opened inside the folder that was
+    checked (dir_fd), not by its path again: a folder swapped between the check and the
+    open (a shared XDG_CACHE_HOME) cannot hand over a link to another of this user's
+    files; O_NONBLOCK so that a FIFO in its place cannot hang the command."""
+    folder = os.open(entry.parent, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        if not _own(os.fstat(folder)):
+            raise PermissionError(f"{entry.parent} is not this user's alone")
+        fd = os.open(entry.name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=folder)
+    finally:
+        os.close(folder)
+    with open(fd, "rb") as f:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or not _own(st):
             raise PermissionError(f"{entry} is not this user's alone")
         return json.loads(f.read())
 
@@ -110,7 +120,12 @@ def _remember(entry: Path, data) -> None:
     except (TypeError, ValueError):
         return  # dates, sets, bytes, lone surrogates: parsed each time
     try:
+        # the cache folder itself made, its parent not: a daemon's HOME=/nonexistent
+        # (Debian's for nobody) must stay nonexistent, even for root
+        entry.parents[2].mkdir(mode=0o700, exist_ok=True)
         entry.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not _own(os.stat(entry.parent)):
+            return  # another's folder: what this user's rules parse to is not left there
         fd, tmp = tempfile.mkstemp(dir=entry.parent, prefix=".tmp-")
         with os.fdopen(fd, "wb") as f:
             f.write(blob)
