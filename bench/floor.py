@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 import xlsxwriter
 from xlsxwriter.format import Format
@@ -128,9 +129,10 @@ def record(report, settings, path: str | Path) -> Recording:
     return rec
 
 
-def replay(rec: Recording, path: str | Path) -> None:
-    """The recorded calls on a plain XlsxWriter Workbook writing `path`."""
-    wb = xlsxwriter.Workbook(str(path), rec.options)
+def replay(rec: Recording, path: str | Path | BinaryIO) -> None:
+    """The recorded calls on a plain XlsxWriter Workbook writing `path` (or into a
+    file-like object, as XlsxWriter takes one: never its repr as a file name)."""
+    wb = xlsxwriter.Workbook(path if hasattr(path, "write") else str(path), rec.options)
     formats: list[Format] = []
     sheets = []
     add_format, add_worksheet = wb.add_format, wb.add_worksheet

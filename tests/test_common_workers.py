@@ -33,3 +33,22 @@ def test_a_worker_that_dies_costs_its_call_only():
 def test_an_exception_of_the_function_is_raised_as_it_was():
     with Workers(1, 60.0) as pool, pytest.raises(ValueError, match="invalid literal"):
         pool.run(int, "x")
+
+
+def _collector_state() -> tuple:
+    import gc
+
+    return gc.get_threshold()[0], gc.get_freeze_count() > 0
+
+
+def test_a_batch_worker_collects_young_objects_less_often():
+    # worker_gc in the pool's initializer (as batch.build's _init calls it): the worker
+    # answers with its own collector's settings, the parent's stay as they were
+    import gc
+
+    from chosho_xlsx.common.workers import worker_gc
+
+    before = gc.get_threshold()
+    with Workers(1, 60.0, initializer=worker_gc) as pool:
+        assert pool.run(_collector_state) == (20_000, True)
+    assert gc.get_threshold() == before

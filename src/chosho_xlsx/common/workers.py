@@ -104,11 +104,12 @@ def worker_gc(young: int = 20_000) -> None:
     """The garbage collector of a worker process set for work that makes many objects
     and keeps few: what the process inherited (modules, the parent's caches) frozen out
     of every collection, and the youngest generation collected every `young`
-    allocations instead of 700. Checking and writing a 調書 makes some 100,000
-    objects, most of them freed by their reference counts; at 700 the collector ran
-    ~50 times per 調書 over the survivors, 10–30 % of the worker's time (measured
-    pairwise per file, bench/README.md). Memory stays bounded: a collection still runs
-    every `young` allocations. Changes what is collected when, never what a call returns."""
+    allocations instead of 700. Checking and writing a 調書 makes many objects, most of
+    them freed by their reference counts; at 700 the collector ran ~10 times per 調書
+    over the survivors (a full pass over the heap every ~10 調書), 10–30 % of the
+    worker's time (measured pairwise per file, bench/README.md); at 20,000, once every
+    ~5 調書. Memory stays bounded: a collection still runs every `young` allocations.
+    Changes what is collected when, never what a call returns."""
     gc.freeze()
     _, older, oldest = gc.get_threshold()
     gc.set_threshold(young, older, oldest)
