@@ -8,7 +8,7 @@ import subprocess
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chosho_xlsx.common.addresses import col_letter
+from chosho_xlsx.common.addresses import col_index, col_letter
 from chosho_xlsx.intake.numformat import NumberFormat
 from chosho_xlsx.intake.scan import scan_cells
 
@@ -190,3 +190,38 @@ def test_the_error_type_search_is_skipped_only_where_it_cannot_match(parts):
 
     data = "".join(parts).encode()
     assert _may_have_error_type(data) or _ERROR_TYPE.search(data) is None
+
+
+def _listed(data: bytes, limits) -> bool:
+    """nothing_to_find's last step as it was (every reference listed by _CELL_START and
+    counted): the oracle of the one search that now answers first (_unusual_cell)."""
+    from chosho_xlsx.intake.scan import _CELL_START
+
+    refs = _CELL_START.findall(data)
+    if not refs:
+        return True
+    letters, rows = zip(*refs, strict=True)
+    if b"" in letters:
+        return False
+    if limits is None:
+        return True
+    last_row = max(int(r) for r in rows)
+    cols = max(col_index(c.decode()) for c in letters) + 1
+    return last_row <= limits.rows_per_sheet and last_row * cols <= limits.cells_per_sheet
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["", "0", "00"]), st.integers(1, 10**7), st.integers(0, 20000),
+                          st.sampled_from([" ", "\t", "/", ">", ""])), max_size=6),
+       st.sampled_from([None, (1, 1), (5, 20), (12, 84), (2000, 200_000), (99, 99), (0, 10), (10**7, 10**9)]))
+def test_the_limits_are_told_by_one_search_as_by_listing_every_reference(cells, limit):
+    """nothing_to_find answers as listing every cell's reference did, whatever the rows,
+    columns (to past XFD), leading zeros, limits, and cells without a reference."""
+    from chosho_xlsx.common.limits import Limits
+    from chosho_xlsx.intake.scan import nothing_to_find
+
+    limits = Limits(*limit) if limit else None
+    xml = "".join(f'<c r="{col_letter(c)}{z}{r}" t="s"/>' if end == "" else f"<c{end}v/>"
+                  for z, r, c, end in cells)
+    data = f"<worksheet><sheetData><row>{xml}</row></sheetData></worksheet>".encode()
+    assert nothing_to_find(data, {}, limits) == _listed(data, limits)

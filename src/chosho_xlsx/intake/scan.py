@@ -23,7 +23,7 @@ from functools import lru_cache
 from pathlib import Path
 from xml.parsers import expat
 
-from chosho_xlsx.common.addresses import cell_ref, col_index, parse_ref
+from chosho_xlsx.common.addresses import cell_ref, col_index, col_letter, parse_ref
 from chosho_xlsx.common.findings import UnreadableFile
 from chosho_xlsx.common.limits import Limits
 from chosho_xlsx.intake.numformat import BUILTIN, NumberFormat, classify
@@ -361,6 +361,8 @@ def nothing_to_find(data: bytes, styles: dict[int, NumberFormat], limits: Limits
         return False
     if styles and _styled(data, tuple(sorted(styles))):
         return False
+    if _unusual_cell(limits).search(data) is None:
+        return True  # every cell's reference first, none past the limits (_unusual_cell)
     refs = _CELL_START.findall(data)
     if not refs:
         return True
@@ -373,6 +375,58 @@ def nothing_to_find(data: bytes, styles: dict[int, NumberFormat], limits: Limits
     # the last column: a longer reference is further right, and A…Z sort as they count
     cols = col_index(max(set(letters), key=_column_order).decode()) + 1
     return last_row <= limits.rows_per_sheet and last_row * cols <= limits.cells_per_sheet
+
+
+@lru_cache(maxsize=16)
+def _unusual_cell(limits: Limits | None) -> re.Pattern:
+    """A cell without its reference first (as _CELL_START reads one), or, under `limits`,
+    one whose row is past the rows allowed or whose column is past K = cells ÷ rows.
+    Where it finds none, every reference is first and last row × columns ≤ rows × K ≤
+    cells: nothing_to_find's answer without listing the references (one search instead
+    of a findall of every cell); where it finds one, the references are listed and
+    counted as before."""
+    ref = rb'[A-Z]{1,3}[1-9][0-9]{0,6}"'
+    bare = rb'(?!\sr="' + ref + rb")[\s/>]"
+    if limits is None:
+        return re.compile(rb"<c" + bare)
+    rows = max(limits.rows_per_sheet, 0)
+    widest = limits.cells_per_sheet // rows - 1 if rows else -1  # the last column index allowed
+    far_col = _letters_after(widest) + rb'[1-9][0-9]{0,6}"'
+    far_row = rb"[A-Z]{1,3}(?:" + _number_after(rows) + rb')"'
+    return re.compile(rb"<c(?:" + bare + rb'|\sr="(?:' + far_col + rb"|" + far_row + rb"))")
+
+
+_NEVER = rb"(?!)"
+
+
+def _number_after(n: int, digits: int = 7) -> bytes:
+    """A pattern of the numbers of 1 to `digits` digits, no leading zero, above n ≥ 0."""
+    text = str(n)
+    alts = []
+    if len(text) < digits:
+        alts.append(b"[1-9][0-9]{%d,%d}" % (len(text), digits - 1))
+    if len(text) <= digits:
+        for i, ch in enumerate(text):
+            if ch != "9":
+                alts.append(f"{text[:i]}[{int(ch) + 1}-9][0-9]{{{len(text) - i - 1}}}".encode())
+    return b"|".join(alts) or _NEVER
+
+
+def _letters_after(index: int, letters: int = 3) -> bytes:
+    """A pattern of the column letters (1 to `letters` of A–Z) of the columns after
+    `index` (0 = A; -1: every column): longer is further right, and letters of one
+    length sort as they count."""
+    if index < 0:
+        return b"[A-Z]{1,%d}" % letters
+    last = col_letter(index)
+    alts = []
+    if len(last) < letters:
+        alts.append(b"[A-Z]{%d,%d}" % (len(last) + 1, letters))
+    if len(last) <= letters:
+        for i, ch in enumerate(last):
+            if ch != "Z":
+                alts.append(f"{last[:i]}[{chr(ord(ch) + 1)}-Z][A-Z]{{{len(last) - i - 1}}}".encode())
+    return b"(?:" + (b"|".join(alts) or _NEVER) + b")"
 
 
 def _column_order(letters: bytes) -> tuple[int, bytes]:
