@@ -191,6 +191,9 @@ def joined_text_findings(c) -> Iterator[Finding]:
         joined.append((overview_text(labels, p), [(p.origin, "content"), (p.origin, "progress")]))
         joined.append((outcome_text(labels, p), [(p.origin, "results"), (p.origin, "contribution")]))
     for text, parts in joined:
+        # at most 2 UTF-16 units a character: most joined texts need no counting at all
+        if len(text) * 2 <= EXCEL_TEXT_MAX:
+            continue
         length = excel_length(text)
         if length > EXCEL_TEXT_MAX and parts:
             origin, field = parts[0]
