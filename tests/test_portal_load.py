@@ -178,3 +178,26 @@ def test_bytes_uploaded_again_are_not_examined_again(people, tmp_path, monkeypat
     stopped = examine.Examined([], unreadable=True, complete=False)
     examine.remember("0" * 64, ".xlsx", "遅い.xlsx", stopped)
     assert examine.recalled("0" * 64, ".xlsx", "遅い.xlsx") is None
+
+
+def test_the_examinations_kept_are_bounded_by_their_findings(monkeypatch):
+    """A workbook within the limits can have ~28,000 findings (~15 MB held): the server keeps
+    at most RECENT_FINDINGS findings among the examinations it recalls, the newest first, and
+    none of an examination with more on its own (256 of them kept ~4 GB)."""
+    from collections import OrderedDict
+
+    from chosho_xlsx.portal import examine
+
+    monkeypatch.setattr(examine, "_recent", OrderedDict())
+    monkeypatch.setattr(examine, "RECENT_FINDINGS", 10)
+
+    def with_findings(n: int) -> examine.Examined:
+        return examine.Examined([{"severity": "error", "code": "E-MONEY"}] * n)
+
+    huge = with_findings(11)
+    examine.remember("h" * 64, ".xlsx", "a.xlsx", huge)
+    assert examine.recalled("h" * 64, ".xlsx", "a.xlsx") is None
+    for sha, n in (("1", 4), ("2", 4), ("3", 0), ("4", 3)):
+        examine.remember(sha * 64, ".xlsx", "a.xlsx", with_findings(n))
+    assert [k[0][0] for k in examine._recent] == ["2", "3", "4"]  # 4 + 0 + 3 ≤ 10; the oldest went
+    assert len(examine.recalled("4" * 64, ".xlsx", "b.xlsx").findings) == 3

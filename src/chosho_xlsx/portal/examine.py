@@ -139,9 +139,14 @@ def examine_upload(path: os.PathLike, name: str) -> Examined:
 # process: rules()), so bytes uploaded again (a department unsure whether its upload went
 # through; every third upload of bench/portal_load.py) are not examined again by this
 # process: their examination is recalled by their SHA-256 and suffix (which decides how
-# they are read), and the name shown where a finding carries it. The newest RECENT are kept.
+# they are read), and the name shown where a finding carries it. The newest RECENT are kept,
+# and no more than RECENT_FINDINGS findings among them: a workbook within the limits can have
+# ~28,000 findings (~15 MB held; 2,000 rows of wrong figures), and 256 such uploads, each
+# differing by a cell, would have kept ~4 GB in the server. A file sent again is most often
+# one with few findings, which is what is kept.
 
 RECENT = 256
+RECENT_FINDINGS = 20_000  # ~11 MB at ~0.55 KB a finding
 _recent: OrderedDict[tuple[str, str, str], Examined] = OrderedDict()
 _recent_lock = threading.Lock()
 
@@ -159,11 +164,12 @@ def recalled(sha256: str, suffix: str, name: str) -> Examined | None:
 
 
 def remember(sha256: str, suffix: str, name: str, examined: Examined) -> None:
-    if not examined.complete:
+    if not examined.complete or len(examined.findings) > RECENT_FINDINGS:
         return
     key = (sha256, suffix, name if examined.names_the_file else "")
     with _recent_lock:
         _recent[key] = examined
         _recent.move_to_end(key)
-        while len(_recent) > RECENT:
-            _recent.popitem(last=False)
+        held = sum(len(e.findings) for e in _recent.values())  # 256 at most: no count to keep right
+        while len(_recent) > RECENT or held > RECENT_FINDINGS:
+            held -= len(_recent.popitem(last=False)[1].findings)
