@@ -99,12 +99,14 @@ class ChoshoSheet(Worksheet):
     def merge_range(self, *args, **kwargs):
         """A merged range with no value of its own (the 調書 writes its text into the first
         cell afterwards): the merge, and every cell of it a formatted blank."""
-        if kwargs or len(args) != 6 or args[4] != "" or args[5] is None \
-                or any(a.__class__ is not int for a in args[:4]):
+        if kwargs or len(args) != 6:
             return super().merge_range(*args, **kwargs)
-        first_row, first_col, last_row, last_col, _, fmt = args
-        if (self.constant_memory or first_row > last_row or first_col > last_col
-                or (first_row, first_col) == (last_row, last_col)):
+        first_row, first_col, last_row, last_col, data, fmt = args
+        if (data.__class__ is not str or data or fmt is None or first_row.__class__ is not int
+                or first_col.__class__ is not int or last_row.__class__ is not int
+                or last_col.__class__ is not int or self.constant_memory
+                or first_row > last_row or first_col > last_col
+                or (first_row == last_row and first_col == last_col)):
             return super().merge_range(*args)
         if self._check_dimensions(first_row, first_col) or self._check_dimensions(last_row, last_col):
             return -1
@@ -178,7 +180,18 @@ class ChoshoSheet(Worksheet):
                     self._write_empty_row(row, spans.get(row // 16), info)
                 continue
             self._write_row(row, spans.get(row // 16), info)
-            out = [self._cell_xml(row, col, cells[col]) for col in sorted(cells)]
+            r, names, xf, out = row + 1, self._names, self._xf, []
+            for col in sorted(cells):
+                cell = cells[col]
+                fmt = cell.format
+                # most cells of a 調書 are the formatted blanks of merged ranges: inline
+                if cell.__class__ is CellBlankTuple and fmt is not None:
+                    s = xf.get(id(fmt))
+                    if s is None:
+                        s = xf[id(fmt)] = fmt._get_xf_index()
+                    out.append(f'<c r="{names[col]}{r}" s="{s}"/>')
+                else:
+                    out.append(self._cell_xml(row, col, cell))
             out.append("</row>")
             write("".join(out))
 
