@@ -41,7 +41,7 @@ def _book(calls: list[tuple], sheet_class) -> tuple[bytes, list[object]]:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # the stock "Can't merge single cell"
                 results.append(getattr(ws, name)(*args, *extra))
-        except (OverlappingRange, TypeError) as exc:
+        except (OverlappingRange, TypeError, OverflowError) as exc:
             results.append(f"{type(exc).__name__}: {exc}")
     wb.close()
     return buffer.getvalue(), results
@@ -78,6 +78,8 @@ def test_what_the_fast_path_leaves_to_the_stock_methods():
         ("write_number", ("C3", 7), "omit"),
         ("write_number", (1, 1, math.nan), 2),  # an error without nan_inf_to_errors
         ("write_number", (1, 2, True), 2),
+        ("write_number", (1, 3, 10**400), 2),  # no float holds it: the stock raises at the call
+        ("write_number", (1, 4, -(2**53) - 1), 2),
         ("write_string", (2, 2, "あ" * 20_000), 1),  # long: the stock limit check
         ("write_string", (-1, 0, "out of the sheet"), 1),
         ("write_number", (0, 20_000, 1), 1),
@@ -92,7 +94,8 @@ def test_what_the_fast_path_leaves_to_the_stock_methods():
 
 
 _row, _col = st.integers(0, 40), st.integers(0, 12)
-_number = st.one_of(st.integers(-10**12, 10**12), st.floats(allow_nan=False, allow_infinity=False))
+_number = st.one_of(st.integers(-10**12, 10**12), st.floats(allow_nan=False, allow_infinity=False),
+                    st.sampled_from([2**53, -(2**63), 10**17 + 1]))
 _call = st.one_of(
     st.tuples(st.just("write_string"), st.tuples(_row, _col, st.text(max_size=12)),
               st.sampled_from([0, 1, 3, None])),

@@ -29,6 +29,9 @@ from xlsxwriter.worksheet import (
 
 _PREPARED: dict[tuple[str, bool, bool], str] = {}
 _PLAIN_NUMBERS = (int, float)
+# an int past a float's exact range goes to the stock method: one too large for a float
+# raises OverflowError there at the call, and would have raised only at save here
+_EXACT = 2**53
 _FAST_KINDS = frozenset(("Blank", "String", "Number", "Formula"))
 # a formula's cached value the stock writer marks t="e"
 _ERROR_CODES = frozenset(("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!"))
@@ -83,7 +86,8 @@ class ChoshoSheet(Worksheet):
     def write_number(self, *args, **kwargs):
         if kwargs or len(args) != 4 or args[2].__class__ not in _PLAIN_NUMBERS \
                 or (args[2].__class__ is float and not isfinite(args[2])) \
-                or not self._fits(args[0], args[1]):  # NaN, ±inf: the stock's errors
+                or (args[2].__class__ is int and not -_EXACT < args[2] < _EXACT) \
+                or not self._fits(args[0], args[1]):  # NaN, ±inf, 10**400: the stock's errors
             return super().write_number(*args, **kwargs)
         row, col, number, fmt = args
         self.table[row][col] = CellNumberTuple(number, fmt)
