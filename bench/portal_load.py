@@ -251,7 +251,7 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def run(clients: int, uploads: int, data: Path, database_url: str = "", figures: dict | None = None,
-        src: Path | None = None, threads: int = 8) -> int:
+        src: Path | None = None, threads: int = 0) -> int:
     """The load, its figures printed (and put into `figures` when given), then the check;
     0 when every upload is there exactly once. `src`: the server (and the users' set-up)
     run the code of that src/ folder (another checkout, for --against)."""
@@ -268,7 +268,7 @@ def run(clients: int, uploads: int, data: Path, database_url: str = "", figures:
     tokens = add_users(env, data, clients)
     with tempfile.TemporaryDirectory() as tmp:
         books = [workbooks(Path(tmp), c, uploads) for c in range(clients)]
-    with served(env, data, "--threads", str(threads)) as (server, url):
+    with served(env, data, *(("--threads", str(threads)) if threads else ())) as (server, url):
         results: list[list[tuple[int, dict, float, bytes]]] = [[] for _ in range(clients)]
         phases: list[dict[str, float]] = []
         barrier = threading.Barrier(clients)
@@ -383,7 +383,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="also run the src/ folder of another checkout, first, under the same load "
                          "(SQLite only, or give it its own empty database with --against-database-url)")
     ap.add_argument("--against-database-url", default="")
-    ap.add_argument("--threads", type=int, default=8, help="the server's waitress threads (serve --threads)")
+    ap.add_argument("--threads", type=int, default=0,
+                    help="the server's request threads (serve --threads; default: serve's own)")
     ap.add_argument("--keep", action="store_true", help="keep the temporary data folder")
     ap.add_argument("--json", type=Path, help="also write the figures here")
     args = ap.parse_args(argv)

@@ -59,7 +59,9 @@ def serve(
     data: DataOpt = DEFAULT_DATA,
     host: Annotated[str, typer.Option("--host", help="待ち受けるアドレス / address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="ポート / port")] = 8000,
-    threads: Annotated[int, typer.Option("--threads", min=1, help="同時に処理する要求の数 / worker threads")] = 8,
+    threads: Annotated[int | None, typer.Option(
+        "--threads", min=1, help="同時に処理する要求の数（既定: 検査プロセス数の2倍、4以上） / "
+                                 "request threads (default: twice the validating processes, at least 4)")] = None,
     workers: Annotated[int | None, typer.Option(
         "--workers", min=0, help="検査を行うプロセス数（既定: CPU数、0 は本体で） / validating processes (default: cores)")] = None,
     job_workers: Annotated[int, typer.Option(
@@ -78,7 +80,13 @@ def serve(
     from chosho_xlsx.common.machine import default_jobs
     from chosho_xlsx.portal.examine import use_workers
 
-    use_workers(default_jobs() if workers is None else workers)
+    examining = default_jobs() if workers is None else workers
+    use_workers(examining)
+    # Request threads: two per examining process, so that one upload is being examined
+    # while the next is read and recorded. More only take turns for the one GIL: at 50
+    # clients on 2 cores, 8 threads cost 9.8-10.0 ms of the server's CPU per upload, 4
+    # threads 8.0-8.4 ms (portal_load.py --threads, two runs each, issue 22).
+    threads = threads or max(4, 2 * examining)
     typer.echo(f"提出ポータル: http://{host}:{port}/  （データ: {settings.DATA.root}、終了は Ctrl+C）", err=True)
     waitress_serve(get_wsgi_application(), host=host, port=port, threads=threads,
                    # up to twice the limit reaches the middleware's 413 in Japanese; beyond,
