@@ -8,7 +8,7 @@ import zipfile
 
 import pytest
 
-from support.portal import DIGITAL, client_for, good_workbook
+from support.portal import DIGITAL, OTHER, client_for, good_workbook
 
 pytestmark = pytest.mark.slow
 
@@ -118,6 +118,27 @@ def test_refused_evidence_is_capped_per_section_and_the_record_stays(people):
     a = client_for(people["a"])
     gone = a.get(f"/uploads/{ups[0].pk}/file")
     assert gone.status_code == 404 and "保存数の上限を超えたため削除しました" in gone.content.decode()
+
+
+def test_pruning_one_sections_refused_files_keeps_bytes_another_section_still_shows(people):
+    """The same bytes are stored once whoever sends them: 土木総務課's refused upload of the
+    bytes デジタル戦略課 sent first keeps its file when デジタル戦略課's copy falls past its quota."""
+    from django.test import override_settings
+
+    from chosho_xlsx.portal.models import Policy
+    from chosho_xlsx.portal.services import builds, files
+
+    mine = _policy()
+    theirs = Policy.objects.create(fiscal_year=2024, name="安全で安心な道路網の整備", key="安全で安心な道路網の整備",
+                                   section=OTHER, plan_start=2021, plan_end=2025)
+    with override_settings(CHOSHO_REFUSED_KEEP=2):
+        first = files.receive(people["a"], PAGE + b"shared", "x.html", hint=mine)[0]
+        other = files.receive(people["b"], PAGE + b"shared", "y.html", hint=theirs)[0]
+        later = [files.receive(people["a"], PAGE + f"{i}".encode(), f"x{i}.html", hint=mine)[0] for i in range(3)]
+    assert (first.sha256, first.suffix) == (other.sha256, other.suffix)
+    assert builds.blob(other).exists()  # still within 土木総務課's newest 2
+    assert client_for(people["b"]).get(f"/uploads/{other.pk}/file").status_code == 200
+    assert [builds.blob(u).exists() for u in later] == [False, True, True]  # デジタル戦略課's quota still holds
 
 
 def test_a_forged_stored_input_is_a_422_in_the_portal(people, tmp_path):

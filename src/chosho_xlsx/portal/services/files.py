@@ -160,14 +160,24 @@ def one_writer():
 def prune_refused(section: str, keep: int) -> int:
     """Remove the files of a 課's refused uploads (not readable as workbooks) past the
     newest `keep`: what anyone can send costs bounded disk. The rows, their findings
-    and the audit log stay; the file of a version that is readable is never touched.
-    Returns how many files were removed."""
+    and the audit log stay; the file of a version that is readable is never touched,
+    nor one that another 課's refused upload within its own newest `keep` still shows
+    (the same bytes are stored once, whoever sent them). Returns how many files were removed."""
+    newest: dict[str, set[int]] = {}
+
+    def within_quota(sec: str) -> set[int]:
+        if sec not in newest:
+            newest[sec] = set(Upload.objects.filter(readable=False, user__profile__section=sec)
+                              .order_by("-created", "-id").values_list("id", flat=True)[:keep])
+        return newest[sec]
+
     refused = list(Upload.objects.filter(readable=False, user__profile__section=section)
                    .order_by("-created", "-id").only("sha256", "suffix"))
-    kept = {(u.sha256, u.suffix) for u in refused[:keep]}
     removed = 0
     for u in refused[keep:]:
-        if (u.sha256, u.suffix) in kept or Upload.objects.filter(sha256=u.sha256, readable=True).exists():
+        sharing = Upload.objects.filter(sha256=u.sha256, suffix=u.suffix).values_list(
+            "id", "readable", "user__profile__section")
+        if any(readable or pk in within_quota(sec or "") for pk, readable, sec in sharing):
             continue
         try:
             path = data().blob(u.sha256, u.suffix)
