@@ -72,4 +72,6 @@ def test_portal_tests_pass_on_postgresql(cluster):
                        cwd=TESTS, env=env, capture_output=True, text=True, timeout=1800)
     tail = "\n".join(r.stdout.splitlines()[-30:])
     assert r.returncode == 0, tail + r.stderr[-2000:]
-    assert "[100%]" in tail
+    # the progress line, wherever the warnings summary that follows it ends (under load,
+    # typer's and a thread's warnings pushed it out of the last 30 lines)
+    assert "[100%]" in r.stdout, tail
