@@ -25,6 +25,8 @@ TESTS = Path(__file__).resolve().parent
 CONFIG = TESTS / "support" / "schemathesis.toml"
 DOC = TESTS.parent / "docs" / "api.md"
 
+pytestmark = pytest.mark.slow  # a served portal and ~700 fuzzed requests: ~35 s, not the fast core
+
 
 @pytest.fixture(scope="module")
 def portal(tmp_path_factory):
@@ -113,6 +115,7 @@ def test_schemathesis_finds_no_5xx_and_no_answer_outside_the_schema(portal, who,
     assert cases and int(cases[1]) >= 300, summary
 
 
+@pytest.mark.browser
 def test_the_docs_page_renders_every_operation_in_a_browser_offline(portal):
     """/api/v1/docs under the portal's Content-Security-Policy, every request but the
     portal's own refused: Swagger UI draws every operation of the schema."""
