@@ -97,12 +97,14 @@ def test_unreadable_in_a_real_process_has_no_traceback(tmp_path, build):
 
 def test_parser_failure_after_the_safety_check_is_exit_2(tmp_path, monkeypatch):
     """A file the safety check lets through but calamine chokes on: one sentence, exit 2."""
-    import chosho_xlsx.intake.reader as reader
+    import chosho_xlsx.pipeline as pipeline
 
     def boom(*args, **kwargs):
         raise ValueError("calamine says no")
 
-    monkeypatch.setattr(reader, "read_book", boom)
+    # where check_file looks it up (pipeline imports it by name at its top), whether or not
+    # an earlier test of the session imported pipeline first
+    monkeypatch.setattr(pipeline, "read_book", boom)
     path = corpus.example_workbook(tmp_path)
     code, doc = as_json(path)
     assert code == 2

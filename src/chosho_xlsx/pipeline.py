@@ -80,15 +80,15 @@ def findings_json(results: list[Checked], lang: str) -> str:
     return json.dumps({"version": JSON_VERSION, "files": files}, ensure_ascii=False, indent=2) + "\n"
 
 
-def check_book(book: RawBook, settings: Ruleset) -> Checked:
-    loaded: Loaded = load(book, settings)
+def check_book(book: RawBook, ruleset: Ruleset) -> Checked:
+    loaded: Loaded = load(book, ruleset)
     findings = Findings(loaded.findings)
     if book.macros:  # never run, and dropped from every copy we write (annotate, rollover)
         findings.add(Finding.about("W-MACROS", book.source))
     report = None
     if loaded.chosho is not None:
-        report = compute(loaded.chosho, settings)
-        findings.extend(cross_checks(loaded, report, settings))
+        report = compute(loaded.chosho, ruleset)
+        findings.extend(cross_checks(loaded, report, ruleset))
         findings.extend(left_to_fill(book, report))
     headers = {name: [h if type(h) is str else shown(h) for h in sheet.rows[0]] if sheet.rows else []
                for name, sheet in book.sheets.items()}
@@ -123,7 +123,7 @@ def _read_checked(pkg, limits: Limits | None) -> RawBook:
         raise UnreadableFile("E-FILE-CORRUPT", pkg.where, reason=type(exc).__name__) from None
 
 
-def check_file(path: str | Path, settings: Ruleset) -> Checked:
+def check_file(path: str | Path, ruleset: Ruleset) -> Checked:
     """Validate one department workbook; never raises for a bad file. The file is opened
     once: the output marker, the safety check, the values and the cell scan all read
     through the one Package (intake.package)."""
@@ -133,10 +133,10 @@ def check_file(path: str | Path, settings: Ruleset) -> Checked:
             if kind:  # a 調書 or 一覧 of ours, however it was renamed, is never an input to check
                 raise UnreadableFile("E-FILE-OUTPUT", str(path), kind=kind)
             check_package(pkg)
-            book = _read_checked(pkg, settings.limits)
+            book = _read_checked(pkg, ruleset.limits)
     except UnreadableFile as exc:
         return Checked(str(path), [exc.finding], None, unreadable=True)
-    return check_book(book, settings)
+    return check_book(book, ruleset)
 
 
 @dataclass(frozen=True)
@@ -150,11 +150,11 @@ class Bundled:
         return self.name
 
 
-def check_input(source: str | Path | Bundled, settings: Ruleset) -> Checked:
+def check_input(source: str | Path | Bundled, ruleset: Ruleset) -> Checked:
     """check_file, or check_book of the bundled example."""
     if isinstance(source, Bundled):
-        return check_book(example_book(), settings)
-    return check_file(source, settings)
+        return check_book(example_book(), ruleset)
+    return check_file(source, ruleset)
 
 
 def example_book() -> RawBook:

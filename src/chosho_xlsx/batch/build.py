@@ -131,9 +131,9 @@ class Batch:
 _settings: Ruleset | None = None
 
 
-def _init(settings: Ruleset, parent: int | None = None) -> None:
+def _init(ruleset: Ruleset, parent: int | None = None) -> None:
     global _settings
-    _settings = settings
+    _settings = ruleset
     if parent is not None:  # a pool worker: it ends when the batch does (kill -9 included)
         # lazy: pebble (~60 ms) only when a batch runs in processes
         from chosho_xlsx.common.workers import die_with_parent, worker_gc
@@ -145,18 +145,18 @@ def _init(settings: Ruleset, parent: int | None = None) -> None:
 def work(task: Task) -> Outcome:
     """Validate one input and, if it passes, write its 調書 to `temp`."""
     index, source, temp, want_data = task
-    settings = _settings
-    if settings is None:  # not an assert: python -O would drop it (bandit B101)
+    ruleset = _settings
+    if ruleset is None:  # not an assert: python -O would drop it (bandit B101)
         raise RuntimeError("work() needs _init(settings) first")
     start = time.perf_counter()
-    checked = check_input(source, settings)
+    checked = check_input(source, ruleset)
     out = Outcome(index, str(source), checked.findings, checked.unreadable)
     report = checked.report
     if report is not None:
         c = report.chosho
         out.key = policy_key(c.fiscal_year, c.policy)
         out.name = chosho_name(report)
-        out.figures = figures(report, settings)  # the 一覧 lists 施策 and 主管課 of any it could read
+        out.figures = figures(report, ruleset)  # the 一覧 lists 施策 and 主管課 of any it could read
     if out.ok and report is not None:
         # lazy: the 調書 writer (XlsxWriter, ~0.25 s with its layout) only when a 調書 is written
         from chosho_xlsx.writers.layout.workbook import chosho_bytes
@@ -166,7 +166,7 @@ def work(task: Task) -> Outcome:
         try:
             # a plain write into the batch's hidden folder: the parent makes it durable
             # (_Durable) before it renames it into OUT
-            Path(temp).write_bytes(chosho_bytes(report, settings))
+            Path(temp).write_bytes(chosho_bytes(report, ruleset))
             out.temp = temp
         except Exception as exc:  # a full disk, or a bug: this input fails, the batch goes on
             out.error = f"{type(exc).__name__}: {exc}"
@@ -195,7 +195,7 @@ def _context():
     return multiprocessing.get_context()
 
 
-def _run_all(tasks: list[Task], settings: Ruleset, jobs: int,
+def _run_all(tasks: list[Task], ruleset: Ruleset, jobs: int,
              on_done, on_start=None) -> list[Outcome]:
     """Every task's Outcome, in task order, from `jobs` worker processes (common.workers),
     each input's work limited to settings.limits.seconds_per_file: past it, that worker
@@ -219,9 +219,9 @@ def _run_all(tasks: list[Task], settings: Ruleset, jobs: int,
 
     order = sorted(tasks, key=lambda t: (size(t), t[0]))
     results: dict[int, Outcome] = {}
-    limit = settings.limits.seconds_per_file
+    limit = ruleset.limits.seconds_per_file
     with Workers(jobs, limit, context=_context(), initializer=_init,
-                 initargs=(settings, os.getpid()), poll=POLL) as pool:
+                 initargs=(ruleset, os.getpid()), poll=POLL) as pool:
         futures = {pool.submit(work, t): t for t in order}  # the first submit starts them all
         if on_start:
             on_start()
@@ -359,7 +359,7 @@ def lines(batch: Batch, lang: str = "ja", labels: dict[str, str] | None = None) 
     return out
 
 
-def run(paths: list[Path | Bundled], out: Path, settings: Ruleset, jobs: int | None = None,
+def run(paths: list[Path | Bundled], out: Path, ruleset: Ruleset, jobs: int | None = None,
         want_data: bool = False, on_done=None, summary: bool = True, on_start=None,
         lang: str = "ja", labels: list[str] | None = None, record: bool = True) -> Batch:
     """Validate and build every input into `out`; write the 一覧 there (unless not
@@ -386,7 +386,7 @@ def run(paths: list[Path | Bundled], out: Path, settings: Ruleset, jobs: int | N
                 on_done(o)
 
         try:
-            outcomes = _run_all(tasks, settings, jobs, done, on_start)
+            outcomes = _run_all(tasks, ruleset, jobs, done, on_start)
             entries = _decide(outcomes)
             sources = file_ids(p for p in paths if not isinstance(p, Bundled))
             _place(entries, out, sources, durable)
@@ -397,7 +397,7 @@ def run(paths: list[Path | Bundled], out: Path, settings: Ruleset, jobs: int | N
     batch = Batch(entries, None)
     if summary:
         named = dict(zip(map(str, paths), labels, strict=True)) if labels else {}
-        _write_lists(batch, lines(batch, lang, named), out, sources, settings)
+        _write_lists(batch, lines(batch, lang, named), out, sources, ruleset)
     if record:
         _record(batch, out, previous, sources)
     batch.seconds = time.perf_counter() - start
@@ -405,7 +405,7 @@ def run(paths: list[Path | Bundled], out: Path, settings: Ruleset, jobs: int | N
 
 
 def _write_lists(batch: Batch, listed: list, out: Path, sources: set[tuple[int, int]],
-                 settings: Ruleset) -> None:
+                 ruleset: Ruleset) -> None:
     """The 一覧 and the 評価結果概要 of the batch, beside its 調書 (a file there that is not
     ours is never written over: batch.summary_error says why there is none)."""
     for name, write, attr in ((FILE_NAME, summary.write_summary, "summary"),
@@ -414,7 +414,7 @@ def _write_lists(batch: Batch, listed: list, out: Path, sources: set[tuple[int, 
         error = refusal(target, sources) or ""
         if not error:
             try:
-                write(listed, target, settings)
+                write(listed, target, ruleset)
                 setattr(batch, attr, target)
             except OSError as exc:
                 error = f"{exc.strerror or type(exc).__name__}: {target}"

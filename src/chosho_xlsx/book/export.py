@@ -38,7 +38,7 @@ def _inputs(files: list[Path]) -> list[Path]:
     return [p for p in expand(files) if p in named or written_by_us(p) in (None, CHOSHO)]
 
 
-def export(files: list[Path], folder: Path, settings: Ruleset) -> Exported:
+def export(files: list[Path], folder: Path, ruleset: Ruleset) -> Exported:
     """Write the open data of every input into `folder`; nothing when one of them has an
     error or cannot be read (Exported.failed). Raises PublishError for no input and for
     two inputs of one 施策 and 実施年度."""
@@ -50,7 +50,7 @@ def export(files: list[Path], folder: Path, settings: Ruleset) -> Exported:
     seen: dict[tuple[int, str], Path] = {}
     duplicate: PublishError | None = None  # raised after every input was read: an unreadable one is worse
     for path in paths:
-        checked, _book, _chosho = open_checked(path, settings, chosho=True)
+        checked, _book, _chosho = open_checked(path, ruleset, chosho=True)
         if checked.report is None or checked.errors:
             result.failed.append(checked)
             continue

@@ -192,7 +192,7 @@ def without_footer(source: Path, target: Path) -> None:
             zout.writestr(info, data)
 
 
-def _build(inputs: list[Source], work: Path, settings: Ruleset, jobs: int | None, progress=None):
+def _build(inputs: list[Source], work: Path, ruleset: Ruleset, jobs: int | None, progress=None):
     """Build the department inputs (and their 一覧) through the batch."""
     done = 0
 
@@ -201,7 +201,7 @@ def _build(inputs: list[Source], work: Path, settings: Ruleset, jobs: int | None
         done += 1
         progress(BUILD, done, len(inputs))
 
-    run = batch.run([s.path for s in inputs], work, settings, jobs, on_done=on_done if progress else None,
+    run = batch.run([s.path for s in inputs], work, ruleset, jobs, on_done=on_done if progress else None,
                     labels=[s.label or s.path.name for s in inputs] if any(s.label for s in inputs) else None)
     built = [
         Source(e.path, CHOSHO, e.outcome.figures.fiscal_year, e.outcome.figures.strategy,
@@ -251,7 +251,7 @@ def _footer_runs(parts) -> list:
     return runs
 
 
-def publish(files: list[Path], target: Path, settings: Ruleset, *, pdfa: bool = False,
+def publish(files: list[Path], target: Path, ruleset: Ruleset, *, pdfa: bool = False,
             jobs: int | None = None, progress=None, labels: dict[Path, str] | None = None) -> Published:
     """Write the book to `target`. Raises PublishError, UnreadableFile,
     libreoffice.LibreOfficeMissing / LibreOfficeError; returns with book None when a
@@ -270,7 +270,7 @@ def publish(files: list[Path], target: Path, settings: Ruleset, *, pdfa: bool = 
     clock = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="chosho-publish-") as tmp:
         work = Path(tmp)
-        gathered = _gather(sources, work, settings, jobs, result, progress)
+        gathered = _gather(sources, work, ruleset, jobs, result, progress)
         if gathered is None:
             return result
         ordered = _book_order(*gathered)
@@ -299,7 +299,7 @@ def publish(files: list[Path], target: Path, settings: Ruleset, *, pdfa: bool = 
     return result
 
 
-def _gather(sources: list[Source], work: Path, settings: Ruleset, jobs: int,
+def _gather(sources: list[Source], work: Path, ruleset: Ruleset, jobs: int,
             result: Published, progress=None) -> tuple[list[Source], list[Source]] | None:
     """The book's 調書 in book order and its 一覧: those given, and those the batch builds
     from the department inputs (None when one of those cannot be built: result.batch)."""
@@ -307,7 +307,7 @@ def _gather(sources: list[Source], work: Path, settings: Ruleset, jobs: int,
     summaries = []
     inputs = [s for s in sources if s.kind == INPUT]
     if inputs:
-        run, built, built_summary = _build(inputs, work / "built", settings, jobs, progress)
+        run, built, built_summary = _build(inputs, work / "built", ruleset, jobs, progress)
         result.batch = run
         if run.failed:
             return None

@@ -85,7 +85,7 @@ def _progress(count: int, lang: str):
                     TimeRemainingColumn(), console=err, transient=True, auto_refresh=False)
 
 
-def _run(paths: list, out: Path, settings: Ruleset, jobs: int | None, want_data: bool,
+def _run(paths: list, out: Path, ruleset: Ruleset, jobs: int | None, want_data: bool,
          lang: str, example: bool) -> Batch:
     """build.run, with a progress bar where there is one to show. The bundled example
     adds its 調書 to OUT and nothing else: no 一覧, and what a batch wrote there stays."""
@@ -95,10 +95,10 @@ def _run(paths: list, out: Path, settings: Ruleset, jobs: int | None, want_data:
     progress = _progress(len(paths), lang)
     options = {"want_data": want_data, "lang": lang, "summary": not example, "record": not example}
     if progress is None:
-        return run(paths, out, settings, jobs, **options)
+        return run(paths, out, ruleset, jobs, **options)
     task = progress.add_task(text("build.progress", lang), total=len(paths))
     try:
-        return run(paths, out, settings, jobs, on_start=progress.start,
+        return run(paths, out, ruleset, jobs, on_start=progress.start,
                    on_done=lambda o: progress.update(task, advance=1, refresh=True), **options)
     finally:
         progress.stop()
@@ -126,7 +126,7 @@ def _table_console(to_stdout: bool):
     return console
 
 
-def build_command(files: list[Path], out: Path, settings: Ruleset, jobs: int | None,
+def build_command(files: list[Path], out: Path, ruleset: Ruleset, jobs: int | None,
                   json_path: str | None, lang: str) -> int:
     """`chosho-xlsx build [FILE…] -o OUT`: the batch, its progress, its table (for the
     bundled example, when no FILE is given: the path of its 調書); the exit code."""
@@ -148,7 +148,7 @@ def build_command(files: list[Path], out: Path, settings: Ruleset, jobs: int | N
     to_stdout = json_path != "-"
     console = _table_console(to_stdout)
     try:
-        batch = _run(paths, out, settings, jobs, bool(json_path), lang, example)
+        batch = _run(paths, out, ruleset, jobs, bool(json_path), lang, example)
     except OSError as exc:
         print(cannot_write(out, exc), file=sys.stderr)
         return EXIT_UNREADABLE
@@ -202,5 +202,5 @@ def build(
     some not built (contract broken, duplicate 施策), 2 読めない入力・書き出せない出力 / unreadable
     input or unwritable output."""
     lang = lang_or_exit(lang)
-    settings = ruleset_from(rules)
-    raise typer.Exit(build_command(files or [], output, settings, jobs, json_path, lang))
+    ruleset = ruleset_from(rules)
+    raise typer.Exit(build_command(files or [], output, ruleset, jobs, json_path, lang))

@@ -53,7 +53,7 @@ def rollover(
     breaks the contract or its year is the plan's last, 2 読めない・使い方の誤り・出力が既にある /
     unreadable, misuse, output exists."""
     lang = lang_or_exit(lang)
-    settings = ruleset_from(rules)
+    ruleset = ruleset_from(rules)
     to_year = None
     if to is not None:
         # lazy: start-up: --help imports every cli module; a command loads what it runs
@@ -68,7 +68,7 @@ def rollover(
     _refuse_output(output, [last], force, lang)
     # lazy: start-up: --help imports every cli module; a command loads what it runs
     from chosho_xlsx.cycle.rollover import rollover_file, write_rollover
-    result = rollover_file(last, settings, to_year)  # RolloverRefused, RolloverError: Commands
+    result = rollover_file(last, ruleset, to_year)  # RolloverRefused, RolloverError: Commands
     with writing(output):
         write_rollover(result, output)
     if as_json:
@@ -101,7 +101,7 @@ def diff(
     lang = lang_or_exit(lang)
     if fmt not in ("text", "json"):
         raise fail(both("cli.format", fmt=fmt))
-    settings = ruleset_from(rules)
+    ruleset = ruleset_from(rules)
     if xlsx is not None:
         _refuse_output(xlsx, [old, new], force, lang)
     # lazy: start-up: --help imports every cli module; a command loads what it runs
@@ -111,7 +111,7 @@ def diff(
         print_changes,
         write_changes_xlsx,
     )
-    opened = [open_version(path, settings) for path in (old, new)]  # DiffRefused, NotInput: Commands
+    opened = [open_version(path, ruleset) for path in (old, new)]  # DiffRefused, NotInput: Commands
     for version in opened:
         if version.checked.errors:
             typer.echo(text("diff.has-errors", lang, path=version.checked.source,

@@ -45,7 +45,7 @@ def export(
     the contract or a 施策 is there twice, 2 読めない入力・書き出せない・既にある /
     unreadable input, cannot write, files exist (use --force)."""
     lang = lang_or_exit(lang)
-    settings = ruleset_from(rules)
+    ruleset = ruleset_from(rules)
     # lazy: start-up: --help imports every cli module; a command loads what it runs
     from chosho_xlsx.book.export import export as make_export
     from chosho_xlsx.writers.opendata import FILES, JSON_FILE, SCHEMA_FILE
@@ -58,7 +58,7 @@ def export(
             if (output / name).exists():
                 raise fail(text("cli.exists", lang, target=output / name))
     with writing(output):
-        result = make_export(files, output, settings)
+        result = make_export(files, output, ruleset)
     if result.failed:
         print_findings(result.failed, lang)
         unread = sum(1 for c in result.failed if c.unreadable)

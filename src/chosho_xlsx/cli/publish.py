@@ -61,12 +61,12 @@ def publish(
     an input breaks the contract or a 施策 is there twice, 2 読めない入力・LibreOffice が
     ない・書き出せない / unreadable input, no LibreOffice, cannot write."""
     lang = lang_or_exit(lang)
-    settings = ruleset_from(rules)
+    ruleset = ruleset_from(rules)
     # lazy: start-up: --help imports every cli module; a command loads what it runs
     from chosho_xlsx.book.publish import publish as make_book
 
     with writing(output):
-        result = make_book(files, output, settings, pdfa=pdfa, jobs=jobs)
+        result = make_book(files, output, ruleset, pdfa=pdfa, jobs=jobs)
     if result.book is None:
         # lazy: rich (~0.1 s) only when a table is drawn on a terminal
         from rich.console import Console

@@ -38,7 +38,7 @@ from chosho_xlsx.common.sentences import both
 POOL_FROM = 8
 
 
-def _check_inputs(files: list[Path], settings) -> list:
+def _check_inputs(files: list[Path], ruleset) -> list:
     # lazy: start-up: --help imports every cli module; a command loads what it runs
     from chosho_xlsx.batch.sources import candidates
     from chosho_xlsx.common.machine import default_jobs
@@ -52,9 +52,9 @@ def _check_inputs(files: list[Path], settings) -> list:
         # lazy: start-up: --help imports every cli module; a command loads what it runs
         from chosho_xlsx.pipeline import check_file
 
-        results = [check_file(p, settings) for p in paths]
+        results = [check_file(p, ruleset) for p in paths]
     else:
-        results = _check_in_workers(paths, settings, jobs)
+        results = _check_in_workers(paths, ruleset, jobs)
     # A 調書 or 一覧 of ours found in a folder is not an input (named, it is E-FILE-OUTPUT):
     # batch.sources.inputs leaves them out the same way, by the same mark, before checking.
     results = [r for (_p, named), r in zip(found, results, strict=True) if named or not _ours(r)]
@@ -67,7 +67,7 @@ def _ours(r) -> bool:
     return r.unreadable and [f.code for f in r.findings] == ["E-FILE-OUTPUT"]
 
 
-def _check_in_workers(paths: list[Path], settings, jobs: int) -> list:
+def _check_in_workers(paths: list[Path], ruleset, jobs: int) -> list:
     """check_file of each path in `jobs` worker processes (common.workers: forked on
     Linux, so they start with what this process has loaded), in the order given, each
     within settings.limits.seconds_per_file as in a batch build: past it the worker is
@@ -85,10 +85,10 @@ def _check_in_workers(paths: list[Path], settings, jobs: int) -> list:
         for module in _FIRST_CHECK_LOADS:  # once here rather than once in each worker
             importlib.import_module(module)
         context = multiprocessing.get_context("fork")
-    limit = settings.limits.seconds_per_file
+    limit = ruleset.limits.seconds_per_file
     results = []
     with Workers(jobs, limit, context=context, initializer=_worker_init,
-                 initargs=(settings, os.getpid()), poll=0.01) as pool:
+                 initargs=(ruleset, os.getpid()), poll=0.01) as pool:
         futures = [pool.submit(_check_one, str(p)) for p in paths]
         for path, future in zip(paths, futures, strict=True):
             try:
@@ -113,9 +113,9 @@ _FIRST_CHECK_LOADS = (
 _settings = None  # a worker's rules settings (_worker_init)
 
 
-def _worker_init(settings, parent: int) -> None:
+def _worker_init(ruleset, parent: int) -> None:
     global _settings
-    _settings = settings
+    _settings = ruleset
     # lazy: start-up: --help imports every cli module; a command loads what it runs
     from chosho_xlsx.common.workers import die_with_parent, worker_gc
 
@@ -174,8 +174,8 @@ def validate(
         raise fail(both("cli.xlsx-output"))
     if output is not None:
         refuse_overwrite(output, force)
-    settings = ruleset_from(rules)
-    results = _check_inputs(files, settings)
+    ruleset = ruleset_from(rules)
+    results = _check_inputs(files, ruleset)
     # lazy: start-up: --help imports every cli module; a command loads what it runs
     from chosho_xlsx.pipeline import findings_json
     if fmt == "json":

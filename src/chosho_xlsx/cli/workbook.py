@@ -35,13 +35,13 @@ def template(
     見直し区分の選択肢と説明シートは規則設定（--rules）に従います。 / The 見直し区分 offered
     and the guide follow the rules settings (--rules)."""
     fy, period = year_and_plan_or_exit(year, plan)
-    settings = ruleset_from(rules)
+    ruleset = ruleset_from(rules)
     refuse_overwrite(output, force)
     # lazy: start-up: --help imports every cli module; a command loads what it runs
     from chosho_xlsx.writers.input_workbook import write_input_workbook
 
     with writing(output):
-        write_input_workbook(output, fy, period.start, period.end, settings=settings)
+        write_input_workbook(output, fy, period.start, period.end, ruleset=ruleset)
     typer.echo(visible(str(output)))
 
 

@@ -63,7 +63,7 @@ def _unit_findings(values: dict[int, Quantity], unit: str, origin, field: str) -
             yield _f("E-UNIT", _at(origin, field, year), q.text(), unit=unit, found=q.unit)
 
 
-def cross_checks(loaded: Loaded, report: Report, settings: Ruleset) -> list[Finding]:
+def cross_checks(loaded: Loaded, report: Report, ruleset: Ruleset) -> list[Finding]:
     """Every check across rows and sheets, in the order the report lists them."""
     c = loaded.chosho
     if c is None:  # a report is only computed from a loaded 調書
@@ -75,7 +75,7 @@ def cross_checks(loaded: Loaded, report: Report, settings: Ruleset) -> list[Find
         *_indicator_checks(c),
         *_project_indicator_units(c),
         *_project_refs(loaded, c),
-        *_review_checks(report, settings),
+        *_review_checks(report, ruleset),
         *reviewer_warnings(loaded, report),
         *joined_text_findings(c),
     ]
@@ -165,13 +165,13 @@ def _project_refs(loaded: Loaded, c: Chosho) -> Iterator[Finding]:
             yield _f("E-REF-PROJECT", _in_row(rec.origin, header), number)
 
 
-def _review_checks(report: Report, settings: Ruleset) -> Iterator[Finding]:
+def _review_checks(report: Report, ruleset: Ruleset) -> Iterator[Finding]:
     """見直し区分 proposed by the engine, or typed against the change of 事業費."""
     for cp in report.projects:
         p = cp.project
         if cp.review_proposed:
             yield _f("W-REVIEW-PROPOSED", _at(p.origin, "review"), "", proposed=cp.review)
-        elif p.review and review_conflicts(p.review, cp.budget_change, settings):
+        elif p.review and review_conflicts(p.review, cp.budget_change, ruleset):
             change = f"{cp.budget_change * 100:+.0f}%" if cp.budget_change is not None else ""
             yield _f("W-REVIEW-CONFLICT", _at(p.origin, "review"), p.review, change=change)
 

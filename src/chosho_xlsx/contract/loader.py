@@ -75,7 +75,7 @@ _SIMPLE = {
 }
 
 
-def _converter(col: Column, settings: Ruleset):
+def _converter(col: Column, ruleset: Ruleset):
     """The function that converts one raw value of the column (raises CellError), with
     what it needs from the column and the settings bound once, not looked up per cell.
     Of the settings it reads only limits.text_length and allowed_reviews: the key under
@@ -84,7 +84,7 @@ def _converter(col: Column, settings: Ruleset):
     if kind in _SIMPLE:
         return _SIMPLE[kind]
     if kind == "text":
-        limit = settings.limits.text_length
+        limit = ruleset.limits.text_length
         return lambda raw: parsers.to_text(raw, limit)
     if kind == "mark":
         marks = contract.marks()
@@ -93,7 +93,7 @@ def _converter(col: Column, settings: Ruleset):
         values = col.values
         return lambda raw: parsers.to_enum(raw, values)
     if kind == "review":
-        allowed = settings.allowed_reviews
+        allowed = ruleset.allowed_reviews
         return lambda raw: parsers.to_review(raw, allowed)
     raise ValueError(f"unknown column type {kind!r}")  # a contract error, not a user's
 
@@ -108,8 +108,8 @@ _DATE_CODES = {"year": "E-NOT-YEAR", "period": "E-NOT-PERIOD", "quantity": "E-NO
 _PLAIN = frozenset({str, int, float, bool})
 
 
-def _convert(col: Column, raw: object, settings: Ruleset) -> object:
-    convert = _converter(col, settings)
+def _convert(col: Column, raw: object, ruleset: Ruleset) -> object:
+    convert = _converter(col, ruleset)
     if type(raw) not in _PLAIN and isinstance(raw, parsers.DATE_TYPES):
         raise CellError(_DATE_CODES.get(col.type, "E-TEXT-DATE"))
     return convert(raw)
@@ -129,13 +129,13 @@ class _Reading:
     memo: dict = field(compare=False, hash=False)  # _memo_for: value → what convert made of it
 
 
-def _readings(read: list[Column], positions: dict[str, int], settings: Ruleset) -> tuple[_Reading, ...]:
+def _readings(read: list[Column], positions: dict[str, int], ruleset: Ruleset) -> tuple[_Reading, ...]:
     """How each column of `read` is read, built once per process for each layout of a
     sheet (the inputs of a batch share the template's) and settings. Found by the
     columns' identity (contract.sheets makes them once per process; hashing a Column
     hashes all its fields), kept with the columns so that their ids stay theirs."""
     at = tuple(positions[c.header] for c in read)
-    key = (tuple(map(id, read)), at, settings.limits.text_length, settings.allowed_reviews)
+    key = (tuple(map(id, read)), at, ruleset.limits.text_length, ruleset.allowed_reviews)
     found = _READINGS.get(key)
     if found is None:
         if len(_READINGS) >= 256:
@@ -150,9 +150,9 @@ _READINGS: dict[tuple, tuple[tuple[Column, ...], tuple]] = {}
 @lru_cache(maxsize=256)
 def _readings_of(columns: tuple[tuple[Column, int], ...], text_length: int,
                  reviews: tuple[str, ...]) -> tuple[_Reading, ...]:
-    settings = Ruleset(allowed_reviews=reviews, limits=Limits(text_length=text_length))
+    ruleset = Ruleset(allowed_reviews=reviews, limits=Limits(text_length=text_length))
     return tuple(
-        _Reading(c.header, index, c, _converter(c, settings), c.type in _NUMBER_TYPES,
+        _Reading(c.header, index, c, _converter(c, ruleset), c.type in _NUMBER_TYPES,
                  _DATE_CODES.get(c.type, "E-TEXT-DATE"), text_length if c.type == "text" else 0,
                  _memo_for(c, text_length, reviews))
         for c, index in columns
@@ -218,7 +218,7 @@ def _missing_sheet(book: RawBook, name: str, out: _Collector) -> None:
         out.found("E-SHEET-MISSING", Location(name), sheet=name)
 
 
-def _read_keyvalue(book: RawBook, out: _Collector, settings: Ruleset) -> dict[str, object] | None:
+def _read_keyvalue(book: RawBook, out: _Collector, ruleset: Ruleset) -> dict[str, object] | None:
     sheet = book.sheets.get("調書")
     if sheet is None:
         _missing_sheet(book, "調書", out)
@@ -252,7 +252,7 @@ def _read_keyvalue(book: RawBook, out: _Collector, settings: Ruleset) -> dict[st
             continue
         col = _keyvalue_column(key, spec["field"], spec["type"], spec.get("required", False))
         try:
-            v = _convert(col, raw, settings)
+            v = _convert(col, raw, ruleset)
         except CellError as exc:
             out.found(exc.code, at, raw, item=key, **exc.params)
             continue
@@ -287,7 +287,7 @@ def _read_table(
     book: RawBook,
     sheet: Sheet,
     out: _Collector,
-    settings: Ruleset,
+    ruleset: Ruleset,
     fiscal_year: int,
     optional: tuple[Column, ...] = (),
 ) -> list[Record] | None:
@@ -308,7 +308,7 @@ def _read_table(
     if missing and any(c.required for c in missing):
         return None  # the rows cannot be read without their key columns
     read = [c for c in (*sheet.columns, *optional) if c.header in t.positions]
-    records = _read_rows(t, read, settings)
+    records = _read_rows(t, read, ruleset)
     _schema_findings(t, records)
     return records
 
@@ -380,12 +380,12 @@ def _data_rows(t: _Table, required: int) -> list[tuple[int, list]]:
     return rows
 
 
-def _read_rows(t: _Table, read: list[Column], settings: Ruleset) -> list[Record]:
+def _read_rows(t: _Table, read: list[Column], ruleset: Ruleset) -> list[Record]:
     """Every filled row below the headers as a Record of the `read` columns, read a
     column at a time (_read_column); a cell's findings are the same as if it were read
     alone."""
     columns = {c.header: t.positions[c.header] for c in read}
-    readings = _readings(read, t.positions, settings)
+    readings = _readings(read, t.positions, ruleset)
     sheet = t.sheet.name
     rows = _data_rows(t, sum(1 for c in t.sheet.columns if c.required))
     # The cells the scan found a formula, an error value or a number format in: most
@@ -650,14 +650,14 @@ def _fields(rec: Record, binding: _Binding) -> dict[str, object]:
     return out
 
 
-def _read_tables(book: RawBook, out: _Collector, settings: Ruleset, fy: int, period: fiscal.Period
+def _read_tables(book: RawBook, out: _Collector, ruleset: Ruleset, fy: int, period: fiscal.Period
                  ) -> tuple[dict[str, Sheet], dict[str, list[Record]]]:
     """Every table sheet read with the columns of 実施年度 `fy`."""
     sheets = {s.name: s for s in contract.sheets(fy, period.start, period.end) if s.kind != KEYVALUE}
     optional = contract.optional_columns(fy, period.start, period.end)
     records: dict[str, list[Record]] = {}
     for name, sheet in sheets.items():
-        recs = _read_table(book, sheet, out, settings, fy, optional.get(name, ()))
+        recs = _read_table(book, sheet, out, ruleset, fy, optional.get(name, ()))
         if recs is not None:
             records[name] = recs
     return sheets, records
@@ -696,7 +696,7 @@ def _year_of_columns(book: RawBook, fy: int, period: fiscal.Period) -> int:
     return best if matched(best) > matched(fy) else fy
 
 
-def _years_fit(book: RawBook, kv: dict[str, object], out: _Collector, settings: Ruleset) -> bool:
+def _years_fit(book: RawBook, kv: dict[str, object], out: _Collector, ruleset: Ruleset) -> bool:
     """実施年度 inside the plan, and the year columns made for it. When they were made for
     another year: one finding at 実施年度 instead of one per year column (which would tell
     the clerk to remove real 実績); the sheets are still read with the columns they have,
@@ -716,22 +716,22 @@ def _years_fit(book: RawBook, kv: dict[str, object], out: _Collector, settings: 
     out.found("E-YEAR-COLUMNS", kv["@fiscal_year"], kv["#fiscal_year"],
             item=contract.header(contract.keyvalue_sheet()[0], "fiscal_year"),
             found=fiscal.label(columns_year), header=header)
-    _read_tables(book, out, settings, columns_year, period)
+    _read_tables(book, out, ruleset, columns_year, period)
     return False
 
 
-def load(book: RawBook, settings: Ruleset) -> Loaded:
+def load(book: RawBook, ruleset: Ruleset) -> Loaded:
     """Parse a whole department workbook. Returns the model (None when the workbook is
     too broken to build one) and every finding at its place."""
     out = _Collector()
     for name, real in book.renamed.items():
         out.found("W-SHEET-NAME", Location(name), real, sheet=name, found=real)
-    kv = _read_keyvalue(book, out, settings)
+    kv = _read_keyvalue(book, out, ruleset)
     if not kv or "fiscal_year" not in kv or "plan_period" not in kv:
         return Loaded(None, out.items)
-    if not _years_fit(book, kv, out, settings):
+    if not _years_fit(book, kv, out, ruleset):
         return Loaded(None, out.items)
-    sheets, records = _read_tables(book, out, settings, kv["fiscal_year"], kv["plan_period"])
+    sheets, records = _read_tables(book, out, ruleset, kv["fiscal_year"], kv["plan_period"])
     if any(name not in records for name in sheets):
         return Loaded(None, out.items, records)
     return Loaded(_chosho(kv, sheets, records, book.source), out.items, records)

@@ -581,11 +581,11 @@ class Version:
         return Typed(self.checked.findings, self.book, self.report.chosho)
 
 
-def open_version(source: str | os.PathLike | bytes, settings, name: str | None = None) -> Version:
+def open_version(source: str | os.PathLike | bytes, ruleset, name: str | None = None) -> Version:
     """One input workbook, or a 調書 this tool built (its stored input, checked as for
     rollover: the safety check, then the stored input's own checksum), from a path or
     bytes. DiffRefused when it has no content to compare, NotInput when it is neither."""
-    checked, book, built = open_checked(source, settings, name, chosho=True)
+    checked, book, built = open_checked(source, ruleset, name, chosho=True)
     if book is not None and not book.sheets:  # none of the input's sheets, no stored input
         raise NotInput(checked.source, stamp(source))
     if checked.report is None or book is None:
@@ -604,10 +604,10 @@ def diff_versions(old: Version, new: Version) -> Diff:
     return d
 
 
-def diff_files(old: str | os.PathLike | bytes, new: str | os.PathLike | bytes, settings,
+def diff_files(old: str | os.PathLike | bytes, new: str | os.PathLike | bytes, ruleset,
                old_name: str | None = None, new_name: str | None = None) -> Diff:
     """Read both workbooks (paths or bytes) and diff them. Raises DiffRefused, NotInput."""
-    return diff_versions(open_version(old, settings, old_name), open_version(new, settings, new_name))
+    return diff_versions(open_version(old, ruleset, old_name), open_version(new, ruleset, new_name))
 
 
 # ---------------------------------------------------------------------------- output

@@ -258,9 +258,9 @@ def _roll_row(sheet: contract.Sheet, old_headers: set[str], src: SourceRow, r: i
 # ---------------------------------------------------------------------------- files
 
 
-def rollover_book(book: RawBook, settings: Ruleset, to: int | None = None) -> Rollover:
+def rollover_book(book: RawBook, ruleset: Ruleset, to: int | None = None) -> Rollover:
     """Validate the source and roll it; RolloverRefused when it breaks the contract."""
-    return _roll_checked(check_book(book, settings), book, to)
+    return _roll_checked(check_book(book, ruleset), book, to)
 
 
 def _roll_checked(checked: Checked, book: RawBook | None, to: int | None) -> Rollover:
@@ -270,13 +270,13 @@ def _roll_checked(checked: Checked, book: RawBook | None, to: int | None) -> Rol
     return roll(source_rows(book, chosho), chosho, book.source, to)
 
 
-def rollover_file(source: str | os.PathLike | bytes, settings: Ruleset, to: int | None = None,
+def rollover_file(source: str | os.PathLike | bytes, ruleset: Ruleset, to: int | None = None,
                   name: str | None = None) -> Rollover:
     """Read, validate and roll one input workbook, or a 調書 this tool built (its
     embedded input, embed.py); a path or bytes. Raises RolloverRefused (unreadable:
     exit 2; content errors: exit 1) or RolloverError. From a 調書 the carried values have
     no source cell (the 調書's layout is not the input's)."""
-    checked, book, built = open_checked(source, settings, name, chosho=True)
+    checked, book, built = open_checked(source, ruleset, name, chosho=True)
     if book is not None and not book.sheets:  # none of the input's sheets, no stored input
         raise RolloverError("rollover.not-input", EXIT_CONTENT, path=checked.source)
     result = _roll_checked(checked, book, to)

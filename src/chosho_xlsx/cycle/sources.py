@@ -138,13 +138,13 @@ def _book_from_embedded(rows: dict, label: str) -> RawBook:
     return book_from_rows(rows, headers_for(fy, period.start, period.end), label)
 
 
-def disagreement(report, settings, shown: RawBook) -> str | None:
+def disagreement(report, ruleset, shown: RawBook) -> str | None:
     """The first visible cell of a 調書 that differs from what its stored input prints
     (「施策一覧!C5」), None when every printed text and number is there as written."""
     # lazy: the 調書 writer (XlsxWriter, ~0.25 s with its layout) only when a 調書 is written
     from chosho_xlsx.writers.layout.workbook import printed
 
-    for sheet, cells in printed(report, settings).items():
+    for sheet, cells in printed(report, ruleset).items():
         found = shown.sheets.get(sheet)
         if found is None:
             return f"no sheet {sheet}"
@@ -161,7 +161,7 @@ def _same(printed: object, read: object) -> bool:
         float(read), float(printed), rel_tol=1e-12, abs_tol=1e-9)
 
 
-def open_checked(source: str | os.PathLike | bytes, settings, name: str | None = None,
+def open_checked(source: str | os.PathLike | bytes, ruleset, name: str | None = None,
                  chosho: bool = False) -> tuple[Checked, RawBook | None, bool]:
     """Read and validate a workbook (path or bytes); never raises for a bad file: an
     unreadable one is a Checked with its one finding, named as the caller knows it (not
@@ -172,9 +172,9 @@ def open_checked(source: str | os.PathLike | bytes, settings, name: str | None =
     label = name or ("input.xlsx" if isinstance(source, bytes | bytearray) else str(source))
     try:
         book, shown = read_source(source, label, chosho)
-        checked = check_book(book, settings)
+        checked = check_book(book, ruleset)
         if shown is not None and checked.report is not None and not checked.errors:
-            wrong = disagreement(checked.report, settings, shown)
+            wrong = disagreement(checked.report, ruleset, shown)
             if wrong:
                 raise _damaged(label, wrong)
     except UnreadableFile as exc:

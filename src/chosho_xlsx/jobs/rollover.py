@@ -23,14 +23,14 @@ def rollover_all(stored: list[Stored], target: Path, progress: Progress, *, to: 
     from chosho_xlsx.cycle.rollover import rollover_bytes, rollover_file
     if not stored:
         raise JobFailed(sentence("nothing-to-roll"))
-    settings = rules()
+    ruleset = rules()
     skipped: list[str] = []
     label = fiscal.label(to)
     with atomic_path(Path(target)) as out, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
         for k, s in enumerate(stored):
             progress.step(STAGE, k, len(stored))
             try:
-                content = rollover_bytes(rollover_file(s.path, settings, to=to, name=s.label))
+                content = rollover_bytes(rollover_file(s.path, ruleset, to=to, name=s.label))
             except ChoshoError as exc:  # RolloverError, RolloverRefused
                 skipped.append(f"{s.label}: {first_sentence(exc)}")
                 continue

@@ -31,7 +31,7 @@ ONE = Decimal(1)
 
 
 def achievement_rate(
-    target: Quantity, actual: Quantity | None, settings: Ruleset, direction: str = Direction.UP
+    target: Quantity, actual: Quantity | None, ruleset: Ruleset, direction: str = Direction.UP
 ) -> Rate:
     """達成率 = 実績 ÷ 目標 (減少: 目標 ÷ 実績), a whole percent rounded as set.
 
@@ -39,13 +39,13 @@ def achievement_rate(
     0% for 0/0; the spec takes ―)."""
     if actual is None or target.value is None or actual.value is None:
         return NO_RATE
-    decreasing = direction == Direction.DOWN and settings.decreasing == "target_over_actual"
+    decreasing = direction == Direction.DOWN and ruleset.decreasing == "target_over_actual"
     num, den = (target.value, actual.value) if decreasing else (actual.value, target.value)
     if den == 0:
         return NO_RATE
-    percent = int((num * HUNDRED / den).quantize(ONE, rounding=settings.rounding))
+    percent = int((num * HUNDRED / den).quantize(ONE, rounding=ruleset.rounding))
     if target.bound:
-        percent = min(percent, settings.bound_cap)
+        percent = min(percent, ruleset.bound_cap)
     return _rate(percent)
 
 
@@ -62,7 +62,7 @@ def reached(actual: Quantity, final: Quantity, direction: str) -> bool:
 
 
 def progress_status(
-    indicator: Indicator, rows: list[YearRow], final: Quantity, settings: Ruleset
+    indicator: Indicator, rows: list[YearRow], final: Quantity, ruleset: Ruleset
 ) -> tuple[str, int | None]:
     """進捗状況, judged on the latest year that has an actual; and that year."""
     latest = next((r for r in reversed(rows) if r.actual is not None and not r.actual.empty), None)
@@ -73,22 +73,22 @@ def progress_status(
     rate = latest.rate.percent
     if rate is None:
         return Status.NONE, latest.year
-    if rate >= settings.on_track_from:
+    if rate >= ruleset.on_track_from:
         return Status.ON_TRACK, latest.year
-    if rate >= settings.slightly_behind_from:
+    if rate >= ruleset.slightly_behind_from:
         return Status.SLIGHTLY_BEHIND, latest.year
     return Status.BEHIND, latest.year
 
 
-def compute_indicator(ind: Indicator, chosho: Chosho, settings: Ruleset) -> ComputedIndicator:
+def compute_indicator(ind: Indicator, chosho: Chosho, ruleset: Ruleset) -> ComputedIndicator:
     rows = []
     for year in chosho.plan_years:
         target = ind.targets.get(year, EMPTY)
         actual = ind.actuals.get(year, EMPTY) if year < chosho.fiscal_year else None
-        rows.append(YearRow(year, target, actual, achievement_rate(target, actual, settings, ind.direction)))
+        rows.append(YearRow(year, target, actual, achievement_rate(target, actual, ruleset, ind.direction)))
     final_year = chosho.plan_end
     final = ind.targets.get(final_year, EMPTY)
-    status, status_year = progress_status(ind, rows, final, settings)
+    status, status_year = progress_status(ind, rows, final, ruleset)
     return ComputedIndicator(ind, rows, final_year, final, status, status_year)
 
 
@@ -134,12 +134,12 @@ def budget_change(project: Project, fiscal_year: int) -> Decimal | None:
     return Decimal(cur.total) / Decimal(prev.total) - 1
 
 
-def compute_project_indicator(pi, fiscal_year: int, settings: Ruleset) -> ComputedProjectIndicator:
+def compute_project_indicator(pi, fiscal_year: int, ruleset: Ruleset) -> ComputedProjectIndicator:
     rows = []
     for year in (fiscal_year - 2, fiscal_year - 1, fiscal_year):
         target = pi.targets.get(year, EMPTY)
         actual = pi.actuals.get(year, EMPTY) if year < fiscal_year else None
-        rows.append(YearRow(year, target, actual, achievement_rate(target, actual, settings)))
+        rows.append(YearRow(year, target, actual, achievement_rate(target, actual, ruleset)))
     return ComputedProjectIndicator(pi, rows)
 
 
@@ -158,24 +158,24 @@ def printed_unit(pi: ProjectIndicator) -> str:
     return (pi.unit or typed[0]) if typed else ""
 
 
-def propose_review(metrics: dict[str, Decimal | None], settings: Ruleset) -> str:
+def propose_review(metrics: dict[str, Decimal | None], ruleset: Ruleset) -> str:
     """The first rule of the proposal table whose condition holds."""
-    for rule in settings.proposals:
+    for rule in ruleset.proposals:
         if rule.matches(metrics):
             return rule.propose
     return Review.NONE
 
 
-def review_conflicts(review: str, change: Decimal | None, settings: Ruleset) -> bool:
+def review_conflicts(review: str, change: Decimal | None, ruleset: Ruleset) -> bool:
     """A typed 見直し区分 that goes against the budget's direction (拡充 with a falling
     budget, 縮小 with a rising one): worth a person's confirmation."""
     if change is None:
         return False
-    return (review in settings.expands and change < 0) or (review in settings.shrinks and change > 0)
+    return (review in ruleset.expands and change < 0) or (review in ruleset.shrinks and change > 0)
 
 
-def compute_project(project: Project, fiscal_year: int, settings: Ruleset) -> ComputedProject:
-    indicators = [compute_project_indicator(pi, fiscal_year, settings) for pi in project.indicators]
+def compute_project(project: Project, fiscal_year: int, ruleset: Ruleset) -> ComputedProject:
+    indicators = [compute_project_indicator(pi, fiscal_year, ruleset) for pi in project.indicators]
     rates = [
         row.rate.percent
         for ci in indicators
@@ -188,13 +188,13 @@ def compute_project(project: Project, fiscal_year: int, settings: Ruleset) -> Co
     review, proposed = project.review.strip(), False
     section4 = in_section4(project, fiscal_year)
     if new and not review:
-        review = settings.new_review(fiscal_year)
+        review = ruleset.new_review(fiscal_year)
     elif not review and section4:
         metrics = {
             "budget_change": change,
             "lowest_rate": Decimal(lowest) if lowest is not None else None,
         }
-        review, proposed = propose_review(metrics, settings), True
+        review, proposed = propose_review(metrics, ruleset), True
     return ComputedProject(
         project=project,
         period_label=period_label(project, fiscal_year),
@@ -254,12 +254,12 @@ def group_budgets(chosho: Chosho) -> dict[int, int]:
     return group_totals(chosho, chosho.fiscal_year - 1)
 
 
-def compute(chosho: Chosho, settings: Ruleset) -> Report:
+def compute(chosho: Chosho, ruleset: Ruleset) -> Report:
     """The whole computed model of one 調書."""
     y = chosho.fiscal_year
     return Report(
         chosho=chosho,
-        indicators=[compute_indicator(i, chosho, settings) for i in chosho.indicators],
-        projects=[compute_project(p, y, settings) for p in chosho.projects],
+        indicators=[compute_indicator(i, chosho, ruleset) for i in chosho.indicators],
+        projects=[compute_project(p, y, ruleset) for p in chosho.projects],
         group_budgets=group_budgets(chosho),
     )

@@ -110,25 +110,25 @@ def _list_literal(values: list[str] | tuple[str, ...]) -> str:
     return literal
 
 
-def _labels(fiscal_year: int, plan_start: int, plan_end: int, settings: Ruleset) -> dict[str, str]:
+def _labels(fiscal_year: int, plan_start: int, plan_end: int, ruleset: Ruleset) -> dict[str, str]:
     return {
         **fiscal.year_placeholders(fiscal_year),
         "plan": f"{fiscal.label(plan_start)}-{fiscal.label(plan_end)}",
         "plan_start": fiscal.label(plan_start),
         "plan_end": fiscal.label(plan_end),
-        "new_label": settings.new_review(fiscal_year),
-        "reviews": "・".join(settings.allowed_reviews),
+        "new_label": ruleset.new_review(fiscal_year),
+        "reviews": "・".join(ruleset.allowed_reviews),
     }
 
 
 def load_guide(fiscal_year: int, plan_start: int, plan_end: int,
-               settings: Ruleset | None = None) -> list[tuple[str, str]]:
+               ruleset: Ruleset | None = None) -> list[tuple[str, str]]:
     """The 説明 sheet as (kind, text) lines, kind one of title/heading/text/blank, with
     the placeholders filled for this year and the rules settings (the default file when
     None: its 見直し区分 are the ones the guide lists)."""
     path = form_file(GUIDE_FILE)
     raw = read_yaml_mapping(path, InputWorkbookError)
-    labels = _labels(fiscal_year, plan_start, plan_end, settings or load_ruleset())
+    labels = _labels(fiscal_year, plan_start, plan_end, ruleset or load_ruleset())
 
     def fill(text: object) -> str:
         try:
@@ -459,11 +459,11 @@ def build_workbook(
     plan_start: int,
     plan_end: int,
     rows: dict[str, list[dict]] | None = None,
-    settings: Ruleset | None = None,
+    ruleset: Ruleset | None = None,
 ) -> Workbook:
     """The input workbook in memory (write_input_workbook saves it), its 見直し区分 those of
     `settings` (the default rules file when None)."""
-    settings = settings or load_ruleset()
+    ruleset = ruleset or load_ruleset()
     if plan_end < plan_start:
         raise InputWorkbookError(both("template.plan-order"))
     sheets = contract.sheets(fiscal_year, plan_start, plan_end)
@@ -475,14 +475,14 @@ def build_workbook(
         if unknown:
             raise InputWorkbookError(f"unknown sheet(s): {', '.join(map(str, unknown))}")
     given = rows or {}
-    reviews = settings.allowed_reviews
+    reviews = ruleset.allowed_reviews
 
     last = max([MAX_ROWS] + [1 + len(v) for v in given.values() if isinstance(v, list)])
 
     wb = Workbook()
     guide = wb.active
     guide.title = GUIDE_SHEET
-    _write_guide(guide, load_guide(fiscal_year, plan_start, plan_end, settings))
+    _write_guide(guide, load_guide(fiscal_year, plan_start, plan_end, ruleset))
 
     optional = _optional_columns(fiscal_year, plan_start, plan_end)
     for sheet in sheets:
@@ -550,13 +550,13 @@ def write_input_workbook(
     plan_start: int,
     plan_end: int,
     rows: dict[str, list[dict]] | None = None,
-    settings: Ruleset | None = None,
+    ruleset: Ruleset | None = None,
 ) -> None:
     """Write the department input workbook for this 実施年度 and 計画期間: 「説明」 first,
     then every contract sheet; with `rows` (sheet name → list of {header: value}) the
     values are written under the headers; the 見直し区分 offered are those of `settings`
     (`--rules`; the default rules file when None)."""
-    save_workbook(build_workbook(fiscal_year, plan_start, plan_end, rows, settings), path)
+    save_workbook(build_workbook(fiscal_year, plan_start, plan_end, rows, ruleset), path)
 
 
 def policy_rows(fiscal_year: int, plan_start: int, plan_end: int, strategy: str, policy: str) -> dict[str, list[dict]]:

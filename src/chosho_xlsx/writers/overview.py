@@ -45,9 +45,9 @@ TITLE = "評価結果概要"
 UNNAMED = "（記載なし）"  # a 基本戦略 or 主管課 left blank in a 調書
 
 
-def reviewed_columns(settings: Ruleset) -> tuple[str, ...]:
+def reviewed_columns(ruleset: Ruleset) -> tuple[str, ...]:
     """The 見直し区分 that count as reviewed: the allowed ones but 「―」."""
-    return tuple(r for r in settings.allowed_reviews if r != Review.NONE)
+    return tuple(r for r in ruleset.allowed_reviews if r != Review.NONE)
 
 
 @dataclass
@@ -86,8 +86,8 @@ class Overview:
         return "・".join(fiscal.label(y) for y in self.years)
 
 
-def tally(lines: list[Line], settings: Ruleset) -> Overview:
-    columns = review_columns(settings)
+def tally(lines: list[Line], ruleset: Ruleset) -> Overview:
+    columns = review_columns(ruleset)
     # keyed as policy_key compares 施策: 「3-1 …」 and 「3-1　…」 (or 「３－１ …」) from two
     # departments are one 基本戦略, shown as first spelled (input order: same lines, same rows)
     strategies: dict[str, tuple[str, Tally]] = {}
@@ -108,7 +108,7 @@ def tally(lines: list[Line], settings: Ruleset) -> Overview:
         for g in f.groups:
             for t in (total, bucket(strategies, f.strategy), bucket(sections, g.section)):
                 t.add(g.projects, g.reviews, g.statuses, g.proposed)
-    return Overview(sorted(years), columns, reviewed_columns(settings), total,
+    return Overview(sorted(years), columns, reviewed_columns(ruleset), total,
                     [strategies[k] for k in sorted(strategies, key=_natural)],
                     [sections[k] for k in sorted(sections, key=_natural)])
 
@@ -185,12 +185,12 @@ class _Sheet:
         self.ws.fit_to_pages(1, 1)
 
 
-def write_overview(lines: list[Line], path: str | Path, settings: Ruleset) -> Overview:
+def write_overview(lines: list[Line], path: str | Path, ruleset: Ruleset) -> Overview:
     """Write the 評価結果概要 workbook to `path`, atomically; the figures it printed."""
     # lazy: XlsxWriter (~0.1 s) only when this workbook is written
     from xlsxwriter import Workbook
 
-    ov = tally(lines, settings)
+    ov = tally(lines, ruleset)
     with atomic_path(Path(path)) as tmp:
         buffer = io.BytesIO()  # see layout.workbook.write_chosho: a full disk is an OSError
         wb = Workbook(buffer, outputs.WORKBOOK_OPTIONS)

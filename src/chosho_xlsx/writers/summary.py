@@ -46,10 +46,10 @@ FILE_NAME = "一覧.xlsx"
 PASSED, FAILED, UNREADABLE, DUPLICATE, NOT_WRITTEN = "合格", "不合格", "読めない", "重複", "書き出し失敗"
 
 
-def review_columns(settings: Ruleset) -> tuple[str, ...]:
+def review_columns(ruleset: Ruleset) -> tuple[str, ...]:
     """The 見直し区分 counted: the allowed ones in the settings' order, 新規 (the
     engine's 「R6新規」), and anything else."""
-    return (*settings.allowed_reviews, NEW, OTHER)
+    return (*ruleset.allowed_reviews, NEW, OTHER)
 
 
 @dataclass(frozen=True)
@@ -75,11 +75,11 @@ class ChoshoFigures:
     groups: tuple[GroupFigures, ...]
 
 
-def figures(report: Report, settings: Ruleset) -> ChoshoFigures:
+def figures(report: Report, ruleset: Ruleset) -> ChoshoFigures:
     c = report.chosho
     y = c.fiscal_year
-    columns = review_columns(settings)
-    new_label = settings.new_review(y)
+    columns = review_columns(ruleset)
+    new_label = ruleset.new_review(y)
     plan = group_totals(c, y)
     counts = group_project_counts(c)
     groups = []
@@ -147,7 +147,7 @@ _STYLES: dict[str, dict] = {
 }
 
 
-def _columns(settings: Ruleset) -> list[tuple[str, str, float]]:
+def _columns(ruleset: Ruleset) -> list[tuple[str, str, float]]:
     """(group header, column header, width) of every column, in order. Text columns wrap
     (rows grow to fit), so they can be narrow enough for the A3 page to stay legible."""
     cols = [
@@ -156,7 +156,7 @@ def _columns(settings: Ruleset) -> list[tuple[str, str, float]]:
     ]
     cols += [("指標の進捗状況（指標数）", s, 6) for s in STATUS_HEADS]
     cols += [("事業費（千円）", "前年度実績", 12), ("事業費（千円）", "当年度計画", 12)]
-    cols += [("見直し区分（事業数）", r, 5) for r in review_columns(settings)]
+    cols += [("見直し区分（事業数）", r, 5) for r in review_columns(ruleset)]
     cols += [("見直し区分（事業数）", "うち提案", 6), ("", "事業数", 6)]
     # the link has a column of its own: LibreOffice never wraps a cell holding a link, so a
     # file name there would be cut at the column's edge
@@ -268,7 +268,7 @@ class _Book:
         ws.write_string(r, c, cell_text(value, lambda: f"{SHEET}!{self._cell(r, c)}"), fmt)
 
 
-def write_summary(lines: list[Line], path: str | Path, settings: Ruleset) -> None:
+def write_summary(lines: list[Line], path: str | Path, ruleset: Ruleset) -> None:
     """Write the 一覧 workbook to `path`, atomically."""
     # lazy: XlsxWriter (~0.1 s) only when this workbook is written
     from xlsxwriter import Workbook
@@ -276,7 +276,7 @@ def write_summary(lines: list[Line], path: str | Path, settings: Ruleset) -> Non
     # lazy: XlsxWriter (~0.1 s) only when this workbook is written
     from chosho_xlsx.writers.layout.sheet import ChoshoSheet  # the stock sheet, faster: same bytes
 
-    grid = _Grid(_columns(settings), _rows(lines))
+    grid = _Grid(_columns(ruleset), _rows(lines))
     with atomic_path(Path(path)) as tmp:
         buffer = io.BytesIO()  # see layout.workbook.write_chosho: a full disk is an OSError
         wb = Workbook(buffer, outputs.WORKBOOK_OPTIONS)

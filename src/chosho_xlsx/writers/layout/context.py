@@ -25,7 +25,7 @@ def ref(row: int, col: int, sheet: str | None = None) -> str:
 @dataclass
 class Context:
     report: Report
-    settings: Ruleset
+    ruleset: Ruleset
     labels: Labels
     # 事業番号 → the cell of its Y-1実績 事業費 (sheet, row, col)
     budget_cells: dict[str, tuple[str, int, int]] = field(default_factory=dict)

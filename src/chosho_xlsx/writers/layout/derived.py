@@ -63,31 +63,31 @@ def _num(d: Decimal | int | float) -> str:
     return text
 
 
-def rate_formula(target: str, actual: str, settings: Ruleset, bound: bool = False,
+def rate_formula(target: str, actual: str, ruleset: Ruleset, bound: bool = False,
                  direction: str = Direction.UP) -> str:
     """達成率 of one year: 実績 ÷ 目標 (減少: 目標 ÷ 実績), a whole percent, 「―」 when a
     value is missing or the divisor is 0 (rules.achievement_rate)."""
-    decreasing = direction == Direction.DOWN and settings.decreasing == "target_over_actual"
+    decreasing = direction == Direction.DOWN and ruleset.decreasing == "target_over_actual"
     num, den = (target, actual) if decreasing else (actual, target)
-    fn = ROUND_FUNCTIONS[settings.rounding]
+    fn = ROUND_FUNCTIONS[ruleset.rounding]
     # ROUND(…, 6) first: binary floating point gives 28.999999999999996 for 0.29×100.
     percent = f"{fn}(ROUND({num}/{den}*100,6),0)"
     if bound:
-        percent = f"MIN({percent},{settings.bound_cap})"
+        percent = f"MIN({percent},{ruleset.bound_cap})"
     return (
         f'=IF(AND(ISNUMBER({target}),ISNUMBER({actual}),{den}<>0),'
         f'{percent}/100,"{DASH}")'
     )
 
 
-def status_formula(years: list[tuple[str, str]], final: str, settings: Ruleset,
+def status_formula(years: list[tuple[str, str]], final: str, ruleset: Ruleset,
                    direction: str = Direction.UP) -> str:
     """進捗状況 (rules.progress_status): judged on the latest year whose 実績 is a
     number; 達成 when it reaches the final target, else by that year's 達成率.
     `years` are (実績 cell, 達成率 cell) in year order."""
     cmp = "<=" if direction == Direction.DOWN else ">="
-    on_track = _num(Decimal(settings.on_track_from) / 100)
-    behind = _num(Decimal(settings.slightly_behind_from) / 100)
+    on_track = _num(Decimal(ruleset.on_track_from) / 100)
+    behind = _num(Decimal(ruleset.slightly_behind_from) / 100)
     result = f'"{Status.NONE}"'
     for actual, rate in years:
         judge = (

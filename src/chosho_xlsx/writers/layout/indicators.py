@@ -77,7 +77,7 @@ def build_indicator(plan: SheetPlan, ctx: Context, cols: OverviewColumns,
             plan.blank(rt, col)
             continue
         values.quantity(plan, a, col, row.actual, ind.unit)
-        values.rate(plan, rt, col, (t, col), (a, col), row.rate, row.target, ctx.settings,
+        values.rate(plan, rt, col, (t, col), (a, col), row.rate, row.target, ctx.ruleset,
                     ind.direction)
         status_years.append((ref(a, col), ref(rt, col)))
     final_label = fiscal.label(ci.final_year)
@@ -91,7 +91,7 @@ def build_indicator(plan: SheetPlan, ctx: Context, cols: OverviewColumns,
         plan.formula(t, cols.final, derived.final_formula(final_ref, final_label),
                      derived.quantity_number(final), fmt, ci.final_target_text, "num")
     plan.text(a, cols.final, L.text("indicator.status"), "head")
-    status = derived.status_formula(status_years, final_ref or '""', ctx.settings, ind.direction)
+    status = derived.status_formula(status_years, final_ref or '""', ctx.ruleset, ind.direction)
     plan.formula(rt, cols.final, status, ci.status, None, ci.status, "status")
     plan.text(t, cols.an_a, ind.analysis, "text", r2=rt, c2=cols.an_b)
     plan.block(head - 1, rt)

@@ -142,7 +142,7 @@ def build_project(plan: SheetPlan, ctx: Context, cp: ComputedProject) -> None:
                 continue
             values.quantity(plan, rr, C.ind_actual, row.actual, unit)
             values.rate(plan, rr, C.ind_rate, (rr, C.ind_target), (rr, C.ind_actual), row.rate,
-                        row.target, ctx.settings)
+                        row.target, ctx.ruleset)
     if k == 0:
         plan.blank(r, C.ind_name, r2=last, c2=C.ind_rate)
     plan.text(r, C.outcome, outcome, "text", r2=last)

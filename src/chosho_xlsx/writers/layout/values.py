@@ -32,8 +32,8 @@ def money(plan: SheetPlan, r: int, c: int, amount: int | None, **kw) -> None:
 
 
 def rate(plan: SheetPlan, r: int, c: int, target: tuple[int, int], actual: tuple[int, int],
-         value: Rate, target_q: Quantity, settings: Ruleset, direction: str = Direction.UP, **kw) -> None:
-    formula = derived.rate_formula(ref(*target), ref(*actual), settings, bool(target_q.bound),
+         value: Rate, target_q: Quantity, ruleset: Ruleset, direction: str = Direction.UP, **kw) -> None:
+    formula = derived.rate_formula(ref(*target), ref(*actual), ruleset, bool(target_q.bound),
                                    direction)
     plan.formula(r, c, formula, derived.rate_value(value), derived.RATE_FORMAT, value.text,
                  "rate", **kw)

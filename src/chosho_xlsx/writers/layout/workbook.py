@@ -109,14 +109,14 @@ def created(report: Report) -> dt.datetime:
     return dt.datetime(report.chosho.fiscal_year, 4, 1, 0, 0, 0)
 
 
-def printed(report: Report, settings: Ruleset,
+def printed(report: Report, ruleset: Ruleset,
             layout: str | Path | None = None) -> dict[str, dict[tuple[int, int], object]]:
     """What the 調書 of `report` shows, as write_chosho would write it: sheet → (1-based
     row, 0-based column) → its text or number. Formula cells are left out (their value
     is whatever the spreadsheet computed last). cycle.sources checks a 調書's embedded
     input against it."""
     c = report.chosho
-    ctx = Context(report, settings, load_labels(c.fiscal_year, c.plan_name, layout))
+    ctx = Context(report, ruleset, load_labels(c.fiscal_year, c.plan_name, layout))
     out: dict[str, dict[tuple[int, int], object]] = {}
     for plan in plan_sheets(ctx):
         cells = out.setdefault(plan.name, {})
@@ -126,22 +126,22 @@ def printed(report: Report, settings: Ruleset,
     return out
 
 
-def write_chosho(report: Report, path: str | Path, settings: Ruleset,
+def write_chosho(report: Report, path: str | Path, ruleset: Ruleset,
                  layout: str | Path | None = None) -> None:
     """Write the 調書 of `report` to `path` (.xlsx). Nothing is left at `path` if
     anything fails; an existing file there is replaced only by a complete one."""
-    content = chosho_bytes(report, settings, layout)
+    content = chosho_bytes(report, ruleset, layout)
     with atomic_path(Path(path)) as tmp:
         tmp.write_bytes(content)
 
 
-def chosho_bytes(report: Report, settings: Ruleset, layout: str | Path | None = None) -> bytes:
+def chosho_bytes(report: Report, ruleset: Ruleset, layout: str | Path | None = None) -> bytes:
     """The .xlsx of the 調書 of `report`, built in memory. (A batch's worker writes it to
     the batch's hidden folder and the batch makes it durable and puts it in place;
     write_chosho writes it atomically.)"""
     c = report.chosho
     labels = load_labels(c.fiscal_year, c.plan_name, layout)
-    ctx = Context(report, settings, labels)
+    ctx = Context(report, ruleset, labels)
     plans = plan_sheets(ctx)
     setup = page_setup(labels)
     # Built in memory, then written with one plain write: XlsxWriter writing the file
