@@ -11,21 +11,12 @@ import pytest
 
 from support import corpus
 from support.portal import client_for, good_workbook, wrong_cell_workbook
+from support.portal import page_text as text
+from support.portal import upload_id as upload
 
 pytestmark = pytest.mark.slow
 
 pytest_plugins = ["support.portal"]  # its fixtures: db, people …
-
-
-def text(response) -> str:
-    return re.sub(r"\s+", " ", response.content.decode())
-
-
-def upload(client, path) -> int:
-    with open(path, "rb") as fh:
-        r = client.post("/upload/", {"file": fh})
-    assert r.status_code == 302, text(r)
-    return int(r["Location"].strip("/").split("/")[-1])
 
 
 def lowered_target_workbook(folder):

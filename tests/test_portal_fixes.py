@@ -13,23 +13,14 @@ from openpyxl import load_workbook
 
 from support import corpus
 from support.portal import api, client_for, good_workbook, token_for
+from support.portal import page_text as text
+from support.portal import upload_id as upload
 
 pytest_plugins = ["support.portal"]  # its fixtures: db, people …
 
 # the four cells and what the example has there
 FIXES = {"事業!O2": "43948", "事業!AB2": "改善", "指標!N4": "60所属", "指標!E2": "増加"}
 FOUR = {("事業", "O2"): "43,948円", ("事業", "AB2"): "廃止?", ("指標", "N4"): "48.5%", ("指標", "E2"): "増える"}
-
-
-def text(response) -> str:
-    return re.sub(r"\s+", " ", response.content.decode())
-
-
-def upload(client, path) -> int:
-    with open(path, "rb") as fh:
-        r = client.post("/upload/", {"file": fh})
-    assert r.status_code == 302, text(r)
-    return int(r["Location"].strip("/").split("/")[-1])
 
 
 def mistyped(folder, cells=None):

@@ -25,23 +25,18 @@ from support.portal import (
     client_for,
     good_workbook,
     other_department_workbook,
+    post_file,
     run_jobs,
     token_for,
     wrong_cell_workbook,
+)
+from support.portal import (
+    page_text as text,
 )
 
 pytestmark = pytest.mark.slow
 
 pytest_plugins = ["support.portal"]  # its fixtures: db, people …
-
-
-def post_file(client, path, **extra):
-    with open(path, "rb") as fh:
-        return client.post("/upload/", {"file": fh, **extra})
-
-
-def text(response) -> str:
-    return re.sub(r"\s+", " ", response.content.decode())
 
 
 def test_department_story(people, tmp_path):

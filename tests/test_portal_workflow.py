@@ -42,7 +42,8 @@ from chosho_xlsx.portal.workflow import (
 
 from support import corpus
 from support.hostile import text_file
-from support.portal import POLICY, client_for, good_workbook, wrong_cell_workbook
+from support.portal import POLICY, client_for, good_workbook, post_file, wrong_cell_workbook
+from support.portal import page_text as text
 
 pytest_plugins = ["support.portal"]  # its fixtures: db, people …
 
@@ -271,15 +272,6 @@ def test_no_state_is_stranded(people, books, examined_once):
 
 
 # ---- the dead ends of issue 19, through the pages ---------------------------------------------------
-
-
-def post_file(client, path, **extra):
-    with open(path, "rb") as fh:
-        return client.post("/upload/", {"file": fh, **extra})
-
-
-def text(response) -> str:
-    return re.sub(r"\s+", " ", response.content.decode())
 
 
 def test_one_wrong_upload_never_strands_the_department(people, tmp_path):

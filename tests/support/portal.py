@@ -5,6 +5,7 @@ tests, load). Workbooks come from the validation corpus."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -211,3 +212,23 @@ def run_jobs() -> None:
 
     Worker(queue_names=["default"], interval=0, batch=True, backend_name="default", startup_delay=False,
            max_tasks=None, worker_id="test", excluded_queue_names=[]).run()
+
+
+# ---- the pages through Django's test client ---------------------------------------------------------
+
+def post_file(client, path, **extra):
+    """A workbook sent through the upload page (the answer: a redirect to its version)."""
+    with open(path, "rb") as fh:
+        return client.post("/upload/", {"file": fh, **extra})
+
+
+def page_text(response) -> str:
+    """A page's HTML with its runs of white space made one space (sentences over lines)."""
+    return re.sub(r"\s+", " ", response.content.decode())
+
+
+def upload_id(client, path) -> int:
+    """The id of the version a workbook sent through the upload page became."""
+    r = post_file(client, path)
+    assert r.status_code == 302, page_text(r)
+    return int(r["Location"].strip("/").split("/")[-1])
