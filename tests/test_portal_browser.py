@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from support.browser import log_in as browser_log_in
 from support.browser import require_browser, shot, upload
 from support.commands import chosho_files
 from support.portal import (
@@ -54,14 +55,8 @@ def portal(tmp_path_factory):
 
 
 def log_in(browser, portal, name: str):
-    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="ja-JP", accept_downloads=True)
-    page = context.new_page()
-    page.goto(portal.url + "/")
-    page.fill("input[name=username]", name)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button:has-text('ログイン')")
-    page.wait_for_load_state()
-    return page
+    return browser_log_in(browser, portal.url + "/", name, PASSWORD, viewport={"width": 1400, "height": 900},
+                          accept_downloads=True)
 
 
 

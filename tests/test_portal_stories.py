@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pytest
 
+from support.browser import log_in as browser_log_in
 from support.browser import require_browser, shot, upload
 from support.hostile import text_file
 from support.portal import (
@@ -42,14 +43,7 @@ def portal(request, tmp_path_factory):
 
 
 def log_in(browser, portal, name: str):
-    context = browser.new_context(viewport=WIDTHS[portal.width], locale="ja-JP")
-    page = context.new_page()
-    page.goto(portal.url + "/login/")
-    page.fill("input[name=username]", name)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button:has-text('ログイン')")
-    page.wait_for_load_state()
-    return page
+    return browser_log_in(browser, portal.url + "/login/", name, PASSWORD, viewport=WIDTHS[portal.width])
 
 
 

@@ -30,6 +30,18 @@ def require_browser() -> None:
         pytest.skip(f"Chromium not found at {CHROMIUM}: apt-get install chromium", allow_module_level=True)
 
 
+def log_in(browser, url: str, name: str, password: str, **context):
+    """A new browser context (Playwright's options: viewport, downloads …) with `name`
+    logged in through the login form; its page, on whatever the login led to."""
+    page = browser.new_context(locale="ja-JP", **context).new_page()
+    page.goto(url)
+    page.fill("input[name=username]", name)
+    page.fill("input[name=password]", password)
+    page.click("button:has-text('ログイン')")
+    page.wait_for_load_state()
+    return page
+
+
 def upload(page, path: Path) -> None:
     """The upload form of the page a department is on, sent, and the answer loaded."""
     page.set_input_files("input[name=file]", str(path))
