@@ -10,14 +10,14 @@ everything that takes files through it: batch, cycle, book, portal and cli."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from chosho_xlsx.common.findings import Finding, Findings, UnreadableFile, Verdict
 from chosho_xlsx.common.limits import Limits
 from chosho_xlsx.contract.crosschecks import cross_checks, left_to_fill
 from chosho_xlsx.contract.loader import Loaded, headers_for, load
-from chosho_xlsx.contract.parsers import shown
+from chosho_xlsx.contract.parsers import preview, shown
 from chosho_xlsx.contract.spec import SHEET_NAMES
 from chosho_xlsx.intake.package import unchecked
 from chosho_xlsx.intake.reader import RawBook, book_from_rows, read_book
@@ -80,6 +80,16 @@ def findings_json(results: list[Checked], lang: str) -> str:
     return json.dumps({"version": JSON_VERSION, "files": files}, ensure_ascii=False, indent=2) + "\n"
 
 
+def _as_typed(book: RawBook, f: Finding) -> Finding:
+    """A cross check's finding shows its cell as the loader's findings do, as the clerk
+    typed it: the checks see the number read (「00件」 → 0 件, shown 「0件」)."""
+    if f.at.is_cell and f.at.sheet in book.sheets:
+        raw = book.sheets[f.at.sheet].value(f.at.row, f.at.col)
+        if type(raw) is str and raw.strip():
+            return replace(f, value=preview(shown(raw)))
+    return f
+
+
 def check_book(book: RawBook, ruleset: Ruleset) -> Checked:
     loaded: Loaded = load(book, ruleset)
     findings = Findings(loaded.findings)
@@ -88,7 +98,7 @@ def check_book(book: RawBook, ruleset: Ruleset) -> Checked:
     report = None
     if loaded.chosho is not None:
         report = compute(loaded.chosho, ruleset)
-        findings.extend(cross_checks(loaded, report, ruleset))
+        findings.extend(_as_typed(book, f) for f in cross_checks(loaded, report, ruleset))
         findings.extend(left_to_fill(book, report))
     headers = {name: [h if type(h) is str else shown(h) for h in sheet.rows[0]] if sheet.rows else []
                for name, sheet in book.sheets.items()}

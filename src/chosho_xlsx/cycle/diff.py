@@ -236,20 +236,10 @@ class Typed:
                        if f.severity == ERROR and f.at.is_cell and not is_blank(f.value)}
         self.book, self.chosho = book, chosho
 
-    def shown(self, f: Finding) -> str:
-        """A broken cell as typed. A finding's value is the cell's text, except where a
-        cross check made it from the number it read (E-UNIT: 「00件」 read as 0 → 「0件」):
-        with the book at hand, a cell the clerk typed as text is shown as that text."""
-        if self.book is not None and f.sheet in self.book.sheets:
-            raw = self.book.sheets[f.sheet].value(f.at.row, f.at.col)
-            if isinstance(raw, str) and not is_blank(raw):
-                return raw
-        return f.value
-
     def text(self, origin: Origin, header: str) -> str:
         f = self.broken.get(origin.cell(header))
         if f is not None:
-            return self.shown(f)
+            return f.value
         if self.book is None or self.chosho is None:
             return ""
         return typed_text(self.book, self.chosho, origin.sheet, origin.row, origin.columns[header], header)
@@ -285,8 +275,7 @@ class _Collect:
                 kind = "unit-changed"
             kind = _PRESENT.get(kind, kind)
             if kind != "text-changed":  # a text is its text as typed already, lines and all
-                old, new = self.old_typed.shown(a) if a else old, self.new_typed.shown(b) if b else new
-                detail, lines = "", ()
+                old, new, detail, lines = a.value if a else old, b.value if b else new, "", ()
         self.named.update(c for c in (old_cell, new_cell) if c)
         self.changes.append(Change(kind, subject, header, old, new, detail, old_cell, new_cell, lines,
                                    a is None, b is None, a.code if a else "", b.code if b else ""))
