@@ -93,6 +93,40 @@ def test_an_entry_that_is_no_plain_file_is_not_believed(cache):
     assert load_yaml("a: 1\n") == {"a": 1}  # returns: the open does not wait for a writer
 
 
+def test_what_a_killed_write_left_is_swept_by_the_next_one(cache, monkeypatch):
+    """A command killed while it remembered a parse leaves a temporary file; the next
+    parse remembered removes it once settled, unless a live writer holds it. Entries are
+    this user's alone (0600), and a cache write is not fsynced (it may be lost, never
+    half-read)."""
+    import fcntl
+
+    load_yaml("a: 1\n")
+    (entry,) = cache.iterdir()
+    assert entry.stat().st_mode & 0o777 == 0o600
+    dead = cache / f".{entry.name}.k2j3h4g5.tmp"      # this version's, its writer killed
+    legacy = cache / ".tmp-q1w2e3r4"                  # a version before atomic_path's names
+    busy = cache / f".{entry.name}.zz99yy88.tmp"      # a writer still at it (holds the lock)
+    fresh = cache / f".{entry.name}.justmade.tmp"     # created, not yet locked
+    other = cache / ".notes.txt.ab12cd34.tmp"         # not a cache entry's
+    for p in (dead, legacy, busy, fresh, other):
+        p.write_bytes(b'{"a":')
+    for p in (dead, legacy, busy, other):
+        os.utime(p, (p.stat().st_atime - 60, p.stat().st_mtime - 60))
+    fd = os.open(busy, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        synced = []
+        monkeypatch.setattr(os, "fsync", synced.append)
+        assert load_yaml("b: 2\n") == {"b": 2}
+        monkeypatch.undo()
+        assert synced == []
+        assert sorted(p.name for p in cache.iterdir() if p.name.startswith(".")) == sorted(
+            [busy.name, fresh.name, other.name])
+        assert len([p for p in cache.iterdir() if p.suffix == ".json"]) == 2
+    finally:
+        os.close(fd)
+
+
 def test_a_missing_home_is_not_made(tmp_path, monkeypatch):
     """HOME=/nonexistent (a daemon's, Debian's for nobody) stays nonexistent, also for root;
     ~/.cache in an existing HOME is made as XDG says."""

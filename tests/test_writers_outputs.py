@@ -212,7 +212,7 @@ def test_an_annotated_copy_of_a_long_named_input_fits(tmp_path):
     names = sorted(p.name for p in (tmp_path / "ann").iterdir())
     assert len(names) == 2 and all(len(n.encode()) <= NAME_MAX for n in names)
     # the atomic writer's temporary name beside a target of the longest allowed name
-    from chosho_xlsx.writers.atomic import write_text_atomic
+    from chosho_xlsx.common.atomic import write_text_atomic
 
     target = tmp_path / ("字" * 83 + ".json")
     write_text_atomic(target, "{}")

@@ -9,9 +9,9 @@ it ends. A later batch removes a 「.chosho-build-…」 folder only when it can
 lock (its batch is gone) and the folder holds nothing but what a batch writes there
 (「3.xlsx」, the atomic writer's 「.3.xlsx.….tmp」): provably ours and stale. Another
 batch still running into the same OUT keeps its folder. The atomic writer's temporary
-files of the 一覧 and the manifest are locked while written (atomic.atomic_path) and
-swept the same way, once a few seconds old. Without flock (Windows) nothing can be
-proved stale, and nothing is swept."""
+files of the 一覧 and the manifest are locked while written (common.atomic.atomic_path)
+and swept the same way, once a few seconds old (common.atomic.sweep_temporaries).
+Without flock (Windows) nothing can be proved stale, and nothing is swept."""
 
 from __future__ import annotations
 
@@ -19,8 +19,9 @@ import os
 import re
 import shutil
 import tempfile
-import time
 from pathlib import Path
+
+from chosho_xlsx.common.atomic import sweep_temporaries, temporary_of
 
 try:
     import fcntl
@@ -29,7 +30,6 @@ except ImportError:  # Windows
 
 PREFIX = ".chosho-build-"
 _UNBORN = ".chosho-new-"
-_SETTLE_SECONDS = 10
 _OURS = re.compile(r"\d+\.xlsx|\.\d+\.xlsx\.[A-Za-z0-9_]+\.tmp")
 
 
@@ -70,26 +70,7 @@ def sweep(out: Path, names: tuple[str, ...] = ()) -> list[Path]:
     live process is writing; what was removed."""
     if fcntl is None:
         return []
-    removed = []
-    loose = re.compile("|".join(r"\." + re.escape(n) + r"\.[a-z0-9_]{8}\.tmp" for n in names) or "(?!)")
-    # A temporary file is created, then locked: one younger than a few seconds may be in
-    # between, and is left for the next batch.
-    settled = time.time() - _SETTLE_SECONDS
-    for path in sorted(out.glob(".*.tmp")):
-        if (loose.fullmatch(path.name) and not path.is_symlink() and path.is_file()
-                and path.stat().st_mtime < settled):
-            try:
-                fd = os.open(path, os.O_RDONLY)
-            except OSError:
-                continue
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                os.unlink(path)
-                removed.append(path)
-            except OSError:
-                pass  # being written
-            finally:
-                os.close(fd)
+    removed = sweep_temporaries(out, temporary_of("|".join(map(re.escape, names)) or "(?!)"))
     for folder in sorted(out.glob(PREFIX + "*")):
         if folder.is_symlink() or not folder.is_dir():
             continue

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from xlsxwriter import Workbook
 
-from chosho_xlsx.writers.atomic import atomic_path
+from chosho_xlsx.common.atomic import atomic_path
 from chosho_xlsx.writers.layout.page import PAPERS, PageSetup
 from chosho_xlsx.writers.outputs import WORKBOOK_OPTIONS
 

@@ -30,6 +30,7 @@ from chosho_xlsx.batch import build as batch
 from chosho_xlsx.book import binding, frontmatter
 from chosho_xlsx.book.frontmatter import FooterRun
 from chosho_xlsx.common import sentences
+from chosho_xlsx.common.atomic import atomic_path
 from chosho_xlsx.common.errors import EXIT_CONTENT, EXIT_UNREADABLE, RenderError
 from chosho_xlsx.common.limits import Limits
 from chosho_xlsx.common.machine import default_jobs
@@ -45,7 +46,6 @@ from chosho_xlsx.model.form_texts import load_labels
 from chosho_xlsx.model.ruleset import Ruleset
 from chosho_xlsx.render import libreoffice
 from chosho_xlsx.writers import overview
-from chosho_xlsx.writers.atomic import atomic_path
 from chosho_xlsx.writers.layout.workbook import page_setup
 from chosho_xlsx.writers.summary import SHEET
 

@@ -3,4 +3,4 @@
 read (limits), how typed text is folded for comparing and how Excel counts it (text),
 cell addresses — column letters, 「H7」, 「指標!H7」 (addresses), the findings every stage
 reports at their locations (findings), the exception hierarchy and exit codes (errors),
-and the sentences of the command line and the batch in both languages (sentences)."""
+every file written whole or not at all (atomic), and the sentences of the command line and the batch in both languages (sentences)."""

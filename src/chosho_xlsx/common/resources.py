@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 from functools import cache
 from pathlib import Path
@@ -84,6 +85,12 @@ def _cache_entry(text: str) -> Path | None:
     return Path(folder) / "chosho-xlsx" / "yaml" / f"{key}.json"
 
 
+# atomic_path's temporaries of cache entries, and those of versions before it
+# (「.tmp-xxxxxxxx」, never locked; settled ones are stale all the same: a write takes
+# milliseconds, and one removed under its writer only fails to be remembered)
+_CACHE_TEMPORARIES = re.compile(r"\.[0-9a-f]{40}\.json\.[a-z0-9_]{8}\.tmp|\.tmp-[a-z0-9_]{8}")
+
+
 def _own(st: os.stat_result) -> bool:
     return st.st_uid == os.getuid() and not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
 
@@ -109,8 +116,9 @@ def _read_own(entry: Path):
 
 
 def _remember(entry: Path, data) -> None:
-    # lazy: tempfile (~5 ms) only when a parse is remembered, not on a cached start
-    import tempfile
+    # lazy: the atomic writer (tempfile, ~5 ms) only when a parse is remembered, not on a
+    # cached start
+    from chosho_xlsx.common.atomic import atomic_path, sweep_temporaries
 
     try:
         blob = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
@@ -126,10 +134,12 @@ def _remember(entry: Path, data) -> None:
         entry.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         if not _own(os.stat(entry.parent)):
             return  # another's folder: what this user's rules parse to is not left there
-        fd, tmp = tempfile.mkstemp(dir=entry.parent, prefix=".tmp-")
-        with os.fdopen(fd, "wb") as f:
-            f.write(blob)
-        os.replace(tmp, entry)  # whole or not at all, whoever else writes it at once
+        # whole or not at all, whoever else writes it at once; a cache need not survive
+        # a power cut (no fsync), only never be read half-written
+        with atomic_path(entry, mode=0o600, durable=False) as tmp:
+            tmp.write_bytes(blob)
+        # what a command killed mid-write left here (rare: only a new parse writes)
+        sweep_temporaries(entry.parent, _CACHE_TEMPORARIES)
     except OSError:
         pass
 

@@ -31,6 +31,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from chosho_xlsx.common.atomic import atomic_path
 from chosho_xlsx.common.errors import EXIT_CONTENT, CycleError
 from chosho_xlsx.common.findings import ERROR, Finding
 from chosho_xlsx.common.text import is_blank
@@ -51,7 +52,6 @@ from chosho_xlsx.cycle.sources import (
 from chosho_xlsx.model import fiscal
 from chosho_xlsx.model.chosho import Budget, Chosho, Origin, Project, Report
 from chosho_xlsx.model.quantity import Quantity
-from chosho_xlsx.writers.atomic import atomic_path
 from chosho_xlsx.writers.outputs import CHOSHO, WORKBOOK_OPTIONS
 
 if TYPE_CHECKING:

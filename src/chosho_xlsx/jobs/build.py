@@ -6,9 +6,9 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from chosho_xlsx.common.atomic import atomic_path
 from chosho_xlsx.jobs.inputs import Stored, copies, rules
 from chosho_xlsx.jobs.progress import JobFailed, Progress, sentence
-from chosho_xlsx.writers.atomic import atomic_path
 
 STAGE = "build"
 

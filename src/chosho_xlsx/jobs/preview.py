@@ -6,11 +6,11 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from chosho_xlsx.common.atomic import atomic_path
 from chosho_xlsx.common.errors import ChoshoError
 from chosho_xlsx.jobs.inputs import Stored, copies, rules
 from chosho_xlsx.jobs.progress import JobFailed, Progress, first_sentence, sentence
 from chosho_xlsx.render.preview import preview
-from chosho_xlsx.writers.atomic import atomic_path
 
 STAGE = "preview"
 

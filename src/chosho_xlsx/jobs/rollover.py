@@ -5,11 +5,11 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
+from chosho_xlsx.common.atomic import atomic_path
 from chosho_xlsx.common.errors import ChoshoError
 from chosho_xlsx.jobs.inputs import Stored, rules
 from chosho_xlsx.jobs.progress import JobFailed, Progress, first_sentence, sentence
 from chosho_xlsx.model import fiscal
-from chosho_xlsx.writers.atomic import atomic_path
 from chosho_xlsx.writers.naming import safe_stem
 
 STAGE = "rollover"

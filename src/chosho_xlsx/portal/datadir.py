@@ -28,8 +28,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from chosho_xlsx.common.atomic import atomic_path
 from chosho_xlsx.portal.timing import phase
-from chosho_xlsx.writers.atomic import atomic_path
 
 SUFFIXES = (".xlsx", ".xlsm", ".ods")
 DIGEST = re.compile(r"[0-9a-f]{64}")

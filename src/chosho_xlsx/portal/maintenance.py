@@ -21,6 +21,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from chosho_xlsx.common.atomic import atomic_path
 from chosho_xlsx.portal.datadir import (
     FILE_MODE,
     DataDir,
@@ -28,7 +29,6 @@ from chosho_xlsx.portal.datadir import (
     sha256_of,
     valid_blob_name,
 )
-from chosho_xlsx.writers.atomic import atomic_path
 
 FORMAT = 1
 MANIFEST, DUMP = "chosho-backup.json", "database.json"

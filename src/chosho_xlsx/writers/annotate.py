@@ -19,11 +19,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from xml.sax.saxutils import escape  # nosec B406  # escapes text we write, parses nothing
 
+from chosho_xlsx.common.atomic import atomic_path
 from chosho_xlsx.common.errors import WriterError
 from chosho_xlsx.common.findings import ERROR, Finding
 from chosho_xlsx.common.sentences import both
 from chosho_xlsx.intake.reader import match_sheet
-from chosho_xlsx.writers.atomic import atomic_path
 from chosho_xlsx.writers.outputs import same_file
 from chosho_xlsx.writers.quoting import needs_quote
 

@@ -6,10 +6,10 @@ import json
 import sys
 from pathlib import Path
 
+from chosho_xlsx.common.atomic import write_text_atomic
 from chosho_xlsx.model import fiscal
 from chosho_xlsx.model.chosho import ComputedIndicator, ComputedProject, Report, YearRow, group_mark
 from chosho_xlsx.rules.engine import group_project_counts, group_totals, printed_unit
-from chosho_xlsx.writers.atomic import write_text_atomic
 
 
 def _year(row: YearRow, unit: str) -> dict:

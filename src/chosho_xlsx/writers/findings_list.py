@@ -15,7 +15,7 @@ import io
 import os
 from pathlib import Path
 
-from chosho_xlsx.writers.atomic import atomic_path
+from chosho_xlsx.common.atomic import atomic_path
 from chosho_xlsx.writers.outputs import WORKBOOK_OPTIONS
 
 HEADS = {

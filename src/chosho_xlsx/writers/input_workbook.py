@@ -23,6 +23,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
+from chosho_xlsx.common.atomic import atomic_path
 from chosho_xlsx.common.errors import WriterError
 from chosho_xlsx.common.resources import form_file, read_yaml_mapping
 from chosho_xlsx.common.sentences import both
@@ -30,7 +31,6 @@ from chosho_xlsx.common.text import excel_length
 from chosho_xlsx.contract import spec as contract
 from chosho_xlsx.model import fiscal
 from chosho_xlsx.model.ruleset import Ruleset, load_ruleset
-from chosho_xlsx.writers.atomic import atomic_path
 from chosho_xlsx.writers.layout import measure
 from chosho_xlsx.writers.quoting import needs_quote
 

@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from chosho_xlsx.common.atomic import atomic_path
 from chosho_xlsx.model import fiscal
 from chosho_xlsx.model.chosho import ComputedIndicator, ComputedProject, Report, YearRow, group_mark
 from chosho_xlsx.model.vocabulary import Review, Status
 from chosho_xlsx.rules.engine import counted_projects
-from chosho_xlsx.writers.atomic import atomic_path
 
 VERSION = 1
 INDICATORS, PROJECTS = "indicators", "projects"

@@ -206,7 +206,7 @@ def write_manifest(out: Path, names) -> None:
     """Record `names` as what this batch wrote into `out` (atomically; same names, same
     bytes)."""
     # lazy: validate imports this module and writes nothing
-    from chosho_xlsx.writers.atomic import write_text_atomic
+    from chosho_xlsx.common.atomic import write_text_atomic
 
     data = {"tool": MARKER, "version": MANIFEST_VERSION, "files": sorted(set(names))}
     write_text_atomic(out / MANIFEST, json.dumps(data, ensure_ascii=False, indent=2) + "\n")

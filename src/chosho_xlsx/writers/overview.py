@@ -21,12 +21,12 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from chosho_xlsx.common.atomic import atomic_path
 from chosho_xlsx.common.text import cell_text, squeezed
 from chosho_xlsx.model import fiscal
 from chosho_xlsx.model.ruleset import Ruleset
 from chosho_xlsx.model.vocabulary import Review
 from chosho_xlsx.writers import outputs
-from chosho_xlsx.writers.atomic import atomic_path
 from chosho_xlsx.writers.layout import measure
 from chosho_xlsx.writers.quoting import needs_quote
 from chosho_xlsx.writers.summary import (

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+from chosho_xlsx.common.atomic import atomic_path
 from chosho_xlsx.common.text import cell_text
 from chosho_xlsx.model import fiscal
 from chosho_xlsx.model.chosho import Report, group_mark
@@ -27,7 +28,6 @@ from chosho_xlsx.model.ruleset import Ruleset
 from chosho_xlsx.model.vocabulary import Status
 from chosho_xlsx.rules.engine import group_project_counts, group_totals
 from chosho_xlsx.writers import outputs
-from chosho_xlsx.writers.atomic import atomic_path
 from chosho_xlsx.writers.layout import measure
 from chosho_xlsx.writers.quoting import needs_quote
 

@@ -16,12 +16,12 @@ from pathlib import Path
 from xlsxwriter import Workbook
 from xlsxwriter.utility import xl_rowcol_to_cell
 
+from chosho_xlsx.common.atomic import atomic_path
 from chosho_xlsx.common.text import cell_text
 from chosho_xlsx.model.chosho import Report
 from chosho_xlsx.model.form_texts import Labels, load_labels
 from chosho_xlsx.model.ruleset import Ruleset
 from chosho_xlsx.writers import embed
-from chosho_xlsx.writers.atomic import atomic_path
 from chosho_xlsx.writers.layout import issues, page, review
 from chosho_xlsx.writers.layout.context import Context
 from chosho_xlsx.writers.layout.grid import BLANK, FORMULA, NUMBER, TEXT, Cell, SheetPlan
