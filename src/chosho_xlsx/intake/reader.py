@@ -97,7 +97,7 @@ def _read(pkg: Package, sheet_names: tuple[str, ...] | None, limits: Limits | No
 
     # calamine reads an .ods whole when it opens it: its scan (and the limits) come first
     ods = _look_ods(pkg, limits) if pkg.kind == ODS else None
-    wb = CalamineWorkbook.from_filelike(pkg.rewound())
+    wb = CalamineWorkbook.from_filelike(pkg.for_calamine())
     try:
         names = list(wb.sheet_names)
         if sheet_names is None:
