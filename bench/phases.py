@@ -101,7 +101,7 @@ def _instrument(build, mark) -> None:
         lists(*args, **kwargs)
         mark("一覧 and 評価結果概要 written")
 
-    pipeline.check_input = timed("check", check)
+    pipeline.check_input = build.check_input = timed("check", check)
     workbook.chosho_bytes = timed("write", chosho_bytes)
     build.work, build._place, build._write_lists = timed_work, timed_place, timed_lists
 

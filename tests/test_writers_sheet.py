@@ -126,3 +126,25 @@ def test_overlapping_merges_are_refused_alike(sheet_class):
     with pytest.raises(OverlappingRange, match="A1:B2"):
         ws.merge_range(1, 1, 2, 2, "", fmt)
     wb.close()
+
+
+def test_the_one_search_stands_for_the_stock_substitutions():
+    """sheet._DYNAMIC_NAMES are the patterns of the stock _prepare_formula's first block
+    (those applied with future functions off): an XlsxWriter that adds one fails here."""
+    import inspect
+    import re
+
+    from chosho_xlsx.writers.layout import sheet
+
+    source = inspect.getsource(Worksheet._prepare_formula)
+    first_block = source.split("if not self.use_future_functions")[0]
+    assert tuple(re.findall(r're\.sub\(r"([^"]+)"', first_block)) == sheet._DYNAMIC_NAMES
+
+
+@pytest.mark.parametrize("formula", [
+    "=SUM(A1:A3)", '=IF(D3=0,"―",D4/D3)', "=FILTER(A1:A3,B1:B3)", "=_xlfn.SORT(A1:A3)",
+    "={1,2}", "{=SUM(A1:A2*B1:B2)}", "=XSINGLE(A1)", "=LEN(A1)", "=ANCHORARRAY(A1)", "=A1",
+])
+def test_formulas_of_every_kind_give_the_stock_bytes(formula):
+    _same([("write_formula", (1, 1, formula, 2, 0), "omit"),
+           ("write_formula", (2, 1, formula), 2)])

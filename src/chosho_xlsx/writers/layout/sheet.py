@@ -16,18 +16,34 @@ that changes its internals fails those tests rather than writing different files
 from __future__ import annotations
 
 import io
+import re
 from itertools import product
 from math import isfinite
 
 from xlsxwriter.utility import xl_col_to_name, xl_range, xl_rowcol_to_cell_fast
 from xlsxwriter.worksheet import (
     CellBlankTuple,
+    CellFormulaTuple,
     CellNumberTuple,
     CellStringTuple,
     Worksheet,
+    re_dynamic_function,
 )
 
 _PREPARED: dict[tuple[str, bool, bool], str] = {}
+# The names the stock _prepare_formula prefixes with 「_xlfn.」 when future functions are
+# off (XlsxWriter 3.3's first block of substitutions, in its spelling: 「\\SINGLE」 is its
+# own pattern, any non-space character before INGLE). A formula none of them matches
+# comes out of those substitutions unchanged, so one search stands for 29;
+# tests/test_writers_sheet.py checks this list against the stock method's source.
+_DYNAMIC_NAMES = (
+    r"\bANCHORARRAY\(", r"\bBYCOL\(", r"\bBYROW\(", r"\bCHOOSECOLS\(", r"\bCHOOSEROWS\(",
+    r"\bDROP\(", r"\bEXPAND\(", r"\bFILTER\(", r"\bHSTACK\(", r"\bLAMBDA\(", r"\bMAKEARRAY\(",
+    r"\bMAP\(", r"\bRANDARRAY\(", r"\bREDUCE\(", r"\bSCAN\(", r"\SINGLE\(", r"\bSEQUENCE\(",
+    r"\bSORT\(", r"\bSORTBY\(", r"\bSWITCH\(", r"\bTAKE\(", r"\bTEXTSPLIT\(", r"\bTOCOL\(",
+    r"\bTOROW\(", r"\bUNIQUE\(", r"\bVSTACK\(", r"\bWRAPCOLS\(", r"\bWRAPROWS\(", r"\bXLOOKUP\(",
+)
+_ANY_DYNAMIC = re.compile("|".join(_DYNAMIC_NAMES))
 _PLAIN_NUMBERS = (int, float)
 # an int past a float's exact range goes to the stock method: one too large for a float
 # raises OverflowError there at the call, and would have raised only at save here
@@ -128,18 +144,52 @@ class ChoshoSheet(Worksheet):
 
     # ---- formulas ------------------------------------------------------------------
 
+    def write_formula(self, *args, **kwargs):
+        """The 調書's call, (row, col, formula, format, cached value), stored as the stock
+        _write_formula stores it, without its argument converter and checks per call;
+        any other form, an empty formula, an array or a dynamic one: the stock method."""
+        if (kwargs or len(args) != 5 or args[2].__class__ is not str or args[3] is None
+                or not self._fits(args[0], args[1])):
+            return super().write_formula(*args, **kwargs)
+        row, col, formula, fmt, value = args
+        prepared = self._plain_formula(formula)
+        if prepared is None:
+            return super().write_formula(*args)
+        self.table[row][col] = CellFormulaTuple(prepared, fmt, value)
+        return 0
+
+    def _plain_formula(self, formula: str) -> str | None:
+        """The stored form of a formula the stock _write_formula would prepare and store
+        as it is (not empty, not an array, no dynamic function); else None."""
+        key = (formula, bool(self.use_future_functions), None)
+        prepared = _PREPARED.get(key)
+        if prepared is None:
+            if (not formula or re_dynamic_function.search(formula)
+                    or (formula.startswith("{") and formula.endswith("}"))):
+                return None
+            prepared = self._prepare_formula(formula)
+            _PREPARED[key] = prepared
+        return prepared
+
     def _prepare_formula(self, formula, expand_future_functions=False):
         # Each formula is prepared once per process: the stock _prepare_formula runs 29
         # regular-expression substitutions (Excel's newer functions' prefixes) on every
-        # formula written, ~10 % of writing a 調書, and every 調書 has the same formulas
-        # at the same places. The result is the stock method's own, computed the first
-        # time a formula is seen; it depends on nothing else.
+        # formula written, ~10 % of writing a 調書. The result is the stock method's own;
+        # it depends on nothing else. Most of a 調書's formulas differ from the last
+        # 調書's (their cell references), so the one search for any of the 29 names
+        # (_ANY_DYNAMIC) answers most of them without the substitutions.
         key = (formula, bool(self.use_future_functions), bool(expand_future_functions))
         prepared = _PREPARED.get(key)
         if prepared is None:
             if len(_PREPARED) > 100_000:  # a bound, far above any batch's distinct formulas
                 _PREPARED.clear()
-            prepared = _PREPARED[key] = super()._prepare_formula(formula, expand_future_functions)
+            plain = formula[1:] if formula.startswith("{") else formula
+            plain = plain[1:] if plain.startswith("=") else plain
+            plain = plain[:-1] if plain.endswith("}") else plain
+            if (self.use_future_functions or expand_future_functions or "_xlfn." in plain
+                    or _ANY_DYNAMIC.search(plain)):
+                plain = super()._prepare_formula(formula, expand_future_functions)
+            prepared = _PREPARED[key] = plain
         return prepared
 
     # ---- <sheetData> going out -----------------------------------------------------

@@ -64,27 +64,34 @@ def plan_sheets(ctx: Context) -> list[SheetPlan]:
     return [overview, results, issue_plan, review_plan]
 
 
-def _write_cell(ws, cell: Cell, styles: Styles, size: float) -> None:
-    quote = cell.kind == TEXT and needs_quote(str(cell.value))
-    fmt = styles.get(cell.style, cell.size or size, cell.numfmt, quote)
-    if cell.merged:
-        ws.merge_range(cell.r1, cell.c1, cell.r2, cell.c2, "", fmt)
-    if cell.kind == TEXT:
-        if cell.value:
-            def where() -> str:
-                return f"{ws.name}!{xl_rowcol_to_cell(cell.r1, cell.c1)}"
-
-            ws.write_string(cell.r1, cell.c1, cell_text(cell.value, where), fmt)
-        elif not cell.merged:
-            ws.write_blank(cell.r1, cell.c1, None, fmt)
-    elif cell.kind == NUMBER:
-        ws.write_number(cell.r1, cell.c1, cell.value, fmt)
-    elif cell.kind == FORMULA:
-        ws.write_formula(cell.r1, cell.c1, cell.value, fmt, cell.cached)
-    elif cell.kind == BLANK and not cell.merged:
-        ws.write_blank(cell.r1, cell.c1, None, fmt)
-    if cell.comment:
-        ws.write_comment(cell.r1, cell.c1, cell.comment)
+def _write_cells(ws, cells: list[Cell], styles: Styles, size: float) -> None:
+    """Each planned cell as its XlsxWriter calls, in plan order (the order decides the
+    formats' numbers, so the bytes). ~1,100 cells a 調書: the methods are looked up once
+    for the sheet rather than once a cell (a function call and six attribute lookups per
+    cell were ~4 % of writing a 調書)."""
+    get = styles.get
+    merge, string, number = ws.merge_range, ws.write_string, ws.write_number
+    formula, blank, comment = ws.write_formula, ws.write_blank, ws.write_comment
+    name = ws.name
+    for cell in cells:
+        kind, value, r, c = cell.kind, cell.value, cell.r1, cell.c1
+        merged = r != cell.r2 or c != cell.c2
+        fmt = get(cell.style, cell.size or size, cell.numfmt, kind == TEXT and needs_quote(str(value)))
+        if merged:
+            merge(r, c, cell.r2, cell.c2, "", fmt)
+        if kind == TEXT:
+            if value:
+                string(r, c, cell_text(value, lambda r=r, c=c: f"{name}!{xl_rowcol_to_cell(r, c)}"), fmt)
+            elif not merged:
+                blank(r, c, None, fmt)
+        elif kind == NUMBER:
+            number(r, c, value, fmt)
+        elif kind == FORMULA:
+            formula(r, c, value, fmt, cell.cached)
+        elif kind == BLANK and not merged:
+            blank(r, c, None, fmt)
+        if cell.comment:
+            comment(r, c, cell.comment)
 
 
 def render(wb: Workbook, plan: SheetPlan, styles: Styles, setup: page.PageSetup) -> None:
@@ -96,8 +103,7 @@ def render(wb: Workbook, plan: SheetPlan, styles: Styles, setup: page.PageSetup)
         ws.set_column(c, c, round(w, 2))
     for r, h in enumerate(heights):
         ws.set_row(r, h)
-    for cell in plan.cells:
-        _write_cell(ws, cell, styles, plan.size)
+    _write_cells(ws, plan.cells, styles, plan.size)
     if plan.repeat:
         ws.freeze_panes(plan.repeat[1] + 1, 0)
     page.apply(ws, plan, heights, setup)
