@@ -41,7 +41,7 @@ def test_every_command_has_help(path):
 
 def test_every_command_module_is_registered():
     """A module of cli/ that is not imported would leave its commands out silently."""
-    helpers = {"shared", "display", "__main__"}
+    helpers = {"shared", "display", "checking", "__main__"}
     modules = {m.name for m in pkgutil.iter_modules(cli.__path__)} - helpers
     assert modules == set(cli.COMMANDS)
 
@@ -74,7 +74,7 @@ def test_validate_alone_loads_no_other_command(tmp_path):
             "from chosho_xlsx.cli import main\ntry:\n    main()\nexcept SystemExit:\n    pass\n"
             "print('LOADED', sorted(m for m in sys.modules if m.startswith('chosho_xlsx.cli.')))\n")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, encoding="utf-8")
-    assert "LOADED ['chosho_xlsx.cli.display', 'chosho_xlsx.cli.shared', 'chosho_xlsx.cli.validate']" in proc.stdout, proc.stderr
+    assert "LOADED ['chosho_xlsx.cli.checking', 'chosho_xlsx.cli.display', 'chosho_xlsx.cli.shared', 'chosho_xlsx.cli.validate']" in proc.stdout, proc.stderr
 
 
 def test_help_runs_as_a_user_runs_it():

@@ -1,7 +1,8 @@
-"""`chosho-xlsx validate` of many files in one call (issue 22): from POOL_FROM files on,
-they are checked in worker processes; the text, the JSON and the exit code are exactly
-those of checking them one after another here, in the order given, and each file has
-the batch's time limit there (E-FILE-TIMEOUT), a worker's death costing its own file."""
+"""`chosho-xlsx validate` of many files in one call (issue 22): they are checked in worker
+processes (cli.checking; on Linux one file too, elsewhere from POOL_FROM files on); the
+text, the JSON and the exit code are exactly those of checking them one after another
+here, in the order given, and each file has the batch's time limit there
+(E-FILE-TIMEOUT), a worker's death costing its own file, Ctrl-C ending them all."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import json
 import os
 import shutil
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -45,24 +48,34 @@ def _validate(*args: object):
     return runner.invoke(app, ["validate", *map(str, args)], env={"COLUMNS": "80"})
 
 
+def _one_by_one(paths, ruleset, _jobs):
+    """What the workers stand for: check_file of each path here, in turn."""
+    from chosho_xlsx.pipeline import check_file
+
+    return [check_file(p, ruleset) for p in paths]
+
+
 @pytest.mark.parametrize("args", [(), ("--format", "json"), ("--lang", "en")])
 def test_workers_print_what_one_process_prints(folder, monkeypatch, args):
     real, pools = command._check_in_workers, []
     monkeypatch.setattr(command, "_check_in_workers", lambda *a: pools.append(a) or real(*a))
     pooled = _validate(folder, *args)
     assert len(pools) == 1 and len(pools[0][0]) == command.POOL_FROM + 2
-    monkeypatch.setattr(command, "POOL_FROM", 10**6)
+    monkeypatch.setattr(command, "_check_in_workers", _one_by_one)
     alone = _validate(folder, *args)
-    assert len(pools) == 1
     assert pooled.exit_code == alone.exit_code == 2
     assert pooled.stdout == alone.stdout
 
 
-def test_few_files_need_no_workers(folder, monkeypatch):
-    def no_pool(*_):
-        raise AssertionError("workers started for a few files")
-
-    monkeypatch.setattr(command, "_check_in_workers", no_pool)
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forked workers: Linux")
+def test_one_file_is_checked_in_a_worker_too(folder, monkeypatch):
+    """Its time limit and a crash's containment hold for one file as for fifty."""
+    stalling_on("dept_03.xlsx", monkeypatch, lambda: os.kill(os.getpid(), signal.SIGKILL))
+    result = _validate(folder / "dept_03.xlsx", "--lang", "en")
+    assert result.exit_code == 2
+    assert result.stdout.startswith(
+        "✘ The file is damaged and cannot be read (it is cut short or its contents are corrupt): "
+        f"{folder / 'dept_03.xlsx'}\n")
     assert _validate(folder / "dept_00.xlsx", folder / "dept_01.xlsx").exit_code == 1
 
 
@@ -102,7 +115,7 @@ def test_what_build_wrote_in_the_folder_is_left_out(folder, tmp_path, monkeypatc
     pooled = _validate(d, "--format", "json")
     files = [f["file"] for f in json.loads(pooled.stdout)["files"]]
     assert files == sorted(str(p) for p in d.glob("dept_*.xlsx"))
-    monkeypatch.setattr(command, "POOL_FROM", 10**6)
+    monkeypatch.setattr(command, "_check_in_workers", _one_by_one)
     alone = _validate(d, "--format", "json")
     assert pooled.stdout == alone.stdout
     named = _validate(d / "out" / built[0], "--format", "json")
@@ -115,3 +128,35 @@ def test_a_folder_of_only_our_outputs_has_no_inputs(tmp_path, folder):
     result = _validate(d)
     assert result.exit_code == 2
     assert "入力ファイルがありません / no input workbooks found" in result.output
+
+
+# Ctrl-C at a terminal: SIGINT to the whole foreground process group (the command, the
+# keeper, the workers), as the test sends it. The workers stall on every file.
+_INTERRUPTED = """
+import sys, time
+from chosho_xlsx import pipeline
+pipeline.check_file = lambda path, ruleset: time.sleep(600)
+sys.argv = ["chosho-xlsx", "validate", *sys.argv[1:]]
+from chosho_xlsx.cli import main
+main()
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forked workers: Linux")
+def test_ctrl_c_ends_every_process_with_130_and_no_traceback(folder):
+    proc = subprocess.Popen([sys.executable, "-c", _INTERRUPTED, str(folder)], start_new_session=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8")
+    time.sleep(3)  # the keeper and its workers started, each worker in its first file
+    os.killpg(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=60)  # returns once no process holds the pipes
+    assert proc.returncode == 130
+    assert "Traceback" not in out + err
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:  # the keeper and workers die with their parent
+        try:
+            os.killpg(proc.pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.05)
+    else:
+        raise AssertionError("a process of the command outlived it")

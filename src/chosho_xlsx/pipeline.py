@@ -2,18 +2,29 @@
 Checked out, its findings in reading order and its computed 調書 if it could be built.
 Check the file is safe, read its values (intake), parse them against the contract, check
 across sheets (contract), compute (rules). Never raises for a bad file. The findings as
-JSON for programs (findings_json: `validate --format json`, the portal) are here too.
+JSON for programs (findings_json: `validate --format json`, the portal) are importable
+from here too (their home is common.findings, with the findings).
 
 Above the writers (it recognises our own outputs and reads the bundled example), below
 everything that takes files through it: batch, cycle, book, portal and cli."""
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from chosho_xlsx.common.findings import Finding, Findings, UnreadableFile, Verdict
+# Checked and its JSON live with the findings (a light module): validate's first process
+# unpickles the workers' results and prints them without importing this stack; the names
+# stay importable from here.
+from chosho_xlsx.common.findings import (  # noqa: F401 — re-exported
+    JSON_VERSION,
+    Checked,
+    Finding,
+    Findings,
+    UnreadableFile,
+    finding_dict,
+    findings_json,
+)
 from chosho_xlsx.common.limits import Limits
 from chosho_xlsx.contract.crosschecks import cross_checks, left_to_fill
 from chosho_xlsx.contract.loader import Loaded, headers_for, load
@@ -23,61 +34,9 @@ from chosho_xlsx.intake.package import unchecked
 from chosho_xlsx.intake.reader import RawBook, book_from_rows, read_book
 from chosho_xlsx.intake.safety import check_package, open_checked, open_input
 from chosho_xlsx.model import fiscal
-from chosho_xlsx.model.chosho import Report
 from chosho_xlsx.model.ruleset import Ruleset
 from chosho_xlsx.rules.engine import compute
 from chosho_xlsx.writers.outputs import stamp_of
-
-
-@dataclass
-class Checked(Verdict):
-    """One input after validation: its findings, and its report if it could be built."""
-
-    source: str
-    findings: list[Finding] = field(default_factory=list)
-    report: Report | None = None
-    unreadable: bool = False
-    # sheet → its row-1 headers as read, so that a cell finding can name its column
-    headers: dict[str, list[str]] = field(default_factory=dict)
-
-    def header_of(self, f: Finding) -> str:
-        """The header of the column a finding is in: the missing column's name, or the
-        row-1 header above a cell, the item of a 調書 cell ('' for a sheet or a file)."""
-        if f.params.get("item"):
-            return f.params["item"]
-        if not f.at.is_cell:
-            return f.column
-        names = self.headers.get(f.sheet, [])
-        return names[f.at.col] if f.at.col < len(names) else ""
-
-
-JSON_VERSION = 1
-
-
-def finding_dict(r: Checked, f: Finding, lang: str) -> dict:
-    """One finding as JSON: Finding.as_dict, with `column` naming the header above a
-    cell too (事業!B5 → 事業群番号)."""
-    d = f.as_dict(lang)
-    d["column"] = r.header_of(f)
-    return d
-
-
-def findings_json(results: list[Checked], lang: str) -> str:
-    """The documented shape (README「validate --format json」): stable keys, one object
-    per file, findings in reading order (sheet by sheet, row by row)."""
-    files = []
-    for r in results:
-        files.append(
-            {
-                "file": r.source,
-                "readable": not r.unreadable,
-                "valid": r.ok,
-                "errors": len(r.errors),
-                "warnings": len(r.findings) - len(r.errors),
-                "findings": [finding_dict(r, f, lang) for f in r.findings],
-            }
-        )
-    return json.dumps({"version": JSON_VERSION, "files": files}, ensure_ascii=False, indent=2) + "\n"
 
 
 def _as_typed(book: RawBook, f: Finding) -> Finding:

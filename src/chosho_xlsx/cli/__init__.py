@@ -16,7 +16,8 @@ One module per group of commands, each owning its options and what it shows:
 
 `shared` (the Typer app, the options several commands share, the one place a ChoshoError
 becomes its sentence and exit code) and `display` (findings as a table, visible text)
-are what they share.
+are what they share; `checking` is validate's worker processes (no typer: main forks
+them as validate starts, before the command line loads).
 
 A command that is run loads its own module only (main): the others and typer's building
 of their options would be a third of a cold `validate` (issue 22). `cli.app`, the Typer
@@ -80,6 +81,12 @@ def main() -> None:
     try:
         words = sys.argv[1:]
         command = words[0] if words and words[0] in _MODULE_OF else None
+        if command == "validate":
+            # Before typer loads: the process that imports the reading stack for the
+            # checks is forked now and imports it on the other core (cli.checking).
+            from chosho_xlsx.cli.checking import start_early
+
+            start_early(words[1:])
         app = only(command) if command else _load(COMMANDS)
     finally:
         gc.freeze()

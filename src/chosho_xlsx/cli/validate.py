@@ -4,7 +4,6 @@ a copy of each workbook with its faulty cells marked (--annotate)."""
 
 from __future__ import annotations
 
-import importlib
 import os
 import sys
 from pathlib import Path
@@ -12,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from chosho_xlsx.cli import checking
 from chosho_xlsx.cli.display import print_findings, visible
 from chosho_xlsx.cli.shared import (
     Force,
@@ -26,15 +26,13 @@ from chosho_xlsx.cli.shared import (
 )
 from chosho_xlsx.common import sentences
 from chosho_xlsx.common.errors import EXIT_CONTENT, EXIT_OK, EXIT_UNREADABLE
-from chosho_xlsx.common.findings import Finding
+from chosho_xlsx.common.findings import Checked, Finding, finding_dict, findings_json
 from chosho_xlsx.common.sentences import both
 
-# From this many inputs on, validate checks them in worker processes, one per core: the
-# pool costs the parent ~45 ms of CPU (pebble and its asyncio imported, the workers
-# forked, fed and joined) and a second core takes half of each file's ~5 ms. Estimated
-# from CPU times on 2 cores (parent up to the first task + workers ÷ 2 + the rest):
-# 4 files 0.20 s alone / 0.21 s with workers, 6: 0.22 / 0.21, 8: 0.24 / 0.23, 12:
-# 0.25 / 0.23, 20: 0.29 / 0.27; past ~6 the workers win where a core is free.
+# Where workers cannot be forked (checking.available: not Linux), from this many inputs
+# on validate checks them in common.workers' pool (pebble, spawned), below in this
+# process: the pool costs the parent ~45 ms of CPU (pebble and its asyncio imported, the
+# workers started, fed and joined) and a second core takes half of each file's ~5 ms.
 POOL_FROM = 8
 
 
@@ -48,13 +46,13 @@ def _check_inputs(files: list[Path], ruleset) -> list:
         raise fail(both("inputs.none"))
     paths = [p for p, _named in found]
     jobs = min(default_jobs(), len(paths))
-    if len(paths) < POOL_FROM or jobs < 2:
+    if checking.available() or (len(paths) >= POOL_FROM and jobs >= 2):
+        results = _check_in_workers(paths, ruleset, jobs)
+    else:
         # lazy: start-up: --help imports every cli module; a command loads what it runs
         from chosho_xlsx.pipeline import check_file
 
         results = [check_file(p, ruleset) for p in paths]
-    else:
-        results = _check_in_workers(paths, ruleset, jobs)
     # A 調書 or 一覧 of ours found in a folder is not an input (named, it is E-FILE-OUTPUT):
     # batch.sources.inputs leaves them out the same way, by the same mark, before checking.
     results = [r for (_p, named), r in zip(found, results, strict=True) if named or not _ours(r)]
@@ -68,28 +66,20 @@ def _ours(r) -> bool:
 
 
 def _check_in_workers(paths: list[Path], ruleset, jobs: int) -> list:
-    """check_file of each path in `jobs` worker processes (common.workers: forked on
-    Linux, so they start with what this process has loaded), in the order given, each
-    within settings.limits.seconds_per_file as in a batch build: past it the worker is
+    """check_file of each path in `jobs` worker processes, in the order given, each
+    within ruleset.limits.seconds_per_file as in a batch build: past it the worker is
     killed and the file is E-FILE-TIMEOUT; a worker that dies costs its own file only
-    (E-FILE-CORRUPT, as in the portal). The results come back without their computed
-    調書 (validate shows findings only), which is most of what a result weighs."""
+    (E-FILE-CORRUPT, as in the portal). Forked (cli.checking) where it can be; else in
+    common.workers' pool (pebble, spawned)."""
+    if checking.available():
+        return checking.check_all(paths, ruleset, jobs)
     # lazy: start-up: --help imports every cli module; a command loads what it runs
-    import multiprocessing
-
     from chosho_xlsx.common.workers import TimedOut, WorkerDied, Workers
-    from chosho_xlsx.pipeline import Checked
 
-    context = None
-    if sys.platform.startswith("linux"):
-        for module in _FIRST_CHECK_LOADS:  # once here rather than once in each worker
-            importlib.import_module(module)
-        context = multiprocessing.get_context("fork")
     limit = ruleset.limits.seconds_per_file
     results = []
-    with Workers(jobs, limit, context=context, initializer=_worker_init,
-                 initargs=(ruleset, os.getpid()), poll=0.01) as pool:
-        futures = [pool.submit(_check_one, str(p)) for p in paths]
+    with Workers(jobs, limit, initializer=_worker_init, initargs=(os.getpid(),), poll=0.01) as pool:
+        futures = [pool.submit(checking.check_one, str(p), ruleset) for p in paths]
         for path, future in zip(paths, futures, strict=True):
             try:
                 results.append(pool.result(future))
@@ -102,35 +92,12 @@ def _check_in_workers(paths: list[Path], ruleset, jobs: int) -> list:
     return results
 
 
-# What check_file's first call imports (pipeline, intake and contract import them inside
-# functions): ~25 ms that forked workers then start with instead of each paying it.
-_FIRST_CHECK_LOADS = (
-    "chosho_xlsx.intake.safety", "chosho_xlsx.intake.marks", "chosho_xlsx.intake.scan",
-    "chosho_xlsx.writers.outputs", "chosho_xlsx.contract.crosschecks", "chosho_xlsx.rules.engine",
-    "chosho_xlsx.model.form_texts", "python_calamine",
-)
-
-_settings = None  # a worker's rules settings (_worker_init)
-
-
-def _worker_init(ruleset, parent: int) -> None:
-    global _settings
-    _settings = ruleset
+def _worker_init(parent: int) -> None:
     # lazy: start-up: --help imports every cli module; a command loads what it runs
     from chosho_xlsx.common.workers import die_with_parent, worker_gc
 
     die_with_parent(parent)  # no worker outlives validate, kill -9 included
     worker_gc()  # as the batch's workers: the collector set for many objects made, few kept
-
-
-def _check_one(path: str):
-    """In a worker: check_file, its result without the computed 調書."""
-    # lazy: start-up: --help imports every cli module; a command loads what it runs
-    from chosho_xlsx.pipeline import check_file
-
-    checked = check_file(path, _settings)
-    checked.report = None
-    return checked
 
 
 def _exit_code(results: list, strict: bool) -> int:
@@ -176,8 +143,6 @@ def validate(
         refuse_overwrite(output, force)
     ruleset = ruleset_from(rules)
     results = _check_inputs(files, ruleset)
-    # lazy: start-up: --help imports every cli module; a command loads what it runs
-    from chosho_xlsx.pipeline import findings_json
     if fmt == "json":
         sys.stdout.write(findings_json(results, lang))
     elif fmt == "xlsx":
@@ -194,7 +159,6 @@ def _findings_list(results: list, output: Path, lang: str) -> None:
     """The findings as a list to work through in Excel (writers/findings_list), never
     over an input; its path on stdout."""
     # lazy: start-up: --help imports every cli module; a command loads what it runs
-    from chosho_xlsx.pipeline import finding_dict
     from chosho_xlsx.writers.findings_list import write_findings_xlsx
     from chosho_xlsx.writers.outputs import file_ids, input_refusal
 

@@ -10,10 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from chosho_xlsx.common import addresses
 from chosho_xlsx.common.errors import IntakeError
 from chosho_xlsx.common.sentences import catalogue as data_catalogue
+
+if TYPE_CHECKING:
+    from chosho_xlsx.model.chosho import Report
 
 ERROR = "error"
 WARNING = "warning"
@@ -207,3 +211,59 @@ class UnreadableFile(IntakeError):
 
     def message(self, lang: str = "ja") -> str:
         return self.finding.message(lang)
+
+
+@dataclass
+class Checked(Verdict):
+    """One input after validation (pipeline.check_file): its findings, and its report if
+    it could be built. Here, with the findings, not in pipeline: validate's first process
+    unpickles its workers' Checked and prints them without importing the reading stack."""
+
+    source: str
+    findings: list[Finding] = field(default_factory=list)
+    report: Report | None = None
+    unreadable: bool = False
+    # sheet → its row-1 headers as read, so that a cell finding can name its column
+    headers: dict[str, list[str]] = field(default_factory=dict)
+
+    def header_of(self, f: Finding) -> str:
+        """The header of the column a finding is in: the missing column's name, or the
+        row-1 header above a cell, the item of a 調書 cell ('' for a sheet or a file)."""
+        if f.params.get("item"):
+            return f.params["item"]
+        if not f.at.is_cell:
+            return f.column
+        names = self.headers.get(f.sheet, [])
+        return names[f.at.col] if f.at.col < len(names) else ""
+
+
+JSON_VERSION = 1
+
+
+def finding_dict(r: Checked, f: Finding, lang: str) -> dict:
+    """One finding as JSON: Finding.as_dict, with `column` naming the header above a
+    cell too (事業!B5 → 事業群番号)."""
+    d = f.as_dict(lang)
+    d["column"] = r.header_of(f)
+    return d
+
+
+def findings_json(results: list[Checked], lang: str) -> str:
+    """The documented shape (README「validate --format json」): stable keys, one object
+    per file, findings in reading order (sheet by sheet, row by row)."""
+    # lazy: json only where JSON is written (the text of a validate needs none)
+    import json
+
+    files = []
+    for r in results:
+        files.append(
+            {
+                "file": r.source,
+                "readable": not r.unreadable,
+                "valid": r.ok,
+                "errors": len(r.errors),
+                "warnings": len(r.findings) - len(r.errors),
+                "findings": [finding_dict(r, f, lang) for f in r.findings],
+            }
+        )
+    return json.dumps({"version": JSON_VERSION, "files": files}, ensure_ascii=False, indent=2) + "\n"

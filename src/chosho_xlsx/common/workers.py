@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import gc
-import multiprocessing
 import os
 import select
 import signal
@@ -23,11 +22,10 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future
-from concurrent.futures import TimeoutError as FutureTimeout
-from concurrent.futures.process import BrokenProcessPool
+from typing import TYPE_CHECKING
 
-from pebble import CONSTS, ProcessExpired, ProcessPool
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 
 class TimedOut(Exception):
@@ -60,6 +58,13 @@ class Workers:
     def __init__(self, jobs: int, seconds: float | None, *, context=None,
                  initializer: Callable | None = None, initargs: Iterable = (),
                  poll: float | None = None) -> None:
+        # lazy: pebble imports asyncio and ssl (~30 ms), multiprocessing ~10 ms: not for
+        # those who import this module for TimedOut, WorkerDied or die_with_parent alone
+        # (common.prefork: validate's workers)
+        import multiprocessing
+
+        from pebble import CONSTS, ProcessPool
+
         if poll is not None:
             CONSTS.sleep_unit = poll
         self.seconds = seconds
@@ -72,6 +77,12 @@ class Workers:
     def result(self, future: Future):
         """The call's result; TimedOut or WorkerDied when it has none. An exception the
         function itself raised is raised here as it was."""
+        # lazy: as in __init__
+        from concurrent.futures import TimeoutError as FutureTimeout
+        from concurrent.futures.process import BrokenProcessPool
+
+        from pebble import ProcessExpired
+
         try:
             return future.result()
         except FutureTimeout:

@@ -1,0 +1,290 @@
+"""Calls of one function over a list of items in forked worker processes, each within a
+time limit, the outcomes back in the items' order: for a short command (`validate` of a
+folder, ~0.3 s in all) whose start-up is a large part of its time. POSIX (os.fork) only;
+elsewhere the callers use common.workers.
+
+What enters: a module-level function (pickled by name), the items and arguments shared
+by every call (pickled). What leaves, for each item in order: the function's result, or
+TimedOut (its worker was killed at the limit), or WorkerDied (its worker ended without
+an answer); an exception the function raised is raised in the caller.
+
+Why not common.workers (pebble) here: importing pebble costs asyncio and ssl (~30 ms of
+CPU), its feeder and result threads poll, and its workers are forked from the caller, so
+the caller must have imported all the workers need before the first call. Here one
+process, the keeper, is forked as soon as the command knows it will check files, before
+the command line (typer, click) is loaded: it imports what the calls need on one core
+while the caller parses its arguments and lists its inputs on the other, and then forks
+the workers from itself, warm. The keeper feeds each worker one item at a time through a
+pipe, kills (SIGKILL) a worker whose call passes the limit and forks another, and sends
+the outcomes to the caller in order as they complete.
+
+Each process ends with the one that started it (PR_SET_PDEATHSIG): a caller killed or
+interrupted takes the keeper and the workers with it. The keeper and the workers ignore
+SIGINT (Ctrl-C reaches the whole process group): the caller alone answers it. They leave
+by os._exit, never flushing what the caller had buffered when they were forked."""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import importlib
+import os
+import pickle
+import select
+import signal
+import struct
+import time
+from collections.abc import Callable, Iterator, Sequence
+
+from chosho_xlsx.common.workers import TimedOut, WorkerDied, die_with_parent, worker_gc
+
+# A frame on every pipe: one byte of kind, the payload's length, the payload.
+_HEAD = struct.Struct(">cI")
+_RESULT, _RAISED, _TIMED_OUT, _DIED = b"r", b"e", b"t", b"d"
+_INDEX = struct.Struct(">I")  # keeper → worker: the item to call the function on
+
+
+def _write(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _read(fd: int, n: int) -> bytes | None:
+    """Exactly n bytes, or None at the end of the pipe (its writer gone)."""
+    chunks, left = [], n
+    while left:
+        chunk = os.read(fd, min(left, 1 << 20))
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def _send(fd: int, kind: bytes, payload: bytes = b"") -> None:
+    _write(fd, _HEAD.pack(kind, len(payload)) + payload)
+
+
+def _receive(fd: int) -> tuple[bytes, bytes] | None:
+    head = _read(fd, _HEAD.size)
+    if head is None:
+        return None
+    kind, n = _HEAD.unpack(head)
+    payload = _read(fd, n) if n else b""
+    return None if payload is None else (kind, payload)
+
+
+def _raised(exc: BaseException) -> bytes:
+    """An exception to raise in the caller: itself, or its repr where it cannot be pickled."""
+    try:
+        return pickle.dumps(exc, pickle.HIGHEST_PROTOCOL)
+    except Exception:  # noqa: BLE001 — any exception's pickling may fail in any way
+        return pickle.dumps(RuntimeError(repr(exc)), pickle.HIGHEST_PROTOCOL)
+
+
+class Prefork:
+    """The keeper, forked now, importing `modules`; then map() once."""
+
+    def __init__(self, modules: Sequence[str] = ()) -> None:
+        job_r, self._job = os.pipe()
+        self._out, out_w = os.pipe()
+        parent = os.getpid()
+        pid = os.fork()
+        if pid == 0:  # the keeper
+            code = 1
+            try:
+                os.close(self._job)
+                os.close(self._out)
+                _keeper(job_r, out_w, parent, modules)
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(job_r)
+        os.close(out_w)
+        self.pid: int | None = pid
+        self._finished = False
+
+    def map(self, fn: Callable, items: Sequence, *args, jobs: int, seconds: float | None) -> Iterator:
+        """fn(item, *args) for each item in up to `jobs` workers, each call within
+        `seconds` (None: no limit); yields, in the items' order, each result or a
+        TimedOut or WorkerDied instance. Once per Prefork."""
+        items = list(items)
+        job = pickle.dumps((fn, items, args, jobs, seconds), pickle.HIGHEST_PROTOCOL)
+        with contextlib.suppress(BrokenPipeError):  # the keeper is gone: each item WorkerDied below
+            _send(self._job, b"j", job)
+        for _ in items:
+            frame = _receive(self._out)
+            if frame is None:
+                yield WorkerDied("the pool's keeper stopped")
+                continue
+            kind, payload = frame
+            if kind == _RESULT:
+                yield pickle.loads(payload)
+            elif kind == _TIMED_OUT:
+                yield TimedOut(seconds or 0.0)
+            elif kind == _DIED:
+                yield WorkerDied(payload.decode())
+            else:
+                raise pickle.loads(payload)
+        self._finished = True
+
+    def close(self) -> None:
+        """No keeper or worker outlives this: one whose work is done is waited for (its
+        CPU time then counts in this process's children's), any other killed first."""
+        if self.pid is None:
+            return
+        with contextlib.suppress(OSError):
+            os.close(self._job)
+        if not self._finished:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(self.pid, 0)
+        os.close(self._out)
+        self.pid = None
+
+    def __enter__(self) -> Prefork:
+        return self
+
+    def __exit__(self, kind, value, tb) -> None:
+        self.close()
+
+
+# ---- in the keeper ----------------------------------------------------------------------
+
+
+def _keeper(job_r: int, out_w: int, parent: int, modules: Sequence[str]) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the caller answers Ctrl-C
+    die_with_parent(parent)
+    try:
+        _keep(job_r, out_w, modules)
+    except BaseException as exc:  # noqa: BLE001 — a bug of ours: raised in the caller, not hidden
+        with contextlib.suppress(OSError):
+            _send(out_w, _RAISED, _raised(exc))
+        raise
+
+
+def _keep(job_r: int, out_w: int, modules: Sequence[str]) -> None:
+    gc.disable()  # the imports make many objects and free few (see cli.main)
+    for module in modules:
+        importlib.import_module(module)
+    gc.enable()
+    worker_gc()  # the workers, forked from here, inherit it
+    frame = _receive(job_r)
+    os.close(job_r)
+    if frame is None:
+        return  # the command ended without checking anything
+    fn, items, args, jobs, seconds = pickle.loads(frame[1])
+    _Keeper(fn, items, args, seconds, out_w).run(max(1, min(jobs, len(items))))
+
+
+class _Worker:
+    def __init__(self, pid: int, tasks: int, results: int) -> None:
+        self.pid, self.tasks, self.results = pid, tasks, results
+        self.index: int | None = None  # the item it is calling fn on
+        self.started = 0.0
+
+
+class _Keeper:
+    def __init__(self, fn, items: list, args: tuple, seconds: float | None, out: int) -> None:
+        self.fn, self.items, self.args, self.seconds, self.out = fn, items, args, seconds, out
+        self.workers: list[_Worker] = []
+        self.next_item = 0
+        self.done: dict[int, tuple[bytes, bytes]] = {}
+        self.next_out = 0
+
+    def run(self, jobs: int) -> None:
+        try:
+            for _ in range(jobs):
+                self._give(self._fork())
+            while self.next_out < len(self.items):
+                self._wait()
+                while self.next_out in self.done:
+                    _send(self.out, *self.done.pop(self.next_out))
+                    self.next_out += 1
+        finally:
+            for w in self.workers:  # no more items: each worker leaves at the end of its pipe
+                os.close(w.tasks)
+            for w in self.workers:
+                with contextlib.suppress(ChildProcessError):
+                    os.waitpid(w.pid, 0)
+
+    def _wait(self) -> None:
+        """Until a busy worker answers, dies or passes the limit; each handled."""
+        busy = [w for w in self.workers if w.index is not None]
+        timeout = None
+        if self.seconds is not None:
+            timeout = max(0.0, min(w.started for w in busy) + self.seconds - time.monotonic())
+        ready, _, _ = select.select([w.results for w in busy], [], [], timeout)
+        now = time.monotonic()
+        for w in busy:
+            if w.results in ready:
+                frame = _receive(w.results)
+                if frame is not None:
+                    self.done[w.index] = frame
+                    self._give(w)
+                    continue
+                self._replace(w, _DIED, f"the worker stopped (exit code {self._end(w)})")
+            elif self.seconds is not None and now - w.started >= self.seconds:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(w.pid, signal.SIGKILL)
+                self._end(w)
+                self._replace(w, _TIMED_OUT, "")
+
+    def _give(self, w: _Worker) -> None:
+        """The next item to `w`, or none left (w.index None)."""
+        w.index = None
+        if self.next_item < len(self.items):
+            w.index, w.started = self.next_item, time.monotonic()
+            self.next_item += 1
+            _write(w.tasks, _INDEX.pack(w.index))
+
+    def _end(self, w: _Worker) -> int:
+        """Wait for a worker that ended or was killed; its exit code as pebble gives it."""
+        self.workers.remove(w)
+        os.close(w.tasks)
+        os.close(w.results)
+        _, status = os.waitpid(w.pid, 0)
+        return os.waitstatus_to_exitcode(status)
+
+    def _replace(self, w: _Worker, kind: bytes, why: str) -> None:
+        self.done[w.index] = (kind, why.encode())
+        if self.next_item < len(self.items):
+            self._give(self._fork())
+
+    def _fork(self) -> _Worker:
+        tasks_r, tasks_w = os.pipe()
+        results_r, results_w = os.pipe()
+        keeper = os.getpid()
+        pid = os.fork()
+        if pid == 0:  # a worker
+            code = 1
+            try:
+                # only its own pipes: a worker holding another's would hide that one's death
+                for other in self.workers:
+                    os.close(other.tasks)
+                    os.close(other.results)
+                for fd in (tasks_w, results_r, self.out):
+                    os.close(fd)
+                die_with_parent(keeper)
+                _work(tasks_r, results_w, self.fn, self.items, self.args)
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(tasks_r)
+        os.close(results_w)
+        w = _Worker(pid, tasks_w, results_r)
+        self.workers.append(w)
+        return w
+
+
+def _work(tasks: int, results: int, fn: Callable, items: list, args: tuple) -> None:
+    """A worker: fn on each item the keeper names, until its pipe ends."""
+    while (head := _read(tasks, _INDEX.size)) is not None:
+        (index,) = _INDEX.unpack(head)
+        try:
+            payload, kind = pickle.dumps(fn(items[index], *args), pickle.HIGHEST_PROTOCOL), _RESULT
+        except BaseException as exc:  # noqa: BLE001 — raised in the caller, as pebble does
+            payload, kind = _raised(exc), _RAISED
+        _send(results, kind, payload)
