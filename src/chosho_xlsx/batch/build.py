@@ -61,9 +61,12 @@ from chosho_xlsx.writers.summary import (
 )
 
 TEMP_PREFIX = leftovers.PREFIX
-# How often the pool's threads look at it (common.workers.Workers' poll): closing the pool
-# waits up to this long after the last 調書, ~0.1 s at pebble's default.
-POLL = 0.01
+# How often the pool's threads look at it (common.workers.Workers' poll), pebble's
+# default: each look costs the parent CPU while the workers run (at 0.01 s, ~70 ms of a
+# 100-input build on the project's machine, on the workers' cores), and closing the pool
+# waits up to this long after the last 調書, which the batch spends placing its 調書 and
+# writing its lists (Workers.finish), not waiting.
+POLL = 0.1
 
 Task = tuple[int, "str | Bundled", str, bool]  # (index, input, where to write its 調書, want JSON)
 
@@ -196,12 +199,16 @@ def _context():
 
 
 def _run_all(tasks: list[Task], ruleset: Ruleset, jobs: int,
-             on_done, on_start=None) -> list[Outcome]:
+             on_done, on_start=None, closing: contextlib.ExitStack | None = None) -> list[Outcome]:
     """Every task's Outcome, in task order, from `jobs` worker processes (common.workers),
     each input's work limited to settings.limits.seconds_per_file: past it, that worker
     is killed and replaced, the input becomes a row of the table (E-FILE-TIMEOUT) and the
     batch goes on. A worker that dies (killed, out of memory, a parser aborting) costs
     its own input only. Workers are reused: an input costs a message, not a process.
+
+    The pool winds down from the last result on (Workers.finish); `closing`, if given,
+    waits for its end when it closes (the batch's tail meanwhile), else it is waited for
+    here. An error or an interrupt stops it at once, before this returns.
 
     `on_start` is called once the first workers exist; no thread of ours may run while
     they are forked (a lock it held at that moment, such as stderr's, would stay held in
@@ -220,8 +227,9 @@ def _run_all(tasks: list[Task], ruleset: Ruleset, jobs: int,
     order = sorted(tasks, key=lambda t: (size(t), t[0]))
     results: dict[int, Outcome] = {}
     limit = ruleset.limits.seconds_per_file
-    with Workers(jobs, limit, context=_context(), initializer=_init,
-                 initargs=(ruleset, os.getpid()), poll=POLL) as pool:
+    pool = Workers(jobs, limit, context=_context(), initializer=_init,
+                   initargs=(ruleset, os.getpid()), poll=POLL)
+    try:
         futures = {pool.submit(work, t): t for t in order}  # the first submit starts them all
         if on_start:
             on_start()
@@ -234,6 +242,14 @@ def _run_all(tasks: list[Task], ruleset: Ruleset, jobs: int,
             except Exception as exc:  # WorkerDied, or a bug in work(): its own input only
                 results[t[0]] = _crashed(t[0], t[1], exc)
             on_done(results[t[0]])
+    except BaseException:  # an interrupt or an error: no worker goes on
+        pool.close(now=True)
+        raise
+    pool.finish()
+    if closing is None:
+        pool.close()
+    else:
+        closing.callback(pool.close)
     return [results[t[0]] for t in tasks]
 
 
@@ -372,34 +388,37 @@ def run(paths: list[Path | Bundled], out: Path, ruleset: Ruleset, jobs: int | No
     out.mkdir(parents=True, exist_ok=True)
     previous = read_manifest(out)
     leftovers.sweep(out, (FILE_NAME, OVERVIEW_FILE, MANIFEST))  # what a killed batch left here
-    held = leftovers.Held(out)
-    tmpdir = held.path
-    try:
-        tasks = [(i, p if isinstance(p, Bundled) else str(p), str(tmpdir / f"{i}.xlsx"), want_data)
-                 for i, p in enumerate(paths)]
-        jobs = max(1, min(jobs or default_jobs(), len(tasks)))
-        durable = _Durable()
-
-        def done(o: Outcome) -> None:
-            durable.add(o)
-            if on_done:
-                on_done(o)
-
+    # The pool, finished with its last result, ends while the 調書 are placed and the
+    # lists written (_run_all's `closing`): its threads' last wake-up is waited for once.
+    with contextlib.ExitStack() as closing:
+        held = leftovers.Held(out)
+        tmpdir = held.path
         try:
-            outcomes = _run_all(tasks, ruleset, jobs, done, on_start)
-            entries = _decide(outcomes)
-            sources = file_ids(p for p in paths if not isinstance(p, Bundled))
-            _place(entries, out, sources, durable)
+            tasks = [(i, p if isinstance(p, Bundled) else str(p), str(tmpdir / f"{i}.xlsx"), want_data)
+                     for i, p in enumerate(paths)]
+            jobs = max(1, min(jobs or default_jobs(), len(tasks)))
+            durable = _Durable()
+
+            def done(o: Outcome) -> None:
+                durable.add(o)
+                if on_done:
+                    on_done(o)
+
+            try:
+                outcomes = _run_all(tasks, ruleset, jobs, done, on_start, closing)
+                entries = _decide(outcomes)
+                sources = file_ids(p for p in paths if not isinstance(p, Bundled))
+                _place(entries, out, sources, durable)
+            finally:
+                durable.close()
         finally:
-            durable.close()
-    finally:
-        held.remove()
-    batch = Batch(entries, None)
-    if summary:
-        named = dict(zip(map(str, paths), labels, strict=True)) if labels else {}
-        _write_lists(batch, lines(batch, lang, named), out, sources, ruleset)
-    if record:
-        _record(batch, out, previous, sources)
+            held.remove()
+        batch = Batch(entries, None)
+        if summary:
+            named = dict(zip(map(str, paths), labels, strict=True)) if labels else {}
+            _write_lists(batch, lines(batch, lang, named), out, sources, ruleset)
+        if record:
+            _record(batch, out, previous, sources)
     batch.seconds = time.perf_counter() - start
     return batch
 

@@ -68,6 +68,7 @@ class Workers:
         if poll is not None:
             CONSTS.sleep_unit = poll
         self.seconds = seconds
+        self._finished = False
         self._pool = ProcessPool(max_workers=jobs, initializer=initializer, initargs=tuple(initargs),
                                  context=context or multiprocessing.get_context())
 
@@ -96,11 +97,20 @@ class Workers:
         """submit, then wait for the result (TimedOut, WorkerDied)."""
         return self.result(self.submit(fn, *args))
 
+    def finish(self) -> None:
+        """Every call submitted has returned: the pool's threads start winding down now
+        (pebble's stop, with nothing pending to lose) while the caller goes on with other
+        work, and close() waits only for what is left of it. Closing a pool waits for its
+        threads to wake (up to `poll`) and for its workers to end; a batch has its 調書
+        to place and its lists to write meanwhile."""
+        self._pool.stop()
+        self._finished = True
+
     def close(self, *, now: bool = False) -> None:
         """No worker outlives this: wait for the calls submitted (kill them when `now`)."""
         if now:
             self._pool.stop()
-        else:
+        elif not self._finished:
             self._pool.close()
         self._pool.join()
 
