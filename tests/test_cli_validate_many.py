@@ -160,3 +160,35 @@ def test_ctrl_c_ends_every_process_with_130_and_no_traceback(folder):
         time.sleep(0.05)
     else:
         raise AssertionError("a process of the command outlived it")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forked workers: Linux")
+@pytest.mark.parametrize("asked", ["the same", "fewer files", "other rules", "other words"])
+def test_the_keeper_plan_is_used_only_for_the_job_asked(folder, monkeypatch, asked):
+    """`validate DIR` (no option): the keeper lists DIR and loads the default rules itself
+    and starts checking at once; check_all takes those results only for that very job,
+    else it starts afresh: the results are those of the job asked, either way."""
+    from dataclasses import replace
+
+    from chosho_xlsx.batch.sources import candidates
+    from chosho_xlsx.cli import checking
+    from chosho_xlsx.model.ruleset import load_ruleset
+
+    monkeypatch.setattr(checking, "_early", None)
+    checking.start_early(["--strict"] if asked == "other words" else [str(folder)])
+    planned = checking._early.planned()
+    assert (planned is None) == (asked == "other words")
+    ruleset = load_ruleset(None)
+    paths = [p for p, _named in candidates([folder])]
+    if planned is not None:
+        assert planned[1] == [str(p) for p in paths] and planned[2] == (ruleset,)
+    if asked == "fewer files":
+        paths = paths[:3]
+    if asked == "other rules":
+        ruleset = replace(ruleset, limits=replace(ruleset.limits, seconds_per_file=60.0))
+    got = checking.check_all(paths, ruleset, 2)
+    assert checking._early is None
+    def shown(results):
+        return [(r.source, r.findings, r.unreadable, r.headers) for r in results]
+
+    assert shown(got) == shown(_one_by_one(paths, ruleset, 2))

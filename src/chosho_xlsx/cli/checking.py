@@ -6,12 +6,17 @@ imports this module's worker function by name.
 `start_early` forks the keeper as `chosho-xlsx validate` starts, before the command line
 loads, so that the reading stack is imported on one core while typer, click and the
 arguments take the other (a cold validate of a folder was ~0.16 s of start-up, one
-after the other, before its first check); `check_all` uses it, or forks one then."""
+after the other, before its first check); `check_all` uses it, or forks one then.
+When the words after `validate` are files and folders alone (`chosho-xlsx validate
+DIR`, no option), the keeper also lists the inputs and loads the default rules itself
+(plan) and starts checking before typer has finished loading; check_all takes those
+results only if its own listing, rules and jobs are the same (else it starts afresh)."""
 
 from __future__ import annotations
 
 import atexit
 import importlib
+import os
 import sys
 from pathlib import Path
 
@@ -26,11 +31,15 @@ CHECK_MODULES = (
     "chosho_xlsx.rules.engine", "chosho_xlsx.model.form_texts", "python_calamine",
 )
 
-# What both the first process (the findings it prints, the ruleset it loads, the pool it
-# talks to) and the keeper need: imported before the fork, once, rather than once in
-# each (~30 ms of CPU each: this machine compiles our modules at every start).
+# What both the first process (the findings it prints, the ruleset it loads, the inputs
+# it lists, the pool it talks to) and the keeper (the check stack, its plan) need:
+# imported before the fork, once, rather than once in each (~35 ms of CPU each: this
+# machine compiles our modules at every start). A folder's listing needs the batch's
+# leftovers (tempfile) too.
 SHARED_MODULES = ("chosho_xlsx.common.findings", "chosho_xlsx.model.ruleset", "chosho_xlsx.common.prefork",
-                  "json", "shutil")
+                  "chosho_xlsx.batch.sources", "chosho_xlsx.intake.files", "chosho_xlsx.common.machine",
+                  "json", "shutil", "difflib", "datetime", "importlib.util")
+FOLDER_MODULES = ("chosho_xlsx.batch.leftovers",)
 
 _early = None  # the keeper start_early forked, until check_all takes it
 
@@ -47,13 +56,34 @@ def start_early(words: list[str]) -> None:
     global _early
     if _early is not None or not available() or {"-h", "--help"} & set(words):
         return
-    for module in SHARED_MODULES:
+    folder = any(os.path.isdir(w) for w in words)
+    for module in SHARED_MODULES + (FOLDER_MODULES if folder else ()):
         importlib.import_module(module)
     # lazy: only a validate forks a keeper
     from chosho_xlsx.common.prefork import Prefork
 
-    _early = Prefork(CHECK_MODULES)
+    # Only files and folders: typer will take them as FILES, every option at its default.
+    plain = bool(words) and not any(w.startswith("-") for w in words)
+    _early = Prefork(CHECK_MODULES, plan=(plan, (words,)) if plain else None)
     atexit.register(_early.close)  # a validate that ends before checking: the keeper too
+
+
+def plan(words: list[str]) -> tuple:
+    """In the keeper: the job `validate WORDS` (no option) will ask for, as validate
+    makes it: its inputs, the default rules, one worker per core."""
+    # lazy: the keeper plans once it has imported the reading stack
+    from chosho_xlsx.batch.sources import candidates
+    from chosho_xlsx.common.machine import default_jobs
+    from chosho_xlsx.model.ruleset import load_ruleset
+
+    ruleset = load_ruleset(None)
+    paths = [str(p) for p, _named in candidates([Path(w) for w in words])]
+    return _job(paths, ruleset, min(default_jobs(), len(paths)))
+
+
+def _job(paths: list[str], ruleset, jobs: int) -> tuple:
+    """The job of check_all: (fn, items, args, jobs, seconds), as Prefork.map takes it."""
+    return check_one, paths, (ruleset,), jobs, ruleset.limits.seconds_per_file
 
 
 def check_all(paths: list[Path], ruleset, jobs: int) -> list[Checked]:
@@ -65,11 +95,14 @@ def check_all(paths: list[Path], ruleset, jobs: int) -> list[Checked]:
     from chosho_xlsx.common.prefork import Prefork
     from chosho_xlsx.common.workers import TimedOut, WorkerDied
 
+    fn, items, args, jobs, limit = _job([str(p) for p in paths], ruleset, jobs)
     pool, _early = _early or Prefork(CHECK_MODULES), None
-    limit = ruleset.limits.seconds_per_file
+    if pool.planned() not in (None, (fn, items, args, jobs, limit)):
+        pool.close()  # it guessed another job (the folder changed meanwhile?): start afresh
+        pool = Prefork(CHECK_MODULES)
     results = []
     with pool:
-        outcomes = pool.map(check_one, [str(p) for p in paths], ruleset, jobs=jobs, seconds=limit)
+        outcomes = pool.map(fn, items, *args, jobs=jobs, seconds=limit)
         for path, outcome in zip(paths, outcomes, strict=True):
             if isinstance(outcome, TimedOut):
                 finding = Finding.about("E-FILE-TIMEOUT", str(path), seconds=f"{limit:g}")

@@ -41,6 +41,7 @@ from chosho_xlsx.common.workers import TimedOut, WorkerDied, die_with_parent, wo
 # A frame on every pipe: one byte of kind, the payload's length, the payload.
 _HEAD = struct.Struct(">cI")
 _RESULT, _RAISED, _TIMED_OUT, _DIED = b"r", b"e", b"t", b"d"
+_PLANNED, _UNPLANNED = b"p", b"n"  # keeper → caller, first, when given a plan
 _INDEX = struct.Struct(">I")  # keeper → worker: the item to call the function on
 
 
@@ -84,9 +85,16 @@ def _raised(exc: BaseException) -> bytes:
 
 
 class Prefork:
-    """The keeper, forked now, importing `modules`; then map() once."""
+    """The keeper, forked now, importing `modules`; then map() once.
 
-    def __init__(self, modules: Sequence[str] = ()) -> None:
+    `plan` (a module-level function and its arguments): run in the keeper once it has
+    imported `modules`, it returns the job (fn, items, args, jobs, seconds) the caller
+    will most likely ask for, and the keeper starts it at once, before the caller has
+    asked; planned() tells the caller which job that is. The caller then maps that very
+    job, or closes this Prefork and makes another: a plan saves time, never changes a
+    result. A plan that raises starts nothing (planned() is None)."""
+
+    def __init__(self, modules: Sequence[str] = (), plan: tuple[Callable, tuple] | None = None) -> None:
         job_r, self._job = os.pipe()
         self._out, out_w = os.pipe()
         parent = os.getpid()
@@ -96,7 +104,7 @@ class Prefork:
             try:
                 os.close(self._job)
                 os.close(self._out)
-                _keeper(job_r, out_w, parent, modules)
+                _keeper(job_r, out_w, parent, modules, plan)
                 code = 0
             finally:
                 os._exit(code)
@@ -104,15 +112,34 @@ class Prefork:
         os.close(out_w)
         self.pid: int | None = pid
         self._finished = False
+        self._plan: tuple | None = None  # the job the keeper started of itself
+        self._planning = plan is not None  # its answer not read yet
+
+    def planned(self) -> tuple | None:
+        """The job (fn, items, args, jobs, seconds) the keeper started from its plan, or
+        None (no plan, or it raised); waits for the keeper to have planned."""
+        if self._planning:
+            self._planning = False
+            frame = _receive(self._out)
+            if frame is not None and frame[0] == _RAISED:
+                raise pickle.loads(frame[1])
+            if frame is not None and frame[0] == _PLANNED:
+                self._plan = pickle.loads(frame[1])
+        return self._plan
 
     def map(self, fn: Callable, items: Sequence, *args, jobs: int, seconds: float | None) -> Iterator:
         """fn(item, *args) for each item in up to `jobs` workers, each call within
         `seconds` (None: no limit); yields, in the items' order, each result or a
-        TimedOut or WorkerDied instance. Once per Prefork."""
+        TimedOut or WorkerDied instance. Once per Prefork; the job planned, if any."""
         items = list(items)
-        job = pickle.dumps((fn, items, args, jobs, seconds), pickle.HIGHEST_PROTOCOL)
-        with contextlib.suppress(BrokenPipeError):  # the keeper is gone: each item WorkerDied below
-            _send(self._job, b"j", job)
+        job = (fn, items, args, jobs, seconds)
+        plan = self.planned()
+        if plan is not None:
+            if plan != job:
+                raise ValueError("not the job the keeper planned: close this Prefork, make another")
+        else:
+            with contextlib.suppress(BrokenPipeError):  # the keeper is gone: each item WorkerDied below
+                _send(self._job, b"j", pickle.dumps(job, pickle.HIGHEST_PROTOCOL))
         for _ in items:
             frame = _receive(self._out)
             if frame is None:
@@ -154,29 +181,46 @@ class Prefork:
 # ---- in the keeper ----------------------------------------------------------------------
 
 
-def _keeper(job_r: int, out_w: int, parent: int, modules: Sequence[str]) -> None:
+def _keeper(job_r: int, out_w: int, parent: int, modules: Sequence[str], plan) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the caller answers Ctrl-C
     die_with_parent(parent)
     try:
-        _keep(job_r, out_w, modules)
+        _keep(job_r, out_w, modules, plan)
     except BaseException as exc:  # noqa: BLE001 — a bug of ours: raised in the caller, not hidden
         with contextlib.suppress(OSError):
             _send(out_w, _RAISED, _raised(exc))
         raise
 
 
-def _keep(job_r: int, out_w: int, modules: Sequence[str]) -> None:
+def _keep(job_r: int, out_w: int, modules: Sequence[str], plan) -> None:
     gc.disable()  # the imports make many objects and free few (see cli.main)
     for module in modules:
         importlib.import_module(module)
     gc.enable()
     worker_gc()  # the workers, forked from here, inherit it
-    frame = _receive(job_r)
+    job = _planned(out_w, plan) if plan is not None else None
+    if job is None:
+        frame = _receive(job_r)
+        if frame is None:
+            return  # the command ended without checking anything
+        job = pickle.loads(frame[1])
     os.close(job_r)
-    if frame is None:
-        return  # the command ended without checking anything
-    fn, items, args, jobs, seconds = pickle.loads(frame[1])
-    _Keeper(fn, items, args, seconds, out_w).run(max(1, min(jobs, len(items))))
+    fn, items, args, jobs, seconds = job
+    if items:
+        _Keeper(fn, items, args, seconds, out_w).run(max(1, min(jobs, len(items))))
+
+
+def _planned(out_w: int, plan) -> tuple | None:
+    """The job of the plan, told to the caller (None: the plan raised: the caller's job
+    is awaited instead)."""
+    function, args = plan
+    try:
+        job = function(*args)
+    except Exception:  # noqa: BLE001 — the caller, planning nothing, meets the same error itself
+        _send(out_w, _UNPLANNED)
+        return None
+    _send(out_w, _PLANNED, pickle.dumps(job, pickle.HIGHEST_PROTOCOL))
+    return job
 
 
 class _Worker:
