@@ -379,54 +379,59 @@ def nothing_to_find(data: bytes, styles: dict[int, NumberFormat], limits: Limits
 
 @lru_cache(maxsize=16)
 def _unusual_cell(limits: Limits | None) -> re.Pattern:
-    """A cell without its reference first (as _CELL_START reads one), or, under `limits`,
-    one whose row is past the rows allowed or whose column is past K = cells ÷ rows.
-    Where it finds none, every reference is first and last row × columns ≤ rows × K ≤
-    cells: nothing_to_find's answer without listing the references (one search instead
-    of a findall of every cell); where it finds one, the references are listed and
-    counted as before."""
-    ref = rb'[A-Z]{1,3}[1-9][0-9]{0,6}"'
-    bare = rb'(?!\sr="' + ref + rb")[\s/>]"
+    """A cell without its reference first (as _CELL_START reads one, after one space),
+    or, under `limits`, one whose row is past the rows allowed or whose column is past
+    K = cells ÷ rows. Where it finds none, every reference is first and last row ×
+    columns ≤ rows × K ≤ cells: nothing_to_find's answer without listing the references
+    (one search instead of a findall of every cell); where it finds one, the references
+    are listed and counted as before.
+
+    Written as 「a cell start not followed by a reference within the limits」: at each of
+    the thousands of cells the search tries one short lookahead, where saying what is
+    past the limits tried three (~1,500 instructions a cell less)."""
     if limits is None:
-        return re.compile(rb"<c" + bare)
-    rows = max(limits.rows_per_sheet, 0)
-    widest = limits.cells_per_sheet // rows - 1 if rows else -1  # the last column index allowed
-    far_col = _letters_after(widest) + rb'[1-9][0-9]{0,6}"'
-    far_row = rb"[A-Z]{1,3}(?:" + _number_after(rows) + rb')"'
-    return re.compile(rb"<c(?:" + bare + rb'|\sr="(?:' + far_col + rb"|" + far_row + rb"))")
+        near = rb"[A-Z]{1,3}[1-9][0-9]{0,6}"
+    else:
+        rows = max(limits.rows_per_sheet, 0)
+        widest = limits.cells_per_sheet // rows - 1 if rows else -1  # the last column index allowed
+        near = _letters_upto(widest) + _number_upto(rows)
+    return re.compile(rb'<c(?! r="' + near + rb'")[\s/>]')
 
 
 _NEVER = rb"(?!)"
 
 
-def _number_after(n: int, digits: int = 7) -> bytes:
-    """A pattern of the numbers of 1 to `digits` digits, no leading zero, above n ≥ 0."""
+def _number_upto(n: int, digits: int = 7) -> bytes:
+    """A pattern of the numbers 1 to n of 1 to `digits` digits, no leading zero."""
+    if n < 1:
+        return _NEVER
     text = str(n)
-    alts = []
-    if len(text) < digits:
-        alts.append(b"[1-9][0-9]{%d,%d}" % (len(text), digits - 1))
-    if len(text) <= digits:
-        for i, ch in enumerate(text):
-            if ch != "9":
-                alts.append(f"{text[:i]}[{int(ch) + 1}-9][0-9]{{{len(text) - i - 1}}}".encode())
-    return b"|".join(alts) or _NEVER
+    if len(text) > digits:
+        return b"[1-9][0-9]{0,%d}" % (digits - 1)
+    alts = [b"[1-9][0-9]{0,%d}" % (len(text) - 2)] if len(text) > 1 else []
+    for i, ch in enumerate(text):  # as long as n: a smaller digit here, any after it
+        low = "1" if i == 0 else "0"
+        if ch > low:
+            alts.append(f"{text[:i]}[{low}-{int(ch) - 1}][0-9]{{{len(text) - i - 1}}}".encode())
+    alts.append(text.encode())
+    return b"(?:" + b"|".join(alts) + b")"
 
 
-def _letters_after(index: int, letters: int = 3) -> bytes:
-    """A pattern of the column letters (1 to `letters` of A–Z) of the columns after
-    `index` (0 = A; -1: every column): longer is further right, and letters of one
-    length sort as they count."""
+def _letters_upto(index: int, letters: int = 3) -> bytes:
+    """A pattern of the column letters (1 to `letters` of A–Z) of the columns up to
+    `index` (0 = A; -1: none): shorter is further left, and letters of one length sort
+    as they count."""
     if index < 0:
-        return b"[A-Z]{1,%d}" % letters
+        return _NEVER
     last = col_letter(index)
-    alts = []
-    if len(last) < letters:
-        alts.append(b"[A-Z]{%d,%d}" % (len(last) + 1, letters))
-    if len(last) <= letters:
-        for i, ch in enumerate(last):
-            if ch != "Z":
-                alts.append(f"{last[:i]}[{chr(ord(ch) + 1)}-Z][A-Z]{{{len(last) - i - 1}}}".encode())
-    return b"(?:" + (b"|".join(alts) or _NEVER) + b")"
+    if len(last) > letters:
+        return b"[A-Z]{1,%d}" % letters
+    alts = [b"[A-Z]{1,%d}" % (len(last) - 1)] if len(last) > 1 else []
+    for i, ch in enumerate(last):  # as long as the last: an earlier letter here, any after it
+        if ch > "A":
+            alts.append(f"{last[:i]}[A-{chr(ord(ch) - 1)}][A-Z]{{{len(last) - i - 1}}}".encode())
+    alts.append(last.encode())
+    return b"(?:" + b"|".join(alts) + b")"
 
 
 def _column_order(letters: bytes) -> tuple[int, bytes]:
@@ -434,11 +439,15 @@ def _column_order(letters: bytes) -> tuple[int, bytes]:
 
 
 def _may_have_error_type(data: bytes) -> bool:
-    """False only where _ERROR_TYPE cannot match: no 「&」, and no 「e」 between two quotes
-    (each 「e」 before a quote, found by a search that skips to the rare 「e"」, is looked
-    at): the search for 「t」 it saves tries a match at every 「t」 of the part."""
+    """False only where _ERROR_TYPE cannot match: no 「&」, and no 「e」 between two quotes:
+    the search for 「t」 it saves tries a match at every 「t」 of the part. Without a
+    single quote (memchr, as for 「&」), that is one search for 「"e"」, which skips along
+    the part; with one, each 「e」 before a quote is looked at (a search that stops at
+    every 「e」, of which XML has thousands)."""
     if b"&" in data:
         return True
+    if b"'" not in data:
+        return b'"e"' in data
     return any(data[m.start() - 1:m.start()] in _QUOTES for m in _E_QUOTE.finditer(data))
 
 
