@@ -23,12 +23,13 @@ from pathlib import Path
 from chosho_xlsx.common.findings import Checked, Finding
 
 # What check_file imports, at its module's top and in its first call (pipeline, intake
-# and contract import some inside functions): the keeper imports them once, the workers
-# forked from it start with them.
+# and contract import some inside functions; zipfile decodes the names of a workbook's
+# parts as cp437 where they are not flagged UTF-8): the keeper imports them once, the
+# workers forked from it start with them.
 CHECK_MODULES = (
     "chosho_xlsx.pipeline", "chosho_xlsx.intake.safety", "chosho_xlsx.intake.marks",
     "chosho_xlsx.intake.scan", "chosho_xlsx.writers.outputs", "chosho_xlsx.contract.crosschecks",
-    "chosho_xlsx.rules.engine", "chosho_xlsx.model.form_texts", "python_calamine",
+    "chosho_xlsx.rules.engine", "chosho_xlsx.model.form_texts", "python_calamine", "encodings.cp437",
 )
 
 # What both the first process (the findings it prints, the ruleset it loads, the inputs
