@@ -150,15 +150,13 @@ def test_bytes_uploaded_again_are_not_examined_again(people, tmp_path, monkeypat
     findings), whatever their name, unless a finding names the file (one about the file as
     a whole): then only under the same name. An examination that was stopped is never
     recalled."""
-    from collections import OrderedDict
-
     from chosho_xlsx.portal import examine
     from chosho_xlsx.portal.services import files
 
     from support.hostile import text_file
     from support.portal import good_workbook
 
-    monkeypatch.setattr(examine, "_recent", OrderedDict())
+    monkeypatch.setattr(examine, "_recent", examine.Recent())
     real, examined = files.examine_upload, []
     monkeypatch.setattr(files, "examine_upload", lambda path, name: examined.append(name) or real(path, name))
     content = good_workbook(tmp_path).read_bytes()
@@ -184,11 +182,9 @@ def test_the_examinations_kept_are_bounded_by_their_findings(monkeypatch):
     """A workbook within the limits can have ~28,000 findings (~15 MB held): the server keeps
     at most RECENT_FINDINGS findings among the examinations it recalls, the newest first, and
     none of an examination with more on its own (256 of them kept ~4 GB)."""
-    from collections import OrderedDict
-
     from chosho_xlsx.portal import examine
 
-    monkeypatch.setattr(examine, "_recent", OrderedDict())
+    monkeypatch.setattr(examine, "_recent", examine.Recent())
     monkeypatch.setattr(examine, "RECENT_FINDINGS", 10)
 
     def with_findings(n: int) -> examine.Examined:

@@ -147,7 +147,23 @@ def examine_upload(path: os.PathLike, name: str) -> Examined:
 
 RECENT = 256
 RECENT_FINDINGS = 20_000  # ~11 MB at ~0.55 KB a finding
-_recent: OrderedDict[tuple[str, str, str], Examined] = OrderedDict()
+
+
+class Recent(OrderedDict):
+    """The examinations recalled, oldest first, with the count of their findings kept as
+    they come and go (summing the 256 on every upload cost ~0.1 ms of the server's CPU)."""
+
+    held = 0
+
+    def put(self, key: tuple[str, str, str], examined: Examined) -> None:
+        old = self.pop(key, None)
+        self.held += len(examined.findings) - (len(old.findings) if old is not None else 0)
+        self[key] = examined
+        while len(self) > RECENT or self.held > RECENT_FINDINGS:
+            self.held -= len(self.popitem(last=False)[1].findings)
+
+
+_recent = Recent()
 _recent_lock = threading.Lock()
 
 
@@ -168,8 +184,4 @@ def remember(sha256: str, suffix: str, name: str, examined: Examined) -> None:
         return
     key = (sha256, suffix, name if examined.names_the_file else "")
     with _recent_lock:
-        _recent[key] = examined
-        _recent.move_to_end(key)
-        held = sum(len(e.findings) for e in _recent.values())  # 256 at most: no count to keep right
-        while len(_recent) > RECENT or held > RECENT_FINDINGS:
-            held -= len(_recent.popitem(last=False)[1].findings)
+        _recent.put(key, examined)

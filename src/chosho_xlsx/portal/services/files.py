@@ -15,7 +15,6 @@ from pathlib import Path, PureWindowsPath
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Max, Q
 
 from chosho_xlsx.common.addresses import col_letter, parse_ref
 from chosho_xlsx.contract.parsers import shown
@@ -97,10 +96,9 @@ def record(user, stored: Stored, hint: Policy | None = None, fixed_from: Upload 
             timing.phase("db"), one_writer(), transaction.atomic():
         policy = policy_for(examined, user, hint)  # its row locked: one version number at a time
         may_upload = workflow.refusal(workflow.UPLOAD, user.profile.role, policy.state)
-        # the last version's number and the version of the same bytes, if any, in one query
-        seen = policy.uploads.aggregate(last=Max("version"), same=Max("pk", filter=Q(sha256=stored.sha)))
-        if seen["same"] is not None:
-            existing = Upload.objects.select_related("user").get(pk=seen["same"])
+        last, same = versions_of(policy.pk, stored.sha)
+        if same is not None:
+            existing = Upload.objects.select_related("user").get(pk=same)
             existing.policy = policy  # what the answer shows of both, without two more queries
             if may_upload is None and existing.readable and policy.current_id != existing.pk:
                 _make_current(user, policy, existing)
@@ -108,7 +106,7 @@ def record(user, stored: Stored, hint: Policy | None = None, fixed_from: Upload 
         if may_upload is not None:
             may_upload.findings = findings
             raise may_upload
-        version = (seen["last"] or 0) + 1
+        version = (last or 0) + 1
         staged.keep()  # before its row: a version's file is always there
         upload = Upload.objects.create(
             policy=policy, version=version, sha256=stored.sha, suffix=stored.suffix, filename=stored.name,
@@ -127,6 +125,19 @@ def record(user, stored: Stored, hint: Policy | None = None, fixed_from: Upload 
     if examined.unreadable:
         prune_refused(user.profile.section, settings.CHOSHO_REFUSED_KEEP)
     return upload, True
+
+
+def versions_of(policy_pk: int, sha256: str) -> tuple[int | None, int | None]:
+    """A 施策's last version number and the id of its version of these bytes (None, None
+    for a 施策 without versions), in one statement. Written out rather than as
+    `aggregate(Max, Max(filter=Q))`: Django built that aggregate in ~0.45 ms of the
+    server's CPU an upload, running it takes ~0.03 ms (issue 22)."""
+    meta, qn = Upload._meta, connection.ops.quote_name
+    pk, version, sha, policy = (qn(meta.get_field(f).column) for f in ("id", "version", "sha256", "policy"))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT MAX({version}), MAX(CASE WHEN {sha} = %s THEN {pk} END)"
+                       f" FROM {qn(meta.db_table)} WHERE {policy} = %s", [sha256, policy_pk])
+        return cursor.fetchone()
 
 
 def _make_current(user, policy: Policy, upload: Upload, event: bool = True) -> None:

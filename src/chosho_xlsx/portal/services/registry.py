@@ -3,7 +3,7 @@ division, or by a department's first upload of a workbook its 事業群 names it
 
 from __future__ import annotations
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from chosho_xlsx.model.chosho import policy_key
 from chosho_xlsx.portal.errors import Conflict, Forbidden, Invalid, Unprocessable
@@ -33,7 +33,7 @@ def policy_for(examined: Examined, user, hint: Policy | None) -> Policy:
             return _locked(mine[0].pk)
         raise _unnamed(examined)
     year, key = policy_key(named.fiscal_year, named.policy)
-    policy = Policy.objects.select_for_update().filter(fiscal_year=year, key=key).first()
+    policy = next(iter(Policy.objects.raw(_named_sql(), [year, key])), None)
     if policy is not None:
         if not may_submit(policy, section):
             raise Forbidden(say("not-your-policy", policy=policy.name, owner=policy.section, section=section),
@@ -57,6 +57,17 @@ def policy_for(examined: Examined, user, hint: Policy | None) -> Policy:
     Event.objects.create(user=user, action=Event.REGISTER, policy=policy,
                          comment=say("event.registered", section=section))
     return policy  # made by this transaction: no one else sees it before the commit
+
+
+def _named_sql() -> str:
+    """The 施策 of a 実施年度 and 照合用の施策名 (one at most: policy_once_a_year), its row
+    locked where the database locks rows. Written out rather than built by a queryset:
+    Django compiling `select_for_update().filter(…).first()` cost ~0.3 ms of the
+    server's CPU on every upload, ~3× what running the statement does (issue 22)."""
+    meta, qn = Policy._meta, connection.ops.quote_name
+    sql = (f"SELECT * FROM {qn(meta.db_table)} WHERE {qn(meta.get_field('fiscal_year').column)} = %s"
+           f" AND {qn(meta.get_field('key').column)} = %s")
+    return sql + " FOR UPDATE" if connection.features.has_select_for_update else sql
 
 
 def _locked(pk: int) -> Policy:
