@@ -192,3 +192,32 @@ def test_the_keeper_plan_is_used_only_for_the_job_asked(folder, monkeypatch, ask
         return [(r.source, r.findings, r.unreadable, r.headers) for r in results]
 
     assert shown(got) == shown(_one_by_one(paths, ruleset, 2))
+
+
+# Ctrl-C a moment after the command was typed: typer, click and the command's module are
+# still loading (~0.1–0.3 s on a busy machine), and for validate the keeper is already
+# forked. The SIGINT arrives as a command module is imported.
+_INTERRUPTED_LOADING = """
+import importlib, signal, sys
+real = importlib.import_module
+def import_module(name, *args):
+    if name.startswith("chosho_xlsx.cli."):
+        signal.raise_signal(signal.SIGINT)
+    return real(name, *args)
+importlib.import_module = import_module
+sys.argv = ["chosho-xlsx", *sys.argv[1:]]
+from chosho_xlsx.cli import main
+main()
+"""
+
+
+@pytest.mark.parametrize("command", ["validate", "build"])
+def test_ctrl_c_while_the_command_loads_is_130_and_no_traceback(folder, tmp_path, command):
+    args = [command, str(folder)] + (["-o", str(tmp_path / "out")] if command == "build" else [])
+    proc = subprocess.Popen([sys.executable, "-c", _INTERRUPTED_LOADING, *args], start_new_session=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8")
+    out, err = proc.communicate(timeout=60)
+    assert (proc.returncode, out, err) == (130, "", "")
+    with pytest.raises(ProcessLookupError):  # the keeper was waited for: nothing of it is left
+        os.killpg(proc.pid, 0)
+    assert not (tmp_path / "out").exists()

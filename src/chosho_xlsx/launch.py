@@ -13,7 +13,11 @@ def main() -> None:
     if sys.argv[1:] == ["--version"]:
         sys.stdout.write(f"chosho-xlsx {__version__}\n")
         return
-    # lazy: --version is answered without loading the command line (typer)
-    from chosho_xlsx.cli import main as command_line
+    try:
+        # lazy: --version is answered without loading the command line (typer)
+        from chosho_xlsx.cli import main as command_line
+    except KeyboardInterrupt:  # Ctrl-C as it loads: as cli.main answers it
+        from chosho_xlsx.common.errors import EXIT_INTERRUPTED  # no imports of its own
 
+        sys.exit(EXIT_INTERRUPTED)
     command_line()
