@@ -277,12 +277,19 @@ class _Keeper:
                 self._replace(w, _TIMED_OUT, "")
 
     def _give(self, w: _Worker) -> None:
-        """The next item to `w`, or none left (w.index None)."""
+        """The next item to `w`, or none left (w.index None). A worker that died after
+        its last answer (no reader on its pipe) is replaced, and the item given to the
+        new one: it had not started it."""
         w.index = None
         if self.next_item < len(self.items):
+            try:
+                _write(w.tasks, _INDEX.pack(self.next_item))
+            except BrokenPipeError:
+                self._end(w)
+                w = self._fork()
+                _write(w.tasks, _INDEX.pack(self.next_item))
             w.index, w.started = self.next_item, time.monotonic()
             self.next_item += 1
-            _write(w.tasks, _INDEX.pack(w.index))
 
     def _end(self, w: _Worker) -> int:
         """Wait for a worker that ended or was killed; its exit code as pebble gives it."""
