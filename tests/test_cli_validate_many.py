@@ -196,15 +196,16 @@ def test_the_keeper_plan_is_used_only_for_the_job_asked(folder, monkeypatch, ask
 
 # Ctrl-C a moment after the command was typed: typer, click and the command's module are
 # still loading (~0.1–0.3 s on a busy machine), and for validate the keeper is already
-# forked. The SIGINT arrives as a command module is imported.
+# forked. The SIGINT arrives as the display is imported (by the command's module, or by
+# validate's run without typer once the keeper is forked: cli.checking.quick).
 _INTERRUPTED_LOADING = """
-import importlib, signal, sys
-real = importlib.import_module
-def import_module(name, *args):
-    if name.startswith("chosho_xlsx.cli."):
+import builtins, signal, sys
+real = builtins.__import__
+def importing(name, *args, **kwargs):
+    if name == "chosho_xlsx.cli.display" and name not in sys.modules:
         signal.raise_signal(signal.SIGINT)
-    return real(name, *args)
-importlib.import_module = import_module
+    return real(name, *args, **kwargs)
+builtins.__import__ = importing
 sys.argv = ["chosho-xlsx", *sys.argv[1:]]
 from chosho_xlsx.cli import main
 main()
@@ -221,3 +222,24 @@ def test_ctrl_c_while_the_command_loads_is_130_and_no_traceback(folder, tmp_path
     with pytest.raises(ProcessLookupError):  # the keeper was waited for: nothing of it is left
         os.killpg(proc.pid, 0)
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forked workers: Linux")
+@pytest.mark.parametrize("which", ["a folder", "files and a folder", "only our outputs", "a missing file"])
+def test_validate_of_files_alone_runs_without_typer_as_the_command_does(folder, tmp_path, which):
+    """`chosho-xlsx validate DIR…` with no option runs without loading typer
+    (cli.checking.quick): its output, exit code and error sentence are the command's."""
+    if which == "only our outputs":
+        assert runner.invoke(app, ["build", str(folder / "dept_00.xlsx"), "-o", str(tmp_path / "o")]).exit_code == 0
+        words = [tmp_path / "o"]
+    else:
+        words = {"a folder": [folder], "files and a folder": [folder / "dept_90.xlsx", folder, folder / "dept_01.xlsx"],
+                 "a missing file": [folder / "dept_01.xlsx", tmp_path / "missing.xlsx"]}[which]
+    code = ("import sys\nsys.argv = ['chosho-xlsx', *sys.argv[1:]]\nfrom chosho_xlsx.cli import main\n"
+            "try:\n    main()\nfinally:\n    print('TYPER' if 'typer' in sys.modules else 'NO TYPER', file=sys.stderr)\n")
+    proc = subprocess.run([sys.executable, "-c", code, "validate", *map(str, words)], capture_output=True,
+                          text=True, encoding="utf-8", env={**os.environ, "COLUMNS": "80"}, timeout=120)
+    command = runner.invoke(app, ["validate", *map(str, words)], env={"COLUMNS": "80"})
+    assert (proc.returncode, proc.stdout) == (command.exit_code, command.stdout)
+    assert proc.stderr.endswith("TYPER\n" if which == "only our outputs" else "NO TYPER\n")
+    assert proc.stderr.removesuffix("NO TYPER\n").removesuffix("TYPER\n") == command.stderr

@@ -32,6 +32,7 @@ inside it when that costs start-up time: `--help` imports every module listed he
 from __future__ import annotations
 
 import copy
+import errno
 import gc
 import importlib
 import sys
@@ -89,17 +90,42 @@ def _run() -> None:
     try:
         words = sys.argv[1:]
         command = words[0] if words and words[0] in _MODULE_OF else None
+        quick = False
         if command == "validate":
             # Before typer loads: the process that imports the reading stack for the
             # checks is forked now and imports it on the other core (cli.checking).
             from chosho_xlsx.cli.checking import start_early
 
-            start_early(words[1:])
-        app = only(command) if command else _load(COMMANDS)
+            quick = start_early(words[1:])
+        app = None if quick else only(command) if command else _load(COMMANDS)
     finally:
         gc.freeze()
         gc.enable()
+    if quick:  # `validate DIR…`, no option: run without typer, unless it has to speak
+        _quick_validate(words[1:])
+        app = only(command)
     app()
+
+
+def _quick_validate(words: list[str]) -> None:
+    """cli.checking.quick, leaving with its exit code; back to the caller when the
+    command line must run `validate` itself. A closed stdout (`validate DIR | head`)
+    ends it as typer's main does: exit 1, nothing more written."""
+    from chosho_xlsx.cli.checking import quick
+
+    try:
+        code = quick(words)
+    except OSError as exc:
+        if exc.errno != errno.EPIPE:
+            raise
+        # lazy: click only for a reader that went away
+        from click.utils import PacifyFlushWrapper
+
+        sys.stdout = PacifyFlushWrapper(sys.stdout)
+        sys.stderr = PacifyFlushWrapper(sys.stderr)
+        sys.exit(1)
+    if code is not None:
+        sys.exit(code)
 
 
 def only(command: str):

@@ -25,7 +25,7 @@ from chosho_xlsx.cli.shared import (
     writing,
 )
 from chosho_xlsx.common import sentences
-from chosho_xlsx.common.errors import EXIT_CONTENT, EXIT_OK, EXIT_UNREADABLE
+from chosho_xlsx.common.errors import EXIT_UNREADABLE
 from chosho_xlsx.common.findings import Checked, Finding, finding_dict, findings_json
 from chosho_xlsx.common.sentences import both
 
@@ -37,32 +37,11 @@ POOL_FROM = 8
 
 
 def _check_inputs(files: list[Path], ruleset) -> list:
-    # lazy: start-up: --help imports every cli module; a command loads what it runs
-    from chosho_xlsx.batch.sources import candidates
-    from chosho_xlsx.common.machine import default_jobs
-
-    found = candidates(files)
-    if not found:
-        raise fail(both("inputs.none"))
-    paths = [p for p, _named in found]
-    jobs = min(default_jobs(), len(paths))
-    if checking.available() or (len(paths) >= POOL_FROM and jobs >= 2):
-        results = _check_in_workers(paths, ruleset, jobs)
-    else:
-        # lazy: start-up: --help imports every cli module; a command loads what it runs
-        from chosho_xlsx.pipeline import check_file
-
-        results = [check_file(p, ruleset) for p in paths]
-    # A 調書 or 一覧 of ours found in a folder is not an input (named, it is E-FILE-OUTPUT):
-    # batch.sources.inputs leaves them out the same way, by the same mark, before checking.
-    results = [r for (_p, named), r in zip(found, results, strict=True) if named or not _ours(r)]
+    # _check_in_workers looked up at each call: the tests stand in for it
+    results = checking.inputs_checked(files, ruleset, lambda *job: _check_in_workers(*job))
     if not results:
         raise fail(both("inputs.none"))
     return results
-
-
-def _ours(r) -> bool:
-    return r.unreadable and [f.code for f in r.findings] == ["E-FILE-OUTPUT"]
 
 
 def _check_in_workers(paths: list[Path], ruleset, jobs: int) -> list:
@@ -73,6 +52,11 @@ def _check_in_workers(paths: list[Path], ruleset, jobs: int) -> list:
     common.workers' pool (pebble, spawned)."""
     if checking.available():
         return checking.check_all(paths, ruleset, jobs)
+    if len(paths) < POOL_FROM or jobs < 2:
+        # lazy: start-up: --help imports every cli module; a command loads what it runs
+        from chosho_xlsx.pipeline import check_file
+
+        return [check_file(p, ruleset) for p in paths]
     # lazy: start-up: --help imports every cli module; a command loads what it runs
     from chosho_xlsx.common.workers import TimedOut, WorkerDied, Workers
 
@@ -98,16 +82,6 @@ def _worker_init(parent: int) -> None:
 
     die_with_parent(parent)  # no worker outlives validate, kill -9 included
     worker_gc()  # as the batch's workers: the collector set for many objects made, few kept
-
-
-def _exit_code(results: list, strict: bool) -> int:
-    if any(r.unreadable for r in results):
-        return EXIT_UNREADABLE
-    if any(r.errors for r in results):
-        return EXIT_CONTENT
-    if strict and any(r.findings for r in results):
-        return EXIT_CONTENT
-    return EXIT_OK
 
 
 @app.command()
@@ -149,7 +123,7 @@ def validate(
         _findings_list(results, output, lang)
     else:
         print_findings(results, lang)
-    code = _exit_code(results, strict)
+    code = checking.exit_code(results, strict)
     if annotate_to is not None and not _annotate(results, annotate_to, lang, quiet=fmt == "json"):
         code = EXIT_UNREADABLE
     raise typer.Exit(code)

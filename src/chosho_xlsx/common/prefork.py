@@ -43,6 +43,7 @@ _HEAD = struct.Struct(">cI")
 _RESULT, _RAISED, _TIMED_OUT, _DIED = b"r", b"e", b"t", b"d"
 _PLANNED, _UNPLANNED = b"p", b"n"  # keeper → caller, first, when given a plan
 _INDEX = struct.Struct(">I")  # keeper → worker: the item to call the function on
+CLOSE_WAIT = 2.0  # seconds a caller that stops early gives the keeper to end its workers
 
 
 def _write(fd: int, data: bytes) -> None:
@@ -157,17 +158,28 @@ class Prefork:
         self._finished = True
 
     def close(self) -> None:
-        """No keeper or worker outlives this: one whose work is done is waited for (its
-        CPU time then counts in this process's children's), any other killed first."""
+        """No keeper or worker outlives this. Closing the job's pipe tells the keeper:
+        one whose work is done has left already; one still at work kills its workers,
+        waits for them and leaves (so that none is left when this returns: they die with
+        the keeper by PR_SET_PDEATHSIG too, but only a moment later). Each is waited
+        for, so its CPU time counts in this process's children's. A keeper that has
+        not left within CLOSE_WAIT seconds (still importing) is killed."""
         if self.pid is None:
             return
         with contextlib.suppress(OSError):
             os.close(self._job)
-        if not self._finished:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self.pid, signal.SIGKILL)
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(self.pid, 0)
+        deadline = time.monotonic() + (0 if self._finished else CLOSE_WAIT)
+        while not self._finished and time.monotonic() < deadline:
+            if os.waitpid(self.pid, os.WNOHANG) != (0, 0):
+                self.pid = None
+                break
+            time.sleep(0.002)
+        if self.pid is not None:
+            if not self._finished:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(self.pid, signal.SIGKILL)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(self.pid, 0)
         os.close(self._out)
         self.pid = None
 
@@ -204,10 +216,9 @@ def _keep(job_r: int, out_w: int, modules: Sequence[str], plan) -> None:
         if frame is None:
             return  # the command ended without checking anything
         job = pickle.loads(frame[1])
-    os.close(job_r)
     fn, items, args, jobs, seconds = job
     if items:
-        _Keeper(fn, items, args, seconds, out_w).run(max(1, min(jobs, len(items))))
+        _Keeper(fn, items, args, seconds, out_w, job_r).run(max(1, min(jobs, len(items))))
 
 
 def _planned(out_w: int, plan) -> tuple | None:
@@ -223,6 +234,10 @@ def _planned(out_w: int, plan) -> tuple | None:
     return job
 
 
+class _Stopped(Exception):
+    """The caller closed the job's pipe before taking every outcome."""
+
+
 class _Worker:
     def __init__(self, pid: int, tasks: int, results: int) -> None:
         self.pid, self.tasks, self.results = pid, tasks, results
@@ -231,8 +246,9 @@ class _Worker:
 
 
 class _Keeper:
-    def __init__(self, fn, items: list, args: tuple, seconds: float | None, out: int) -> None:
+    def __init__(self, fn, items: list, args: tuple, seconds: float | None, out: int, job: int) -> None:
         self.fn, self.items, self.args, self.seconds, self.out = fn, items, args, seconds, out
+        self.job = job  # the caller's end closed (it stopped: Ctrl-C, an error): stop too
         self.workers: list[_Worker] = []
         self.next_item = 0
         self.done: dict[int, tuple[bytes, bytes]] = {}
@@ -247,9 +263,14 @@ class _Keeper:
                 while self.next_out in self.done:
                     _send(self.out, *self.done.pop(self.next_out))
                     self.next_out += 1
+        except _Stopped:
+            pass
         finally:
-            for w in self.workers:  # no more items: each worker leaves at the end of its pipe
-                os.close(w.tasks)
+            for w in self.workers:
+                if w.index is not None:  # in a file no one will wait for (the caller stopped)
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(w.pid, signal.SIGKILL)
+                os.close(w.tasks)  # an idle worker leaves at the end of its pipe
             for w in self.workers:
                 with contextlib.suppress(ChildProcessError):
                     os.waitpid(w.pid, 0)
@@ -260,7 +281,9 @@ class _Keeper:
         timeout = None
         if self.seconds is not None:
             timeout = max(0.0, min(w.started for w in busy) + self.seconds - time.monotonic())
-        ready, _, _ = select.select([w.results for w in busy], [], [], timeout)
+        ready, _, _ = select.select([self.job, *(w.results for w in busy)], [], [], timeout)
+        if self.job in ready:  # nothing more is ever written there: the caller has closed it
+            raise _Stopped
         now = time.monotonic()
         for w in busy:
             if w.results in ready:
@@ -316,7 +339,7 @@ class _Keeper:
                 for other in self.workers:
                     os.close(other.tasks)
                     os.close(other.results)
-                for fd in (tasks_w, results_r, self.out):
+                for fd in (tasks_w, results_r, self.out, self.job):
                     os.close(fd)
                 die_with_parent(keeper)
                 _work(tasks_r, results_w, self.fn, self.items, self.args)
