@@ -34,3 +34,42 @@ def test_a_worker_gone_after_its_answer_costs_no_item(monkeypatch):
     monkeypatch.setattr(prefork, "_work", _answer_once_then_go)  # the keeper forks it from here
     with prefork.Prefork() as pool:
         assert list(pool.map(squared, range(6), jobs=2, seconds=60)) == [0, 1, 4, 9, 16, 25]
+
+
+def slow_or_dying(n: int) -> int:
+    import signal
+    import time
+
+    if n == 2:
+        time.sleep(30)
+    if n == 4:
+        os.kill(os.getpid(), signal.SIGKILL)
+    if n == 5:
+        raise ValueError("five")
+    return -n
+
+
+def test_each_item_in_order_past_the_limit_and_death_its_own_outcome():
+    """A call past the limit is TimedOut and one whose worker dies WorkerDied; the other
+    items are answered, in order, by workers forked afresh."""
+    with prefork.Prefork() as pool:
+        got = list(pool.map(slow_or_dying, [0, 1, 2, 3, 4, 6, 7], jobs=2, seconds=1.0))
+    assert got[:2] == [0, -1] and got[3] == -3 and got[5:] == [-6, -7]
+    assert isinstance(got[2], prefork.TimedOut) and isinstance(got[4], prefork.WorkerDied)
+
+
+def test_an_exception_of_the_function_is_raised_in_the_caller():
+    with prefork.Prefork() as pool, pytest.raises(ValueError, match="five"):
+        list(pool.map(slow_or_dying, [1, 5, 6], jobs=2, seconds=10))
+
+
+def plan_of(n: int) -> tuple:
+    return squared, list(range(n)), (), 2, 10.0
+
+
+def test_a_planned_job_is_started_by_the_keeper_and_only_that_job_is_taken():
+    with prefork.Prefork(plan=(plan_of, (4,))) as pool:
+        assert pool.planned() == (squared, [0, 1, 2, 3], (), 2, 10.0)
+        assert list(pool.map(squared, range(4), jobs=2, seconds=10.0)) == [0, 1, 4, 9]
+    with prefork.Prefork(plan=(plan_of, (4,))) as pool, pytest.raises(ValueError, match="planned"):
+        list(pool.map(squared, range(3), jobs=2, seconds=10.0))
