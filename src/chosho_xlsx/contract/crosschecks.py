@@ -285,6 +285,18 @@ def reviewer_warnings(loaded: Loaded, report: Report) -> list[Finding]:
     c = report.chosho
     out: list[Finding] = []
     records = {(r.origin.sheet, r.origin.row): r.values for recs in loaded.records.values() for r in recs}
+    rated: dict[tuple, bool] = {}
+
+    def supplied(rows: list, origin: Origin) -> list[Finding]:
+        """_supplied, where the record's columns have a 達成率 column of these years: the
+        optional column is rare, and the records of a sheet share one dict of columns
+        (loader._read_rows) and their years, so that is asked once a sheet."""
+        key = (origin.sheet, id(origin.columns), *(r.year for r in rows))
+        has = rated.get(key)
+        if has is None:
+            has = rated[key] = any(_header(origin, "rates", r.year) in origin.columns for r in rows)
+        return list(_supplied(rows, records.get((origin.sheet, origin.row), {}), origin)) if has else []
+
     for ci in report.indicators:
         ind = ci.indicator
         values = records.get((ind.origin.sheet, ind.origin.row), {})
@@ -292,7 +304,7 @@ def reviewer_warnings(loaded: Loaded, report: Report) -> list[Finding]:
         if final in ind.origin.columns and ci.final_target.value is None:
             out.append(_f("W-NO-FINAL-TARGET", _in_row(ind.origin, final), "", year=fiscal.label(c.plan_end)))
         out.extend(_magnitude(ci.years, ind.origin))
-        out.extend(_supplied(ci.years, values, ind.origin))
+        out.extend(supplied(ci.years, ind.origin))
         status = _header(ind.origin, "status")
         given = values.get(status)
         if given is not None and status in ind.origin.columns and _status_text(given) != ci.status:
@@ -309,7 +321,7 @@ def reviewer_warnings(loaded: Loaded, report: Report) -> list[Finding]:
         for cpi in cp.indicators:
             pi = cpi.indicator
             out.extend(_magnitude(cpi.years, pi.origin))
-            out.extend(_supplied(cpi.years, records.get((pi.origin.sheet, pi.origin.row), {}), pi.origin))
+            out.extend(supplied(cpi.years, pi.origin))
 
     out.extend(_subproject_sums(c.projects, c.project_years))
 

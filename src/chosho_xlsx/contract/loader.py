@@ -392,9 +392,10 @@ def _read_rows(t: _Table, read: list[Column], ruleset: Ruleset) -> list[Record]:
     # sheets have none, and then no cell is looked up.
     special = {(r, c) for (s, r, c) in (*t.book.formulas, *t.book.errors) if s == sheet}
     formatted = {(r, c) for (s, r, c) in (*t.book.formats, *t.book.unread_formats) if s == sheet}
+    alone = {c for _r, c in (*special, *formatted)}  # the columns whose cells are read alone
     grid = _transposed([row for _r, row in rows])
     values = [_read_column(t, rd, rows, grid[rd.index] if rd.index < len(grid) else ("",) * len(rows),
-                           special, formatted) for rd in readings]
+                           special, formatted, rd.index in alone) for rd in readings]
     headers = [rd.header for rd in readings]
     t.by_column = dict(zip(headers, values, strict=True))
     by_row = zip(*values, strict=True) if values else (() for _ in rows)
@@ -430,20 +431,23 @@ _MISS = object()
 
 
 def _read_column(t: _Table, rd: _Reading, rows: list[tuple[int, list]], cells: tuple,
-                 special: set, formatted: set) -> list[object]:
+                 special: set, formatted: set, alone: bool = False) -> list[object]:
     """The typed values of one column (`cells`, of `rows`); None with its finding where a
     cell cannot be read. Each distinct value is converted once per process (rd.memo): a
     clerk's 「3,845件」, 「―」, 「○」 recur across rows and across the inputs of a batch,
-    and a column whose values are all known is read by C loops (map) alone."""
-    i = rd.index
+    and a column whose values are all known is read by C loops (map) alone. `alone`: the
+    scan found a formula, an error value or a number format in the column."""
     kinds = set(map(type, cells))
     # a formula, an error value or a number format in the column, a date, a value of the
     # example's YAML: each cell read alone
-    if not kinds <= _KEYED or any(c == i for _r, c in (*special, *formatted)):
+    if alone or not kinds <= _KEYED:
         return [_read_cell(t, rd, r, value, special, formatted)
                 for (r, _row), value in zip(rows, cells, strict=True)]
     if rd.text_limit and kinds == _TEXT and max(map(len, cells), default=0) * 2 <= rd.text_limit:
         # parsers.to_text of texts that fit whatever their characters: blank or the text
+        # (without a blank, by C loops alone)
+        if "" not in cells and not any(map(str.isspace, cells)):
+            return list(cells)
         return [v if v and not v.isspace() else None for v in cells]
     # looked up by the same key as _memo_key's (what it never keeps is never found)
     keys = cells if kinds == _TEXT else [v if type(v) is str else (type(v), v) for v in cells]
