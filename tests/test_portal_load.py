@@ -169,8 +169,8 @@ def test_bytes_uploaded_again_are_not_examined_again(people, tmp_path, monkeypat
 
     junk = text_file(tmp_path).read_bytes()  # not a workbook: its finding names the file
     for name in ("a.xlsx", "a.xlsx", "b.xlsx"):
-        stored = files.store_and_examine(junk, name)
-        assert stored.examined.findings[0]["place"] == name
+        with files.store_and_examine(junk, name) as stored:
+            assert stored.examined.findings[0]["place"] == name
     assert examined[2:] == ["a.xlsx", "b.xlsx"]
 
     stopped = examine.Examined([], unreadable=True, complete=False)

@@ -108,7 +108,8 @@ class DataDir:
         """`data` (of that digest), ready to be kept under its hash by a transaction that
         may or may not make it a version: written and flushed to disk (fsync) in a private
         temporary file (DIR/incoming/) now, linked into place by Staged.keep() inside the
-        transaction, removed at the end. The slow part of keeping a file, the fsync, is
+        transaction, removed at the end (the upload is examined from this copy too:
+        services/files.store_and_examine). The slow part of keeping a file, the fsync, is
         thus done before the database's write lock is taken, not while every other upload
         waits for it; and bytes that no transaction keeps are never stored."""
         target = self.blob(sha256, suffix)

@@ -111,13 +111,13 @@ def apply_fixes(user, up: Upload, fixes: list[tuple[str, str]]) -> tuple[Upload,
     cells = _checked_fixes(up, fixes)
     content = _fixed_workbook(blob(up), cells)
     name = up.filename if up.suffix == ".xlsx" else up.filename.rsplit(".", 1)[0] + ".xlsx"
-    stored = store_and_examine(content, name)
-    wrong = [f for f in stored.examined.findings if f["severity"] == "error" and f["place"] in cells]
-    if wrong or stored.examined.unreadable:  # nothing was kept: store_and_examine keeps no file
-        raise Unprocessable(say("fix-still-wrong", places="、".join(dict.fromkeys(f["place"] for f in wrong))),
-                            findings=wrong or stored.examined.findings)
-    shown = "、".join(f"{p}「{v}」" for p, (_, _, v) in cells.items())
-    return record(user, stored, up.policy, fixed_from=up, fixed_cells=shown)
+    with store_and_examine(content, name) as stored:
+        wrong = [f for f in stored.examined.findings if f["severity"] == "error" and f["place"] in cells]
+        if wrong or stored.examined.unreadable:  # nothing is kept: only record() keeps the file
+            raise Unprocessable(say("fix-still-wrong", places="、".join(dict.fromkeys(f["place"] for f in wrong))),
+                                findings=wrong or stored.examined.findings)
+        shown = "、".join(f"{p}「{v}」" for p, (_, _, v) in cells.items())
+        return record(user, stored, up.policy, fixed_from=up, fixed_cells=shown)
 
 
 def _checked_fixes(up: Upload, fixes: list[tuple[str, str]]) -> dict[str, tuple[Fixable, object, str]]:
