@@ -93,10 +93,10 @@ def quick(words: list[str]) -> int | None:
     checks, the same findings printed, the same exit code as the command (tests compare
     them). None where the command has something to say that only it words (no input
     found): then it runs as usual."""
-    if _early is None or _early.planned() is None:
+    if _early is None or not _early.planning:
         return None
-    # lazy: the first process loads the display and the rules once it prints (the keeper
-    # imports them meanwhile on the other core)
+    # lazy: the first process loads the display and the rules here, while the keeper
+    # still imports the check stack on the other core
     from chosho_xlsx.cli.display import print_findings
     from chosho_xlsx.model.ruleset import load_ruleset
 

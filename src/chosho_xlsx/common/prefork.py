@@ -116,6 +116,11 @@ class Prefork:
         self._plan: tuple | None = None  # the job the keeper started of itself
         self._planning = plan is not None  # its answer not read yet
 
+    @property
+    def planning(self) -> bool:
+        """Given a plan (whether the keeper could make it or not: planned() waits to say)."""
+        return self._planning or self._plan is not None
+
     def planned(self) -> tuple | None:
         """The job (fn, items, args, jobs, seconds) the keeper started from its plan, or
         None (no plan, or it raised); waits for the keeper to have planned."""
