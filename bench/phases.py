@@ -2,7 +2,7 @@
 process as `chosho-xlsx build DIR` runs it (same pool, same workers), with a clock at each
 step and the workers' CPU per file split into its parts.
 
-    python bench/phases.py DIR [-n N] [--jobs J]
+    python bench/phases.py DIR [-n N] [--jobs J] [--pool]
 
 Prints the timeline (wall clock since the interpreter started, and this process's CPU):
 imports, the pool started (workers forked, tasks queued), the first 調書 back, the last
@@ -32,6 +32,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("inputs", type=Path)
     ap.add_argument("-n", type=int, default=0, help="the first N inputs (default: all)")
     ap.add_argument("--jobs", type=int, default=None)
+    ap.add_argument("--pool", action="store_true",
+                    help="the pool run() starts itself (the portal's, the book's) instead of the keeper")
     a = ap.parse_args(argv)
 
     marks: list[tuple[str, float, float]] = []
@@ -39,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     def mark(name: str) -> None:
         marks.append((name, time.perf_counter() - START, time.process_time()))
 
-    from chosho_xlsx.batch import build
+    from chosho_xlsx.batch import build, keeper
     from chosho_xlsx.model.ruleset import load_ruleset
 
     mark("imports (batch.build)")
@@ -54,10 +56,16 @@ def main(argv: list[str] | None = None) -> int:
             first.append(True)
             mark("first 調書 back")
 
+    # The command line's workers: a keeper (batch.keeper) forked here, after the wrappers
+    # above so that its workers run them; `chosho-xlsx build` forks it before typer loads,
+    # so its imports overlap the command line's instead of following this process's.
+    from chosho_xlsx.common.prefork import Prefork
+
+    kept = None if a.pool else Prefork(keeper.BUILD_MODULES)
     with tempfile.TemporaryDirectory() as out:
         mark("run() called")
-        batch = build.run(paths, Path(out), settings, jobs=a.jobs, on_done=done,
-                          on_start=lambda: mark("pool started, tasks queued"))
+        batch = build.run(paths, Path(out), settings, jobs=a.jobs, on_done=done, keeper=kept,
+                          on_start=lambda: mark("workers started, inputs sent"))
         mark("end")
     _print(marks, batch, len(paths))
     return 0
@@ -101,7 +109,7 @@ def _instrument(build, mark) -> None:
         lists(*args, **kwargs)
         mark("一覧 and 評価結果概要 written")
 
-    pipeline.check_input = build.check_input = timed("check", check)
+    pipeline.check_input = timed("check", check)
     workbook.chosho_bytes = timed("write", chosho_bytes)
     build.work, build._place, build._write_lists = timed_work, timed_place, timed_lists
 

@@ -198,6 +198,22 @@ def test_same_inputs_same_bytes_whatever_the_jobs(small_set, tmp_path):
     assert a == b
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the keeper: Linux")
+def test_the_keepers_workers_build_what_the_pool_builds(small_set, tmp_path):
+    """The command line's workers (batch.keeper, forked as it starts) and the pool run()
+    starts itself (the portal's, the book's): the same rows, the same bytes."""
+    from chosho_xlsx.batch import keeper
+    from chosho_xlsx.common.prefork import Prefork
+
+    paths = sorted(small_set.glob("*.xlsx"))
+    kept = batch.run(paths, tmp_path / "kept", load_ruleset(), jobs=2, keeper=Prefork(keeper.BUILD_MODULES))
+    pooled = batch.run(paths, tmp_path / "pooled", load_ruleset(), jobs=2)
+    assert [(e.status, e.outcome.findings) for e in kept.entries] == \
+        [(e.status, e.outcome.findings) for e in pooled.entries]
+    assert _bytes(tmp_path / "kept") == _bytes(tmp_path / "pooled")
+    assert len(_bytes(tmp_path / "kept")) == 7
+
+
 def test_json_of_the_built_reports(small_set, tmp_path):
     import json
 

@@ -6,12 +6,14 @@ from __future__ import annotations
 import dataclasses
 import os
 import signal
+import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from chosho_xlsx.batch import build as batch
+from chosho_xlsx.batch import keeper
 from chosho_xlsx.common.limits import Limits
 from chosho_xlsx.model.ruleset import RulesetError, load_ruleset
 from chosho_xlsx.writers.example import write_rows
@@ -36,13 +38,25 @@ def _inputs(folder: Path) -> list[Path]:
 LIMIT = 15
 
 
-@pytest.mark.parametrize("jobs", [1, 2])
-def test_an_input_past_the_time_limit_is_a_row_not_a_hung_batch(tmp_path, monkeypatch, jobs):
+def _keeper(kept: bool):
+    """The command line's keeper (batch.keeper), forked now (after the test's monkeypatch,
+    which its workers then see), or None: the pool run() starts itself."""
+    if not kept:
+        return None
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the keeper: Linux")
+    from chosho_xlsx.common.prefork import Prefork
+
+    return Prefork(keeper.BUILD_MODULES)
+
+
+@pytest.mark.parametrize(("jobs", "kept"), [(1, False), (2, False), (2, True)])
+def test_an_input_past_the_time_limit_is_a_row_not_a_hung_batch(tmp_path, monkeypatch, jobs, kept):
     paths = _inputs(tmp_path / "in")
     stalling_on("slow.xlsx", monkeypatch, lambda: time.sleep(600))
     settings = dataclasses.replace(load_ruleset(), limits=Limits(seconds_per_file=LIMIT))
     started = time.monotonic()
-    result = batch.run(paths, tmp_path / "out", settings, jobs=jobs)
+    result = batch.run(paths, tmp_path / "out", settings, jobs=jobs, keeper=_keeper(kept))
     assert time.monotonic() - started < 300  # not the stall's ten minutes
     assert [e.status for e in result.entries] == [PASSED, UNREADABLE]
     finding = result.entries[1].outcome.findings[0]
@@ -53,14 +67,32 @@ def test_an_input_past_the_time_limit_is_a_row_not_a_hung_batch(tmp_path, monkey
     assert [p.name for p in chosho_files(tmp_path / "out")] == ["R6_観光の振興.xlsx"]
 
 
-def test_a_worker_that_dies_costs_its_own_input_only(tmp_path, monkeypatch):
+@pytest.mark.parametrize("kept", [False, True])
+def test_a_worker_that_dies_costs_its_own_input_only(tmp_path, monkeypatch, kept):
     """A parser aborting the process (python-calamine does on some ranges) or the
     kernel's out-of-memory killer: the other inputs are still built."""
     paths = _inputs(tmp_path / "in")
     stalling_on("slow.xlsx", monkeypatch, lambda: os.kill(os.getpid(), signal.SIGKILL))
-    result = batch.run(paths, tmp_path / "out", load_ruleset(), jobs=2)
+    result = batch.run(paths, tmp_path / "out", load_ruleset(), jobs=2, keeper=_keeper(kept))
     assert [e.status for e in result.entries][0] == PASSED
     assert not result.entries[1].built and "worker stopped" in batch.reason(result.entries[1])
+    assert [p.name for p in chosho_files(tmp_path / "out")] == ["R6_観光の振興.xlsx"]
+
+
+@pytest.mark.parametrize("kept", [False, True])
+def test_a_bug_in_a_worker_costs_its_own_input_only(tmp_path, monkeypatch, kept):
+    """An exception out of work(): that input's row, with the pool and in the keeper's
+    workers (common.prefork would raise it in the batch, ending it: build.work_with)."""
+    paths = _inputs(tmp_path / "in")
+
+    def broken(path, settings):
+        raise ValueError("a bug")
+
+    stalling_on("slow.xlsx", monkeypatch, lambda: broken(None, None))
+    result = batch.run(paths, tmp_path / "out", load_ruleset(), jobs=2, keeper=_keeper(kept))
+    assert [e.status for e in result.entries][0] == PASSED
+    assert not result.entries[1].built
+    assert result.entries[1].outcome.error == "ValueError: a bug"
     assert [p.name for p in chosho_files(tmp_path / "out")] == ["R6_観光の振興.xlsx"]
 
 
@@ -78,3 +110,41 @@ def test_a_bad_limit_is_a_settings_error(tmp_path, text):
     rules.write_text(text + "\n", encoding="utf-8")
     with pytest.raises(RulesetError, match="limits"):
         load_ruleset(rules)
+
+
+# Ctrl-C at a terminal: SIGINT to the whole foreground process group (the command, the
+# keeper, the workers), as the test sends it. The workers stall on every input.
+_INTERRUPTED = """
+import sys, time
+from chosho_xlsx import pipeline
+pipeline.check_file = lambda path, ruleset: time.sleep(600)
+sys.argv = ["chosho-xlsx", "build", *sys.argv[1:]]
+from chosho_xlsx.cli import main
+main()
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the keeper: Linux")
+def test_ctrl_c_ends_the_build_and_every_process_with_130(tmp_path):
+    import subprocess
+
+    paths = _inputs(tmp_path / "in")
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-c", _INTERRUPTED, *map(str, paths), "-o", str(out)],
+                            start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, encoding="utf-8")
+    time.sleep(3)  # the keeper and its workers started, each worker in its first input
+    os.killpg(proc.pid, signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=60)  # returns once no process holds the pipes
+    assert proc.returncode == 130
+    assert "Traceback" not in stdout + stderr
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:  # the keeper and workers die with the command
+        try:
+            os.killpg(proc.pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.05)
+    else:
+        raise AssertionError("a process of the command outlived it")
+    assert list(out.iterdir()) == []  # no 調書, no 一覧, no hidden folder left

@@ -116,7 +116,7 @@ def test_phases_prints_the_builds_timeline(tmp_path):
                           capture_output=True, text=True, encoding="utf-8", timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("build of 3 inputs: 2 調書 built")
-    for step in ("pool started, tasks queued", "first 調書 back", "調書 durable and in place",
+    for step in ("workers started, inputs sent", "first 調書 back", "調書 durable and in place",
                  "一覧 and 評価結果概要 written", "per input, worker CPU"):
         assert step in proc.stdout
 

@@ -26,6 +26,7 @@ from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from chosho_xlsx.batch import leftovers, sources
 from chosho_xlsx.common.errors import EXIT_CONTENT, EXIT_OK, EXIT_UNREADABLE
@@ -35,7 +36,6 @@ from chosho_xlsx.common.sentences import text
 from chosho_xlsx.common.text import TextTooLong
 from chosho_xlsx.model.chosho import policy_key
 from chosho_xlsx.model.ruleset import Ruleset
-from chosho_xlsx.pipeline import Bundled, check_input
 from chosho_xlsx.writers import overview, summary
 from chosho_xlsx.writers.export import report_dict
 from chosho_xlsx.writers.naming import chosho_name, unique_names
@@ -59,6 +59,9 @@ from chosho_xlsx.writers.summary import (
     Line,
     figures,
 )
+
+if TYPE_CHECKING:
+    from chosho_xlsx.pipeline import Bundled
 
 TEMP_PREFIX = leftovers.PREFIX
 # How often the pool's threads look at it (common.workers.Workers' poll), pebble's
@@ -151,6 +154,10 @@ def work(task: Task) -> Outcome:
     ruleset = _settings
     if ruleset is None:  # not an assert: python -O would drop it (bandit B101)
         raise RuntimeError("work() needs _init(settings) first")
+    # lazy: the checking stack is the workers' (imported by the keeper, or before the
+    # pool's fork in _context); the command's own process never loads it (batch.keeper)
+    from chosho_xlsx.pipeline import check_input
+
     start = time.perf_counter()
     checked = check_input(source, ruleset)
     out = Outcome(index, str(source), checked.findings, checked.unreadable)
@@ -177,6 +184,18 @@ def work(task: Task) -> Outcome:
     return out
 
 
+def work_with(task: Task, ruleset: Ruleset) -> Outcome:
+    """work() in a keeper's worker (batch.keeper, common.prefork): the ruleset comes with
+    the call, and a bug in work() costs its own input only (prefork raises an exception
+    of the function in the caller, which would end the whole batch), as with pebble."""
+    if _settings is not ruleset:
+        _init(ruleset)
+    try:
+        return work(task)
+    except Exception as exc:
+        return _crashed(task[0], task[1], exc)
+
+
 def _crashed(index: int, source: str | Bundled, exc: BaseException) -> Outcome:
     return Outcome(index, str(source), error=f"{type(exc).__name__}: {exc}")
 
@@ -191,7 +210,9 @@ def _context():
     import multiprocessing
 
     if sys.platform.startswith("linux"):
-        # lazy: warmed here, before the fork, so every worker has it (layout's package imports it lazily)
+        # lazy: warmed here, before the fork, so every worker has them (layout's package
+        # imports it lazily; this module imports the pipeline only in work())
+        from chosho_xlsx import pipeline  # noqa: F401
         from chosho_xlsx.writers.layout import workbook  # noqa: F401
 
         return multiprocessing.get_context("fork")
@@ -199,7 +220,8 @@ def _context():
 
 
 def _run_all(tasks: list[Task], ruleset: Ruleset, jobs: int,
-             on_done, on_start=None, closing: contextlib.ExitStack | None = None) -> list[Outcome]:
+             on_done, on_start=None, closing: contextlib.ExitStack | None = None,
+             keeper=None) -> list[Outcome]:
     """Every task's Outcome, in task order, from `jobs` worker processes (common.workers),
     each input's work limited to settings.limits.seconds_per_file: past it, that worker
     is killed and replaced, the input becomes a row of the table (E-FILE-TIMEOUT) and the
@@ -209,6 +231,9 @@ def _run_all(tasks: list[Task], ruleset: Ruleset, jobs: int,
     The pool winds down from the last result on (Workers.finish); `closing`, if given,
     waits for its end when it closes (the batch's tail meanwhile), else it is waited for
     here. An error or an interrupt stops it at once, before this returns.
+
+    `keeper` (batch.keeper, the command line's): a common.prefork.Prefork forked as the
+    command started, whose workers run the inputs instead of a pool started here.
 
     `on_start` is called once the first workers exist; no thread of ours may run while
     they are forked (a lock it held at that moment, such as stderr's, would stay held in
@@ -227,6 +252,9 @@ def _run_all(tasks: list[Task], ruleset: Ruleset, jobs: int,
     order = sorted(tasks, key=lambda t: (size(t), t[0]))
     results: dict[int, Outcome] = {}
     limit = ruleset.limits.seconds_per_file
+    if keeper is not None:
+        _run_kept(keeper, order, ruleset, jobs, on_done, on_start, closing, results)
+        return [results[t[0]] for t in tasks]
     pool = Workers(jobs, limit, context=_context(), initializer=_init,
                    initargs=(ruleset, os.getpid()), poll=POLL)
     try:
@@ -251,6 +279,34 @@ def _run_all(tasks: list[Task], ruleset: Ruleset, jobs: int,
     else:
         closing.callback(pool.close)
     return [results[t[0]] for t in tasks]
+
+
+def _run_kept(keeper, order: list[Task], ruleset: Ruleset, jobs: int, on_done, on_start,
+              closing: contextlib.ExitStack | None, results: dict[int, Outcome]) -> None:
+    """_run_all's work in the keeper's workers: each input's Outcome (TimedOut and
+    WorkerDied as with the pool) into `results`, in `order` as they come back."""
+    # lazy: the keeper's imports are light, but only a build with a keeper needs them
+    from chosho_xlsx.common.workers import TimedOut, WorkerDied
+
+    limit = ruleset.limits.seconds_per_file
+    try:
+        outcomes = keeper.map(work_with, order, ruleset, jobs=jobs, seconds=limit)
+        if on_start:
+            on_start()
+        for t, outcome in zip(order, outcomes, strict=True):
+            if isinstance(outcome, TimedOut):
+                outcome = _timed_out(t, limit)
+            elif isinstance(outcome, WorkerDied):
+                outcome = _crashed(t[0], t[1], outcome)
+            results[t[0]] = outcome
+            on_done(outcome)
+    except BaseException:  # an interrupt or an error: the keeper and its workers end now
+        keeper.close()
+        raise
+    if closing is None:
+        keeper.close()
+    else:  # its workers leave as their pipes end; waited for after the lists
+        closing.callback(keeper.close)
 
 
 def _timed_out(task: Task, seconds: float) -> Outcome:
@@ -377,12 +433,14 @@ def lines(batch: Batch, lang: str = "ja", labels: dict[str, str] | None = None) 
 
 def run(paths: list[Path | Bundled], out: Path, ruleset: Ruleset, jobs: int | None = None,
         want_data: bool = False, on_done=None, summary: bool = True, on_start=None,
-        lang: str = "ja", labels: list[str] | None = None, record: bool = True) -> Batch:
+        lang: str = "ja", labels: list[str] | None = None, record: bool = True,
+        keeper=None) -> Batch:
     """Validate and build every input into `out`; write the 一覧 there (unless not
     `summary`), and the manifest, removing what the earlier batch wrote and this one did
     not (unless not `record`). `labels`, one per path, stand for the paths in the 一覧's
     入力 column (the portal builds from copies in a temporary folder whose name is
-    nobody's business, and would change every build)."""
+    nobody's business, and would change every build). `keeper`: the workers' keeper the
+    command line forked as it started (batch.keeper), else a pool is started here."""
     start = time.perf_counter()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -394,7 +452,7 @@ def run(paths: list[Path | Bundled], out: Path, ruleset: Ruleset, jobs: int | No
         held = leftovers.Held(out)
         tmpdir = held.path
         try:
-            tasks = [(i, p if isinstance(p, Bundled) else str(p), str(tmpdir / f"{i}.xlsx"), want_data)
+            tasks = [(i, str(p) if _is_file(p) else p, str(tmpdir / f"{i}.xlsx"), want_data)
                      for i, p in enumerate(paths)]
             jobs = max(1, min(jobs or default_jobs(), len(tasks)))
             durable = _Durable()
@@ -405,9 +463,9 @@ def run(paths: list[Path | Bundled], out: Path, ruleset: Ruleset, jobs: int | No
                     on_done(o)
 
             try:
-                outcomes = _run_all(tasks, ruleset, jobs, done, on_start, closing)
+                outcomes = _run_all(tasks, ruleset, jobs, done, on_start, closing, keeper)
                 entries = _decide(outcomes)
-                sources = file_ids(p for p in paths if not isinstance(p, Bundled))
+                sources = file_ids(p for p in paths if _is_file(p))
                 _place(entries, out, sources, durable)
             finally:
                 durable.close()
@@ -421,6 +479,12 @@ def run(paths: list[Path | Bundled], out: Path, ruleset: Ruleset, jobs: int | No
             _record(batch, out, previous, sources)
     batch.seconds = time.perf_counter() - start
     return batch
+
+
+def _is_file(p: object) -> bool:
+    """A path, not the bundled example (pipeline.Bundled: this process need not import
+    the pipeline to tell them apart)."""
+    return isinstance(p, (str, os.PathLike))
 
 
 def _write_lists(batch: Batch, listed: list, out: Path, sources: set[tuple[int, int]],

@@ -97,6 +97,12 @@ def _run() -> None:
             from chosho_xlsx.cli.checking import start_early
 
             quick = start_early(words[1:])
+        elif command == "build":
+            # The same for build: its workers' keeper imports the checking and writing
+            # stack on the other core (batch.keeper).
+            from chosho_xlsx.batch.keeper import start_early as start_build
+
+            start_build(words[1:])
         app = None if quick else only(command) if command else _load(COMMANDS)
     finally:
         gc.freeze()

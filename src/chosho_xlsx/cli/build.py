@@ -90,10 +90,12 @@ def _run(paths: list, out: Path, ruleset: Ruleset, jobs: int | None, want_data: 
     """build.run, with a progress bar where there is one to show. The bundled example
     adds its 調書 to OUT and nothing else: no 一覧, and what a batch wrote there stays."""
     # lazy: start-up: --help imports every cli module; a command loads what it runs
+    from chosho_xlsx.batch import keeper
     from chosho_xlsx.batch.build import run
 
     progress = _progress(len(paths), lang)
-    options = {"want_data": want_data, "lang": lang, "summary": not example, "record": not example}
+    options = {"want_data": want_data, "lang": lang, "summary": not example, "record": not example,
+               "keeper": keeper.take()}  # forked as the command started (cli.main), if it was
     if progress is None:
         return run(paths, out, ruleset, jobs, **options)
     task = progress.add_task(text("build.progress", lang), total=len(paths))
@@ -109,7 +111,7 @@ def _print_failed(batch: Batch, lang: str, to_stdout: bool) -> None:
     bad = [e for e in batch.entries if e.outcome.unreadable or e.outcome.errors]
     if bad:
         # lazy: start-up: --help imports every cli module; a command loads what it runs
-        from chosho_xlsx.pipeline import Checked
+        from chosho_xlsx.common.findings import Checked
 
         checked = [Checked(e.outcome.source, e.outcome.findings, None, e.outcome.unreadable) for e in bad]
         with contextlib.redirect_stdout(sys.stdout if to_stdout else sys.stderr):
@@ -132,12 +134,17 @@ def build_command(files: list[Path], out: Path, ruleset: Ruleset, jobs: int | No
     bundled example, when no FILE is given: the path of its 調書); the exit code."""
     # lazy: start-up: --help imports every cli module; a command loads what it runs
     from chosho_xlsx.batch.build import inputs, reason
-    from chosho_xlsx.pipeline import Bundled
     from chosho_xlsx.writers.outputs import file_ids, json_refusal
     from chosho_xlsx.writers.summary import NOT_WRITTEN
 
     example = not files
-    paths = [Bundled()] if example else inputs(files, out)
+    if example:
+        # lazy: the pipeline is the workers' (batch.keeper); only the example needs it here
+        from chosho_xlsx.pipeline import Bundled
+
+        paths = [Bundled()]
+    else:
+        paths = inputs(files, out)
     if not paths:
         print(both("inputs.none"), file=sys.stderr)
         return EXIT_UNREADABLE

@@ -1,0 +1,60 @@
+"""`chosho-xlsx build`'s worker processes, started as the command starts: the process that
+forks them (common.prefork's keeper) is forked before typer and click load, and imports
+the checking and writing stack on the other core while this process parses the
+arguments, loads the rules and lists the inputs; batch.build.run hands it the inputs.
+
+On the project's machine the build's first process spent ~0.28 s before its first worker
+started: Python, typer, the rules, the inputs, then every import the workers need (the
+check stack, XlsxWriter and the layout) and pebble, one after the other on one core
+while the other waited. No typer here, and nothing heavy: cli.main imports this module
+before anything else of the command."""
+
+from __future__ import annotations
+
+import atexit
+import importlib
+import sys
+
+# What the keeper imports before it forks the workers: the batch's worker (work()) and
+# what check_file and the 調書's writer import at their top and in their first call
+# (pipeline, intake and contract import some inside functions; cli.checking lists the
+# same for validate's checks), so that every worker starts with them.
+BUILD_MODULES = (
+    "chosho_xlsx.batch.build", "chosho_xlsx.writers.layout.workbook", "chosho_xlsx.intake.safety",
+    "chosho_xlsx.intake.marks", "chosho_xlsx.intake.scan", "chosho_xlsx.contract.crosschecks",
+    "chosho_xlsx.rules.engine", "chosho_xlsx.model.form_texts", "python_calamine",
+)
+
+# What both this process and the keeper need: imported once, before the fork, rather
+# than once in each (this machine compiles our modules at every start, so a module
+# imported twice costs twice): the findings, the ruleset this process loads and sends,
+# and batch.build, whose Outcome this process receives and whose work() the workers
+# run (the 一覧's writers and the model come with it; not the pipeline nor the 調書's
+# layout, which only the workers import).
+SHARED_MODULES = ("chosho_xlsx.common.findings", "chosho_xlsx.model.ruleset", "chosho_xlsx.common.prefork",
+                  "chosho_xlsx.batch.build")
+
+_early = None  # the keeper start_early forked, until taken
+
+
+def start_early(words: list[str]) -> None:
+    """Fork the keeper now for `build` with these words, unless they only ask for its
+    help. Linux only (cli.checking.available: forking after system libraries are loaded
+    is not safe everywhere); elsewhere the batch uses common.workers."""
+    global _early
+    if _early is not None or not sys.platform.startswith("linux") or {"-h", "--help"} & set(words):
+        return
+    for module in SHARED_MODULES:
+        importlib.import_module(module)
+    # lazy: only a build forks a keeper
+    from chosho_xlsx.common.prefork import Prefork
+
+    _early = Prefork(BUILD_MODULES)
+    atexit.register(_early.close)  # a build that ends before building: the keeper too
+
+
+def take():
+    """The keeper start_early forked (common.prefork.Prefork), once; else None."""
+    global _early
+    keeper, _early = _early, None
+    return keeper
