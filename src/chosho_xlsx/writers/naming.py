@@ -60,7 +60,8 @@ def safe_stem(text: str, limit: int = MAX_CHARS - len(EXTENSION)) -> str:
     text = unicodedata.normalize("NFC", text)
     text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
     text = _UNSAFE.sub("_", text)
-    text = re.sub(r"\s+", " ", text).strip().rstrip(". ").lstrip(".")  # no hidden file
+    # no hidden file, and no space left in front once the dots are gone (「. :」)
+    text = re.sub(r"\s+", " ", text).strip().rstrip(". ").lstrip(". ")
     if not text:
         text = "chosho"
     if text.split(".")[0].upper() in _RESERVED:
