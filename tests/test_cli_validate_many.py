@@ -243,3 +243,30 @@ def test_validate_of_files_alone_runs_without_typer_as_the_command_does(folder, 
     assert (proc.returncode, proc.stdout) == (command.exit_code, command.stdout)
     assert proc.stderr.endswith("TYPER\n" if which == "only our outputs" else "NO TYPER\n")
     assert proc.stderr.removesuffix("NO TYPER\n").removesuffix("TYPER\n") == command.stderr
+
+
+# Where the system gives no new process (a container's pids limit reached, fork refused
+# for memory): os.fork raising as it then does.
+_NO_FORK = """
+import errno, os, sys
+def fork():
+    raise BlockingIOError(errno.EAGAIN, os.strerror(errno.EAGAIN))
+os.fork = fork
+sys.argv = ["chosho-xlsx", "validate", *sys.argv[1:]]
+from chosho_xlsx.cli import main
+main()
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forked workers: Linux")
+@pytest.mark.parametrize("words", [("dept_00.xlsx",), (".",), ("dept_01.xlsx", "--format", "json")])
+def test_no_process_to_be_had_checks_in_the_command_itself(folder, words):
+    """The findings and exit code of the usual run, as validate gave them for a few files
+    before it had workers, rather than a traceback (BlockingIOError)."""
+    env = dict(os.environ, COLUMNS="80")
+    refused = subprocess.run([sys.executable, "-c", _NO_FORK, *words], cwd=folder, env=env,
+                             capture_output=True, text=True, encoding="utf-8", timeout=120)
+    usual = subprocess.run([sys.executable, "-m", "chosho_xlsx.cli", "validate", *words], cwd=folder, env=env,
+                           capture_output=True, text=True, encoding="utf-8", timeout=120)
+    assert (refused.returncode, refused.stdout, refused.stderr) == (usual.returncode, usual.stdout, "")
+    assert usual.returncode == (2 if words == (".",) else 1 if words[0] == "dept_01.xlsx" else 0)

@@ -15,6 +15,7 @@ results only if its own listing, rules and jobs are the same (else it starts afr
 from __future__ import annotations
 
 import atexit
+import errno
 import importlib
 import os
 import sys
@@ -66,7 +67,12 @@ def start_early(words: list[str]) -> bool:
     from chosho_xlsx.common.prefork import Prefork
 
     is_plain = plain(words)
-    _early = Prefork(CHECK_MODULES, plan=(plan, (words,)) if is_plain else None)
+    try:
+        _early = Prefork(CHECK_MODULES, plan=(plan, (words,)) if is_plain else None)
+    except OSError as exc:
+        if not _no_process(exc):
+            raise
+        return False  # check_all tries again, else checks in this process
     atexit.register(_early.close)  # a validate that ends before checking: the keeper too
     return is_plain
 
@@ -168,22 +174,39 @@ def check_all(paths: list[Path], ruleset, jobs: int) -> list[Checked]:
     from chosho_xlsx.common.workers import TimedOut, WorkerDied
 
     fn, items, args, jobs, limit = _job([str(p) for p in paths], ruleset, jobs)
-    pool, _early = _early or Prefork(CHECK_MODULES), None
-    if pool.planned() not in (None, (fn, items, args, jobs, limit)):
-        pool.close()  # it guessed another job (the folder changed meanwhile?): start afresh
-        pool = Prefork(CHECK_MODULES)
     results = []
-    with pool:
-        outcomes = pool.map(fn, items, *args, jobs=jobs, seconds=limit)
-        for path, outcome in zip(paths, outcomes, strict=True):
-            if isinstance(outcome, TimedOut):
-                finding = Finding.about("E-FILE-TIMEOUT", str(path), seconds=f"{limit:g}")
-                outcome = Checked(str(path), [finding], unreadable=True)
-            elif isinstance(outcome, WorkerDied):
-                finding = Finding.about("E-FILE-CORRUPT", str(path), reason="worker died")
-                outcome = Checked(str(path), [finding], unreadable=True)
-            results.append(outcome)
+    try:
+        pool, _early = _early or Prefork(CHECK_MODULES), None
+        if pool.planned() not in (None, (fn, items, args, jobs, limit)):
+            pool.close()  # it guessed another job (the folder changed meanwhile?): start afresh
+            pool = Prefork(CHECK_MODULES)
+        with pool:
+            outcomes = pool.map(fn, items, *args, jobs=jobs, seconds=limit)
+            for path, outcome in zip(paths, outcomes, strict=True):
+                if isinstance(outcome, TimedOut):
+                    finding = Finding.about("E-FILE-TIMEOUT", str(path), seconds=f"{limit:g}")
+                    outcome = Checked(str(path), [finding], unreadable=True)
+                elif isinstance(outcome, WorkerDied):
+                    finding = Finding.about("E-FILE-CORRUPT", str(path), reason="worker died")
+                    outcome = Checked(str(path), [finding], unreadable=True)
+                results.append(outcome)
+    except OSError as exc:
+        # No process to be had (the keeper's or its workers' fork refused): checked here,
+        # one after another, as validate checked a few files before it had workers (no
+        # time limit, so never once a result came: a file past it would be tried again).
+        if results or not _no_process(exc):
+            raise
+        return [check_one(str(p), ruleset) for p in paths]
     return results
+
+
+# What the system answers when it gives no new process or pipe: a pids limit reached
+# (EAGAIN), fork refused for memory (ENOMEM), no file descriptor left (EMFILE, ENFILE).
+_NO_PROCESS = frozenset((errno.EAGAIN, errno.ENOMEM, errno.EMFILE, errno.ENFILE))
+
+
+def _no_process(exc: OSError) -> bool:
+    return exc.errno in _NO_PROCESS
 
 
 def check_one(path: str, ruleset) -> Checked:

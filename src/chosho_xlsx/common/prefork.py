@@ -99,7 +99,12 @@ class Prefork:
         job_r, self._job = os.pipe()
         self._out, out_w = os.pipe()
         parent = os.getpid()
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError:  # no process to be had: nothing of this one left open
+            for fd in (job_r, self._job, self._out, out_w):
+                os.close(fd)
+            raise
         if pid == 0:  # the keeper
             code = 1
             try:
