@@ -592,21 +592,25 @@ class _Binding:
     """How _fields binds a row of one sheet, worked out once per process for each sheet:
     the sheet's columns in their order, by kind of field. `as_is` (attribute, header): the
     value as read; `texts` (attribute, header): _s; `plain`: (attribute, header, binder)
-    for the other binders; `parts` (「budgets.total」): (attribute, part, year, header);
-    `years` (a year family): (attribute, year, header, binder)."""
+    for the other binders; `parts` (「budgets.total」): (attribute, year, ((part, header),
+    …)); `years` (a year family): (attribute, ((year, header, binder), …)). A family's
+    columns are grouped under it (in their order), so that each dict of a record is made
+    once, not looked up for every column."""
 
     as_is: tuple[tuple[str, str], ...]
     texts: tuple[tuple[str, str], ...]
     plain: tuple[tuple[str, str, object], ...]
-    parts: tuple[tuple[str, str, int, str], ...]
-    years: tuple[tuple[str, int, str, object], ...]
+    parts: tuple[tuple[str, int, tuple[tuple[str, str], ...]], ...]
+    years: tuple[tuple[str, tuple[tuple[int, str, object], ...]], ...]
 
 
 def _binding(sheet: Sheet) -> _Binding:
     found = _BINDINGS.get(id(sheet))
     if found is not None and found[0] is sheet:
         return found[1]
-    as_is, texts, plain, parts, years = [], [], [], [], []
+    as_is, texts, plain = [], [], []
+    parts: dict[tuple[str, int], list] = {}
+    years: dict[str, list] = {}
     for c in sheet.columns:
         name, _dot, part = c.field.partition(".")
         if c.year is None:
@@ -618,10 +622,12 @@ def _binding(sheet: Sheet) -> _Binding:
             else:
                 plain.append((name, c.header, bind))
         elif part:
-            parts.append((name, part, c.year, c.header))
+            parts.setdefault((name, c.year), []).append((part, c.header))
         else:
-            years.append((name, c.year, c.header, _binder(c)))
-    binding = _Binding(tuple(as_is), tuple(texts), tuple(plain), tuple(parts), tuple(years))
+            years.setdefault(name, []).append((c.year, c.header, _binder(c)))
+    binding = _Binding(tuple(as_is), tuple(texts), tuple(plain),
+                       tuple((name, year, tuple(cols)) for (name, year), cols in parts.items()),
+                       tuple((name, tuple(cols)) for name, cols in years.items()))
     if len(_BINDINGS) >= 256:
         _BINDINGS.clear()
     _BINDINGS[id(sheet)] = (sheet, binding)  # the sheet kept with it: its id stays its own
@@ -643,14 +649,15 @@ def _fields(rec: Record, binding: _Binding) -> dict[str, object]:
         out[name] = "" if v is None else v if type(v) is str else str(v)
     for name, header, bind in binding.plain:
         out[name] = bind(get(header))
-    for name, part, year, header in binding.parts:
-        out.setdefault(name, {}).setdefault(year, {})[part] = get(header)
-    for name, year, header, bind in binding.years:
-        years = out.setdefault(name, {})
-        v = get(header, _MISS)
-        if v is not _MISS:
-            # (a quantity, the usual year value, without a call)
-            years[year] = (EMPTY if v is None else v) if bind is _quantity else bind(v)
+    for name, year, cols in binding.parts:
+        out.setdefault(name, {})[year] = {part: get(header) for part, header in cols}
+    for name, cols in binding.years:
+        years = out[name] = {}
+        for year, header, bind in cols:
+            v = get(header, _MISS)
+            if v is not _MISS:
+                # (a quantity, the usual year value, without a call)
+                years[year] = (EMPTY if v is None else v) if bind is _quantity else bind(v)
     return out
 
 
