@@ -159,7 +159,12 @@ def _make_current(user, policy: Policy, upload: Upload, event: bool = True) -> N
     """The department chose this version: the 施策 is judged by it from now on (a returned
     one stays 差し戻し until it is submitted again, so that the planning division sees it)."""
     policy.current = upload
-    policy.save(update_fields=["current"])
+    # one UPDATE written out, as save(update_fields=["current"]) would send it (no signal
+    # listens to Policy): Django built that one in ~0.15 ms of the server's CPU (issue 22)
+    meta, qn = Policy._meta, connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {qn(meta.db_table)} SET {qn(meta.get_field('current').column)} = %s"
+                       f" WHERE {qn(meta.pk.column)} = %s", [upload.pk, policy.pk])
     if event:
         Event.objects.create(user=user, action=Event.CURRENT, policy=policy, upload=upload,
                              comment=say("event.current", version=upload.version))
