@@ -73,3 +73,23 @@ def test_a_planned_job_is_started_by_the_keeper_and_only_that_job_is_taken():
         assert list(pool.map(squared, range(4), jobs=2, seconds=10.0)) == [0, 1, 4, 9]
     with prefork.Prefork(plan=(plan_of, (4,))) as pool, pytest.raises(ValueError, match="planned"):
         list(pool.map(squared, range(3), jobs=2, seconds=10.0))
+
+
+def test_pipes_past_select_s_limit_of_1024_descriptors():
+    """A caller that lets the command inherit many open files (a job runner, a parent
+    with close_fds=False) puts the keeper's pipes past descriptor 1023, where
+    select.select refuses them (ValueError: filedescriptor out of range)."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 1300:
+        pytest.skip("this system allows fewer than 1300 open files")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 1300) if soft != resource.RLIM_INFINITY else soft, hard))
+    held = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
+    try:
+        with prefork.Prefork() as pool:
+            assert list(pool.map(squared, range(4), jobs=2, seconds=60)) == [0, 1, 4, 9]
+    finally:
+        for fd in held:
+            os.close(fd)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))

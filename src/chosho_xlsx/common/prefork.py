@@ -28,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import importlib
+import math
 import os
 import pickle
 import select
@@ -291,7 +292,12 @@ class _Keeper:
         timeout = None
         if self.seconds is not None:
             timeout = max(0.0, min(w.started for w in busy) + self.seconds - time.monotonic())
-        ready, _, _ = select.select([self.job, *(w.results for w in busy)], [], [], timeout)
+        # poll, not select: a caller's open files inherited put our pipes past select's
+        # 1,024 descriptors (ValueError). A pipe whose writer is gone is POLLHUP: ready.
+        poller = select.poll()
+        for fd in (self.job, *(w.results for w in busy)):
+            poller.register(fd, select.POLLIN)
+        ready = {fd for fd, _event in poller.poll(None if timeout is None else math.ceil(timeout * 1000))}
         if self.job in ready:  # nothing more is ever written there: the caller has closed it
             raise _Stopped
         now = time.monotonic()
