@@ -148,3 +148,31 @@ def test_the_one_search_stands_for_the_stock_substitutions():
 def test_formulas_of_every_kind_give_the_stock_bytes(formula):
     _same([("write_formula", (1, 1, formula, 2, 0), "omit"),
            ("write_formula", (2, 1, formula), 2)])
+
+
+def _formats_book(book_class) -> bytes:
+    """A workbook whose formats are the 調書's kinds, each used by a cell (and asked for
+    twice: the same XF), and with its properties in another order."""
+    from chosho_xlsx.writers.layout.styles import STYLES
+
+    buffer = io.BytesIO()
+    wb = book_class(buffer, WORKBOOK_OPTIONS)
+    wb.set_properties({"created": dt.datetime(2026, 4, 1)})
+    ws = wb.add_worksheet("s", ChoshoSheet)
+    props = [{"font_name": "IPAexゴシック", "font_size": size, "font_charset": 128, **style,
+              **({"num_format": "#,##0"} if size == 9 else {}), **({"quote_prefix": True} if quote else {})}
+             for style in STYLES.values() for size in (9, 10.5) for quote in (False, True)]
+    props += [dict(reversed(p.items())) for p in props[:6]]
+    for r, p in enumerate(props):
+        ws.write_string(r, 0, f"行{r}", wb.add_format(p))
+        ws.write_number(r, 1, r, wb.add_format(p))  # the same properties again: the same XF
+    wb.close()
+    return buffer.getvalue()
+
+
+def test_formats_copied_give_the_stock_bytes():
+    from chosho_xlsx.writers.layout.sheet import ChoshoBook
+
+    stock = _formats_book(Workbook)
+    assert _formats_book(ChoshoBook) == stock
+    assert _formats_book(ChoshoBook) == stock  # every Format a copy this time

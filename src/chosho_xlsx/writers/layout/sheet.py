@@ -20,7 +20,9 @@ import re
 from itertools import product
 from math import isfinite
 
+from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_col_to_name, xl_range, xl_rowcol_to_cell_fast
+from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import (
     CellBlankTuple,
     CellFormulaTuple,
@@ -51,6 +53,40 @@ _EXACT = 2**53
 _FAST_KINDS = frozenset(("Blank", "String", "Number", "Formula"))
 # a formula's cached value the stock writer marks t="e"
 _ERROR_CODES = frozenset(("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!"))
+
+
+# A Format made once per process for each set of properties (with the workbook's
+# defaults), copied into each workbook that asks for the same (ChoshoBook.add_format).
+_FORMATS: dict[tuple, Format] = {}
+
+
+class ChoshoBook(Workbook):
+    """XlsxWriter's Workbook whose add_format copies a Format made once per process for
+    the same properties, instead of building it again (~17 µs each, ~30 a 調書). A new
+    Format's state is its properties' alone until the workbook is saved (its XF index,
+    its fonts' and borders' indices are given then, to the copy), and its only shared
+    parts are the workbook's index tables, which the copy gets from this workbook, as
+    the stock method gives them. Properties that are not hashable (none of a 調書's):
+    the stock method."""
+
+    def add_format(self, properties=None):
+        if not properties:
+            return super().add_format(properties)
+        try:
+            key = (tuple(self.default_format_properties.items()), tuple(properties.items()))
+            made = _FORMATS.get(key)
+        except TypeError:  # a list or a dict among the values
+            return super().add_format(properties)
+        if made is None:
+            if len(_FORMATS) > 10_000:  # a bound far above the formats of any batch
+                _FORMATS.clear()
+            made = _FORMATS[key] = Format({**self.default_format_properties, **properties})
+        fmt = Format.__new__(Format)
+        fmt.__dict__.update(made.__dict__)
+        fmt.xf_format_indices = self.xf_format_indices
+        fmt.dxf_format_indices = self.dxf_format_indices
+        self.formats.append(fmt)
+        return fmt
 
 
 class _Range:

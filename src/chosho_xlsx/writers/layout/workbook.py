@@ -13,7 +13,6 @@ import datetime as dt
 import io
 from pathlib import Path
 
-from xlsxwriter import Workbook
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from chosho_xlsx.common.atomic import atomic_path
@@ -28,6 +27,7 @@ from chosho_xlsx.writers.layout.grid import BLANK, FORMULA, NUMBER, TEXT, Cell, 
 from chosho_xlsx.writers.layout.header import build_header
 from chosho_xlsx.writers.layout.indicators import OverviewColumns, build_indicators
 from chosho_xlsx.writers.layout.projects import ResultColumns, build_projects
+from chosho_xlsx.writers.layout.sheet import ChoshoBook as Workbook  # floor.py swaps this name
 from chosho_xlsx.writers.layout.sheet import ChoshoSheet
 from chosho_xlsx.writers.layout.styles import Styles
 from chosho_xlsx.writers.outputs import CHOSHO, WORKBOOK_OPTIONS, mark
