@@ -447,6 +447,24 @@ def test_only_stale_leftovers_that_are_provably_ours_are_removed(tmp_path):
         os.close(fd)
 
 
+def test_a_name_in_cp932_is_shown_not_a_traceback(tmp_path):
+    """A Windows zip unpacked on Linux keeps its names' CP932 bytes; a strict UTF-8
+    output (a ja_JP.UTF-8 terminal) took validate and build down with UnicodeEncodeError.
+    The file is read by its real name, and shown as the clerk named it."""
+    inp = tmp_path / "in"
+    write_rows(inp / "a.xlsx", rows_with("観光の振興"))
+    os.rename(inp / "a.xlsx", os.path.join(os.fsencode(inp), b"\x8c\x9f\x8f\xd8.xlsx"))
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    text = cli("validate", inp, env=env)
+    assert text.returncode == 0 and "Traceback" not in text.stderr, text.stderr
+    assert "検証.xlsx" in text.stdout
+    data = json.loads(cli("validate", inp, "--format", "json", env=env).stdout)
+    assert [f["file"] for f in data["files"]] == [str(inp / "検証.xlsx")]
+    built = cli("build", inp, "-o", tmp_path / "out", env=env)
+    assert built.returncode == 0 and "Traceback" not in built.stderr, built.stderr
+    assert "検証.xlsx" in built.stdout and (tmp_path / "out" / FILE_NAME).is_file()
+
+
 def test_an_annotated_copy_never_overwrites_another_input(tmp_path):
     d = tmp_path / "d"
     write_rows(d / "a.xlsx", rows_with("観光の振興"))

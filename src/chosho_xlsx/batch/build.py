@@ -33,7 +33,7 @@ from chosho_xlsx.common.errors import EXIT_CONTENT, EXIT_OK, EXIT_UNREADABLE
 from chosho_xlsx.common.findings import Finding, Verdict
 from chosho_xlsx.common.machine import default_jobs
 from chosho_xlsx.common.sentences import text
-from chosho_xlsx.common.text import TextTooLong
+from chosho_xlsx.common.text import TextTooLong, path_text
 from chosho_xlsx.model.chosho import policy_key
 from chosho_xlsx.model.ruleset import Ruleset
 from chosho_xlsx.writers import overview, summary
@@ -420,7 +420,7 @@ def lines(batch: Batch, lang: str = "ja", labels: dict[str, str] | None = None) 
         o = e.outcome
         n_err = len(o.errors)
         out.append(Line(
-            source=(labels or {}).get(o.source, o.source),
+            source=path_text((labels or {}).get(o.source, o.source)),
             outcome=e.status,
             figures=o.figures,  # counted only when built (summary)
             output=e.path.name if e.path else "",

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from chosho_xlsx.common.findings import ERROR
 from chosho_xlsx.common.sentences import both
+from chosho_xlsx.common.text import path_text
 
 if TYPE_CHECKING:
     from chosho_xlsx.pipeline import Checked
@@ -34,8 +35,9 @@ _CONTROLS |= {c: f"\\x{c:02x}" for c in range(0x80, 0xA0)}
 
 
 def visible(text: str) -> str:
-    """`text` with every control character shown as a visible sign (␛, ␊, \\x9b)."""
-    return text.translate(_CONTROLS)
+    """`text` with every control character shown as a visible sign (␛, ␊, \\x9b), and a
+    path's bytes that are not UTF-8 as common.text.path_text shows them."""
+    return path_text(text).translate(_CONTROLS)
 
 
 def cannot_write(target, exc: OSError) -> str:

@@ -28,6 +28,7 @@ from chosho_xlsx.common import sentences
 from chosho_xlsx.common.errors import EXIT_UNREADABLE
 from chosho_xlsx.common.findings import Checked, Finding, finding_dict, findings_json
 from chosho_xlsx.common.sentences import both
+from chosho_xlsx.common.text import path_text
 
 # Where workers cannot be forked (checking.available: not Linux), from this many inputs
 # on validate checks them in common.workers' pool (pebble, spawned), below in this
@@ -139,7 +140,7 @@ def _findings_list(results: list, output: Path, lang: str) -> None:
     why = input_refusal(output, file_ids(r.source for r in results))
     if why:
         raise fail(why)
-    files = [(r.source, [finding_dict(r, f, lang) for f in r.findings]) for r in results]
+    files = [(path_text(r.source), [finding_dict(r, f, lang) for f in r.findings]) for r in results]
     with writing(output):
         write_findings_xlsx(files, output, lang)
     typer.echo(visible(str(output)))

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from chosho_xlsx.common import addresses
 from chosho_xlsx.common.errors import IntakeError
 from chosho_xlsx.common.sentences import catalogue as data_catalogue
+from chosho_xlsx.common.text import path_text
 
 if TYPE_CHECKING:
     from chosho_xlsx.model.chosho import Report
@@ -258,7 +259,7 @@ def findings_json(results: list[Checked], lang: str) -> str:
     for r in results:
         files.append(
             {
-                "file": r.source,
+                "file": path_text(r.source),
                 "readable": not r.unreadable,
                 "valid": r.ok,
                 "errors": len(r.errors),

@@ -6,6 +6,7 @@ NFKC is for comparing and parsing only; department text is written as it was typ
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable
 
@@ -33,6 +34,39 @@ def squeezed(text: str) -> str:
 def zenkaku_digits(text: str) -> str:
     """The ASCII digits of `text` as 全角 ones, as the form prints years: 「R6」 → 「R６」."""
     return text.translate(_ZENKAKU)
+
+
+def path_text(path: str) -> str:
+    """A file's path as text every output can carry (a terminal, JSON, a cell of the
+    一覧). A name whose bytes are not UTF-8 (a Windows zip unpacked on Linux keeps its
+    names in CP932) comes from the OS with those bytes as lone surrogates, which no
+    UTF-8 output takes: each such part of the path is read as CP932 where it decodes
+    so into ordinary characters (「検証.xlsx」, what the clerk named it), else shown byte
+    by byte (「a\\xff.xlsx」). The path itself is kept for opening the file; this is only
+    how it is shown."""
+    try:
+        path.encode("utf-8")
+        return path
+    except UnicodeEncodeError:
+        return re.sub(r"[^/\\]+", _part_text, path)
+
+
+def _part_text(match: re.Match) -> str:
+    part = match.group()
+    try:
+        part.encode("utf-8")
+        return part
+    except UnicodeEncodeError:
+        raw = part.encode("utf-8", "surrogateescape")
+    try:
+        text = raw.decode("cp932")
+    except UnicodeDecodeError:
+        text = ""
+    # Python's cp932 gives 0x80 and 0xA0, 0xFD–0xFF as controls and private-use
+    # characters: bytes of some other encoding, not a name in CP932
+    if text and not any(c > "\x7f" and unicodedata.category(c) in ("Cc", "Co") for c in text):
+        return text
+    return raw.decode("utf-8", "backslashreplace")
 
 
 # Excel's limit on the text of one cell, in UTF-16 code units.
