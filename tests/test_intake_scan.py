@@ -225,3 +225,15 @@ def test_the_limits_are_told_by_one_search_as_by_listing_every_reference(cells, 
                   for z, r, c, end in cells)
     data = f"<worksheet><sheetData><row>{xml}</row></sheetData></worksheet>".encode()
     assert nothing_to_find(data, {}, limits) == _listed(data, limits)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from([":", ":c", ":c ", ":row>", ":is/", ":f", ":v\t", "<", "x", "c", " ", ">"]),
+                max_size=60), st.integers(0, 3))
+def test_the_colon_led_search_answers_as_the_search(parts, tries):
+    """scan._led_search (memchr to each colon, the pattern tried there) answers as
+    _PREFIXED.search over the whole part, however many colons come before a match."""
+    from chosho_xlsx.intake.scan import _PREFIXED, _led_search
+
+    data = "".join(parts).encode()
+    assert _led_search(data, _PREFIXED, b":", tries) == (_PREFIXED.search(data) is not None)

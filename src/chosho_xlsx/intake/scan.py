@@ -357,7 +357,7 @@ def nothing_to_find(data: bytes, styles: dict[int, NumberFormat], limits: Limits
     (the pass counts only cells with a value, which can only be fewer)."""
     if not data.startswith(_UTF8_START):
         return False
-    if _PREFIXED.search(data) or _FORMULA.search(data) or (_may_have_error_type(data) and _ERROR_TYPE.search(data)):
+    if _led_search(data, _PREFIXED, b":") or _FORMULA.search(data) or (_may_have_error_type(data) and _ERROR_TYPE.search(data)):
         return False
     if styles and _styled(data, tuple(sorted(styles))):
         return False
@@ -432,6 +432,21 @@ def _letters_upto(index: int, letters: int = 3) -> bytes:
             alts.append(f"{last[:i]}[A-{chr(ord(ch) - 1)}][A-Z]{{{len(last) - i - 1}}}".encode())
     alts.append(last.encode())
     return b"(?:" + b"|".join(alts) + b")"
+
+
+def _led_search(data: bytes, pattern: re.Pattern, lead: bytes, tries: int = 32) -> bool:
+    """Whether `pattern`, which can only match at a byte `lead`, matches in `data`, sooner
+    than its search: memchr finds each `lead` (a colon is rare in sheet XML: a few
+    namespace declarations) and the pattern is tried there alone, where sre's search
+    steps through every byte; past `tries` of them, that search decides."""
+    at = data.find(lead)
+    for _ in range(tries):
+        if at < 0:
+            return False
+        if pattern.match(data, at):
+            return True
+        at = data.find(lead, at + 1)
+    return at >= 0 and pattern.search(data, at) is not None
 
 
 def _column_order(letters: bytes) -> tuple[int, bytes]:
