@@ -148,3 +148,18 @@ def test_ctrl_c_ends_the_build_and_every_process_with_130(tmp_path):
     else:
         raise AssertionError("a process of the command outlived it")
     assert list(out.iterdir()) == []  # no 調書, no 一覧, no hidden folder left
+
+
+def test_no_keeper_when_the_system_gives_no_process(monkeypatch):
+    """os.fork refused as the command starts (a pids limit: EAGAIN): no keeper and no
+    traceback there; run() starts its own pool, as before the keeper."""
+    import errno
+
+    from chosho_xlsx.common import prefork
+
+    def refused(*args, **kwargs):
+        raise BlockingIOError(errno.EAGAIN, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(prefork, "Prefork", refused)
+    keeper.start_early(["some-folder"])
+    assert keeper.take() is None

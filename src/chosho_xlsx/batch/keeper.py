@@ -12,6 +12,7 @@ before anything else of the command."""
 from __future__ import annotations
 
 import atexit
+import errno
 import importlib
 import sys
 
@@ -49,7 +50,12 @@ def start_early(words: list[str]) -> None:
     # lazy: only a build forks a keeper
     from chosho_xlsx.common.prefork import Prefork
 
-    _early = Prefork(BUILD_MODULES)
+    try:
+        _early = Prefork(BUILD_MODULES)
+    except OSError as exc:  # no new process now (EAGAIN: a pids limit; ENOMEM; no fd left)
+        if exc.errno not in (errno.EAGAIN, errno.ENOMEM, errno.EMFILE, errno.ENFILE):
+            raise
+        return  # run() starts its own pool, as before the keeper
     atexit.register(_early.close)  # a build that ends before building: the keeper too
 
 
