@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from chosho_xlsx import cli
 
+from support.commands import CLI
 from support.commands import cli as run
 
 
@@ -100,6 +101,27 @@ def test_unwritable_output_is_exit_2_without_traceback(tmp_path):
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert proc.stderr.startswith("書き出せません")
+
+
+FULL = "出力（標準出力）を書き出せません: No space left on device / cannot write to standard output: No space left on device\n"
+CLOSED = ("出力（標準出力）が閉じられているため、結果を出せません。閉じずに実行してください / standard output is closed, "
+          "so there is nowhere to write the result; run it with an output\n")
+
+
+@pytest.mark.parametrize("args", [["validate", "{ex}"], ["validate", "{ex}", "{ex}", "--format", "json"],
+                                  ["build", "{ex}", "-o", "{out}"], ["--version"]], ids=" ".join)
+def test_an_output_that_cannot_be_written_is_one_sentence_and_exit_2(tmp_path, args):
+    """`> /dev/full` and `>&-` (eyes found tracebacks: OSError at the first write, an
+    AttributeError on a None stdout): one sentence on stderr, exit 2."""
+    ex = tmp_path / "ex.xlsx"
+    run("example", "-o", ex)
+    words = [a.format(ex=ex, out=tmp_path / "out") for a in args]
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run([*CLI, *words], stdout=full, stderr=subprocess.PIPE,
+                              text=True, encoding="utf-8", timeout=600)
+    assert (proc.returncode, proc.stderr) == (2, FULL)
+    closed = run(*words, prefix=("sh", "-c", 'exec "$@" >&-', "sh"))
+    assert (closed.returncode, closed.stderr) == (2, CLOSED)
 
 
 def test_bad_year_is_misuse():

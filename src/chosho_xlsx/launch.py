@@ -10,9 +10,13 @@ from chosho_xlsx import __version__
 
 
 def main() -> None:
-    if sys.argv[1:] == ["--version"]:
-        sys.stdout.write(f"chosho-xlsx {__version__}\n")
-        return
+    if sys.argv[1:] == ["--version"] and sys.stdout is not None:
+        try:
+            sys.stdout.write(f"chosho-xlsx {__version__}\n")
+            sys.stdout.flush()
+            return
+        except OSError:
+            pass  # a full disk: said by the command line, as for any command
     try:
         # lazy: --version is answered without loading the command line (typer)
         from chosho_xlsx.cli import main as command_line

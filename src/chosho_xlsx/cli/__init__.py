@@ -35,9 +35,10 @@ import copy
 import errno
 import gc
 import importlib
+import os
 import sys
 
-from chosho_xlsx.common.errors import EXIT_INTERRUPTED
+from chosho_xlsx.common.errors import EXIT_INTERRUPTED, EXIT_UNREADABLE
 
 # module of cli/ → the commands it registers, in the order `--help` lists them
 COMMANDS: dict[str, tuple[str, ...]] = {
@@ -76,10 +77,36 @@ def main() -> None:
     built (the app's own options, -h and --version, come before any command and need them
     all, as does a name that is not a command). Ctrl-C at any moment, loading included
     (a large part of a short command's time): exit 130, no traceback."""
+    if sys.stdout is None:  # started with its output closed (`>&-`): refused before any work
+        _output_lost("write.stdout-closed")
     try:
         _run()
+        sys.stdout.flush()  # a full disk is said here, not as a traceback at exit
     except KeyboardInterrupt:
         sys.exit(EXIT_INTERRUPTED)
+    except OSError as exc:
+        # What a command's own files meet is said by the command (display.cannot_write);
+        # one of these escaping it is the output the command prints: a full disk
+        # (`> /dev/full`), a descriptor gone bad. A reader gone (EPIPE) is typer's.
+        if exc.errno not in _OUTPUT_LOST:
+            raise
+        _output_lost("write.stdout-failed", error=exc.strerror)
+
+
+_OUTPUT_LOST = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EBADF}
+
+
+def _output_lost(key: str, **params: object) -> None:
+    """One sentence on stderr and exit 2 (the output could not be given); the rest of
+    stdout goes nowhere, so that the interpreter's last flush raises nothing more."""
+    # lazy: the catalogue only for a lost output (the first process of a quick validate
+    # has loaded it anyway; --help and typer's commands before their own sentences)
+    from chosho_xlsx.common.sentences import both
+
+    sys.stdout = open(os.devnull, "w")  # noqa: SIM115  # closed by the interpreter as it exits
+    if sys.stderr is not None:
+        sys.stderr.write(both(key, **params) + "\n")
+    sys.exit(EXIT_UNREADABLE)
 
 
 def _run() -> None:
