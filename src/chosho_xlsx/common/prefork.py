@@ -30,7 +30,7 @@ import gc
 import importlib
 import math
 import os
-import pickle
+import pickle  # nosec B403  # only between this command's own processes, over pipes it made
 import select
 import signal
 import struct
@@ -134,9 +134,9 @@ class Prefork:
             self._planning = False
             frame = _receive(self._out)
             if frame is not None and frame[0] == _RAISED:
-                raise pickle.loads(frame[1])
+                raise pickle.loads(frame[1])  # nosec B301  # from a pipe between this command's own forked processes
             if frame is not None and frame[0] == _PLANNED:
-                self._plan = pickle.loads(frame[1])
+                self._plan = pickle.loads(frame[1])  # nosec B301  # from a pipe between this command's own forked processes
         return self._plan
 
     def map(self, fn: Callable, items: Sequence, *args, jobs: int, seconds: float | None) -> Iterator:
@@ -159,13 +159,13 @@ class Prefork:
                 continue
             kind, payload = frame
             if kind == _RESULT:
-                yield pickle.loads(payload)
+                yield pickle.loads(payload)  # nosec B301  # from a pipe between this command's own forked processes
             elif kind == _TIMED_OUT:
                 yield TimedOut(seconds or 0.0)
             elif kind == _DIED:
                 yield WorkerDied(payload.decode())
             else:
-                raise pickle.loads(payload)
+                raise pickle.loads(payload)  # nosec B301  # from a pipe between this command's own forked processes
         self._finished = True
 
     def close(self) -> None:
@@ -226,7 +226,7 @@ def _keep(job_r: int, out_w: int, modules: Sequence[str], plan) -> None:
         frame = _receive(job_r)
         if frame is None:
             return  # the command ended without checking anything
-        job = pickle.loads(frame[1])
+        job = pickle.loads(frame[1])  # nosec B301  # from a pipe between this command's own forked processes
     fn, items, args, jobs, seconds = job
     if items:
         _Keeper(fn, items, args, seconds, out_w, job_r).run(max(1, min(jobs, len(items))))
