@@ -21,7 +21,8 @@ def main() -> None:
         # lazy: --version is answered without loading the command line (typer)
         from chosho_xlsx.cli import main as command_line
     except KeyboardInterrupt:  # Ctrl-C as it loads: as cli.main answers it
-        from chosho_xlsx.common.errors import EXIT_INTERRUPTED  # no imports of its own
+        # lazy: only for Ctrl-C while loading (the module has no imports of its own)
+        from chosho_xlsx.common.errors import EXIT_INTERRUPTED
 
         sys.exit(EXIT_INTERRUPTED)
     command_line()

@@ -121,12 +121,14 @@ def _run() -> None:
         if command == "validate":
             # Before typer loads: the process that imports the reading stack for the
             # checks is forked now and imports it on the other core (cli.checking).
+            # lazy: validate's own start-up, only for validate
             from chosho_xlsx.cli.checking import start_early
 
             quick = start_early(words[1:])
         elif command == "build":
             # The same for build: its workers' keeper imports the checking and writing
             # stack on the other core (batch.keeper).
+            # lazy: build's own start-up, only for build
             from chosho_xlsx.batch.keeper import start_early as start_build
 
             start_build(words[1:])
@@ -144,6 +146,7 @@ def _quick_validate(words: list[str]) -> None:
     """cli.checking.quick, leaving with its exit code; back to the caller when the
     command line must run `validate` itself. A closed stdout (`validate DIR | head`)
     ends it as typer's main does: exit 1, nothing more written."""
+    # lazy: only for `validate FILES…` (imported by start_early already: no cost)
     from chosho_xlsx.cli.checking import quick
 
     try:

@@ -10,15 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
 
 from chosho_xlsx.common import addresses
 from chosho_xlsx.common.errors import IntakeError
 from chosho_xlsx.common.sentences import catalogue as data_catalogue
 from chosho_xlsx.common.text import path_text
-
-if TYPE_CHECKING:
-    from chosho_xlsx.model.chosho import Report
 
 ERROR = "error"
 WARNING = "warning"
@@ -222,7 +218,9 @@ class Checked(Verdict):
 
     source: str
     findings: list[Finding] = field(default_factory=list)
-    report: Report | None = None
+    # its model.chosho.Report, typed loosely: common sits below model, and the layers'
+    # contract counts a typing-only import as an arrow too
+    report: object | None = None
     unreadable: bool = False
     # sheet → its row-1 headers as read, so that a cell finding can name its column
     headers: dict[str, list[str]] = field(default_factory=dict)
