@@ -43,6 +43,26 @@ def test_every_endpoint_refuses_without_a_token(people):
             assert "Authorization: Bearer" in r.json()["error"]["message"]
 
 
+def test_a_token_works_only_while_its_account_is_active_and_only_the_newest(people):
+    """The token's lookup (api/auth.by_token) gives the account and its role in one
+    statement: an account switched off is refused at once (401, as an unknown token), a
+    new token replaces the old, and the role comes with it (a department's token on a
+    planning-only operation: 403)."""
+    user = people["a"]
+    old = token_for(user)
+    assert api(None, "get", "/api/v1/submissions", old).status_code == 200
+    assert api(None, "post", "/api/v1/builds", old).status_code == 403
+    new = token_for(user)
+    assert [api(None, "get", "/api/v1/submissions", t).status_code for t in (old, new)] == [401, 200]
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    r = api(None, "get", "/api/v1/submissions", new)
+    assert (r.status_code, r.json()["error"]["code"]) == (401, "unauthenticated")
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    assert api(None, "get", "/api/v1/submissions", new).status_code == 200
+
+
 def test_upload_gives_findings_in_the_validate_shape_and_the_same_bytes_are_one_version(people, tmp_path):
     token = token_for(people["a"])
     path, place = wrong_cell_workbook(tmp_path)
