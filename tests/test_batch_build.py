@@ -214,6 +214,26 @@ def test_the_keepers_workers_build_what_the_pool_builds(small_set, tmp_path):
     assert len(_bytes(tmp_path / "kept")) == 7
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the keeper: Linux")
+def test_a_keeper_killed_leaves_its_inputs_built_not_failed(small_set, tmp_path):
+    """The keeper killed (the OOM killer's pick, kill -9) before it answered: its inputs
+    are built in the command itself, the same rows and bytes, none reported as failed."""
+    import os
+    import signal
+
+    from chosho_xlsx.batch import keeper
+    from chosho_xlsx.common.prefork import Prefork
+
+    paths = sorted(small_set.glob("*.xlsx"))
+    gone = Prefork(keeper.BUILD_MODULES)
+    os.kill(gone.pid, signal.SIGKILL)
+    kept = batch.run(paths, tmp_path / "kept", load_ruleset(), jobs=2, keeper=gone)
+    pooled = batch.run(paths, tmp_path / "pooled", load_ruleset(), jobs=2)
+    assert [(e.status, e.outcome.findings, e.outcome.error) for e in kept.entries] == \
+        [(e.status, e.outcome.findings, e.outcome.error) for e in pooled.entries]
+    assert _bytes(tmp_path / "kept") == _bytes(tmp_path / "pooled")
+
+
 def test_json_of_the_built_reports(small_set, tmp_path):
     import json
 

@@ -80,6 +80,21 @@ def test_one_file_is_checked_in_a_worker_too(folder, monkeypatch):
 
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forked workers: Linux")
+def test_a_keeper_killed_leaves_no_file_called_damaged(folder, monkeypatch):
+    """The keeper killed mid-run (the OOM killer's pick, kill -9): the files it had not
+    answered are checked in the command itself, not reported as damaged (eyes found every
+    one of them E-FILE-CORRUPT). The output is that of checking them one by one."""
+    me = os.getpid()
+    stalling_on("dept_03.xlsx", monkeypatch,
+                lambda: os.getpid() != me and os.kill(os.getppid(), signal.SIGKILL))
+    killed = _validate(folder, "--lang", "en")
+    monkeypatch.setattr(command, "_check_in_workers", _one_by_one)
+    alone = _validate(folder, "--lang", "en")
+    assert "damaged" not in killed.stdout.replace(alone.stdout, "")
+    assert (killed.exit_code, killed.stdout) == (alone.exit_code, alone.stdout)
+
+
 @pytest.mark.slow  # waits out the limit (5 s)
 def test_a_file_past_the_time_limit_is_its_finding(folder, tmp_path, monkeypatch):
     rules = tmp_path / "rules.yaml"

@@ -58,6 +58,25 @@ def test_each_item_in_order_past_the_limit_and_death_its_own_outcome():
     assert isinstance(got[2], prefork.TimedOut) and isinstance(got[4], prefork.WorkerDied)
 
 
+def killing_the_keeper_at_3(n: int) -> int:
+    import signal
+
+    if n == 3:
+        os.kill(os.getppid(), signal.SIGKILL)  # the keeper (the OOM killer's pick)
+        signal.pause()  # and this worker goes with it (PR_SET_PDEATHSIG)
+    return -n
+
+
+def test_a_keeper_killed_leaves_its_items_keeper_gone_not_died():
+    """The items whose outcome had not come when the keeper was killed are KeeperGone:
+    no fault of theirs (validate and build do them in the command itself), where a
+    worker dying on an item is that item's WorkerDied."""
+    with prefork.Prefork() as pool:
+        got = list(pool.map(killing_the_keeper_at_3, range(6), jobs=1, seconds=60))
+    assert got[:3] == [0, -1, -2]
+    assert all(type(g) is prefork.KeeperGone for g in got[3:]), got
+
+
 def test_an_exception_of_the_function_is_raised_in_the_caller():
     with prefork.Prefork() as pool, pytest.raises(ValueError, match="five"):
         list(pool.map(slow_or_dying, [1, 5, 6], jobs=2, seconds=10))

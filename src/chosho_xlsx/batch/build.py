@@ -286,7 +286,7 @@ def _run_kept(keeper, order: list[Task], ruleset: Ruleset, jobs: int, on_done, o
     """_run_all's work in the keeper's workers: each input's Outcome (TimedOut and
     WorkerDied as with the pool) into `results`, in `order` as they come back."""
     # lazy: the keeper's imports are light, but only a build with a keeper needs them
-    from chosho_xlsx.common.workers import TimedOut, WorkerDied
+    from chosho_xlsx.common.workers import KeeperGone, TimedOut, WorkerDied
 
     limit = ruleset.limits.seconds_per_file
     try:
@@ -294,7 +294,11 @@ def _run_kept(keeper, order: list[Task], ruleset: Ruleset, jobs: int, on_done, o
         if on_start:
             on_start()
         for t, outcome in zip(order, outcomes, strict=True):
-            if isinstance(outcome, TimedOut):
+            if isinstance(outcome, KeeperGone):
+                # the keeper was killed (the OOM killer, kill -9): its inputs are not
+                # broken, only not built yet; built here, one after another
+                outcome = work_with(t, ruleset)
+            elif isinstance(outcome, TimedOut):
                 outcome = _timed_out(t, limit)
             elif isinstance(outcome, WorkerDied):
                 outcome = _crashed(t[0], t[1], outcome)

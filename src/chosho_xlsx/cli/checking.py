@@ -167,11 +167,12 @@ def _job(paths: list[str], ruleset, jobs: int) -> tuple:
 def check_all(paths: list[Path], ruleset, jobs: int) -> list[Checked]:
     """check_file of each path in `jobs` workers (see the module's docstring); past the
     limit a file is E-FILE-TIMEOUT, a worker that dies costs its own file only
-    (E-FILE-CORRUPT, as in the portal)."""
+    (E-FILE-CORRUPT, as in the portal); the files a killed keeper left unchecked are
+    checked in this process."""
     global _early
     # lazy: only a validate forks a keeper
     from chosho_xlsx.common.prefork import Prefork
-    from chosho_xlsx.common.workers import TimedOut, WorkerDied
+    from chosho_xlsx.common.workers import KeeperGone, TimedOut, WorkerDied
 
     fn, items, args, jobs, limit = _job([str(p) for p in paths], ruleset, jobs)
     results = []
@@ -183,7 +184,11 @@ def check_all(paths: list[Path], ruleset, jobs: int) -> list[Checked]:
         with pool:
             outcomes = pool.map(fn, items, *args, jobs=jobs, seconds=limit)
             for path, outcome in zip(paths, outcomes, strict=True):
-                if isinstance(outcome, TimedOut):
+                if isinstance(outcome, KeeperGone):
+                    # the keeper was killed (the OOM killer, kill -9): its files are not
+                    # damaged, only unchecked; checked here, as without processes
+                    outcome = check_one(str(path), ruleset)
+                elif isinstance(outcome, TimedOut):
                     finding = Finding.about("E-FILE-TIMEOUT", str(path), seconds=f"{limit:g}")
                     outcome = Checked(str(path), [finding], unreadable=True)
                 elif isinstance(outcome, WorkerDied):

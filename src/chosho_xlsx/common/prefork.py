@@ -37,7 +37,7 @@ import struct
 import time
 from collections.abc import Callable, Iterator, Sequence
 
-from chosho_xlsx.common.workers import TimedOut, WorkerDied, die_with_parent, worker_gc
+from chosho_xlsx.common.workers import KeeperGone, TimedOut, WorkerDied, die_with_parent, worker_gc
 
 # A frame on every pipe: one byte of kind, the payload's length, the payload.
 _HEAD = struct.Struct(">cI")
@@ -142,7 +142,9 @@ class Prefork:
     def map(self, fn: Callable, items: Sequence, *args, jobs: int, seconds: float | None) -> Iterator:
         """fn(item, *args) for each item in up to `jobs` workers, each call within
         `seconds` (None: no limit); yields, in the items' order, each result or a
-        TimedOut or WorkerDied instance. Once per Prefork; the job planned, if any."""
+        TimedOut or WorkerDied instance (KeeperGone: the keeper stopped before the item's
+        outcome came, so the call may never have been made). Once per Prefork; the job
+        planned, if any."""
         items = list(items)
         job = (fn, items, args, jobs, seconds)
         plan = self.planned()
@@ -150,12 +152,12 @@ class Prefork:
             if plan != job:
                 raise ValueError("not the job the keeper planned: close this Prefork, make another")
         else:
-            with contextlib.suppress(BrokenPipeError):  # the keeper is gone: each item WorkerDied below
+            with contextlib.suppress(BrokenPipeError):  # the keeper is gone: each item KeeperGone below
                 _send(self._job, b"j", pickle.dumps(job, pickle.HIGHEST_PROTOCOL))
         for _ in items:
             frame = _receive(self._out)
             if frame is None:
-                yield WorkerDied("the pool's keeper stopped")
+                yield KeeperGone("the pool's keeper stopped")
                 continue
             kind, payload = frame
             if kind == _RESULT:

@@ -41,6 +41,12 @@ class WorkerDied(Exception):
     parser aborting the process), or the pool itself is broken."""
 
 
+class KeeperGone(WorkerDied):
+    """The call was never made: the process that hands out the calls (common.prefork's
+    keeper) stopped first (killed, out of memory). Nothing is known of the item: it is
+    not the item's fault, as a worker dying on it may be."""
+
+
 class Workers:
     """`jobs` worker processes running calls of at most `seconds` each.
 
