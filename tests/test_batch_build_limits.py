@@ -21,7 +21,7 @@ from chosho_xlsx.writers.summary import PASSED, UNREADABLE
 
 from support.commands import chosho_files
 from support.corpus import rows_with
-from support.stall import stalling_on
+from support.stall import ctrl_c, stalled, stalling_on
 
 pytestmark = pytest.mark.slow
 
@@ -113,40 +113,16 @@ def test_a_bad_limit_is_a_settings_error(tmp_path, text):
 
 
 # Ctrl-C at a terminal: SIGINT to the whole foreground process group (the command, the
-# keeper, the workers), as the test sends it. The workers stall on every input.
-_INTERRUPTED = """
-import sys, time
-from chosho_xlsx import pipeline
-pipeline.check_file = lambda path, ruleset: time.sleep(600)
-sys.argv = ["chosho-xlsx", "build", *sys.argv[1:]]
-from chosho_xlsx.cli import main
-main()
-"""
+# keeper, the workers), as support.stall.ctrl_c sends it; the workers stall on every input.
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the keeper: Linux")
 def test_ctrl_c_ends_the_build_and_every_process_with_130(tmp_path):
-    import subprocess
-
     paths = _inputs(tmp_path / "in")
     out = tmp_path / "out"
-    proc = subprocess.Popen([sys.executable, "-c", _INTERRUPTED, *map(str, paths), "-o", str(out)],
-                            start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, encoding="utf-8")
-    time.sleep(3)  # the keeper and its workers started, each worker in its first input
-    os.killpg(proc.pid, signal.SIGINT)
-    stdout, stderr = proc.communicate(timeout=60)  # returns once no process holds the pipes
-    assert proc.returncode == 130
+    code, stdout, stderr = ctrl_c(stalled("build", *map(str, paths), "-o", str(out)))
+    assert code == 130
     assert "Traceback" not in stdout + stderr
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:  # the keeper and workers die with the command
-        try:
-            os.killpg(proc.pid, 0)
-        except ProcessLookupError:
-            break
-        time.sleep(0.05)
-    else:
-        raise AssertionError("a process of the command outlived it")
     assert list(out.iterdir()) == []  # no 調書, no 一覧, no hidden folder left
 
 

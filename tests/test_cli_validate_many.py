@@ -22,7 +22,7 @@ from chosho_xlsx.cli import app
 from chosho_xlsx.cli import validate as command
 
 from support import corpus, hostile
-from support.stall import stalling_on
+from support.stall import ctrl_c, stalled, stalling_on
 
 runner = CliRunner()
 
@@ -146,35 +146,14 @@ def test_a_folder_of_only_our_outputs_has_no_inputs(tmp_path, folder):
 
 
 # Ctrl-C at a terminal: SIGINT to the whole foreground process group (the command, the
-# keeper, the workers), as the test sends it. The workers stall on every file.
-_INTERRUPTED = """
-import sys, time
-from chosho_xlsx import pipeline
-pipeline.check_file = lambda path, ruleset: time.sleep(600)
-sys.argv = ["chosho-xlsx", "validate", *sys.argv[1:]]
-from chosho_xlsx.cli import main
-main()
-"""
+# keeper, the workers), as support.stall.ctrl_c sends it; the workers stall on every file.
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forked workers: Linux")
 def test_ctrl_c_ends_every_process_with_130_and_no_traceback(folder):
-    proc = subprocess.Popen([sys.executable, "-c", _INTERRUPTED, str(folder)], start_new_session=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8")
-    time.sleep(3)  # the keeper and its workers started, each worker in its first file
-    os.killpg(proc.pid, signal.SIGINT)
-    out, err = proc.communicate(timeout=60)  # returns once no process holds the pipes
-    assert proc.returncode == 130
+    code, out, err = ctrl_c(stalled("validate", str(folder)))
+    assert code == 130
     assert "Traceback" not in out + err
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:  # the keeper and workers die with their parent
-        try:
-            os.killpg(proc.pid, 0)
-        except ProcessLookupError:
-            break
-        time.sleep(0.05)
-    else:
-        raise AssertionError("a process of the command outlived it")
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forked workers: Linux")
