@@ -130,11 +130,16 @@ def test_overlapping_merges_are_refused_alike(sheet_class):
 
 def test_the_one_search_stands_for_the_stock_substitutions():
     """sheet._DYNAMIC_NAMES are the patterns of the stock _prepare_formula's first block
-    (those applied with future functions off): an XlsxWriter that adds one fails here."""
+    (those applied with future functions off): an XlsxWriter that adds one fails here.
+    From 3.3.4 XlsxWriter prepares a formula in one pass of its own, which is used as
+    it is (the formulas' bytes are checked against the stock method below, either way)."""
     import inspect
     import re
 
     from chosho_xlsx.writers.layout import sheet
+
+    if not sheet._ONE_SEARCH:
+        pytest.skip("XlsxWriter 3.3.4 on prepares a formula in one pass: used as it is")
 
     source = inspect.getsource(Worksheet._prepare_formula)
     first_block = source.split("if not self.use_future_functions")[0]

@@ -29,12 +29,21 @@ from xlsxwriter.worksheet import (
     CellNumberTuple,
     CellStringTuple,
     Worksheet,
-    re_dynamic_function,
 )
+
+try:  # XlsxWriter up to 3.3.3: 29 substitutions a formula, which one search stands for
+    from xlsxwriter.worksheet import re_dynamic_function
+
+    _is_dynamic = re_dynamic_function.search
+    _ONE_SEARCH = True
+except ImportError:  # 3.3.4 on: one pass of its own (FUTURE_FUNCTIONS), string literals skipped
+    from xlsxwriter.worksheet import _has_dynamic_function as _is_dynamic
+
+    _ONE_SEARCH = False
 
 _PREPARED: dict[tuple[str, bool, bool], str] = {}
 # The names the stock _prepare_formula prefixes with 「_xlfn.」 when future functions are
-# off (XlsxWriter 3.3's first block of substitutions, in its spelling: 「\\SINGLE」 is its
+# off (XlsxWriter 3.3.0–3.3.3's first block of substitutions, in its spelling: 「\\SINGLE」 is its
 # own pattern, any non-space character before INGLE). A formula none of them matches
 # comes out of those substitutions unchanged, so one search stands for 29;
 # tests/test_writers_sheet.py checks this list against the stock method's source.
@@ -200,7 +209,7 @@ class ChoshoSheet(Worksheet):
         key = (formula, bool(self.use_future_functions), None)
         prepared = _PREPARED.get(key)
         if prepared is None:
-            if (not formula or re_dynamic_function.search(formula)
+            if (not formula or _is_dynamic(formula)
                     or (formula.startswith("{") and formula.endswith("}"))):
                 return None
             prepared = self._prepare_formula(formula)
@@ -222,8 +231,8 @@ class ChoshoSheet(Worksheet):
             plain = formula[1:] if formula.startswith("{") else formula
             plain = plain[1:] if plain.startswith("=") else plain
             plain = plain[:-1] if plain.endswith("}") else plain
-            if (self.use_future_functions or expand_future_functions or "_xlfn." in plain
-                    or _ANY_DYNAMIC.search(plain)):
+            if (not _ONE_SEARCH or self.use_future_functions or expand_future_functions
+                    or "_xlfn." in plain or _ANY_DYNAMIC.search(plain)):
                 plain = super()._prepare_formula(formula, expand_future_functions)
             prepared = _PREPARED[key] = plain
         return prepared
