@@ -11,11 +11,6 @@ before anything else of the command."""
 
 from __future__ import annotations
 
-import atexit
-import errno
-import importlib
-import sys
-
 # What the keeper imports before it forks the workers: the batch's worker (work()) and
 # what check_file and the 調書's writer import at their top and in their first call
 # (pipeline, intake and contract import some inside functions; cli.checking lists the
@@ -39,24 +34,14 @@ _early = None  # the keeper start_early forked, until taken
 
 
 def start_early(words: list[str]) -> None:
-    """Fork the keeper now for `build` with these words, unless they only ask for its
-    help. Linux only (cli.checking.available: forking after system libraries are loaded
-    is not safe everywhere); elsewhere the batch uses common.workers."""
+    """Fork the keeper now for `build` with these words (common.prefork.early: Linux, not
+    for --help, none when the system gives no process: run() then starts its own pool)."""
     global _early
-    if _early is not None or not sys.platform.startswith("linux") or {"-h", "--help"} & set(words):
-        return
-    for module in SHARED_MODULES:
-        importlib.import_module(module)
-    # lazy: only a build forks a keeper
-    from chosho_xlsx.common.prefork import Prefork
+    if _early is None:
+        # lazy: only a build forks a keeper (this module is imported by cli.main first)
+        from chosho_xlsx.common import prefork
 
-    try:
-        _early = Prefork(BUILD_MODULES)
-    except OSError as exc:  # no new process now (EAGAIN: a pids limit; ENOMEM; no fd left)
-        if exc.errno not in (errno.EAGAIN, errno.ENOMEM, errno.EMFILE, errno.ENFILE):
-            raise
-        return  # run() starts its own pool, as before the keeper
-    atexit.register(_early.close)  # a build that ends before building: the keeper too
+        _early = prefork.early(words, BUILD_MODULES, SHARED_MODULES)
 
 
 def take():

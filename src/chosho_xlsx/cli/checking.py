@@ -14,11 +14,7 @@ results only if its own listing, rules and jobs are the same (else it starts afr
 
 from __future__ import annotations
 
-import atexit
-import errno
-import importlib
 import os
-import sys
 from pathlib import Path
 
 from chosho_xlsx.common.errors import EXIT_CONTENT, EXIT_OK, EXIT_UNREADABLE
@@ -47,34 +43,22 @@ FOLDER_MODULES = ("chosho_xlsx.batch.leftovers",)
 _early = None  # the keeper start_early forked, until check_all takes it
 
 
-def available() -> bool:
-    """Forked workers need os.fork, and a platform where forking a process that has
-    loaded system libraries is safe (macOS's is not): Linux."""
-    return sys.platform.startswith("linux")
-
-
 def start_early(words: list[str]) -> bool:
-    """Fork the keeper now for `validate` with these words, unless they only ask for
-    its help (which checks nothing). True when the words are files and folders alone
-    (plain): the keeper then plans the job, and `quick` can run the command."""
+    """Fork the keeper now for `validate` with these words (common.prefork.early: Linux,
+    not for --help, none when the system gives no process: check_all tries again, else
+    checks in this process). True when the words are files and folders alone (plain):
+    the keeper then plans the job, and `quick` can run the command."""
     global _early
-    if _early is not None or not available() or {"-h", "--help"} & set(words):
+    if _early is not None:
         return False
-    folder = any(os.path.isdir(w) for w in words)
-    for module in SHARED_MODULES + (FOLDER_MODULES if folder else ()):
-        importlib.import_module(module)
-    # lazy: only a validate forks a keeper
-    from chosho_xlsx.common.prefork import Prefork
+    # lazy: only a validate forks a keeper (this module is imported by cli.main first)
+    from chosho_xlsx.common import prefork
 
+    folder = any(os.path.isdir(w) for w in words)
     is_plain = plain(words)
-    try:
-        _early = Prefork(CHECK_MODULES, plan=(plan, (words,)) if is_plain else None)
-    except OSError as exc:
-        if not _no_process(exc):
-            raise
-        return False  # check_all tries again, else checks in this process
-    atexit.register(_early.close)  # a validate that ends before checking: the keeper too
-    return is_plain
+    _early = prefork.early(words, CHECK_MODULES, SHARED_MODULES + (FOLDER_MODULES if folder else ()),
+                           plan=(plan, (words,)) if is_plain else None)
+    return _early is not None and is_plain
 
 
 def plain(words: list[str]) -> bool:
@@ -171,6 +155,7 @@ def check_all(paths: list[Path], ruleset, jobs: int) -> list[Checked]:
     checked in this process."""
     global _early
     # lazy: only a validate forks a keeper
+    from chosho_xlsx.common import prefork
     from chosho_xlsx.common.prefork import Prefork
     from chosho_xlsx.common.workers import KeeperGone, TimedOut, WorkerDied
 
@@ -199,19 +184,10 @@ def check_all(paths: list[Path], ruleset, jobs: int) -> list[Checked]:
         # No process to be had (the keeper's or its workers' fork refused): checked here,
         # one after another, as validate checked a few files before it had workers (no
         # time limit, so never once a result came: a file past it would be tried again).
-        if results or not _no_process(exc):
+        if results or not prefork.no_process(exc):
             raise
         return [check_one(str(p), ruleset) for p in paths]
     return results
-
-
-# What the system answers when it gives no new process or pipe: a pids limit reached
-# (EAGAIN), fork refused for memory (ENOMEM), no file descriptor left (EMFILE, ENFILE).
-_NO_PROCESS = frozenset((errno.EAGAIN, errno.ENOMEM, errno.EMFILE, errno.ENFILE))
-
-
-def _no_process(exc: OSError) -> bool:
-    return exc.errno in _NO_PROCESS
 
 
 def check_one(path: str, ruleset) -> Checked:

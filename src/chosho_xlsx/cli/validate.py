@@ -30,7 +30,7 @@ from chosho_xlsx.common.findings import Checked, Finding, finding_dict, findings
 from chosho_xlsx.common.sentences import both
 from chosho_xlsx.common.text import path_text
 
-# Where workers cannot be forked (checking.available: not Linux), from this many inputs
+# Where workers cannot be forked (prefork.available: not Linux), from this many inputs
 # on validate checks them in common.workers' pool (pebble, spawned), below in this
 # process: the pool costs the parent ~45 ms of CPU (pebble and its asyncio imported, the
 # workers started, fed and joined) and a second core takes half of each file's ~5 ms.
@@ -51,7 +51,10 @@ def _check_in_workers(paths: list[Path], ruleset, jobs: int) -> list:
     killed and the file is E-FILE-TIMEOUT; a worker that dies costs its own file only
     (E-FILE-CORRUPT, as in the portal). Forked (cli.checking) where it can be; else in
     common.workers' pool (pebble, spawned)."""
-    if checking.available():
+    # lazy: the pool's module only once files are checked (--help imports every cli module)
+    from chosho_xlsx.common import prefork
+
+    if prefork.available():
         return checking.check_all(paths, ruleset, jobs)
     if len(paths) < POOL_FROM or jobs < 2:
         # lazy: start-up: --help imports every cli module; a command loads what it runs

@@ -25,7 +25,9 @@ by os._exit, never flushing what the caller had buffered when they were forked."
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import errno
 import gc
 import importlib
 import math
@@ -34,6 +36,7 @@ import pickle  # nosec B403  # only between this command's own processes, over p
 import select
 import signal
 import struct
+import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 
@@ -84,6 +87,44 @@ def _raised(exc: BaseException) -> bytes:
         return pickle.dumps(exc, pickle.HIGHEST_PROTOCOL)
     except Exception:  # noqa: BLE001 — any exception's pickling may fail in any way
         return pickle.dumps(RuntimeError(repr(exc)), pickle.HIGHEST_PROTOCOL)
+
+
+# What the system answers when it gives no new process or pipe: a pids limit reached
+# (EAGAIN), fork refused for memory (ENOMEM), no file descriptor left (EMFILE, ENFILE).
+NO_PROCESS = frozenset((errno.EAGAIN, errno.ENOMEM, errno.EMFILE, errno.ENFILE))
+
+
+def available() -> bool:
+    """Forked workers need os.fork, and a platform where forking a process that has
+    loaded system libraries is safe (macOS's is not): Linux."""
+    return sys.platform.startswith("linux")
+
+
+def no_process(exc: OSError) -> bool:
+    """The system gives no new process now (not a bug: the caller does the work itself)."""
+    return exc.errno in NO_PROCESS
+
+
+def early(words: Sequence[str], modules: Sequence[str], shared: Sequence[str] = (),
+          plan: tuple[Callable, tuple] | None = None) -> Prefork | None:
+    """A keeper forked as a command starts (validate's, build's), before the command line
+    loads, importing `modules` on the other core; `shared` (what the command and the
+    keeper both need) imported first, once. None where there can be none: not Linux,
+    words that only ask for the command's help, or no process to be had now (the
+    command then works as it would without). The keeper is closed at exit if the
+    command ends before it takes it."""
+    if not available() or {"-h", "--help"} & set(words):
+        return None
+    for module in shared:
+        importlib.import_module(module)
+    try:
+        keeper = Prefork(modules, plan=plan)
+    except OSError as exc:
+        if not no_process(exc):
+            raise
+        return None
+    atexit.register(keeper.close)
+    return keeper
 
 
 class Prefork:
