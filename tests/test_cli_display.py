@@ -10,8 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chosho_xlsx.cli import display
-from chosho_xlsx.common.findings import Finding, Location, catalogue
-from chosho_xlsx.pipeline import Checked
+from chosho_xlsx.common.findings import Checked, Finding, Location, catalogue
 
 CODES = sorted(catalogue())
 

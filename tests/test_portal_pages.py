@@ -9,8 +9,9 @@ import urllib.request
 
 import pytest
 
+from chosho_xlsx.common.findings import finding_dict
 from chosho_xlsx.model.ruleset import load_ruleset
-from chosho_xlsx.pipeline import check_file, finding_dict
+from chosho_xlsx.pipeline import check_file
 
 from support.hostile import CASES
 from support.portal import (

@@ -1,9 +1,8 @@
 """One file through the stages, in one place: a path (or the bundled example) in; a
-Checked out, its findings in reading order and its computed 調書 if it could be built.
-Check the file is safe, read its values (intake), parse them against the contract, check
-across sheets (contract), compute (rules). Never raises for a bad file. The findings as
-JSON for programs (findings_json: `validate --format json`, the portal) are importable
-from here too (their home is common.findings, with the findings).
+Checked out (common.findings: validate's first process unpickles and prints it without
+importing this stack), its findings in reading order and its computed 調書 if it could be
+built. Check the file is safe, read its values (intake), parse them against the
+contract, check across sheets (contract), compute (rules). Never raises for a bad file.
 
 Above the writers (it recognises our own outputs and reads the bundled example), below
 everything that takes files through it: batch, cycle, book, portal and cli."""
@@ -13,18 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-# Checked and its JSON live with the findings (a light module): validate's first process
-# unpickles the workers' results and prints them without importing this stack; the names
-# stay importable from here.
-from chosho_xlsx.common.findings import (  # noqa: F401 — re-exported
-    JSON_VERSION,
-    Checked,
-    Finding,
-    Findings,
-    UnreadableFile,
-    finding_dict,
-    findings_json,
-)
+from chosho_xlsx.common.findings import Checked, Finding, Findings, UnreadableFile
 from chosho_xlsx.common.limits import Limits
 from chosho_xlsx.contract.crosschecks import cross_checks, left_to_fill
 from chosho_xlsx.contract.loader import Loaded, headers_for, load

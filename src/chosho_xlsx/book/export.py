@@ -11,11 +11,11 @@ from pathlib import Path
 
 from chosho_xlsx.book.publish import PublishError, Source, book_order
 from chosho_xlsx.common.errors import EXIT_CONTENT
+from chosho_xlsx.common.findings import Checked
 from chosho_xlsx.cycle.sources import open_checked
 from chosho_xlsx.intake.files import expand
 from chosho_xlsx.model.chosho import policy_key
 from chosho_xlsx.model.ruleset import Ruleset
-from chosho_xlsx.pipeline import Checked
 from chosho_xlsx.writers.opendata import write_open_data
 from chosho_xlsx.writers.outputs import CHOSHO, written_by_us
 

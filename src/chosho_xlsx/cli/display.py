@@ -1,7 +1,7 @@
 """What the command line shows people: findings as a rich table (or one block per finding
 on a narrow terminal), any outside text with its control characters made visible, and the
 one sentence for an output the OS refused. The JSON for programs is the pipeline's
-(pipeline.findings_json)."""
+(common.findings.findings_json)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from chosho_xlsx.common.sentences import both
 from chosho_xlsx.common.text import path_text
 
 if TYPE_CHECKING:
-    from chosho_xlsx.pipeline import Checked
+    from chosho_xlsx.common.findings import Checked
 
 _HEAD = {
     "ja": ("場所", "種別", "コード", "値", "内容", "直し方", "エラー", "警告", "問題ありません"),

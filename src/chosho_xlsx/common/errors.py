@@ -29,7 +29,7 @@ class ChoshoError(Exception):
     findings are shown before the sentence)."""
 
     exit_code: int = EXIT_UNREADABLE
-    checked = None  # pipeline.Checked
+    checked = None  # common.findings.Checked
 
     def message(self, lang: str = "ja") -> str:
         return str(self)

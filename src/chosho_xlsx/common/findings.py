@@ -185,7 +185,7 @@ class Findings:
 
 class Verdict:
     """What an input's findings add up to; mixed into the result records that carry
-    `findings` and `unreadable` (pipeline.Checked, batch.Outcome)."""
+    `findings` and `unreadable` (Checked, batch.Outcome)."""
 
     findings: list[Finding]
     unreadable: bool

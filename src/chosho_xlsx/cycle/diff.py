@@ -55,8 +55,8 @@ from chosho_xlsx.model.quantity import Quantity
 from chosho_xlsx.writers.outputs import CHOSHO, WORKBOOK_OPTIONS
 
 if TYPE_CHECKING:
+    from chosho_xlsx.common.findings import Checked
     from chosho_xlsx.intake.reader import RawBook
-    from chosho_xlsx.pipeline import Checked
 
 WARNING, INFO = "warning", "info"
 

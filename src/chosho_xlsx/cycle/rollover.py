@@ -28,6 +28,7 @@ from pathlib import Path
 
 from chosho_xlsx.common.addresses import cell_ref
 from chosho_xlsx.common.errors import EXIT_CONTENT, EXIT_MISUSE, CycleError
+from chosho_xlsx.common.findings import Checked
 from chosho_xlsx.common.text import is_blank
 from chosho_xlsx.contract import spec as contract
 from chosho_xlsx.cycle.sentences import text
@@ -46,7 +47,7 @@ from chosho_xlsx.model import fiscal
 from chosho_xlsx.model.chosho import Chosho
 from chosho_xlsx.model.ruleset import Ruleset
 from chosho_xlsx.model.vocabulary import DASH
-from chosho_xlsx.pipeline import Checked, check_book
+from chosho_xlsx.pipeline import check_book
 from chosho_xlsx.rules.engine import in_section4
 
 NOTE_SHEET = "繰越メモ"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from chosho_xlsx.common.addresses import cell_ref
 from chosho_xlsx.common.errors import EXIT_CONTENT, EXIT_UNREADABLE, CycleError
-from chosho_xlsx.common.findings import UnreadableFile
+from chosho_xlsx.common.findings import Checked, UnreadableFile
 from chosho_xlsx.common.limits import Limits
 from chosho_xlsx.common.text import is_blank
 from chosho_xlsx.contract import spec as contract
@@ -24,7 +24,7 @@ from chosho_xlsx.intake.safety import check_workbook
 from chosho_xlsx.model import fiscal
 from chosho_xlsx.model.chosho import Chosho
 from chosho_xlsx.model.quantity import Quantity
-from chosho_xlsx.pipeline import Checked, check_book, read_input
+from chosho_xlsx.pipeline import check_book, read_input
 from chosho_xlsx.writers.embed import EmbeddedError, read_embedded
 from chosho_xlsx.writers.outputs import CHOSHO, written_by_us
 

@@ -18,10 +18,10 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import cache
 
-from chosho_xlsx.common.findings import Finding
+from chosho_xlsx.common.findings import Finding, finding_dict
 from chosho_xlsx.common.workers import TimedOut, WorkerDied, Workers, die_with_process
 from chosho_xlsx.model.ruleset import load_ruleset
-from chosho_xlsx.pipeline import check_book, check_file, example_book, finding_dict
+from chosho_xlsx.pipeline import check_book, check_file, example_book
 from chosho_xlsx.portal import timing
 
 
