@@ -146,6 +146,19 @@ def test_the_one_search_stands_for_the_stock_substitutions():
     assert tuple(re.findall(r're\.sub\(r"([^"]+)"', first_block)) == sheet._DYNAMIC_NAMES
 
 
+_FORMULA_PARTS = ["SUM(", "FILTER(", "XFILTER(", "_FILTER(", "SINGLE(", "XSINGLE(", " SINGLE(",
+                  "INGLE(", "MAP(", "SORTBY(", "A1", "―", "達成", "(", ")", ",", '"', " ", "\n", "x"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_FORMULA_PARTS) | st.text(max_size=3), max_size=12).map("".join))
+def test_the_substring_tests_answer_as_the_one_search(plain):
+    """sheet._names_dynamic (substring tests first) gives what the one search gives."""
+    from chosho_xlsx.writers.layout import sheet
+
+    assert sheet._names_dynamic(plain) == (sheet._ANY_DYNAMIC.search(plain) is not None)
+
+
 @pytest.mark.parametrize("formula", [
     "=SUM(A1:A3)", '=IF(D3=0,"―",D4/D3)', "=FILTER(A1:A3,B1:B3)", "=_xlfn.SORT(A1:A3)",
     "={1,2}", "{=SUM(A1:A2*B1:B2)}", "=XSINGLE(A1)", "=LEN(A1)", "=ANCHORARRAY(A1)", "=A1",

@@ -55,6 +55,11 @@ _DYNAMIC_NAMES = (
     r"\bTOROW\(", r"\bUNIQUE\(", r"\bVSTACK\(", r"\bWRAPCOLS\(", r"\bWRAPROWS\(", r"\bXLOOKUP\(",
 )
 _ANY_DYNAMIC = re.compile("|".join(_DYNAMIC_NAMES))
+# The text each of those patterns needs (「ANCHORARRAY(」; 「INGLE(」 for 「\\SINGLE\\(」): a
+# formula that holds none of them cannot match, which 29 substring tests tell ~15× faster
+# than the one search (its alternatives tried at every character of a formula's Japanese
+# text were ~7 % of writing a 調書, the formulas being new to each 調書).
+_DYNAMIC_TEXTS = tuple(p[2:].replace(r"\(", "(") for p in _DYNAMIC_NAMES)
 _PLAIN_NUMBERS = (int, float)
 # an int past a float's exact range goes to the stock method: one too large for a float
 # raises OverflowError there at the call, and would have raised only at save here
@@ -67,6 +72,12 @@ _ERROR_CODES = frozenset(("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!
 # A Format made once per process for each set of properties (with the workbook's
 # defaults), copied into each workbook that asks for the same (ChoshoBook.add_format).
 _FORMATS: dict[tuple, Format] = {}
+
+
+def _names_dynamic(plain: str) -> bool:
+    """_ANY_DYNAMIC.search(plain), its answer for the formulas without the texts it needs
+    found by the substring tests alone."""
+    return any(text in plain for text in _DYNAMIC_TEXTS) and _ANY_DYNAMIC.search(plain) is not None
 
 
 class ChoshoBook(Workbook):
@@ -232,7 +243,7 @@ class ChoshoSheet(Worksheet):
             plain = plain[1:] if plain.startswith("=") else plain
             plain = plain[:-1] if plain.endswith("}") else plain
             if (not _ONE_SEARCH or self.use_future_functions or expand_future_functions
-                    or "_xlfn." in plain or _ANY_DYNAMIC.search(plain)):
+                    or "_xlfn." in plain or _names_dynamic(plain)):
                 plain = super()._prepare_formula(formula, expand_future_functions)
             prepared = _PREPARED[key] = plain
         return prepared
