@@ -23,7 +23,6 @@ import os
 import sys
 import time
 from collections import defaultdict
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -36,7 +35,7 @@ from chosho_xlsx.common.sentences import text
 from chosho_xlsx.common.text import TextTooLong, path_text
 from chosho_xlsx.model.chosho import policy_key
 from chosho_xlsx.model.ruleset import Ruleset
-from chosho_xlsx.writers import overview, summary
+from chosho_xlsx.writers import summary
 from chosho_xlsx.writers.export import report_dict
 from chosho_xlsx.writers.naming import chosho_name, unique_names
 from chosho_xlsx.writers.outputs import (
@@ -47,7 +46,6 @@ from chosho_xlsx.writers.outputs import (
     retire,
     write_manifest,
 )
-from chosho_xlsx.writers.overview import FILE_NAME as OVERVIEW_FILE
 from chosho_xlsx.writers.summary import (
     DUPLICATE,
     FAILED,
@@ -255,6 +253,9 @@ def _run_all(tasks: list[Task], ruleset: Ruleset, jobs: int,
     if keeper is not None:
         _run_kept(keeper, order, ruleset, jobs, on_done, on_start, closing, results)
         return [results[t[0]] for t in tasks]
+    # lazy: as pebble, only for the pool (the keeper's workers, batch.keeper, never need it)
+    from concurrent.futures import as_completed
+
     pool = Workers(jobs, limit, context=_context(), initializer=_init,
                    initargs=(ruleset, os.getpid()), poll=POLL)
     try:
@@ -336,6 +337,10 @@ class _Durable:
         if not outcome.temp:
             return
         if self._threads is None:
+            # lazy: this process's alone, once a 調書 is written (concurrent.futures and
+            # logging, ~4 ms uncached): not before the keeper's fork (batch.keeper)
+            from concurrent.futures import ThreadPoolExecutor
+
             self._threads = ThreadPoolExecutor(4, thread_name_prefix="fsync")
         self._pending[outcome.index] = self._threads.submit(_fsync, outcome.temp)
 
@@ -445,11 +450,15 @@ def run(paths: list[Path | Bundled], out: Path, ruleset: Ruleset, jobs: int | No
     入力 column (the portal builds from copies in a temporary folder whose name is
     nobody's business, and would change every build). `keeper`: the workers' keeper the
     command line forked as it started (batch.keeper), else a pool is started here."""
+    # lazy: the 評価結果概要's writer is this process's alone (~8 ms uncached): batch.build
+    # is imported before the keeper's fork (batch.keeper), and the workers never write it
+    from chosho_xlsx.writers import overview
+
     start = time.perf_counter()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     previous = read_manifest(out)
-    leftovers.sweep(out, (FILE_NAME, OVERVIEW_FILE, MANIFEST))  # what a killed batch left here
+    leftovers.sweep(out, (FILE_NAME, overview.FILE_NAME, MANIFEST))  # what a killed batch left here
     # The pool, finished with its last result, ends while the 調書 are placed and the
     # lists written (_run_all's `closing`): its threads' last wake-up is waited for once.
     with contextlib.ExitStack() as closing:
@@ -495,6 +504,9 @@ def _write_lists(batch: Batch, listed: list, out: Path, sources: set[tuple[int, 
                  ruleset: Ruleset) -> None:
     """The 一覧 and the 評価結果概要 of the batch, beside its 調書 (a file there that is not
     ours is never written over: batch.summary_error says why there is none)."""
+    # lazy: imported by run() already (not at the top: see there)
+    from chosho_xlsx.writers import overview
+
     for name, write, attr in ((FILE_NAME, summary.write_summary, "summary"),
                               (overview.FILE_NAME, overview.write_overview, "overview")):
         target = out / name
