@@ -194,3 +194,34 @@ def test_formats_copied_give_the_stock_bytes():
     stock = _formats_book(Workbook)
     assert _formats_book(ChoshoBook) == stock
     assert _formats_book(ChoshoBook) == stock  # every Format a copy this time
+
+
+_TEXT = st.lists(st.sampled_from([" ", "\t", "\n", "\r", "\x00", "\x1f", "_", "x", "0", "A", "&", "<", ">", '"',
+                                   "\ufffe", "\uffff", "\u3000", "あ", "―", "_x0041_", "<r>", "</r>"]),
+                 max_size=8).map("".join)
+
+
+def _texts_book(book_class, texts: list[str], names: list[str]) -> bytes:
+    buffer = io.BytesIO()
+    wb = book_class(buffer, WORKBOOK_OPTIONS)
+    wb.set_properties({"created": dt.datetime(2026, 4, 1)})
+    ws = wb.add_worksheet("s", ChoshoSheet)
+    for r, text in enumerate(texts):
+        ws.write_string(r, 0, text)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the stock warning for a property it refuses
+        for n, (name, text) in enumerate(zip(names, texts, strict=False)):  # as many as the shorter
+            wb.set_custom_property(f"{name}{n}", text)
+        wb.set_custom_property("a number", 3)
+    wb.close()
+    return buffer.getvalue()
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_TEXT, min_size=1, max_size=12), st.lists(_TEXT, max_size=12))
+def test_shared_strings_and_custom_properties_give_the_stock_bytes(texts, names):
+    """layout.package writes the texts the stock escapes leave alone as they are: the same
+    sharedStrings.xml and custom.xml as the stock Packager, escapes and xml:space included."""
+    from chosho_xlsx.writers.layout.sheet import ChoshoBook
+
+    assert _texts_book(ChoshoBook, texts, names) == _texts_book(Workbook, texts, names)

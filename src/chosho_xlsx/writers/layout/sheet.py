@@ -31,6 +31,8 @@ from xlsxwriter.worksheet import (
     Worksheet,
 )
 
+from chosho_xlsx.writers.layout.package import ChoshoPackager
+
 try:  # XlsxWriter up to 3.3.3: 29 substitutions a formula, which one search stands for
     from xlsxwriter.worksheet import re_dynamic_function
 
@@ -88,6 +90,11 @@ class ChoshoBook(Workbook):
     parts are the workbook's index tables, which the copy gets from this workbook, as
     the stock method gives them. Properties that are not hashable (none of a 調書's):
     the stock method."""
+
+    def _get_packager(self):
+        # XlsxWriter's hook for another Packager: shared strings and custom properties
+        # written faster, the same bytes (layout.package).
+        return ChoshoPackager()
 
     def add_format(self, properties=None):
         if not properties:
