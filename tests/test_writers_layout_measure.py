@@ -24,3 +24,10 @@ def test_long_japanese_paragraph():
     text = "本県におけるSociety5.0実現に向け、産学金官連携のプラットフォームにおいて情報共有を行っている。" * 12
     for px in (40, 150, 333.5, 700):
         assert measure.line_count(text, px, 10) == len(measure.wrap(text, px, 10)) > 1
+
+
+@settings(max_examples=500, deadline=None)
+@given(texts)
+def test_tokens_are_the_patterns_matches(text):
+    """measure._tokens (split at the Latin runs) gives _TOKEN_RE.findall's tokens."""
+    assert measure._tokens(text) == measure._TOKEN_RE.findall(text)
