@@ -319,3 +319,58 @@ def test_a_written_chosho_that_cannot_be_made_durable_is_not_put_in_place(tmp_pa
     assert [e.status for e in result.entries] == [NOT_WRITTEN, PASSED]
     assert "Input/output error" in batch.reason(result.entries[0])
     assert [p.name for p in chosho_files(tmp_path / "out")] == ["R6_港湾の整備.xlsx"]
+
+
+def _dying_in_a_worker(parent: int):
+    """summary.write_summary, except in another process than `parent`: the worker dies
+    there (the OOM killer's pick), as one of the keeper's list writers might."""
+    import os
+    import signal
+
+    from chosho_xlsx.writers import summary
+
+    stock = summary.write_summary
+
+    def write(*args):
+        if os.getpid() != parent:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return stock(*args)
+
+    return write
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the keeper: Linux")
+def test_a_list_whose_worker_dies_is_written_by_the_command_itself(small_set, tmp_path, monkeypatch):
+    """The 一覧 and the 評価結果概要 are written by two of the keeper's workers at once; a
+    worker lost on its list costs nothing: the command writes that list itself, the
+    same bytes."""
+    import os
+
+    from chosho_xlsx.batch import keeper
+    from chosho_xlsx.common.prefork import Prefork
+    from chosho_xlsx.writers import summary
+
+    paths = sorted(small_set.glob("*.xlsx"))
+    batch.run(paths, tmp_path / "pooled", load_ruleset(), jobs=2)
+    monkeypatch.setattr(summary, "write_summary", _dying_in_a_worker(os.getpid()))
+    kept = batch.run(paths, tmp_path / "kept", load_ruleset(), jobs=2, keeper=Prefork(keeper.BUILD_MODULES))
+    assert kept.summary == tmp_path / "kept" / "一覧.xlsx" and not kept.summary_error
+    assert _bytes(tmp_path / "kept") == _bytes(tmp_path / "pooled")
+
+
+def test_on_placed_sees_the_final_rows_and_its_error_loses_nothing(small_set, tmp_path):
+    """on_placed (the command's table, drawn while the lists are written) gets every
+    row final and every 調書 in place; whatever it raises reaches the caller only once the
+    batch is complete: its lists and its manifest written."""
+    seen = []
+
+    def placed(b):
+        seen.append([(e.status, e.path and e.path.exists()) for e in b.entries])
+        raise OSError(28, "No space left on device")
+
+    paths = sorted(small_set.glob("*.xlsx"))
+    with pytest.raises(OSError, match="No space"):
+        batch.run(paths, tmp_path / "out", load_ruleset(), jobs=2, on_placed=placed)
+    assert seen == [[("合格", True)] * 3 + [("不合格", None)] + [("合格", True)] * 2]
+    written = {p.name for p in (tmp_path / "out").iterdir()}
+    assert {"一覧.xlsx", "評価結果概要.xlsx", ".chosho-manifest.json"} <= written and len(written) == 8

@@ -94,6 +94,30 @@ def test_a_planned_job_is_started_by_the_keeper_and_only_that_job_is_taken():
         list(pool.map(squared, range(3), jobs=2, seconds=10.0))
 
 
+def negated(n: int, by: int) -> int:
+    return -n * by
+
+
+def test_jobs_follow_one_another_on_one_keeper_each_with_its_own_workers():
+    """A build's 調書, then its two lists: a second job once every outcome of the first
+    is taken (a planned first job too), its own function, arguments and workers."""
+    with prefork.Prefork(plan=(plan_of, (4,))) as pool:
+        assert list(pool.map(squared, range(4), jobs=2, seconds=10.0)) == [0, 1, 4, 9]
+        assert list(pool.map(negated, [1, 2, 3], 10, jobs=3, seconds=None)) == [-10, -20, -30]
+        assert list(pool.map(squared, [], jobs=1, seconds=None)) == []
+
+
+def test_a_second_job_waits_for_the_first_s_outcomes():
+    """Refused, not mixed up: the keeper answers one job's items at a time."""
+    with prefork.Prefork() as pool:
+        first = pool.map(squared, range(3), jobs=1, seconds=10)
+        assert next(first) == 0
+        with pytest.raises(RuntimeError, match="one job at a time"):
+            pool.map(squared, range(2), jobs=1, seconds=10)
+        assert list(first) == [1, 4]
+        assert list(pool.map(squared, range(2), jobs=1, seconds=10)) == [0, 1]
+
+
 def test_pipes_past_select_s_limit_of_1024_descriptors():
     """A caller that lets the command inherit many open files (a job runner, a parent
     with close_fds=False) puts the keeper's pipes past descriptor 1023, where

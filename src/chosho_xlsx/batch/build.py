@@ -59,6 +59,8 @@ from chosho_xlsx.writers.summary import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from chosho_xlsx.pipeline import Bundled
 
 TEMP_PREFIX = leftovers.PREFIX
@@ -443,15 +445,18 @@ def lines(batch: Batch, lang: str = "ja", labels: dict[str, str] | None = None) 
 def run(paths: list[Path | Bundled], out: Path, ruleset: Ruleset, jobs: int | None = None,
         want_data: bool = False, on_done=None, summary: bool = True, on_start=None,
         lang: str = "ja", labels: list[str] | None = None, record: bool = True,
-        keeper=None) -> Batch:
+        keeper=None, on_placed=None) -> Batch:
     """Validate and build every input into `out`; write the 一覧 there (unless not
     `summary`), and the manifest, removing what the earlier batch wrote and this one did
     not (unless not `record`). `labels`, one per path, stand for the paths in the 一覧's
     入力 column (the portal builds from copies in a temporary folder whose name is
     nobody's business, and would change every build). `keeper`: the workers' keeper the
-    command line forked as it started (batch.keeper), else a pool is started here."""
-    # lazy: the 評価結果概要's writer is this process's alone (~8 ms uncached): batch.build
-    # is imported before the keeper's fork (batch.keeper), and the workers never write it
+    command line forked as it started (batch.keeper), else a pool is started here.
+    `on_placed(batch)`: once every input's row is final and its 調書 in place, before the
+    lists and the manifest are (a table of the rows is drawn meanwhile)."""
+    # lazy: the 評価結果概要's writer is wanted at the batch's end only (~8 ms uncached):
+    # batch.build is imported before the keeper's fork (batch.keeper), and the 調書's
+    # workers never write it
     from chosho_xlsx.writers import overview
 
     start = time.perf_counter()
@@ -485,11 +490,18 @@ def run(paths: list[Path | Bundled], out: Path, ruleset: Ruleset, jobs: int | No
         finally:
             held.remove()
         batch = Batch(entries, None)
+        finish_lists = None
         if summary:
             named = dict(zip(map(str, paths), labels, strict=True)) if labels else {}
-            _write_lists(batch, lines(batch, lang, named), out, sources, ruleset)
-        if record:
-            _record(batch, out, previous, sources)
+            finish_lists = _start_lists(batch, lines(batch, lang, named), out, sources, ruleset, keeper)
+        try:
+            if on_placed:  # while the keeper's workers write the lists
+                on_placed(batch)
+        finally:  # whatever on_placed met, the batch is completed: its lists, its manifest
+            if finish_lists:
+                finish_lists()
+            if record:
+                _record(batch, out, previous, sources)
     batch.seconds = time.perf_counter() - start
     return batch
 
@@ -500,27 +512,55 @@ def _is_file(p: object) -> bool:
     return isinstance(p, (str, os.PathLike))
 
 
-def _write_lists(batch: Batch, listed: list, out: Path, sources: set[tuple[int, int]],
-                 ruleset: Ruleset) -> None:
+def _start_lists(batch: Batch, listed: list, out: Path, sources: set[tuple[int, int]],
+                 ruleset: Ruleset, keeper=None) -> Callable[[], None]:
     """The 一覧 and the 評価結果概要 of the batch, beside its 調書 (a file there that is not
-    ours is never written over: batch.summary_error says why there is none)."""
+    ours is never written over: batch.summary_error says why there is none): handed now
+    to two of the command line's keeper's workers, at once; the function returned waits
+    for them and notes them in `batch` (without a keeper, or for a list whose worker
+    was lost, it writes them itself). In the workers the writers are imported already
+    (this process never loads XlsxWriter), and the two lists and the command's table
+    take one list's time after the last 調書 instead of three, one after the other,
+    while the other core sat idle."""
     # lazy: imported by run() already (not at the top: see there)
     from chosho_xlsx.writers import overview
 
-    for name, write, attr in ((FILE_NAME, summary.write_summary, "summary"),
-                              (overview.FILE_NAME, overview.write_overview, "overview")):
-        target = out / name
-        error = refusal(target, sources) or ""
-        if not error:
-            try:
-                write(listed, target, ruleset)
-                setattr(batch, attr, target)
-            except OSError as exc:
-                error = f"{exc.strerror or type(exc).__name__}: {target}"
-            except TextTooLong as exc:  # never cut short: no list rather than a wrong one
-                error = f"{exc}: {target}"
-        if error and not batch.summary_error:
-            batch.summary_error = error
+    lists = {"summary": FILE_NAME, "overview": overview.FILE_NAME}
+    errors = {attr: refusal(out / name, sources) or "" for attr, name in lists.items()}
+    todo = [(attr, str(out / name)) for attr, name in lists.items() if not errors[attr]]
+    written = (keeper.map(write_list, todo, listed, ruleset, jobs=len(todo), seconds=None)
+               if keeper is not None and todo else [None] * len(todo))
+
+    def finish() -> None:
+        for item, why in zip(todo, written, strict=True):
+            if not isinstance(why, str):  # no keeper, or it or its worker is gone: written here
+                why = write_list(item, listed, ruleset)
+            attr, target = item
+            errors[attr] = why
+            if not why:
+                setattr(batch, attr, Path(target))
+        batch.summary_error = next((e for e in errors.values() if e), "")
+
+    return finish
+
+
+def write_list(item: tuple[str, str], listed: list, ruleset: Ruleset) -> str:
+    """One of _start_lists' lists, ("summary" or "overview", its path), written: '' or why
+    it is not (a full disk, a text longer than a cell holds: no list rather than a wrong
+    one)."""
+    # lazy: the list writer's own (see run()): in a keeper's worker, imported beside the
+    # 一覧's longer writing
+    from chosho_xlsx.writers import overview
+
+    kind, target = item
+    write = summary.write_summary if kind == "summary" else overview.write_overview
+    try:
+        write(listed, Path(target), ruleset)
+    except OSError as exc:
+        return f"{exc.strerror or type(exc).__name__}: {target}"
+    except TextTooLong as exc:
+        return f"{exc}: {target}"
+    return ""
 
 
 def _record(batch: Batch, out: Path, previous: list[str], sources: set[tuple[int, int]]) -> None:

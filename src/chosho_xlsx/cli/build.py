@@ -32,13 +32,20 @@ def status_text(entry: Entry, lang: str) -> str:
 
 
 def print_table(batch: Batch, lang: str, console) -> None:
+    """The table of the inputs and what became of them, and the sentences under it."""
+    print_rows(batch, lang, console)
+    print_sentences(batch, lang, console)
+
+
+def print_rows(batch: Batch, lang: str, console) -> None:
+    """The table: each input, its result, its 調書 or why there is none (final once the
+    batch's 調書 are in place: drawn while its lists are written)."""
     # lazy: rich (~0.1 s) only when a table is drawn on a terminal
     from rich.table import Table
     from rich.text import Text
 
     # lazy: start-up: --help imports every cli module; a command loads what it runs
     from chosho_xlsx.batch.build import reason
-    from chosho_xlsx.writers.outputs import MANIFEST
 
     table = Table(show_lines=False, expand=False)
     table.add_column(text("build.head-input", lang), overflow="fold")
@@ -49,6 +56,16 @@ def print_table(batch: Batch, lang: str, console) -> None:
         detail = e.path.name if e.path else reason(e, lang)
         table.add_row(Text(visible(e.outcome.source)), Text(status_text(e, lang), style), Text(visible(detail)))
     console.print(table)
+
+
+def print_sentences(batch: Batch, lang: str, console) -> None:
+    """Under the table: how many were built and in how long, the lists, what was retired."""
+    # lazy: rich (~0.1 s) only when a table is drawn on a terminal
+    from rich.text import Text
+
+    # lazy: start-up: --help imports every cli module; a command loads what it runs
+    from chosho_xlsx.writers.outputs import MANIFEST
+
     console.print(Text(text("build.done", lang, built=len(batch.built), failed=len(batch.failed),
                             seconds=batch.seconds)))
     if batch.summary:
@@ -86,16 +103,24 @@ def _progress(count: int, lang: str):
 
 
 def _run(paths: list, out: Path, ruleset: Ruleset, jobs: int | None, want_data: bool,
-         lang: str, example: bool) -> Batch:
-    """build.run, with a progress bar where there is one to show. The bundled example
-    adds its 調書 to OUT and nothing else: no 一覧, and what a batch wrote there stays."""
+         lang: str, example: bool, show) -> Batch:
+    """build.run, with a progress bar where there is one to show; `show(batch)` once the
+    rows are final (build.run's on_placed), the bar gone. The bundled example adds its
+    調書 to OUT and nothing else: no 一覧, and what a batch wrote there stays."""
     # lazy: start-up: --help imports every cli module; a command loads what it runs
     from chosho_xlsx.batch import keeper
     from chosho_xlsx.batch.build import run
 
     progress = _progress(len(paths), lang)
+
+    def placed(batch: Batch) -> None:
+        if progress is not None:
+            progress.stop()
+        show(batch)
+
     options = {"want_data": want_data, "lang": lang, "summary": not example, "record": not example,
-               "keeper": keeper.take()}  # forked as the command started (cli.main), if it was
+               "keeper": keeper.take(),  # forked as the command started (cli.main), if it was
+               "on_placed": placed}
     if progress is None:
         return run(paths, out, ruleset, jobs, **options)
     task = progress.add_task(text("build.progress", lang), total=len(paths))
@@ -154,19 +179,31 @@ def build_command(files: list[Path], out: Path, ruleset: Ruleset, jobs: int | No
         return EXIT_UNREADABLE
     to_stdout = json_path != "-"
     console = _table_console(to_stdout)
+    lost: list[OSError] = []
+
+    def show(batch: Batch) -> None:
+        # the failed inputs' findings and the table, drawn while the batch writes its lists
+        try:
+            _print_failed(batch, lang, to_stdout)
+            if not example:
+                print_rows(batch, lang, console)
+        except OSError as exc:  # the terminal's output, not OUT: said by cli.main once the batch is done
+            lost.append(exc)
+
     try:
-        batch = _run(paths, out, ruleset, jobs, bool(json_path), lang, example)
+        batch = _run(paths, out, ruleset, jobs, bool(json_path), lang, example, show)
     except OSError as exc:
         print(cannot_write(out, exc), file=sys.stderr)
         return EXIT_UNREADABLE
-    _print_failed(batch, lang, to_stdout)
+    if lost:
+        raise lost[0]
     if example:
         unwritten = [e for e in batch.entries if e.status == NOT_WRITTEN]
         if unwritten:  # one sentence, and no JSON of a 調書 that is not there
             print(visible(reason(unwritten[0], lang)), file=sys.stderr)
             return batch.exit_code
     else:
-        print_table(batch, lang, console)
+        print_sentences(batch, lang, console)
     if json_path:
         # lazy: start-up: --help imports every cli module; a command loads what it runs
         from chosho_xlsx.writers.export import emit

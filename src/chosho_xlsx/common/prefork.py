@@ -6,7 +6,8 @@ elsewhere the callers use common.workers.
 What enters: a module-level function (pickled by name), the items and arguments shared
 by every call (pickled). What leaves, for each item in order: the function's result, or
 TimedOut (its worker was killed at the limit), or WorkerDied (its worker ended without
-an answer); an exception the function raised is raised in the caller.
+an answer); an exception the function raised is raised in the caller. Jobs follow one
+another on one keeper (a build's 調書, then its two lists), each with workers of its own.
 
 Why not common.workers (pebble) here: importing pebble costs asyncio and ssl (~30 ms of
 CPU), its feeder and result threads poll, and its workers are forked from the caller, so
@@ -128,7 +129,7 @@ def early(words: Sequence[str], modules: Sequence[str], shared: Sequence[str] = 
 
 
 class Prefork:
-    """The keeper, forked now, importing `modules`; then map() once.
+    """The keeper, forked now, importing `modules`; then map(), one job after another.
 
     `plan` (a module-level function and its arguments): run in the keeper once it has
     imported `modules`, it returns the job (fn, items, args, jobs, seconds) the caller
@@ -159,7 +160,8 @@ class Prefork:
         os.close(job_r)
         os.close(out_w)
         self.pid: int | None = pid
-        self._finished = False
+        self._finished = False  # the keeper waits for a job, every outcome taken
+        self._mapping = False  # a job handed over whose outcomes are not all taken
         self._plan: tuple | None = None  # the job the keeper started of itself
         self._planning = plan is not None  # its answer not read yet
 
@@ -182,20 +184,29 @@ class Prefork:
 
     def map(self, fn: Callable, items: Sequence, *args, jobs: int, seconds: float | None) -> Iterator:
         """fn(item, *args) for each item in up to `jobs` workers, each call within
-        `seconds` (None: no limit); yields, in the items' order, each result or a
-        TimedOut or WorkerDied instance (KeeperGone: the keeper stopped before the item's
-        outcome came, so the call may never have been made). Once per Prefork; the job
-        planned, if any."""
+        `seconds` (None: no limit); the job is handed to the keeper now, and the iterator
+        returned yields, in the items' order, each result or a TimedOut or WorkerDied
+        instance (KeeperGone: the keeper stopped before the item's outcome came, so the
+        call may never have been made). The first job may be the one planned; another
+        job may follow once every outcome of this one is taken (its workers are forked
+        afresh from the keeper: a batch's lists after its 調書)."""
+        if self._mapping:
+            raise RuntimeError("one job at a time: take every outcome of the last one first")
         items = list(items)
         job = (fn, items, args, jobs, seconds)
         plan = self.planned()
         if plan is not None:
             if plan != job:
                 raise ValueError("not the job the keeper planned: close this Prefork, make another")
+            self._plan = None  # taken: a later job is sent as any other
         else:
             with contextlib.suppress(BrokenPipeError):  # the keeper is gone: each item KeeperGone below
                 _send(self._job, b"j", pickle.dumps(job, pickle.HIGHEST_PROTOCOL))
-        for _ in items:
+        self._mapping, self._finished = True, False
+        return self._outcomes(len(items), seconds)
+
+    def _outcomes(self, count: int, seconds: float | None) -> Iterator:
+        for _ in range(count):
             frame = _receive(self._out)
             if frame is None:
                 yield KeeperGone("the pool's keeper stopped")
@@ -207,8 +218,9 @@ class Prefork:
                 yield TimedOut(seconds or 0.0)
             elif kind == _DIED:
                 yield WorkerDied(payload.decode())
-            else:
+            else:  # this Prefork is done with: its caller closes it
                 raise pickle.loads(payload)  # nosec B301  # from a pipe between this command's own forked processes
+        self._mapping = False
         self._finished = True
 
     def close(self) -> None:
@@ -265,14 +277,16 @@ def _keep(job_r: int, out_w: int, modules: Sequence[str], plan) -> None:
     gc.enable()
     worker_gc()  # the workers, forked from here, inherit it
     job = _planned(out_w, plan) if plan is not None else None
-    if job is None:
-        frame = _receive(job_r)
-        if frame is None:
-            return  # the command ended without checking anything
-        job = pickle.loads(frame[1])  # nosec B301  # from a pipe between this command's own forked processes
-    fn, items, args, jobs, seconds = job
-    if items:
-        _Keeper(fn, items, args, seconds, out_w, job_r).run(max(1, min(jobs, len(items))))
+    while True:  # one job after another, until the caller closes the job's pipe
+        if job is None:
+            frame = _receive(job_r)
+            if frame is None:
+                return  # the command ended (or had nothing to do)
+            job = pickle.loads(frame[1])  # nosec B301  # from a pipe between this command's own forked processes
+        fn, items, args, jobs, seconds = job
+        if items:
+            _Keeper(fn, items, args, seconds, out_w, job_r).run(max(1, min(jobs, len(items))))
+        job = None
 
 
 def _planned(out_w: int, plan) -> tuple | None:
@@ -313,10 +327,15 @@ class _Keeper:
             for _ in range(jobs):
                 self._give(self._fork())
             while self.next_out < len(self.items):
-                self._wait()
+                free = self._wait()
+                # the outcomes go to the caller before the next items go out: a worker
+                # that kills this keeper on its next item (the OOM killer's pick at that
+                # moment) must not take an answer already here with it
                 while self.next_out in self.done:
                     _send(self.out, *self.done.pop(self.next_out))
                     self.next_out += 1
+                for w in free:
+                    self._give(w)
         except _Stopped:
             pass
         finally:
@@ -329,8 +348,11 @@ class _Keeper:
                 with contextlib.suppress(ChildProcessError):
                     os.waitpid(w.pid, 0)
 
-    def _wait(self) -> None:
-        """Until a busy worker answers, dies or passes the limit; each handled."""
+    def _wait(self) -> list[_Worker]:
+        """Until a busy worker answers, dies or passes the limit; each handled. The
+        workers free for the next item (those that answered, those forked in place of
+        one that died or was killed)."""
+        free = []
         busy = [w for w in self.workers if w.index is not None]
         timeout = None
         if self.seconds is not None:
@@ -349,14 +371,16 @@ class _Keeper:
                 frame = _receive(w.results)
                 if frame is not None:
                     self.done[w.index] = frame
-                    self._give(w)
+                    w.index = None
+                    free.append(w)
                     continue
-                self._replace(w, _DIED, f"the worker stopped (exit code {self._end(w)})")
+                free += self._replace(w, _DIED, f"the worker stopped (exit code {self._end(w)})")
             elif self.seconds is not None and now - w.started >= self.seconds:
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(w.pid, signal.SIGKILL)
                 self._end(w)
-                self._replace(w, _TIMED_OUT, "")
+                free += self._replace(w, _TIMED_OUT, "")
+        return free
 
     def _give(self, w: _Worker) -> None:
         """The next item to `w`, or none left (w.index None). A worker that died after
@@ -381,10 +405,10 @@ class _Keeper:
         _, status = os.waitpid(w.pid, 0)
         return os.waitstatus_to_exitcode(status)
 
-    def _replace(self, w: _Worker, kind: bytes, why: str) -> None:
+    def _replace(self, w: _Worker, kind: bytes, why: str) -> list[_Worker]:
+        """`w`'s item has this outcome; a worker forked in its place while items are left."""
         self.done[w.index] = (kind, why.encode())
-        if self.next_item < len(self.items):
-            self._give(self._fork())
+        return [self._fork()] if self.next_item < len(self.items) else []
 
     def _fork(self) -> _Worker:
         tasks_r, tasks_w = os.pipe()
