@@ -115,7 +115,7 @@ def _best_of(commands: list[tuple[list[str], dict | None]], repeat: int) -> list
     return [min(r) for r in runs]
 
 
-def _env(src: Path | None = None, pycache: Path | None = None) -> dict | None:
+def env_for(src: Path | None = None, pycache: Path | None = None) -> dict | None:
     """The environment for the code in `src` (None: ours), with bytecode cached in
     `pycache` when given."""
     if src is None and pycache is None:
@@ -128,10 +128,10 @@ def _env(src: Path | None = None, pycache: Path | None = None) -> dict | None:
     return env
 
 
-def _cache_bytecode(cmd: list[str], pycache: Path) -> None:
+def cache_bytecode(cmd: list[str], pycache: Path) -> None:
     """One run of `cmd` that writes our bytecode into `pycache` (as `pip install .` would
     have compiled it), whatever PYTHONDONTWRITEBYTECODE says."""
-    env = _env(pycache=pycache)
+    env = env_for(pycache=pycache)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     subprocess.run(cmd, capture_output=True, env=env)
 
@@ -190,10 +190,10 @@ def validate_dir(example: Path, scratch: Path, copies: int, repeat: int,
         paths.append(str(target))
     ours = [*CLI, "validate", str(folder)]
     pycache = scratch / "pycache"
-    _cache_bytecode(ours, pycache)
-    commands = [(ours, None), ([sys.executable, "-c", _READ_ALL, *paths], None), (ours, _env(pycache=pycache))]
+    cache_bytecode(ours, pycache)
+    commands = [(ours, None), ([sys.executable, "-c", _READ_ALL, *paths], None), (ours, env_for(pycache=pycache))]
     if against is not None:
-        commands.append((ours, _env(against)))
+        commands.append((ours, env_for(against)))
     (w1, c1), (w2, c2), (w3, c3), *before = _best_of(commands, repeat)
     return [Figure(f"validate DIR of {copies} copies, one call ÷ calamine reading them in one process",
                    w1, w2, 3.0, ours_cpu=c1, floor_cpu=c2, before=before[0] if before else None),
@@ -211,10 +211,10 @@ def cold_validate(example: Path, repeat: int, scratch: Path, against: Path | Non
         return []
     ours = [*CLI, "validate", str(example)]
     pycache = scratch / "pycache"
-    _cache_bytecode(ours, pycache)
-    commands = [(ours, None), ([tool, "validate", str(example), "--sheet", "指標"], None), (ours, _env(pycache=pycache))]
+    cache_bytecode(ours, pycache)
+    commands = [(ours, None), ([tool, "validate", str(example), "--sheet", "指標"], None), (ours, env_for(pycache=pycache))]
     if against is not None:
-        commands.append((ours, _env(against)))
+        commands.append((ours, env_for(against)))
     (w1, c1), (w2, c2), (w3, c3), *before = _best_of(commands, repeat)
     return [Figure("cold validate example.xlsx ÷ frictionless validate --sheet 指標", w1, w2, 0.4,
                    ours_cpu=c1, floor_cpu=c2, before=before[0] if before else None),

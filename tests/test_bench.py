@@ -90,6 +90,9 @@ def test_run_prints_the_ratio(tmp_path):
     assert "batch, CPU: build's CPU per core ÷ the floor's CPU: " in proc.stdout
     assert data["portal"]["sqlite"]["requests"] == 6 and data["portal"]["sqlite"]["problems"] == 0
     assert "batch: build ÷ floor, median of 1 interleaved pairs" in proc.stdout
+    # the same build as `pip install .` leaves it (bytecode compiled once), in the same run
+    assert data["cached"]["built"] == 3 and data["batch_figure_cached"] == data["pair_ratios_cached"][0] > 0
+    assert "the same, our bytecode cached (as installed by pip install .) (" in proc.stdout
     assert "portal (sqlite), 2 clients × 3 uploads: p95 " in proc.stdout
 
 
