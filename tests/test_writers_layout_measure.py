@@ -31,3 +31,11 @@ def test_long_japanese_paragraph():
 def test_tokens_are_the_patterns_matches(text):
     """measure._tokens (split at the Latin runs) gives _TOKEN_RE.findall's tokens."""
     assert measure._tokens(text) == measure._TOKEN_RE.findall(text)
+
+
+def test_a_long_paragraph_of_zero_width_characters_is_one_line():
+    """More characters than the narrowest fit on a line, yet one line (combining marks
+    have no width): line_count measures it by its tokens and agrees with wrap."""
+    text = "漢" + "\u0301" * 300
+    for px in (40, 150):
+        assert measure.line_count(text, px, 10) == len(measure.wrap(text, px, 10)) == 1

@@ -153,17 +153,27 @@ def line_count(text: str, avail_px: float, size: float) -> int:
     window = int(limit / (NARROW_EM * size * PX_PER_PT)) + 2  # tokens a line can hold, at most
     n = 0
     for para in str(text).split("\n"):
-        if text_px(para, size) <= fits:
+        # A paragraph with more characters than the narrowest fit on a line is measured
+        # once, by its tokens (wrap's one-line test would measure it twice, and it is one
+        # line only if its tokens' running sum stays within the limit, which the loop
+        # below finds as well: the test is a shortcut, never a different answer).
+        if len(para) < window - 2 and text_px(para, size) <= fits:
             n += 1
             continue
         toks = _tokens(para)
         ws = list(map(token_px, toks))  # as wrap computes them
+        if not ws:
+            n += 1
+            continue
         if max(ws) > limit:
             n += len(wrap(para, avail_px, size))
             continue
-        i, end = 0, len(toks)
+        i, end, size_ = 0, len(toks), window
         while i < end:
-            size_ = window
+            # the first try holds as many tokens as the last line did and a few more (a
+            # line of 全角 holds 0.6 of the window, which assumes Latin letters); a line
+            # that holds more doubles it, so any first try finds the same break
+            size_ = min(window, size_ + 4)
             while True:
                 run = list(accumulate(ws[i : i + size_]))
                 k = bisect_right(run, limit)  # tokens i..i+k-1 fit; k >= 1
@@ -172,12 +182,11 @@ def line_count(text: str, avail_px: float, size: float) -> int:
                 size_ *= 2  # zero-width characters: the line holds more tokens
             n += 1
             i += k
+            size_ = k
             if i < end and toks[i].isspace():  # a space at a break is dropped
                 i += 1
                 if i == end:  # …and the paragraph ends on an empty line
                     n += 1
-        if end == 0:
-            n += 1
     return n
 
 
