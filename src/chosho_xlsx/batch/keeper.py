@@ -13,12 +13,15 @@ from __future__ import annotations
 
 # What the keeper imports before it forks the workers: the batch's worker (work()) and
 # what check_file and the 調書's writer import at their top and in their first call
-# (pipeline, intake and contract import some inside functions; cli.checking lists the
-# same for validate's checks), so that every worker starts with them.
+# (work() imports the pipeline inside; pipeline, intake and contract import some inside
+# functions; zipfile decodes part names as cp437, the workbook's properties are read as
+# UTF-16; cli.checking lists the same for validate's checks), so that every worker starts
+# with them: `python -c` of a work() after these imports loads nothing more.
 BUILD_MODULES = (
-    "chosho_xlsx.batch.build", "chosho_xlsx.writers.layout.workbook", "chosho_xlsx.intake.safety",
-    "chosho_xlsx.intake.marks", "chosho_xlsx.intake.scan", "chosho_xlsx.contract.crosschecks",
-    "chosho_xlsx.rules.engine", "chosho_xlsx.model.form_texts", "python_calamine",
+    "chosho_xlsx.batch.build", "chosho_xlsx.pipeline", "chosho_xlsx.writers.layout.workbook",
+    "chosho_xlsx.intake.safety", "chosho_xlsx.intake.marks", "chosho_xlsx.intake.scan",
+    "chosho_xlsx.contract.crosschecks", "chosho_xlsx.rules.engine", "chosho_xlsx.model.form_texts",
+    "python_calamine", "encodings.cp437", "encodings.utf_16_le",
 )
 
 # What both this process and the keeper need: imported once, before the fork, rather

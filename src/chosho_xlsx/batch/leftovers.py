@@ -21,6 +21,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from chosho_xlsx.batch.sources import TEMP_PREFIX as PREFIX
 from chosho_xlsx.common.atomic import sweep_temporaries, temporary_of
 
 try:
@@ -28,7 +29,6 @@ try:
 except ImportError:  # Windows
     fcntl = None
 
-PREFIX = ".chosho-build-"
 _UNBORN = ".chosho-new-"
 _OURS = re.compile(r"\d+\.xlsx|\.\d+\.xlsx\.[A-Za-z0-9_]+\.tmp")
 

@@ -6,13 +6,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+# The start of a batch's hidden temporary folder in OUT (batch.leftovers makes and sweeps
+# them): here, so that a folder's listing leaves them out without importing leftovers
+# (tempfile, common.atomic: ~16 M instructions of a `validate DIR`)
+TEMP_PREFIX = ".chosho-build-"
+
 
 def inputs(files: list[Path], out: Path | None = None) -> list[Path]:
     """The inputs named (folders expanded), leaving out of the folders what this tool
     wrote: workbooks that carry its mark (outputs.written_by_us: each 調書 and 一覧,
     wherever they were copied and however renamed), unfinished temporary files, and
     everything under OUT when OUT is a subfolder of a folder given (validate has none)."""
-    # lazy: what only a folder needs (leftovers, tempfile; ~2.5 ms), not for files named one by one
+    # lazy: the mark's reader is build's (validate looks for the mark as it checks each file)
     from chosho_xlsx.writers.outputs import written_by_us
 
     return [p for p, named in candidates(files, out) if named or written_by_us(p) is None]
@@ -32,10 +37,6 @@ def candidates(files: list[Path], out: Path | None = None) -> list[tuple[Path, b
     inside = target is not None and any(target != f and target.is_relative_to(f) for f in folders)
 
     def ours(r: Path) -> bool:
-        # here, not at the top: a validate of the files named needs no leftovers (tempfile)
-        # lazy: what only a folder needs (leftovers, tempfile; ~2.5 ms), not for files named one by one
-        from chosho_xlsx.batch.leftovers import PREFIX as TEMP_PREFIX
-
         if any(part.startswith(TEMP_PREFIX) for part in r.parent.parts):
             return True  # a batch's unfinished temporary files, wherever they are
         return inside and r.is_relative_to(target)

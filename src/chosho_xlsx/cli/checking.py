@@ -33,12 +33,10 @@ CHECK_MODULES = (
 # What both the first process (the findings it prints, the ruleset it loads, the inputs
 # it lists, the pool it talks to) and the keeper (the check stack, its plan) need:
 # imported before the fork, once, rather than once in each (~35 ms of CPU each: this
-# machine compiles our modules at every start). A folder's listing needs the batch's
-# leftovers (tempfile) too.
+# machine compiles our modules at every start).
 SHARED_MODULES = ("chosho_xlsx.common.findings", "chosho_xlsx.model.ruleset", "chosho_xlsx.common.prefork",
                   "chosho_xlsx.batch.sources", "chosho_xlsx.intake.files", "chosho_xlsx.common.machine",
-                  "json", "shutil", "difflib", "datetime", "importlib.util")
-FOLDER_MODULES = ("chosho_xlsx.batch.leftovers",)
+                  "json", "shutil", "datetime", "importlib.util")
 
 _early = None  # the keeper start_early forked, until check_all takes it
 
@@ -54,10 +52,8 @@ def start_early(words: list[str]) -> bool:
     # lazy: only a validate forks a keeper (this module is imported by cli.main first)
     from chosho_xlsx.common import prefork
 
-    folder = any(os.path.isdir(w) for w in words)
     is_plain = plain(words)
-    _early = prefork.early(words, CHECK_MODULES, SHARED_MODULES + (FOLDER_MODULES if folder else ()),
-                           plan=(plan, (words,)) if is_plain else None)
+    _early = prefork.early(words, CHECK_MODULES, SHARED_MODULES, plan=(plan, (words,)) if is_plain else None)
     return _early is not None and is_plain
 
 

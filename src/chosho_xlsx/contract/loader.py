@@ -6,7 +6,6 @@ contract's field names (_fields), so no header is written here."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from difflib import SequenceMatcher
 from functools import lru_cache
 from itertools import repeat
 
@@ -204,6 +203,9 @@ NEAR_NAME = 0.5
 def _missing_sheet(book: RawBook, name: str, out: _Collector) -> None:
     """A contract sheet that is not in the file: E-SHEET-NAME naming a sheet whose name
     is near it (and is no other contract sheet's), else E-SHEET-MISSING."""
+    # lazy: difflib only for a file that lacks a sheet (~3 M instructions of every start)
+    from difflib import SequenceMatcher
+
     key = parsers.name_key(name)
     others = {parsers.name_key(n) for n in contract.SHEET_NAMES}
     scored = [
