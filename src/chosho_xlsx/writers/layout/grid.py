@@ -96,14 +96,18 @@ class SheetPlan:
 
     def fit_columns(self) -> None:
         """Widen columns so that every number shows unwrapped (no ###)."""
+        spans: dict[tuple[int, int], float] = {}  # ~500 numbers a 調書, in a few spans
         for cell in self.cells:
             if cell.wrap or cell.kind == BLANK:
                 continue
             size = cell.size or self.size
             need = measure.one_line_width(cell.shown, size)
-            have = self.span_width(cell.c1, cell.c2)
+            have = spans.get((cell.c1, cell.c2))
+            if have is None:
+                have = spans[cell.c1, cell.c2] = self.span_width(cell.c1, cell.c2)
             if need > have:
                 self.widths[cell.c2] += need - have
+                spans.clear()  # a column widened: every span is measured again
 
     def row_heights(self) -> list[float]:
         """Every row's height: tall enough for each cell's text, merged cells included

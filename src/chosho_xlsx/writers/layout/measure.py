@@ -202,6 +202,7 @@ def text_height(text: str, width_chars: float, size: float) -> float:
     return n * line_pt(size) + ROW_PAD_PT
 
 
+@functools.lru_cache(maxsize=8192)  # a 調書's ~540 numbers' texts, ~40 % of them seen before
 def one_line_width(text: str, size: float) -> float:
     """The column width (characters) that shows the longest line of `text` unwrapped."""
     widest = max((text_px(line, size) for line in str(text).split("\n")), default=0.0)
