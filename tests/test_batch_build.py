@@ -374,3 +374,109 @@ def test_on_placed_sees_the_final_rows_and_its_error_loses_nothing(small_set, tm
     assert seen == [[("合格", True)] * 3 + [("不合格", None)] + [("合格", True)] * 2]
     written = {p.name for p in (tmp_path / "out").iterdir()}
     assert {"一覧.xlsx", "評価結果概要.xlsx", ".chosho-manifest.json"} <= written and len(written) == 8
+
+
+def _killed_as_it_writes(parent: int, hold: float = 0.0):
+    """summary.write_summary, except in another process than `parent`: there the worker
+    makes the 一覧's temporary file (common.atomic) and dies in it (kill -9, the OOM
+    killer), or, with `hold`, sleeps in it that long (to be interrupted)."""
+    import os
+    import signal
+    import time
+
+    from chosho_xlsx.common.atomic import atomic_path
+    from chosho_xlsx.writers import summary
+
+    stock = summary.write_summary
+
+    def write(lines, path, ruleset):
+        if os.getpid() != parent:
+            with atomic_path(Path(path)):
+                if hold:
+                    time.sleep(hold)
+                os.kill(os.getpid(), signal.SIGKILL)
+        return stock(lines, path, ruleset)
+
+    return write
+
+
+def _hidden(out: Path) -> list[str]:
+    return sorted(p.name for p in out.iterdir() if p.name.startswith(".") and p.name != ".chosho-manifest.json")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the keeper: Linux")
+def test_a_list_s_worker_killed_as_it_writes_leaves_no_temporary_file(small_set, tmp_path, monkeypatch):
+    """The worker dies inside the atomic writer, its temporary 「.一覧.xlsx.….tmp」 in
+    OUT (on a shared drive, seen by everyone): the command writes the list itself and
+    removes what its worker left, as the list written in this process always did."""
+    import os
+
+    from chosho_xlsx.batch import keeper
+    from chosho_xlsx.common.prefork import Prefork
+    from chosho_xlsx.writers import summary
+
+    paths = sorted(small_set.glob("*.xlsx"))
+    monkeypatch.setattr(summary, "write_summary", _killed_as_it_writes(os.getpid()))
+    out = tmp_path / "out"
+    out.mkdir()
+    young = out / ".一覧.xlsx.abcd1234.tmp"  # another's, or a killed batch's not settled yet: kept
+    young.write_bytes(b"")
+    kept = batch.run(paths, out, load_ruleset(), jobs=2, keeper=Prefork(keeper.BUILD_MODULES))
+    assert kept.summary == out / "一覧.xlsx" and not kept.summary_error
+    assert _hidden(out) == [young.name]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the keeper: Linux")
+def test_ctrl_c_while_the_lists_are_written_leaves_no_temporary_file(small_set, tmp_path, monkeypatch):
+    """Ctrl-C (here SIGALRM raising KeyboardInterrupt) while the keeper's workers write
+    the lists: the interrupt reaches the caller, the workers are ended and waited for,
+    and their temporary files are gone, as the list written in this process left none."""
+    import os
+    import signal
+
+    from chosho_xlsx.batch import keeper
+    from chosho_xlsx.common.prefork import Prefork
+    from chosho_xlsx.writers import summary
+
+    def interrupt(*_):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(summary, "write_summary", _killed_as_it_writes(os.getpid(), hold=30))
+    pool = Prefork(keeper.BUILD_MODULES)
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            batch.run(sorted(small_set.glob("*.xlsx")), tmp_path / "out", load_ruleset(), jobs=2,
+                      keeper=pool, on_placed=lambda b: signal.setitimer(signal.ITIMER_REAL, 0.5))
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert pool.pid is None  # the keeper and its workers ended, waited for
+    assert _hidden(tmp_path / "out") == []
+    assert not (tmp_path / "out" / FILE_NAME).exists()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the keeper: Linux")
+def test_lists_whose_workers_the_system_refuses_are_written_here(small_set, tmp_path, monkeypatch):
+    """A pids limit reached once the 調書 are built (EAGAIN from the keeper's fork of a
+    list's worker): the lists are written by the command itself, not 'cannot write OUT'
+    and a batch without its 一覧 nor its manifest."""
+    import errno
+
+    from chosho_xlsx.batch import keeper
+    from chosho_xlsx.common import prefork
+
+    stock = prefork._Keeper._fork
+
+    def fork(self):
+        if self.fn is batch.write_list:
+            raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
+        return stock(self)
+
+    monkeypatch.setattr(prefork._Keeper, "_fork", fork)
+    paths = sorted(small_set.glob("*.xlsx"))
+    batch.run(paths, tmp_path / "pooled", load_ruleset(), jobs=2)
+    kept = batch.run(paths, tmp_path / "kept", load_ruleset(), jobs=2, keeper=prefork.Prefork(keeper.BUILD_MODULES))
+    assert kept.summary == tmp_path / "kept" / FILE_NAME and not kept.summary_error
+    assert (tmp_path / "kept" / ".chosho-manifest.json").is_file()
+    assert _bytes(tmp_path / "kept") == _bytes(tmp_path / "pooled")

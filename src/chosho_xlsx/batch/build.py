@@ -528,20 +528,50 @@ def _start_lists(batch: Batch, listed: list, out: Path, sources: set[tuple[int, 
     lists = {"summary": FILE_NAME, "overview": overview.FILE_NAME}
     errors = {attr: refusal(out / name, sources) or "" for attr, name in lists.items()}
     todo = [(attr, str(out / name)) for attr, name in lists.items() if not errors[attr]]
+    handed = keeper is not None and bool(todo)
+    names = tuple(lists.values())
+    before = leftovers.temporaries(out, names) if handed else None
     written = (keeper.map(write_list, todo, listed, ruleset, jobs=len(todo), seconds=None)
-               if keeper is not None and todo else [None] * len(todo))
+               if handed else iter(()))
 
     def finish() -> None:
-        for item, why in zip(todo, written, strict=True):
-            if not isinstance(why, str):  # no keeper, or it or its worker is gone: written here
-                why = write_list(item, listed, ruleset)
-            attr, target = item
-            errors[attr] = why
-            if not why:
-                setattr(batch, attr, Path(target))
+        lost = False  # a list's worker killed as it wrote leaves its temporary file in OUT
+        try:
+            for item in todo:
+                why = _answer(written)
+                if not isinstance(why, str):  # no keeper, or it or its worker is gone: written here
+                    lost = True
+                    why = write_list(item, listed, ruleset)
+                attr, target = item
+                errors[attr] = why
+                if not why:
+                    setattr(batch, attr, Path(target))
+        except BaseException:  # Ctrl-C while they write: the workers end now, and are waited for
+            lost = True
+            if handed:
+                keeper.close()
+            raise
+        finally:
+            if handed and lost:
+                leftovers.sweep_lost(out, names, before)
         batch.summary_error = next((e for e in errors.values() if e), "")
 
     return finish
+
+
+def _answer(written):
+    """The next list's answer from the keeper (see _start_lists), or None to write it
+    here: the keeper's workers may be refused (a pids limit, the memory: its error
+    raised here), as a pool's would be, and the lists are the batch's all the same."""
+    # lazy: imported with the keeper already (batch.keeper's SHARED_MODULES)
+    from chosho_xlsx.common.prefork import no_process
+
+    try:
+        return next(written, None)
+    except OSError as exc:
+        if not no_process(exc):
+            raise
+        return None
 
 
 def write_list(item: tuple[str, str], listed: list, ruleset: Ruleset) -> str:

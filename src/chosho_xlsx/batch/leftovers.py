@@ -63,6 +63,35 @@ def _lock(folder: Path) -> int | None:
     return fd
 
 
+def _temporaries(names: tuple[str, ...]):
+    return temporary_of("|".join(map(re.escape, names)) or "(?!)")
+
+
+def temporaries(out: Path, names: tuple[str, ...]) -> set[str] | None:
+    """The names of the atomic writer's temporary files in `out`, now, of the files
+    called `names` (before a batch's own writers start on them: see sweep_lost); None
+    when `out` cannot be listed (a folder one may write in but not read)."""
+    pattern = _temporaries(names)
+    try:
+        with os.scandir(out) as entries:
+            return {e.name for e in entries if pattern.fullmatch(e.name)}
+    except OSError:
+        return None
+
+
+def sweep_lost(out: Path, names: tuple[str, ...], before: set[str] | None) -> list[Path]:
+    """Remove the temporary files of `names` that this batch's writers left in `out` as
+    they were killed (a list's worker lost, the keeper gone, Ctrl-C while they wrote):
+    those that were not there `before` they started and that no live process writes,
+    whatever their age; only once those writers are gone (waited for, or known dead).
+    A concurrent batch's own list caught between its temporary's creation and its lock
+    (a few microseconds) would lose that list, and say so. Nothing when `before` is
+    unknown (None)."""
+    if before is None:
+        return []
+    return sweep_temporaries(out, _temporaries(names), settle=None, spare=before)
+
+
 def sweep(out: Path, names: tuple[str, ...] = ()) -> list[Path]:
     """Remove the temporary folders in `out` of batches that have ended without cleaning
     up (see the module doc), and the atomic writer's temporary files
@@ -70,7 +99,7 @@ def sweep(out: Path, names: tuple[str, ...] = ()) -> list[Path]:
     live process is writing; what was removed."""
     if fcntl is None:
         return []
-    removed = sweep_temporaries(out, temporary_of("|".join(map(re.escape, names)) or "(?!)"))
+    removed = sweep_temporaries(out, _temporaries(names))
     for folder in sorted(out.glob(PREFIX + "*")):
         if folder.is_symlink() or not folder.is_dir():
             continue

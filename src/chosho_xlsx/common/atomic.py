@@ -12,7 +12,7 @@ import os
 import re
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 
 try:
@@ -76,18 +76,21 @@ def temporary_of(names: str) -> re.Pattern:
     return re.compile(r"\.(?:" + names + r")\.[a-z0-9_]{8}\.tmp")
 
 
-def sweep_temporaries(folder: Path, temporaries: re.Pattern) -> list[Path]:
+def sweep_temporaries(folder: Path, temporaries: re.Pattern, settle: float | None = SETTLE_SECONDS,
+                      spare: Collection[str] = ()) -> list[Path]:
     """Remove the files in `folder` named as `temporaries` that no live process is
     writing (atomic_path holds a lock on its temporary until it is renamed or removed,
-    and the kernel drops it when the writer dies, however it dies) and that are settled;
-    what was removed. Without flock (Windows) nothing can be proved stale: nothing."""
+    and the kernel drops it when the writer dies, however it dies) and that are settled
+    (older than `settle` seconds; None: whatever their age, for a caller whose own
+    writers are known to be gone), but those named in `spare`; what was removed.
+    Without flock (Windows) nothing can be proved stale: nothing."""
     if fcntl is None:
         return []
     removed = []
-    settled = time.time() - SETTLE_SECONDS
+    settled = None if settle is None else time.time() - settle
     for path in sorted(folder.glob(".*")):
-        if (temporaries.fullmatch(path.name) and not path.is_symlink() and path.is_file()
-                and path.stat().st_mtime < settled):
+        if (temporaries.fullmatch(path.name) and path.name not in spare and not path.is_symlink()
+                and path.is_file() and (settled is None or path.stat().st_mtime < settled)):
             try:
                 fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
             except OSError:
