@@ -28,8 +28,6 @@ from functools import cache
 from operator import attrgetter
 from pathlib import Path
 
-from defusedxml import ElementTree  # no DTD, no entity: the part comes from the file
-
 from chosho_xlsx.common.errors import WriterError
 from chosho_xlsx.common.limits import Limits
 from chosho_xlsx.common.text import excel_length
@@ -147,6 +145,10 @@ def read_embedded(path: str | Path, limits: Limits | None = None) -> dict[str, l
     input workbook, or a 調書 from elsewhere). Raises EmbeddedError when they are damaged,
     not shaped as rows or past `limits` (the defaults when None). Call after
     safety.check_workbook."""
+    # lazy: only for reading a 調書 back (rollover, diff): the build's workers, which
+    # import this module to write, never parse XML with it (~2 ms of their keeper's start)
+    from defusedxml import ElementTree  # no DTD, no entity: the part comes from the file
+
     with zipfile.ZipFile(path) as zf:
         if "docProps/custom.xml" not in zf.namelist():
             return None
