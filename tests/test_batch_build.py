@@ -480,3 +480,62 @@ def test_lists_whose_workers_the_system_refuses_are_written_here(small_set, tmp_
     assert kept.summary == tmp_path / "kept" / FILE_NAME and not kept.summary_error
     assert (tmp_path / "kept" / ".chosho-manifest.json").is_file()
     assert _bytes(tmp_path / "kept") == _bytes(tmp_path / "pooled")
+
+
+def _no_process():
+    import errno
+
+    return BlockingIOError(errno.EAGAIN, "Resource temporarily unavailable")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the keeper: Linux")
+def test_a_keeper_refused_its_workers_builds_the_batch_here(small_set, tmp_path, monkeypatch):
+    """A pids limit reached after the keeper's own fork (its workers' fork refused) or
+    before any (pebble's fork refused: the portal, or no keeper could be had): the batch
+    is built in this process, one input after another, the same bytes, rather than
+    「cannot write OUT: Resource temporarily unavailable」 and nothing built, or a
+    BrokenProcessPool traceback."""
+    import os
+
+    from chosho_xlsx.batch import keeper
+    from chosho_xlsx.common import prefork
+
+    paths = sorted(small_set.glob("*.xlsx"))
+    pooled = batch.run(paths, tmp_path / "pooled", load_ruleset(), jobs=2)
+
+    def fork(self):
+        raise _no_process()
+
+    with monkeypatch.context() as m:
+        m.setattr(prefork._Keeper, "_fork", fork)
+        kept = batch.run(paths, tmp_path / "kept", load_ruleset(), jobs=2,
+                         keeper=prefork.Prefork(keeper.BUILD_MODULES))
+    with monkeypatch.context() as m:
+        m.setattr(os, "fork", lambda: (_ for _ in ()).throw(_no_process()))
+        here = batch.run(paths, tmp_path / "here", load_ruleset(), jobs=2)
+    for b in (kept, here):
+        assert [e.status for e in b.entries] == [e.status for e in pooled.entries]
+        assert b.summary is not None and not b.summary_error
+    assert _bytes(tmp_path / "kept") == _bytes(tmp_path / "here") == _bytes(tmp_path / "pooled")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the keeper: Linux")
+def test_no_thread_to_be_had_makes_the_chosho_durable_here(small_set, tmp_path, monkeypatch):
+    """The fsync threads (_Durable) refused (a pids limit counts threads): each 調書 is
+    made durable by this thread, rather than a RuntimeError traceback mid-batch."""
+    import threading
+
+    from chosho_xlsx.batch import keeper
+    from chosho_xlsx.common.prefork import Prefork
+
+    paths = sorted(small_set.glob("*.xlsx"))
+    pooled = batch.run(paths, tmp_path / "pooled", load_ruleset(), jobs=2)
+    pool = Prefork(keeper.BUILD_MODULES)
+
+    def refused(self):
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(threading.Thread, "start", refused)
+    kept = batch.run(paths, tmp_path / "kept", load_ruleset(), jobs=2, keeper=pool)
+    assert [e.status for e in kept.entries] == [e.status for e in pooled.entries]
+    assert _bytes(tmp_path / "kept") == _bytes(tmp_path / "pooled")

@@ -239,9 +239,6 @@ def _run_all(tasks: list[Task], ruleset: Ruleset, jobs: int,
     they are forked (a lock it held at that moment, such as stderr's, would stay held in
     the children), so a progress bar must refresh from `on_done`, not from a thread of
     its own."""
-    # lazy: pebble (~60 ms) only when a batch runs in processes
-    from chosho_xlsx.common.workers import TimedOut, Workers
-
     # Largest inputs first: the batch ends when the last worker does, so leave the
     # small ones for the end.
     def size(t):
@@ -251,13 +248,51 @@ def _run_all(tasks: list[Task], ruleset: Ruleset, jobs: int,
 
     order = sorted(tasks, key=lambda t: (size(t), t[0]))
     results: dict[int, Outcome] = {}
-    limit = ruleset.limits.seconds_per_file
-    if keeper is not None:
-        _run_kept(keeper, order, ruleset, jobs, on_done, on_start, closing, results)
-        return [results[t[0]] for t in tasks]
+    try:
+        if keeper is not None:
+            _run_kept(keeper, order, ruleset, jobs, on_done, on_start, closing, results)
+        else:
+            _run_pooled(order, ruleset, jobs, on_done, on_start, closing, results)
+    except Exception as exc:
+        if results or not _refused(exc):
+            raise
+        # No process or thread to be had (a pids limit reached, fork refused for memory),
+        # before any result: each input built here, one after another, as validate checks
+        # then (cli.checking) and as a keeper gone mid-batch leaves its inputs (no time
+        # limit here: never once a result came, so no input past it is tried again).
+        if on_start:
+            on_start()
+        for t in order:
+            results[t[0]] = work_with(t, ruleset)
+            on_done(results[t[0]])
+    return [results[t[0]] for t in tasks]
+
+
+def _refused(exc: BaseException | None) -> bool:
+    """The system gave the batch no process (common.prefork.no_process: the keeper's or
+    pebble's fork, pebble's BrokenProcessPool raised from it) or no thread (pebble's)."""
+    # lazy: imported before the keeper's fork already (batch.keeper's SHARED_MODULES)
+    from chosho_xlsx.common.prefork import no_process
+
+    while exc is not None:
+        if isinstance(exc, OSError) and no_process(exc):
+            return True
+        if isinstance(exc, RuntimeError) and "can't start new thread" in str(exc):
+            return True
+        exc = exc.__cause__
+    return False
+
+
+def _run_pooled(order: list[Task], ruleset: Ruleset, jobs: int, on_done, on_start,
+                closing: contextlib.ExitStack | None, results: dict[int, Outcome]) -> None:
+    """_run_all's work in a pool started here (common.workers, pebble)."""
     # lazy: as pebble, only for the pool (the keeper's workers, batch.keeper, never need it)
     from concurrent.futures import as_completed
 
+    # lazy: pebble (~60 ms) only when a batch runs in processes
+    from chosho_xlsx.common.workers import TimedOut, Workers
+
+    limit = ruleset.limits.seconds_per_file
     pool = Workers(jobs, limit, context=_context(), initializer=_init,
                    initargs=(ruleset, os.getpid()), poll=POLL)
     try:
@@ -281,7 +316,6 @@ def _run_all(tasks: list[Task], ruleset: Ruleset, jobs: int,
         pool.close()
     else:
         closing.callback(pool.close)
-    return [results[t[0]] for t in tasks]
 
 
 def _run_kept(keeper, order: list[Task], ruleset: Ruleset, jobs: int, on_done, on_start,
@@ -344,7 +378,18 @@ class _Durable:
             from concurrent.futures import ThreadPoolExecutor
 
             self._threads = ThreadPoolExecutor(4, thread_name_prefix="fsync")
-        self._pending[outcome.index] = self._threads.submit(_fsync, outcome.temp)
+        try:
+            self._pending[outcome.index] = self._threads.submit(_fsync, outcome.temp)
+        except RuntimeError:  # no thread to be had (a pids limit reached): made durable here
+            # lazy: as ThreadPoolExecutor above
+            from concurrent.futures import Future
+
+            done = self._pending[outcome.index] = Future()
+            try:
+                _fsync(outcome.temp)
+                done.set_result(None)
+            except OSError as exc:
+                done.set_exception(exc)
 
     def wait(self, index: int) -> str:
         """'' once the 調書 of input `index` is on the disk, else why it is not."""

@@ -190,9 +190,11 @@ class Prefork:
         call may never have been made). The first job may be the one planned; another
         job may follow once every outcome of this one is taken (its workers are forked
         afresh from the keeper: a batch's lists after its 調書)."""
+        items = list(items)
+        if self.pid is None:  # closed (its pipes too: their numbers may be another file's now)
+            return iter([KeeperGone("the pool's keeper was closed")] * len(items))
         if self._mapping:
             raise RuntimeError("one job at a time: take every outcome of the last one first")
-        items = list(items)
         job = (fn, items, args, jobs, seconds)
         plan = self.planned()
         if plan is not None:
