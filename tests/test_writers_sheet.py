@@ -225,3 +225,30 @@ def test_shared_strings_and_custom_properties_give_the_stock_bytes(texts, names)
     from chosho_xlsx.writers.layout.sheet import ChoshoBook
 
     assert _texts_book(ChoshoBook, texts, names) == _texts_book(Workbook, texts, names)
+
+
+def _changed_formats_book(book_class) -> bytes:
+    """Formats equal in value but not in type (written differently), and formats whose
+    properties are set after add_format (a copy's keys are then worked out again)."""
+    buffer = io.BytesIO()
+    wb = book_class(buffer, WORKBOOK_OPTIONS)
+    wb.set_properties({"created": dt.datetime(2026, 4, 1)})
+    ws = wb.add_worksheet("s", ChoshoSheet)
+    formats = [wb.add_format(p) for p in ({"font_size": 11}, {"font_size": 11.0}, {"bold": True},
+                                          {"bold": 1}, {"border": 1}, {"border": 1}, {"bg_color": "#F2F2F2"})]
+    formats[4].set_bold()
+    formats[5].set_bg_color("#FF0000")
+    formats[5].set_pattern(1)
+    formats[6].set_font_size(11.0)
+    for r, fmt in enumerate(formats):
+        ws.write_string(r, 0, f"行{r}", fmt)
+    wb.close()
+    return buffer.getvalue()
+
+
+def test_formats_changed_after_they_are_made_give_the_stock_bytes():
+    from chosho_xlsx.writers.layout.sheet import ChoshoBook
+
+    stock = _changed_formats_book(Workbook)
+    assert _changed_formats_book(ChoshoBook) == stock
+    assert _changed_formats_book(ChoshoBook) == stock  # the prototypes made by the first

@@ -71,15 +71,58 @@ _FAST_KINDS = frozenset(("Blank", "String", "Number", "Formula"))
 _ERROR_CODES = frozenset(("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!"))
 
 
-# A Format made once per process for each set of properties (with the workbook's
-# defaults), copied into each workbook that asks for the same (ChoshoBook.add_format).
-_FORMATS: dict[tuple, Format] = {}
-
-
 def _names_dynamic(plain: str) -> bool:
     """_ANY_DYNAMIC.search(plain), its answer for the formulas without the texts it needs
     found by the substring tests alone."""
     return any(text in plain for text in _DYNAMIC_TEXTS) and _ANY_DYNAMIC.search(plain) is not None
+
+
+# A Format made once per process for each set of properties (with the workbook's
+# defaults), copied into each workbook that asks for the same (ChoshoBook.add_format).
+_FORMATS: dict[tuple, Format] = {}
+# What a Format's properties may be set to without changing its font, border, fill or
+# alignment key: the indices and flags the workbook gives it while saving. Any other
+# attribute set on a copy drops the keys it was given (an XlsxWriter that sets a new
+# attribute only makes the copy work them out again).
+_NOT_IN_KEYS = frozenset((
+    "xf_index", "dxf_index", "font_index", "has_font", "has_dxf_font", "border_index",
+    "has_border", "has_dxf_border", "fill_index", "has_fill", "has_dxf_fill", "num_format_index",
+    "xf_format_indices", "dxf_format_indices", "_format_key", "color_indexed",
+))
+
+
+_UNSET = object()
+
+
+class _CopiedFormat(Format):
+    """A copy of a Format made once per process, with the prototype's font, border, fill
+    and alignment keys: the stock methods build each from ~10 properties (colours by
+    their repr) every time the workbook asks, ~70 times a 調書 while saving (~3 % of
+    writing one). The copy's properties are the prototype's until one is set; then its
+    keys are worked out by the stock methods, as for any Format (saving changes a few:
+    a solid fill's colours are swapped)."""
+
+    _keys: tuple[str, str, str, str] | None = None
+
+    def __setattr__(self, name, value) -> None:
+        if name not in _NOT_IN_KEYS and self._keys is not None:
+            old = self.__dict__.get(name, _UNSET)
+            # the same value again (saving sets alignment flags to what they are) keeps them
+            if old is not value and (old.__class__ is not value.__class__ or old != value):
+                object.__setattr__(self, "_keys", None)
+        object.__setattr__(self, name, value)
+
+    def _get_font_key(self):
+        return super()._get_font_key() if self._keys is None else self._keys[0]
+
+    def _get_border_key(self):
+        return super()._get_border_key() if self._keys is None else self._keys[1]
+
+    def _get_fill_key(self):
+        return super()._get_fill_key() if self._keys is None else self._keys[2]
+
+    def _get_alignment_key(self):
+        return super()._get_alignment_key() if self._keys is None else self._keys[3]
 
 
 class ChoshoBook(Workbook):
@@ -89,7 +132,8 @@ class ChoshoBook(Workbook):
     its fonts' and borders' indices are given then, to the copy), and its only shared
     parts are the workbook's index tables, which the copy gets from this workbook, as
     the stock method gives them. Properties that are not hashable (none of a 調書's):
-    the stock method."""
+    the stock method. The same properties means the same values of the same types (a
+    font size of 11 and of 11.0, bold True and 1, are written differently)."""
 
     def _get_packager(self):
         # XlsxWriter's hook for another Packager: shared strings and custom properties
@@ -99,16 +143,21 @@ class ChoshoBook(Workbook):
     def add_format(self, properties=None):
         if not properties:
             return super().add_format(properties)
+        defaults = self.default_format_properties
         try:
-            key = (tuple(self.default_format_properties.items()), tuple(properties.items()))
+            key = (tuple(defaults.items()), tuple(map(type, defaults.values())),
+                   tuple(properties.items()), tuple(map(type, properties.values())))
             made = _FORMATS.get(key)
         except TypeError:  # a list or a dict among the values
             return super().add_format(properties)
         if made is None:
             if len(_FORMATS) > 10_000:  # a bound far above the formats of any batch
                 _FORMATS.clear()
-            made = _FORMATS[key] = Format({**self.default_format_properties, **properties})
-        fmt = Format.__new__(Format)
+            made = Format({**defaults, **properties})
+            made._keys = (made._get_font_key(), made._get_border_key(), made._get_fill_key(),
+                          made._get_alignment_key())
+            _FORMATS[key] = made
+        fmt = _CopiedFormat.__new__(_CopiedFormat)
         fmt.__dict__.update(made.__dict__)
         fmt.xf_format_indices = self.xf_format_indices
         fmt.dxf_format_indices = self.dxf_format_indices
