@@ -539,3 +539,39 @@ def test_no_thread_to_be_had_makes_the_chosho_durable_here(small_set, tmp_path, 
     kept = batch.run(paths, tmp_path / "kept", load_ruleset(), jobs=2, keeper=pool)
     assert [e.status for e in kept.entries] == [e.status for e in pooled.entries]
     assert _bytes(tmp_path / "kept") == _bytes(tmp_path / "pooled")
+
+
+def _noting_its_process(note: Path, stock):
+    """A list's writer that notes the process it runs in (a line in `note`), then writes."""
+    import os
+
+    def write(lines, path, ruleset):
+        with open(note, "a") as fh:
+            fh.write(f"{os.getpid()}\n")
+        return stock(lines, path, ruleset)
+
+    return write
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the keeper: Linux")
+def test_jobs_1_writes_the_lists_in_one_worker_process(small_set, tmp_path, monkeypatch):
+    """--jobs is the worker processes side by side, the lists' too: with 1, the keeper
+    writes the 一覧 and the 評価結果概要 one after the other in one worker, not two at once."""
+    import os
+
+    from chosho_xlsx.batch import keeper
+    from chosho_xlsx.common.prefork import Prefork
+    from chosho_xlsx.writers import overview, summary
+
+    note = tmp_path / "pids"
+    monkeypatch.setattr(summary, "write_summary", _noting_its_process(note, summary.write_summary))
+    monkeypatch.setattr(overview, "write_overview", _noting_its_process(note, overview.write_overview))
+    paths = sorted(small_set.glob("*.xlsx"))
+    for jobs, processes in ((1, 1), (2, 2)):
+        note.write_text("")
+        kept = batch.run(paths, tmp_path / f"out{jobs}", load_ruleset(), jobs=jobs,
+                         keeper=Prefork(keeper.BUILD_MODULES))
+        assert kept.summary and kept.overview and not kept.summary_error
+        pids = note.read_text().split()
+        assert len(pids) == 2 and str(os.getpid()) not in pids
+        assert len(set(pids)) == processes

@@ -517,7 +517,8 @@ def run(paths: list[Path | Bundled], out: Path, ruleset: Ruleset, jobs: int | No
         try:
             tasks = [(i, str(p) if _is_file(p) else p, str(tmpdir / f"{i}.xlsx"), want_data)
                      for i, p in enumerate(paths)]
-            jobs = max(1, min(jobs or default_jobs(), len(tasks)))
+            side = max(1, jobs or default_jobs())  # --jobs: processes side by side, the lists' too
+            jobs = min(side, len(tasks))
             durable = _Durable()
 
             def done(o: Outcome) -> None:
@@ -538,7 +539,7 @@ def run(paths: list[Path | Bundled], out: Path, ruleset: Ruleset, jobs: int | No
         finish_lists = None
         if summary:
             named = dict(zip(map(str, paths), labels, strict=True)) if labels else {}
-            finish_lists = _start_lists(batch, lines(batch, lang, named), out, sources, ruleset, keeper)
+            finish_lists = _start_lists(batch, lines(batch, lang, named), out, sources, ruleset, keeper, side)
         try:
             if on_placed:  # while the keeper's workers write the lists
                 on_placed(batch)
@@ -558,10 +559,11 @@ def _is_file(p: object) -> bool:
 
 
 def _start_lists(batch: Batch, listed: list, out: Path, sources: set[tuple[int, int]],
-                 ruleset: Ruleset, keeper=None) -> Callable[[], None]:
+                 ruleset: Ruleset, keeper=None, jobs: int = 2) -> Callable[[], None]:
     """The 一覧 and the 評価結果概要 of the batch, beside its 調書 (a file there that is not
     ours is never written over: batch.summary_error says why there is none): handed now
-    to two of the command line's keeper's workers, at once; the function returned waits
+    to two of the command line's keeper's workers, at once (one after the other in one
+    where `jobs`, the command's --jobs, is 1); the function returned waits
     for them and notes them in `batch` (without a keeper, or for a list whose worker
     was lost, it writes them itself). In the workers the writers are imported already
     (this process never loads XlsxWriter), and the two lists and the command's table
@@ -576,7 +578,7 @@ def _start_lists(batch: Batch, listed: list, out: Path, sources: set[tuple[int, 
     handed = keeper is not None and bool(todo)
     names = tuple(lists.values())
     before = leftovers.temporaries(out, names) if handed else None
-    written = (keeper.map(write_list, todo, listed, ruleset, jobs=len(todo), seconds=None)
+    written = (keeper.map(write_list, todo, listed, ruleset, jobs=min(jobs, len(todo)), seconds=None)
                if handed else iter(()))
 
     def finish() -> None:
