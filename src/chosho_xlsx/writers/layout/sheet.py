@@ -67,6 +67,10 @@ _PLAIN_NUMBERS = (int, float)
 # raises OverflowError there at the call, and would have raised only at save here
 _EXACT = 2**53
 _FAST_KINDS = frozenset(("Blank", "String", "Number", "Formula"))
+_INLINE = frozenset((CellBlankTuple, CellStringTuple, CellNumberTuple))  # _write_rows's own
+# The cells' named tuples made as their __new__ makes them (tuple.__new__ of the class and
+# the fields), without the Python frame of namedtuple's generated __new__: ~3,000 a 調書.
+_new = tuple.__new__
 # a formula's cached value the stock writer marks t="e"
 _ERROR_CODES = frozenset(("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!"))
 
@@ -208,7 +212,7 @@ class ChoshoSheet(Worksheet):
                 or len(args[2]) > self.xls_strmax // 2 or not self._fits(args[0], args[1]):
             return super().write_string(*args, **kwargs)  # long text: the stock UTF-16 check
         row, col, string, fmt = args
-        self.table[row][col] = CellStringTuple(self.str_table._get_shared_string_index(string), fmt)
+        self.table[row][col] = _new(CellStringTuple, (self.str_table._get_shared_string_index(string), fmt))
         return 0
 
     def write_number(self, *args, **kwargs):
@@ -218,14 +222,14 @@ class ChoshoSheet(Worksheet):
                 or not self._fits(args[0], args[1]):  # NaN, ±inf, 10**400: the stock's errors
             return super().write_number(*args, **kwargs)
         row, col, number, fmt = args
-        self.table[row][col] = CellNumberTuple(number, fmt)
+        self.table[row][col] = _new(CellNumberTuple, (number, fmt))
         return 0
 
     def write_blank(self, *args, **kwargs):
         if kwargs or len(args) != 4 or args[3] is None or not self._fits(args[0], args[1]):
             return super().write_blank(*args, **kwargs)  # the stock writes no unformatted blank
         row, col, _, fmt = args
-        self.table[row][col] = CellBlankTuple(fmt)
+        self.table[row][col] = _new(CellBlankTuple, (fmt,))
         return 0
 
     def merge_range(self, *args, **kwargs):
@@ -259,7 +263,7 @@ class ChoshoSheet(Worksheet):
             self.dim_colmax = last_col
         merged.update(cells)
         self.merge.append([first_row, first_col, last_row, last_col])
-        blanks = dict.fromkeys(cols, CellBlankTuple(fmt))  # immutable: one for every cell
+        blanks = dict.fromkeys(cols, _new(CellBlankTuple, (fmt,)))  # immutable: one for every cell
         table = self.table
         for row in rows:
             table[row].update(blanks)
@@ -278,7 +282,7 @@ class ChoshoSheet(Worksheet):
         prepared = self._plain_formula(formula)
         if prepared is None:
             return super().write_formula(*args)
-        self.table[row][col] = CellFormulaTuple(prepared, fmt, value)
+        self.table[row][col] = _new(CellFormulaTuple, (prepared, fmt, value))
         return 0
 
     def _plain_formula(self, formula: str) -> str | None:
@@ -360,15 +364,22 @@ class ChoshoSheet(Worksheet):
             r, names, xf, out = row + 1, self._names, self._xf, []
             for col in sorted(cells):
                 cell = cells[col]
-                fmt = cell.format
-                # most cells of a 調書 are the formatted blanks of merged ranges: inline
-                if cell.__class__ is CellBlankTuple and fmt is not None:
-                    s = xf.get(id(fmt))
-                    if s is None:
-                        s = xf[id(fmt)] = fmt._get_xf_index()
-                    out.append(f'<c r="{names[col]}{r}" s="{s}"/>')
-                else:
+                fmt, kind = cell.format, cell.__class__
+                # a 調書's cells: ~2,000 formatted blanks (merged ranges), ~640 texts and
+                # ~410 numbers, written here as _cell_xml writes them; formulas and the rest
+                # by _cell_xml
+                if fmt is None or kind not in _INLINE:
                     out.append(self._cell_xml(row, col, cell))
+                    continue
+                s = xf.get(id(fmt))
+                if s is None:
+                    s = xf[id(fmt)] = fmt._get_xf_index()
+                if kind is CellBlankTuple:
+                    out.append(f'<c r="{names[col]}{r}" s="{s}"/>')
+                elif kind is CellStringTuple:
+                    out.append(f'<c r="{names[col]}{r}" s="{s}" t="s"><v>{cell.string}</v></c>')
+                else:
+                    out.append(f'<c r="{names[col]}{r}" s="{s}"><v>{cell.number:.16G}</v></c>')
             out.append("</row>")
             write("".join(out))
 
