@@ -401,3 +401,21 @@ def test_annotate_failure_is_one_sentence_and_exit_2(tmp_path):
     assert "W-REVIEW-CONFLICT" in result.stdout
     assert result.stderr.strip().startswith("注記付きの写しを作れません") and "Traceback" not in result.output
     assert not out.exists()
+
+
+@pytest.mark.parametrize("command", ["validate", "build"])
+def test_an_output_in_cp932_gets_its_findings_not_a_traceback(files, tmp_path, command):
+    """Japanese Windows writes a redirected output (`> 結果.txt`) in cp932, which has no
+    ✘ (the mark of a file with errors): the findings are written all the same, that mark
+    as '?', the exit code the usual one; a UTF-8 output is unchanged."""
+    import os
+    import subprocess
+    import sys
+
+    words = [command, str(files["bad"])] + (["-o", str(tmp_path / "out")] if command == "build" else [])
+    proc = subprocess.run([sys.executable, "-m", "chosho_xlsx.cli", *words], capture_output=True,
+                          env={**os.environ, "PYTHONIOENCODING": "cp932", "COLUMNS": "200"}, timeout=600)
+    assert proc.returncode == 1, proc.stderr.decode("cp932", "replace")
+    assert b"Traceback" not in proc.stderr
+    shown = (proc.stdout + proc.stderr).decode("cp932")
+    assert "? " + str(files["bad"]) in shown and "事業!B5" in shown and "E-REF-GROUP" in shown

@@ -31,6 +31,8 @@ inside it when that costs start-up time: `--help` imports every module listed he
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import copy
 import errno
 import gc
@@ -79,6 +81,8 @@ def main() -> None:
     (a large part of a short command's time): exit 130, no traceback."""
     if sys.stdout is None:  # started with its output closed (`>&-`): refused before any work
         _output_lost("write.stdout-closed")
+    for stream in (sys.stdout, sys.stderr):
+        _tolerant(stream)
     try:
         _run()
         sys.stdout.flush()  # a full disk is said here, not as a traceback at exit
@@ -94,6 +98,19 @@ def main() -> None:
 
 
 _OUTPUT_LOST = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EBADF}
+
+
+def _tolerant(stream) -> None:
+    """An output whose encoding cannot write every character we print (Japanese Windows
+    writes a redirected output in cp932: no ✘, no emoji from a cell): those become '?'
+    rather than a UnicodeEncodeError traceback with the findings unsaid. UTF-8 outputs
+    are left as they are."""
+    if stream is None or not hasattr(stream, "reconfigure") or stream.errors != "strict":
+        return
+    with contextlib.suppress(LookupError, TypeError):
+        if codecs.lookup(stream.encoding).name.startswith("utf"):
+            return
+    stream.reconfigure(errors="replace")
 
 
 def _output_lost(key: str, **params: object) -> None:
