@@ -158,10 +158,10 @@ def test_ctrl_c_ends_every_process_with_130_and_no_traceback(folder):
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forked workers: Linux")
 @pytest.mark.parametrize("asked", ["the same", "fewer files", "other rules", "other words"])
-def test_the_keeper_plan_is_used_only_for_the_job_asked(folder, monkeypatch, asked):
-    """`validate DIR` (no option): the keeper lists DIR and loads the default rules itself
-    and starts checking at once; check_all takes those results only for that very job,
-    else it starts afresh: the results are those of the job asked, either way."""
+def test_the_early_keeper_runs_the_job_asked(folder, monkeypatch, asked):
+    """The keeper forked as `validate` starts (with plain words or not) checks what
+    check_all asks, whatever the files, the rules and the jobs: the results are those of
+    checking one by one."""
     from dataclasses import replace
 
     from chosho_xlsx.batch.sources import candidates
@@ -169,13 +169,12 @@ def test_the_keeper_plan_is_used_only_for_the_job_asked(folder, monkeypatch, ask
     from chosho_xlsx.model.ruleset import load_ruleset
 
     monkeypatch.setattr(checking, "_early", None)
-    checking.start_early(["--strict"] if asked == "other words" else [str(folder)])
-    planned = checking._early.planned()
-    assert (planned is None) == (asked == "other words")
+    monkeypatch.setattr(checking, "_quick", False)
+    quick = checking.start_early(["--strict"] if asked == "other words" else [str(folder)])
+    assert quick == (asked != "other words")
+    assert checking._early is not None
     ruleset = load_ruleset(None)
     paths = [p for p, _named in candidates([folder])]
-    if planned is not None:
-        assert planned[1] == [str(p) for p in paths] and planned[2] == (ruleset,)
     if asked == "fewer files":
         paths = paths[:3]
     if asked == "other rules":

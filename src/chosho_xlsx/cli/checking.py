@@ -8,9 +8,11 @@ loads, so that the reading stack is imported on one core while typer, click and 
 arguments take the other (a cold validate of a folder was ~0.16 s of start-up, one
 after the other, before its first check); `check_all` uses it, or forks one then.
 When the words after `validate` are files and folders alone (`chosho-xlsx validate
-DIR`, no option), the keeper also lists the inputs and loads the default rules itself
-(plan) and starts checking before typer has finished loading; check_all takes those
-results only if its own listing, rules and jobs are the same (else it starts afresh)."""
+DIR`, no option), the command runs without typer (quick): this process lists the inputs,
+loads the rules and hands the keeper the job long before the keeper has imported the
+check stack (~40 M instructions against ~350 M), so the keeper starts its workers as
+soon as its imports are done. (It used to list the inputs and load the rules itself,
+then compare: the same work twice, the keeper's on the way to the first check.)"""
 
 from __future__ import annotations
 
@@ -30,31 +32,32 @@ CHECK_MODULES = (
     "chosho_xlsx.rules.engine", "chosho_xlsx.model.form_texts", "python_calamine", "encodings.cp437",
 )
 
-# What both the first process (the findings it prints, the ruleset it loads, the inputs
-# it lists, the pool it talks to) and the keeper (the check stack, its plan) need:
-# imported before the fork, once, rather than once in each (~35 ms of CPU each: this
-# machine compiles our modules at every start).
+# What both the first process (the findings it prints, the ruleset it loads, the pool it
+# talks to) and the keeper (the check stack) need: imported before the fork, once, rather
+# than once in each (~35 ms of CPU each: this machine compiles our modules at every
+# start). What this process alone needs (the listing of the inputs, the display) it
+# imports after the fork, while the keeper imports the check stack.
 SHARED_MODULES = ("chosho_xlsx.common.findings", "chosho_xlsx.model.ruleset", "chosho_xlsx.common.prefork",
-                  "chosho_xlsx.batch.sources", "chosho_xlsx.intake.files", "chosho_xlsx.common.machine",
                   "json", "shutil", "datetime", "importlib.util")
 
 _early = None  # the keeper start_early forked, until check_all takes it
+_quick = False  # start_early's words were plain: quick runs the command
 
 
 def start_early(words: list[str]) -> bool:
     """Fork the keeper now for `validate` with these words (common.prefork.early: Linux,
     not for --help, none when the system gives no process: check_all tries again, else
-    checks in this process). True when the words are files and folders alone (plain):
-    the keeper then plans the job, and `quick` can run the command."""
-    global _early
+    checks in this process). True when there is a keeper and the words are files and
+    folders alone (plain): `quick` can run the command."""
+    global _early, _quick
     if _early is not None:
         return False
     # lazy: only a validate forks a keeper (this module is imported by cli.main first)
     from chosho_xlsx.common import prefork
 
-    is_plain = plain(words)
-    _early = prefork.early(words, CHECK_MODULES, SHARED_MODULES, plan=(plan, (words,)) if is_plain else None)
-    return _early is not None and is_plain
+    _early = prefork.early(words, CHECK_MODULES, SHARED_MODULES)
+    _quick = _early is not None and plain(words)
+    return _quick
 
 
 def plain(words: list[str]) -> bool:
@@ -79,7 +82,7 @@ def quick(words: list[str]) -> int | None:
     checks, the same findings printed, the same exit code as the command (tests compare
     them). None where the command has something to say that only it words (no input
     found): then it runs as usual."""
-    if _early is None or not _early.planning:
+    if _early is None or not _quick:
         return None
     # lazy: the first process loads the display and the rules here, while the keeper
     # still imports the check stack on the other core
@@ -126,19 +129,6 @@ def exit_code(results: list[Checked], strict: bool) -> int:
     return EXIT_OK
 
 
-def plan(words: list[str]) -> tuple:
-    """In the keeper: the job `validate WORDS` (no option) will ask for, as validate
-    makes it: its inputs, the default rules, one worker per core."""
-    # lazy: the keeper plans once it has imported the reading stack
-    from chosho_xlsx.batch.sources import candidates
-    from chosho_xlsx.common.machine import default_jobs
-    from chosho_xlsx.model.ruleset import load_ruleset
-
-    ruleset = load_ruleset(None)
-    paths = [str(p) for p, _named in candidates([Path(w) for w in words])]
-    return _job(paths, ruleset, min(default_jobs(), len(paths)))
-
-
 def _job(paths: list[str], ruleset, jobs: int) -> tuple:
     """The job of check_all: (fn, items, args, jobs, seconds), as Prefork.map takes it."""
     return check_one, paths, (ruleset,), jobs, ruleset.limits.seconds_per_file
@@ -159,9 +149,6 @@ def check_all(paths: list[Path], ruleset, jobs: int) -> list[Checked]:
     results = []
     try:
         pool, _early = _early or Prefork(CHECK_MODULES), None
-        if pool.planned() not in (None, (fn, items, args, jobs, limit)):
-            pool.close()  # it guessed another job (the folder changed meanwhile?): start afresh
-            pool = Prefork(CHECK_MODULES)
         with pool:
             outcomes = pool.map(fn, items, *args, jobs=jobs, seconds=limit)
             for path, outcome in zip(paths, outcomes, strict=True):
