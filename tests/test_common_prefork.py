@@ -136,3 +136,24 @@ def test_pipes_past_select_s_limit_of_1024_descriptors():
         for fd in held:
             os.close(fd)
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+def test_a_pids_limit_of_one_worker_answers_every_item_with_that_one(monkeypatch):
+    """The system gives the keeper one worker and refuses the next (EAGAIN: a pids limit
+    reached): the job goes on with that one, each item still within the limit (a worker
+    killed at it replaced once its process is freed), not the whole job refused."""
+    import errno
+
+    stock = prefork._Keeper._fork
+
+    def fork(self):
+        if self.workers:  # one worker alive already: the limit
+            raise BlockingIOError(errno.EAGAIN, "Resource temporarily unavailable")
+        return stock(self)
+
+    monkeypatch.setattr(prefork._Keeper, "_fork", fork)
+    with prefork.Prefork() as pool:
+        got = list(pool.map(slow_or_dying, [0, 1, 2, 3, 4, 6, 7], jobs=2, seconds=1.0))
+        assert list(pool.map(squared, range(4), jobs=3, seconds=None)) == [0, 1, 4, 9]
+    assert got[:2] == [0, -1] and got[3] == -3 and got[5:] == [-6, -7]
+    assert isinstance(got[2], prefork.TimedOut) and isinstance(got[4], prefork.WorkerDied)

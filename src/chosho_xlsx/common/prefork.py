@@ -327,7 +327,10 @@ class _Keeper:
     def run(self, jobs: int) -> None:
         try:
             for _ in range(jobs):
-                self._give(self._fork())
+                w = self._another()
+                if w is None:
+                    break
+                self._give(w)
             while self.next_out < len(self.items):
                 free = self._wait()
                 # the outcomes go to the caller before the next items go out: a worker
@@ -408,9 +411,22 @@ class _Keeper:
         return os.waitstatus_to_exitcode(status)
 
     def _replace(self, w: _Worker, kind: bytes, why: str) -> list[_Worker]:
-        """`w`'s item has this outcome; a worker forked in its place while items are left."""
+        """`w`'s item has this outcome; a worker forked in its place while items are left
+        (if the system gives one)."""
         self.done[w.index] = (kind, why.encode())
-        return [self._fork()] if self.next_item < len(self.items) else []
+        w = self._another() if self.next_item < len(self.items) else None
+        return [w] if w is not None else []
+
+    def _another(self) -> _Worker | None:
+        """A worker forked now; None when the system gives no process (a pids limit
+        reached) while another worker is there to take the items: fewer side by side,
+        each still within the limit, rather than the whole job refused."""
+        try:
+            return self._fork()
+        except OSError as exc:
+            if self.workers and no_process(exc):
+                return None
+            raise
 
     def _fork(self) -> _Worker:
         tasks_r, tasks_w = os.pipe()
