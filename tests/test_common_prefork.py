@@ -82,26 +82,14 @@ def test_an_exception_of_the_function_is_raised_in_the_caller():
         list(pool.map(slow_or_dying, [1, 5, 6], jobs=2, seconds=10))
 
 
-def plan_of(n: int) -> tuple:
-    return squared, list(range(n)), (), 2, 10.0
-
-
-def test_a_planned_job_is_started_by_the_keeper_and_only_that_job_is_taken():
-    with prefork.Prefork(plan=(plan_of, (4,))) as pool:
-        assert pool.planned() == (squared, [0, 1, 2, 3], (), 2, 10.0)
-        assert list(pool.map(squared, range(4), jobs=2, seconds=10.0)) == [0, 1, 4, 9]
-    with prefork.Prefork(plan=(plan_of, (4,))) as pool, pytest.raises(ValueError, match="planned"):
-        list(pool.map(squared, range(3), jobs=2, seconds=10.0))
-
-
 def negated(n: int, by: int) -> int:
     return -n * by
 
 
 def test_jobs_follow_one_another_on_one_keeper_each_with_its_own_workers():
     """A build's 調書, then its two lists: a second job once every outcome of the first
-    is taken (a planned first job too), its own function, arguments and workers."""
-    with prefork.Prefork(plan=(plan_of, (4,))) as pool:
+    is taken, its own function, arguments and workers."""
+    with prefork.Prefork() as pool:
         assert list(pool.map(squared, range(4), jobs=2, seconds=10.0)) == [0, 1, 4, 9]
         assert list(pool.map(negated, [1, 2, 3], 10, jobs=3, seconds=None)) == [-10, -20, -30]
         assert list(pool.map(squared, [], jobs=1, seconds=None)) == []

@@ -46,7 +46,6 @@ from chosho_xlsx.common.workers import KeeperGone, TimedOut, WorkerDied, die_wit
 # A frame on every pipe: one byte of kind, the payload's length, the payload.
 _HEAD = struct.Struct(">cI")
 _RESULT, _RAISED, _TIMED_OUT, _DIED = b"r", b"e", b"t", b"d"
-_PLANNED, _UNPLANNED = b"p", b"n"  # keeper → caller, first, when given a plan
 _INDEX = struct.Struct(">I")  # keeper → worker: the item to call the function on
 CLOSE_WAIT = 2.0  # seconds a caller that stops early gives the keeper to end its workers
 
@@ -106,8 +105,7 @@ def no_process(exc: OSError) -> bool:
     return exc.errno in NO_PROCESS
 
 
-def early(words: Sequence[str], modules: Sequence[str], shared: Sequence[str] = (),
-          plan: tuple[Callable, tuple] | None = None) -> Prefork | None:
+def early(words: Sequence[str], modules: Sequence[str], shared: Sequence[str] = ()) -> Prefork | None:
     """A keeper forked as a command starts (validate's, build's), before the command line
     loads, importing `modules` on the other core; `shared` (what the command and the
     keeper both need) imported first, once. None where there can be none: not Linux,
@@ -119,7 +117,7 @@ def early(words: Sequence[str], modules: Sequence[str], shared: Sequence[str] = 
     for module in shared:
         importlib.import_module(module)
     try:
-        keeper = Prefork(modules, plan=plan)
+        keeper = Prefork(modules)
     except OSError as exc:
         if not no_process(exc):
             raise
@@ -129,16 +127,9 @@ def early(words: Sequence[str], modules: Sequence[str], shared: Sequence[str] = 
 
 
 class Prefork:
-    """The keeper, forked now, importing `modules`; then map(), one job after another.
+    """The keeper, forked now, importing `modules`; then map(), one job after another."""
 
-    `plan` (a module-level function and its arguments): run in the keeper once it has
-    imported `modules`, it returns the job (fn, items, args, jobs, seconds) the caller
-    will most likely ask for, and the keeper starts it at once, before the caller has
-    asked; planned() tells the caller which job that is. The caller then maps that very
-    job, or closes this Prefork and makes another: a plan saves time, never changes a
-    result. A plan that raises starts nothing (planned() is None)."""
-
-    def __init__(self, modules: Sequence[str] = (), plan: tuple[Callable, tuple] | None = None) -> None:
+    def __init__(self, modules: Sequence[str] = ()) -> None:
         job_r, self._job = os.pipe()
         self._out, out_w = os.pipe()
         parent = os.getpid()
@@ -153,7 +144,7 @@ class Prefork:
             try:
                 os.close(self._job)
                 os.close(self._out)
-                _keeper(job_r, out_w, parent, modules, plan)
+                _keeper(job_r, out_w, parent, modules)
                 code = 0
             finally:
                 os._exit(code)
@@ -162,33 +153,13 @@ class Prefork:
         self.pid: int | None = pid
         self._finished = False  # the keeper waits for a job, every outcome taken
         self._mapping = False  # a job handed over whose outcomes are not all taken
-        self._plan: tuple | None = None  # the job the keeper started of itself
-        self._planning = plan is not None  # its answer not read yet
-
-    @property
-    def planning(self) -> bool:
-        """Given a plan (whether the keeper could make it or not: planned() waits to say)."""
-        return self._planning or self._plan is not None
-
-    def planned(self) -> tuple | None:
-        """The job (fn, items, args, jobs, seconds) the keeper started from its plan, or
-        None (no plan, or it raised); waits for the keeper to have planned."""
-        if self._planning:
-            self._planning = False
-            frame = _receive(self._out)
-            if frame is not None and frame[0] == _RAISED:
-                raise pickle.loads(frame[1])  # nosec B301  # from a pipe between this command's own forked processes
-            if frame is not None and frame[0] == _PLANNED:
-                self._plan = pickle.loads(frame[1])  # nosec B301  # from a pipe between this command's own forked processes
-        return self._plan
 
     def map(self, fn: Callable, items: Sequence, *args, jobs: int, seconds: float | None) -> Iterator:
         """fn(item, *args) for each item in up to `jobs` workers, each call within
         `seconds` (None: no limit); the job is handed to the keeper now, and the iterator
         returned yields, in the items' order, each result or a TimedOut or WorkerDied
         instance (KeeperGone: the keeper stopped before the item's outcome came, so the
-        call may never have been made). The first job may be the one planned; another
-        job may follow once every outcome of this one is taken (its workers are forked
+        call may never have been made). Another job may follow once every outcome of this one is taken (its workers are forked
         afresh from the keeper: a batch's lists after its 調書)."""
         items = list(items)
         if self.pid is None:  # closed (its pipes too: their numbers may be another file's now)
@@ -196,14 +167,8 @@ class Prefork:
         if self._mapping:
             raise RuntimeError("one job at a time: take every outcome of the last one first")
         job = (fn, items, args, jobs, seconds)
-        plan = self.planned()
-        if plan is not None:
-            if plan != job:
-                raise ValueError("not the job the keeper planned: close this Prefork, make another")
-            self._plan = None  # taken: a later job is sent as any other
-        else:
-            with contextlib.suppress(BrokenPipeError):  # the keeper is gone: each item KeeperGone below
-                _send(self._job, b"j", pickle.dumps(job, pickle.HIGHEST_PROTOCOL))
+        with contextlib.suppress(BrokenPipeError):  # the keeper is gone: each item KeeperGone below
+            _send(self._job, b"j", pickle.dumps(job, pickle.HIGHEST_PROTOCOL))
         self._mapping, self._finished = True, False
         return self._outcomes(len(items), seconds)
 
@@ -261,47 +226,30 @@ class Prefork:
 # ---- in the keeper ----------------------------------------------------------------------
 
 
-def _keeper(job_r: int, out_w: int, parent: int, modules: Sequence[str], plan) -> None:
+def _keeper(job_r: int, out_w: int, parent: int, modules: Sequence[str]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the caller answers Ctrl-C
     die_with_parent(parent)
     try:
-        _keep(job_r, out_w, modules, plan)
+        _keep(job_r, out_w, modules)
     except BaseException as exc:  # noqa: BLE001 — a bug of ours: raised in the caller, not hidden
         with contextlib.suppress(OSError):
             _send(out_w, _RAISED, _raised(exc))
         raise
 
 
-def _keep(job_r: int, out_w: int, modules: Sequence[str], plan) -> None:
+def _keep(job_r: int, out_w: int, modules: Sequence[str]) -> None:
     gc.disable()  # the imports make many objects and free few (see cli.main)
     for module in modules:
         importlib.import_module(module)
     gc.enable()
     worker_gc()  # the workers, forked from here, inherit it
-    job = _planned(out_w, plan) if plan is not None else None
-    while True:  # one job after another, until the caller closes the job's pipe
-        if job is None:
-            frame = _receive(job_r)
-            if frame is None:
-                return  # the command ended (or had nothing to do)
-            job = pickle.loads(frame[1])  # nosec B301  # from a pipe between this command's own forked processes
+    # one job after another, until the caller closes the job's pipe (the command ended,
+    # or had nothing to do)
+    while (frame := _receive(job_r)) is not None:
+        job = pickle.loads(frame[1])  # nosec B301  # from a pipe between this command's own forked processes
         fn, items, args, jobs, seconds = job
         if items:
             _Keeper(fn, items, args, seconds, out_w, job_r).run(max(1, min(jobs, len(items))))
-        job = None
-
-
-def _planned(out_w: int, plan) -> tuple | None:
-    """The job of the plan, told to the caller (None: the plan raised: the caller's job
-    is awaited instead)."""
-    function, args = plan
-    try:
-        job = function(*args)
-    except Exception:  # noqa: BLE001 — the caller, planning nothing, meets the same error itself
-        _send(out_w, _UNPLANNED)
-        return None
-    _send(out_w, _PLANNED, pickle.dumps(job, pickle.HIGHEST_PROTOCOL))
-    return job
 
 
 class _Stopped(Exception):
