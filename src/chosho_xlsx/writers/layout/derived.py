@@ -10,6 +10,7 @@ computes the percent, rounds it as settings.rounding says, caps it for bound tar
 from __future__ import annotations
 
 from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 from chosho_xlsx.model.chosho import Rate
 from chosho_xlsx.model.quantity import Quantity
@@ -40,9 +41,13 @@ def decimals(value: Decimal) -> int:
 
 def number_format(value: Decimal, unit: str = "", bound: str = "", suffix: str = "",
                   prefix: str = "") -> str:
-    places = decimals(value)
+    return _number_format(decimals(value), unit + bound + suffix, prefix)
+
+
+@lru_cache(maxsize=4096)  # ~500 a 調書, a few dozen distinct (units, places): bounded
+def _number_format(places: int, after: str, prefix: str) -> str:
     core = "#,##0" + ("." + "0" * places if places else "")
-    return f"{literal(prefix)}{core}{literal(unit + bound + suffix)}"
+    return f"{literal(prefix)}{core}{literal(after)}"
 
 
 def quantity_number(q: Quantity) -> float | int:

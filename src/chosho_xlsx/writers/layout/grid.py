@@ -117,6 +117,8 @@ class SheetPlan:
         heights = [self.min_height.get(r, base) for r in range(n)]
         needs = []
         spans: dict[tuple[int, int], float] = {}  # the widths are settled by now
+        one_line: dict[float, float] = {}  # font size → one line's height
+        text_height = measure.text_height
         for cell in self.cells:
             if cell.kind == BLANK:
                 continue
@@ -125,9 +127,11 @@ class SheetPlan:
                 span = spans.get((cell.c1, cell.c2))
                 if span is None:
                     span = spans[cell.c1, cell.c2] = self.span_width(cell.c1, cell.c2)
-                need = measure.text_height(cell.shown, span, size)
+                need = text_height(cell.shown, span, size)
             else:
-                need = measure.line_pt(size) + measure.ROW_PAD_PT
+                need = one_line.get(size)
+                if need is None:
+                    need = one_line[size] = measure.line_pt(size) + measure.ROW_PAD_PT
             needs.append((cell.r2 - cell.r1, cell.r1, cell.r2, need))
         for _, r1, r2, need in sorted(needs):
             have = sum(heights[r1 : r2 + 1])
