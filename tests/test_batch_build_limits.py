@@ -126,6 +126,33 @@ def test_ctrl_c_ends_the_build_and_every_process_with_130(tmp_path):
     assert list(out.iterdir()) == []  # no 調書, no 一覧, no hidden folder left
 
 
+def test_sigterm_ends_the_build_as_ctrl_c_does_with_143(tmp_path):
+    """SIGTERM to the command alone (timeout(1), a job runner's stop): exit 143, no
+    traceback, no process left, and OUT as Ctrl-C leaves it: no hidden folder of the
+    batch in it (it used to die at once and leave 「.chosho-build-…」 there)."""
+    import subprocess
+
+    paths = _inputs(tmp_path / "in")
+    out = tmp_path / "out"
+    proc = subprocess.Popen(stalled("build", *map(str, paths), "-o", str(out)), start_new_session=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8")
+    time.sleep(3.0)  # the keeper and its workers started, each worker in its first input
+    proc.terminate()
+    stdout, stderr = proc.communicate(timeout=60)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:  # the keeper and workers end with the command
+        try:
+            os.killpg(proc.pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.05)
+    else:
+        raise AssertionError("a process of the command outlived it")
+    assert proc.returncode == 143, stderr
+    assert "Traceback" not in stdout + stderr
+    assert list(out.iterdir()) == []
+
+
 def test_no_keeper_when_the_system_gives_no_process(monkeypatch):
     """os.fork refused as the command starts (a pids limit: EAGAIN): no keeper and no
     traceback there; run() starts its own pool, as before the keeper."""

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import sys
 import time
 from collections import defaultdict
@@ -144,6 +145,9 @@ def _init(ruleset: Ruleset, parent: int | None = None) -> None:
         # lazy: pebble (~60 ms) only when a batch runs in processes
         from chosho_xlsx.common.workers import die_with_parent, worker_gc
 
+        # the pool stops a worker with SIGTERM: it dies at once, whatever handler the
+        # command that forked it set for itself (cli.build's)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
         die_with_parent(parent)
         worker_gc()
 

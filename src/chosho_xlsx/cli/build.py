@@ -11,6 +11,7 @@ The batch, the pipeline and the writers are imported inside the functions that u
 from __future__ import annotations
 
 import contextlib
+import signal
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -19,7 +20,7 @@ import typer
 
 from chosho_xlsx.cli.display import cannot_write, print_findings, visible
 from chosho_xlsx.cli.shared import Lang, RulesOpt, app, lang_or_exit, ruleset_from
-from chosho_xlsx.common.errors import EXIT_UNREADABLE
+from chosho_xlsx.common.errors import EXIT_TERMINATED, EXIT_UNREADABLE
 from chosho_xlsx.common.sentences import both, text
 
 if TYPE_CHECKING:
@@ -247,4 +248,24 @@ def build(
     input or unwritable output."""
     lang = lang_or_exit(lang)
     ruleset = ruleset_from(rules)
-    raise typer.Exit(build_command(files or [], output, ruleset, jobs, json_path, lang))
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        code = build_command(files or [], output, ruleset, jobs, json_path, lang)
+    except Terminated:  # its processes ended and its temporaries removed on the way here
+        code = EXIT_TERMINATED
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    raise typer.Exit(code)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM to a build (timeout(1), a job runner's stop, `kill`): it ends as Ctrl-C ends
+    it, every path that undoes a half-done batch for an interrupt doing so (the keeper
+    and its workers ended, the hidden folder and the lists' temporaries removed), with
+    the shell's code for SIGTERM. Without it the process died at once and left them in
+    OUT. The keeper was forked before this handler was set, and a pool's workers reset
+    it (batch.build._init): only this process answers."""
+
+
+def _terminate(signum, frame) -> None:
+    raise Terminated

@@ -20,6 +20,7 @@ EXIT_CONTENT = 1
 EXIT_UNREADABLE = 2
 EXIT_MISUSE = EXIT_UNREADABLE  # one code for both (README): nothing was done
 EXIT_INTERRUPTED = 130  # the shell's code for Ctrl-C (128 + SIGINT)
+EXIT_TERMINATED = 143  # the shell's code for a process stopped by SIGTERM (128 + 15)
 
 
 class ChoshoError(Exception):
