@@ -1,6 +1,9 @@
 """The contract file itself: every column type it uses has a converter, every field binds
 an attribute of the model, and a field names its header."""
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from chosho_xlsx.contract import loader
 from chosho_xlsx.contract import spec as contract
 from chosho_xlsx.contract.spec import Column
@@ -20,6 +23,14 @@ def test_year_columns_follow_the_fiscal_year():
     sheets = {s.name: s for s in contract.sheets(2025, 2021, 2025)}
     assert [c.header for c in sheets["事業"].columns if c.family == "事業費"] == ["R5事業費", "R6事業費", "R7事業費"]
     assert [c.header for c in sheets["指標"].columns if c.family == "実績"] == ["R3実績", "R4実績", "R5実績", "R6実績"]
+
+
+@given(st.integers(2015, 2035), st.integers(2015, 2035), st.integers(0, 8))
+def test_year_headers_are_the_year_columns_headers(fy, start, length):
+    """The loader matches a workbook's headers against year_headers to find the year it
+    was made for: they are the headers of sheets()' year-labelled columns, no more."""
+    columns = {c.header for s in contract.sheets(fy, start, start + length) for c in s.columns if c.year}
+    assert contract.year_headers(fy, start, start + length) == columns
 
 
 def test_every_field_is_an_attribute_of_the_model():

@@ -703,7 +703,7 @@ def _year_of_columns(book: RawBook, fy: int, period: fiscal.Period) -> int:
     found = _headers_in(book)
 
     def matched(year: int) -> int:
-        return len(_year_columns(year, period).keys() & found)
+        return len(contract.year_headers(year, period.start, period.end) & found)
 
     best = max(range(period.start, period.end + 2), key=lambda y: (matched(y), y == fy))
     return best if matched(best) > matched(fy) else fy

@@ -114,6 +114,23 @@ def _expand(spec: dict, order: str, fy: int, start: int, end: int) -> list[Colum
     ]
 
 
+@cache
+def year_headers(fiscal_year: int, plan_start: int, plan_end: int) -> frozenset[str]:
+    """The headers of the table sheets' year-labelled columns (R5実績, R6事業費 …) for this
+    実施年度 and 計画期間, as sheets() heads them, without building the sheets: the
+    loader tries every year of the plan to find the one a workbook was made for, and
+    sheets() of each (its Columns and their help texts) cost ~3 M instructions a year."""
+    return frozenset(
+        year_header(year, family)
+        for s in raw_contract()["sheets"]
+        if s.get("kind") != KEYVALUE
+        for spec in s.get("columns") or ()
+        if "family" in spec or "families" in spec
+        for family, kind, _name in _families(spec)
+        for year in year_set(kind, fiscal_year, plan_start, plan_end)
+    )
+
+
 def sheets(fiscal_year: int, plan_start: int, plan_end: int) -> list[Sheet]:
     """Every input sheet with its columns for this 実施年度 and 計画期間."""
     return list(_sheets(fiscal_year, plan_start, plan_end))
