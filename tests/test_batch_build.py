@@ -575,3 +575,20 @@ def test_jobs_1_writes_the_lists_in_one_worker_process(small_set, tmp_path, monk
         pids = note.read_text().split()
         assert len(pids) == 2 and str(os.getpid()) not in pids
         assert len(set(pids)) == processes
+
+
+@pytest.mark.parametrize("name", [FILE_NAME, ".chosho-manifest.json"])
+def test_json_never_replaces_what_the_build_has_just_written(small_set, tmp_path, name):
+    """`-o OUT --json OUT/一覧.xlsx` in a new OUT: the JSON replaced the 一覧 just written
+    (exit 0, 「一覧: OUT/一覧.xlsx」 naming a JSON file), and the next build refused to
+    write its 一覧 over 'a file chosho-xlsx did not write'. Now the JSON is refused, one
+    sentence and exit 2, and the build's files stay as written."""
+    out = tmp_path / "out"
+    proc = cli("build", str(small_set), "-o", str(out), "--json", str(out / name))
+    assert proc.returncode == 2
+    assert proc.stderr.strip().endswith(
+        f"--json の書き出し先がこの作成で書いたファイルのため、その上には書き出しません: {out / name}")
+    assert (out / FILE_NAME).read_bytes()[:4] == b"PK\x03\x04"
+    assert (out / ".chosho-manifest.json").read_text(encoding="utf-8").startswith('{\n  "tool": "chosho-xlsx"')
+    again = cli("build", str(small_set), "-o", str(out))
+    assert again.returncode == 1 and "一覧を書き出せません" not in again.stdout + again.stderr

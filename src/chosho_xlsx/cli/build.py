@@ -11,6 +11,7 @@ The batch, the pipeline and the writers are imported inside the functions that u
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import sys
 from pathlib import Path
@@ -209,6 +210,9 @@ def build_command(files: list[Path], out: Path, ruleset: Ruleset, jobs: int | No
         # lazy: start-up: --help imports every cli module; a command loads what it runs
         from chosho_xlsx.writers.export import emit
 
+        if _over_output(json_path, batch, out):
+            print(visible(text("build.json-over-output", lang, path=json_path)), file=sys.stderr)
+            return EXIT_UNREADABLE
         try:  # one shape always: no report built is an empty list
             emit([e.outcome.data for e in batch.built if e.outcome.data is not None], json_path)
         except OSError as exc:
@@ -256,6 +260,27 @@ def build(
     finally:
         signal.signal(signal.SIGTERM, previous)
     raise typer.Exit(code)
+
+
+def _over_output(json_path: str, batch: Batch, out: Path) -> bool:
+    """`--json PATH` is a file this build has just written (`-o OUT --json OUT/一覧.xlsx`,
+    a 調書's name, the manifest): checked before the build only as an existing workbook
+    (outputs.json_refusal), so in a new OUT the JSON replaced the 一覧 it had just written,
+    and the next build refused that 'file chosho-xlsx did not write'."""
+    # lazy: start-up: --help imports every cli module; a command loads what it runs
+    from chosho_xlsx.writers.outputs import MANIFEST
+
+    if json_path == "-":
+        return False
+    written = [e.path for e in batch.entries if e.path]
+    written += [p for p in (batch.summary, batch.overview) if p] + [Path(out) / MANIFEST]
+    with contextlib.suppress(OSError):
+        target = os.stat(json_path)
+        for path in written:
+            with contextlib.suppress(OSError):
+                if os.path.samestat(os.stat(path), target):
+                    return True
+    return False
 
 
 class Terminated(KeyboardInterrupt):
