@@ -173,3 +173,15 @@ def test_figures_against_another_checkout(tmp_path):
         return
     assert proc.stdout.count("against SRC: ") == 2
     assert "cold validate example.xlsx ÷ frictionless" in proc.stdout
+
+
+@pytest.mark.skipif(shutil.which("valgrind") is None, reason="valgrind is not installed")
+def test_instructions_script_counts(tmp_path):
+    """bench/instructions.py on 2 generated inputs, one task counted: a figure printed."""
+    subprocess.run([sys.executable, str(BENCH / "generate.py"), str(tmp_path), "-n", "2", "--jobs", "1"],
+                   check=True, capture_output=True)
+    proc = subprocess.run([sys.executable, str(BENCH / "instructions.py"), "--inputs", str(tmp_path),
+                           "--first", "1", "-n", "1"], capture_output=True, text=True, encoding="utf-8",
+                          timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("write (this checkout, ") and " M instructions per 調書" in proc.stdout
