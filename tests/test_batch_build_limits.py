@@ -166,3 +166,27 @@ def test_no_keeper_when_the_system_gives_no_process(monkeypatch):
     monkeypatch.setattr(prefork, "Prefork", refused)
     keeper.start_early(["some-folder"])
     assert keeper.take() is None
+
+
+def test_build_run_from_a_thread_keeps_working(tmp_path):
+    """A program that runs the command line in a thread of its own (a GUI, a job runner):
+    the build's SIGTERM handler is the main thread's alone to set (signal.signal raises
+    ValueError elsewhere); from a thread the build runs as before, SIGTERM untouched."""
+    import threading
+
+    from typer.testing import CliRunner
+
+    from chosho_xlsx.cli import app
+
+    paths = _inputs(tmp_path / "in")
+    before = signal.getsignal(signal.SIGTERM)
+    got = {}
+
+    def run():
+        got["result"] = CliRunner().invoke(app, ["build", str(paths[0]), "-o", str(tmp_path / "out")])
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(300)
+    assert got["result"].exit_code == 0, got["result"].output
+    assert signal.getsignal(signal.SIGTERM) is before

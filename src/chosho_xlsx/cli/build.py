@@ -14,6 +14,7 @@ import contextlib
 import os
 import signal
 import sys
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -252,13 +253,17 @@ def build(
     input or unwritable output."""
     lang = lang_or_exit(lang)
     ruleset = ruleset_from(rules)
-    previous = signal.signal(signal.SIGTERM, _terminate)
+    # only the main thread may set a handler (a program running the command line in
+    # a thread of its own keeps SIGTERM as it was)
+    answers = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminate) if answers else None
     try:
         code = build_command(files or [], output, ruleset, jobs, json_path, lang)
     except Terminated:  # its processes ended and its temporaries removed on the way here
         code = EXIT_TERMINATED
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        if answers:
+            signal.signal(signal.SIGTERM, previous)
     raise typer.Exit(code)
 
 
