@@ -32,7 +32,6 @@ inside it when that costs start-up time: `--help` imports every module listed he
 from __future__ import annotations
 
 import codecs
-import contextlib
 import copy
 import errno
 import gc
@@ -107,9 +106,11 @@ def _tolerant(stream) -> None:
     are left as they are."""
     if stream is None or not hasattr(stream, "reconfigure") or stream.errors != "strict":
         return
-    with contextlib.suppress(LookupError, TypeError):
+    try:
         if codecs.lookup(stream.encoding).name.startswith("utf"):
             return
+    except (LookupError, TypeError):  # an encoding Python does not know: made tolerant
+        pass
     stream.reconfigure(errors="replace")
 
 

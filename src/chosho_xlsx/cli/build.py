@@ -14,7 +14,6 @@ import contextlib
 import os
 import signal
 import sys
-import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -253,10 +252,11 @@ def build(
     input or unwritable output."""
     lang = lang_or_exit(lang)
     ruleset = ruleset_from(rules)
-    # only the main thread may set a handler (a program running the command line in
-    # a thread of its own keeps SIGTERM as it was)
-    answers = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGTERM, _terminate) if answers else None
+    try:
+        previous = signal.signal(signal.SIGTERM, _terminate)
+        answers = True
+    except ValueError:  # not the main thread (a program running the command line in a
+        answers = False  # thread of its own): SIGTERM stays as it was
     try:
         code = build_command(files or [], output, ruleset, jobs, json_path, lang)
     except Terminated:  # its processes ended and its temporaries removed on the way here
