@@ -30,6 +30,15 @@ class CellError(ValueError):
 DATE_TYPES = (dt.date, dt.datetime, dt.time, dt.timedelta)
 
 
+# Compiled when the module is imported, not at a worker's first file (re's cache): the
+# workers of validate and build inherit them from their keeper, which imports the check
+# stack before it forks them (cli.checking.CHECK_MODULES, batch.keeper.BUILD_MODULES).
+_SIGNED = re.compile(r"[+-]?\d+")
+_LIST_SEPARATORS = re.compile(r"[,，、・\s/]+")
+_PARENTHESES = re.compile(r"^[(（]|[)）]$")
+_PROJECT_NUMBER = re.compile(r"\d+(?:-\d+)*")
+
+
 def shown(raw: object) -> str:
     """A raw value as a person would read it in the cell. Dates and times as Excel
     shows them by default (2024/3/1, 2024/3/1 9:30, 9:30), not in ISO form."""
@@ -111,7 +120,7 @@ def to_int(raw: object) -> int | None:
     text = folded(str(raw))
     if text in GROUP_MARKS:
         return GROUP_MARKS.index(text) + 1
-    if re.fullmatch(r"[+-]?\d+", text):
+    if _SIGNED.fullmatch(text):
         return int(text)
     raise CellError("E-NOT-INT")
 
@@ -198,14 +207,14 @@ def _numbered_list(raw: object, marks: str, limit: int) -> list[int] | None:
         raise CellError("bad")
     text = str(raw).strip()
     out: list[int] = []
-    for part in re.split(r"[,，、・\s/]+", text):
+    for part in _LIST_SEPARATORS.split(text):
         if not part:
             continue
         if all(ch in marks for ch in part):
             out.extend(marks.index(ch) + 1 for ch in part)
             continue
         # (parts hold no space: folding only strips what NFKC makes of a spacing accent)
-        norm = re.sub(r"^[(（]|[)）]$", "", folded(part))
+        norm = _PARENTHESES.sub("", folded(part))
         if norm.isdigit():
             out.append(int(norm))
             continue
@@ -234,7 +243,7 @@ def to_project(raw: object) -> str | None:
     if is_blank(raw):
         return None
     text = folded(shown(raw)).replace("ー", "-").replace("－", "-")
-    if re.fullmatch(r"\d+(?:-\d+)*", text):
+    if _PROJECT_NUMBER.fullmatch(text):
         return text
     raise CellError("E-PROJECT-NUMBER")
 
