@@ -168,24 +168,33 @@ def test_formulas_of_every_kind_give_the_stock_bytes(formula):
            ("write_formula", (2, 1, formula), 2)])
 
 
+def _written(book_class, fill) -> bytes:
+    """The bytes of a workbook of `book_class` with one ChoshoSheet, filled by
+    fill(workbook, sheet); made at a fixed time, since two books are compared."""
+    buffer = io.BytesIO()
+    wb = book_class(buffer, WORKBOOK_OPTIONS)
+    wb.set_properties({"created": dt.datetime(2026, 4, 1)})
+    fill(wb, wb.add_worksheet("s", ChoshoSheet))
+    wb.close()
+    return buffer.getvalue()
+
+
 def _formats_book(book_class) -> bytes:
     """A workbook whose formats are the 調書's kinds, each used by a cell (and asked for
     twice: the same XF), and with its properties in another order."""
     from chosho_xlsx.writers.layout.styles import STYLES
 
-    buffer = io.BytesIO()
-    wb = book_class(buffer, WORKBOOK_OPTIONS)
-    wb.set_properties({"created": dt.datetime(2026, 4, 1)})
-    ws = wb.add_worksheet("s", ChoshoSheet)
     props = [{"font_name": "IPAexゴシック", "font_size": size, "font_charset": 128, **style,
               **({"num_format": "#,##0"} if size == 9 else {}), **({"quote_prefix": True} if quote else {})}
              for style in STYLES.values() for size in (9, 10.5) for quote in (False, True)]
     props += [dict(reversed(p.items())) for p in props[:6]]
-    for r, p in enumerate(props):
-        ws.write_string(r, 0, f"行{r}", wb.add_format(p))
-        ws.write_number(r, 1, r, wb.add_format(p))  # the same properties again: the same XF
-    wb.close()
-    return buffer.getvalue()
+
+    def fill(wb, ws):
+        for r, p in enumerate(props):
+            ws.write_string(r, 0, f"行{r}", wb.add_format(p))
+            ws.write_number(r, 1, r, wb.add_format(p))  # the same properties again: the same XF
+
+    return _written(book_class, fill)
 
 
 def test_formats_copied_give_the_stock_bytes():
@@ -202,19 +211,16 @@ _TEXT = st.lists(st.sampled_from([" ", "\t", "\n", "\r", "\x00", "\x1f", "_", "x
 
 
 def _texts_book(book_class, texts: list[str], names: list[str]) -> bytes:
-    buffer = io.BytesIO()
-    wb = book_class(buffer, WORKBOOK_OPTIONS)
-    wb.set_properties({"created": dt.datetime(2026, 4, 1)})
-    ws = wb.add_worksheet("s", ChoshoSheet)
-    for r, text in enumerate(texts):
-        ws.write_string(r, 0, text)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the stock warning for a property it refuses
-        for n, (name, text) in enumerate(zip(names, texts, strict=False)):  # as many as the shorter
-            wb.set_custom_property(f"{name}{n}", text)
-        wb.set_custom_property("a number", 3)
-    wb.close()
-    return buffer.getvalue()
+    def fill(wb, ws):
+        for r, text in enumerate(texts):
+            ws.write_string(r, 0, text)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the stock warning for a property it refuses
+            for n, (name, text) in enumerate(zip(names, texts, strict=False)):  # as many as the shorter
+                wb.set_custom_property(f"{name}{n}", text)
+            wb.set_custom_property("a number", 3)
+
+    return _written(book_class, fill)
 
 
 @settings(max_examples=150, deadline=None)
@@ -230,20 +236,17 @@ def test_shared_strings_and_custom_properties_give_the_stock_bytes(texts, names)
 def _changed_formats_book(book_class) -> bytes:
     """Formats equal in value but not in type (written differently), and formats whose
     properties are set after add_format (a copy's keys are then worked out again)."""
-    buffer = io.BytesIO()
-    wb = book_class(buffer, WORKBOOK_OPTIONS)
-    wb.set_properties({"created": dt.datetime(2026, 4, 1)})
-    ws = wb.add_worksheet("s", ChoshoSheet)
-    formats = [wb.add_format(p) for p in ({"font_size": 11}, {"font_size": 11.0}, {"bold": True},
-                                          {"bold": 1}, {"border": 1}, {"border": 1}, {"bg_color": "#F2F2F2"})]
-    formats[4].set_bold()
-    formats[5].set_bg_color("#FF0000")
-    formats[5].set_pattern(1)
-    formats[6].set_font_size(11.0)
-    for r, fmt in enumerate(formats):
-        ws.write_string(r, 0, f"行{r}", fmt)
-    wb.close()
-    return buffer.getvalue()
+    def fill(wb, ws):
+        formats = [wb.add_format(p) for p in ({"font_size": 11}, {"font_size": 11.0}, {"bold": True},
+                                              {"bold": 1}, {"border": 1}, {"border": 1}, {"bg_color": "#F2F2F2"})]
+        formats[4].set_bold()
+        formats[5].set_bg_color("#FF0000")
+        formats[5].set_pattern(1)
+        formats[6].set_font_size(11.0)
+        for r, fmt in enumerate(formats):
+            ws.write_string(r, 0, f"行{r}", fmt)
+
+    return _written(book_class, fill)
 
 
 def test_formats_changed_after_they_are_made_give_the_stock_bytes():

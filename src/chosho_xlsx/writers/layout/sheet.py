@@ -253,14 +253,9 @@ class ChoshoSheet(Worksheet):
         if not merged.keys().isdisjoint(cells) or (tables and not tables.keys().isdisjoint(cells)):
             return super().merge_range(*args)  # which names the range overlapped
         # the sheet's extent, as the stock's _check_dimensions of the two corners leaves it
-        if self.dim_rowmin is None or first_row < self.dim_rowmin:
-            self.dim_rowmin = first_row
-        if self.dim_rowmax is None or last_row > self.dim_rowmax:
-            self.dim_rowmax = last_row
-        if self.dim_colmin is None or first_col < self.dim_colmin:
-            self.dim_colmin = first_col
-        if self.dim_colmax is None or last_col > self.dim_colmax:
-            self.dim_colmax = last_col
+        # (both inside the sheet, checked above: _fits takes them)
+        self._fits(first_row, first_col)
+        self._fits(last_row, last_col)
         merged.update(cells)
         self.merge.append([first_row, first_col, last_row, last_col])
         blanks = dict.fromkeys(cols, _new(CellBlankTuple, (fmt,)))  # immutable: one for every cell
