@@ -592,3 +592,34 @@ def test_json_never_replaces_what_the_build_has_just_written(small_set, tmp_path
     assert (out / ".chosho-manifest.json").read_text(encoding="utf-8").startswith('{\n  "tool": "chosho-xlsx"')
     again = cli("build", str(small_set), "-o", str(out))
     assert again.returncode == 1 and "一覧を書き出せません" not in again.stdout + again.stderr
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a pipe's size: Linux")
+def test_a_reader_that_does_not_read_holds_up_no_list_nor_the_manifest(small_set, tmp_path):
+    """`build … | less` left open: the table waits for its reader, the batch does not.
+    The table is rendered while the lists are written, and written once the lists and
+    the manifest are (a hang-up while it waits loses nothing of OUT)."""
+    import fcntl
+    import os
+    import time
+
+    from support.commands import CLI
+
+    out = tmp_path / "out"
+    read, write = os.pipe()
+    fcntl.fcntl(write, 1031, 4096)  # F_SETPIPE_SZ: the smallest pipe the system gives
+    os.write(write, b"x" * fcntl.fcntl(write, 1032))  # F_GETPIPE_SZ: full, as an unread pager's
+    proc = subprocess.Popen([*CLI, "build", str(small_set), "-o", str(out)], stdout=write,
+                            stderr=subprocess.DEVNULL)
+    os.close(write)
+    try:
+        deadline = time.monotonic() + 120
+        while not (out / ".chosho-manifest.json").exists() and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert {"一覧.xlsx", "評価結果概要.xlsx", ".chosho-manifest.json"} <= {p.name for p in out.iterdir()}
+        assert proc.poll() is None  # still writing its table to the pipe nobody reads
+    finally:
+        with os.fdopen(read, "rb") as reader:
+            shown = reader.read()
+        proc.wait(timeout=120)
+    assert proc.returncode == 1 and "作成できませんでした" in shown.decode("utf-8")
