@@ -613,14 +613,12 @@ def _start_lists(batch: Batch, listed: list, out: Path, sources: set[tuple[int, 
 def _answer(written):
     """The next list's answer from the keeper (see _start_lists), or None to write it
     here: the keeper's workers may be refused (a pids limit, the memory: its error
-    raised here), as a pool's would be, and the lists are the batch's all the same."""
-    # lazy: imported with the keeper already (batch.keeper's SHARED_MODULES)
-    from chosho_xlsx.common.prefork import no_process
-
+    raised here, _refused), as a pool's would be, and the lists are the batch's all the
+    same."""
     try:
         return next(written, None)
-    except OSError as exc:
-        if not no_process(exc):
+    except Exception as exc:
+        if not _refused(exc):
             raise
         return None
 

@@ -11,7 +11,6 @@ The batch, the pipeline and the writers are imported inside the functions that u
 from __future__ import annotations
 
 import contextlib
-import os
 import signal
 import sys
 from pathlib import Path
@@ -281,19 +280,13 @@ def _over_output(json_path: str, batch: Batch, out: Path) -> bool:
     (outputs.json_refusal), so in a new OUT the JSON replaced the 一覧 it had just written,
     and the next build refused that 'file chosho-xlsx did not write'."""
     # lazy: start-up: --help imports every cli module; a command loads what it runs
-    from chosho_xlsx.writers.outputs import MANIFEST
+    from chosho_xlsx.writers.outputs import MANIFEST, file_ids
 
     if json_path == "-":
         return False
     written = [e.path for e in batch.entries if e.path]
     written += [p for p in (batch.summary, batch.overview) if p] + [Path(out) / MANIFEST]
-    with contextlib.suppress(OSError):
-        target = os.stat(json_path)
-        for path in written:
-            with contextlib.suppress(OSError):
-                if os.path.samestat(os.stat(path), target):
-                    return True
-    return False
+    return bool(file_ids([json_path]) & file_ids(written))
 
 
 class Terminated(KeyboardInterrupt):

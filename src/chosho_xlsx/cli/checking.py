@@ -129,11 +129,6 @@ def exit_code(results: list[Checked], strict: bool) -> int:
     return EXIT_OK
 
 
-def _job(paths: list[str], ruleset, jobs: int) -> tuple:
-    """The job of check_all: (fn, items, args, jobs, seconds), as Prefork.map takes it."""
-    return check_one, paths, (ruleset,), jobs, ruleset.limits.seconds_per_file
-
-
 def check_all(paths: list[Path], ruleset, jobs: int) -> list[Checked]:
     """check_file of each path in `jobs` workers (see the module's docstring); past the
     limit a file is E-FILE-TIMEOUT, a worker that dies costs its own file only
@@ -142,15 +137,14 @@ def check_all(paths: list[Path], ruleset, jobs: int) -> list[Checked]:
     global _early
     # lazy: only a validate forks a keeper
     from chosho_xlsx.common import prefork
-    from chosho_xlsx.common.prefork import Prefork
     from chosho_xlsx.common.workers import KeeperGone, TimedOut, WorkerDied
 
-    fn, items, args, jobs, limit = _job([str(p) for p in paths], ruleset, jobs)
+    limit = ruleset.limits.seconds_per_file
     results = []
     try:
-        pool, _early = _early or Prefork(CHECK_MODULES), None
+        pool, _early = _early or prefork.Prefork(CHECK_MODULES), None
         with pool:
-            outcomes = pool.map(fn, items, *args, jobs=jobs, seconds=limit)
+            outcomes = pool.map(check_one, [str(p) for p in paths], ruleset, jobs=jobs, seconds=limit)
             for path, outcome in zip(paths, outcomes, strict=True):
                 if isinstance(outcome, KeeperGone):
                     # the keeper was killed (the OOM killer, kill -9): its files are not

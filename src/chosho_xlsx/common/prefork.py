@@ -159,8 +159,9 @@ class Prefork:
         `seconds` (None: no limit); the job is handed to the keeper now, and the iterator
         returned yields, in the items' order, each result or a TimedOut or WorkerDied
         instance (KeeperGone: the keeper stopped before the item's outcome came, so the
-        call may never have been made). Another job may follow once every outcome of this one is taken (its workers are forked
-        afresh from the keeper: a batch's lists after its 調書)."""
+        call may never have been made). Another job may follow once every outcome of
+        this one is taken (its workers are forked afresh from the keeper: a batch's
+        lists after its 調書)."""
         items = list(items)
         if self.pid is None:  # closed (its pipes too: their numbers may be another file's now)
             return iter([KeeperGone("the pool's keeper was closed")] * len(items))
